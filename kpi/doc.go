@@ -1,0 +1,3 @@
+// Package kpi owns the facts — events, outcomes, footfall, sales — their
+// ingest, and the KPIs computed from them.
+package kpi

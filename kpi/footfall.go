@@ -1,0 +1,134 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// Footfall validates and upserts hourly visitor counts; a later count for the
+// same store, zone and hour replaces the earlier one.
+func (g *Ingester) Footfall(ctx context.Context, p *ss.Principal, in []ss.FootfallInput) (Result, error) {
+	now := g.now()
+	var be ss.BatchError
+	r := resolver{ctx: ctx, dir: g.dir, p: p}
+	type key struct {
+		store, zone int64
+		hour        time.Time
+	}
+	last := map[key]int{}
+	rows := make([]ss.Footfall, 0, len(in))
+	for i := range in {
+		f, ok := in[i].Parse(i, now, &be)
+		if !ok {
+			continue
+		}
+		ref := r.store(i, f.Store, f.Zone, &be)
+		if ref == nil {
+			continue
+		}
+		if f.Zone != "" {
+			z, ok := r.zone(i, ref, f.Zone, &be)
+			if !ok {
+				continue
+			}
+			f.ZoneID = z.ID
+		}
+		if !ss.OnLocalHour(f.Hour, ref.Location) {
+			be.Add(i, "hour", "hour %s is not the start of an hour in the store's time zone %s", in[i].Hour, ref.Location)
+			continue
+		}
+		f.StoreID = ref.ID
+		k := key{f.StoreID, f.ZoneID, f.Hour}
+		if j, dup := last[k]; dup {
+			rows[j] = f // the later count in the batch wins
+			continue
+		}
+		last[k] = len(rows)
+		rows = append(rows, f)
+	}
+	if err := r.err(&be); err != nil {
+		return Result{}, err
+	}
+	return g.StoreFootfall(ctx, rows)
+}
+
+// StoreFootfall upserts resolved footfall rows (StoreID and ZoneID set; no
+// two rows with the same key).
+func (g *Ingester) StoreFootfall(ctx context.Context, rows []ss.Footfall) (Result, error) {
+	stores := make([]int64, len(rows))
+	zones := make([]*int64, len(rows))
+	hours := make([]time.Time, len(rows))
+	visitors := make([]int64, len(rows))
+	for i := range rows {
+		stores[i], hours[i], visitors[i] = rows[i].StoreID, rows[i].Hour, rows[i].Visitors
+		if rows[i].ZoneID != 0 {
+			zones[i] = &rows[i].ZoneID
+		}
+	}
+	_, err := g.pool.Exec(ctx, `
+INSERT INTO footfall (store_id, zone_id, hour, visitors)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::bigint[])
+ON CONFLICT ON CONSTRAINT footfall_key DO UPDATE SET visitors = excluded.visitors, updated_at = now()`,
+		stores, zones, hours, visitors)
+	if err != nil {
+		return Result{}, fmt.Errorf("kpi: store %d footfall rows: %w", len(rows), err)
+	}
+	return Result{Accepted: len(rows)}, nil
+}
+
+// Sales validates and upserts daily sales per store.
+func (g *Ingester) Sales(ctx context.Context, p *ss.Principal, in []ss.SaleInput) (Result, error) {
+	now := g.now()
+	var be ss.BatchError
+	r := resolver{ctx: ctx, dir: g.dir, p: p}
+	type key struct {
+		store int64
+		day   time.Time
+	}
+	last := map[key]int{}
+	rows := make([]ss.Sale, 0, len(in))
+	for i := range in {
+		s, ok := in[i].Parse(i, now, &be)
+		if !ok {
+			continue
+		}
+		ref := r.store(i, s.Store, "", &be)
+		if ref == nil {
+			continue
+		}
+		s.StoreID = ref.ID
+		k := key{s.StoreID, s.Day}
+		if j, dup := last[k]; dup {
+			rows[j] = s
+			continue
+		}
+		last[k] = len(rows)
+		rows = append(rows, s)
+	}
+	if err := r.err(&be); err != nil {
+		return Result{}, err
+	}
+	return g.StoreSales(ctx, rows)
+}
+
+// StoreSales upserts resolved sales rows (StoreID set; no two with the same key).
+func (g *Ingester) StoreSales(ctx context.Context, rows []ss.Sale) (Result, error) {
+	stores := make([]int64, len(rows))
+	days := make([]time.Time, len(rows))
+	amounts := make([]float64, len(rows))
+	for i := range rows {
+		stores[i], days[i], amounts[i] = rows[i].StoreID, rows[i].Day, rows[i].Amount
+	}
+	_, err := g.pool.Exec(ctx, `
+INSERT INTO sales (store_id, day, amount)
+SELECT * FROM unnest($1::bigint[], $2::date[], $3::numeric[])
+ON CONFLICT (store_id, day) DO UPDATE SET amount = excluded.amount, updated_at = now()`,
+		stores, days, amounts)
+	if err != nil {
+		return Result{}, fmt.Errorf("kpi: store %d sales rows: %w", len(rows), err)
+	}
+	return Result{Accepted: len(rows)}, nil
+}

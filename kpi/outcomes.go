@@ -1,0 +1,122 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// Outcomes validates and stores a batch of outcomes. Each belongs to its
+// event's store and time bucket; for one event the outcome with the latest
+// `at` wins, so a replayed older outcome never overwrites a newer one.
+func (g *Ingester) Outcomes(ctx context.Context, p *ss.Principal, in []ss.OutcomeInput) (Result, error) {
+	now := g.now()
+	var be ss.BatchError
+	parsed := make([]ss.Outcome, len(in))
+	okAt := make([]bool, len(in))
+	ids := make([][16]byte, 0, len(in))
+	for i := range in {
+		parsed[i], okAt[i] = in[i].Parse(i, now, &be)
+		if okAt[i] {
+			ids = append(ids, parsed[i].EventID)
+		}
+	}
+	type eventInfo struct {
+		storeID    int64
+		store      string
+		occurredAt time.Time
+	}
+	known := make(map[[16]byte]eventInfo, len(ids))
+	if len(ids) > 0 {
+		rows, err := g.pool.Query(ctx, `
+SELECT e.id, e.store_id, s.code, e.occurred_at
+FROM events e JOIN stores s ON s.id = e.store_id
+WHERE e.id = ANY($1)`, ids)
+		if err != nil {
+			return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
+		}
+		for rows.Next() {
+			var id [16]byte
+			var info eventInfo
+			if err := rows.Scan(&id, &info.storeID, &info.store, &info.occurredAt); err != nil {
+				rows.Close()
+				return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
+			}
+			known[id] = info
+		}
+		if err := rows.Err(); err != nil {
+			return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
+		}
+	}
+	latest := make(map[[16]byte]int, len(ids)) // event -> index of the outcome that wins within the batch
+	for i := range parsed {
+		if !okAt[i] {
+			continue
+		}
+		o := &parsed[i]
+		info, found := known[o.EventID]
+		// An event outside the token's stores reads as unknown: scope hides existence.
+		if !found || (p != nil && !p.CanSeeStore(info.store)) {
+			be.Add(i, "event", "unknown event %s", o.EventID)
+			continue
+		}
+		if o.At.Before(info.occurredAt) {
+			be.Add(i, "at", "at %s is before the event occurred (%s)", o.At.Format(time.RFC3339), info.occurredAt.UTC().Format(time.RFC3339))
+			continue
+		}
+		if o.RespondedAt != nil && o.RespondedAt.Before(info.occurredAt) {
+			be.Add(i, "responded_at", "responded_at %s is before the event occurred (%s)", o.RespondedAt.Format(time.RFC3339), info.occurredAt.UTC().Format(time.RFC3339))
+			continue
+		}
+		if j, dup := latest[o.EventID]; !dup || !o.At.Before(parsed[j].At) {
+			latest[o.EventID] = i
+		}
+	}
+	if err := be.Err(); err != nil {
+		return Result{}, err
+	}
+	n := len(latest)
+	var (
+		evIDs  = make([][16]byte, 0, n)
+		stores = make([]int64, 0, n)
+		occs   = make([]time.Time, 0, n)
+		kinds  = make([]string, 0, n)
+		ats    = make([]time.Time, 0, n)
+		resps  = make([]*time.Time, 0, n)
+		values = make([]*float64, 0, n)
+	)
+	for id, i := range latest {
+		o := &parsed[i]
+		info := known[id]
+		evIDs = append(evIDs, id)
+		stores = append(stores, info.storeID)
+		occs = append(occs, info.occurredAt)
+		kinds = append(kinds, string(o.Kind))
+		ats = append(ats, o.At)
+		resps = append(resps, o.RespondedAt)
+		values = append(values, o.ValueRecovered)
+	}
+	var res Result
+	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+INSERT INTO outcomes (event_id, store_id, occurred_at, outcome, at, responded_at, value_recovered)
+SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[],
+                     $6::timestamptz[], $7::numeric[])
+ON CONFLICT (event_id) DO UPDATE SET
+    outcome = excluded.outcome, at = excluded.at, responded_at = excluded.responded_at,
+    value_recovered = excluded.value_recovered, updated_at = now()
+WHERE outcomes.at <= excluded.at`, evIDs, stores, occs, kinds, ats, resps, values)
+		res.Accepted = int(tag.RowsAffected())
+		res.Duplicates = n - res.Accepted
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("kpi: store %d outcomes: %w", n, err)
+	}
+	res.Duplicates += len(in) - n
+	return res, nil
+}

@@ -1,0 +1,102 @@
+package layout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// directoryTTL bounds how long a cached store may serve stale zone
+// categories or values after another replica changes them; an unknown code
+// always reloads, so new stores and zones are seen at once.
+const directoryTTL = 30 * time.Second
+
+// StoreRef is what ingest needs to know about a store.
+type StoreRef struct {
+	ID       int64
+	Code     string
+	Location *time.Location
+	Zones    map[string]ZoneRef
+	loaded   time.Time
+}
+
+// ZoneRef is what ingest needs to know about a zone.
+type ZoneRef struct {
+	ID        int64
+	Category  string
+	UnitValue float64
+	Retired   bool
+}
+
+// Directory resolves store and zone codes to ids, cached in memory.
+type Directory struct {
+	pool *pgxpool.Pool
+	mu   sync.Mutex
+	m    map[string]*StoreRef
+}
+
+func newDirectory(pool *pgxpool.Pool) *Directory {
+	return &Directory{pool: pool, m: map[string]*StoreRef{}}
+}
+
+func (d *Directory) forget(code string) {
+	d.mu.Lock()
+	delete(d.m, code)
+	d.mu.Unlock()
+}
+
+// Store returns the store with code; nil (and no error) when there is none.
+// A cached entry that lacks zone is reloaded once, so zones added by another
+// replica are found.
+func (d *Directory) Store(ctx context.Context, code, zone string) (*StoreRef, error) {
+	d.mu.Lock()
+	ref := d.m[code]
+	d.mu.Unlock()
+	if ref != nil && time.Since(ref.loaded) < directoryTTL {
+		if _, ok := ref.Zones[zone]; ok || zone == "" {
+			return ref, nil
+		}
+	}
+	ref, err := d.load(ctx, code)
+	if err != nil || ref == nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.m[code] = ref
+	d.mu.Unlock()
+	return ref, nil
+}
+
+func (d *Directory) load(ctx context.Context, code string) (*StoreRef, error) {
+	ref := &StoreRef{Code: code, Zones: map[string]ZoneRef{}, loaded: time.Now()}
+	var tz string
+	err := d.pool.QueryRow(ctx, `SELECT id, timezone FROM stores WHERE code = $1`, code).Scan(&ref.ID, &tz)
+	if err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("layout: load store %s: %w", code, err)
+	}
+	if ref.Location, err = time.LoadLocation(tz); err != nil {
+		return nil, fmt.Errorf("layout: store %s time zone: %w", code, err)
+	}
+	rows, err := d.pool.Query(ctx, `SELECT code, id, category, unit_value::float8, retired_at IS NOT NULL FROM zones WHERE store_id = $1`, ref.ID)
+	if err != nil {
+		return nil, fmt.Errorf("layout: load zones of %s: %w", code, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var zc string
+		var z ZoneRef
+		if err := rows.Scan(&zc, &z.ID, &z.Category, &z.UnitValue, &z.Retired); err != nil {
+			return nil, err
+		}
+		ref.Zones[zc] = z
+	}
+	return ref, rows.Err()
+}

@@ -1,0 +1,95 @@
+package layout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// Service stores stores and zones.
+type Service struct {
+	pool *pgxpool.Pool
+	dir  *Directory
+}
+
+// New returns a Service on pool with its code Directory.
+func New(pool *pgxpool.Pool) *Service {
+	return &Service{pool: pool, dir: newDirectory(pool)}
+}
+
+// Directory returns the cached code resolver shared with ingest.
+func (s *Service) Directory() *Directory { return s.dir }
+
+const upsertStore = `
+INSERT INTO stores (code, name, region, timezone, opening_hours, urban_density, theft_index,
+                    staffing_capacity, operating_model)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (code) DO UPDATE SET
+    name = excluded.name, region = excluded.region, timezone = excluded.timezone,
+    opening_hours = excluded.opening_hours, urban_density = excluded.urban_density,
+    theft_index = excluded.theft_index, staffing_capacity = excluded.staffing_capacity,
+    operating_model = excluded.operating_model, updated_at = now()
+RETURNING id, (xmax = 0) AS created`
+
+// PutStore creates or replaces the store with st.Code; created reports which.
+func (s *Service) PutStore(ctx context.Context, st *ss.Store) (created bool, err error) {
+	if err := st.Validate(); err != nil {
+		return false, err
+	}
+	hours, _ := json.Marshal(st.OpeningHours)
+	err = s.pool.QueryRow(ctx, upsertStore, st.Code, st.Name, st.Region, st.Timezone, hours,
+		st.Profile.UrbanDensity, st.Profile.TheftIndex, st.Profile.StaffingCapacity, st.OperatingModel,
+	).Scan(&st.ID, &created)
+	if err != nil {
+		return false, fmt.Errorf("layout: put store %s: %w", st.Code, err)
+	}
+	s.dir.forget(st.Code)
+	return created, nil
+}
+
+const selectStores = `
+SELECT id, code, name, region, timezone, opening_hours, urban_density, theft_index,
+       staffing_capacity, operating_model
+FROM stores`
+
+func scanStore(row pgx.Row) (ss.Store, error) {
+	var st ss.Store
+	var hours []byte
+	err := row.Scan(&st.ID, &st.Code, &st.Name, &st.Region, &st.Timezone, &hours,
+		&st.Profile.UrbanDensity, &st.Profile.TheftIndex, &st.Profile.StaffingCapacity, &st.OperatingModel)
+	if err == nil {
+		err = json.Unmarshal(hours, &st.OpeningHours)
+	}
+	return st, err
+}
+
+// Store returns the store with code, or an ENOTFOUND error.
+func (s *Service) Store(ctx context.Context, code string) (*ss.Store, error) {
+	st, err := scanStore(s.pool.QueryRow(ctx, selectStores+` WHERE code = $1`, code))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ss.Errorf(ss.ENOTFOUND, "store", "no store with code %q", code)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("layout: store %s: %w", code, err)
+	}
+	return &st, nil
+}
+
+// Stores lists stores by code; a non-empty scope limits them to those codes.
+func (s *Service) Stores(ctx context.Context, scope []string) ([]ss.Store, error) {
+	rows, err := s.pool.Query(ctx, selectStores+` WHERE cardinality($1::text[]) = 0 OR code = ANY($1) ORDER BY code`, scope)
+	if err != nil {
+		return nil, fmt.Errorf("layout: list stores: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ss.Store, error) { return scanStore(r) })
+	if err != nil {
+		return nil, fmt.Errorf("layout: list stores: %w", err)
+	}
+	return out, nil
+}

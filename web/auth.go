@@ -1,0 +1,79 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// cookieName holds the token of a browser session, set by the login page.
+const cookieName = "shrinkscope_token"
+
+const principalKey = "principal"
+
+// authorize admits requests whose token has one of roles; the principal is
+// then available through principal(c).
+func (s *Server) authorize(roles []ss.Role, next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		secret, fromCookie := bearer(c.Request())
+		if secret == "" {
+			if wantsHTML(c) {
+				return c.Redirect(http.StatusSeeOther, "/login")
+			}
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="shrinkscope"`)
+			return ss.Errorf(ss.EUNAUTHORIZED, "Authorization", "a bearer token is required (Authorization: Bearer sst_…)")
+		}
+		p, err := s.tokens.Authenticate(c.Request().Context(), secret)
+		if err != nil {
+			if fromCookie && ss.ErrorCode(err) == ss.EUNAUTHORIZED && wantsHTML(c) {
+				return c.Redirect(http.StatusSeeOther, "/login")
+			}
+			return err
+		}
+		if !slices.Contains(roles, p.Role) {
+			return ss.Errorf(ss.EFORBIDDEN, "", "role %s may not %s %s", p.Role, c.Request().Method, c.Path())
+		}
+		c.Set(principalKey, p)
+		return next(c)
+	}
+}
+
+func principal(c echo.Context) *ss.Principal {
+	p, _ := c.Get(principalKey).(*ss.Principal)
+	return p
+}
+
+// requireStore checks that the principal's scope includes store code. A store
+// outside the scope reads as not found, so scope does not reveal existence.
+func requireStore(c echo.Context, code string) error {
+	if p := principal(c); p != nil && !p.CanSeeStore(code) {
+		return ss.Errorf(ss.ENOTFOUND, "store", "no store with code %q", code)
+	}
+	return nil
+}
+
+func bearer(r *http.Request) (secret string, fromCookie bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(tok), false
+		}
+		return "", false
+	}
+	if ck, err := r.Cookie(cookieName); err == nil {
+		return ck.Value, true
+	}
+	return "", false
+}
+
+func wantsHTML(c echo.Context) bool {
+	return c.Request().Method == http.MethodGet && strings.Contains(c.Request().Header.Get("Accept"), "text/html")
+}
+
+func (s *Server) me(c echo.Context) error {
+	p := principal(c)
+	return c.JSON(http.StatusOK, map[string]any{"name": p.Name, "role": p.Role, "stores": p.Stores})
+}

@@ -1,0 +1,82 @@
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+func render(c echo.Context, status int, name string, data any) error {
+	var b strings.Builder
+	if err := pages.ExecuteTemplate(&b, name, data); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'")
+	return c.HTML(status, b.String())
+}
+
+func (s *Server) loginPage(c echo.Context) error {
+	return render(c, http.StatusOK, "login.html", map[string]any{"Error": ""})
+}
+
+// login checks a pasted token and keeps it in an HttpOnly cookie for the pages.
+func (s *Server) login(c echo.Context) error {
+	secret := strings.TrimSpace(c.FormValue("token"))
+	p, err := s.tokens.Authenticate(c.Request().Context(), secret)
+	if err != nil {
+		if ss.ErrorCode(err) == ss.EUNAUTHORIZED {
+			return render(c, http.StatusUnauthorized, "login.html", map[string]any{"Error": "Unknown or revoked token."})
+		}
+		return err
+	}
+	if p.Role == ss.RoleIngest {
+		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Ingest tokens cannot read dashboards."})
+	}
+	c.SetCookie(&http.Cookie{
+		Name: cookieName, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: c.Scheme() == "https", Expires: time.Now().Add(12 * time.Hour),
+	})
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (s *Server) logout(c echo.Context) error {
+	c.SetCookie(&http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// estatePage lists the stores a principal may see.
+func (s *Server) estatePage(c echo.Context) error {
+	p := principal(c)
+	stores, err := s.layout.Stores(c.Request().Context(), p.Stores)
+	if err != nil {
+		return err
+	}
+	models := map[ss.OperatingModel]int{}
+	for _, st := range stores {
+		models[st.OperatingModel]++
+	}
+	return render(c, http.StatusOK, "estate.html", map[string]any{
+		"Principal": p, "Stores": stores, "Models": models,
+	})
+}
+
+func (s *Server) static(c echo.Context) error {
+	sub, _ := fs.Sub(staticFS, "static")
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	return echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(sub))))(c)
+}

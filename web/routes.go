@@ -1,0 +1,65 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// Role sets that routes allow.
+var (
+	readers = []ss.Role{ss.RoleAdmin, ss.RoleOps, ss.RolePlanner, ss.RoleMerchandiser}
+	writers = []ss.Role{ss.RoleAdmin, ss.RoleIngest}
+	admins  = []ss.Role{ss.RoleAdmin}
+	layouts = []ss.Role{ss.RoleAdmin, ss.RoleMerchandiser}
+	anyone  = []ss.Role(nil) // public: no token needed
+)
+
+// route is one line of the API surface: method, path, handler and who may call it.
+type route struct {
+	Method  string
+	Path    string
+	Handler echo.HandlerFunc
+	Roles   []ss.Role
+}
+
+// routes is the whole HTTP surface in one list; the OpenAPI document and the
+// permission tests are checked against it.
+func (s *Server) routes() []route {
+	return []route{
+		{http.MethodGet, "/healthz", s.healthz, anyone},
+		{http.MethodGet, "/readyz", s.readyz, anyone},
+		{http.MethodGet, "/metrics", s.metricsHandler, anyone},
+		{http.MethodGet, "/api/v1/openapi.json", s.openapi, anyone},
+		{http.MethodGet, "/api/v1/me", s.me, ss.Roles},
+
+		{http.MethodGet, "/api/v1/stores", s.listStores, readers},
+		{http.MethodGet, "/api/v1/stores/:code", s.getStore, readers},
+		{http.MethodPut, "/api/v1/stores/:code", s.putStore, admins},
+		{http.MethodGet, "/api/v1/stores/:code/zones", s.getZones, readers},
+		{http.MethodPut, "/api/v1/stores/:code/zones", s.putZones, layouts},
+
+		{http.MethodPost, "/api/v1/events", s.postEvents, writers},
+		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers},
+		{http.MethodPost, "/api/v1/footfall", s.postFootfall, writers},
+		{http.MethodPost, "/api/v1/sales", s.postSales, writers},
+
+		{http.MethodGet, "/login", s.loginPage, anyone},
+		{http.MethodPost, "/login", s.login, anyone},
+		{http.MethodPost, "/logout", s.logout, anyone},
+		{http.MethodGet, "/", s.estatePage, readers},
+		{http.MethodGet, "/static/*", s.static, anyone},
+	}
+}
+
+func (s *Server) register(e *echo.Echo) {
+	for _, r := range s.routes() {
+		h := r.Handler
+		if r.Roles != nil {
+			h = s.authorize(r.Roles, h)
+		}
+		e.Add(r.Method, r.Path, h)
+	}
+}

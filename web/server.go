@@ -1,0 +1,108 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shrinkscope/shrinkscope/internal/tokens"
+	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/layout"
+)
+
+// Options configure the HTTP server; zero values take the documented defaults.
+type Options struct {
+	// MaxBodyBytes caps a request body; larger bodies get 413. Default 32 MiB.
+	MaxBodyBytes int64
+	// MaxBatch caps the items of one ingest batch; more get 413. Default 10,000.
+	MaxBatch int
+	// ShutdownTimeout bounds how long in-flight requests may finish on shutdown. Default 30 s.
+	ShutdownTimeout time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 32 << 20
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 10_000
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+}
+
+// Server serves the API and pages.
+type Server struct {
+	opt     Options
+	log     *slog.Logger
+	pool    *pgxpool.Pool
+	layout  *layout.Service
+	ingest  *kpi.Ingester
+	tokens  *tokens.Service
+	metrics *metrics
+	echo    *echo.Echo
+}
+
+// New builds a server on pool. reg receives the Prometheus metrics; nil
+// means a fresh registry of the server's own.
+func New(pool *pgxpool.Pool, log *slog.Logger, opt Options, reg *prometheus.Registry) *Server {
+	opt.defaults()
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	lay := layout.New(pool)
+	s := &Server{
+		opt:    opt,
+		log:    log,
+		pool:   pool,
+		layout: lay,
+		ingest: kpi.NewIngester(pool, lay.Directory()),
+		tokens: tokens.New(pool),
+	}
+	s.metrics = newMetrics(reg, pool)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.observe)
+	s.register(e)
+	s.echo = e
+	return s
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve answers on ln until ctx ends, then stops taking connections and lets
+// in-flight requests finish (up to ShutdownTimeout).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: finishing in-flight requests", "timeout", s.opt.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.opt.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if e := <-errc; err == nil && !errors.Is(e, http.ErrServerClosed) {
+		err = e
+	}
+	return err
+}

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/shrinkscope/shrinkscope/internal/dbtest"
+)
+
+// Every route in the table must be documented in the OpenAPI document, and
+// every documented operation must exist.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openapiDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{}
+	param := regexp.MustCompile(`:([a-z_]+)`)
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for m := range ops {
+			if m != "parameters" {
+				documented[strings.ToUpper(m)+" "+path] = true
+			}
+		}
+	}
+	for _, r := range s.routes() {
+		p := param.ReplaceAllString(r.Path, "{$1}")
+		p = strings.Replace(p, "/*", "/{path}", 1)
+		key := r.Method + " " + p
+		if !documented[key] {
+			t.Errorf("route %s is not in openapi.json", key)
+		}
+		delete(documented, key)
+	}
+	for k := range documented {
+		t.Errorf("openapi.json documents %s, which no route serves", k)
+	}
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	srv := New(pool, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{}, nil)
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	get := func(path string) (int, string) {
+		res, err := http.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 {
+		t.Errorf("/healthz %d %s", code, body)
+	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"ready"`) {
+		t.Errorf("/readyz %d %s", code, body)
+	}
+	if code, _ := get("/api/v1/stores"); code != 401 {
+		t.Errorf("/api/v1/stores without token: %d", code)
+	}
+	code, body := get("/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics %d", code)
+	}
+	for _, want := range []string{
+		`shrinkscope_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
+		`shrinkscope_http_requests_total{method="GET",route="/api/v1/stores",status="401"} 1`,
+		`shrinkscope_db_pool_max_connections`,
+		`shrinkscope_http_request_duration_seconds_bucket`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// With the schema rolled back one step the service is not ready.
+	if _, err := pool.Exec(t.Context(), `UPDATE goose_db_version SET is_applied = false WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "migrate") {
+		t.Errorf("/readyz with an old schema: %d %s", code, body)
+	}
+}
