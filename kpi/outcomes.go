@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	ss "github.com/shrinkscope/shrinkscope"
 )
 
@@ -79,30 +77,62 @@ WHERE e.id = ANY($1)`, ids)
 	if err := be.Err(); err != nil {
 		return Result{}, err
 	}
-	n := len(latest)
-	var (
-		evIDs  = make([][16]byte, 0, n)
-		stores = make([]int64, 0, n)
-		occs   = make([]time.Time, 0, n)
-		kinds  = make([]string, 0, n)
-		ats    = make([]time.Time, 0, n)
-		resps  = make([]*time.Time, 0, n)
-		values = make([]*float64, 0, n)
-	)
+	rows := make([]ResolvedOutcome, 0, len(latest))
 	for id, i := range latest {
-		o := &parsed[i]
 		info := known[id]
-		evIDs = append(evIDs, id)
-		stores = append(stores, info.storeID)
-		occs = append(occs, info.occurredAt)
-		kinds = append(kinds, string(o.Kind))
-		ats = append(ats, o.At)
-		resps = append(resps, o.RespondedAt)
-		values = append(values, o.ValueRecovered)
+		rows = append(rows, ResolvedOutcome{Outcome: parsed[i], StoreID: info.storeID, OccurredAt: info.occurredAt})
 	}
-	var res Result
-	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
+	res, err := g.StoreOutcomes(ctx, rows)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Duplicates += len(in) - len(rows)
+	return res, nil
+}
+
+// ResolvedOutcome is an outcome with its event's store and time.
+type ResolvedOutcome struct {
+	ss.Outcome
+	StoreID    int64
+	OccurredAt time.Time
+}
+
+// StoreOutcomes upserts resolved outcomes (at most one per event); an
+// outcome older than the stored one for its event is counted as a duplicate.
+func (g *Ingester) StoreOutcomes(ctx context.Context, rows []ResolvedOutcome) (Result, error) {
+	// One statement may not update a row twice: keep each event's latest outcome.
+	latest := make(map[[16]byte]int, len(rows))
+	for i := range rows {
+		if j, dup := latest[rows[i].EventID]; !dup || !rows[i].At.Before(rows[j].At) {
+			latest[rows[i].EventID] = i
+		}
+	}
+	dropped := len(rows) - len(latest)
+	if dropped > 0 {
+		kept := make([]ResolvedOutcome, 0, len(latest))
+		for i := range rows {
+			if latest[rows[i].EventID] == i {
+				kept = append(kept, rows[i])
+			}
+		}
+		rows = kept
+	}
+	n := len(rows)
+	var (
+		evIDs  = make([][16]byte, n)
+		stores = make([]int64, n)
+		occs   = make([]time.Time, n)
+		kinds  = make([]string, n)
+		ats    = make([]time.Time, n)
+		resps  = make([]*time.Time, n)
+		values = make([]*float64, n)
+	)
+	for i := range rows {
+		o := &rows[i]
+		evIDs[i], stores[i], occs[i], kinds[i] = o.EventID, o.StoreID, o.OccurredAt, string(o.Kind)
+		ats[i], resps[i], values[i] = o.At, o.RespondedAt, o.ValueRecovered
+	}
+	tag, err := g.pool.Exec(ctx, `
 INSERT INTO outcomes (event_id, store_id, occurred_at, outcome, at, responded_at, value_recovered)
 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[],
                      $6::timestamptz[], $7::numeric[])
@@ -110,13 +140,9 @@ ON CONFLICT (event_id) DO UPDATE SET
     outcome = excluded.outcome, at = excluded.at, responded_at = excluded.responded_at,
     value_recovered = excluded.value_recovered, updated_at = now()
 WHERE outcomes.at <= excluded.at`, evIDs, stores, occs, kinds, ats, resps, values)
-		res.Accepted = int(tag.RowsAffected())
-		res.Duplicates = n - res.Accepted
-		return err
-	})
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d outcomes: %w", n, err)
 	}
-	res.Duplicates += len(in) - n
-	return res, nil
+	accepted := int(tag.RowsAffected())
+	return Result{Accepted: accepted, Duplicates: n - accepted + dropped}, nil
 }

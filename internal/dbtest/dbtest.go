@@ -39,16 +39,27 @@ var (
 	templateErr  error
 )
 
+// T is the part of testing.TB this package uses, so benchmark programs can
+// use it too.
+type T interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+	Cleanup(func())
+}
+
+var _ T = (testing.TB)(nil)
+
 // New returns a pool on a fresh migrated database that is dropped when the
 // test ends.
-func New(t testing.TB) *pgxpool.Pool {
+func New(t T) *pgxpool.Pool {
 	t.Helper()
 	pool, _ := NewWithURL(t)
 	return pool
 }
 
 // NewWithURL is New that also returns the database's connection URL.
-func NewWithURL(t testing.TB) (*pgxpool.Pool, string) {
+func NewWithURL(t T) (*pgxpool.Pool, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -89,7 +100,7 @@ func NewWithURL(t testing.TB) (*pgxpool.Pool, string) {
 
 // NewEmpty returns the URL of a fresh database with no schema at all,
 // dropped when the test ends.
-func NewEmpty(t testing.TB) string {
+func NewEmpty(t T) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

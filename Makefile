@@ -1,0 +1,33 @@
+# The two commands: `make demo` runs the service on a demo estate; `make test` passes the tests.
+GO      ?= go
+export GOFLAGS ?= -buildvcs=false
+
+.PHONY: demo test check build bench-ingest clean
+
+## demo: find or start PostgreSQL, generate a 12-store x 120-day estate, serve on :8080
+demo:
+	$(GO) run ./cmd/shrinkscope demo
+
+## test: make sure PostgreSQL runs (starting or installing it), then vet and run every test with -race
+test: check
+	@url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
+	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 15m ./...
+
+## check: formatting and vet
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+build:
+	$(GO) build -o bin/shrinkscope ./cmd/shrinkscope
+
+## bench-ingest: 1,000,000 events over HTTP against a raw COPY of the same rows (docs/BENCHMARKS.md)
+bench-ingest:
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/ingestbench -events 1000000 -runs 3
+
+clean:
+	rm -rf bin
+	@if [ -f .pgtest/data/postmaster.pid ]; then pg_ctl=$$(ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1); \
+	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$pg_ctl stop -D .pgtest/data; else $$pg_ctl stop -D .pgtest/data; fi; fi
+	rm -rf .pgtest
