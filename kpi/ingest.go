@@ -128,16 +128,23 @@ func (g *Ingester) StoreEvents(ctx context.Context, events []ss.Event) (Result, 
 	}
 	var res Result
 	var err error
-	// A concurrent batch carrying the same ids can commit between our
-	// duplicate check and our COPY; the COPY then fails on the key and the
-	// retry sees those rows as duplicates.
-	for attempt := 0; attempt < 4; attempt++ {
-		res, err = g.storeEventsOnce(ctx, events)
+	// Replays are rare, so the first attempt COPYs straight into the table
+	// and lets the primary key catch a replayed id (SQLSTATE 23505); only
+	// then does a retry look up which ids are already stored. A concurrent
+	// batch with the same ids that commits between our lookup and our COPY
+	// also surfaces as 23505, and the next retry sees its rows.
+	lookup := false
+	for attempt := 0; attempt < 5; attempt++ {
+		res, err = g.storeEventsOnce(ctx, events, lookup)
 		var pgErr *pgconn.PgError
 		if err == nil || !errors.As(err, &pgErr) {
 			break
 		}
-		if pgErr.Code == "23514" && pgErr.Message != "" { // no partition for a row: one was dropped
+		switch pgErr.Code {
+		case "23505":
+			lookup = true
+			continue
+		case "23514": // no partition for a row: one was dropped since we cached it
 			g.mu.Lock()
 			g.parts = map[time.Time]bool{}
 			g.mu.Unlock()
@@ -146,9 +153,7 @@ func (g *Ingester) StoreEvents(ctx context.Context, events []ss.Event) (Result, 
 			}
 			continue
 		}
-		if pgErr.Code != "23505" {
-			break
-		}
+		break
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d events: %w", len(events), err)
@@ -156,7 +161,7 @@ func (g *Ingester) StoreEvents(ctx context.Context, events []ss.Event) (Result, 
 	return res, nil
 }
 
-func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event) (Result, error) {
+func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, lookup bool) (Result, error) {
 	ids := make([][16]byte, len(events))
 	lo, hi := events[0].OccurredAt, events[0].OccurredAt
 	for i := range events {
@@ -169,21 +174,23 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event) (Resu
 	}
 	var res Result
 	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
-		// Bounding the time lets the planner probe only the batch's partitions.
-		rows, err := tx.Query(ctx, `SELECT id FROM events WHERE id = ANY($1) AND occurred_at BETWEEN $2 AND $3`, ids, lo, hi)
-		if err != nil {
-			return err
-		}
-		seen := make(map[[16]byte]bool)
-		for rows.Next() {
-			var id [16]byte
-			if err := rows.Scan(&id); err != nil {
+		seen := make(map[[16]byte]bool, len(events))
+		if lookup {
+			// Bounding the time lets the planner probe only the batch's partitions.
+			rows, err := tx.Query(ctx, `SELECT id FROM events WHERE id = ANY($1) AND occurred_at BETWEEN $2 AND $3`, ids, lo, hi)
+			if err != nil {
 				return err
 			}
-			seen[id] = true
-		}
-		if err := rows.Err(); err != nil {
-			return err
+			for rows.Next() {
+				var id [16]byte
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				seen[id] = true
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
 		fresh := make([]*ss.Event, 0, len(events))
 		for i := range events {
@@ -198,7 +205,7 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event) (Resu
 		if len(fresh) == 0 {
 			return nil
 		}
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"events"}, EventColumns, pgx.CopyFromSlice(len(fresh), func(i int) ([]any, error) {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, EventColumns, pgx.CopyFromSlice(len(fresh), func(i int) ([]any, error) {
 			return EventRow(fresh[i]), nil
 		}))
 		return err
