@@ -2,7 +2,6 @@ package shrinkscope
 
 import (
 	"fmt"
-	"regexp"
 	"time"
 )
 
@@ -41,11 +40,22 @@ type Store struct {
 	OperatingModel OperatingModel `json:"operating_model"`
 }
 
-var codeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
-// ValidCode reports whether s is a valid store or zone code: 1–64 letters,
-// digits, '_', '.', '-', starting with a letter or digit.
-func ValidCode(s string) bool { return codeRE.MatchString(s) }
+// ValidCode reports whether s is a valid store or zone code: 1–64 ASCII
+// letters, digits, '_', '.', '-', starting with a letter or digit. (A loop,
+// not a regexp: it runs for every ingested item.)
+func ValidCode(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '_' && c != '.' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Location loads the store's time zone.
 func (s *Store) Location() (*time.Location, error) {

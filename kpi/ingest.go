@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
@@ -218,7 +221,13 @@ var EventColumns = []string{"id", "store_id", "zone_id", "camera", "track", "occ
 
 // EventRow is a resolved event as COPY values for EventColumns.
 func EventRow(e *ss.Event) []any {
-	return []any{e.ID, e.StoreID, e.ZoneID, e.Camera, e.Track, e.OccurredAt, float32(e.Score), string(e.Method), e.Category, e.EstValue}
+	return []any{e.ID, e.StoreID, e.ZoneID, e.Camera, e.Track, e.OccurredAt, float32(e.Score), string(e.Method), e.Category, Money(e.EstValue)}
+}
+
+// Money is an amount as a numeric(…, 2) in whole cents; encoding it this way
+// skips pgx's float-to-decimal formatting, a tenth of ingest CPU.
+func Money(v float64) pgtype.Numeric {
+	return pgtype.Numeric{Int: big.NewInt(int64(math.Round(v * 100))), Exp: -2, Valid: true}
 }
 
 // ensurePartitions creates the month partitions the events fall in.

@@ -66,9 +66,9 @@ func (s *Server) estatePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	models := map[ss.OperatingModel]int{}
+	models := map[string]int{}
 	for _, st := range stores {
-		models[st.OperatingModel]++
+		models[string(st.OperatingModel)]++
 	}
 	return render(c, http.StatusOK, "estate.html", map[string]any{
 		"Principal": p, "Stores": stores, "Models": models,

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -40,6 +41,7 @@ func main() {
 	runs := flag.Int("runs", 3, "runs of each method (alternating)")
 	batchSize := flag.Int("batch", 5000, "events per HTTP request")
 	clients := flag.Int("clients", 4, "concurrent HTTP clients")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the HTTP runs (server and clients) to this file")
 	flag.Parse()
 	r := &runner{}
 	defer r.cleanup()
@@ -52,7 +54,7 @@ func main() {
 	var copyRates, httpRates []float64
 	for i := range *runs {
 		copyRates = append(copyRates, r.rawCopy(est, stores, events))
-		httpRates = append(httpRates, r.httpIngest(est, stores, events, bodies, *clients))
+		httpRates = append(httpRates, r.httpIngest(est, stores, events, bodies, *clients, *cpuprofile))
 		log.Printf("run %d: raw COPY %.0f rows/s, HTTP ingest %.0f rows/s, ratio %.2f", i+1, copyRates[i], httpRates[i], httpRates[i]/copyRates[i])
 	}
 	mc, mh := median(copyRates), median(httpRates)
@@ -200,7 +202,7 @@ func zoneDefaults(est *estate.Estate, stores []int) map[[2]string]ss.Zone {
 }
 
 // httpIngest serves the API on loopback and posts the batches concurrently.
-func (r *runner) httpIngest(est *estate.Estate, stores []int, events []ss.Event, bodies [][]byte, clients int) float64 {
+func (r *runner) httpIngest(est *estate.Estate, stores []int, events []ss.Event, bodies [][]byte, clients int, cpuprofile string) float64 {
 	ctx, cancel := context.WithCancel(context.Background())
 	pool, _, _ := r.prepare(est, stores, events)
 	secret, _, err := tokens.New(pool).Create(ctx, "bench", ss.RoleIngest, nil)
@@ -221,6 +223,17 @@ func (r *runner) httpIngest(est *estate.Estate, stores []int, events []ss.Event,
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	accepted := 0
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	for range clients {
 		wg.Add(1)

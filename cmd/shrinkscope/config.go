@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/shrinkscope/shrinkscope/internal/db"
+)
+
+// Config is every setting of the binary. Each field is a flag and an
+// environment variable; the flag wins. Defaults are in setting().
+type Config struct {
+	// DatabaseURL (DATABASE_URL) is the PostgreSQL URL; empty finds or starts a local one.
+	DatabaseURL string
+	// StateDir (SHRINKSCOPE_STATE_DIR) holds an embedded database's data.
+	StateDir string
+	// DBMaxConns (SHRINKSCOPE_DB_MAX_CONNS) is the connection pool size.
+	DBMaxConns int
+	// Addr (SHRINKSCOPE_ADDR) is where serve listens.
+	Addr string
+	// LogLevel (SHRINKSCOPE_LOG_LEVEL) is debug, info, warn or error.
+	LogLevel string
+	// LogFormat (SHRINKSCOPE_LOG_FORMAT) is json, text or auto (text on a terminal).
+	LogFormat string
+	// MaxBodyBytes (SHRINKSCOPE_MAX_BODY_BYTES) caps a request body.
+	MaxBodyBytes int64
+	// MaxBatch (SHRINKSCOPE_MAX_BATCH) caps the items of one ingest batch.
+	MaxBatch int
+	// ShutdownTimeout (SHRINKSCOPE_SHUTDOWN_TIMEOUT) bounds draining in-flight requests.
+	ShutdownTimeout time.Duration
+	// Migrate (SHRINKSCOPE_MIGRATE) applies pending migrations when serve starts.
+	Migrate bool
+}
+
+// setting is one line of the configuration table, printed by --help.
+type setting struct {
+	flag, env, def, help string
+	set                  func(string) error
+}
+
+func settings(c *Config, getenv func(string) string) []setting {
+	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	num := func(p *int) func(string) error {
+		return func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("want a non-negative integer, got %q", v)
+			}
+			*p = n
+			return nil
+		}
+	}
+	return []setting{
+		{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty: use PostgreSQL on the local socket or localhost:5432 (database shrinkscope), else start an embedded one", str(&c.DatabaseURL)},
+		{"state-dir", "SHRINKSCOPE_STATE_DIR", db.StateDir(getenv), "folder for the embedded database's data and log", str(&c.StateDir)},
+		{"db-max-conns", "SHRINKSCOPE_DB_MAX_CONNS", "8", "database connection pool size", num(&c.DBMaxConns)},
+		{"addr", "SHRINKSCOPE_ADDR", ":8080", "listen address of serve", str(&c.Addr)},
+		{"log-level", "SHRINKSCOPE_LOG_LEVEL", "info", "debug, info, warn or error", func(v string) error {
+			switch v {
+			case "debug", "info", "warn", "error":
+				c.LogLevel = v
+				return nil
+			}
+			return fmt.Errorf("want debug, info, warn or error, got %q", v)
+		}},
+		{"log-format", "SHRINKSCOPE_LOG_FORMAT", "auto", "json, text, or auto (text on a terminal, else json)", func(v string) error {
+			switch v {
+			case "json", "text", "auto":
+				c.LogFormat = v
+				return nil
+			}
+			return fmt.Errorf("want json, text or auto, got %q", v)
+		}},
+		{"max-body-bytes", "SHRINKSCOPE_MAX_BODY_BYTES", "33554432", "largest request body accepted (bytes); larger gets 413", func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1024 {
+				return fmt.Errorf("want a byte count of at least 1024, got %q", v)
+			}
+			c.MaxBodyBytes = n
+			return nil
+		}},
+		{"max-batch", "SHRINKSCOPE_MAX_BATCH", "10000", "most items in one ingest batch; more gets 413", num(&c.MaxBatch)},
+		{"shutdown-timeout", "SHRINKSCOPE_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may finish after SIGTERM", func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("want a positive duration such as 30s, got %q", v)
+			}
+			c.ShutdownTimeout = d
+			return nil
+		}},
+		{"migrate", "SHRINKSCOPE_MIGRATE", "true", "apply pending migrations when the server starts", func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false, got %q", v)
+			}
+			c.Migrate = b
+			return nil
+		}},
+	}
+}
+
+// parseConfig reads defaults, then the environment, then flags; names lists
+// which settings the command uses. A bad value fails naming its source.
+func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Config, error) {
+	c := &Config{}
+	all := settings(c, e.getenv)
+	var used []setting
+	for _, s := range all {
+		for _, n := range names {
+			if s.flag == n {
+				used = append(used, s)
+			}
+		}
+	}
+	for _, s := range used {
+		if err := s.set(s.def); err != nil {
+			return nil, fmt.Errorf("default of --%s: %w", s.flag, err)
+		}
+		if v := e.getenv(s.env); v != "" {
+			if err := s.set(v); err != nil {
+				return nil, fmt.Errorf("environment variable %s: %w", s.env, err)
+			}
+		}
+	}
+	for _, s := range used {
+		s := s
+		fs.Func(s.flag, fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def), s.set)
+	}
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() { printSettings(fs.Output(), fs.Name(), used) }
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func printSettings(w io.Writer, cmd string, used []setting) {
+	fmt.Fprintf(w, "Usage: shrinkscope %s [flags]\n\nSettings (flag, environment variable, default):\n", cmd)
+	for _, s := range used {
+		def := s.def
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  --%-18s %-30s %s\n      %s\n", s.flag, s.env, def, s.help)
+	}
+}
+
+// dbFlags are the settings every command that opens the database uses.
+var dbFlags = []string{"database-url", "state-dir", "db-max-conns", "log-level", "log-format"}
+
+func newLogger(c *Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	text := c.LogFormat == "text"
+	if c.LogFormat == "auto" || c.LogFormat == "" {
+		f, ok := w.(*os.File)
+		text = ok && term.IsTerminal(int(f.Fd()))
+	}
+	if text {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func openDB(ctx context.Context, c *Config, log *slog.Logger) (*db.DB, error) {
+	return db.Open(ctx, db.Options{
+		URL: c.DatabaseURL, StateDir: c.StateDir, MaxConns: int32(c.DBMaxConns), Logger: log,
+	})
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,87 @@
+// Command shrinkscope is the single binary: serve, migrate, token, demo.
+// main only wires; each subcommand lives in its own file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "shrinkscope:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errUsage) {
+		return 2
+	}
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `shrinkscope turns concealment detections into shrink KPIs, staffing plans and layout changes.
+
+Usage:
+  shrinkscope serve [flags]               run the HTTP API and dashboards
+  shrinkscope migrate up|status [flags]   apply or list schema migrations
+  shrinkscope token create --role R --name N [--stores A,B]
+  shrinkscope token list | revoke ID|NAME
+  shrinkscope demo [flags]                generate a demo estate and serve it
+  shrinkscope version
+
+Every command takes --help. Settings come from flags or the environment.
+`
+
+// run is the whole program, with its environment passed in so tests can
+// drive it like a user would.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	env := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, env, args[1:])
+	case "migrate":
+		return cmdMigrate(ctx, env, args[1:])
+	case "token":
+		return cmdToken(ctx, env, args[1:])
+	case "demo":
+		return cmdDemo(ctx, env, args[1:])
+	case "version":
+		fmt.Fprintln(stdout, version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+		return errUsage
+	}
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// env is the process's outside world.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/shrinkscope/shrinkscope/internal/dbtest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// sh runs the program like a shell would and returns stdout, stderr and the error.
+func sh(t *testing.T, vars map[string]string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb syncBuffer
+	err := run(context.Background(), args, envOf(vars), strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestTokenCommands(t *testing.T) {
+	t.Parallel()
+	_, url := dbtest.NewWithURL(t)
+	vars := map[string]string{"DATABASE_URL": url}
+	out, _, err := sh(t, vars, "token", "create", "--role", "ops", "--name", "night shift")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "sst_") || len(lines[0]) != 47 {
+		t.Fatalf("token create printed %q, want the token alone on one line", out)
+	}
+	list, _, err := sh(t, vars, "token", "list")
+	if err != nil || !strings.Contains(list, "night shift") || !strings.Contains(list, "ops") || strings.Contains(list, strings.TrimSpace(out)) {
+		t.Fatalf("token list (err %v):\n%s", err, list)
+	}
+	if _, _, err := sh(t, vars, "token", "create", "--role", "boss", "--name", "x"); err == nil || !strings.Contains(err.Error(), "--role") {
+		t.Errorf("bad role: %v", err)
+	}
+	if _, _, err := sh(t, vars, "token", "create", "--role", "ops", "--name", "x", "--stores", "NOPE"); err == nil || !strings.Contains(err.Error(), "NOPE") {
+		t.Errorf("unknown store: %v", err)
+	}
+	if out, _, err := sh(t, vars, "token", "revoke", "night shift"); err != nil || !strings.Contains(out, "revoked 1") {
+		t.Errorf("revoke: %q %v", out, err)
+	}
+	if _, _, err := sh(t, vars, "token", "revoke", "night shift"); err == nil {
+		t.Errorf("revoking twice succeeded")
+	}
+}
+
+func TestMigrateAndConfigErrors(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewEmpty(t)
+	vars := map[string]string{"DATABASE_URL": url}
+	if out, _, err := sh(t, vars, "migrate", "status"); err != nil || !strings.Contains(out, "pending") {
+		t.Errorf("status on an empty database: %q %v", out, err)
+	}
+	if out, _, err := sh(t, vars, "migrate", "up"); err != nil || !strings.Contains(out, "schema at version 3") {
+		t.Errorf("migrate up: %q %v", out, err)
+	}
+	if out, _, _ := sh(t, vars, "migrate", "status"); strings.Contains(out, "pending") {
+		t.Errorf("status after up still pending:\n%s", out)
+	}
+	vars["SHRINKSCOPE_MAX_BATCH"] = "lots"
+	if _, _, err := sh(t, vars, "serve"); err == nil || !strings.Contains(err.Error(), "SHRINKSCOPE_MAX_BATCH") {
+		t.Errorf("bad environment value: %v", err)
+	}
+	_, help, err := sh(t, map[string]string{}, "serve", "--help")
+	if err == nil {
+		t.Errorf("--help returned no error")
+	}
+	for _, name := range []string{"DATABASE_URL", "SHRINKSCOPE_ADDR", ":8080", "SHRINKSCOPE_MAX_BODY_BYTES", "SHRINKSCOPE_SHUTDOWN_TIMEOUT", "SHRINKSCOPE_LOG_FORMAT"} {
+		if !strings.Contains(help, name) {
+			t.Errorf("serve --help lacks %s", name)
+		}
+	}
+	if _, _, err := sh(t, vars, "frobnicate"); err == nil {
+		t.Errorf("unknown command accepted")
+	}
+}
+
+// serve answers /healthz; on shutdown it finishes a request still being
+// received, and its events are stored.
+func TestServeShutsDownGracefully(t *testing.T) {
+	t.Parallel()
+	pool, url := dbtest.NewWithURL(t)
+	addr := freeAddr(t)
+	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr, "SHRINKSCOPE_LOG_FORMAT": "json"}
+	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(token)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), io.Discard, &logs) }()
+	base := "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(base + "/healthz")
+		if err == nil && res.StatusCode == 200 {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not healthy: %v\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	put := func(path, body string) {
+		req, _ := http.NewRequest("PUT", base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode >= 300 {
+			t.Fatalf("PUT %s: %v %v", path, err, res)
+		}
+		res.Body.Close()
+	}
+	put("/api/v1/stores/S1", `{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection"}`)
+	put("/api/v1/stores/S1/zones", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]},"properties":{"id":"Z1","name":"z","kind":"aisle","category":"c","unit_value":5}}]}`)
+
+	// Send half a request, shut down, then send the rest.
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", base+"/api/v1/events", pr)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resc := make(chan *http.Response, 1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+		}
+		resc <- res
+	}()
+	at := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	fmt.Fprintf(pw, `{"events":[{"id":"%s","store":"S1","zone":"Z1","occurred_at":"%s","score":0.8},`, uuid.Must(uuid.NewV7()), at)
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	time.Sleep(200 * time.Millisecond)
+	fmt.Fprintf(pw, `{"id":"%s","store":"S1","zone":"Z1","occurred_at":"%s","score":0.7}]}`, uuid.Must(uuid.NewV7()), at)
+	pw.Close()
+	res := <-resc
+	if res == nil || res.StatusCode != 200 {
+		t.Fatalf("in-flight request during shutdown: %v", res)
+	}
+	res.Body.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v", err)
+	}
+	var n int
+	_ = pool.QueryRow(context.Background(), `SELECT count(*) FROM events`).Scan(&n)
+	if n != 2 {
+		t.Errorf("%d events stored, want 2", n)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Errorf("server still answers after shutdown")
+	}
+	if !strings.Contains(logs.String(), `"msg":"shutting down`) {
+		t.Errorf("no shutdown log line:\n%s", logs.String())
+	}
+}
