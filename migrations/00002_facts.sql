@@ -28,11 +28,12 @@ DECLARE
     name text := 'events_' || to_char(ts AT TIME ZONE 'UTC', 'YYYYMM');
 BEGIN
     IF to_regclass(name) IS NULL THEN
-        -- Two ingest transactions may race to create the same month; serialise them.
-        PERFORM pg_advisory_xact_lock(hashtext(name));
-        IF to_regclass(name) IS NULL THEN
+        -- Two ingest transactions may race to create the same month: the loser finds it made.
+        BEGIN
             EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%L) TO (%L)', name, lo, hi);
-        END IF;
+        EXCEPTION WHEN duplicate_table OR unique_violation THEN
+            NULL;
+        END;
     END IF;
     RETURN name;
 END
