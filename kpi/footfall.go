@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	ss "github.com/shrinkscope/shrinkscope"
 )
 
@@ -68,11 +70,21 @@ func (g *Ingester) StoreFootfall(ctx context.Context, rows []ss.Footfall) (Resul
 			zones[i] = &rows[i].ZoneID
 		}
 	}
-	_, err := g.pool.Exec(ctx, `
+	set := make(map[bucket]bool, len(rows))
+	for i := range rows {
+		set[bucket{rows[i].StoreID, rows[i].Hour}] = true
+	}
+	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
 INSERT INTO footfall (store_id, zone_id, hour, visitors)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::bigint[])
 ON CONFLICT ON CONSTRAINT footfall_key DO UPDATE SET visitors = excluded.visitors, updated_at = now()`,
-		stores, zones, hours, visitors)
+			stores, zones, hours, visitors)
+		if err != nil {
+			return err
+		}
+		return markDirty(ctx, tx, sortedBuckets(set))
+	})
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d footfall rows: %w", len(rows), err)
 	}

@@ -129,8 +129,11 @@ func (g *Ingester) StoreEvents(ctx context.Context, events []ss.Event) (Result, 
 	if err := g.ensurePartitions(ctx, events); err != nil {
 		return Result{}, err
 	}
+	buckets, err := g.eventBuckets(ctx, events)
+	if err != nil {
+		return Result{}, err
+	}
 	var res Result
-	var err error
 	// Replays are rare, so the first attempt COPYs straight into the table
 	// and lets the primary key catch a replayed id (SQLSTATE 23505); only
 	// then does a retry look up which ids are already stored. A concurrent
@@ -138,7 +141,7 @@ func (g *Ingester) StoreEvents(ctx context.Context, events []ss.Event) (Result, 
 	// also surfaces as 23505, and the next retry sees its rows.
 	lookup := false
 	for attempt := 0; attempt < 5; attempt++ {
-		res, err = g.storeEventsOnce(ctx, events, lookup)
+		res, err = g.storeEventsOnce(ctx, events, buckets, lookup)
 		var pgErr *pgconn.PgError
 		if err == nil || !errors.As(err, &pgErr) {
 			break
@@ -164,7 +167,7 @@ func (g *Ingester) StoreEvents(ctx context.Context, events []ss.Event) (Result, 
 	return res, nil
 }
 
-func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, lookup bool) (Result, error) {
+func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, buckets []bucket, lookup bool) (Result, error) {
 	ids := make([][16]byte, len(events))
 	lo, hi := events[0].OccurredAt, events[0].OccurredAt
 	for i := range events {
@@ -211,7 +214,10 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, looku
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, EventColumns, pgx.CopyFromSlice(len(fresh), func(i int) ([]any, error) {
 			return EventRow(fresh[i]), nil
 		}))
-		return err
+		if err != nil {
+			return err
+		}
+		return markDirty(ctx, tx, buckets)
 	})
 	return res, err
 }

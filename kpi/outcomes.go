@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	ss "github.com/shrinkscope/shrinkscope"
 )
 
@@ -132,7 +134,9 @@ func (g *Ingester) StoreOutcomes(ctx context.Context, rows []ResolvedOutcome) (R
 		evIDs[i], stores[i], occs[i], kinds[i] = o.EventID, o.StoreID, o.OccurredAt, string(o.Kind)
 		ats[i], resps[i], values[i] = o.At, o.RespondedAt, o.ValueRecovered
 	}
-	tag, err := g.pool.Exec(ctx, `
+	var accepted int
+	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
 INSERT INTO outcomes (event_id, store_id, occurred_at, outcome, at, responded_at, value_recovered)
 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[],
                      $6::timestamptz[], $7::numeric[])
@@ -140,9 +144,21 @@ ON CONFLICT (event_id) DO UPDATE SET
     outcome = excluded.outcome, at = excluded.at, responded_at = excluded.responded_at,
     value_recovered = excluded.value_recovered, updated_at = now()
 WHERE outcomes.at <= excluded.at`, evIDs, stores, occs, kinds, ats, resps, values)
+		if err != nil {
+			return err
+		}
+		accepted = int(tag.RowsAffected())
+		// However late an outcome arrives, it is its event's bucket that changes.
+		_, err = tx.Exec(ctx, `
+INSERT INTO kpi_dirty (store_id, hour)
+SELECT DISTINCT o.store_id, local_hour(o.occurred_at, s.timezone)
+FROM unnest($1::bigint[], $2::timestamptz[]) o(store_id, occurred_at) JOIN stores s ON s.id = o.store_id
+ORDER BY 1, 2
+ON CONFLICT DO NOTHING`, stores, occs)
+		return err
+	})
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d outcomes: %w", n, err)
 	}
-	accepted := int(tag.RowsAffected())
 	return Result{Accepted: accepted, Duplicates: n - accepted + dropped}, nil
 }

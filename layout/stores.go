@@ -83,7 +83,7 @@ func (s *Service) Store(ctx context.Context, code string) (*ss.Store, error) {
 
 // Stores lists stores by code; a non-empty scope limits them to those codes.
 func (s *Service) Stores(ctx context.Context, scope []string) ([]ss.Store, error) {
-	rows, err := s.pool.Query(ctx, selectStores+` WHERE cardinality($1::text[]) = 0 OR code = ANY($1) ORDER BY code`, scope)
+	rows, err := s.pool.Query(ctx, selectStores+` WHERE coalesce(cardinality($1::text[]), 0) = 0 OR code = ANY($1) ORDER BY code`, scope)
 	if err != nil {
 		return nil, fmt.Errorf("layout: list stores: %w", err)
 	}

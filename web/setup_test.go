@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -33,7 +34,7 @@ type fixture struct {
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	pool := dbtest.New(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
 	srv := web.New(pool, log, web.Options{MaxBodyBytes: 1 << 20, MaxBatch: 1000}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
@@ -175,4 +176,12 @@ func zone(id, category string, value, x0, y0, x1, y1 float64) map[string]any {
 
 func zonesJSON(features ...map[string]any) map[string]any {
 	return map[string]any{"type": "FeatureCollection", "features": features}
+}
+
+// testLogWriter shows the server's log when SHRINKSCOPE_TEST_LOG is set.
+func testLogWriter() io.Writer {
+	if os.Getenv("SHRINKSCOPE_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
+	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -90,7 +91,7 @@ func TestMigrateAndConfigErrors(t *testing.T) {
 	if out, _, err := sh(t, vars, "migrate", "status"); err != nil || !strings.Contains(out, "pending") {
 		t.Errorf("status on an empty database: %q %v", out, err)
 	}
-	if out, _, err := sh(t, vars, "migrate", "up"); err != nil || !strings.Contains(out, "schema at version 3") {
+	if out, _, err := sh(t, vars, "migrate", "up"); err != nil || !strings.Contains(out, fmt.Sprintf("schema at version %d", migrations.Latest())) {
 		t.Errorf("migrate up: %q %v", out, err)
 	}
 	if out, _, _ := sh(t, vars, "migrate", "status"); strings.Contains(out, "pending") {

@@ -1,0 +1,172 @@
+package kpi
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// Groupings a KPI request may ask for.
+var Groupings = []string{"estate", "region", "store", "zone", "category", "day", "week", "hour_of_week"}
+
+// Query is one KPI request.
+type Query struct {
+	// From and To bound the period. With Dates they are local calendar dates
+	// (midnight UTC values), both inclusive, read in each store's time zone;
+	// otherwise instants, the half-open [From, To), counted in whole local
+	// hours that start inside it.
+	From, To time.Time
+	Dates    bool
+	Scope    []string // store codes the caller may see; empty: all
+	Store    string
+	Region   string
+	Zone     string // needs Store
+	Category string
+	By       string
+}
+
+// Validate checks the query and names the bad parameter.
+func (q *Query) Validate() error {
+	if !validBy(q.By) {
+		return ss.Errorf(ss.EINVALID, "by", "by must be one of %s, got %q", strings.Join(Groupings, ", "), q.By)
+	}
+	if q.From.IsZero() || q.To.IsZero() {
+		return ss.Errorf(ss.EINVALID, "from", "from and to are required (dates YYYY-MM-DD or RFC 3339 instants)")
+	}
+	if q.Dates && q.To.Before(q.From) || !q.Dates && !q.To.After(q.From) {
+		return ss.Errorf(ss.EINVALID, "to", "to must not be before from")
+	}
+	if q.To.Sub(q.From) > 3*366*24*time.Hour {
+		return ss.Errorf(ss.EINVALID, "to", "a period is at most three years")
+	}
+	if q.Zone != "" && q.Store == "" {
+		return ss.Errorf(ss.EINVALID, "zone", "zone ids are per store: give store too")
+	}
+	if q.By == "zone" && q.Store == "" && q.Region == "" && len(q.Scope) == 0 {
+		// Allowed, but an estate of thousands of stores by zone is a big answer; keep it explicit.
+		return ss.Errorf(ss.EINVALID, "by", "by=zone needs a store or region")
+	}
+	return nil
+}
+
+func validBy(by string) bool {
+	for _, g := range Groupings {
+		if g == by {
+			return true
+		}
+	}
+	return false
+}
+
+// previous is the period of equal length just before q's.
+func (q Query) previous() Query {
+	p := q
+	if q.Dates {
+		days := int(q.To.Sub(q.From).Hours()/24) + 1
+		p.From, p.To = q.From.AddDate(0, 0, -days), q.From.AddDate(0, 0, -1)
+	} else {
+		p.From, p.To = q.From.Add(-q.To.Sub(q.From)), q.From
+	}
+	return p
+}
+
+// KPIs answers KPI requests from the rollups.
+type KPIs struct{ pool *pgxpool.Pool }
+
+// NewKPIs returns the KPI reader on pool.
+func NewKPIs(pool *pgxpool.Pool) *KPIs { return &KPIs{pool: pool} }
+
+// Row is one group of a KPI answer: its key, its figures, the previous
+// period's and the change between them.
+type Row struct {
+	Key      Key                 `json:"key"`
+	Figures                      // the period's KPIs, inline
+	Previous *Figures            `json:"previous"`
+	Change   map[string]*float64 `json:"change"`
+	Targets  map[string]Verdict  `json:"targets,omitempty"`
+}
+
+// Key names a group; only the fields of the grouping are set.
+type Key struct {
+	Store      string `json:"store,omitempty"`
+	Region     string `json:"region,omitempty"`
+	Zone       string `json:"zone,omitempty"`
+	Category   string `json:"category,omitempty"`
+	Day        string `json:"day,omitempty"`
+	Week       string `json:"week,omitempty"`
+	HourOfWeek *int   `json:"hour_of_week,omitempty"`
+}
+
+func (k Key) less(o Key) bool {
+	a := []string{k.Region, k.Store, k.Zone, k.Category, k.Day, k.Week}
+	b := []string{o.Region, o.Store, o.Zone, o.Category, o.Day, o.Week}
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	if k.HourOfWeek != nil && o.HourOfWeek != nil {
+		return *k.HourOfWeek < *o.HourOfWeek
+	}
+	return false
+}
+
+// Figures are the KPIs of DESIGN.md for one group and period. A ratio with
+// nothing to divide by is null.
+type Figures struct {
+	Events            int64    `json:"events"`
+	Visitors          *int64   `json:"visitors"`
+	RatePer1k         *float64 `json:"rate_per_1k"`
+	EstLoss           float64  `json:"est_loss"`
+	RecoveredValue    float64  `json:"recovered_value"`
+	Recovered         int64    `json:"recovered"`
+	Lost              int64    `json:"lost"`
+	FalsePositives    int64    `json:"false_positives"`
+	Open              int64    `json:"open"`
+	Interventions     int64    `json:"interventions"`
+	RecoveryRate      *float64 `json:"recovery_rate"`
+	InterventionRate  *float64 `json:"intervention_rate"`
+	ResponseP50       *float64 `json:"response_p50"`
+	ResponseP90       *float64 `json:"response_p90"`
+	FalsePositiveRate *float64 `json:"false_positive_rate"`
+	HotspotIndex      *float64 `json:"hotspot_index"`
+	Sales             *float64 `json:"sales"`
+	ShrinkPct         *float64 `json:"shrink_pct"`
+}
+
+// Get computes the query's rows and the previous period's, ordered by key.
+func (k *KPIs) Get(ctx context.Context, q Query) ([]Row, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	cur, err := k.period(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := k.period(ctx, q.previous())
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, 0, len(cur.order))
+	for _, key := range cur.order {
+		r := Row{Key: cur.keys[key], Figures: *cur.figures[key]}
+		if p, ok := prev.figures[key]; ok {
+			r.Previous = p
+		} else {
+			r.Previous = &Figures{}
+			r.Previous.derive()
+		}
+		r.Change = change(&r.Figures, r.Previous)
+		rows = append(rows, r)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Key.less(rows[j].Key) })
+	if err := k.judge(ctx, rows); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
