@@ -217,7 +217,7 @@ func TestTargets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	set("", "rate_per_1k", "<=", 2.5)  // estate: 3 misses it
+	set("", "rate_per_1k", "<=", 2.5)   // estate: 3 misses it
 	set("", "recovery_rate", ">=", 0.7) // 0.75 meets it
 	set("A1", "rate_per_1k", "<=", 3.5) // store target overrides the estate's: met
 	set("A1", "rate_per_1k", "<=", 2.9) // refined: now missed

@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,6 +102,32 @@ type Key struct {
 	Week       string `json:"week,omitempty"`
 	HourOfWeek *int   `json:"hour_of_week,omitempty"`
 }
+
+// Field returns the key field named as in the CSV header.
+func (k Key) Field(name string) string {
+	switch name {
+	case "store":
+		return k.Store
+	case "region":
+		return k.Region
+	case "zone":
+		return k.Zone
+	case "category":
+		return k.Category
+	case "day":
+		return k.Day
+	case "week":
+		return k.Week
+	case "hour_of_week":
+		if k.HourOfWeek != nil {
+			return strconv.Itoa(*k.HourOfWeek)
+		}
+	}
+	return ""
+}
+
+// Values lists the KPIs by name; nil entries are nulls.
+func (f *Figures) Values() map[string]*float64 { return f.kpiValues() }
 
 func (k Key) less(o Key) bool {
 	a := []string{k.Region, k.Store, k.Zone, k.Category, k.Day, k.Week}

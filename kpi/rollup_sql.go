@@ -16,7 +16,7 @@ const hourKeys = `(h.hour AT TIME ZONE $3)::date,
     ((extract(isodow FROM h.hour AT TIME ZONE $3)::int - 1) * 24 + extract(hour FROM h.hour AT TIME ZONE $3)::int)::smallint`
 
 // eventFigures are the summed figures of kpi_hourly, in column order.
-const eventColumns = `detections, events, est_loss, recovered_value, recovered, lost, false_positive, open,
+const eventColumns = `detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open,
     paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded`
 
 // responseBucket is the sketch bucket of a response time: log base 1.02 of
@@ -32,6 +32,7 @@ SELECT e.store_id, e.zone_id, e.category, h.hour, ` + hourKeys + `,
     count(*) FILTER (WHERE c.cls <> 'false'),
     coalesce(sum(e.est_value) FILTER (WHERE c.cls IN ('lost', 'open')), 0),
     coalesce(sum(coalesce(o.value_recovered, e.est_value)) FILTER (WHERE c.cls = 'recovered'), 0),
+    coalesce(sum(e.est_value) FILTER (WHERE c.cls <> 'false'), 0),
     count(*) FILTER (WHERE c.cls = 'recovered'),
     count(*) FILTER (WHERE c.cls = 'lost'),
     count(*) FILTER (WHERE c.cls = 'false'),
@@ -68,7 +69,7 @@ var dailySQL = []string{
 	`DELETE FROM kpi_daily WHERE store_id = $1 AND local_date = ANY($2::date[])`,
 	`INSERT INTO kpi_daily (store_id, zone_id, category, local_date, ` + eventColumns + `)
 SELECT store_id, zone_id, category, local_date,
-    sum(detections), sum(events), sum(est_loss), sum(recovered_value), sum(recovered), sum(lost),
+    sum(detections), sum(events), sum(est_loss), sum(recovered_value), sum(concealed_value), sum(recovered), sum(lost),
     sum(false_positive), sum(open), sum(paid), sum(nudged_paid), sum(blocked_recovered),
     sum(intervened_recovered), sum(unresolved), sum(interventions), sum(responded)
 FROM kpi_hourly WHERE store_id = $1 AND local_date = ANY($2::date[])
@@ -84,7 +85,7 @@ GROUP BY store_id, zone_id, local_date`,
 	`INSERT INTO kpi_store_daily (store_id, local_date, ` + eventColumns + `, visitors, response)
 SELECT $1, d.local_date,
     coalesce(sum(k.detections), 0), coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0),
-    coalesce(sum(k.recovered_value), 0), coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0),
+    coalesce(sum(k.recovered_value), 0), coalesce(sum(k.concealed_value), 0), coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0),
     coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0), coalesce(sum(k.paid), 0),
     coalesce(sum(k.nudged_paid), 0), coalesce(sum(k.blocked_recovered), 0),
     coalesce(sum(k.intervened_recovered), 0), coalesce(sum(k.unresolved), 0),

@@ -26,8 +26,9 @@ CREATE TABLE kpi_hourly (
     how                  smallint NOT NULL,
     detections           int NOT NULL,  -- every event, false positives included
     events               int NOT NULL,  -- events whose outcome is not false
-    est_loss             numeric(14, 2) NOT NULL,
+    est_loss             numeric(14, 2) NOT NULL,  -- est_value of lost and open events
     recovered_value      numeric(14, 2) NOT NULL,
+    concealed_value      numeric(14, 2) NOT NULL,  -- est_value of every event not false
     recovered            int NOT NULL,
     lost                 int NOT NULL,
     false_positive       int NOT NULL,

@@ -10,11 +10,12 @@ import (
 
 // Role sets that routes allow.
 var (
-	readers = []ss.Role{ss.RoleAdmin, ss.RoleOps, ss.RolePlanner, ss.RoleMerchandiser}
-	writers = []ss.Role{ss.RoleAdmin, ss.RoleIngest}
-	admins  = []ss.Role{ss.RoleAdmin}
-	layouts = []ss.Role{ss.RoleAdmin, ss.RoleMerchandiser}
-	anyone  = []ss.Role(nil) // public: no token needed
+	readers   = []ss.Role{ss.RoleAdmin, ss.RoleOps, ss.RolePlanner, ss.RoleMerchandiser}
+	writers   = []ss.Role{ss.RoleAdmin, ss.RoleIngest}
+	admins    = []ss.Role{ss.RoleAdmin}
+	layouts   = []ss.Role{ss.RoleAdmin, ss.RoleMerchandiser}
+	operators = []ss.Role{ss.RoleAdmin, ss.RoleOps}
+	anyone    = []ss.Role(nil) // public: no token needed
 )
 
 // route is one line of the API surface: method, path, handler and who may call it.
@@ -40,6 +41,12 @@ func (s *Server) routes() []route {
 		{http.MethodPut, "/api/v1/stores/:code", s.putStore, admins},
 		{http.MethodGet, "/api/v1/stores/:code/zones", s.getZones, readers},
 		{http.MethodPut, "/api/v1/stores/:code/zones", s.putZones, layouts},
+
+		{http.MethodGet, "/api/v1/kpis", s.getKPIs, readers},
+		{http.MethodGet, "/api/v1/targets", s.getTargets, readers},
+		{http.MethodPut, "/api/v1/targets", s.putTarget, operators},
+		{http.MethodDelete, "/api/v1/targets", s.deleteTarget, operators},
+		{http.MethodGet, "/api/v1/segments", s.getSegments, readers},
 
 		{http.MethodPost, "/api/v1/events", s.postEvents, writers},
 		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers},

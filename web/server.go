@@ -25,6 +25,8 @@ type Options struct {
 	MaxBatch int
 	// ShutdownTimeout bounds how long in-flight requests may finish on shutdown. Default 30 s.
 	ShutdownTimeout time.Duration
+	// Segments configures store risk segmentation; zero values take kpi's defaults.
+	Segments kpi.SegmentConfig
 }
 
 func (o *Options) defaults() {
@@ -46,6 +48,7 @@ type Server struct {
 	pool    *pgxpool.Pool
 	layout  *layout.Service
 	ingest  *kpi.Ingester
+	kpis    *kpi.KPIs
 	tokens  *tokens.Service
 	metrics *metrics
 	echo    *echo.Echo
@@ -66,6 +69,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opt Options, reg *prometheus.Regi
 		layout: lay,
 		ingest: kpi.NewIngester(pool, lay.Directory()),
 		tokens: tokens.New(pool),
+		kpis:   kpi.NewKPIs(pool),
 	}
 	s.metrics = newMetrics(reg, pool)
 	e := echo.New()

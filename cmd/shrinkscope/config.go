@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/shrinkscope/shrinkscope/internal/db"
+	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
 // Config is every setting of the binary. Each field is a flag and an
@@ -39,6 +40,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Migrate (SHRINKSCOPE_MIGRATE) applies pending migrations when serve starts.
 	Migrate bool
+	// RollupInterval (SHRINKSCOPE_ROLLUP_INTERVAL) is how often KPI rollups catch up with ingest.
+	RollupInterval time.Duration
+	// Segments (SHRINKSCOPE_SEGMENT_WEIGHTS, SHRINKSCOPE_SEGMENT_COSTS) configures store segmentation.
+	Segments kpi.SegmentConfig
 }
 
 // setting is one line of the configuration table, printed by --help.
@@ -95,6 +100,36 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return fmt.Errorf("want a positive duration such as 30s, got %q", v)
 			}
 			c.ShutdownTimeout = d
+			return nil
+		}},
+		{"rollup-interval", "SHRINKSCOPE_ROLLUP_INTERVAL", "2s", "how often KPI rollups catch up with ingested facts", func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 100*time.Millisecond {
+				return fmt.Errorf("want a duration of at least 100ms, got %q", v)
+			}
+			c.RollupInterval = d
+			return nil
+		}},
+		{"segment-weights", "SHRINKSCOPE_SEGMENT_WEIGHTS", "", "risk-index weights, e.g. rate=0.35,loss=0.25,theft=0.15,urban=0.1,footfall=0.1,staffing=-0.05; empty: those defaults", func(v string) error {
+			if v == "" {
+				return nil
+			}
+			m, err := keyValues(v, "rate", "loss", "theft", "urban", "footfall", "staffing")
+			if err != nil {
+				return err
+			}
+			c.Segments.Weights = kpi.SegmentWeights{Rate: m["rate"], LossPerVisitor: m["loss"], Theft: m["theft"], Urban: m["urban"], Footfall: m["footfall"], Staffing: m["staffing"]}
+			return nil
+		}},
+		{"segment-costs", "SHRINKSCOPE_SEGMENT_COSTS", "", "yearly cost per store of each operating model, e.g. soc=60000,checkout=25000,detection=6000; empty: those defaults", func(v string) error {
+			if v == "" {
+				return nil
+			}
+			m, err := keyValues(v, "soc", "checkout", "detection")
+			if err != nil {
+				return err
+			}
+			c.Segments.Costs = kpi.ModelCosts{SOC: m["soc"], Checkout: m["checkout"], Detection: m["detection"]}
 			return nil
 		}},
 		{"migrate", "SHRINKSCOPE_MIGRATE", "true", "apply pending migrations when the server starts", func(v string) error {
@@ -176,6 +211,30 @@ func openDB(ctx context.Context, c *Config, log *slog.Logger) (*db.DB, error) {
 	return db.Open(ctx, db.Options{
 		URL: c.DatabaseURL, StateDir: c.StateDir, MaxConns: int32(c.DBMaxConns), Logger: log,
 	})
+}
+
+// keyValues parses "a=1,b=2" with keys from allowed.
+func keyValues(s string, allowed ...string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, part := range splitList(s) {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, fmt.Errorf("want key=value pairs, got %q", part)
+		}
+		known := false
+		for _, a := range allowed {
+			known = known || a == k
+		}
+		if !known {
+			return nil, fmt.Errorf("unknown key %q (want %s)", k, strings.Join(allowed, ", "))
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: want a number, got %q", k, v)
+		}
+		out[k] = f
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {

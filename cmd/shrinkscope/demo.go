@@ -9,15 +9,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
+	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/migrations"
-	"github.com/shrinkscope/shrinkscope/web"
 )
 
 // demoDatabase keeps the demo apart from a real estate on the same server.
@@ -50,7 +48,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if have > 0 && *reset {
-		if _, err := d.Pool.Exec(ctx, `TRUNCATE stores, zones, layout_versions, cameras, events, outcomes, footfall, sales`); err != nil {
+		if _, err := d.Pool.Exec(ctx, `TRUNCATE stores, zones, layout_versions, cameras, events, outcomes, footfall, sales, kpi_dirty, kpi_hourly, kpi_daily, kpi_store_daily, kpi_visitors_hourly, kpi_visitors_daily, kpi_response, kpi_targets`); err != nil {
 			return fmt.Errorf("reset demo estate: %w", err)
 		}
 		have = 0
@@ -63,7 +61,10 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "loaded %d stores, %d zones, %d events, %d outcomes, %d footfall rows, %d sales days in %s\n",
+		if _, err := kpi.NewRollups(d.Pool).Refresh(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "loaded %d stores, %d zones, %d events, %d outcomes, %d footfall rows, %d sales days, KPI rollups built, in %s\n",
 			st.Stores, st.Zones, st.Events, st.Outcomes, st.Footfall, st.Sales, time.Since(started).Round(time.Millisecond))
 	} else {
 		fmt.Fprintf(e.stderr, "demo estate already loaded (%d stores); --reset generates it again\n", have)
@@ -76,10 +77,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --addr or SHRINKSCOPE_ADDR): %w", c.Addr, err)
 	}
-	srv := web.New(d.Pool, log, web.Options{MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, ShutdownTimeout: c.ShutdownTimeout}, prometheus.NewRegistry())
 	fmt.Fprintf(e.stdout, "\nshrinkscope demo is running at %s\nadmin token: %s\n\nsign in at the URL with the token, or:\n  curl -H 'Authorization: Bearer %s' %sapi/v1/stores\n\n",
 		browseURL(ln.Addr()), secret, secret, browseURL(ln.Addr()))
-	return srv.Serve(ctx, ln)
+	return serveOn(ctx, d.Pool, log, c, ln)
 }
 
 func browseURL(a net.Addr) string {

@@ -40,6 +40,7 @@ Usage:
   shrinkscope migrate up|status [flags]   apply or list schema migrations
   shrinkscope token create --role R --name N [--stores A,B]
   shrinkscope token list | revoke ID|NAME
+  shrinkscope kpi rebuild [--store S] | refresh
   shrinkscope demo [flags]                generate a demo estate and serve it
   shrinkscope version
 
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdToken(ctx, env, args[1:])
 	case "demo":
 		return cmdDemo(ctx, env, args[1:])
+	case "kpi":
+		return cmdKPI(ctx, env, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

@@ -198,3 +198,72 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Errorf("no shutdown log line:\n%s", logs.String())
 	}
 }
+
+// A served estate's KPIs follow ingest without anyone asking for a refresh,
+// and `kpi rebuild` recomputes them to the same figures.
+func TestServeKeepsKPIsCurrent(t *testing.T) {
+	t.Parallel()
+	_, url := dbtest.NewWithURL(t)
+	addr := freeAddr(t)
+	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr, "SHRINKSCOPE_ROLLUP_INTERVAL": "200ms"}
+	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(token)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), io.Discard, io.Discard) }()
+	defer func() { cancel(); <-done }()
+	base := "http://" + addr
+	call := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for code, _ := call("GET", "/healthz", ""); code != 200; code, _ = call("GET", "/healthz", "") {
+		if time.Now().After(deadline) {
+			t.Fatal("server did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	call("PUT", "/api/v1/stores/S1", `{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection"}`)
+	call("PUT", "/api/v1/stores/S1/zones", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]},"properties":{"id":"Z1","name":"z","kind":"aisle","category":"c","unit_value":5}}]}`)
+	at := "2026-02-03T10:30:00Z"
+	var evs []string
+	for range 3 {
+		evs = append(evs, fmt.Sprintf(`{"id":"%s","store":"S1","zone":"Z1","occurred_at":"%s","score":0.8}`, uuid.Must(uuid.NewV7()), at))
+	}
+	if code, body := call("POST", "/api/v1/events", `{"events":[`+strings.Join(evs, ",")+`]}`); code != 200 {
+		t.Fatalf("events: %d %s", code, body)
+	}
+	want := `"events":3`
+	for {
+		_, body := call("GET", "/api/v1/kpis?from=2026-02-03&to=2026-02-03&by=estate", "")
+		if strings.Contains(body, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("KPIs never showed the events: %s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	out, _, err := sh(t, vars, "kpi", "rebuild", "--store", "S1")
+	if err != nil || !strings.Contains(out, "rebuilt") {
+		t.Fatalf("kpi rebuild: %q %v", out, err)
+	}
+	if _, body := call("GET", "/api/v1/kpis?from=2026-02-03&to=2026-02-03&by=estate", ""); !strings.Contains(body, want) {
+		t.Errorf("after rebuild: %s", body)
+	}
+	if _, _, err := sh(t, vars, "kpi", "rebuild", "--store", "NOPE"); err == nil {
+		t.Errorf("rebuild of an unknown store succeeded")
+	}
+}

@@ -4,15 +4,19 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/migrations"
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
-var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "shutdown-timeout", "migrate"}, dbFlags...)
+var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "shutdown-timeout", "migrate",
+	"rollup-interval", "segment-weights", "segment-costs"}, dbFlags...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -40,12 +44,27 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --addr or SHRINKSCOPE_ADDR): %w", c.Addr, err)
 	}
-	srv := web.New(d.Pool, log, web.Options{
-		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, ShutdownTimeout: c.ShutdownTimeout,
-	}, prometheus.NewRegistry())
 	log.Info("serving", "addr", ln.Addr().String(), "database", d.Source)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	return srv.Serve(ctx, ln)
+	return serveOn(ctx, d.Pool, log, c, ln)
+}
+
+// serveOn serves the API on ln and keeps the KPI rollups current until ctx ends.
+func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Config, ln net.Listener) error {
+	srv := web.New(pool, log, web.Options{
+		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments,
+	}, prometheus.NewRegistry())
+	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		kpi.NewRollups(pool).Run(rctx, c.RollupInterval, log)
+	}()
+	err := srv.Serve(ctx, ln)
+	// In-flight requests are done; stop refreshing only then.
+	stop()
+	<-done
+	return err
 }
