@@ -213,7 +213,9 @@ func TestServeKeepsKPIsCurrent(t *testing.T) {
 	token = strings.TrimSpace(token)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), io.Discard, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), io.Discard, io.Discard)
+	}()
 	defer func() { cancel(); <-done }()
 	base := "http://" + addr
 	call := func(method, path, body string) (int, string) {
