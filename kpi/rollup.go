@@ -155,10 +155,27 @@ func recompute(ctx context.Context, tx pgx.Tx, store int64, hours []time.Time) e
 		}
 	}
 	batch := &pgx.Batch{}
+	lo, hi := hours[0], hours[0]
+	for _, h := range hours {
+		if h.Before(lo) {
+			lo = h
+		}
+		if h.After(hi) {
+			hi = h
+		}
+	}
+	source := eventsPerHour
+	if len(hours) > perHourLimit {
+		source = eventsInRange
+	}
 	for _, q := range hourlySQL {
-		if strings.Contains(q, "$3") {
+		q = strings.ReplaceAll(q, "{{events}}", source)
+		switch {
+		case strings.Contains(q, "$4"):
+			batch.Queue(q, store, hours, tz, lo, hi.Add(time.Hour))
+		case strings.Contains(q, "$3"):
 			batch.Queue(q, store, hours, tz)
-		} else {
+		default:
 			batch.Queue(q, store, hours)
 		}
 	}

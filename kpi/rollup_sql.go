@@ -24,6 +24,20 @@ const eventColumns = `detections, events, est_loss, recovered_value, concealed_v
 const responseBucket = `CASE WHEN extract(epoch FROM o.responded_at - e.occurred_at) < 1 THEN 0
     ELSE least(floor(ln(extract(epoch FROM o.responded_at - e.occurred_at)) / ln(1.02)), 32767) END::smallint`
 
+// Two ways to find a bucket's events, giving the same rows. A few hours: an
+// index probe per hour (LATERAL forces the planner to probe, not to filter a
+// whole store's events against every hour). Many hours (a rebuild): one range
+// scan of the store's events, hash-joined to the hours on their local hour.
+const (
+	eventsPerHour = `unnest($2::timestamptz[]) h(hour) CROSS JOIN LATERAL (
+    SELECT * FROM events e WHERE e.store_id = $1 AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour') e`
+	eventsInRange = `events e JOIN unnest($2::timestamptz[]) h(hour) ON h.hour = local_hour(e.occurred_at, $3)
+    AND e.store_id = $1 AND e.occurred_at >= $4 AND e.occurred_at < $5`
+)
+
+// perHourLimit is the most hours recomputed with one probe each.
+const perHourLimit = 200
+
 var hourlySQL = []string{
 	`DELETE FROM kpi_hourly WHERE store_id = $1 AND hour = ANY($2::timestamptz[])`,
 	`INSERT INTO kpi_hourly (store_id, zone_id, category, hour, local_date, how, ` + eventColumns + `)
@@ -44,8 +58,7 @@ SELECT e.store_id, e.zone_id, e.category, h.hour, ` + hourKeys + `,
     count(*) FILTER (WHERE o.outcome = 'unresolved'),
     count(*) FILTER (WHERE o.outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
     count(o.responded_at)
-FROM unnest($2::timestamptz[]) h(hour)
-JOIN events e ON e.store_id = $1 AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour'
+FROM {{events}}
 LEFT JOIN outcomes o ON o.event_id = e.id
 CROSS JOIN LATERAL (SELECT ` + classify + ` AS cls) c
 GROUP BY e.store_id, e.zone_id, e.category, h.hour`,
@@ -53,8 +66,7 @@ GROUP BY e.store_id, e.zone_id, e.category, h.hour`,
 	`DELETE FROM kpi_response WHERE store_id = $1 AND hour = ANY($2::timestamptz[])`,
 	`INSERT INTO kpi_response (store_id, zone_id, category, hour, local_date, how, bucket, n)
 SELECT e.store_id, e.zone_id, e.category, h.hour, ` + hourKeys + `, ` + responseBucket + `, count(*)
-FROM unnest($2::timestamptz[]) h(hour)
-JOIN events e ON e.store_id = $1 AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour'
+FROM {{events}}
 JOIN outcomes o ON o.event_id = e.id AND o.responded_at IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6, 7`,
 

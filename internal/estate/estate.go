@@ -18,6 +18,9 @@ type Config struct {
 	Stores int       // number of stores, default 12
 	Days   int       // days of history, default 120
 	End    time.Time // exclusive end instant; default: today 00:00 UTC
+	// RateScale multiplies every zone's concealment rate (default 1: about
+	// 2.4 per 1,000 visitors); benchmarks raise it to reach an event volume.
+	RateScale float64
 }
 
 // withDefaults fills the zero fields.
@@ -27,6 +30,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Stores <= 0 {
 		c.Stores = 12
+	}
+	if c.RateScale <= 0 {
+		c.RateScale = 1
 	}
 	if c.Days <= 0 {
 		c.Days = 120
@@ -95,7 +101,7 @@ func New(cfg Config) *Estate {
 	for i := range e.Stores {
 		r := newRNG(cfg.Seed, i, streamShape)
 		s := &e.Stores[i]
-		buildStore(s, i, r)
+		buildStore(s, i, r, cfg.RateScale)
 		s.setWindow(cfg)
 		u := r.float() // always drawn, so the draws below do not depend on the outcome
 		if cfg.Days >= 2 && (u < 0.3 || i == 2) {
@@ -106,7 +112,7 @@ func New(cfg Config) *Estate {
 	return e
 }
 
-func buildStore(s *Store, i int, r *rng) {
+func buildStore(s *Store, i int, r *rng, rateScale float64) {
 	c := cities[i%len(cities)]
 	round := i / len(cities)
 	name := c.name + " " + c.districts[round%len(c.districts)]
@@ -151,7 +157,7 @@ func buildStore(s *Store, i int, r *rng) {
 	plan := buildZones(r)
 	s.Zones, s.FloorWidth, s.FloorDepth = plan.zones, plan.width, plan.depth
 	s.ZoneTraffic = plan.traffic
-	rate := 2.4e-3 * r.lognormal(0.2) // concealments per visitor, all zones together
+	rate := 2.4e-3 * r.lognormal(0.2) * rateScale // concealments per visitor, all zones together
 	var sum float64
 	for _, x := range plan.risk {
 		sum += x
