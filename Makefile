@@ -2,7 +2,7 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build bench-ingest clean
+.PHONY: demo test check build bench-ingest bench-kpi clean
 
 ## demo: find or start PostgreSQL, generate a 12-store x 120-day estate, serve on :8080
 demo:
@@ -25,6 +25,10 @@ build:
 ## bench-ingest: 1,000,000 events over HTTP against a raw COPY of the same rows (docs/BENCHMARKS.md)
 bench-ingest:
 	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/ingestbench -events 1000000 -runs 3
+
+## bench-kpi: KPI request latency on a large estate (2000 stores x 365 days: a long load, see docs/BENCHMARKS.md)
+bench-kpi:
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/kpibench -load
 
 clean:
 	rm -rf bin
