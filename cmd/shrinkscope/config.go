@@ -15,6 +15,7 @@ import (
 
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
 // Config is every setting of the binary. Each field is a flag and an
@@ -235,6 +236,21 @@ func keyValues(s string, allowed ...string) (map[string]float64, error) {
 		out[k] = f
 	}
 	return out, nil
+}
+
+// openMigrated opens the database and brings its schema up to date, for the
+// commands that work on the data.
+func openMigrated(ctx context.Context, c *Config, e *env) (*db.DB, *slog.Logger, error) {
+	log := newLogger(c, e.stderr)
+	d, err := openDB(ctx, c, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := migrations.Up(ctx, d.Pool, log); err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, log, nil
 }
 
 func splitList(s string) []string {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
-	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
 // cmdKPI runs KPI maintenance: `kpi rebuild [--store S]` recomputes rollups
@@ -24,15 +23,11 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(c, e.stderr)
-	d, err := openDB(ctx, c, log)
+	d, _, err := openMigrated(ctx, c, e)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if err := migrations.Up(ctx, d.Pool, log); err != nil {
-		return err
-	}
 	r := kpi.NewRollups(d.Pool)
 	start := time.Now()
 	if args[0] == "refresh" {

@@ -11,7 +11,6 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/layout"
-	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
 func cmdToken(ctx context.Context, e *env, args []string) error {
@@ -30,15 +29,11 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(c, e.stderr)
-	d, err := openDB(ctx, c, log)
+	d, log, err := openMigrated(ctx, c, e)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if err := migrations.Up(ctx, d.Pool, log); err != nil {
-		return err
-	}
 	svc := tokens.New(d.Pool)
 	switch args[0] {
 	case "create":
