@@ -164,12 +164,12 @@ func recompute(ctx context.Context, tx pgx.Tx, store int64, hours []time.Time) e
 			hi = h
 		}
 	}
-	source := eventsPerHour
+	source, outcomes := eventsPerHour, outcomeOf
 	if len(hours) > perHourLimit {
-		source = eventsInRange
+		source, outcomes = eventsInRange, storeOutcomes
 	}
 	for _, q := range hourlySQL {
-		q = strings.ReplaceAll(q, "{{events}}", source)
+		q = strings.ReplaceAll(strings.ReplaceAll(q, "{{events}}", source), "{{outcomes}}", outcomes)
 		switch {
 		case strings.Contains(q, "$4"):
 			batch.Queue(q, store, hours, tz, lo, hi.Add(time.Hour))
