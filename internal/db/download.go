@@ -33,11 +33,7 @@ func startDownloaded(ctx context.Context, l launch) (*server, error) {
 	if dl.version == "" {
 		dl = defaultDownload
 	}
-	s := newServer(l.stateDir, dl.major)
-	if err := s.makeDirs(); err != nil {
-		return nil, err
-	}
-	unlock, err := lockDir(ctx, s.dir)
+	s, unlock, err := lockedServer(ctx, l.stateDir, dl.major)
 	if err != nil {
 		return nil, err
 	}

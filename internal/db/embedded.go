@@ -19,11 +19,7 @@ func startEmbedded(ctx context.Context, l launch) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := newServer(l.stateDir, major)
-	if err := s.makeDirs(); err != nil {
-		return nil, err
-	}
-	unlock, err := lockDir(ctx, s.dir)
+	s, unlock, err := lockedServer(ctx, l.stateDir, major)
 	if err != nil {
 		return nil, err
 	}
@@ -147,4 +143,18 @@ func (s *server) pgCtlStop(binDir string, u runUser) error {
 
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// lockedServer makes a server's folders and takes its folder lock, so only
+// one process at a time runs initdb, start or stop on that data.
+func lockedServer(ctx context.Context, stateDir string, major int) (*server, func(), error) {
+	s := newServer(stateDir, major)
+	if err := s.makeDirs(); err != nil {
+		return nil, nil, err
+	}
+	unlock, err := lockDir(ctx, s.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, unlock, nil
 }
