@@ -134,10 +134,18 @@ func (g *Ingester) StoreSales(ctx context.Context, rows []ss.Sale) (Result, erro
 	for i := range rows {
 		stores[i], days[i], amounts[i] = rows[i].StoreID, rows[i].Day, rows[i].Amount
 	}
+	// The day's rollups are marked dirty through its local noon, an hour
+	// every time zone has on every day, in the same statement.
 	_, err := g.pool.Exec(ctx, `
-INSERT INTO sales (store_id, day, amount)
-SELECT * FROM unnest($1::bigint[], $2::date[], $3::numeric[])
-ON CONFLICT (store_id, day) DO UPDATE SET amount = excluded.amount, updated_at = now()`,
+WITH up AS (
+    INSERT INTO sales (store_id, day, amount)
+    SELECT * FROM unnest($1::bigint[], $2::date[], $3::numeric[])
+    ON CONFLICT (store_id, day) DO UPDATE SET amount = excluded.amount, updated_at = now()
+    RETURNING store_id, day)
+INSERT INTO kpi_dirty (store_id, hour)
+SELECT DISTINCT up.store_id, local_hour((up.day + time '12:00') AT TIME ZONE s.timezone, s.timezone)
+FROM up JOIN stores s ON s.id = up.store_id ORDER BY 1, 2
+ON CONFLICT DO NOTHING`,
 		stores, days, amounts)
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d sales rows: %w", len(rows), err)

@@ -3,8 +3,10 @@ package kpi
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -16,21 +18,25 @@ type periodResult struct {
 	figures map[string]*Figures
 }
 
-// plan is how one query reads the rollups. Every fragment is a constant of
-// this file; only parameters carry the caller's values.
+// plan is how one query reads the rollups: the current and the previous
+// period in one pass, each row tagged with the period it belongs to. Every
+// fragment is a constant of this file; only parameters carry the caller's
+// values.
 type plan struct {
-	q        Query
+	q, prev  Query
 	hourly   bool // hour-of-week or instants: the hourly tables
 	zoneRows bool // zone or category cut: rows per zone, not per store
 	zoneVis  bool // visitors are the zones' own counts
+	weekly   bool // over dates, not by day or week: whole weeks from the weekly tables
 	keys     []string
 }
 
 func newPlan(q Query) *plan {
-	p := &plan{q: q}
+	p := &plan{q: q, prev: q.previous()}
 	p.hourly = q.By == "hour_of_week" || !q.Dates
 	p.zoneRows = q.By == "zone" || q.By == "category" || q.Zone != "" || q.Category != ""
 	p.zoneVis = q.By == "zone" || q.Zone != ""
+	p.weekly = !p.hourly && q.By != "day" && q.By != "week"
 	switch q.By {
 	case "region":
 		p.keys = []string{"s.region"}
@@ -50,32 +56,92 @@ func newPlan(q Query) *plan {
 	return p
 }
 
-// where builds the filter of a rollup read with alias a (k for events and
-// response, v for visitors); withCategory says whether the table has one.
-func (p *plan) where(a string, withCategory bool, args *[]any) string {
-	add := func(v any) string { *args = append(*args, v); return "$" + strconv.Itoa(len(*args)) }
-	var w []string
-	if len(p.q.Scope) > 0 {
-		w = append(w, "s.code = ANY("+add(p.q.Scope)+"::text[])")
-	}
-	if p.q.Store != "" {
-		w = append(w, "s.code = "+add(p.q.Store))
-	}
-	if p.q.Region != "" {
-		w = append(w, "s.region = "+add(p.q.Region))
-	}
+// args collects a statement's parameters.
+type args []any
+
+func (a *args) add(v any) string { *a = append(*a, v); return "$" + strconv.Itoa(len(*a)) }
+
+// where builds the filter of a rollup read with alias a (k for events, v for
+// visitors) over both periods; withCategory says whether the table has one.
+// Week sources carry their own time filter.
+func (p *plan) where(a string, withCategory bool, x *args) string {
+	w := p.storeFilter(x)
 	if p.q.Zone != "" {
-		w = append(w, "z.code = "+add(p.q.Zone))
+		w = append(w, "z.code = "+x.add(p.q.Zone))
 	}
 	if withCategory && p.q.Category != "" {
-		w = append(w, a+".category = "+add(p.q.Category))
+		w = append(w, a+".category = "+x.add(p.q.Category))
 	}
-	if p.hourly {
-		w = append(w, a+".hour >= "+add(p.q.From), a+".hour < "+add(p.q.To))
-	} else {
-		w = append(w, a+".local_date BETWEEN "+add(p.q.From)+"::date AND "+add(p.q.To)+"::date")
+	switch {
+	case p.hourly:
+		w = append(w, a+".hour >= "+x.add(p.prev.From), a+".hour < "+x.add(p.q.To))
+	case !p.weekly:
+		w = append(w, a+".local_date BETWEEN "+x.add(p.prev.From)+"::date AND "+x.add(p.q.To)+"::date")
+	}
+	if len(w) == 0 {
+		return "true"
 	}
 	return strings.Join(w, " AND ")
+}
+
+// storeFilter is the conditions on the store s of the query's scope, store
+// and region.
+func (p *plan) storeFilter(x *args) []string {
+	var w []string
+	if len(p.q.Scope) > 0 {
+		w = append(w, "s.code = ANY("+x.add(p.q.Scope)+"::text[])")
+	}
+	if p.q.Store != "" {
+		w = append(w, "s.code = "+x.add(p.q.Store))
+	}
+	if p.q.Region != "" {
+		w = append(w, "s.region = "+x.add(p.q.Region))
+	}
+	return w
+}
+
+// current is the SQL truth value of a row of alias a being in the current
+// period rather than the previous one.
+func (p *plan) current(a string, x *args) string {
+	if p.hourly {
+		return a + ".hour >= " + x.add(p.q.From)
+	}
+	return a + ".local_date >= " + x.add(p.q.From) + "::date"
+}
+
+// weekSource is the rows of both periods with the given columns: whole
+// local weeks from the weekly table (a week row's local_date is its Monday)
+// and the days at the periods' ends from the daily one.
+func (p *plan) weekSource(daily, weekly, cols string, x *args) string {
+	var days, weeks []time.Time
+	for _, per := range []Query{p.prev, p.q} {
+		d, w := splitWeeks(per.From, per.To)
+		days, weeks = append(days, d...), append(weeks, w...)
+	}
+	// The stores are chosen inside both branches, so that the planner
+	// probes their keys instead of scanning every store's rows.
+	stores := ""
+	if w := p.storeFilter(x); len(w) > 0 {
+		stores = " AND store_id IN (SELECT s.id FROM stores s WHERE " + strings.Join(w, " AND ") + ")"
+	}
+	return "(SELECT store_id, local_date, " + cols + " FROM " + daily + " WHERE local_date = ANY(" + x.add(days) + "::date[])" + stores +
+		" UNION ALL SELECT store_id, week, " + cols + " FROM " + weekly + " WHERE week = ANY(" + x.add(weeks) + "::date[])" + stores + ")"
+}
+
+// splitWeeks covers the dates from..to (inclusive) with the Mondays of the
+// whole ISO weeks inside them and the days left over at either end.
+func splitWeeks(from, to time.Time) (days, weeks []time.Time) {
+	first := from.AddDate(0, 0, (8-int(from.Weekday()))%7) // first Monday on or after from
+	for d := from; !d.After(to); {
+		if !d.Before(first) && !d.AddDate(0, 0, 6).After(to) && d.Weekday() == time.Monday {
+			weeks = append(weeks, d)
+			d = d.AddDate(0, 0, 7)
+			continue
+		}
+		days = append(days, d)
+		d = d.AddDate(0, 0, 1)
+	}
+	return days, weeks
 }
 
 func (p *plan) keyList(a string, dropCategory bool) []string {
@@ -96,32 +162,57 @@ func selectKeys(keys []string) string {
 	return "concat_ws(E'\\x1f', " + strings.Join(keys, ", ") + ")"
 }
 
+// groupBy groups by the keys and the period.
 func groupBy(keys []string) string {
-	if len(keys) == 0 {
-		return ""
-	}
-	return " GROUP BY " + strings.Join(keys, ", ")
+	return " GROUP BY " + strings.Join(append(slices.Clone(keys), "2"), ", ")
 }
 
 const sumEvents = `coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)`
 
-func (k *KPIs) period(ctx context.Context, q Query) (*periodResult, error) {
-	p := newPlan(q)
-	res := &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}}
-	get := func(key string) *Figures {
-		f, ok := res.figures[key]
-		if !ok {
-			f = &Figures{}
-			res.figures[key] = f
-			res.keys[key] = p.parseKey(key)
-			res.order = append(res.order, key)
-		}
-		return f
-	}
+// results are the figures of the two periods being read.
+type results struct {
+	p         *plan
+	cur, prev *periodResult
+}
 
-	// Events.
+func (r *results) of(current bool) *periodResult {
+	if current {
+		return r.cur
+	}
+	return r.prev
+}
+
+func (r *results) get(current bool, key string) *Figures {
+	res := r.of(current)
+	f, ok := res.figures[key]
+	if !ok {
+		f = &Figures{}
+		res.figures[key] = f
+		res.keys[key] = r.p.parseKey(key)
+		res.order = append(res.order, key)
+	}
+	return f
+}
+
+// read is one statement of a KPI request and what to do with each row.
+type read struct {
+	sql  string
+	args args
+	dest []any
+	row  func() error
+}
+
+// periods computes the query's figures and its previous period's, sending
+// every statement in one round trip.
+func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, err error) {
+	p := newPlan(q)
+	r := &results{p: p,
+		cur:  &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}},
+		prev: &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}}}
+	sketches := [2]map[string]*sketch{{}, {}}
+
 	table, zoneJoin := "kpi_store_daily", ""
 	switch {
 	case p.hourly:
@@ -132,203 +223,193 @@ func (k *KPIs) period(ctx context.Context, q Query) (*periodResult, error) {
 	if p.zoneRows || p.hourly {
 		zoneJoin = " JOIN zones z ON z.id = k.zone_id"
 	}
-	var args []any
-	keys := p.keyList("k", false)
 	storeLevel := table == "kpi_store_daily"
-	extra := ""
-	if storeLevel {
-		extra = ", sum(k.visitors)"
-	}
-	having := ""
-	if len(keys) == 0 {
-		having = " HAVING count(*) > 0" // an estate row only where there is data
-	}
-	sql := "SELECT " + selectKeys(keys) + ", " + sumEvents + extra + " FROM " + table + " k JOIN stores s ON s.id = k.store_id" +
-		zoneJoin + " WHERE " + p.where("k", !storeLevel, &args) + groupBy(keys) + having
-	rows, err := k.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("kpi: events: %w", err)
-	}
-	for rows.Next() {
-		var key string
+	keys := p.keyList("k", false)
+	var key string
+	var current bool
+	var reads []*read
+
+	// Events, with visitors where the store rows hold them.
+	{
+		var x args
+		source := table
+		var cur string
+		switch {
+		case storeLevel && p.weekly:
+			// Summed per store and period first: the outer grouping then
+			// joins one row per store and period to stores.
+			cur = p.current("k", &x)
+			source = "(SELECT store_id, " + cur + " AS cur, " + storeSums + " FROM " + p.eventSource(true, &x) + " k GROUP BY 1, 2)"
+			cur = "k.cur"
+		case p.weekly:
+			source = p.eventSource(false, &x)
+			cur = p.current("k", &x)
+		default:
+			cur = p.current("k", &x)
+		}
+		extra := ""
+		if storeLevel {
+			// The store rows' sketches come along, concatenated.
+			extra = ", sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0)"
+		}
 		var f Figures
 		var vis *int64
-		dest := []any{&key, &f.Events, &f.EstLoss, &f.RecoveredValue, &f.Recovered, &f.Lost, &f.FalsePositives, &f.Open, &f.Interventions}
+		var sales *float64
+		var sk []byte
+		dest := []any{&key, &current, &f.Events, &f.EstLoss, &f.RecoveredValue, &f.Recovered, &f.Lost, &f.FalsePositives, &f.Open, &f.Interventions}
 		if storeLevel {
-			dest = append(dest, &vis)
+			dest = append(dest, &vis, &sales, &sk)
 		}
-		if err := rows.Scan(dest...); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("kpi: events: %w", err)
-		}
-		g := get(key)
-		visitors := g.Visitors
-		*g = f
-		g.Visitors = visitors
-		if storeLevel {
-			g.Visitors = vis
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("kpi: events: %w", err)
+		reads = append(reads, &read{
+			sql: "SELECT " + selectKeys(keys) + ", " + cur + ", " + sumEvents + extra + " FROM " + source + " k JOIN stores s ON s.id = k.store_id" +
+				zoneJoin + " WHERE " + p.where("k", !storeLevel, &x) + groupBy(keys),
+			args: x, dest: dest,
+			row: func() error {
+				g := r.get(current, key)
+				visitors := g.Visitors
+				*g = f
+				g.Visitors = visitors
+				if storeLevel && vis != nil {
+					v := *vis
+					g.Visitors = &v
+				}
+				if storeLevel && sales != nil {
+					a := *sales
+					g.Sales = &a
+				}
+				if len(sk) > 0 {
+					m := sketches[b2i(current)]
+					s, ok := m[key]
+					if !ok {
+						s = &sketch{}
+						m[key] = s
+					}
+					return s.addBytes(sk)
+				}
+				return nil
+			},
+		})
 	}
 
-	// Visitors, unless the store-day table already gave them.
+	// Visitors, unless the store rows already gave them. A category row
+	// gets its scope's visitors: a category has no door of its own.
 	if !storeLevel {
-		if err := k.visitors(ctx, p, res, get); err != nil {
-			return nil, err
+		var x args
+		vt := "kpi_visitors_daily"
+		if p.hourly {
+			vt = "kpi_visitors_hourly"
 		}
-	}
-	if err := k.responses(ctx, p, storeLevel, get); err != nil {
-		return nil, err
-	}
-	if err := k.sales(ctx, p, get); err != nil {
-		return nil, err
-	}
-	for _, f := range res.figures {
-		f.derive()
-	}
-	if q.By == "zone" {
-		hotspots(res)
-	}
-	return res, nil
-}
-
-// visitors adds entrance (or, for zone cuts, zone) visitor counts. A
-// category row gets its scope's visitors: a category has no door of its own.
-func (k *KPIs) visitors(ctx context.Context, p *plan, res *periodResult, get func(string) *Figures) error {
-	table := "kpi_visitors_daily"
-	if p.hourly {
-		table = "kpi_visitors_hourly"
-	}
-	join, cond := "", " AND v.zone_id = 0"
-	if p.zoneVis {
-		join, cond = " JOIN zones z ON z.id = v.zone_id", ""
-	}
-	var args []any
-	keys := p.keyList("v", true)
-	having := ""
-	if len(keys) == 0 {
-		having = " HAVING count(*) > 0"
-	}
-	sql := "SELECT " + selectKeys(keys) + ", sum(v.visitors) FROM " + table + " v JOIN stores s ON s.id = v.store_id" + join +
-		" WHERE " + p.where("v", false, &args) + cond + groupBy(keys) + having
-	rows, err := k.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return fmt.Errorf("kpi: visitors: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
+		join, cond := "", " AND v.zone_id = 0"
+		if p.zoneVis {
+			join, cond = " JOIN zones z ON z.id = v.zone_id", ""
+		}
+		if p.weekly {
+			vt = p.weekSource("kpi_visitors_daily", "kpi_visitors_weekly", "zone_id, visitors", &x)
+		}
+		vkeys := p.keyList("v", true)
+		cur := p.current("v", &x)
 		var n int64
-		if err := rows.Scan(&key, &n); err != nil {
-			return fmt.Errorf("kpi: visitors: %w", err)
-		}
-		if p.q.By == "category" {
-			// Every category row shares the scope's visitors; a scope
-			// without events has no category rows to give them to.
-			for _, f := range res.figures {
+		reads = append(reads, &read{
+			sql: "SELECT " + selectKeys(vkeys) + ", " + cur + ", sum(v.visitors) FROM " + vt + " v JOIN stores s ON s.id = v.store_id" + join +
+				" WHERE " + p.where("v", false, &x) + cond + groupBy(vkeys),
+			args: x, dest: []any{&key, &current, &n},
+			row: func() error {
+				if q.By == "category" {
+					// Every category row shares the scope's visitors; a
+					// scope without events has no category rows to give them to.
+					for _, f := range r.of(current).figures {
+						v := n
+						f.Visitors = &v
+					}
+					return nil
+				}
 				v := n
-				f.Visitors = &v
-			}
-			continue
-		}
-		v := n
-		get(key).Visitors = &v
+				r.get(current, key).Visitors = &v
+				return nil
+			},
+		})
 	}
-	return rows.Err()
-}
 
-// responses fills the response-time percentiles from the sketches.
-func (k *KPIs) responses(ctx context.Context, p *plan, storeLevel bool, get func(string) *Figures) error {
-	var args []any
-	var sql string
-	sketches := map[string]sketch{}
-	if storeLevel {
-		keys := p.keyList("k", false)
-		sql = "SELECT " + selectKeys(keys) + ", k.response FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE " +
-			p.where("k", false, &args) + " AND k.responded > 0"
-		rows, err := k.pool.Query(ctx, sql, args...)
-		if err != nil {
-			return fmt.Errorf("kpi: responses: %w", err)
+	// Response-time sketches of zone and hour rows, merged here.
+	if !storeLevel {
+		var x args
+		source := table
+		if p.weekly {
+			source = p.eventSource(false, &x)
 		}
-		var key string
+		cur := p.current("k", &x)
 		var packed []int64
-		_, err = pgx.ForEachRow(rows, []any{&key, &packed}, func() error {
-			s, ok := sketches[key]
-			if !ok {
-				s = sketch{}
-				sketches[key] = s
-			}
-			s.addPacked(packed)
-			return nil
+		reads = append(reads, &read{
+			sql: "SELECT " + selectKeys(keys) + ", " + cur + ", k.response FROM " + source + " k JOIN stores s ON s.id = k.store_id" + zoneJoin +
+				" WHERE " + p.where("k", true, &x) + " AND k.responded > 0",
+			args: x, dest: []any{&key, &current, &packed},
+			row: func() error {
+				m := sketches[b2i(current)]
+				s, ok := m[key]
+				if !ok {
+					s = &sketch{}
+					m[key] = s
+				}
+				s.addPacked(packed)
+				return nil
+			},
 		})
-		if err != nil {
-			return fmt.Errorf("kpi: responses: %w", err)
+	}
+
+	b := &pgx.Batch{}
+	for _, rd := range reads {
+		b.Queue(rd.sql, rd.args...)
+	}
+	br := k.pool.SendBatch(ctx, b)
+	for _, rd := range reads {
+		rows, err := br.Query()
+		if err == nil {
+			_, err = pgx.ForEachRow(rows, rd.dest, rd.row)
 		}
-	} else {
-		keys := p.keyList("k", false)
-		sql = "SELECT " + selectKeys(keys) + ", k.bucket, sum(k.n) FROM kpi_response k JOIN stores s ON s.id = k.store_id" +
-			" JOIN zones z ON z.id = k.zone_id WHERE " + p.where("k", true, &args) + groupBy(append(keys, "k.bucket"))
-		rows, err := k.pool.Query(ctx, sql, args...)
 		if err != nil {
-			return fmt.Errorf("kpi: responses: %w", err)
-		}
-		var key string
-		var bucket int
-		var n int64
-		_, err = pgx.ForEachRow(rows, []any{&key, &bucket, &n}, func() error {
-			s, ok := sketches[key]
-			if !ok {
-				s = sketch{}
-				sketches[key] = s
-			}
-			s.add(bucket, n)
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("kpi: responses: %w", err)
+			br.Close()
+			return nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
 		}
 	}
-	for key, s := range sketches {
-		f := get(key)
-		f.ResponseP50, f.ResponseP90 = s.quantile(0.5), s.quantile(0.9)
+	if err := br.Close(); err != nil {
+		return nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
 	}
-	return nil
+
+	for i, res := range []*periodResult{r.prev, r.cur} {
+		for key, s := range sketches[i] {
+			f := r.get(i == 1, key)
+			f.ResponseP50, f.ResponseP90 = s.quantile(0.5), s.quantile(0.9)
+		}
+		for _, f := range res.figures {
+			f.derive()
+		}
+		if q.By == "zone" {
+			hotspots(res)
+		}
+	}
+	return r.cur, r.prev, nil
 }
 
-// sales adds sales where shrink as a share of sales means something: whole
-// stores over whole local days.
-func (k *KPIs) sales(ctx context.Context, p *plan, get func(string) *Figures) error {
-	if !p.q.Dates || p.zoneRows || p.q.By == "hour_of_week" {
-		return nil
+// storeSums sums store rows per store and period, as the outer query reads them.
+const storeSums = `sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value,
+    sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open,
+    sum(k.interventions) AS interventions, sum(k.visitors) AS visitors, sum(k.sales) AS sales, sum(k.responded) AS responded,
+    string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch`
+
+// eventSource is the event rows of both periods from the daily and weekly
+// tables: store rows (with visitors, sales and byte sketches) or zone rows.
+func (p *plan) eventSource(storeLevel bool, x *args) string {
+	if storeLevel {
+		return p.weekSource("kpi_store_daily", "kpi_store_weekly", columnList("")+", visitors, sales, sketch", x)
 	}
-	var args []any
-	keys := p.keyList("k", false)
-	for i, key := range keys {
-		keys[i] = strings.ReplaceAll(key, "k.local_date", "k.day")
+	return p.weekSource("kpi_daily", "kpi_weekly", "zone_id, category, "+columnList("")+", response", x)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
 	}
-	where := strings.ReplaceAll(p.where("k", false, &args), "k.local_date", "k.day")
-	having := ""
-	if len(keys) == 0 {
-		having = " HAVING count(*) > 0"
-	}
-	sql := "SELECT " + selectKeys(keys) + ", sum(k.amount)::float8 FROM sales k JOIN stores s ON s.id = k.store_id WHERE " + where + groupBy(keys) + having
-	rows, err := k.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return fmt.Errorf("kpi: sales: %w", err)
-	}
-	var key string
-	var amount float64
-	_, err = pgx.ForEachRow(rows, []any{&key, &amount}, func() error {
-		a := amount
-		get(key).Sales = &a
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("kpi: sales: %w", err)
-	}
-	return nil
+	return 0
 }
 
 // parseKey turns a concatenated key back into its fields.

@@ -171,11 +171,7 @@ func (k *KPIs) Get(ctx context.Context, q Query) ([]Row, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	cur, err := k.period(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	prev, err := k.period(ctx, q.previous())
+	cur, prev, err := k.periods(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package kpi_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
-var rollupTables = []string{"kpi_hourly", "kpi_daily", "kpi_store_daily", "kpi_visitors_hourly", "kpi_visitors_daily", "kpi_response"}
+var rollupTables = []string{"kpi_hourly", "kpi_daily", "kpi_weekly", "kpi_store_daily", "kpi_store_weekly",
+	"kpi_visitors_hourly", "kpi_visitors_daily", "kpi_visitors_weekly"}
 
 // snapshot fingerprints every rollup row.
 func (w *world) snapshot() map[string]string {
@@ -23,7 +25,7 @@ func (w *world) snapshot() map[string]string {
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		if n == 0 && table != "kpi_response" {
+		if n == 0 {
 			w.t.Fatalf("%s is empty", table)
 		}
 		out[table] = sum
@@ -76,7 +78,7 @@ func TestIncrementalMatchesRebuild(t *testing.T) {
 		t.Fatalf("refresh after late data: %d buckets, %v", n, err)
 	}
 	incremental := w.snapshot()
-	if err := w.roll.Rebuild(w.ctx, nil); err != nil {
+	if err := w.roll.Rebuild(w.ctx, nil, 2); err != nil {
 		t.Fatal(err)
 	}
 	rebuilt := w.snapshot()
@@ -94,4 +96,107 @@ func TestIncrementalMatchesRebuild(t *testing.T) {
 	if len(got) != 1 || got[0].Events != raw {
 		t.Errorf("estate events from rollups %+v, raw count %d", got, raw)
 	}
+}
+
+// Store rows over dates read whole weeks from kpi_store_weekly and the days
+// at the ends from kpi_store_daily; both periods must match the raw events.
+func TestStoreRowsFromWeeksMatchRawEvents(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	end := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
+	est := estate.New(estate.Config{Seed: 3, Stores: 3, Days: 35, End: end})
+	if _, err := seed.Load(w.ctx, w.pool, est, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.refresh()
+	// 2026-10-22 (Thursday) .. 2026-11-08 (Sunday): two whole weeks and four days;
+	// the previous period 2026-10-04 .. 2026-10-21 has two whole weeks too.
+	from, to := day("2026-10-22"), day("2026-11-08")
+	rows := w.get(kpi.Query{From: from, To: to, Dates: true, By: "store"})
+	if len(rows) != 3 {
+		t.Fatalf("got %d store rows, want 3", len(rows))
+	}
+	percentiles := 0
+	for _, r := range rows {
+		for _, per := range []struct {
+			f        *kpi.Figures
+			from, to time.Time
+		}{{&r.Figures, from, to}, {r.Previous, day("2026-10-04"), day("2026-10-21")}} {
+			var events, visitors int64
+			var loss float64
+			var p50, p90 *float64
+			err := w.pool.QueryRow(w.ctx, `
+SELECT count(*) FILTER (WHERE o.outcome IS DISTINCT FROM 'false_positive'),
+    coalesce(sum(e.est_value) FILTER (WHERE o.outcome IS NULL OR o.outcome IN ('walked_out', 'unresolved')), 0)::float8,
+    percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.responded_at - e.occurred_at))::float8,
+    percentile_disc(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM o.responded_at - e.occurred_at))::float8,
+    (SELECT coalesce(sum(f.visitors), 0) FROM footfall f WHERE f.store_id = s.id AND f.zone_id IS NULL
+        AND (f.hour AT TIME ZONE s.timezone)::date BETWEEN $2 AND $3)
+FROM stores s JOIN events e ON e.store_id = s.id LEFT JOIN outcomes o ON o.event_id = e.id
+WHERE s.code = $1 AND (e.occurred_at AT TIME ZONE s.timezone)::date BETWEEN $2 AND $3
+GROUP BY s.id`, r.Key.Store, per.from, per.to).Scan(&events, &loss, &p50, &p90, &visitors)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := per.f
+			if f.Events != events || math.Abs(f.EstLoss-loss) > 0.005 || f.Visitors == nil || *f.Visitors != visitors {
+				t.Errorf("%s %s..%s: events %d est_loss %.2f visitors %v, raw %d %.2f %d", r.Key.Store, per.from.Format(time.DateOnly),
+					per.to.Format(time.DateOnly), f.Events, f.EstLoss, show2(f.Visitors), events, loss, visitors)
+			}
+			if p50 == nil {
+				// A store without interventions (detection only) has no response times.
+				if f.ResponseP50 != nil || f.ResponseP90 != nil {
+					t.Errorf("%s: response p50 %v p90 %v, raw none", r.Key.Store, show(f.ResponseP50), show(f.ResponseP90))
+				}
+				continue
+			}
+			percentiles++
+			if !near(f.ResponseP50, *p50, *p50*0.02) || !near(f.ResponseP90, *p90, *p90*0.02) {
+				t.Errorf("%s: response p50 %v p90 %v, raw %v %v", r.Key.Store, show(f.ResponseP50), show(f.ResponseP90), show(p50), show(p90))
+			}
+		}
+	}
+	if percentiles == 0 {
+		t.Error("no store had response times to compare")
+	}
+
+	// By zone: kpi_daily and kpi_weekly, kpi_visitors_daily and kpi_visitors_weekly.
+	code := est.Stores[0].Code
+	zones := w.get(kpi.Query{From: from, To: to, Dates: true, By: "zone", Store: code})
+	if len(zones) == 0 {
+		t.Fatal("no zone rows")
+	}
+	var zoneVisitors int64
+	for _, r := range zones {
+		var events, visitors int64
+		var loss float64
+		err := w.pool.QueryRow(w.ctx, `
+SELECT (SELECT count(*) FROM events e LEFT JOIN outcomes o ON o.event_id = e.id
+        WHERE e.zone_id = z.id AND o.outcome IS DISTINCT FROM 'false_positive' AND (e.occurred_at AT TIME ZONE s.timezone)::date BETWEEN $3 AND $4),
+    (SELECT coalesce(sum(e.est_value), 0)::float8 FROM events e LEFT JOIN outcomes o ON o.event_id = e.id
+        WHERE e.zone_id = z.id AND (o.outcome IS NULL OR o.outcome IN ('walked_out', 'unresolved')) AND (e.occurred_at AT TIME ZONE s.timezone)::date BETWEEN $3 AND $4),
+    (SELECT coalesce(sum(f.visitors), 0) FROM footfall f WHERE f.zone_id = z.id AND (f.hour AT TIME ZONE s.timezone)::date BETWEEN $3 AND $4)
+FROM stores s JOIN zones z ON z.store_id = s.id WHERE s.code = $1 AND z.code = $2`, code, r.Key.Zone, from, to).Scan(&events, &loss, &visitors)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotVisitors := int64(0)
+		if r.Visitors != nil {
+			gotVisitors = *r.Visitors
+		}
+		zoneVisitors += visitors
+		if r.Events != events || math.Abs(r.EstLoss-loss) > 0.005 || gotVisitors != visitors {
+			t.Errorf("zone %s: events %d est_loss %.2f visitors %d, raw %d %.2f %d", r.Key.Zone, r.Events, r.EstLoss, gotVisitors, events, loss, visitors)
+		}
+	}
+	if zoneVisitors == 0 {
+		t.Error("the estate gave no zone footfall to compare")
+	}
+}
+
+func show2(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

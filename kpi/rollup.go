@@ -3,12 +3,11 @@ package kpi
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 )
 
 // LocalHour is the instant the local clock hour containing t began in loc:
@@ -57,30 +56,25 @@ RETURNING store_id, hour`, refreshChunk)
 		if err != nil {
 			return err
 		}
-		byStore := map[int64][]time.Time{}
-		for rows.Next() {
-			var id int64
-			var h time.Time
-			if err := rows.Scan(&id, &h); err != nil {
-				return err
-			}
-			byStore[id] = append(byStore[id], h)
-			n++
-		}
-		if err := rows.Err(); err != nil {
+		var stores []int64
+		var hours []time.Time
+		var id int64
+		var h time.Time
+		if _, err := pgx.ForEachRow(rows, []any{&id, &h}, func() error {
+			stores, hours = append(stores, id), append(hours, h)
+			return nil
+		}); err != nil {
 			return err
 		}
-		ids := make([]int64, 0, len(byStore))
-		for id := range byStore {
-			ids = append(ids, id)
+		n = len(stores)
+		if n == 0 {
+			return nil
 		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-		for _, id := range ids {
-			if err := recompute(ctx, tx, id, byStore[id]); err != nil {
-				return err
-			}
+		batch := &pgx.Batch{}
+		for _, q := range bucketStatements {
+			batch.Queue(q, stores, hours)
 		}
-		return nil
+		return tx.SendBatch(ctx, batch).Close()
 	})
 	if err != nil {
 		return 0, fmt.Errorf("kpi: refresh rollups: %w", err)
@@ -88,10 +82,15 @@ RETURNING store_id, hour`, refreshChunk)
 	return n, nil
 }
 
+// rollupTables are every table the rollups keep.
+var rollupTables = []string{"kpi_hourly", "kpi_daily", "kpi_weekly", "kpi_store_daily", "kpi_store_weekly",
+	"kpi_visitors_hourly", "kpi_visitors_daily", "kpi_visitors_weekly"}
+
 // Rebuild recomputes every rollup of the given stores (every store when ids
 // is empty) from the facts: the repair path, and the reference the
-// incremental path must match.
-func (r *Rollups) Rebuild(ctx context.Context, ids []int64) error {
+// incremental path must match. Stores are rebuilt in parallel, each in its
+// own transaction, by up to workers connections (at least one).
+func (r *Rollups) Rebuild(ctx context.Context, ids []int64, workers int) error {
 	if len(ids) == 0 {
 		rows, err := r.pool.Query(ctx, `SELECT id FROM stores ORDER BY id`)
 		if err != nil {
@@ -101,86 +100,31 @@ func (r *Rollups) Rebuild(ctx context.Context, ids []int64) error {
 			return fmt.Errorf("kpi: rebuild: %w", err)
 		}
 	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(workers, 1))
 	for _, id := range ids {
-		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `DELETE FROM kpi_dirty WHERE store_id = $1`, id); err != nil {
-				return err
+		g.Go(func() error {
+			if err := r.rebuildStore(ctx, id); err != nil {
+				return fmt.Errorf("kpi: rebuild rollups of store %d: %w", id, err)
 			}
-			for _, t := range []string{"kpi_hourly", "kpi_daily", "kpi_store_daily", "kpi_visitors_hourly", "kpi_visitors_daily", "kpi_response"} {
-				if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE store_id = $1`, id); err != nil {
-					return err
-				}
-			}
-			rows, err := tx.Query(ctx, `
-SELECT DISTINCT local_hour(e.occurred_at, s.timezone) FROM events e JOIN stores s ON s.id = e.store_id WHERE e.store_id = $1
-UNION SELECT DISTINCT hour FROM footfall WHERE store_id = $1`, id)
-			if err != nil {
-				return err
-			}
-			hours, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
-			if err != nil {
-				return err
-			}
-			return recompute(ctx, tx, id, hours)
+			return nil
 		})
-		if err != nil {
-			return fmt.Errorf("kpi: rebuild rollups of store %d: %w", id, err)
-		}
 	}
-	return nil
+	return g.Wait()
 }
 
-// recompute replaces the rollup rows of one store's hours, then of the local
-// days those hours fall in.
-func recompute(ctx context.Context, tx pgx.Tx, store int64, hours []time.Time) error {
-	if len(hours) == 0 {
-		return nil
-	}
-	var tz string
-	if err := tx.QueryRow(ctx, `SELECT timezone FROM stores WHERE id = $1`, store).Scan(&tz); err != nil {
-		return err
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return err
-	}
-	seen := map[time.Time]bool{}
-	var days []time.Time
-	for _, h := range hours {
-		l := h.In(loc)
-		d := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-		if !seen[d] {
-			seen[d] = true
-			days = append(days, d)
+func (r *Rollups) rebuildStore(ctx context.Context, id int64) error {
+	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		// A store-year's hourly groups outgrow the default work_mem, and spill.
+		batch.Queue(`SET LOCAL work_mem = '64MB'`)
+		batch.Queue(`DELETE FROM kpi_dirty WHERE store_id = $1`, id)
+		for _, t := range rollupTables {
+			batch.Queue(`DELETE FROM `+t+` WHERE store_id = $1`, id)
 		}
-	}
-	batch := &pgx.Batch{}
-	lo, hi := hours[0], hours[0]
-	for _, h := range hours {
-		if h.Before(lo) {
-			lo = h
+		for _, q := range storeStatements {
+			batch.Queue(q, id)
 		}
-		if h.After(hi) {
-			hi = h
-		}
-	}
-	source, outcomes := eventsPerHour, outcomeOf
-	if len(hours) > perHourLimit {
-		source, outcomes = eventsInRange, storeOutcomes
-	}
-	for _, q := range hourlySQL {
-		q = strings.ReplaceAll(strings.ReplaceAll(q, "{{events}}", source), "{{outcomes}}", outcomes)
-		switch {
-		case strings.Contains(q, "$4"):
-			batch.Queue(q, store, hours, tz, lo, hi.Add(time.Hour))
-		case strings.Contains(q, "$3"):
-			batch.Queue(q, store, hours, tz)
-		default:
-			batch.Queue(q, store, hours)
-		}
-	}
-	for _, q := range dailySQL {
-		batch.Queue(q, store, days)
-	}
-	return tx.SendBatch(ctx, batch).Close()
+		return tx.SendBatch(ctx, batch).Close()
+	})
 }

@@ -1,8 +1,17 @@
 package kpi
 
-// The rollup statements. Hourly ones take $1 store id, $2 the local-hour
-// instants to recompute, $3 the store's time zone; daily ones take $1 store
-// id and $2 the local dates.
+import "strings"
+
+// The rollup statements come in two shapes that run the same aggregation:
+//
+//   - buckets: $1 store ids and $2 local-hour instants, paired element by
+//     element — the dirty buckets of any number of stores, recomputed in one
+//     statement each;
+//   - store: $1 one store id — every rollup row of that store, for rebuilds.
+//
+// Each replaces the rows it covers: hourly rows from the facts, then the
+// local days those hours fall in from the hourly rows, then the store-days,
+// then the store-weeks.
 
 // classify names an event's outcome class (DESIGN.md "KPI definitions").
 const classify = `CASE
@@ -11,114 +20,215 @@ const classify = `CASE
     WHEN o.outcome = 'false_positive' THEN 'false'
     ELSE 'open' END`
 
-// outcomeOf is an event's outcome, looked up by its key, for a few hours'
-// events. The LIMIT keeps the planner from turning the lookup into a hash
-// join over every outcome of the estate, which cost half a second per
-// statement on five million events.
-const outcomeOf = `LEFT JOIN LATERAL (
-    SELECT o.outcome, o.value_recovered, o.responded_at FROM outcomes o WHERE o.event_id = e.id LIMIT 1) o ON true`
-
-// storeOutcomes joins a whole store's outcomes at once, for rebuilds.
-const storeOutcomes = `LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = $1`
-
-// hourKeys are a local-hour instant's local date and hour of week (Monday 00:00 = 0).
-const hourKeys = `(h.hour AT TIME ZONE $3)::date,
-    ((extract(isodow FROM h.hour AT TIME ZONE $3)::int - 1) * 24 + extract(hour FROM h.hour AT TIME ZONE $3)::int)::smallint`
-
-// eventFigures are the summed figures of kpi_hourly, in column order.
-const eventColumns = `detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open,
-    paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded`
-
 // responseBucket is the sketch bucket of a response time: log base 1.02 of
 // the seconds, so a bucket's midpoint is within 1% of every value in it.
-const responseBucket = `CASE WHEN extract(epoch FROM o.responded_at - e.occurred_at) < 1 THEN 0
+const responseBucket = `CASE WHEN o.responded_at IS NULL THEN NULL
+    WHEN extract(epoch FROM o.responded_at - e.occurred_at) < 1 THEN 0
     ELSE least(floor(ln(extract(epoch FROM o.responded_at - e.occurred_at)) / ln(1.02)), 32767) END::smallint`
 
-// Two ways to find a bucket's events, giving the same rows. A few hours: an
-// index probe per hour (LATERAL forces the planner to probe, not to filter a
-// whole store's events against every hour). Many hours (a rebuild): one range
-// scan of the store's events, hash-joined to the hours on their local hour.
-const (
-	eventsPerHour = `unnest($2::timestamptz[]) h(hour) CROSS JOIN LATERAL (
-    SELECT * FROM events e WHERE e.store_id = $1 AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour') e`
-	eventsInRange = `events e JOIN unnest($2::timestamptz[]) h(hour) ON h.hour = local_hour(e.occurred_at, $3)
-    AND e.store_id = $1 AND e.occurred_at >= $4 AND e.occurred_at < $5`
+// figureColumns are the summed event figures of every rollup table, in
+// column order.
+var figureColumns = []string{"detections", "events", "est_loss", "recovered_value", "concealed_value", "recovered", "lost",
+	"false_positive", "open", "paid", "nudged_paid", "blocked_recovered", "intervened_recovered", "unresolved",
+	"interventions", "responded"}
+
+// eventFigures computes figureColumns from classified events (ev).
+const eventFigures = `count(*),
+    count(*) FILTER (WHERE cls <> 'false'),
+    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'open')), 0),
+    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
+    coalesce(sum(est_value) FILTER (WHERE cls <> 'false'), 0),
+    count(*) FILTER (WHERE cls = 'recovered'),
+    count(*) FILTER (WHERE cls = 'lost'),
+    count(*) FILTER (WHERE cls = 'false'),
+    count(*) FILTER (WHERE cls = 'open'),
+    count(*) FILTER (WHERE outcome = 'paid'),
+    count(*) FILTER (WHERE outcome = 'nudged_paid'),
+    count(*) FILTER (WHERE outcome = 'blocked_recovered'),
+    count(*) FILTER (WHERE outcome = 'intervened_recovered'),
+    count(*) FILTER (WHERE outcome = 'unresolved'),
+    count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
+    count(rb)`
+
+func columnList(prefix string) string {
+	out := make([]string, len(figureColumns))
+	for i, c := range figureColumns {
+		out[i] = prefix + c
+	}
+	return strings.Join(out, ", ")
+}
+
+// sums adds up figureColumns of rows aliased a.
+func sums(a string) string {
+	out := make([]string, len(figureColumns))
+	for i, c := range figureColumns {
+		out[i] = "sum(" + a + "." + c + ") AS " + c
+	}
+	return strings.Join(out, ", ")
+}
+
+// mergeSketches merges the packed sketches of src's rows per group: a CTE
+// body naming the group columns, then response.
+func mergeSketches(group string) string {
+	return `SELECT ` + group + `, array_agg((b << 32) | n ORDER BY b) AS response FROM (
+        SELECT ` + group + `, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
+        GROUP BY ` + group + `, b) q GROUP BY ` + group
+}
+
+// shape is one of the two statement shapes.
+type shape struct {
+	events   string // rows e (an event), h (its local hour), s (its store)
+	outcomes string // joins o, the event's outcome, if any
+	hours    string // DELETE condition on rows k of an hourly table
+	footfall string // rows f (a footfall row), h, s
+	with     string // opens a daily statement: "WITH " and the CTEs it needs, each followed by a comma
+	days     string // rows k of {{table}} on the days to recompute
+	weeks    string // rows k of daily-keyed {{table}} in the weeks to recompute, with their week
+	dayKeys  string // DELETE condition on rows k of a daily table
+	weekKeys string // DELETE condition on rows k of a weekly table
+}
+
+var bucketShape = shape{
+	// An index probe per hour: LATERAL keeps the planner from filtering a
+	// store's every event against every hour. The outcome is looked up by
+	// its key; the LIMIT keeps the planner from hash-joining every outcome
+	// of the estate instead.
+	events: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
+    JOIN stores s ON s.id = h.store_id
+    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.store_id = h.store_id
+        AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour') e`,
+	outcomes: `LEFT JOIN LATERAL (
+        SELECT o.outcome, o.value_recovered, o.responded_at FROM outcomes o WHERE o.event_id = e.id LIMIT 1) o ON true`,
+	hours: `(k.store_id, k.hour) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]))`,
+	footfall: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
+    JOIN stores s ON s.id = h.store_id
+    JOIN footfall f ON f.store_id = h.store_id AND f.hour = h.hour`,
+	with: `WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d), `,
+	// LATERAL again: an index probe per day, not a scan of the whole table.
+	days: `d CROSS JOIN LATERAL (SELECT * FROM {{table}} k WHERE k.store_id = d.store_id AND k.local_date = d.local_date) k`,
+	weeks: `w CROSS JOIN LATERAL (SELECT k.*, w.week FROM {{table}} k WHERE k.store_id = w.store_id
+    AND k.local_date >= w.week AND k.local_date < w.week + 7) k`,
+	dayKeys:  `(k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d)`,
+	weekKeys: `(k.store_id, k.week) IN (SELECT store_id, week FROM w)`,
+}
+
+var storeShape = shape{
+	// One range scan of the store's events and of its outcomes, hash-joined.
+	events: `events e JOIN stores s ON s.id = e.store_id AND e.store_id = $1
+    CROSS JOIN LATERAL (SELECT local_hour(e.occurred_at, s.timezone) AS hour) h`,
+	outcomes: `LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = $1`,
+	hours:    `k.store_id = $1`,
+	footfall: `footfall f JOIN stores s ON s.id = f.store_id AND f.store_id = $1
+    CROSS JOIN LATERAL (SELECT f.hour) h`,
+	with:     `WITH `,
+	days:     `(SELECT * FROM {{table}} k WHERE k.store_id = $1) k`,
+	weeks:    `(SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM {{table}} k WHERE k.store_id = $1) k`,
+	dayKeys:  `k.store_id = $1`,
+	weekKeys: `k.store_id = $1`,
+}
+
+// hourKeys are a local-hour instant's local date and hour of week (Monday 00:00 = 0).
+const hourKeys = `(hour AT TIME ZONE tz)::date,
+    ((extract(isodow FROM hour AT TIME ZONE tz)::int - 1) * 24 + extract(hour FROM hour AT TIME ZONE tz)::int)::smallint`
+
+// statements returns the rollup statements of a shape, in the order they run.
+func (sh shape) statements() []string {
+	return []string{
+		`DELETE FROM kpi_hourly k WHERE ` + sh.hours,
+		`WITH ev AS MATERIALIZED (
+    SELECT e.store_id, e.zone_id, e.category, h.hour, s.timezone AS tz, e.est_value, o.outcome, o.value_recovered,
+        ` + responseBucket + ` AS rb, ` + classify + ` AS cls
+    FROM ` + sh.events + `
+    ` + sh.outcomes + `),
+src AS (SELECT store_id, zone_id, category, hour, rb, count(*) AS n FROM ev WHERE rb IS NOT NULL GROUP BY 1, 2, 3, 4, 5),
+resp AS (SELECT store_id, zone_id, category, hour, array_agg((rb::bigint << 32) | n ORDER BY rb) AS response
+    FROM src GROUP BY 1, 2, 3, 4)
+INSERT INTO kpi_hourly (store_id, zone_id, category, hour, local_date, how, ` + columnList("") + `, response)
+SELECT g.*, coalesce(r.response, '{}') FROM (
+    SELECT store_id, zone_id, category, hour, ` + hourKeys + `, ` + eventFigures + `
+    FROM ev GROUP BY store_id, zone_id, category, hour, tz) g
+LEFT JOIN resp r USING (store_id, zone_id, category, hour)`,
+
+		`DELETE FROM kpi_visitors_hourly k WHERE ` + sh.hours,
+		`INSERT INTO kpi_visitors_hourly (store_id, zone_id, hour, local_date, how, visitors)
+SELECT store_id, zone_id, hour, ` + hourKeys + `, visitors FROM (
+    SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM ` + sh.footfall + `) f`,
+
+		sh.with + `x AS (SELECT 1) DELETE FROM kpi_daily k WHERE ` + sh.dayKeys,
+		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.from("kpi_hourly") + `),
+resp AS (` + mergeSketches("store_id, zone_id, category, local_date") + `)
+INSERT INTO kpi_daily (store_id, zone_id, category, local_date, ` + columnList("") + `, response)
+SELECT g.*, coalesce(r.response, '{}') FROM (
+    SELECT store_id, zone_id, category, local_date, ` + sums("src") + ` FROM src GROUP BY 1, 2, 3, 4) g
+LEFT JOIN resp r USING (store_id, zone_id, category, local_date)`,
+
+		sh.with + `x AS (SELECT 1) DELETE FROM kpi_visitors_daily k WHERE ` + sh.dayKeys,
+		sh.with + `x AS (SELECT 1)
+INSERT INTO kpi_visitors_daily (store_id, zone_id, local_date, visitors)
+SELECT k.store_id, k.zone_id, k.local_date, sum(k.visitors) FROM ` + sh.from("kpi_visitors_hourly") + `
+GROUP BY 1, 2, 3`,
+
+		sh.with + `x AS (SELECT 1) DELETE FROM kpi_store_daily k WHERE ` + sh.dayKeys,
+		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.from("kpi_daily") + `),
+resp AS (` + mergeSketches("store_id, local_date") + `),
+g AS (SELECT store_id, local_date, ` + sums("src") + ` FROM src GROUP BY 1, 2),
+vis AS (SELECT k.store_id, k.local_date, k.visitors FROM ` + sh.from("kpi_visitors_daily") + ` WHERE k.zone_id = 0),
+sal AS (SELECT k.store_id, k.local_date, k.amount FROM ` + sh.from("(SELECT store_id, day AS local_date, amount FROM sales)") + `)
+INSERT INTO kpi_store_daily (store_id, local_date, ` + columnList("") + `, visitors, sales, sketch)
+SELECT store_id, local_date, ` + coalesced("g") + `, coalesce(vis.visitors, 0), sal.amount, ` + sketchBytes("r.response") + `
+FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date)`,
+
+		sh.with + `x AS (SELECT 1) DELETE FROM kpi_weekly k WHERE ` + sh.weekKeys,
+		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.week("kpi_daily") + `),
+resp AS (` + mergeSketches("store_id, zone_id, category, week") + `)
+INSERT INTO kpi_weekly (store_id, zone_id, category, week, ` + columnList("") + `, response)
+SELECT g.*, coalesce(r.response, '{}') FROM (
+    SELECT store_id, zone_id, category, week, ` + sums("src") + ` FROM src GROUP BY 1, 2, 3, 4) g
+LEFT JOIN resp r USING (store_id, zone_id, category, week)`,
+
+		sh.with + `x AS (SELECT 1) DELETE FROM kpi_visitors_weekly k WHERE ` + sh.weekKeys,
+		sh.with + `x AS (SELECT 1)
+INSERT INTO kpi_visitors_weekly (store_id, zone_id, week, visitors)
+SELECT k.store_id, k.zone_id, k.week, sum(k.visitors) FROM ` + sh.week("kpi_visitors_daily") + `
+GROUP BY 1, 2, 3`,
+
+		sh.with + `x AS (SELECT 1) DELETE FROM kpi_store_weekly k WHERE ` + sh.weekKeys,
+		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.week("(SELECT store_id, week AS local_date, response FROM kpi_weekly)") + `),
+resp AS (` + mergeSketches("store_id, week") + `),
+g AS (SELECT k.store_id, k.week, ` + sums("k") + `, sum(k.visitors) AS visitors, sum(k.sales) AS sales
+    FROM ` + sh.week("kpi_store_daily") + ` GROUP BY 1, 2)
+INSERT INTO kpi_store_weekly (store_id, week, ` + columnList("") + `, visitors, sales, sketch)
+SELECT g.*, ` + sketchBytes("r.response") + ` FROM g LEFT JOIN resp r USING (store_id, week)`,
+	}
+}
+
+// from is the rows k of a daily-keyed table on the days being recomputed.
+func (sh shape) from(table string) string { return strings.ReplaceAll(sh.days, "{{table}}", table) }
+
+// week is the rows k of a daily-keyed table in the weeks being recomputed,
+// with their week.
+func (sh shape) week(table string) string { return strings.ReplaceAll(sh.weeks, "{{table}}", table) }
+
+// sketchBytes encodes a packed sketch array as the bytes kpi_store_daily
+// and kpi_store_weekly keep: per bucket, ascending, an int2 bucket and an
+// int4 count, big-endian (decoded by sketch.addBytes).
+func sketchBytes(arr string) string {
+	return `(SELECT coalesce(string_agg(int2send((x >> 32)::smallint) || int4send((x & 4294967295)::int), ''::bytea ORDER BY x), ''::bytea)
+    FROM unnest(coalesce(` + arr + `, '{}')) x)`
+}
+
+// coalesced lists figureColumns of g with nulls as zero.
+func coalesced(g string) string {
+	out := make([]string, len(figureColumns))
+	for i, c := range figureColumns {
+		out[i] = "coalesce(" + g + "." + c + ", 0)"
+	}
+	return strings.Join(out, ", ")
+}
+
+var (
+	bucketStatements = bucketShape.statements()
+	storeStatements  = storeShape.statements()
 )
-
-// perHourLimit is the most hours recomputed with one probe each.
-const perHourLimit = 200
-
-var hourlySQL = []string{
-	`DELETE FROM kpi_hourly WHERE store_id = $1 AND hour = ANY($2::timestamptz[])`,
-	`INSERT INTO kpi_hourly (store_id, zone_id, category, hour, local_date, how, ` + eventColumns + `)
-SELECT e.store_id, e.zone_id, e.category, h.hour, ` + hourKeys + `,
-    count(*),
-    count(*) FILTER (WHERE c.cls <> 'false'),
-    coalesce(sum(e.est_value) FILTER (WHERE c.cls IN ('lost', 'open')), 0),
-    coalesce(sum(coalesce(o.value_recovered, e.est_value)) FILTER (WHERE c.cls = 'recovered'), 0),
-    coalesce(sum(e.est_value) FILTER (WHERE c.cls <> 'false'), 0),
-    count(*) FILTER (WHERE c.cls = 'recovered'),
-    count(*) FILTER (WHERE c.cls = 'lost'),
-    count(*) FILTER (WHERE c.cls = 'false'),
-    count(*) FILTER (WHERE c.cls = 'open'),
-    count(*) FILTER (WHERE o.outcome = 'paid'),
-    count(*) FILTER (WHERE o.outcome = 'nudged_paid'),
-    count(*) FILTER (WHERE o.outcome = 'blocked_recovered'),
-    count(*) FILTER (WHERE o.outcome = 'intervened_recovered'),
-    count(*) FILTER (WHERE o.outcome = 'unresolved'),
-    count(*) FILTER (WHERE o.outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
-    count(o.responded_at)
-FROM {{events}}
-{{outcomes}}
-CROSS JOIN LATERAL (SELECT ` + classify + ` AS cls) c
-GROUP BY e.store_id, e.zone_id, e.category, h.hour`,
-
-	`DELETE FROM kpi_response WHERE store_id = $1 AND hour = ANY($2::timestamptz[])`,
-	`INSERT INTO kpi_response (store_id, zone_id, category, hour, local_date, how, bucket, n)
-SELECT e.store_id, e.zone_id, e.category, h.hour, ` + hourKeys + `, ` + responseBucket + `, count(*)
-FROM {{events}}
-{{outcomes}}
-WHERE o.responded_at IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6, 7`,
-
-	`DELETE FROM kpi_visitors_hourly WHERE store_id = $1 AND hour = ANY($2::timestamptz[])`,
-	`INSERT INTO kpi_visitors_hourly (store_id, zone_id, hour, local_date, how, visitors)
-SELECT f.store_id, coalesce(f.zone_id, 0), h.hour, ` + hourKeys + `, f.visitors
-FROM unnest($2::timestamptz[]) h(hour)
-JOIN footfall f ON f.store_id = $1 AND f.hour = h.hour`,
-}
-
-var dailySQL = []string{
-	`DELETE FROM kpi_daily WHERE store_id = $1 AND local_date = ANY($2::date[])`,
-	`INSERT INTO kpi_daily (store_id, zone_id, category, local_date, ` + eventColumns + `)
-SELECT store_id, zone_id, category, local_date,
-    sum(detections), sum(events), sum(est_loss), sum(recovered_value), sum(concealed_value), sum(recovered), sum(lost),
-    sum(false_positive), sum(open), sum(paid), sum(nudged_paid), sum(blocked_recovered),
-    sum(intervened_recovered), sum(unresolved), sum(interventions), sum(responded)
-FROM kpi_hourly WHERE store_id = $1 AND local_date = ANY($2::date[])
-GROUP BY store_id, zone_id, category, local_date`,
-
-	`DELETE FROM kpi_visitors_daily WHERE store_id = $1 AND local_date = ANY($2::date[])`,
-	`INSERT INTO kpi_visitors_daily (store_id, zone_id, local_date, visitors)
-SELECT store_id, zone_id, local_date, sum(visitors)
-FROM kpi_visitors_hourly WHERE store_id = $1 AND local_date = ANY($2::date[])
-GROUP BY store_id, zone_id, local_date`,
-
-	`DELETE FROM kpi_store_daily WHERE store_id = $1 AND local_date = ANY($2::date[])`,
-	`INSERT INTO kpi_store_daily (store_id, local_date, ` + eventColumns + `, visitors, response)
-SELECT $1, d.local_date,
-    coalesce(sum(k.detections), 0), coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0),
-    coalesce(sum(k.recovered_value), 0), coalesce(sum(k.concealed_value), 0), coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0),
-    coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0), coalesce(sum(k.paid), 0),
-    coalesce(sum(k.nudged_paid), 0), coalesce(sum(k.blocked_recovered), 0),
-    coalesce(sum(k.intervened_recovered), 0), coalesce(sum(k.unresolved), 0),
-    coalesce(sum(k.interventions), 0), coalesce(sum(k.responded), 0),
-    coalesce((SELECT v.visitors FROM kpi_visitors_daily v WHERE v.store_id = $1 AND v.local_date = d.local_date AND v.zone_id = 0), 0),
-    coalesce((SELECT array_agg((r.bucket::bigint << 32) | r.n ORDER BY r.bucket) FROM (
-        SELECT bucket, sum(n) AS n FROM kpi_response
-        WHERE store_id = $1 AND local_date = d.local_date GROUP BY bucket) r), '{}')
-FROM unnest($2::date[]) d(local_date)
-LEFT JOIN kpi_daily k ON k.store_id = $1 AND k.local_date = d.local_date
-GROUP BY d.local_date
-HAVING count(k.store_id) > 0 OR EXISTS (SELECT 1 FROM kpi_visitors_daily v WHERE v.store_id = $1 AND v.local_date = d.local_date)`,
-}

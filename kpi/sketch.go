@@ -1,8 +1,9 @@
 package kpi
 
 import (
+	"encoding/binary"
+	"fmt"
 	"math"
-	"sort"
 )
 
 // sketchGamma is the ratio between consecutive response-time buckets: bucket
@@ -11,36 +12,49 @@ import (
 // Masson, Rim & Lee, VLDB 2019), inside the 2% DESIGN.md allows.
 const sketchGamma = 1.02
 
-// sketch counts responses per bucket.
-type sketch map[int]int64
+// sketch counts responses per bucket, indexed by bucket.
+type sketch struct{ counts []int64 }
 
-func (s sketch) add(bucket int, n int64) { s[bucket] += n }
+func (s *sketch) add(bucket int, n int64) {
+	if bucket >= len(s.counts) {
+		s.counts = append(s.counts, make([]int64, bucket+1-len(s.counts))...)
+	}
+	s.counts[bucket] += n
+}
 
 // addPacked merges buckets packed as bucket << 32 | count.
-func (s sketch) addPacked(packed []int64) {
+func (s *sketch) addPacked(packed []int64) {
 	for _, p := range packed {
-		s[int(p>>32)] += p & 0xffffffff
+		s.add(int(p>>32), p&0xffffffff)
 	}
+}
+
+// addBytes merges buckets encoded as kpi_store_daily keeps them: six bytes
+// each, an int2 bucket and an int4 count, big-endian.
+func (s *sketch) addBytes(b []byte) error {
+	if len(b)%6 != 0 {
+		return fmt.Errorf("kpi: response sketch of %d bytes is not whole buckets", len(b))
+	}
+	for i := 0; i < len(b); i += 6 {
+		s.add(int(int16(binary.BigEndian.Uint16(b[i:]))), int64(int32(binary.BigEndian.Uint32(b[i+2:]))))
+	}
+	return nil
 }
 
 // quantile returns the q-quantile (0..1) in seconds, or nil when empty. It
 // takes the bucket holding the ⌈q·n⌉-th smallest response.
-func (s sketch) quantile(q float64) *float64 {
+func (s *sketch) quantile(q float64) *float64 {
 	var n int64
-	buckets := make([]int, 0, len(s))
-	for b, c := range s {
+	for _, c := range s.counts {
 		n += c
-		buckets = append(buckets, b)
 	}
 	if n == 0 {
 		return nil
 	}
-	sort.Ints(buckets)
-	rank := int64(math.Ceil(q * float64(n)))
-	rank = max(rank, 1)
+	rank := max(int64(math.Ceil(q*float64(n))), 1)
 	var cum int64
-	for _, b := range buckets {
-		cum += s[b]
+	for b, c := range s.counts {
+		cum += c
 		if cum >= rank {
 			v := math.Pow(sketchGamma, float64(b)+0.5)
 			if b == 0 {

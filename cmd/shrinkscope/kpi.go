@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -46,7 +47,7 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 		}
 		ids = []int64{st.ID}
 	}
-	if err := r.Rebuild(ctx, ids); err != nil {
+	if err := r.Rebuild(ctx, ids, runtime.NumCPU()); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "rebuilt KPI rollups in %s\n", time.Since(start).Round(time.Millisecond))

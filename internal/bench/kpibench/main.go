@@ -15,6 +15,8 @@ import (
 	"log"
 	"net/url"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +30,7 @@ import (
 
 func main() {
 	doLoad := flag.Bool("load", false, "drop and load the benchmark database, then build its rollups")
+	doRebuild := flag.Bool("rebuild", false, "migrate and rebuild the rollups of the loaded database (timed), without reloading")
 	dbName := flag.String("db", "shrinkscope_bench", "benchmark database (on TEST_DATABASE_URL's server)")
 	stores := flag.Int("stores", 2000, "stores")
 	days := flag.Int("days", 365, "days of history")
@@ -36,6 +39,7 @@ func main() {
 	clients := flag.Int("clients", 4, "concurrent HTTP clients")
 	storeReqs := flag.Int("store-requests", 400, "store-by-zone requests")
 	estateReqs := flag.Int("estate-requests", 60, "estate-by-store requests")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	flag.Parse()
 	ctx := context.Background()
 	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -49,15 +53,19 @@ func main() {
 		log.Fatal(err)
 	}
 	defer pool.Close()
-	if *doLoad {
+	if *doLoad || *doRebuild {
 		if err := migrations.Up(ctx, pool, nil); err != nil {
 			log.Fatal(err)
 		}
+	}
+	if *doLoad {
 		if err := load(ctx, pool, est, *zoneStores); err != nil {
 			log.Fatal(err)
 		}
+	}
+	if *doLoad || *doRebuild {
 		start := time.Now()
-		if err := kpi.NewRollups(pool).Rebuild(ctx, nil); err != nil {
+		if err := kpi.NewRollups(pool).Rebuild(ctx, nil, runtime.NumCPU()); err != nil {
 			log.Fatal(err)
 		}
 		rebuild := time.Since(start)
@@ -77,6 +85,16 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("estate: %d stores, %d events, %d days to %s; %d stores with zone footfall\n", nStores, nEvents, *days, end.AddDate(0, 0, -1).Format(time.DateOnly), *zoneStores)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	measure(ctx, pool, est, end, *zoneStores, *clients, *storeReqs, *estateReqs)
 }
 
