@@ -118,8 +118,8 @@ func TestStoreKPIsByHand(t *testing.T) {
 	if p.Events != 1 || !near(p.RatePer1k, 2, 1e-9) || p.EstLoss != 10 || !near(p.RecoveryRate, 0, 1e-9) {
 		t.Errorf("previous %+v", *p)
 	}
-	if !near(r.Change["events"], 5, 1e-9) || !near(r.Change["rate_per_1k"], 1, 1e-9) || r.Change["response_p50"] != nil {
-		t.Errorf("change events %v rate %v p50 %v", show(r.Change["events"]), show(r.Change["rate_per_1k"]), show(r.Change["response_p50"]))
+	if !near(r.Change.Events, 5, 1e-9) || !near(r.Change.RatePer1k, 1, 1e-9) || r.Change.ResponseP50 != nil {
+		t.Errorf("change events %v rate %v p50 %v", show(r.Change.Events), show(r.Change.RatePer1k), show(r.Change.ResponseP50))
 	}
 }
 

@@ -48,19 +48,58 @@ func (f *Figures) kpiValues() map[string]*float64 {
 var KPINames = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
 	"intervention_rate", "response_p50", "response_p90", "false_positive_rate", "hotspot_index", "shrink_pct"}
 
-// change is current − previous for each KPI both periods have.
-func change(cur, prev *Figures) map[string]*float64 {
-	c, p := cur.kpiValues(), prev.kpiValues()
-	out := make(map[string]*float64, len(c))
-	for name, v := range c {
-		if v != nil && p[name] != nil {
-			d := *v - *p[name]
-			out[name] = &d
-		} else {
-			out[name] = nil
-		}
+// Changes are current − previous for each KPI both periods have; null
+// where either is null. Fields follow KPINames.
+type Changes struct {
+	Events            *float64 `json:"events"`
+	Visitors          *float64 `json:"visitors"`
+	RatePer1k         *float64 `json:"rate_per_1k"`
+	EstLoss           *float64 `json:"est_loss"`
+	RecoveredValue    *float64 `json:"recovered_value"`
+	RecoveryRate      *float64 `json:"recovery_rate"`
+	InterventionRate  *float64 `json:"intervention_rate"`
+	ResponseP50       *float64 `json:"response_p50"`
+	ResponseP90       *float64 `json:"response_p90"`
+	FalsePositiveRate *float64 `json:"false_positive_rate"`
+	HotspotIndex      *float64 `json:"hotspot_index"`
+	ShrinkPct         *float64 `json:"shrink_pct"`
+}
+
+// Values lists the changes by KPI name.
+func (c *Changes) Values() map[string]*float64 {
+	return map[string]*float64{
+		"events": c.Events, "visitors": c.Visitors, "rate_per_1k": c.RatePer1k, "est_loss": c.EstLoss,
+		"recovered_value": c.RecoveredValue, "recovery_rate": c.RecoveryRate, "intervention_rate": c.InterventionRate,
+		"response_p50": c.ResponseP50, "response_p90": c.ResponseP90, "false_positive_rate": c.FalsePositiveRate,
+		"hotspot_index": c.HotspotIndex, "shrink_pct": c.ShrinkPct,
 	}
-	return out
+}
+
+// change is current − previous for each KPI both periods have.
+func change(cur, prev *Figures) Changes {
+	d := func(a, b *float64) *float64 {
+		if a == nil || b == nil {
+			return nil
+		}
+		v := *a - *b
+		return &v
+	}
+	n := func(v float64) *float64 { return &v }
+	var vc, vp *float64
+	if cur.Visitors != nil {
+		vc = n(float64(*cur.Visitors))
+	}
+	if prev.Visitors != nil {
+		vp = n(float64(*prev.Visitors))
+	}
+	return Changes{
+		Events: n(float64(cur.Events - prev.Events)), Visitors: d(vc, vp), RatePer1k: d(cur.RatePer1k, prev.RatePer1k),
+		EstLoss: n(cur.EstLoss - prev.EstLoss), RecoveredValue: n(cur.RecoveredValue - prev.RecoveredValue),
+		RecoveryRate: d(cur.RecoveryRate, prev.RecoveryRate), InterventionRate: d(cur.InterventionRate, prev.InterventionRate),
+		ResponseP50: d(cur.ResponseP50, prev.ResponseP50), ResponseP90: d(cur.ResponseP90, prev.ResponseP90),
+		FalsePositiveRate: d(cur.FalsePositiveRate, prev.FalsePositiveRate), HotspotIndex: d(cur.HotspotIndex, prev.HotspotIndex),
+		ShrinkPct: d(cur.ShrinkPct, prev.ShrinkPct),
+	}
 }
 
 // hotspots sets each zone's hotspot index: its events over those expected at

@@ -113,11 +113,7 @@ func (p *plan) current(a string, x *args) string {
 // local weeks from the weekly table (a week row's local_date is its Monday)
 // and the days at the periods' ends from the daily one.
 func (p *plan) weekSource(daily, weekly, cols string, x *args) string {
-	var days, weeks []time.Time
-	for _, per := range []Query{p.prev, p.q} {
-		d, w := splitWeeks(per.From, per.To)
-		days, weeks = append(days, d...), append(weeks, w...)
-	}
+	days, weeks := p.splitPeriods()
 	// The stores are chosen inside both branches, so that the planner
 	// probes their keys instead of scanning every store's rows.
 	stores := ""
@@ -126,6 +122,15 @@ func (p *plan) weekSource(daily, weekly, cols string, x *args) string {
 	}
 	return "(SELECT store_id, local_date, " + cols + " FROM " + daily + " WHERE local_date = ANY(" + x.add(days) + "::date[])" + stores +
 		" UNION ALL SELECT store_id, week, " + cols + " FROM " + weekly + " WHERE week = ANY(" + x.add(weeks) + "::date[])" + stores + ")"
+}
+
+// splitPeriods covers both periods with whole weeks and end days.
+func (p *plan) splitPeriods() (days, weeks []time.Time) {
+	for _, per := range []Query{p.prev, p.q} {
+		d, w := splitWeeks(per.From, per.To)
+		days, weeks = append(days, d...), append(weeks, w...)
+	}
+	return days, weeks
 }
 
 // splitWeeks covers the dates from..to (inclusive) with the Mondays of the
@@ -230,7 +235,11 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, e
 	var reads []*read
 
 	// Events, with visitors where the store rows hold them.
-	{
+	if p.estateWide() {
+		if err := k.readEstate(ctx, p, r, sketches); err != nil {
+			return nil, nil, err
+		}
+	} else {
 		var x args
 		source := table
 		var cur string

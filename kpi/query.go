@@ -85,11 +85,11 @@ func NewKPIs(pool *pgxpool.Pool) *KPIs { return &KPIs{pool: pool} }
 // Row is one group of a KPI answer: its key, its figures, the previous
 // period's and the change between them.
 type Row struct {
-	Key      Key                 `json:"key"`
-	Figures                      // the period's KPIs, inline
-	Previous *Figures            `json:"previous"`
-	Change   map[string]*float64 `json:"change"`
-	Targets  map[string]Verdict  `json:"targets,omitempty"`
+	Key      Key                `json:"key"`
+	Figures                     // the period's KPIs, inline
+	Previous *Figures           `json:"previous"`
+	Change   Changes            `json:"change"`
+	Targets  map[string]Verdict `json:"targets,omitempty"`
 }
 
 // Key names a group; only the fields of the grouping are set.

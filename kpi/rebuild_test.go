@@ -12,7 +12,7 @@ import (
 )
 
 var rollupTables = []string{"kpi_hourly", "kpi_daily", "kpi_weekly", "kpi_store_daily", "kpi_store_weekly",
-	"kpi_visitors_hourly", "kpi_visitors_daily", "kpi_visitors_weekly"}
+	"kpi_visitors_hourly", "kpi_visitors_daily", "kpi_visitors_weekly", "kpi_estate"}
 
 // snapshot fingerprints every rollup row.
 func (w *world) snapshot() map[string]string {
@@ -73,11 +73,21 @@ func TestIncrementalMatchesRebuild(t *testing.T) {
 	}
 	w.footfall("S002", "", hour, 4321)
 	w.event("S003", est.Stores[2].Zones[0].Code, end.Add(-30*time.Hour), 99)
+	// A sales correction for a day that has one, and sales for a day that had none.
+	amount, other := 1234.56, 99.5
+	if _, err := w.ing.Sales(w.ctx, nil, []ss.SaleInput{{Store: "S004", Day: "2026-10-25", Amount: &amount},
+		{Store: "S004", Day: "2026-11-20", Amount: &other}}); err != nil {
+		t.Fatal(err)
+	}
 	n, err := w.roll.Refresh(w.ctx)
 	if err != nil || n == 0 {
 		t.Fatalf("refresh after late data: %d buckets, %v", n, err)
 	}
 	incremental := w.snapshot()
+	sales := w.get(kpi.Query{From: day("2026-10-25"), To: day("2026-10-25"), Dates: true, By: "store", Store: "S004"})
+	if len(sales) != 1 || !near(sales[0].Sales, 1234.56, 0.001) {
+		t.Errorf("S004 sales on 2026-10-25 after the correction: %+v", sales)
+	}
 	if err := w.roll.Rebuild(w.ctx, nil, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +168,19 @@ GROUP BY s.id`, r.Key.Store, per.from, per.to).Scan(&events, &loss, &p50, &p90, 
 	}
 	if percentiles == 0 {
 		t.Error("no store had response times to compare")
+	}
+
+	// One store's row is read from its own store rows, not kpi_estate: the same figures.
+	for _, r := range rows {
+		one := w.get(kpi.Query{From: from, To: to, Dates: true, By: "store", Store: r.Key.Store})
+		if len(one) != 1 {
+			t.Fatalf("store %s alone: %d rows", r.Key.Store, len(one))
+		}
+		a, b := one[0], r
+		if a.Events != b.Events || a.EstLoss != b.EstLoss || *a.Visitors != *b.Visitors || show(a.ResponseP90) != show(b.ResponseP90) ||
+			show(a.Sales) != show(b.Sales) || a.Previous.Events != b.Previous.Events || show(a.Previous.ResponseP50) != show(b.Previous.ResponseP50) {
+			t.Errorf("store %s alone %+v, in the estate %+v", r.Key.Store, a.Figures, b.Figures)
+		}
 	}
 
 	// By zone: kpi_daily and kpi_weekly, kpi_visitors_daily and kpi_visitors_weekly.

@@ -49,6 +49,9 @@ func (r *Rollups) Refresh(ctx context.Context) (int, error) {
 func (r *Rollups) refreshOnce(ctx context.Context) (int, error) {
 	n := 0
 	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, rollupLock); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `
 DELETE FROM kpi_dirty WHERE (store_id, hour) IN (
     SELECT store_id, hour FROM kpi_dirty ORDER BY store_id, hour LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -74,6 +77,9 @@ RETURNING store_id, hour`, refreshChunk)
 		for _, q := range bucketStatements {
 			batch.Queue(q, stores, hours)
 		}
+		for _, q := range estateBucketStatements {
+			batch.Queue(q, stores, hours)
+		}
 		return tx.SendBatch(ctx, batch).Close()
 	})
 	if err != nil {
@@ -83,6 +89,7 @@ RETURNING store_id, hour`, refreshChunk)
 }
 
 // rollupTables are every table the rollups keep.
+// (kpi_estate, which holds every store, is rebuilt whole.)
 var rollupTables = []string{"kpi_hourly", "kpi_daily", "kpi_weekly", "kpi_store_daily", "kpi_store_weekly",
 	"kpi_visitors_hourly", "kpi_visitors_daily", "kpi_visitors_weekly"}
 
@@ -100,22 +107,39 @@ func (r *Rollups) Rebuild(ctx context.Context, ids []int64, workers int) error {
 			return fmt.Errorf("kpi: rebuild: %w", err)
 		}
 	}
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(workers, 1))
 	for _, id := range ids {
 		g.Go(func() error {
-			if err := r.rebuildStore(ctx, id); err != nil {
+			if err := r.rebuildStore(gctx, id); err != nil {
 				return fmt.Errorf("kpi: rebuild rollups of store %d: %w", id, err)
 			}
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// The estate rows hold every store's days: rebuilt once, at the end.
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		batch.Queue(`SELECT pg_advisory_xact_lock($1)`, rollupLock)
+		batch.Queue(`SET LOCAL work_mem = '256MB'`)
+		for _, q := range estateAllStatements {
+			batch.Queue(q)
+		}
+		return tx.SendBatch(ctx, batch).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("kpi: rebuild estate rollups: %w", err)
+	}
+	return nil
 }
 
 func (r *Rollups) rebuildStore(ctx context.Context, id int64) error {
 	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
+		batch.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, rollupLock)
 		// A store-year's hourly groups outgrow the default work_mem, and spill.
 		batch.Queue(`SET LOCAL work_mem = '64MB'`)
 		batch.Queue(`DELETE FROM kpi_dirty WHERE store_id = $1`, id)

@@ -232,3 +232,59 @@ var (
 	bucketStatements = bucketShape.statements()
 	storeStatements  = storeShape.statements()
 )
+
+// estateFigures are a store's figures in a kpi_estate row, computed from
+// store rows k (money in cents, sales -1 where none were reported), in the
+// order readEstate decodes them.
+var estateFigures = []string{"k.store_id", "k.events", "k.est_loss * 100", "k.recovered_value * 100", "k.recovered", "k.lost",
+	"k.false_positive", "k.open", "k.interventions", "k.visitors", "coalesce(k.sales * 100, -1)", "k.sketch_end"}
+
+// estateInsert fills kpi_estate from the store rows of the days (kpi_store_daily)
+// and weeks (kpi_store_weekly) that pass the conditions on k.
+func estateInsert(dayCond, weekCond string) string {
+	sends := make([]string, len(estateFigures))
+	for i, f := range estateFigures {
+		sends[i] = "int8send((" + f + ")::bigint)"
+	}
+	cols := columnList("k.") + ", k.visitors, k.sales, k.sketch"
+	return `INSERT INTO kpi_estate (kind, start, figures, sketches)
+SELECT k.kind, k.start, string_agg(` + strings.Join(sends, " || ") + `, ''::bytea ORDER BY k.store_id),
+    string_agg(k.sketch, ''::bytea ORDER BY k.store_id)
+FROM (
+    SELECT 'day' AS kind, k.local_date AS start, k.store_id, ` + cols + `,
+        sum(length(k.sketch)) OVER (PARTITION BY k.local_date ORDER BY k.store_id) AS sketch_end
+    FROM kpi_store_daily k WHERE ` + dayCond + `
+    UNION ALL
+    SELECT 'week', k.week, k.store_id, ` + cols + `,
+        sum(length(k.sketch)) OVER (PARTITION BY k.week ORDER BY k.store_id)
+    FROM kpi_store_weekly k WHERE ` + weekCond + `) k
+GROUP BY k.kind, k.start`
+}
+
+// estateDelete empties the kpi_estate rows of the days and weeks that pass
+// the conditions on k.start.
+func estateDelete(dayCond, weekCond string) string {
+	return `DELETE FROM kpi_estate k WHERE (k.kind = 'day' AND ` + dayCond + `) OR (k.kind = 'week' AND ` + weekCond + `)`
+}
+
+var (
+	// estateBucketStatements recompute the estate rows of the days and
+	// weeks of $1 stores' $2 local hours (as in bucketShape).
+	estateBucketStatements = []string{
+		bucketShape.with + `x AS (SELECT 1) ` + estateDelete("k.start IN (SELECT local_date FROM d)", "k.start IN (SELECT week FROM w)"),
+		bucketShape.with + `x AS (SELECT 1) ` + estateInsert(
+			"k.local_date IN (SELECT local_date FROM d)", "k.week IN (SELECT week FROM w)"),
+	}
+	// estateAllStatements recompute every estate row.
+	estateAllStatements = []string{
+		`DELETE FROM kpi_estate`,
+		estateInsert("true", "true"),
+	}
+)
+
+// rollupLock is the advisory lock that orders rollup writers: a refresh,
+// and the estate step of a rebuild, hold it exclusively; rebuilds of single
+// stores share it. Recomputing a day that another transaction is also
+// recomputing would otherwise read that day's rows without the other's
+// changes.
+const rollupLock = 7_345_001

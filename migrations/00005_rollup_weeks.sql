@@ -27,6 +27,21 @@ ALTER TABLE kpi_store_weekly ADD PRIMARY KEY (store_id, week);
 -- Estate-wide reads select by date across every store.
 CREATE INDEX kpi_store_weekly_week ON kpi_store_weekly (week);
 
+-- Every store's figures for one local day or week in one row. figures holds, per store in store
+-- id order, twelve big-endian int8: store id, events, est_loss and recovered_value in cents,
+-- recovered, lost, false_positive, open, interventions, visitors, sales in cents (-1: none
+-- reported), and the end offset of the store's sketch in sketches. An estate request over a
+-- month reads some twenty of these rows instead of tens of thousands of store rows.
+CREATE TABLE kpi_estate (
+    kind     text NOT NULL CHECK (kind IN ('day', 'week')),
+    start    date NOT NULL,
+    figures  bytea NOT NULL,
+    sketches bytea NOT NULL,
+    PRIMARY KEY (kind, start)
+);
+-- Read whole and often, rewritten as a store's day changes: stored uncompressed.
+ALTER TABLE kpi_estate ALTER COLUMN figures SET STORAGE EXTERNAL, ALTER COLUMN sketches SET STORAGE EXTERNAL;
+
 -- Everything is recomputed by the refresh job: every hour with facts, and each day with sales
 -- through its local noon (an hour every time zone has on every day).
 INSERT INTO kpi_dirty (store_id, hour)
@@ -36,6 +51,7 @@ UNION SELECT s.id, local_hour((x.day + time '12:00') AT TIME ZONE s.timezone, s.
 ON CONFLICT DO NOTHING;
 
 -- +goose Down
+DROP TABLE kpi_estate;
 DROP TABLE kpi_store_weekly;
 DROP TABLE kpi_visitors_weekly;
 DROP TABLE kpi_weekly;

@@ -102,7 +102,7 @@ func writeKPICSV(c echo.Context, by string, rows []kpi.Row) error {
 		for _, col := range keyColumns[by] {
 			rec = append(rec, r.Key.Field(col))
 		}
-		for _, vals := range []map[string]*float64{r.Values(), r.Previous.Values(), r.Change} {
+		for _, vals := range []map[string]*float64{r.Values(), r.Previous.Values(), r.Change.Values()} {
 			for _, name := range kpi.KPINames {
 				rec = append(rec, cell(vals[name]))
 			}

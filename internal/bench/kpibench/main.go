@@ -104,6 +104,12 @@ func dsn(db string) string {
 		log.Fatal(err)
 	}
 	u.Path = "/" + db
+	// The service and the database share this machine: no TLS on loopback.
+	q := u.Query()
+	if q.Get("sslmode") == "" {
+		q.Set("sslmode", "disable")
+	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 

@@ -1,0 +1,141 @@
+package kpi
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// estateWide says whether a plan reads kpi_estate: store rows over dates for
+// more than a handful of stores, where reading every store's figures for a
+// day in one row beats reading a row per store and day.
+func (p *plan) estateWide() bool {
+	return p.weekly && !p.zoneRows && p.q.Store == "" && (len(p.q.Scope) == 0 || len(p.q.Scope) > 20)
+}
+
+// estateRecord is the bytes of one store in a kpi_estate row: twelve int8.
+const estateRecord = 12 * 8
+
+// estateTotals adds up one group's store figures; money in cents.
+type estateTotals struct {
+	f                         Figures
+	estLoss, recovered, sales int64
+	visitors                  int64
+	hasSales                  bool
+}
+
+// readEstate fills r (and the sketches) from kpi_estate: the stores of the
+// query's scope, and the day and week rows of both periods.
+func (k *KPIs) readEstate(ctx context.Context, p *plan, r *results, sketches [2]map[string]*sketch) error {
+	var x args
+	where := "true"
+	if w := p.storeFilter(&x); len(w) > 0 {
+		where = strings.Join(w, " AND ")
+	}
+	var days, weeks = p.splitPeriods()
+	b := &pgx.Batch{}
+	b.Queue(`SELECT s.id, s.code, s.region FROM stores s WHERE `+where, x...)
+	b.Queue(`SELECT start >= $1, figures, sketches
+FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]))`, p.q.From, days, weeks)
+	br := k.pool.SendBatch(ctx, b)
+	defer br.Close()
+
+	keyOf := map[int64]string{}
+	rows, err := br.Query()
+	if err != nil {
+		return fmt.Errorf("kpi: estate stores: %w", err)
+	}
+	var id int64
+	var code, region string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &code, &region}, func() error {
+		switch p.q.By {
+		case "store":
+			keyOf[id] = code
+		case "region":
+			keyOf[id] = region
+		default:
+			keyOf[id] = ""
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("kpi: estate stores: %w", err)
+	}
+
+	totals := [2]map[string]*estateTotals{{}, {}}
+	rows, err = br.Query()
+	if err != nil {
+		return fmt.Errorf("kpi: estate rows: %w", err)
+	}
+	var cur bool
+	var figures, blob []byte
+	_, err = pgx.ForEachRow(rows, []any{&cur, &figures, &blob}, func() error {
+		if len(figures)%estateRecord != 0 {
+			return fmt.Errorf("estate row of %d bytes is not whole stores", len(figures))
+		}
+		m, sk := totals[b2i(cur)], sketches[b2i(cur)]
+		var from int64
+		for rec := figures; len(rec) > 0; rec = rec[estateRecord:] {
+			v := func(i int) int64 { return int64(binary.BigEndian.Uint64(rec[8*i:])) }
+			id, to := v(0), v(11)
+			key, ok := keyOf[id]
+			if !ok {
+				from = to
+				continue
+			}
+			t := m[key]
+			if t == nil {
+				t = &estateTotals{}
+				m[key] = t
+			}
+			t.f.Events += v(1)
+			t.estLoss += v(2)
+			t.recovered += v(3)
+			t.f.Recovered += v(4)
+			t.f.Lost += v(5)
+			t.f.FalsePositives += v(6)
+			t.f.Open += v(7)
+			t.f.Interventions += v(8)
+			t.visitors += v(9)
+			if s := v(10); s >= 0 {
+				t.sales += s
+				t.hasSales = true
+			}
+			if to > from {
+				if to > int64(len(blob)) || from < 0 {
+					return fmt.Errorf("estate row sketch %d..%d of %d bytes", from, to, len(blob))
+				}
+				s := sk[key]
+				if s == nil {
+					s = &sketch{}
+					sk[key] = s
+				}
+				if err := s.addBytes(blob[from:to]); err != nil {
+					return err
+				}
+			}
+			from = to
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("kpi: estate rows: %w", err)
+	}
+	for i, m := range totals {
+		for key, t := range m {
+			g := r.get(i == 1, key)
+			*g = t.f
+			g.EstLoss = float64(t.estLoss) / 100
+			g.RecoveredValue = float64(t.recovered) / 100
+			v := t.visitors
+			g.Visitors = &v
+			if t.hasSales {
+				a := float64(t.sales) / 100
+				g.Sales = &a
+			}
+		}
+	}
+	return br.Close()
+}
