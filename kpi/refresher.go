@@ -8,7 +8,7 @@ import (
 
 // Run refreshes dirty rollup buckets every interval until ctx ends, so KPIs
 // trail ingest by about one interval. Several replicas may run it: each
-// refresh takes buckets no other holds.
+// refresh waits its turn on an advisory lock.
 func (r *Rollups) Run(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()

@@ -22,19 +22,25 @@ func LocalHour(t time.Time, loc *time.Location) time.Time {
 
 // Rollups keeps the KPI rollups current. Ingest marks the (store, local hour)
 // buckets it touches as dirty in its own transaction; Refresh recomputes just
-// those buckets from the facts; Rebuild recomputes a store's every bucket with
-// the same statements, so both paths give identical numbers.
-type Rollups struct{ pool *pgxpool.Pool }
+// those buckets from the facts — the hours, then their days and weeks, per
+// zone and per store, then the estate rows of those days and weeks; Rebuild
+// recomputes a store's every row with the same aggregations, so both paths
+// give identical numbers.
+type Rollups struct {
+	pool  *pgxpool.Pool
+	chunk int // buckets per refresh transaction
+}
 
 // NewRollups returns the rollup maintainer on pool.
-func NewRollups(pool *pgxpool.Pool) *Rollups { return &Rollups{pool: pool} }
+func NewRollups(pool *pgxpool.Pool) *Rollups { return &Rollups{pool: pool, chunk: refreshChunk} }
 
 // refreshChunk bounds the buckets one refresh transaction takes, so that
 // ingest waiting on a bucket being recomputed waits briefly.
 const refreshChunk = 2000
 
 // Refresh recomputes dirty buckets until none are left and returns how many
-// it recomputed. Replicas may run it at once: each takes buckets no other holds.
+// it recomputed. Replicas may run it at once: refreshes take turns on an
+// advisory lock (rollupLock), each taking the buckets ingest has committed.
 func (r *Rollups) Refresh(ctx context.Context) (int, error) {
 	total := 0
 	for {
@@ -55,7 +61,7 @@ func (r *Rollups) refreshOnce(ctx context.Context) (int, error) {
 		rows, err := tx.Query(ctx, `
 DELETE FROM kpi_dirty WHERE (store_id, hour) IN (
     SELECT store_id, hour FROM kpi_dirty ORDER BY store_id, hour LIMIT $1 FOR UPDATE SKIP LOCKED)
-RETURNING store_id, hour`, refreshChunk)
+RETURNING store_id, hour`, r.chunk)
 		if err != nil {
 			return err
 		}
