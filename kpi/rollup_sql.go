@@ -89,14 +89,15 @@ type shape struct {
 }
 
 var bucketShape = shape{
-	// An index probe per hour: LATERAL keeps the planner from filtering a
-	// store's every event against every hour. The outcome is looked up by
-	// its key; the LIMIT keeps the planner from hash-joining every outcome
-	// of the estate instead.
+	// An index probe per hour: LATERAL with OFFSET 0 (which keeps the
+	// planner from flattening it) stops the planner from hash-joining the
+	// hours to every event of the estate — it did, for three thousand hours
+	// on 55 million events: 20 s. The outcome is looked up by its key; the
+	// LIMIT does the same for outcomes.
 	events: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
     JOIN stores s ON s.id = h.store_id
     CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.store_id = h.store_id
-        AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour') e`,
+        AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour' OFFSET 0) e`,
 	outcomes: `LEFT JOIN LATERAL (
         SELECT o.outcome, o.value_recovered, o.responded_at FROM outcomes o WHERE o.event_id = e.id LIMIT 1) o ON true`,
 	hours: `(k.store_id, k.hour) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]))`,
@@ -106,10 +107,10 @@ var bucketShape = shape{
 	with: `WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d), `,
-	// LATERAL again: an index probe per day, not a scan of the whole table.
-	days: `d CROSS JOIN LATERAL (SELECT * FROM {{table}} k WHERE k.store_id = d.store_id AND k.local_date = d.local_date) k`,
+	// LATERAL and OFFSET 0 again: an index probe per day, not a scan of the whole table.
+	days: `d CROSS JOIN LATERAL (SELECT * FROM {{table}} k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k`,
 	weeks: `w CROSS JOIN LATERAL (SELECT k.*, w.week FROM {{table}} k WHERE k.store_id = w.store_id
-    AND k.local_date >= w.week AND k.local_date < w.week + 7) k`,
+    AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k`,
 	dayKeys:  `(k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d)`,
 	weekKeys: `(k.store_id, k.week) IN (SELECT store_id, week FROM w)`,
 }
