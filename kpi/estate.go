@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // estateWide says whether a plan reads kpi_estate: store rows over dates for
@@ -24,7 +25,7 @@ type estateTotals struct {
 	f                         Figures
 	estLoss, recovered, sales int64
 	visitors                  int64
-	hasSales                  bool
+	hasSales, seen            bool
 }
 
 // readEstate fills r (and the sketches) from kpi_estate: the stores of the
@@ -43,7 +44,12 @@ FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'wee
 	br := k.pool.SendBatch(ctx, b)
 	defer br.Close()
 
-	keyOf := map[int64]string{}
+	// Each store maps to its group's index; the groups' totals and
+	// sketches are slices, so the loop over every store of every row does
+	// one map lookup.
+	group := map[int64]int{}
+	var keys []string
+	index := map[string]int{}
 	rows, err := br.Query()
 	if err != nil {
 		return fmt.Errorf("kpi: estate stores: %w", err)
@@ -51,45 +57,50 @@ FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'wee
 	var id int64
 	var code, region string
 	if _, err := pgx.ForEachRow(rows, []any{&id, &code, &region}, func() error {
+		key := ""
 		switch p.q.By {
 		case "store":
-			keyOf[id] = code
+			key = code
 		case "region":
-			keyOf[id] = region
-		default:
-			keyOf[id] = ""
+			key = region
 		}
+		i, ok := index[key]
+		if !ok {
+			i = len(keys)
+			index[key] = i
+			keys = append(keys, key)
+		}
+		group[id] = i
 		return nil
 	}); err != nil {
 		return fmt.Errorf("kpi: estate stores: %w", err)
 	}
 
-	totals := [2]map[string]*estateTotals{{}, {}}
+	totals := [2][]estateTotals{make([]estateTotals, len(keys)), make([]estateTotals, len(keys))}
+	merged := [2][]sketch{make([]sketch, len(keys)), make([]sketch, len(keys))}
 	rows, err = br.Query()
 	if err != nil {
 		return fmt.Errorf("kpi: estate rows: %w", err)
 	}
 	var cur bool
-	var figures, blob []byte
+	// The bytes are read in place: valid until the next row, which is all they need.
+	var figures, blob pgtype.DriverBytes
 	_, err = pgx.ForEachRow(rows, []any{&cur, &figures, &blob}, func() error {
 		if len(figures)%estateRecord != 0 {
 			return fmt.Errorf("estate row of %d bytes is not whole stores", len(figures))
 		}
-		m, sk := totals[b2i(cur)], sketches[b2i(cur)]
+		tot, sk := totals[b2i(cur)], merged[b2i(cur)]
 		var from int64
 		for rec := figures; len(rec) > 0; rec = rec[estateRecord:] {
 			v := func(i int) int64 { return int64(binary.BigEndian.Uint64(rec[8*i:])) }
 			id, to := v(0), v(11)
-			key, ok := keyOf[id]
+			gi, ok := group[id]
 			if !ok {
 				from = to
 				continue
 			}
-			t := m[key]
-			if t == nil {
-				t = &estateTotals{}
-				m[key] = t
-			}
+			t := &tot[gi]
+			t.seen = true
 			t.f.Events += v(1)
 			t.estLoss += v(2)
 			t.recovered += v(3)
@@ -107,12 +118,7 @@ FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'wee
 				if to > int64(len(blob)) || from < 0 {
 					return fmt.Errorf("estate row sketch %d..%d of %d bytes", from, to, len(blob))
 				}
-				s := sk[key]
-				if s == nil {
-					s = &sketch{}
-					sk[key] = s
-				}
-				if err := s.addBytes(blob[from:to]); err != nil {
+				if err := sk[gi].addBytes(blob[from:to]); err != nil {
 					return err
 				}
 			}
@@ -123,8 +129,12 @@ FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'wee
 	if err != nil {
 		return fmt.Errorf("kpi: estate rows: %w", err)
 	}
-	for i, m := range totals {
-		for key, t := range m {
+	for i := range totals {
+		for gi, t := range totals[i] {
+			if !t.seen {
+				continue
+			}
+			key := keys[gi]
 			g := r.get(i == 1, key)
 			*g = t.f
 			g.EstLoss = float64(t.estLoss) / 100
@@ -134,6 +144,9 @@ FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'wee
 			if t.hasSales {
 				a := float64(t.sales) / 100
 				g.Sales = &a
+			}
+			if len(merged[i][gi].counts) > 0 {
+				sketches[i][key] = &merged[i][gi]
 			}
 		}
 	}

@@ -35,8 +35,25 @@ func (s *sketch) addBytes(b []byte) error {
 	if len(b)%6 != 0 {
 		return fmt.Errorf("kpi: response sketch of %d bytes is not whole buckets", len(b))
 	}
-	for i := 0; i < len(b); i += 6 {
-		s.add(int(int16(binary.BigEndian.Uint16(b[i:]))), int64(int32(binary.BigEndian.Uint32(b[i+2:]))))
+	if len(b) == 0 {
+		return nil
+	}
+	// Buckets ascend within one store row's sketch (b may hold several
+	// concatenated): the last is usually the largest.
+	if top := int(int16(binary.BigEndian.Uint16(b[len(b)-6:]))); top >= len(s.counts) {
+		s.counts = append(s.counts, make([]int64, top+1-len(s.counts))...)
+	}
+	for i := 0; i+6 <= len(b); i += 6 {
+		bucket := int(int16(binary.BigEndian.Uint16(b[i:])))
+		n := int64(binary.BigEndian.Uint32(b[i+2:]))
+		if bucket < 0 {
+			return fmt.Errorf("kpi: response sketch bucket %d", bucket)
+		}
+		if bucket >= len(s.counts) {
+			s.add(bucket, n)
+			continue
+		}
+		s.counts[bucket] += n
 	}
 	return nil
 }
