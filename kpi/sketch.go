@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // sketchGamma is the ratio between consecutive response-time buckets: bucket
@@ -16,10 +17,16 @@ const sketchGamma = 1.02
 type sketch struct{ counts []int64 }
 
 func (s *sketch) add(bucket int, n int64) {
-	if bucket >= len(s.counts) {
-		s.counts = append(s.counts, make([]int64, bucket+1-len(s.counts))...)
-	}
+	s.grow(bucket)
 	s.counts[bucket] += n
+}
+
+// grow makes room for buckets up to top. Elements past the length are
+// always zero: counts only ever lengthen.
+func (s *sketch) grow(top int) {
+	if top >= len(s.counts) {
+		s.counts = slices.Grow(s.counts, top+1-len(s.counts))[:top+1]
+	}
 }
 
 // addPacked merges buckets packed as bucket << 32 | count.
@@ -40,8 +47,8 @@ func (s *sketch) addBytes(b []byte) error {
 	}
 	// Buckets ascend within one store row's sketch (b may hold several
 	// concatenated): the last is usually the largest.
-	if top := int(int16(binary.BigEndian.Uint16(b[len(b)-6:]))); top >= len(s.counts) {
-		s.counts = append(s.counts, make([]int64, top+1-len(s.counts))...)
+	if top := int(int16(binary.BigEndian.Uint16(b[len(b)-6:]))); top >= 0 {
+		s.grow(top)
 	}
 	for i := 0; i+6 <= len(b); i += 6 {
 		bucket := int(int16(binary.BigEndian.Uint16(b[i:])))
