@@ -209,9 +209,9 @@ type read struct {
 	row  func() error
 }
 
-// periods computes the query's figures and its previous period's, sending
-// every statement in one round trip.
-func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, err error) {
+// periods computes the query's figures and its previous period's, and reads
+// the live targets, sending every statement in one round trip.
+func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, live []Target, err error) {
 	p := newPlan(q)
 	r := &results{p: p,
 		cur:  &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}},
@@ -240,7 +240,7 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, e
 	switch {
 	case p.estateWide():
 		if err := k.readEstate(ctx, p, r, sketches); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	case storeZones:
 		// One store's zone rows — some hundreds — are summed here, sketches
@@ -403,6 +403,9 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, e
 		})
 	}
 
+	var t Target
+	reads = append(reads, &read{sql: targetsQuery, args: args{false, []string(nil)}, dest: t.fields(),
+		row: func() error { live = append(live, t); return nil }})
 	b := &pgx.Batch{}
 	for _, rd := range reads {
 		b.Queue(rd.sql, rd.args...)
@@ -415,11 +418,11 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, e
 		}
 		if err != nil {
 			br.Close()
-			return nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
+			return nil, nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
 		}
 	}
 	if err := br.Close(); err != nil {
-		return nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
+		return nil, nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
 	}
 
 	for i := range cents {
@@ -440,7 +443,7 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, e
 			hotspots(res)
 		}
 	}
-	return r.cur, r.prev, nil
+	return r.cur, r.prev, live, nil
 }
 
 // storeSums sums store rows per store and period, as the outer query reads them.

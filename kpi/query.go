@@ -171,7 +171,7 @@ func (k *KPIs) Get(ctx context.Context, q Query) ([]Row, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	cur, prev, err := k.periods(ctx, q)
+	cur, prev, live, err := k.periods(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +188,6 @@ func (k *KPIs) Get(ctx context.Context, q Query) ([]Row, error) {
 		rows = append(rows, r)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Key.less(rows[j].Key) })
-	if err := k.judge(ctx, rows); err != nil {
-		return nil, err
-	}
+	judge(rows, live)
 	return rows, nil
 }

@@ -104,17 +104,13 @@ WHERE t.kpi = $2 AND t.superseded_at IS NULL
 // Targets lists targets: live ones, or with history every one ever set,
 // newest first. A non-empty scope limits store targets to those stores.
 func (k *KPIs) Targets(ctx context.Context, scope []string, history bool) ([]Target, error) {
-	rows, err := k.pool.Query(ctx, `
-SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
-FROM kpi_targets t LEFT JOIN stores s ON s.id = t.store_id
-WHERE ($1 OR t.superseded_at IS NULL) AND (coalesce(cardinality($2::text[]), 0) = 0 OR s.code IS NULL OR s.code = ANY($2))
-ORDER BY t.set_at DESC, t.id DESC`, history, scope)
+	rows, err := k.pool.Query(ctx, targetsQuery, history, scope)
 	if err != nil {
 		return nil, fmt.Errorf("kpi: targets: %w", err)
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Target, error) {
 		var t Target
-		err := r.Scan(&t.ID, &t.Store, &t.KPI, &t.Op, &t.Value, &t.Note, &t.SetBy, &t.SetAt, &t.SupersededAt)
+		err := r.Scan(t.fields()...)
 		return t, err
 	})
 	if err != nil {
@@ -123,11 +119,22 @@ ORDER BY t.set_at DESC, t.id DESC`, history, scope)
 	return list, nil
 }
 
+// targetsQuery lists targets: $1 with history, $2 the stores in scope (none: all).
+const targetsQuery = `
+SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
+FROM kpi_targets t LEFT JOIN stores s ON s.id = t.store_id
+WHERE ($1 OR t.superseded_at IS NULL) AND (coalesce(cardinality($2::text[]), 0) = 0 OR s.code IS NULL OR s.code = ANY($2))
+ORDER BY t.set_at DESC, t.id DESC`
+
+// fields are the scan destinations of a targetsQuery row.
+func (t *Target) fields() []any {
+	return []any{&t.ID, &t.Store, &t.KPI, &t.Op, &t.Value, &t.Note, &t.SetBy, &t.SetAt, &t.SupersededAt}
+}
+
 // judge attaches to each row the live target of its store, else the estate's.
-func (k *KPIs) judge(ctx context.Context, rows []Row) error {
-	live, err := k.Targets(ctx, nil, false)
-	if err != nil || len(live) == 0 {
-		return err
+func judge(rows []Row, live []Target) {
+	if len(live) == 0 {
+		return
 	}
 	estate := map[string]Target{}
 	byStore := map[string]map[string]Target{}
@@ -166,5 +173,4 @@ func (k *KPIs) judge(ctx context.Context, rows []Row) error {
 			r.Targets[name] = v
 		}
 	}
-	return nil
 }
