@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // periodResult holds one period's figures by group key.
@@ -237,6 +238,17 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 
 	// Events, with visitors where the store rows hold them.
 	storeZones := p.weekly && p.zoneRows && q.Store != ""
+	byZoneID := storeZones && q.By == "zone" && q.Zone == "" && q.Category == ""
+	zoneKeys := map[string]string{} // zone id → group key
+	if byZoneID {
+		var x args
+		var id, code string
+		reads = append(reads, &read{
+			sql:  "SELECT z.id::text, z.code FROM zones z JOIN stores s ON s.id = z.store_id WHERE " + strings.Join(p.storeFilter(&x), " AND "),
+			args: x, dest: []any{&id, &code},
+			row: func() error { zoneKeys[id] = q.Store + "\x1f" + code; return nil },
+		})
+	}
 	switch {
 	case p.estateWide():
 		if err := k.readEstate(ctx, p, r, sketches); err != nil {
@@ -245,18 +257,30 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 	case storeZones:
 		// One store's zone rows — some hundreds — are summed here, sketches
 		// and all, in one pass instead of an aggregate and a second scan.
+		// By zone, rows carry their zone id, named from the store's zones,
+		// instead of joining each row to stores and zones.
 		var x args
 		source := p.eventSource(false, &x)
 		cur := p.current("k", &x)
+		sel, from, where := "k.zone_id::text", " k", ""
+		if !byZoneID {
+			sel, from, where = selectKeys(keys), " k JOIN stores s ON s.id = k.store_id"+zoneJoin, " WHERE "+p.where("k", true, &x)
+		}
 		var f Figures
 		var loss, value int64
-		var packed []int64
+		var packed pgtype.DriverBytes
 		reads = append(reads, &read{
-			sql: "SELECT " + selectKeys(keys) + ", " + cur + `, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
-    k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.response FROM ` + source + " k JOIN stores s ON s.id = k.store_id" +
-				zoneJoin + " WHERE " + p.where("k", true, &x),
+			sql: "SELECT " + sel + ", " + cur + `, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
+    k.recovered, k.lost, k.false_positive, k.open, k.interventions, array_send(k.response) FROM ` + source + from + where,
 			args: x, dest: []any{&key, &current, &f.Events, &loss, &value, &f.Recovered, &f.Lost, &f.FalsePositives, &f.Open, &f.Interventions, &packed},
 			row: func() error {
+				if byZoneID {
+					k, ok := zoneKeys[key]
+					if !ok {
+						return fmt.Errorf("rollup row of unknown zone %s", key)
+					}
+					key = k
+				}
 				g := r.get(current, key)
 				g.Events += f.Events
 				g.Recovered += f.Recovered
@@ -265,16 +289,13 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 				g.Open += f.Open
 				g.Interventions += f.Interventions
 				cents[b2i(current)][key] = cents[b2i(current)][key].add(loss, value)
-				if len(packed) > 0 {
-					m := sketches[b2i(current)]
-					s, ok := m[key]
-					if !ok {
-						s = &sketch{}
-						m[key] = s
-					}
-					s.addPacked(packed)
+				m := sketches[b2i(current)]
+				s, ok := m[key]
+				if !ok {
+					s = &sketch{}
+					m[key] = s
 				}
-				return nil
+				return s.addArray(packed)
 			},
 		})
 	default:
@@ -355,12 +376,22 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 		}
 		vkeys := p.keyList("v", true)
 		cur := p.current("v", &x)
+		sql := "SELECT v.zone_id::text, " + cur + ", sum(v.visitors) FROM " + vt + " v GROUP BY 1, 2"
+		if !byZoneID {
+			sql = "SELECT " + selectKeys(vkeys) + ", " + cur + ", sum(v.visitors) FROM " + vt + " v JOIN stores s ON s.id = v.store_id" + join +
+				" WHERE " + p.where("v", false, &x) + cond + groupBy(vkeys)
+		}
 		var n int64
 		reads = append(reads, &read{
-			sql: "SELECT " + selectKeys(vkeys) + ", " + cur + ", sum(v.visitors) FROM " + vt + " v JOIN stores s ON s.id = v.store_id" + join +
-				" WHERE " + p.where("v", false, &x) + cond + groupBy(vkeys),
-			args: x, dest: []any{&key, &current, &n},
+			sql: sql, args: x, dest: []any{&key, &current, &n},
 			row: func() error {
+				if byZoneID {
+					k, ok := zoneKeys[key]
+					if !ok {
+						return nil // the entrance, zone 0
+					}
+					key = k
+				}
 				if q.By == "category" {
 					// Every category row shares the scope's visitors; a
 					// scope without events has no category rows to give them to.

@@ -65,6 +65,36 @@ func (s *sketch) addBytes(b []byte) error {
 	return nil
 }
 
+// addArray merges a packed sketch in PostgreSQL's binary array format (a
+// bigint[] read through array_send as raw bytes, so that hundreds of rows
+// allocate nothing).
+func (s *sketch) addArray(b []byte) error {
+	if len(b) < 12 {
+		return fmt.Errorf("kpi: response sketch array of %d bytes", len(b))
+	}
+	dims := binary.BigEndian.Uint32(b)
+	if dims == 0 {
+		return nil
+	}
+	if dims != 1 || len(b) < 20 {
+		return fmt.Errorf("kpi: response sketch array of %d dimensions", dims)
+	}
+	n := int(binary.BigEndian.Uint32(b[12:]))
+	b = b[20:]
+	if len(b) != n*12 {
+		return fmt.Errorf("kpi: response sketch array of %d elements in %d bytes", n, len(b))
+	}
+	for i := 0; i < n; i++ {
+		e := b[12*i:]
+		if int32(binary.BigEndian.Uint32(e)) != 8 {
+			return fmt.Errorf("kpi: response sketch array with a null or odd element")
+		}
+		p := int64(binary.BigEndian.Uint64(e[4:]))
+		s.add(int(p>>32), p&0xffffffff)
+	}
+	return nil
+}
+
 // quantile returns the q-quantile (0..1) in seconds, or nil when empty. It
 // takes the bucket holding the ⌈q·n⌉-th smallest response.
 func (s *sketch) quantile(q float64) *float64 {
