@@ -36,7 +36,7 @@ func main() {
 	days := flag.Int("days", 365, "days of history")
 	scale := flag.Float64("rate-scale", 1.5, "concealment rate multiplier (1.5 gives about 50M events for 2000 x 365)")
 	zoneStores := flag.Int("zone-footfall-stores", 100, "stores that get zone footfall (the store requests use these)")
-	clients := flag.Int("clients", 4, "concurrent HTTP clients")
+	clients := flag.Int("clients", runtime.NumCPU(), "concurrent HTTP clients (default: one per core)")
 	storeReqs := flag.Int("store-requests", 1000, "store-by-zone requests")
 	estateReqs := flag.Int("estate-requests", 300, "estate-by-store requests")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
