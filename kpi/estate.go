@@ -1,12 +1,10 @@
 package kpi
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -28,113 +26,115 @@ type estateTotals struct {
 	hasSales, seen            bool
 }
 
-// readEstate fills r (and the sketches) from kpi_estate: the stores of the
-// query's scope, and the day and week rows of both periods.
-func (k *KPIs) readEstate(ctx context.Context, p *plan, r *results, sketches [2]map[string]*sketch) error {
+// estateReader reads a plan's figures from kpi_estate: the stores of the
+// query's scope, then the day and week rows of both periods.
+type estateReader struct {
+	// Each store maps to its group's index; the groups' totals and
+	// sketches are slices, so the loop over every store of every row does
+	// one map lookup.
+	group  map[int64]int
+	keys   []string
+	index  map[string]int
+	totals [2][]estateTotals
+	merged [2][]sketch
+}
+
+// reads are the two statements, for the request's batch, in order.
+func (e *estateReader) reads(p *plan) []*read {
+	e.group, e.index = map[int64]int{}, map[string]int{}
 	var x args
 	where := "true"
 	if w := p.storeFilter(&x); len(w) > 0 {
 		where = strings.Join(w, " AND ")
 	}
-	var days, weeks = p.splitPeriods()
-	b := &pgx.Batch{}
-	b.Queue(`SELECT s.id, s.code, s.region FROM stores s WHERE `+where, x...)
-	b.Queue(`SELECT start >= $1, figures, sketches
-FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]))`, p.q.From, days, weeks)
-	br := k.pool.SendBatch(ctx, b)
-	defer br.Close()
-
-	// Each store maps to its group's index; the groups' totals and
-	// sketches are slices, so the loop over every store of every row does
-	// one map lookup.
-	group := map[int64]int{}
-	var keys []string
-	index := map[string]int{}
-	rows, err := br.Query()
-	if err != nil {
-		return fmt.Errorf("kpi: estate stores: %w", err)
-	}
 	var id int64
 	var code, region string
-	if _, err := pgx.ForEachRow(rows, []any{&id, &code, &region}, func() error {
-		key := ""
-		switch p.q.By {
-		case "store":
-			key = code
-		case "region":
-			key = region
-		}
-		i, ok := index[key]
-		if !ok {
-			i = len(keys)
-			index[key] = i
-			keys = append(keys, key)
-		}
-		group[id] = i
-		return nil
-	}); err != nil {
-		return fmt.Errorf("kpi: estate stores: %w", err)
-	}
-
-	totals := [2][]estateTotals{make([]estateTotals, len(keys)), make([]estateTotals, len(keys))}
-	merged := [2][]sketch{make([]sketch, len(keys)), make([]sketch, len(keys))}
-	rows, err = br.Query()
-	if err != nil {
-		return fmt.Errorf("kpi: estate rows: %w", err)
-	}
+	stores := &read{sql: `SELECT s.id, s.code, s.region FROM stores s WHERE ` + where, args: x, dest: []any{&id, &code, &region},
+		row: func() error {
+			key := ""
+			switch p.q.By {
+			case "store":
+				key = code
+			case "region":
+				key = region
+			}
+			i, ok := e.index[key]
+			if !ok {
+				i = len(e.keys)
+				e.index[key] = i
+				e.keys = append(e.keys, key)
+			}
+			e.group[id] = i
+			return nil
+		}}
+	days, weeks := p.splitPeriods()
 	var cur bool
 	// The bytes are read in place: valid until the next row, which is all they need.
 	var figures, blob pgtype.DriverBytes
-	_, err = pgx.ForEachRow(rows, []any{&cur, &figures, &blob}, func() error {
-		if len(figures)%estateRecord != 0 {
-			return fmt.Errorf("estate row of %d bytes is not whole stores", len(figures))
+	rows := &read{sql: `SELECT start >= $1, figures, sketches
+FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]))`,
+		args: args{p.q.From, days, weeks}, dest: []any{&cur, &figures, &blob},
+		row: func() error { return e.add(cur, figures, blob) }}
+	return []*read{stores, rows}
+}
+
+// add sums one estate row into its period's groups.
+func (e *estateReader) add(cur bool, figures, blob []byte) error {
+	if e.totals[0] == nil {
+		for i := range e.totals {
+			e.totals[i], e.merged[i] = make([]estateTotals, len(e.keys)), make([]sketch, len(e.keys))
 		}
-		tot, sk := totals[b2i(cur)], merged[b2i(cur)]
-		var from int64
-		for rec := figures; len(rec) > 0; rec = rec[estateRecord:] {
-			v := func(i int) int64 { return int64(binary.BigEndian.Uint64(rec[8*i:])) }
-			id, to := v(0), v(11)
-			gi, ok := group[id]
-			if !ok {
-				from = to
-				continue
-			}
-			t := &tot[gi]
-			t.seen = true
-			t.f.Events += v(1)
-			t.estLoss += v(2)
-			t.recovered += v(3)
-			t.f.Recovered += v(4)
-			t.f.Lost += v(5)
-			t.f.FalsePositives += v(6)
-			t.f.Open += v(7)
-			t.f.Interventions += v(8)
-			t.visitors += v(9)
-			if s := v(10); s >= 0 {
-				t.sales += s
-				t.hasSales = true
-			}
-			if to > from {
-				if to > int64(len(blob)) || from < 0 {
-					return fmt.Errorf("estate row sketch %d..%d of %d bytes", from, to, len(blob))
-				}
-				if err := sk[gi].addBytes(blob[from:to]); err != nil {
-					return err
-				}
-			}
-			from = to
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("kpi: estate rows: %w", err)
 	}
-	for i := range totals {
-		for gi, t := range totals[i] {
+	if len(figures)%estateRecord != 0 {
+		return fmt.Errorf("estate row of %d bytes is not whole stores", len(figures))
+	}
+	tot, sk := e.totals[b2i(cur)], e.merged[b2i(cur)]
+	group := e.group
+	var from int64
+	for rec := figures; len(rec) > 0; rec = rec[estateRecord:] {
+		v := func(i int) int64 { return int64(binary.BigEndian.Uint64(rec[8*i:])) }
+		id, to := v(0), v(11)
+		gi, ok := group[id]
+		if !ok {
+			from = to
+			continue
+		}
+		t := &tot[gi]
+		t.seen = true
+		t.f.Events += v(1)
+		t.estLoss += v(2)
+		t.recovered += v(3)
+		t.f.Recovered += v(4)
+		t.f.Lost += v(5)
+		t.f.FalsePositives += v(6)
+		t.f.Open += v(7)
+		t.f.Interventions += v(8)
+		t.visitors += v(9)
+		if s := v(10); s >= 0 {
+			t.sales += s
+			t.hasSales = true
+		}
+		if to > from {
+			if to > int64(len(blob)) || from < 0 {
+				return fmt.Errorf("estate row sketch %d..%d of %d bytes", from, to, len(blob))
+			}
+			if err := sk[gi].addBytes(blob[from:to]); err != nil {
+				return err
+			}
+		}
+		from = to
+	}
+	return nil
+}
+
+// finish puts the groups' figures into r.
+func (e *estateReader) finish(r *results) {
+	for i := range e.totals {
+		for gi, t := range e.totals[i] {
 			if !t.seen {
 				continue
 			}
-			key := keys[gi]
+			key := e.keys[gi]
 			g := r.get(i == 1, key)
 			*g = t.f
 			g.EstLoss = float64(t.estLoss) / 100
@@ -145,10 +145,9 @@ FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'wee
 				a := float64(t.sales) / 100
 				g.Sales = &a
 			}
-			if len(merged[i][gi].counts) > 0 {
-				sketches[i][key] = &merged[i][gi]
+			if len(e.merged[i][gi].counts) > 0 {
+				r.sketches[i][key] = &e.merged[i][gi]
 			}
 		}
 	}
-	return br.Close()
 }

@@ -177,10 +177,23 @@ const sumEvents = `coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::flo
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)`
 
-// results are the figures of the two periods being read.
+// results are the figures of the two periods being read, and their
+// response-time sketches by period (previous, current) and key.
 type results struct {
 	p         *plan
 	cur, prev *periodResult
+	sketches  [2]map[string]*sketch
+}
+
+// sketch is the sketch of a group, made empty on first use.
+func (r *results) sketch(current bool, key string) *sketch {
+	m := r.sketches[b2i(current)]
+	s, ok := m[key]
+	if !ok {
+		s = &sketch{}
+		m[key] = s
+	}
+	return s
 }
 
 func (r *results) of(current bool) *periodResult {
@@ -215,9 +228,10 @@ type read struct {
 func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, live []Target, err error) {
 	p := newPlan(q)
 	r := &results{p: p,
-		cur:  &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}},
-		prev: &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}}}
-	sketches := [2]map[string]*sketch{{}, {}}
+		cur:      &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}},
+		prev:     &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}},
+		sketches: [2]map[string]*sketch{{}, {}}}
+	var estate estateReader
 
 	table, zoneJoin := "kpi_store_daily", ""
 	switch {
@@ -251,9 +265,7 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 	}
 	switch {
 	case p.estateWide():
-		if err := k.readEstate(ctx, p, r, sketches); err != nil {
-			return nil, nil, nil, err
-		}
+		reads = append(reads, estate.reads(p)...)
 	case storeZones:
 		// One store's zone rows — some hundreds — are summed here, sketches
 		// and all, in one pass instead of an aggregate and a second scan.
@@ -289,13 +301,7 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 				g.Open += f.Open
 				g.Interventions += f.Interventions
 				cents[b2i(current)][key] = cents[b2i(current)][key].add(loss, value)
-				m := sketches[b2i(current)]
-				s, ok := m[key]
-				if !ok {
-					s = &sketch{}
-					m[key] = s
-				}
-				return s.addArray(packed)
+				return r.sketch(current, key).addArray(packed)
 			},
 		})
 	default:
@@ -346,13 +352,7 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 					g.Sales = &a
 				}
 				if len(sk) > 0 {
-					m := sketches[b2i(current)]
-					s, ok := m[key]
-					if !ok {
-						s = &sketch{}
-						m[key] = s
-					}
-					return s.addBytes(sk)
+					return r.sketch(current, key).addBytes(sk)
 				}
 				return nil
 			},
@@ -422,13 +422,7 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 				" WHERE " + p.where("k", true, &x) + " AND k.responded > 0",
 			args: x, dest: []any{&key, &current, &packed},
 			row: func() error {
-				m := sketches[b2i(current)]
-				s, ok := m[key]
-				if !ok {
-					s = &sketch{}
-					m[key] = s
-				}
-				s.addPacked(packed)
+				r.sketch(current, key).addPacked(packed)
 				return nil
 			},
 		})
@@ -456,6 +450,9 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 		return nil, nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
 	}
 
+	if p.estateWide() {
+		estate.finish(r)
+	}
 	for i := range cents {
 		for key, c := range cents[i] {
 			f := r.get(i == 1, key)
@@ -463,7 +460,7 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 		}
 	}
 	for i, res := range []*periodResult{r.prev, r.cur} {
-		for key, s := range sketches[i] {
+		for key, s := range r.sketches[i] {
 			f := r.get(i == 1, key)
 			f.ResponseP50, f.ResponseP90 = s.quantile(0.5), s.quantile(0.9)
 		}

@@ -33,6 +33,21 @@ func (w *world) snapshot() map[string]string {
 	return out
 }
 
+// matchesRebuild rebuilds every rollup and checks each table ends exactly
+// as the snapshot before, which path (named) computed.
+func (w *world) matchesRebuild(before map[string]string, path string) {
+	w.t.Helper()
+	if err := w.roll.Rebuild(w.ctx, nil, 2); err != nil {
+		w.t.Fatal(err)
+	}
+	rebuilt := w.snapshot()
+	for _, table := range rollupTables {
+		if before[table] != rebuilt[table] {
+			w.t.Errorf("%s differs between %s and rebuild", table, path)
+		}
+	}
+}
+
 // The incremental path — batches, late outcomes, footfall corrections —
 // ends with exactly the rows a full rebuild computes.
 func TestIncrementalMatchesRebuild(t *testing.T) {
@@ -88,15 +103,7 @@ func TestIncrementalMatchesRebuild(t *testing.T) {
 	if len(sales) != 1 || !near(sales[0].Sales, 1234.56, 0.001) {
 		t.Errorf("S004 sales on 2026-10-25 after the correction: %+v", sales)
 	}
-	if err := w.roll.Rebuild(w.ctx, nil, 2); err != nil {
-		t.Fatal(err)
-	}
-	rebuilt := w.snapshot()
-	for _, table := range rollupTables {
-		if incremental[table] != rebuilt[table] {
-			t.Errorf("%s differs between incremental refresh and rebuild", table)
-		}
-	}
+	w.matchesRebuild(incremental, "incremental refresh")
 	// And the rollups agree with the raw events: the estate's event count.
 	var raw int64
 	if err := w.pool.QueryRow(w.ctx, `SELECT count(*) FROM events e LEFT JOIN outcomes o ON o.event_id = e.id WHERE o.outcome IS DISTINCT FROM 'false_positive'`).Scan(&raw); err != nil {
@@ -255,14 +262,5 @@ func TestConcurrentRefreshesMatchRebuild(t *testing.T) {
 	if err := w.pool.QueryRow(w.ctx, `SELECT count(*) FROM kpi_dirty`).Scan(&left); err != nil || left != 0 {
 		t.Fatalf("%d dirty buckets left, %v", left, err)
 	}
-	concurrent := w.snapshot()
-	if err := w.roll.Rebuild(w.ctx, nil, 2); err != nil {
-		t.Fatal(err)
-	}
-	rebuilt := w.snapshot()
-	for _, table := range rollupTables {
-		if concurrent[table] != rebuilt[table] {
-			t.Errorf("%s differs between concurrent refreshes and rebuild", table)
-		}
-	}
+	w.matchesRebuild(w.snapshot(), "concurrent refreshes")
 }

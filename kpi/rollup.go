@@ -94,11 +94,6 @@ RETURNING store_id, hour`, r.chunk)
 	return n, nil
 }
 
-// rollupTables are every table the rollups keep.
-// (kpi_estate, which holds every store, is rebuilt whole.)
-var rollupTables = []string{"kpi_hourly", "kpi_daily", "kpi_weekly", "kpi_store_daily", "kpi_store_weekly",
-	"kpi_visitors_hourly", "kpi_visitors_daily", "kpi_visitors_weekly"}
-
 // Rebuild recomputes every rollup of the given stores (every store when ids
 // is empty) from the facts: the repair path, and the reference the
 // incremental path must match. Stores are rebuilt in parallel, each in its
@@ -149,9 +144,8 @@ func (r *Rollups) rebuildStore(ctx context.Context, id int64) error {
 		// A store-year's hourly groups outgrow the default work_mem, and spill.
 		batch.Queue(`SET LOCAL work_mem = '64MB'`)
 		batch.Queue(`DELETE FROM kpi_dirty WHERE store_id = $1`, id)
-		for _, t := range rollupTables {
-			batch.Queue(`DELETE FROM `+t+` WHERE store_id = $1`, id)
-		}
+		// Each statement pair empties one rollup table of the store, then
+		// fills it; kpi_estate, which holds every store, is rebuilt whole after.
 		for _, q := range storeStatements {
 			batch.Queue(q, id)
 		}

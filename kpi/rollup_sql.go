@@ -158,18 +158,10 @@ SELECT store_id, zone_id, hour, ` + hourKeys + `, visitors FROM (
     SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM ` + sh.footfall + `) f`,
 
 		sh.with + `x AS (SELECT 1) DELETE FROM kpi_daily k WHERE ` + sh.dayKeys,
-		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.from("kpi_hourly") + `),
-resp AS (` + mergeSketches("store_id, zone_id, category, local_date") + `)
-INSERT INTO kpi_daily (store_id, zone_id, category, local_date, ` + columnList("") + `, response)
-SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, local_date, ` + sums("src") + ` FROM src GROUP BY 1, 2, 3, 4) g
-LEFT JOIN resp r USING (store_id, zone_id, category, local_date)`,
+		sh.with + zoneRollup("kpi_daily", "local_date", sh.from("kpi_hourly")),
 
 		sh.with + `x AS (SELECT 1) DELETE FROM kpi_visitors_daily k WHERE ` + sh.dayKeys,
-		sh.with + `x AS (SELECT 1)
-INSERT INTO kpi_visitors_daily (store_id, zone_id, local_date, visitors)
-SELECT k.store_id, k.zone_id, k.local_date, sum(k.visitors) FROM ` + sh.from("kpi_visitors_hourly") + `
-GROUP BY 1, 2, 3`,
+		sh.with + visitorsRollup("kpi_visitors_daily", "local_date", sh.from("kpi_visitors_hourly")),
 
 		sh.with + `x AS (SELECT 1) DELETE FROM kpi_store_daily k WHERE ` + sh.dayKeys,
 		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.from("kpi_daily") + `),
@@ -182,18 +174,10 @@ SELECT store_id, local_date, ` + coalesced("g") + `, coalesce(vis.visitors, 0), 
 FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date)`,
 
 		sh.with + `x AS (SELECT 1) DELETE FROM kpi_weekly k WHERE ` + sh.weekKeys,
-		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.week("kpi_daily") + `),
-resp AS (` + mergeSketches("store_id, zone_id, category, week") + `)
-INSERT INTO kpi_weekly (store_id, zone_id, category, week, ` + columnList("") + `, response)
-SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, week, ` + sums("src") + ` FROM src GROUP BY 1, 2, 3, 4) g
-LEFT JOIN resp r USING (store_id, zone_id, category, week)`,
+		sh.with + zoneRollup("kpi_weekly", "week", sh.week("kpi_daily")),
 
 		sh.with + `x AS (SELECT 1) DELETE FROM kpi_visitors_weekly k WHERE ` + sh.weekKeys,
-		sh.with + `x AS (SELECT 1)
-INSERT INTO kpi_visitors_weekly (store_id, zone_id, week, visitors)
-SELECT k.store_id, k.zone_id, k.week, sum(k.visitors) FROM ` + sh.week("kpi_visitors_daily") + `
-GROUP BY 1, 2, 3`,
+		sh.with + visitorsRollup("kpi_visitors_weekly", "week", sh.week("kpi_visitors_daily")),
 
 		sh.with + `x AS (SELECT 1) DELETE FROM kpi_store_weekly k WHERE ` + sh.weekKeys,
 		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.week("(SELECT store_id, week AS local_date, response FROM kpi_weekly)") + `),
@@ -203,6 +187,26 @@ g AS (SELECT k.store_id, k.week, ` + sums("k") + `, sum(k.visitors) AS visitors,
 INSERT INTO kpi_store_weekly (store_id, week, ` + columnList("") + `, visitors, sales, sketch)
 SELECT g.*, ` + sketchBytes("r.response") + ` FROM g LEFT JOIN resp r USING (store_id, week)`,
 	}
+}
+
+// zoneRollup fills table, keyed by store, zone, category and key, from the
+// rows k of src: summed figures and merged sketches.
+func zoneRollup(table, key, src string) string {
+	group := "store_id, zone_id, category, " + key
+	return `src AS MATERIALIZED (SELECT k.* FROM ` + src + `),
+resp AS (` + mergeSketches(group) + `)
+INSERT INTO ` + table + ` (` + group + `, ` + columnList("") + `, response)
+SELECT g.*, coalesce(r.response, '{}') FROM (
+    SELECT ` + group + `, ` + sums("src") + ` FROM src GROUP BY 1, 2, 3, 4) g
+LEFT JOIN resp r USING (` + group + `)`
+}
+
+// visitorsRollup fills table, keyed by store, zone and key, from the rows k of src.
+func visitorsRollup(table, key, src string) string {
+	return `x AS (SELECT 1)
+INSERT INTO ` + table + ` (store_id, zone_id, ` + key + `, visitors)
+SELECT k.store_id, k.zone_id, k.` + key + `, sum(k.visitors) FROM ` + src + `
+GROUP BY 1, 2, 3`
 }
 
 // from is the rows k of a daily-keyed table on the days being recomputed.
