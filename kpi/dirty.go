@@ -45,7 +45,8 @@ func sortedBuckets(set map[bucket]bool) []bucket {
 	for b := range set {
 		out = append(out, b)
 	}
-	// A fixed order keeps concurrent ingest transactions from deadlocking on kpi_dirty.
+	// Marks are appended, never updated, so writers do not wait on each
+	// other; a fixed order still makes the batch's marks easy to read.
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].store != out[j].store {
 			return out[i].store < out[j].store
@@ -55,8 +56,9 @@ func sortedBuckets(set map[bucket]bool) []bucket {
 	return out
 }
 
-// markDirty records buckets for the next rollup refresh, inside tx.
-func markDirty(ctx context.Context, tx pgx.Tx, buckets []bucket) error {
+// markDirty appends marks for buckets, inside tx, for the next rollup
+// refresh (see Rollups for why appending loses nothing).
+func (g *Ingester) markDirty(ctx context.Context, tx pgx.Tx, buckets []bucket) error {
 	if len(buckets) == 0 {
 		return nil
 	}
@@ -65,6 +67,16 @@ func markDirty(ctx context.Context, tx pgx.Tx, buckets []bucket) error {
 	for i, b := range buckets {
 		stores[i], hours[i] = b.store, b.hour
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO kpi_dirty (store_id, hour) SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) ON CONFLICT DO NOTHING`, stores, hours)
-	return err
+	if _, err := tx.Exec(ctx, `INSERT INTO kpi_dirty (store_id, hour) SELECT * FROM unnest($1::bigint[], $2::timestamptz[])`, stores, hours); err != nil {
+		return err
+	}
+	return g.marked(ctx)
+}
+
+// marked runs the test hook between a writer's marks and its commit.
+func (g *Ingester) marked(ctx context.Context) error {
+	if g.afterMark != nil {
+		g.afterMark(ctx)
+	}
+	return nil
 }

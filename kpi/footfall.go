@@ -83,7 +83,7 @@ ON CONFLICT ON CONSTRAINT footfall_key DO UPDATE SET visitors = excluded.visitor
 		if err != nil {
 			return err
 		}
-		return markDirty(ctx, tx, sortedBuckets(set))
+		return g.markDirty(ctx, tx, sortedBuckets(set))
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d footfall rows: %w", len(rows), err)
@@ -144,8 +144,7 @@ WITH up AS (
     RETURNING store_id, day)
 INSERT INTO kpi_dirty (store_id, hour)
 SELECT DISTINCT up.store_id, local_hour((up.day + time '12:00') AT TIME ZONE s.timezone, s.timezone)
-FROM up JOIN stores s ON s.id = up.store_id ORDER BY 1, 2
-ON CONFLICT DO NOTHING`,
+FROM up JOIN stores s ON s.id = up.store_id`,
 		stores, days, amounts)
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d sales rows: %w", len(rows), err)

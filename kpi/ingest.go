@@ -26,6 +26,8 @@ type Ingester struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	parts map[time.Time]bool // months whose event partition is known to exist
+
+	afterMark func(context.Context) // tests: runs after a writer's dirty marks, before its commit
 }
 
 // NewIngester returns an Ingester storing into pool and resolving codes with dir.
@@ -217,7 +219,7 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, bucke
 		if err != nil {
 			return err
 		}
-		return markDirty(ctx, tx, buckets)
+		return g.markDirty(ctx, tx, buckets)
 	})
 	return res, err
 }

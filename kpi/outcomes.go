@@ -152,10 +152,11 @@ WHERE outcomes.at <= excluded.at`, evIDs, stores, occs, kinds, ats, resps, value
 		_, err = tx.Exec(ctx, `
 INSERT INTO kpi_dirty (store_id, hour)
 SELECT DISTINCT o.store_id, local_hour(o.occurred_at, s.timezone)
-FROM unnest($1::bigint[], $2::timestamptz[]) o(store_id, occurred_at) JOIN stores s ON s.id = o.store_id
-ORDER BY 1, 2
-ON CONFLICT DO NOTHING`, stores, occs)
-		return err
+FROM unnest($1::bigint[], $2::timestamptz[]) o(store_id, occurred_at) JOIN stores s ON s.id = o.store_id`, stores, occs)
+		if err != nil {
+			return err
+		}
+		return g.marked(ctx)
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d outcomes: %w", n, err)

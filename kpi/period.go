@@ -35,7 +35,7 @@ type plan struct {
 func newPlan(q Query) *plan {
 	p := &plan{q: q, prev: q.previous()}
 	p.hourly = q.By == "hour_of_week" || !q.Dates
-	p.zoneRows = q.By == "zone" || q.By == "category" || q.Zone != "" || q.Category != ""
+	p.zoneRows = q.By == "zone" || q.By == "category" || q.By == "method" || q.Zone != "" || q.Category != "" || q.Method != ""
 	p.zoneVis = q.By == "zone" || q.Zone != ""
 	p.weekly = !p.hourly && q.By != "day" && q.By != "week"
 	switch q.By {
@@ -47,6 +47,8 @@ func newPlan(q Query) *plan {
 		p.keys = []string{"s.code", "z.code"}
 	case "category":
 		p.keys = []string{"k.category"}
+	case "method":
+		p.keys = []string{"k.method"}
 	case "day":
 		p.keys = []string{"k.local_date::text"}
 	case "week":
@@ -63,8 +65,8 @@ type args []any
 func (a *args) add(v any) string { *a = append(*a, v); return "$" + strconv.Itoa(len(*a)) }
 
 // where builds the filter of a rollup read with alias a (k for events, v for
-// visitors) over both periods; withCategory says whether the table has one.
-// Week sources carry their own time filter.
+// visitors) over both periods; withCategory says whether the table has a
+// category and a method. Week sources carry their own time filter.
 func (p *plan) where(a string, withCategory bool, x *args) string {
 	w := p.storeFilter(x)
 	if p.q.Zone != "" {
@@ -73,8 +75,11 @@ func (p *plan) where(a string, withCategory bool, x *args) string {
 	if withCategory && p.q.Category != "" {
 		w = append(w, a+".category = "+x.add(p.q.Category))
 	}
+	if withCategory && p.q.Method != "" {
+		w = append(w, a+".method = "+x.add(p.q.Method))
+	}
 	switch {
-	case p.hourly:
+	case p.hourly && !p.q.Dates:
 		w = append(w, a+".hour >= "+x.add(p.prev.From), a+".hour < "+x.add(p.q.To))
 	case !p.weekly:
 		w = append(w, a+".local_date BETWEEN "+x.add(p.prev.From)+"::date AND "+x.add(p.q.To)+"::date")
@@ -104,7 +109,7 @@ func (p *plan) storeFilter(x *args) []string {
 // current is the SQL truth value of a row of alias a being in the current
 // period rather than the previous one.
 func (p *plan) current(a string, x *args) string {
-	if p.hourly {
+	if p.hourly && !p.q.Dates {
 		return a + ".hour >= " + x.add(p.q.From)
 	}
 	return a + ".local_date >= " + x.add(p.q.From) + "::date"
@@ -153,7 +158,7 @@ func splitWeeks(from, to time.Time) (days, weeks []time.Time) {
 func (p *plan) keyList(a string, dropCategory bool) []string {
 	var out []string
 	for _, k := range p.keys {
-		if dropCategory && k == "k.category" {
+		if dropCategory && (k == "k.category" || k == "k.method") {
 			continue
 		}
 		out = append(out, strings.ReplaceAll(k, "k.", a+"."))
@@ -392,9 +397,9 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 					}
 					key = k
 				}
-				if q.By == "category" {
-					// Every category row shares the scope's visitors; a
-					// scope without events has no category rows to give them to.
+				if q.By == "category" || q.By == "method" {
+					// Every category or method row shares the scope's
+					// visitors; a scope without events has no rows to give them to.
 					for _, f := range r.of(current).figures {
 						v := n
 						f.Visitors = &v
@@ -486,7 +491,7 @@ func (p *plan) eventSource(storeLevel bool, x *args) string {
 	if storeLevel {
 		return p.weekSource("kpi_store_daily", "kpi_store_weekly", columnList("")+", visitors, sales, sketch", x)
 	}
-	return p.weekSource("kpi_daily", "kpi_weekly", "zone_id, category, "+columnList("")+", response", x)
+	return p.weekSource("kpi_daily", "kpi_weekly", "zone_id, category, method, "+columnList("")+", response", x)
 }
 
 // money is est_loss and recovered_value in cents.
@@ -523,6 +528,8 @@ func (p *plan) parseKey(key string) Key {
 		k.Store, k.Zone = get(0), get(1)
 	case "category":
 		k.Category = get(0)
+	case "method":
+		k.Method = get(0)
 	case "day":
 		k.Day = get(0)
 	case "week":

@@ -13,7 +13,7 @@ import (
 )
 
 // Groupings a KPI request may ask for.
-var Groupings = []string{"estate", "region", "store", "zone", "category", "day", "week", "hour_of_week"}
+var Groupings = []string{"estate", "region", "store", "zone", "category", "method", "day", "week", "hour_of_week"}
 
 // Query is one KPI request.
 type Query struct {
@@ -28,6 +28,7 @@ type Query struct {
 	Region   string
 	Zone     string // needs Store
 	Category string
+	Method   string // concealment method (ss.Methods)
 	By       string
 }
 
@@ -44,6 +45,9 @@ func (q *Query) Validate() error {
 	}
 	if q.To.Sub(q.From) > 3*366*24*time.Hour {
 		return ss.Errorf(ss.EINVALID, "to", "a period is at most three years")
+	}
+	if q.Method != "" && !ss.Method(q.Method).Valid() {
+		return ss.Errorf(ss.EINVALID, "method", "method must be one of %v, got %q", ss.Methods, q.Method)
 	}
 	if q.Zone != "" && q.Store == "" {
 		return ss.Errorf(ss.EINVALID, "zone", "zone ids are per store: give store too")
@@ -98,6 +102,7 @@ type Key struct {
 	Region     string `json:"region,omitempty"`
 	Zone       string `json:"zone,omitempty"`
 	Category   string `json:"category,omitempty"`
+	Method     string `json:"method,omitempty"`
 	Day        string `json:"day,omitempty"`
 	Week       string `json:"week,omitempty"`
 	HourOfWeek *int   `json:"hour_of_week,omitempty"`
@@ -114,6 +119,8 @@ func (k Key) Field(name string) string {
 		return k.Zone
 	case "category":
 		return k.Category
+	case "method":
+		return k.Method
 	case "day":
 		return k.Day
 	case "week":
@@ -130,8 +137,8 @@ func (k Key) Field(name string) string {
 func (f *Figures) Values() map[string]*float64 { return f.kpiValues() }
 
 func (k Key) less(o Key) bool {
-	a := []string{k.Region, k.Store, k.Zone, k.Category, k.Day, k.Week}
-	b := []string{o.Region, o.Store, o.Zone, o.Category, o.Day, o.Week}
+	a := []string{k.Region, k.Store, k.Zone, k.Category, k.Method, k.Day, k.Week}
+	b := []string{o.Region, o.Store, o.Zone, o.Category, o.Method, o.Day, o.Week}
 	for i := range a {
 		if a[i] != b[i] {
 			return a[i] < b[i]

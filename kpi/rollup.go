@@ -3,6 +3,8 @@ package kpi
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,65 +22,146 @@ func LocalHour(t time.Time, loc *time.Location) time.Time {
 	return t.Add(-within).In(time.UTC)
 }
 
-// Rollups keeps the KPI rollups current. Ingest marks the (store, local hour)
-// buckets it touches as dirty in its own transaction; Refresh recomputes just
-// those buckets from the facts — the hours, then their days and weeks, per
-// zone and per store, then the estate rows of those days and weeks; Rebuild
-// recomputes a store's every row with the same aggregations, so both paths
-// give identical numbers.
+// Rollups keeps the KPI rollups current. Every writer of facts appends marks
+// for the (store, local hour) buckets it touches to kpi_dirty in its own
+// transaction; Refresh takes the marks of committed writers and recomputes
+// just those buckets from the facts — the hours, then their days and weeks,
+// per zone and per store, then the estate rows of those days and weeks;
+// Rebuild recomputes a store's every row with the same aggregations, so both
+// paths give identical numbers.
+//
+// Why no change is lost: a refresh deletes only the marks its snapshot
+// shows, which are those of committed transactions, and recomputes in later
+// statements, whose snapshots show at least those transactions' facts. A
+// writer still open when the refresh takes its marks has marks the refresh
+// cannot see and so does not delete: the next refresh recomputes its
+// buckets. (Marks were once unique per bucket: a writer whose bucket was
+// already marked added nothing, and a refresh could take that older mark and
+// recompute before the writer committed.)
 type Rollups struct {
 	pool  *pgxpool.Pool
-	chunk int // buckets per refresh transaction
+	chunk int // marks per refresh transaction
+	log   *slog.Logger
+
+	refreshed atomic.Int64 // buckets recomputed
+	failed    atomic.Int64 // store refreshes that failed
 }
 
 // NewRollups returns the rollup maintainer on pool.
-func NewRollups(pool *pgxpool.Pool) *Rollups { return &Rollups{pool: pool, chunk: refreshChunk} }
+func NewRollups(pool *pgxpool.Pool) *Rollups {
+	return &Rollups{pool: pool, chunk: refreshChunk, log: slog.New(slog.DiscardHandler)}
+}
 
-// refreshChunk bounds the buckets one refresh transaction takes, so that
-// ingest waiting on a bucket being recomputed waits briefly.
+// SetLogger sets where refresh failures are logged (default: nowhere).
+func (r *Rollups) SetLogger(l *slog.Logger) { r.log = l }
+
+// RefreshStats are counters since the maintainer was made, for /metrics.
+type RefreshStats struct {
+	Buckets  int64 // buckets recomputed
+	Failures int64 // one store's buckets failing to refresh, counted per attempt
+}
+
+// Stats returns the refresh counters.
+func (r *Rollups) Stats() RefreshStats {
+	return RefreshStats{Buckets: r.refreshed.Load(), Failures: r.failed.Load()}
+}
+
+// refreshChunk bounds the marks one refresh transaction takes, so that it
+// stays short.
 const refreshChunk = 2000
 
-// Refresh recomputes dirty buckets until none are left and returns how many
-// it recomputed. Replicas may run it at once: refreshes take turns on an
-// advisory lock (rollupLock), each taking the buckets ingest has committed.
+// Refresh recomputes dirty buckets until none are left (but those of stores
+// waiting after a failure) and returns how many it recomputed. Replicas may
+// run it at once: refreshes take turns on an advisory lock (rollupLock).
+//
+// When the buckets of a chunk fail together, each store's are retried on
+// their own: a store that still fails keeps its marks, waits with backoff
+// (kpi_refresh_failures) and is logged and counted; the others refresh.
 func (r *Rollups) Refresh(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := r.refreshOnce(ctx)
+		n, took, err := r.refreshOnce(ctx)
 		total += n
-		if err != nil || n == 0 {
+		if err != nil || took == 0 {
 			return total, err
 		}
 	}
 }
 
-func (r *Rollups) refreshOnce(ctx context.Context) (int, error) {
-	n := 0
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+// refreshOnce takes one chunk of marks and recomputes their buckets. It
+// returns the buckets recomputed and the marks taken.
+func (r *Rollups) refreshOnce(ctx context.Context) (n, took int, err error) {
+	err = pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, rollupLock); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `
-DELETE FROM kpi_dirty WHERE (store_id, hour) IN (
-    SELECT store_id, hour FROM kpi_dirty ORDER BY store_id, hour LIMIT $1 FOR UPDATE SKIP LOCKED)
-RETURNING store_id, hour`, r.chunk)
+		rows, err := tx.Query(ctx, takeMarks, r.chunk)
 		if err != nil {
 			return err
 		}
-		var stores []int64
-		var hours []time.Time
-		var id int64
-		var h time.Time
-		if _, err := pgx.ForEachRow(rows, []any{&id, &h}, func() error {
-			stores, hours = append(stores, id), append(hours, h)
+		set := map[bucket]bool{}
+		var b bucket
+		if _, err := pgx.ForEachRow(rows, []any{&b.store, &b.hour}, func() error {
+			set[b] = true
+			took++
 			return nil
 		}); err != nil {
 			return err
 		}
-		n = len(stores)
-		if n == 0 {
+		if took == 0 {
 			return nil
 		}
+		buckets := sortedBuckets(set)
+		if err := recomputeIn(ctx, tx, buckets); err == nil {
+			n = len(buckets)
+			return clearFailures(ctx, tx, buckets)
+		} else if ctx.Err() != nil {
+			return err
+		}
+		// Some store's buckets fail: find which, one store at a time.
+		for _, one := range byStore(buckets) {
+			store := one[0].store
+			if err := recomputeIn(ctx, tx, one); err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				if err := r.storeFailed(ctx, tx, one, err); err != nil {
+					return err
+				}
+				continue
+			}
+			n += len(one)
+			if _, err := tx.Exec(ctx, `DELETE FROM kpi_refresh_failures WHERE store_id = $1`, store); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("kpi: refresh rollups: %w", err)
+	}
+	r.refreshed.Add(int64(n))
+	return n, took, nil
+}
+
+// takeMarks deletes up to $1 marks, oldest first, but those of stores
+// waiting after a failure, and returns their buckets.
+const takeMarks = `
+DELETE FROM kpi_dirty WHERE seq IN (
+    SELECT d.seq FROM kpi_dirty d
+    WHERE NOT EXISTS (SELECT 1 FROM kpi_refresh_failures f WHERE f.store_id = d.store_id AND f.retry_at > now())
+    ORDER BY d.seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING store_id, hour`
+
+// recomputeIn recomputes buckets inside a savepoint of tx, which it rolls
+// back on failure.
+func recomputeIn(ctx context.Context, tx pgx.Tx, buckets []bucket) error {
+	stores := make([]int64, len(buckets))
+	hours := make([]time.Time, len(buckets))
+	for i, b := range buckets {
+		stores[i], hours[i] = b.store, b.hour
+	}
+	return pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
 		batch := &pgx.Batch{}
 		for _, q := range bucketStatements {
 			batch.Queue(q, stores, hours)
@@ -86,12 +169,73 @@ RETURNING store_id, hour`, r.chunk)
 		for _, q := range estateBucketStatements {
 			batch.Queue(q, stores, hours)
 		}
-		return tx.SendBatch(ctx, batch).Close()
+		return sp.SendBatch(ctx, batch).Close()
 	})
-	if err != nil {
-		return 0, fmt.Errorf("kpi: refresh rollups: %w", err)
+}
+
+// storeFailed puts back one store's marks and makes the store wait before
+// its next attempt: 10 s, doubling per failure, at most 15 minutes.
+func (r *Rollups) storeFailed(ctx context.Context, tx pgx.Tx, buckets []bucket, cause error) error {
+	store := buckets[0].store
+	hours := make([]time.Time, len(buckets))
+	for i, b := range buckets {
+		hours[i] = b.hour
 	}
-	return n, nil
+	r.failed.Add(1)
+	r.log.Error("rollup refresh failed for one store; its buckets wait and retry", "store_id", store, "buckets", len(buckets), "err", cause)
+	_, err := tx.Exec(ctx, `
+WITH back AS (INSERT INTO kpi_dirty (store_id, hour) SELECT $1, h FROM unnest($2::timestamptz[]) h)
+INSERT INTO kpi_refresh_failures AS f (store_id, attempts, first_failed_at, last_failed_at, retry_at, error)
+VALUES ($1, 1, now(), now(), now() + interval '10 seconds', $3)
+ON CONFLICT (store_id) DO UPDATE SET attempts = f.attempts + 1, last_failed_at = now(), error = excluded.error,
+    retry_at = now() + least(interval '10 seconds' * power(2, least(f.attempts, 20)), interval '15 minutes')`,
+		store, hours, cause.Error())
+	return err
+}
+
+// clearFailures forgets the failures of stores whose buckets refreshed.
+func clearFailures(ctx context.Context, tx pgx.Tx, buckets []bucket) error {
+	var stores []int64
+	for _, one := range byStore(buckets) {
+		stores = append(stores, one[0].store)
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM kpi_refresh_failures WHERE store_id = ANY($1)`, stores)
+	return err
+}
+
+// byStore splits sorted buckets into runs of one store each.
+func byStore(buckets []bucket) [][]bucket {
+	var out [][]bucket
+	for i := 0; i < len(buckets); {
+		j := i
+		for j < len(buckets) && buckets[j].store == buckets[i].store {
+			j++
+		}
+		out = append(out, buckets[i:j])
+		i = j
+	}
+	return out
+}
+
+// RefreshFailure is a store whose rollups are waiting after failed refreshes.
+type RefreshFailure struct {
+	StoreID  int64     `db:"store_id"`
+	Attempts int       `db:"attempts"`
+	RetryAt  time.Time `db:"retry_at"`
+	Error    string    `db:"error"`
+}
+
+// Failures lists the stores whose rollups are waiting after failed refreshes.
+func (r *Rollups) Failures(ctx context.Context) ([]RefreshFailure, error) {
+	rows, err := r.pool.Query(ctx, `SELECT store_id, attempts, retry_at, error FROM kpi_refresh_failures ORDER BY store_id`)
+	if err != nil {
+		return nil, fmt.Errorf("kpi: refresh failures: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[RefreshFailure])
+	if err != nil {
+		return nil, fmt.Errorf("kpi: refresh failures: %w", err)
+	}
+	return out, nil
 }
 
 // Rebuild recomputes every rollup of the given stores (every store when ids
@@ -143,7 +287,10 @@ func (r *Rollups) rebuildStore(ctx context.Context, id int64) error {
 		batch.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, rollupLock)
 		// A store-year's hourly groups outgrow the default work_mem, and spill.
 		batch.Queue(`SET LOCAL work_mem = '64MB'`)
+		// Only committed writers' marks are visible, hence deleted; their
+		// facts are visible to the statements after this one.
 		batch.Queue(`DELETE FROM kpi_dirty WHERE store_id = $1`, id)
+		batch.Queue(`DELETE FROM kpi_refresh_failures WHERE store_id = $1`, id)
 		// Each statement pair empties one rollup table of the store, then
 		// fills it; kpi_estate, which holds every store, is rebuilt whole after.
 		for _, q := range storeStatements {

@@ -139,18 +139,18 @@ func (sh shape) statements() []string {
 	return []string{
 		`DELETE FROM kpi_hourly k WHERE ` + sh.hours,
 		`WITH ev AS MATERIALIZED (
-    SELECT e.store_id, e.zone_id, e.category, h.hour, s.timezone AS tz, e.est_value, o.outcome, o.value_recovered,
+    SELECT e.store_id, e.zone_id, e.category, e.method, h.hour, s.timezone AS tz, e.est_value, o.outcome, o.value_recovered,
         ` + responseBucket + ` AS rb, ` + classify + ` AS cls
     FROM ` + sh.events + `
     ` + sh.outcomes + `),
-src AS (SELECT store_id, zone_id, category, hour, rb, count(*) AS n FROM ev WHERE rb IS NOT NULL GROUP BY 1, 2, 3, 4, 5),
-resp AS (SELECT store_id, zone_id, category, hour, array_agg((rb::bigint << 32) | n ORDER BY rb) AS response
-    FROM src GROUP BY 1, 2, 3, 4)
-INSERT INTO kpi_hourly (store_id, zone_id, category, hour, local_date, how, ` + columnList("") + `, response)
+src AS (SELECT store_id, zone_id, category, method, hour, rb, count(*) AS n FROM ev WHERE rb IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6),
+resp AS (SELECT store_id, zone_id, category, method, hour, array_agg((rb::bigint << 32) | n ORDER BY rb) AS response
+    FROM src GROUP BY 1, 2, 3, 4, 5)
+INSERT INTO kpi_hourly (store_id, zone_id, category, method, hour, local_date, how, ` + columnList("") + `, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, hour, ` + hourKeys + `, ` + eventFigures + `
-    FROM ev GROUP BY store_id, zone_id, category, hour, tz) g
-LEFT JOIN resp r USING (store_id, zone_id, category, hour)`,
+    SELECT store_id, zone_id, category, method, hour, ` + hourKeys + `, ` + eventFigures + `
+    FROM ev GROUP BY store_id, zone_id, category, method, hour, tz) g
+LEFT JOIN resp r USING (store_id, zone_id, category, method, hour)`,
 
 		`DELETE FROM kpi_visitors_hourly k WHERE ` + sh.hours,
 		`INSERT INTO kpi_visitors_hourly (store_id, zone_id, hour, local_date, how, visitors)
@@ -189,15 +189,15 @@ SELECT g.*, ` + sketchBytes("r.response") + ` FROM g LEFT JOIN resp r USING (sto
 	}
 }
 
-// zoneRollup fills table, keyed by store, zone, category and key, from the
-// rows k of src: summed figures and merged sketches.
+// zoneRollup fills table, keyed by store, zone, category, method and key,
+// from the rows k of src: summed figures and merged sketches.
 func zoneRollup(table, key, src string) string {
-	group := "store_id, zone_id, category, " + key
+	group := "store_id, zone_id, category, method, " + key
 	return `src AS MATERIALIZED (SELECT k.* FROM ` + src + `),
 resp AS (` + mergeSketches(group) + `)
 INSERT INTO ` + table + ` (` + group + `, ` + columnList("") + `, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT ` + group + `, ` + sums("src") + ` FROM src GROUP BY 1, 2, 3, 4) g
+    SELECT ` + group + `, ` + sums("src") + ` FROM src GROUP BY 1, 2, 3, 4, 5) g
 LEFT JOIN resp r USING (` + group + `)`
 }
 

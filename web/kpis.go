@@ -49,7 +49,7 @@ func (s *Server) getKPIs(c echo.Context) error {
 	q := kpi.Query{
 		From: from, To: to, Dates: dates, Scope: principal(c).Stores,
 		Store: c.QueryParam("store"), Region: c.QueryParam("region"), Zone: c.QueryParam("zone"),
-		Category: c.QueryParam("category"), By: c.QueryParam("by"),
+		Category: c.QueryParam("category"), Method: c.QueryParam("method"), By: c.QueryParam("by"),
 	}
 	if q.By == "" {
 		q.By = "store"
@@ -78,7 +78,7 @@ func (s *Server) getKPIs(c echo.Context) error {
 // keyColumns are the CSV key columns of each grouping.
 var keyColumns = map[string][]string{
 	"estate": {}, "region": {"region"}, "store": {"store"}, "zone": {"store", "zone"}, "category": {"category"},
-	"day": {"day"}, "week": {"week"}, "hour_of_week": {"hour_of_week"},
+	"method": {"method"}, "day": {"day"}, "week": {"week"}, "hour_of_week": {"hour_of_week"},
 }
 
 // writeKPICSV streams rows as CSV: key columns, each KPI, each previous-period

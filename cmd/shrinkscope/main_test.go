@@ -258,6 +258,11 @@ func TestServeKeepsKPIsCurrent(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The refresher's work shows in /metrics: three events in one hour, one bucket at least.
+	if _, body := call("GET", "/metrics", ""); !strings.Contains(body, "shrinkscope_rollup_refresh_failures_total 0") ||
+		strings.Contains(body, "shrinkscope_rollup_buckets_refreshed_total 0\n") || !strings.Contains(body, "shrinkscope_rollup_buckets_refreshed_total") {
+		t.Errorf("rollup metrics missing from /metrics")
+	}
 	out, _, err := sh(t, vars, "kpi", "rebuild", "--store", "S1")
 	if err != nil || !strings.Contains(out, "rebuilt") {
 		t.Fatalf("kpi rebuild: %q %v", out, err)

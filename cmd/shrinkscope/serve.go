@@ -53,14 +53,25 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 
 // serveOn serves the API on ln and keeps the KPI rollups current until ctx ends.
 func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Config, ln net.Listener) error {
+	reg := prometheus.NewRegistry()
+	rollups := kpi.NewRollups(pool)
+	rollups.SetLogger(log)
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "shrinkscope_rollup_buckets_refreshed_total", Help: "KPI rollup buckets (store x local hour) recomputed by the refresher.",
+		}, func() float64 { return float64(rollups.Stats().Buckets) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "shrinkscope_rollup_refresh_failures_total", Help: "Failed refreshes of one store's rollup buckets (the store waits and retries; others go on).",
+		}, func() float64 { return float64(rollups.Stats().Failures) }),
+	)
 	srv := web.New(pool, log, web.Options{
 		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments,
-	}, prometheus.NewRegistry())
+	}, reg)
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		kpi.NewRollups(pool).Run(rctx, c.RollupInterval, log)
+		rollups.Run(rctx, c.RollupInterval, log)
 	}()
 	err := srv.Serve(ctx, ln)
 	// In-flight requests are done; stop refreshing only then.
