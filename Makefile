@@ -4,8 +4,9 @@ export GOFLAGS ?= -buildvcs=false
 
 .PHONY: demo test check build bench-ingest bench-kpi clean
 
-## demo: find or start PostgreSQL, generate a 12-store x 120-day estate, serve on :8080
+## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on :8080
 demo:
+	@scripts/demo-postgres
 	$(GO) run ./cmd/shrinkscope demo
 
 ## test: make sure PostgreSQL runs (starting or installing it), then vet and run every test with -race

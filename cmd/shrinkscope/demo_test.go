@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bareMachine hides this machine's PostgreSQL from what it runs: server
+// binaries and sockets under empty mounts, and a network namespace whose
+// loopback has nothing on 5432. The stand-in apt-get that demo-postgres finds
+// first on PATH records its arguments and, asked to install, reveals the
+// binaries again, as a real install would make them appear.
+const bareMachine = `set -eu
+ip link set lo up
+mount -t tmpfs bare /usr/lib/postgresql
+if [ -d /run/postgresql ]; then mount -t tmpfs bare /run/postgresql; fi
+if [ -e /tmp/.s.PGSQL.5432 ]; then mount --bind /dev/null /tmp/.s.PGSQL.5432; fi
+PATH="$STUB_BIN:$PATH" "$SCRIPTS/demo-postgres"
+exec "$TEST_BINARY" -test.run='^TestDemoHelperProcess$' -test.v
+`
+
+const standInAptGet = `#!/bin/sh
+echo "$*" >>"$APT_LOG"
+case " $* " in *" install "*) umount /usr/lib/postgresql ;; esac
+`
+
+// make demo on a machine without PostgreSQL: the set-up asks apt-get for it,
+// then the demo starts an embedded server on the binaries that appeared.
+func TestDemoOnBareMachine(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to hide PostgreSQL in private mount and network namespaces")
+	}
+	for _, tool := range []string{"unshare", "ip", "bash"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s to hide PostgreSQL: %v", tool, err)
+		}
+	}
+	if bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb"); len(bins) == 0 {
+		t.Skip("needs Debian's PostgreSQL in /usr/lib/postgresql, to hide it and let the stand-in apt-get reveal it")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		// The user PostgreSQL runs as under root must reach the state directory.
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := filepath.Join(dir, "state")
+	t.Cleanup(func() { stopPostmasters(t, state) })
+	stub := filepath.Join(dir, "bin")
+	if err := os.Mkdir(stub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stub, "apt-get"), []byte(standInAptGet), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	scripts, err := filepath.Abs("../../scripts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	aptLog := filepath.Join(dir, "apt-get.log")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "unshare", "--mount", "--net", "bash", "-c", bareMachine)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PG") && !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "SHRINKSCOPE_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "STUB_BIN="+stub, "SCRIPTS="+scripts, "TEST_BINARY="+self, "APT_LOG="+aptLog,
+		"SHRINKSCOPE_DEMO_HELPER=1", "SHRINKSCOPE_STATE_DIR="+state, "SHRINKSCOPE_LOG_FORMAT=json")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("set-up and demo in the bare namespace: %v\n%s", err, out)
+	}
+	apt, err := os.ReadFile(aptLog)
+	if err != nil {
+		t.Fatalf("apt-get was never asked for PostgreSQL (%v); output:\n%s", err, out)
+	}
+	if !regexp.MustCompile(`(?m)^install .*\bpostgresql\b`).Match(apt) {
+		t.Errorf("apt-get was run with\n%s\nwant an install of postgresql", apt)
+	}
+	for _, want := range []string{
+		"shrinkscope demo is running at http://localhost:",
+		"admin token: sst_",
+		`"bin":"/usr/lib/postgresql/`, // initdb came from the binaries that appeared
+		`"source":"embedded"`,
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestDemoHelperProcess is the demo as TestDemoOnBareMachine runs it, inside
+// its namespaces after the set-up: it serves a small estate, answers an API
+// call with the token it printed, then shuts down and stops its server.
+func TestDemoHelperProcess(t *testing.T) {
+	if os.Getenv("SHRINKSCOPE_DEMO_HELPER") != "1" {
+		t.Skip("run by TestDemoOnBareMachine inside its namespaces")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--stores", "1", "--days", "7", "--addr", "127.0.0.1:0"},
+			os.Getenv, strings.NewReader(""), &out, &logs)
+	}()
+	defer func() { fmt.Printf("demo stdout:\n%s\ndemo stderr:\n%s\n", out.String(), logs.String()) }()
+	ready := regexp.MustCompile(`running at (\S+)\nadmin token: (\S+)`)
+	var m []string
+	for deadline := time.Now().Add(2 * time.Minute); m == nil; m = ready.FindStringSubmatch(out.String()) {
+		select {
+		case err := <-done:
+			t.Fatalf("demo ended before serving: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("demo printed no URL and token in time")
+		}
+	}
+	req, _ := http.NewRequest("GET", m[1]+"api/v1/stores", nil)
+	req.Header.Set("Authorization", "Bearer "+m[2])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("GET /api/v1/stores with the printed token: %s", res.Status)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("demo shut down with %v", err)
+	}
+}
+
+// stopPostmasters stops any server a failed run left in stateDir: it lives in
+// the test's network namespace, where nothing else could reach it.
+func stopPostmasters(t *testing.T, stateDir string) {
+	pidFiles, _ := filepath.Glob(filepath.Join(stateDir, "pg*", "data", "postmaster.pid"))
+	for _, f := range pidFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, syscall.SIGQUIT); err != nil && !errors.Is(err, syscall.ESRCH) {
+			t.Logf("stop postmaster %d: %v", pid, err)
+		}
+	}
+}
