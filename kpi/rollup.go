@@ -144,14 +144,18 @@ func (r *Rollups) refreshOnce(ctx context.Context) (n, took int, err error) {
 	return n, took, nil
 }
 
-// takeMarks deletes up to $1 marks, oldest first, but those of stores
-// waiting after a failure, and returns their buckets.
+// takeMarks picks up to $1 marks, oldest first, but those of stores waiting
+// after a failure, and deletes every visible mark of their buckets (other
+// writers' marks of the same buckets included: the recompute that follows
+// sees their facts too), returning the buckets.
 const takeMarks = `
-DELETE FROM kpi_dirty WHERE seq IN (
-    SELECT d.seq FROM kpi_dirty d
-    WHERE NOT EXISTS (SELECT 1 FROM kpi_refresh_failures f WHERE f.store_id = d.store_id AND f.retry_at > now())
-    ORDER BY d.seq LIMIT $1 FOR UPDATE SKIP LOCKED)
-RETURNING store_id, hour`
+WITH picked AS (
+    SELECT DISTINCT d.store_id, d.hour FROM (
+        SELECT d.store_id, d.hour FROM kpi_dirty d
+        WHERE NOT EXISTS (SELECT 1 FROM kpi_refresh_failures f WHERE f.store_id = d.store_id AND f.retry_at > now())
+        ORDER BY d.seq LIMIT $1 FOR UPDATE SKIP LOCKED) d)
+DELETE FROM kpi_dirty k USING picked p WHERE k.store_id = p.store_id AND k.hour = p.hour
+RETURNING k.store_id, k.hour`
 
 // recomputeIn recomputes buckets inside a savepoint of tx, which it rolls
 // back on failure.

@@ -5,10 +5,11 @@
 -- change was never counted. Now every writer appends its own marks in its own transaction; a
 -- refresh deletes only marks it can see, which are those of committed writers, and recomputes
 -- after deleting them, so it sees every change whose mark it took. Marks the refresh cannot see
--- yet stay for the next one. Duplicates are merged when a refresh reads them.
+-- yet stay for the next one. A refresh takes every visible mark of the buckets it recomputes, so
+-- duplicates cost one recompute.
 ALTER TABLE kpi_dirty DROP CONSTRAINT kpi_dirty_pkey;
 ALTER TABLE kpi_dirty ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
-CREATE INDEX kpi_dirty_store ON kpi_dirty (store_id);
+CREATE INDEX kpi_dirty_bucket ON kpi_dirty (store_id, hour);
 
 -- Stores whose buckets failed to refresh: their marks wait until retry_at (backing off), so one
 -- store's bad data cannot stop every other store's KPIs.

@@ -203,7 +203,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 // and `kpi rebuild` recomputes them to the same figures.
 func TestServeKeepsKPIsCurrent(t *testing.T) {
 	t.Parallel()
-	_, url := dbtest.NewWithURL(t)
+	pool, url := dbtest.NewWithURL(t)
 	addr := freeAddr(t)
 	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr, "SHRINKSCOPE_ROLLUP_INTERVAL": "200ms"}
 	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
@@ -272,5 +272,20 @@ func TestServeKeepsKPIsCurrent(t *testing.T) {
 	}
 	if _, _, err := sh(t, vars, "kpi", "rebuild", "--store", "NOPE"); err == nil {
 		t.Errorf("rebuild of an unknown store succeeded")
+	}
+	// kpi verify: no drift, then drift planted by hand is printed and fails the command.
+	out, _, err = sh(t, vars, "kpi", "verify")
+	if err != nil || !strings.Contains(out, "verified 1 stores") || !strings.Contains(out, ": 0 figures drift") {
+		t.Fatalf("kpi verify: %q %v", out, err)
+	}
+	if _, err := pool.Exec(context.Background(), `UPDATE kpi_store_daily SET events = events + 2`); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = sh(t, vars, "kpi", "verify", "--store", "S1", "--from", "2026-02-03", "--to", "2026-02-03")
+	if err == nil || !strings.Contains(out, "drift: S1 kpi_store_daily 2026-02-03 events: rollup 5, facts 3") {
+		t.Errorf("planted drift: %q %v", out, err)
+	}
+	if _, _, err := sh(t, vars, "kpi", "verify", "--from", "2026-02-04", "--to", "2026-02-03"); err == nil {
+		t.Errorf("verify accepted --to before --from")
 	}
 }
