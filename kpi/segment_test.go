@@ -9,417 +9,222 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 )
 
-const segTol = 1e-9
+func segNear(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
-func segNear(a, b float64) bool { return math.Abs(a-b) <= segTol*math.Max(1, math.Abs(b)) }
-
-// segEstate is a 4-store estate, every figure over 100 days and 10,000
-// visitors (so footfall is 100 a day everywhere).
-//
-// Raw factors and their z-scores, by hand (population sd):
-//
-//	rate_per_1k  A 9   B 3   C 3   D 1    mean 4,   deviations  5,−1,−1,−3   sd √(36/4)=3   z  5/3, −1/3, −1/3, −1
-//	loss/visitor A 0.6 B 0.6 C 0.2 D 0.2  mean 0.4, deviations ±0.2          sd 0.2         z  1, 1, −1, −1
-//	theft        A 1.3 B 1.1 C 1.1 D 0.5  mean 1.0, deviations .3,.1,.1,−.5  sd √(.36/4)=.3 z  1, 1/3, 1/3, −5/3
-//	urban        A 1.2 B 0.8 C 1.2 D 0.8  mean 1.0, deviations ±0.2          sd 0.2         z  1, −1, 1, −1
-//	footfall     100 everywhere                                              sd 0           z  0
-//	staffing     A 0.7 B 0.9 C 0.9 D 1.5  mean 1.0, deviations −.3,−.1,−.1,.5 sd .3         z  −1, −1/3, −1/3, 5/3
-//
-// Risk index = .35·rate + .25·loss + .15·theft + .10·urban + .10·footfall − .05·staffing:
-//
-//	A  .35·5/3 + .25 + .15 + .10 + .05             = 7/12 + .55   = 17/15 ≈  1.1333
-//	B −.35/3 + .25 + .15/3 − .10 + .05/3            = −.05 + .15   =  0.10
-//	C −.35/3 − .25 + .15/3 + .10 + .05/3            = −.05 − .15   = −0.20
-//	D −.35 − .25 − .15·5/3 − .10 − .05·5/3          = −.95 − 1/12  = −31/30 ≈ −1.0333
-//
-// Mid-rank percentiles (k − ½)/4 by ascending rank k: D .125, C .375, B .625,
-// A .875 → A high (≥ .75), B medium, C and D low (< .40).
-//
-// Recovery: soc is run by A (30 recovered, 10 lost: 40 resolved ≥ 20, so A
-// uses its own 0.75) and C (4, 6: 10 resolved, so C uses the pool); pooled soc
-// = 34/50 = 0.68. checkout is run by B only (10, 5): pooled 10/15 = 2/3, and B
-// has 15 < 20 resolved so it uses the pool. D runs detection and has 21
-// recovered of 25, which must not matter: detection recovers 0.
-//
-// Annual concealed value = concealed · 365/100: A 146,000, B 109,500,
-// C 36,500, D 18,250.
-func segEstate() []SegmentInput {
-	base := func(store string, m ss.OperatingModel, urban, theft, staff, events, loss, concealed, rec, lost float64) SegmentInput {
-		return SegmentInput{
-			Store: store, Current: m,
-			Profile: ss.Profile{UrbanDensity: urban, TheftIndex: theft, StaffingCapacity: staff},
-			Days:    100, Visitors: 10_000, Events: events, EstLoss: loss, ConcealedValue: concealed,
-			Recovered: rec, Lost: lost,
-		}
-	}
-	return []SegmentInput{
-		base("A", ss.ModelSOC, 1.2, 1.3, 0.7, 90, 6000, 40_000, 30, 10),
-		base("B", ss.ModelCheckout, 0.8, 1.1, 0.9, 30, 6000, 30_000, 10, 5),
-		base("C", ss.ModelSOC, 1.2, 1.1, 0.9, 30, 2000, 10_000, 4, 6),
-		base("D", ss.ModelDetection, 0.8, 0.5, 1.5, 10, 2000, 5_000, 21, 4),
-	}
+// handCfg makes the hand computation below short: every rate is a round
+// share and a year of data means the annual figures are the figures.
+var handCfg = SegmentConfig{
+	Costs:          ModelCosts{SOC: 10_000, Checkout: 20_000, Detection: 5_000},
+	OperatorHourly: 10, HandlingSeconds: 360, FloorMinutes: 6, FloorHourly: 20,
+	FalseInterventionCost: 10, BlockCost: 2, InsightReduction: 0.1,
+	FalseReach: map[ss.OperatingModel]float64{ss.ModelSOC: 0.5, ss.ModelCheckout: 1},
 }
 
-func TestSegmentHandComputedEstate(t *testing.T) {
-	t.Parallel()
-	got := SegmentStores(segEstate(), SegmentConfig{})
-	if len(got) != 4 {
-		t.Fatalf("got %d segments, want 4", len(got))
+// handEstate: three always-open stores (8,760 hours a year), a year of data
+// each, 1,000 alerts each.
+//
+// Rates. Self-pay is seen at checkout store A only: 300 paid of 900
+// concealments = 1/3 (A's own, and the estate's for B and C). Checkout
+// recovery: A's 360 interventions of 600 unpaid = 0.6. SOC recovery: B's 560
+// of 800 = 0.7. Blocks: A's 120 of 600 = 0.2. False share: A 100/1,000 = 0.1
+// and B 200/1,000 = 0.2 are their own; C does not review its alerts, so it
+// gets the pool of A and B, 300/2,000 = 0.15.
+//
+// The shared SOC serves the stores with staffing ≥ 0.9: B and C, 2,000 alerts
+// a year = 0.2283 an hour; at 0.1 h each the load is 0.0228 erlangs and one
+// operator answers 1 − 0.0228·e^(…) > 90% in time. Each pays half the
+// operator's 8,760 hours: 4,380 h = 43,800. A cannot run a SOC (staffing
+// 0.8); priced as if it joined, the pool has 3,000 alerts and one operator,
+// A's share 8,760/3 = 2,920 h = 29,200.
+//
+// At risk = concealed × (1 − 1/3): A 600,000, B 400,000, C 19,800.
+// Prevented: detection at risk × 0.1; checkout × (0.1 + 0.9·0.6) = 0.64;
+// SOC × (0.1 + 0.9·0.7) = 0.73.
+func handEstate() []SegmentInput {
+	base := func(code string, m ss.OperatingModel, staff float64) SegmentInput {
+		return SegmentInput{Store: code, Current: m, Profile: ss.Profile{UrbanDensity: 1, TheftIndex: 1, StaffingCapacity: staff},
+			Days: 365, WeeklyOpenHours: 168, Visitors: 100_000, Detections: 1000}
 	}
-	type ret struct{ rate, prevented, cost, net float64 }
+	a := base("A", ss.ModelCheckout, 0.8)
+	a.FalsePositives, a.Events, a.Paid, a.Interventions, a.Blocked, a.Lost, a.ConcealedValue, a.EstLoss = 100, 900, 300, 360, 120, 200, 900_000, 200_000
+	b := base("B", ss.ModelSOC, 1.2)
+	b.FalsePositives, b.Events, b.Interventions, b.Lost, b.ConcealedValue, b.EstLoss = 200, 800, 560, 200, 600_000, 150_000
+	c := base("C", ss.ModelDetection, 1.0)
+	c.FalsePositives, c.Events, c.ConcealedValue, c.EstLoss = 10, 990, 29_700, 29_700
+	return []SegmentInput{a, b, c}
+}
+
+func TestSegmentDecisionHandComputed(t *testing.T) {
+	t.Parallel()
+	got := SegmentStores(handEstate(), 365, handCfg)
+	type ret struct {
+		feasible                                       bool
+		prevented, opHours, floorHours, cost, friction float64
+		fi, blocks, net                                float64
+	}
 	want := []struct {
-		store       string
-		index, pct  float64
-		tier        string
-		recommended ss.OperatingModel
-		mismatch    bool
-		z           map[string]float64
-		returns     map[ss.OperatingModel]ret
-		rationale   string // "" = checked elsewhere
+		store   string
+		rec     ss.OperatingModel
+		returns map[ss.OperatingModel]ret
 	}{
-		{"A", 17.0 / 15, 0.875, TierHigh, ss.ModelCheckout, true,
-			map[string]float64{FactorRate: 5.0 / 3, FactorLoss: 1, FactorTheft: 1, FactorUrban: 1, FactorFootfall: 0, FactorStaffing: -1},
-			map[ss.OperatingModel]ret{
-				ss.ModelSOC:       {0.75, 109_500, 60_000, 49_500},
-				ss.ModelCheckout:  {2.0 / 3, 97_333.333333333333, 25_000, 72_333.333333333333},
-				ss.ModelDetection: {0, 0, 6_000, -6_000},
-			},
-			// Top |w·z|: rate .35·5/3 ≈ .583, loss .25. Medians: rate (3+3)/2, loss (.2+.6)/2.
-			"High risk (index 1.13, 88th percentile of 4 stores): 9.0 concealments per 1,000 visitors and 0.60 of loss per visitor against estate medians of 3.0 and 0.40; staffing capacity 0.70 is short (below 0.90), so checkout validation rather than a SOC (the store runs a SOC today)."},
-		{"B", 0.10, 0.625, TierMedium, ss.ModelCheckout, false,
-			map[string]float64{FactorRate: -1.0 / 3, FactorLoss: 1, FactorTheft: 1.0 / 3, FactorUrban: -1, FactorFootfall: 0, FactorStaffing: -1.0 / 3},
-			map[ss.OperatingModel]ret{
-				ss.ModelSOC:       {0.68, 74_460, 60_000, 14_460},
-				ss.ModelCheckout:  {2.0 / 3, 73_000, 25_000, 48_000},
-				ss.ModelDetection: {0, 0, 6_000, -6_000},
-			},
-			// Top |w·z|: loss .25, rate .35/3 ≈ .117 (urban .10 next). Medium: checkout's 48,000 beats soc's 14,460.
-			"Medium risk (index 0.10, 63rd percentile of 4 stores): 0.60 of loss per visitor and 3.0 concealments per 1,000 visitors against estate medians of 0.40 and 3.0; checkout validation gives the best net return of 48,000 per year."},
-		{"C", -0.20, 0.375, TierLow, ss.ModelDetection, true,
-			map[string]float64{FactorRate: -1.0 / 3, FactorLoss: -1, FactorTheft: 1.0 / 3, FactorUrban: 1, FactorFootfall: 0, FactorStaffing: -1.0 / 3},
-			map[ss.OperatingModel]ret{
-				ss.ModelSOC:       {0.68, 24_820, 60_000, -35_180},
-				ss.ModelCheckout:  {2.0 / 3, 24_333.333333333333, 25_000, -666.666666666667},
-				ss.ModelDetection: {0, 0, 6_000, -6_000},
-			},
-			"Low risk (index -0.20, 38th percentile of 4 stores): 0.20 of loss per visitor and 3.0 concealments per 1,000 visitors against estate medians of 0.40 and 3.0; low risk does not pay for intervention, so detection-led analytics (the store runs a SOC today)."},
-		{"D", -31.0 / 30, 0.125, TierLow, ss.ModelDetection, false,
-			map[string]float64{FactorRate: -1, FactorLoss: -1, FactorTheft: -5.0 / 3, FactorUrban: -1, FactorFootfall: 0, FactorStaffing: 5.0 / 3},
-			map[ss.OperatingModel]ret{
-				ss.ModelSOC:       {0.68, 12_410, 60_000, -47_590},
-				ss.ModelCheckout:  {2.0 / 3, 12_166.666666666667, 25_000, -12_833.333333333333},
-				ss.ModelDetection: {0, 0, 6_000, -6_000},
-			},
-			// theft and loss tie at |w·z| = .25 up to rounding; only the start is pinned.
-			""},
+		// A. checkout: 384,000 − 20,000 − (100 false × 10 + 120 blocks × 2 = 1,240) = 362,760.
+		// SOC, not possible: floor 1,000 × (0.9 + 0.1·0.5) = 950 dispatches × 6 min = 95 h = 1,900;
+		// cost 10,000 + 29,200 + 1,900 = 41,100; friction 50 × 10; net 438,000 − 41,100 − 500 = 396,400.
+		{"A", ss.ModelCheckout, map[ss.OperatingModel]ret{
+			ss.ModelDetection: {true, 60_000, 0, 0, 5_000, 0, 0, 0, 55_000},
+			ss.ModelCheckout:  {true, 384_000, 0, 0, 20_000, 1_240, 100, 120, 362_760},
+			ss.ModelSOC:       {false, 438_000, 2_920, 95, 41_100, 500, 50, 0, 396_400},
+		}},
+		// B. checkout: 256,000 − 20,000 − (200 × 10 + 533.3 unpaid × 0.2 = 106.7 blocks × 2 = 213.4) = 233,786.6.
+		// SOC: floor 1,000 × (0.8 + 0.1) = 900 × 0.1 h = 90 h = 1,800; cost 10,000 + 43,800 + 1,800 = 55,600;
+		// friction 100 × 10; net 292,000 − 55,600 − 1,000 = 235,400: the SOC wins by 1,613.4.
+		{"B", ss.ModelSOC, map[ss.OperatingModel]ret{
+			ss.ModelDetection: {true, 40_000, 0, 0, 5_000, 0, 0, 0, 35_000},
+			ss.ModelCheckout:  {true, 256_000, 0, 0, 20_000, 2_213.4, 200, 106.7, 233_786.6},
+			ss.ModelSOC:       {true, 292_000, 4_380, 90, 55_600, 1_000, 100, 0, 235_400},
+		}},
+		// C. detection: 1,980 − 5,000 = −3,020. checkout: 12,672 − 20,000 − (150 × 10 + 660 × 0.2 = 132 × 2) = −9,092.
+		// SOC: floor 1,000 × (0.85 + 0.075) = 925 × 0.1 = 92.5 h = 1,850; cost 55,650; friction 75 × 10;
+		// net 14,454 − 55,650 − 750 = −41,946. Everything loses money; detection loses least.
+		{"C", ss.ModelDetection, map[ss.OperatingModel]ret{
+			ss.ModelDetection: {true, 1_980, 0, 0, 5_000, 0, 0, 0, -3_020},
+			ss.ModelCheckout:  {true, 12_672, 0, 0, 20_000, 1_764, 150, 132, -9_092},
+			ss.ModelSOC:       {true, 14_454, 4_380, 92.5, 55_650, 750, 75, 0, -41_946},
+		}},
 	}
 	for i, w := range want {
 		g := got[i]
-		if g.Store != w.store {
-			t.Fatalf("segment %d is store %q, want %q (order must follow the input)", i, g.Store, w.store)
+		if g.Store != w.store || g.Status != SegmentOK || g.Recommended != w.rec {
+			t.Errorf("%s: store %s status %s recommended %s, want %s", w.store, g.Store, g.Status, g.Recommended, w.rec)
 		}
-		if !segNear(g.RiskIndex, w.index) || !segNear(g.Percentile, w.pct) || g.Tier != w.tier {
-			t.Errorf("%s: index %v pct %v tier %s, want %v %v %s", w.store, g.RiskIndex, g.Percentile, g.Tier, w.index, w.pct, w.tier)
-		}
-		if g.Recommended != w.recommended || g.Mismatch != w.mismatch || g.Current != segEstate()[i].Current {
-			t.Errorf("%s: current %s recommended %s mismatch %v, want recommended %s mismatch %v",
-				w.store, g.Current, g.Recommended, g.Mismatch, w.recommended, w.mismatch)
-		}
-		if len(g.Factors) != len(w.z) {
-			t.Errorf("%s: %d factors, want %d", w.store, len(g.Factors), len(w.z))
-		}
-		for k, z := range w.z {
-			if !segNear(g.Factors[k], z) {
-				t.Errorf("%s: z[%s] = %v, want %v", w.store, k, g.Factors[k], z)
-			}
-		}
-		if len(g.Returns) != 3 {
-			t.Errorf("%s: %d returns, want 3", w.store, len(g.Returns))
+		if g.Mismatch != (w.rec != handEstate()[i].Current) {
+			t.Errorf("%s: mismatch %v", w.store, g.Mismatch)
 		}
 		for m, r := range w.returns {
 			gr := g.Returns[m]
-			if !segNear(gr.RecoveryRate, r.rate) || !segNear(gr.PreventedLoss, r.prevented) || !segNear(gr.Cost, r.cost) || !segNear(gr.Net, r.net) {
-				t.Errorf("%s/%s: return %+v, want %+v", w.store, m, gr, r)
+			ok := gr.Feasible == r.feasible && segNear(gr.PreventedLoss, r.prevented, 0.01) &&
+				segNear(gr.OperatorHours, r.opHours, 0.05) && segNear(gr.FloorHours, r.floorHours, 0.05) &&
+				segNear(gr.Cost, r.cost, 0.01) && segNear(gr.FrictionCost, r.friction, 0.01) &&
+				segNear(gr.FalseInterventions, r.fi, 0.05) && segNear(gr.Blocks, r.blocks, 0.05) && segNear(gr.Net, r.net, 0.01)
+			if !ok {
+				t.Errorf("%s/%s: got %+v, want %+v", w.store, m, gr, r)
 			}
 		}
-		if w.rationale != "" && g.Rationale != w.rationale {
-			t.Errorf("%s rationale:\n got %q\nwant %q", w.store, g.Rationale, w.rationale)
+	}
+	a := got[0]
+	if !strings.Contains(a.Returns[ss.ModelSOC].Reason, "staffing capacity 0.80 is below the 0.90") {
+		t.Errorf("A soc reason %q", a.Returns[ss.ModelSOC].Reason)
+	}
+	// The SOC would net more at A, but A cannot run one: the sentence says so.
+	for _, part := range []string{
+		"Checkout validation has the best net return of the models the store can run, 362,760 a year",
+		"a SOC is not possible (staffing capacity 0.80 is below the 0.90 a SOC needs to act on its alerts; it would net 396,400)",
+		"Detection-led analytics would net 55,000",
+	} {
+		if !strings.Contains(a.Rationale, part) {
+			t.Errorf("A rationale %q lacks %q", a.Rationale, part)
 		}
 	}
-	if d := got[3].Rationale; !strings.HasPrefix(d, "Low risk (index -1.03, 13th percentile of 4 stores): ") ||
-		!strings.Contains(d, "1.0 concealments per 1,000 visitors") || !strings.Contains(d, "detection-led analytics.") {
-		t.Errorf("D rationale %q", d)
+	b := got[1]
+	if want := "A SOC has the best net return of the models the store can run, 235,400 a year: it prevents 292,000 of loss, costs 55,600 (10,000 of technology, 45,600 of 4,380 operator and 90 floor staff hours) and adds 1,000 of customer friction (100 false interventions). Detection-led analytics would net 35,000; checkout validation would net 233,787."; !strings.HasSuffix(b.Rationale, want) {
+		t.Errorf("B rationale:\n got %q\nwant suffix %q", b.Rationale, want)
+	}
+	c := got[2]
+	if !strings.Contains(c.Rationale, "Detection-led analytics has the best net return of the models the store can run, -3,020 a year") || strings.Contains(c.Rationale, "today") {
+		t.Errorf("C rationale %q", c.Rationale)
+	}
+	if bs := b.Basis; bs.SOCPoolOperators != 1 || bs.SelfPaySource != SourceEstate || !segNear(bs.SelfPayShare, 1.0/3, 1e-12) ||
+		bs.FalseShareSource != SourceStore || bs.InsightSource != SourcePrior || bs.AtRiskPerYear != 400_000 {
+		t.Errorf("B basis %+v", *bs)
+	}
+	if c.Basis.FalseShareSource != SourceEstate || !segNear(c.Basis.FalseShare, 0.15, 1e-12) {
+		t.Errorf("C basis %+v", *c.Basis)
 	}
 }
 
-// Two stores: the busier one (rate 5 vs 1 per 1,000) has z +1 on rate and
-// is the estate's top half: percentile 3/4 ≥ .75 → high; the other 1/4 → low.
-// Staffing z is ±1 (or 0 when equal), moving the index by only ±.05.
-func TestSegmentHighRiskStaffing(t *testing.T) {
+// A store with too few days or concealments is marked, not recommended, and
+// left out of the estate: the other store is alone and so medium.
+func TestSegmentInsufficientData(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name    string
-		staff   float64
-		short   float64 // cfg.StaffingShort, 0 = default 0.9
-		want    ss.OperatingModel
-		mention string
-	}{
-		{"ample staff", 1.3, 0, ss.ModelSOC, "staffing capacity 1.3 allows a SOC"},
-		{"typical staff", 1.0, 0, ss.ModelSOC, "staffing capacity 1.0 allows a SOC"},
-		{"exactly the threshold", 0.9, 0, ss.ModelSOC, "staffing capacity 0.90 allows a SOC"},
-		{"just short", 0.89, 0, ss.ModelCheckout, "staffing capacity 0.89 is short (below 0.90), so checkout validation rather than a SOC"},
-		{"short by a stricter config", 1.3, 1.5, ss.ModelCheckout, "staffing capacity 1.3 is short (below 1.5)"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			prof := func(s float64) ss.Profile { return ss.Profile{UrbanDensity: 1, TheftIndex: 1, StaffingCapacity: s} }
-			in := []SegmentInput{
-				{Store: "hot", Current: ss.ModelSOC, Profile: prof(tc.staff), Days: 7, Visitors: 1000, Events: 5},
-				{Store: "calm", Current: ss.ModelSOC, Profile: prof(1.0), Days: 7, Visitors: 1000, Events: 1},
-			}
-			got := SegmentStores(in, SegmentConfig{StaffingShort: tc.short})
-			hot, calm := got[0], got[1]
-			if hot.Tier != TierHigh || calm.Tier != TierLow {
-				t.Fatalf("tiers %s/%s, want high/low", hot.Tier, calm.Tier)
-			}
-			if hot.Recommended != tc.want || calm.Recommended != ss.ModelDetection {
-				t.Errorf("recommended %s/%s, want %s/detection", hot.Recommended, calm.Recommended, tc.want)
-			}
-			if hot.Mismatch != (tc.want != ss.ModelSOC) || !calm.Mismatch {
-				t.Errorf("mismatch %v/%v", hot.Mismatch, calm.Mismatch)
-			}
-			if !strings.Contains(hot.Rationale, tc.mention) {
-				t.Errorf("rationale %q lacks %q", hot.Rationale, tc.mention)
-			}
-			// Rate z is +1: 5 vs mean 3, sd 2.
-			if !segNear(hot.Factors[FactorRate], 1) || !strings.Contains(hot.Rationale, "5.0 concealments per 1,000 visitors") {
-				t.Errorf("rate z %v, rationale %q", hot.Factors[FactorRate], hot.Rationale)
-			}
-		})
-	}
-}
-
-// A one-store estate is medium (nothing to rank against) with every z 0, so
-// the model is the one with the best Net. Days 365 makes the annual value the
-// concealed value itself.
-func TestSegmentMediumPicksBestNet(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name      string
-		concealed float64
-		recovery  map[ss.OperatingModel]float64
-		want      ss.OperatingModel
-		net       float64
-	}{
-		// soc .55·400,000 − 60,000 = 160,000; checkout .45·400,000 − 25,000 = 155,000.
-		{"soc pays most", 400_000, nil, ss.ModelSOC, 160_000},
-		// soc 55,000 − 60,000 = −5,000; checkout 45,000 − 25,000 = 20,000.
-		{"checkout pays most", 100_000, nil, ss.ModelCheckout, 20_000},
-		// Nothing at risk: −6,000 (detection) beats −25,000 and −60,000.
-		{"nothing at risk", 0, nil, ss.ModelDetection, -6_000},
-		// soc .75·140,000 − 60,000 = 45,000 = checkout .5·140,000 − 25,000: tie → cheaper checkout.
-		{"tie goes to the cheaper", 140_000, map[ss.OperatingModel]float64{ss.ModelSOC: 0.75, ss.ModelCheckout: 0.5}, ss.ModelCheckout, 45_000},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			in := []SegmentInput{{Store: "solo", Current: ss.ModelDetection, Profile: ss.Profile{UrbanDensity: 2, TheftIndex: 3, StaffingCapacity: 0.1},
-				Days: 365, Visitors: 50_000, Events: 400, EstLoss: 9_000, ConcealedValue: tc.concealed}}
-			got := SegmentStores(in, SegmentConfig{DefaultRecovery: tc.recovery})[0]
-			if got.Tier != TierMedium || got.RiskIndex != 0 || !segNear(got.Percentile, 0.5) {
-				t.Errorf("tier %s index %v pct %v, want medium 0 0.5", got.Tier, got.RiskIndex, got.Percentile)
-			}
-			for k, z := range got.Factors {
-				if z != 0 {
-					t.Errorf("z[%s] = %v, want 0 in a one-store estate", k, z)
-				}
-			}
-			if got.Recommended != tc.want || !segNear(got.Returns[tc.want].Net, tc.net) {
-				t.Errorf("recommended %s (net %v), want %s (net %v); returns %+v", got.Recommended, got.Returns[tc.want].Net, tc.want, tc.net, got.Returns)
-			}
-			if got.Mismatch != (tc.want != ss.ModelDetection) {
-				t.Errorf("mismatch %v", got.Mismatch)
-			}
-			if !strings.HasPrefix(got.Rationale, "Medium risk (index 0.00, 50th percentile of 1 store): no factor stands out from the estate; ") ||
-				!strings.Contains(got.Rationale, "gives the best net return of "+segMoney(tc.net)+" per year") {
-				t.Errorf("rationale %q", got.Rationale)
-			}
-		})
-	}
-}
-
-// The recovery rate of a model: the store's own when it runs the model with
-// ≥ 20 resolved events; else the pool of the stores running it; else the
-// configured default. Detection is always 0.
-func TestSegmentRecoveryRates(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name         string
-		own          [2]float64 // recovered, lost of the store under test (runs soc)
-		wantSOC      float64
-		wantCheckout float64
-	}{
-		// 20 resolved: own 15/20. checkout: run by "idle" with 0 resolved → no pool → default .45.
-		{"20 resolved uses own", [2]float64{15, 5}, 0.75, 0.45},
-		// 19 resolved: pool of soc stores (14 + 1)/(19 + 10) = 15/29.
-		{"19 resolved uses pool", [2]float64{14, 5}, 15.0 / 29, 0.45},
-		// No resolved events of its own: pool is the other soc store alone, 1/10.
-		{"none resolved uses pool", [2]float64{0, 0}, 0.1, 0.45},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			in := []SegmentInput{
-				{Store: "me", Current: ss.ModelSOC, Days: 365, Visitors: 1000, ConcealedValue: 1000, Recovered: tc.own[0], Lost: tc.own[1]},
-				{Store: "peer", Current: ss.ModelSOC, Days: 365, Visitors: 1000, Recovered: 1, Lost: 9},
-				{Store: "idle", Current: ss.ModelCheckout, Days: 365, Visitors: 1000},
-			}
-			// A configured detection default must still give 0.
-			got := SegmentStores(in, SegmentConfig{DefaultRecovery: map[ss.OperatingModel]float64{ss.ModelDetection: 0.3}})
-			me := got[0].Returns
-			if !segNear(me[ss.ModelSOC].RecoveryRate, tc.wantSOC) || !segNear(me[ss.ModelSOC].PreventedLoss, 1000*tc.wantSOC) {
-				t.Errorf("soc %+v, want rate %v", me[ss.ModelSOC], tc.wantSOC)
-			}
-			if !segNear(me[ss.ModelCheckout].RecoveryRate, tc.wantCheckout) || !segNear(got[2].Returns[ss.ModelCheckout].RecoveryRate, tc.wantCheckout) {
-				t.Errorf("checkout %+v / %+v, want rate %v", me[ss.ModelCheckout], got[2].Returns[ss.ModelCheckout], tc.wantCheckout)
-			}
-			if me[ss.ModelDetection].RecoveryRate != 0 || me[ss.ModelDetection].Net != -6_000 {
-				t.Errorf("detection %+v, want rate 0 net -6000", me[ss.ModelDetection])
-			}
-			// peer has 10 resolved (< 20), so it always gets the pool too.
-			pool := (tc.own[0] + 1) / (tc.own[0] + tc.own[1] + 10)
-			if !segNear(got[1].Returns[ss.ModelSOC].RecoveryRate, pool) {
-				t.Errorf("peer soc rate %v, want pool %v", got[1].Returns[ss.ModelSOC].RecoveryRate, pool)
-			}
-		})
-	}
-}
-
-func TestSegmentDefaultRecoveryWhenNoStoreRunsModel(t *testing.T) {
-	t.Parallel()
-	in := []SegmentInput{
-		{Store: "x", Current: ss.ModelDetection, Days: 73, Visitors: 1000, ConcealedValue: 2000, Lost: 30},
-		{Store: "y", Current: ss.ModelDetection, Days: 73, Visitors: 1000, ConcealedValue: 1000, Lost: 30},
-	}
-	// Annual value of x: 2000 · 365/73 = 10,000.
-	r := SegmentStores(in, SegmentConfig{})[0].Returns
-	if !segNear(r[ss.ModelSOC].RecoveryRate, 0.55) || !segNear(r[ss.ModelSOC].PreventedLoss, 5_500) || !segNear(r[ss.ModelSOC].Net, -54_500) {
-		t.Errorf("soc %+v, want default .55 → 5,500, net −54,500", r[ss.ModelSOC])
-	}
-	if !segNear(r[ss.ModelCheckout].RecoveryRate, 0.45) || !segNear(r[ss.ModelCheckout].PreventedLoss, 4_500) {
-		t.Errorf("checkout %+v, want default .45 → 4,500", r[ss.ModelCheckout])
-	}
-	// A configured default replaces only its own key; custom costs apply.
-	r = SegmentStores(in, SegmentConfig{DefaultRecovery: map[ss.OperatingModel]float64{ss.ModelCheckout: 0.2}, Costs: ModelCosts{Checkout: 1_000}})[0].Returns
-	if !segNear(r[ss.ModelCheckout].RecoveryRate, 0.2) || !segNear(r[ss.ModelCheckout].Net, 1_000) || !segNear(r[ss.ModelSOC].RecoveryRate, 0.55) || r[ss.ModelSOC].Cost != 60_000 {
-		t.Errorf("returns %+v", r)
-	}
-}
-
-// X and Y have rates 1 and 3 per 1,000 (z −1, +1: mean 2, sd 1) and loss per
-// visitor 0.1 and 0.3 (z −1, +1); Z counted no visitors, so it is left out of
-// those means and gets z 0. Footfall is 100 a day for X and Y (sd 0). Index:
-// X −.35 − .25 = −.6, Y +.6, Z 0; percentiles 1/6 (low), 5/6 (high), 1/2 (medium).
-func TestSegmentNoVisitors(t *testing.T) {
-	t.Parallel()
-	prof := ss.Profile{UrbanDensity: 1, TheftIndex: 1, StaffingCapacity: 1}
-	in := []SegmentInput{
-		{Store: "X", Current: ss.ModelDetection, Profile: prof, Days: 10, Visitors: 1000, Events: 1, EstLoss: 100},
-		{Store: "Y", Current: ss.ModelSOC, Profile: prof, Days: 10, Visitors: 1000, Events: 3, EstLoss: 300},
-		{Store: "Z", Current: ss.ModelDetection, Profile: prof, Days: 10, Visitors: 0, Events: 500, EstLoss: 50_000},
-	}
-	got := SegmentStores(in, SegmentConfig{})
-	for i, w := range []struct {
-		index, rateZ float64
-		tier         string
-	}{{-0.6, -1, TierLow}, {0.6, 1, TierHigh}, {0, 0, TierMedium}} {
+	in := handEstate()
+	in[0].Days, in[0].Events, in[0].Detections = 0, 0, 0 // no data in the window at all
+	in[2].Days = 27                                      // one day short of 28
+	got := SegmentStores(in, 90, SegmentConfig{})
+	for _, i := range []int{0, 2} {
 		g := got[i]
-		if !segNear(g.RiskIndex, w.index) || !segNear(g.Factors[FactorRate], w.rateZ) || !segNear(g.Factors[FactorLoss], w.rateZ) || g.Factors[FactorFootfall] != 0 || g.Tier != w.tier {
-			t.Errorf("%s: index %v z %v tier %s, want %v %v %s", g.Store, g.RiskIndex, g.Factors, g.Tier, w.index, w.rateZ, w.tier)
+		if g.Status != SegmentInsufficient || g.Recommended != "" || g.Returns != nil || g.Tier != "" || g.RiskIndex != nil || g.Mismatch {
+			t.Errorf("%s: %+v, want marked with no recommendation", g.Store, g)
 		}
 	}
-	z := got[2].Rationale
-	if !strings.Contains(z, "no visitors were counted") || strings.Contains(z, "NaN") || strings.Contains(z, "Inf") {
-		t.Errorf("Z rationale %q", z)
+	if r := got[0].Rationale; r != "Too little data to recommend a model: figures on 0 days of the window (needs 28) and 0 concealments (needs 20)." {
+		t.Errorf("A rationale %q", r)
 	}
-	// Medians are over the stores with visitors: rate (1+3)/2, loss (.1+.3)/2.
-	wantY := "High risk (index 0.60, 83rd percentile of 3 stores): 3.0 concealments per 1,000 visitors and 0.30 of loss per visitor against estate medians of 2.0 and 0.20; staffing capacity 1.0 allows a SOC."
-	if got[1].Rationale != wantY {
-		t.Errorf("Y rationale:\n got %q\nwant %q", got[1].Rationale, wantY)
+	if got[2].Data != (SegmentData{Days: 27, NeededDays: 28, Events: 990, NeededEvts: 20}) {
+		t.Errorf("C data %+v", got[2].Data)
 	}
-	if _, err := json.Marshal(got); err != nil {
-		t.Errorf("segments do not marshal: %v", err)
+	if b := got[1]; b.Status != SegmentOK || b.Tier != TierMedium || *b.Percentile != 0.5 || b.Recommended == "" {
+		t.Errorf("B %+v", b)
+	}
+	// A window shorter than MinDataDays asks only for the whole window.
+	short := handEstate()[1:2]
+	short[0].Days = 14
+	if g := SegmentStores(short, 14, SegmentConfig{})[0]; g.Status != SegmentOK || g.Data.NeededDays != 14 {
+		t.Errorf("14-day window: %+v", g)
+	}
+	short[0].Events = 19
+	if g := SegmentStores(short, 14, SegmentConfig{})[0]; g.Status != SegmentInsufficient {
+		t.Errorf("19 concealments: %+v", g)
+	}
+	b, err := json.Marshal(got[0])
+	if err != nil || strings.Contains(string(b), "returns") || strings.Contains(string(b), "recommended_model") || !strings.Contains(string(b), `"status":"insufficient_data"`) {
+		t.Errorf("JSON %s (%v)", b, err)
 	}
 }
 
-func TestSegmentPercentilesTies(t *testing.T) {
+func TestSegmentConfigDefaultsAndValidation(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		xs, want []float64
-	}{
-		{[]float64{7}, []float64{0.5}},
-		{[]float64{3, 1, 2, 4}, []float64{0.625, 0.125, 0.375, 0.875}},
-		// The two 2s: 1 below, 2 equal → (1 + 1)/4.
-		{[]float64{2, 1, 2, 3}, []float64{0.5, 0.125, 0.5, 0.875}},
-		{[]float64{5, 5, 5}, []float64{0.5, 0.5, 0.5}},
-		// Equal up to rounding counts as a tie.
-		{[]float64{0.1 + 0.2, 0.3}, []float64{0.5, 0.5}},
-	} {
-		got := segPercentiles(tc.xs)
-		for i := range tc.want {
-			if !segNear(got[i], tc.want[i]) {
-				t.Errorf("segPercentiles(%v) = %v, want %v", tc.xs, got, tc.want)
-				break
-			}
-		}
-	}
-}
-
-// Identical stores tie on every factor: all z 0, all percentiles ½, all medium.
-func TestSegmentIdenticalStoresAreMedium(t *testing.T) {
-	t.Parallel()
-	s := SegmentInput{Current: ss.ModelCheckout, Profile: ss.Profile{UrbanDensity: 0.1, TheftIndex: 0.3, StaffingCapacity: 0.7}, Days: 30, Visitors: 3000, Events: 9, EstLoss: 0.3}
-	in := []SegmentInput{s, s, s}
-	for _, g := range SegmentStores(in, SegmentConfig{}) {
-		if g.Tier != TierMedium || g.RiskIndex != 0 {
-			t.Errorf("tier %s index %v, want medium 0", g.Tier, g.RiskIndex)
-		}
-	}
-}
-
-func TestSegmentEmptyAndConfigDefaults(t *testing.T) {
-	t.Parallel()
-	if got := SegmentStores(nil, SegmentConfig{}); got == nil || len(got) != 0 {
-		t.Errorf("empty estate: %v", got)
-	}
 	d := SegmentConfig{}.withDefaults()
 	if d.Weights != (SegmentWeights{Rate: 0.35, LossPerVisitor: 0.25, Theft: 0.15, Urban: 0.10, Footfall: 0.10, Staffing: -0.05}) ||
 		d.HighQuantile != 0.75 || d.LowQuantile != 0.40 || d.StaffingShort != 0.9 ||
-		d.Costs != (ModelCosts{SOC: 60_000, Checkout: 25_000, Detection: 6_000}) ||
-		d.DefaultRecovery[ss.ModelSOC] != 0.55 || d.DefaultRecovery[ss.ModelCheckout] != 0.45 || d.DefaultRecovery[ss.ModelDetection] != 0 {
+		d.Costs != (ModelCosts{SOC: 12_000, Checkout: 25_000, Detection: 6_000}) ||
+		d.OperatorHourly != 20 || d.HandlingSeconds != 90 || d.FloorMinutes != 4 || d.FloorHourly != 18 ||
+		d.AnswerSeconds != 30 || d.ServiceLevel != 0.9 || d.FalseInterventionCost != 25 || d.BlockCost != 3 ||
+		d.InsightReduction != 0.05 || d.DefaultSelfPay != 0.35 || d.DefaultFalseShare != 0.1 || d.DefaultBlockShare != 0.15 ||
+		d.MinOwn != 20 || d.MinDataDays != 28 || d.MinEvents != 20 ||
+		d.FalseReach[ss.ModelSOC] != 0.2 || d.FalseReach[ss.ModelCheckout] != 1 ||
+		d.DefaultRecovery[ss.ModelSOC] != 0.55 || d.DefaultRecovery[ss.ModelCheckout] != 0.45 {
 		t.Errorf("defaults %+v", d)
 	}
 	mine := map[ss.OperatingModel]float64{ss.ModelSOC: 0.9}
-	c := SegmentConfig{Weights: SegmentWeights{Rate: 1}, DefaultRecovery: mine}.withDefaults()
-	if c.Weights != (SegmentWeights{Rate: 1}) {
-		t.Errorf("weights set by the caller must be kept as given, got %+v", c.Weights)
-	}
+	c := SegmentConfig{DefaultRecovery: mine}.withDefaults()
 	if len(mine) != 1 || c.DefaultRecovery[ss.ModelSOC] != 0.9 || c.DefaultRecovery[ss.ModelCheckout] != 0.45 {
 		t.Errorf("default recovery %v (caller's map %v)", c.DefaultRecovery, mine)
 	}
-}
-
-func TestSegmentJSON(t *testing.T) {
-	t.Parallel()
-	got := SegmentStores(segEstate()[:1], SegmentConfig{})
-	b, err := json.Marshal(got[0])
-	if err != nil {
-		t.Fatal(err)
+	if err := (SegmentConfig{}).Validate(); err != nil {
+		t.Errorf("defaults do not validate: %v", err)
 	}
-	for _, key := range []string{`"store":"A"`, `"risk_index":0`, `"tier":"medium"`, `"current_model":"soc"`, `"recommended_model":`,
-		`"mismatch":`, `"rationale":`, `"factors":{`, `"rate_per_1k":0`, `"returns":{`, `"soc":{"recovery_rate":0.75`, `"prevented_loss":`, `"cost":60000`, `"net":`} {
-		if !strings.Contains(string(b), key) {
-			t.Errorf("JSON %s lacks %s", b, key)
+	for field, cfg := range map[string]SegmentConfig{
+		"segments.service_level":           {ServiceLevel: 1.5},
+		"segments.low_quantile":            {HighQuantile: 0.5, LowQuantile: 0.6},
+		"segments.costs.checkout":          {Costs: ModelCosts{Checkout: -1}},
+		"segments.false_reach.soc":         {FalseReach: map[ss.OperatingModel]float64{ss.ModelSOC: 2}},
+		"segments.insight_reduction":       {InsightReduction: math.NaN()},
+		"segments.default_recovery.soc":    {DefaultRecovery: map[ss.OperatingModel]float64{ss.ModelSOC: -0.1}},
+		"segments.min_data_days":           {MinDataDays: -3},
+		"segments.false_intervention_cost": {FalseInterventionCost: math.Inf(1)},
+	} {
+		err := cfg.Validate()
+		var e *ss.Error
+		if !asError(err, &e) || e.Code != ss.EINVALID || e.Field != field {
+			t.Errorf("%s: got %v", field, err)
 		}
 	}
+}
+
+func asError(err error, target **ss.Error) bool {
+	e, ok := err.(*ss.Error)
+	*target = e
+	return ok
 }
 
 func TestSegmentNumberFormatting(t *testing.T) {

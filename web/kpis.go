@@ -168,28 +168,3 @@ func (s *Server) deleteTarget(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
-
-func (s *Server) getSegments(c echo.Context) error {
-	days := 90
-	if v := c.QueryParam("days"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return ss.Errorf(ss.EINVALID, "days", "days must be a whole number, got %q", v)
-		}
-		days = n
-	}
-	y := time.Now().UTC().AddDate(0, 0, -1)
-	to := time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
-	if v := c.QueryParam("to"); v != "" {
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return ss.Errorf(ss.EINVALID, "to", "to must be a date (YYYY-MM-DD), got %q", v)
-		}
-		to = d
-	}
-	segs, err := s.kpis.Segments(c.Request().Context(), to, days, principal(c).Stores, s.opt.Segments)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"to": to.Format(time.DateOnly), "days": days, "stores": segs})
-}

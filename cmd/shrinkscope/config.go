@@ -120,9 +120,9 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return err
 			}
 			c.Segments.Weights = kpi.SegmentWeights{Rate: m["rate"], LossPerVisitor: m["loss"], Theft: m["theft"], Urban: m["urban"], Footfall: m["footfall"], Staffing: m["staffing"]}
-			return nil
+			return c.Segments.Validate()
 		}},
-		{"segment-costs", "SHRINKSCOPE_SEGMENT_COSTS", "", "yearly cost per store of each operating model, e.g. soc=60000,checkout=25000,detection=6000; empty: those defaults", func(v string) error {
+		{"segment-costs", "SHRINKSCOPE_SEGMENT_COSTS", "", "yearly technology cost per store of each operating model (SOC operators and floor time are priced separately), e.g. soc=12000,checkout=25000,detection=6000; empty: those defaults", func(v string) error {
 			if v == "" {
 				return nil
 			}
@@ -131,7 +131,7 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return err
 			}
 			c.Segments.Costs = kpi.ModelCosts{SOC: m["soc"], Checkout: m["checkout"], Detection: m["detection"]}
-			return nil
+			return c.Segments.Validate()
 		}},
 		{"migrate", "SHRINKSCOPE_MIGRATE", "true", "apply pending migrations when the server starts", func(v string) error {
 			b, err := strconv.ParseBool(v)

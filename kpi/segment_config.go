@@ -1,0 +1,193 @@
+package kpi
+
+import (
+	"math"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// SegmentWeights are the weights of the standardised factors in the risk
+// index. The zero value as a whole means the defaults; once any weight is set,
+// all six are used as given (so a factor can be switched off with 0).
+type SegmentWeights struct {
+	Rate           float64 // concealments per 1,000 visitors; default 0.35
+	LossPerVisitor float64 // estimated loss per visitor; default 0.25
+	Theft          float64 // local theft index; default 0.15
+	Urban          float64 // urban density; default 0.10
+	Footfall       float64 // visitors per day; default 0.10
+	Staffing       float64 // staffing capacity; default -0.05 (more staff → slightly less risk)
+}
+
+// ModelCosts is the yearly technology cost per store of each operating
+// model (licences, integration, hardware share), without operators; a zero
+// field takes its default.
+type ModelCosts struct {
+	SOC       float64 // default 12,000: alert console, video links, guard radios
+	Checkout  float64 // default 25,000: POS linkage, nudge screens, till integration
+	Detection float64 // default 6,000: analytics only
+}
+
+// SegmentConfig tunes SegmentStores. A zero field takes the default written
+// beside it; Validate names the first field out of range.
+type SegmentConfig struct {
+	// Weights of the standardised factors in the risk index (a description
+	// of the store; the recommendation does not depend on it). Default
+	// Rate 0.35, LossPerVisitor 0.25, Theft 0.15, Urban 0.10, Footfall 0.10,
+	// Staffing -0.05.
+	Weights SegmentWeights
+	// HighQuantile and LowQuantile cut the estate by the percentile of the
+	// risk index: ≥ HighQuantile is high, < LowQuantile is low, the rest
+	// medium. Defaults 0.75 and 0.40.
+	HighQuantile, LowQuantile float64
+	// StaffingShort: below this staffing capacity a store has no one to send
+	// to a SOC alert, so it cannot run a SOC. Default 0.9.
+	StaffingShort float64
+	// Costs is the yearly technology cost per store of each model. Defaults
+	// SOC 12,000, Checkout 25,000, Detection 6,000.
+	Costs ModelCosts
+	// OperatorHourly is the cost of one SOC operator hour. Default 20.
+	OperatorHourly float64
+	// HandlingSeconds is the mean operator time per SOC alert (review the
+	// clip, dispatch, log the outcome). Default 90.
+	HandlingSeconds float64
+	// FloorMinutes is the floor staff time one SOC dispatch takes (walk to
+	// the shopper, speak, return), and FloorHourly the cost of a staff
+	// hour. Defaults 4 and 18.
+	FloorMinutes, FloorHourly float64
+	// AnswerSeconds and ServiceLevel are the SOC's target: ServiceLevel of
+	// alerts picked up within AnswerSeconds (Erlang C). Defaults 30 and 0.9.
+	AnswerSeconds, ServiceLevel float64
+	// FalseInterventionCost is the cost of one intervention on a shopper who
+	// had not concealed anything (goodwill, complaint handling, a lost
+	// basket). Default 25.
+	FalseInterventionCost float64
+	// FalseReach is, per intervening model, the share of false alerts that
+	// reach a shopper: an operator screens the clip before sending anyone,
+	// a checkout nudge is automatic. A missing key takes its default
+	// (soc 0.2, checkout 1).
+	FalseReach map[ss.OperatingModel]float64
+	// BlockCost is the friction of one checkout block (a till held until
+	// staff clear it), on top of any false intervention. Default 3.
+	BlockCost float64
+	// InsightReduction is the share of loss the analytics loop removes
+	// (layout and staffing changes made from the insights) in every model.
+	// It is a prior until layout evaluations measure it. Default 0.05.
+	InsightReduction float64
+	// DefaultRecovery is the share of unpaid concealments a model's
+	// interventions recover, assumed when no store running it has enough
+	// outcomes; a missing key takes its default (soc 0.55, checkout 0.45).
+	DefaultRecovery map[ss.OperatingModel]float64
+	// DefaultSelfPay is the share of concealments paid for at the till
+	// without any prompt, assumed when no checkout store measures it.
+	// Default 0.35.
+	DefaultSelfPay float64
+	// DefaultFalseShare is the share of alerts that are not concealment,
+	// assumed when no store reviews its alerts. Default 0.1.
+	DefaultFalseShare float64
+	// DefaultBlockShare is the share of unpaid concealments a checkout
+	// blocks, assumed when no checkout store measures it. Default 0.15.
+	DefaultBlockShare float64
+	// MinOwn is the count of outcomes a store needs before its own rates
+	// are trusted over the estate's pooled ones. Default 20.
+	MinOwn float64
+	// MinDataDays and MinEvents: a store with figures on fewer days of the
+	// window (or fewer than the window's length, if shorter) or fewer
+	// concealments gets no recommendation. Defaults 28 and 20.
+	MinDataDays int
+	MinEvents   float64
+}
+
+// withDefaults returns c with every zero value replaced by its default. It
+// copies the maps rather than writing into the caller's.
+func (c SegmentConfig) withDefaults() SegmentConfig {
+	if c.Weights == (SegmentWeights{}) {
+		c.Weights = SegmentWeights{Rate: 0.35, LossPerVisitor: 0.25, Theft: 0.15, Urban: 0.10, Footfall: 0.10, Staffing: -0.05}
+	}
+	def := func(p *float64, v float64) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	def(&c.HighQuantile, 0.75)
+	def(&c.LowQuantile, 0.40)
+	def(&c.StaffingShort, 0.9)
+	def(&c.Costs.SOC, 12_000)
+	def(&c.Costs.Checkout, 25_000)
+	def(&c.Costs.Detection, 6_000)
+	def(&c.OperatorHourly, 20)
+	def(&c.HandlingSeconds, 90)
+	def(&c.FloorMinutes, 4)
+	def(&c.FloorHourly, 18)
+	def(&c.AnswerSeconds, 30)
+	def(&c.ServiceLevel, 0.9)
+	def(&c.FalseInterventionCost, 25)
+	def(&c.BlockCost, 3)
+	def(&c.InsightReduction, 0.05)
+	def(&c.DefaultSelfPay, 0.35)
+	def(&c.DefaultFalseShare, 0.1)
+	def(&c.DefaultBlockShare, 0.15)
+	def(&c.MinOwn, 20)
+	def(&c.MinEvents, 20)
+	if c.MinDataDays == 0 {
+		c.MinDataDays = 28
+	}
+	c.FalseReach = withKeys(c.FalseReach, map[ss.OperatingModel]float64{ss.ModelSOC: 0.2, ss.ModelCheckout: 1})
+	c.DefaultRecovery = withKeys(c.DefaultRecovery, map[ss.OperatingModel]float64{ss.ModelSOC: 0.55, ss.ModelCheckout: 0.45})
+	return c
+}
+
+func withKeys(given, defaults map[ss.OperatingModel]float64) map[ss.OperatingModel]float64 {
+	out := make(map[ss.OperatingModel]float64, len(defaults))
+	for m, v := range defaults {
+		out[m] = v
+	}
+	for m, v := range given {
+		out[m] = v
+	}
+	return out
+}
+
+// Validate reports the first field of c (after defaults) that is out of
+// range, as an EINVALID error naming it (e.g. "segments.service_level").
+func (c SegmentConfig) Validate() error {
+	d := c.withDefaults()
+	type rule struct {
+		field  string
+		v      float64
+		lo, hi float64 // inclusive bounds
+	}
+	inf := math.Inf(1)
+	rules := []rule{
+		{"segments.high_quantile", d.HighQuantile, 0, 1},
+		{"segments.low_quantile", d.LowQuantile, 0, d.HighQuantile},
+		{"segments.staffing_short", d.StaffingShort, 0, 100},
+		{"segments.costs.soc", d.Costs.SOC, 0, inf},
+		{"segments.costs.checkout", d.Costs.Checkout, 0, inf},
+		{"segments.costs.detection", d.Costs.Detection, 0, inf},
+		{"segments.operator_hourly", d.OperatorHourly, 0, inf},
+		{"segments.handling_seconds", d.HandlingSeconds, 1, 86_400},
+		{"segments.floor_minutes", d.FloorMinutes, 0, 600},
+		{"segments.floor_hourly", d.FloorHourly, 0, inf},
+		{"segments.answer_seconds", d.AnswerSeconds, 0, 86_400},
+		{"segments.service_level", d.ServiceLevel, 0.01, 0.999},
+		{"segments.false_intervention_cost", d.FalseInterventionCost, 0, inf},
+		{"segments.false_reach.soc", d.FalseReach[ss.ModelSOC], 0, 1},
+		{"segments.false_reach.checkout", d.FalseReach[ss.ModelCheckout], 0, 1},
+		{"segments.block_cost", d.BlockCost, 0, inf},
+		{"segments.insight_reduction", d.InsightReduction, 0, 1},
+		{"segments.default_recovery.soc", d.DefaultRecovery[ss.ModelSOC], 0, 1},
+		{"segments.default_recovery.checkout", d.DefaultRecovery[ss.ModelCheckout], 0, 1},
+		{"segments.default_self_pay", d.DefaultSelfPay, 0, 0.999},
+		{"segments.default_false_share", d.DefaultFalseShare, 0, 1},
+		{"segments.default_block_share", d.DefaultBlockShare, 0, 1},
+		{"segments.min_own", d.MinOwn, 1, inf},
+		{"segments.min_data_days", float64(d.MinDataDays), 1, 730},
+		{"segments.min_events", d.MinEvents, 0, inf},
+	}
+	for _, r := range rules {
+		if math.IsNaN(r.v) || math.IsInf(r.v, 0) || r.v < r.lo || r.v > r.hi {
+			return ss.Errorf(ss.EINVALID, r.field, "%s must be between %v and %v, got %v", r.field, r.lo, r.hi, r.v)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+package kpi
+
+import (
+	"fmt"
+	"math"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
+)
+
+// segOpenHoursPerYear is the store's open hours in a year.
+func segOpenHoursPerYear(s *SegmentInput) float64 {
+	w := s.WeeklyOpenHours
+	if !(w > 0) || w > 168 {
+		w = 168
+	}
+	return w * 365 / 7
+}
+
+// segAlertsPerYear is the store's alerts (detections) per year.
+func segAlertsPerYear(s *SegmentInput) float64 {
+	if s.Days <= 0 || !(s.Detections > 0) {
+		return 0
+	}
+	return s.Detections * 365 / float64(s.Days)
+}
+
+// segSOCCanRun reports whether the store has the staff to act on SOC alerts.
+func segSOCCanRun(s *SegmentInput, cfg SegmentConfig) bool {
+	return s.Profile.StaffingCapacity >= cfg.StaffingShort
+}
+
+// segSOCPoolRate is the alert rate a shared SOC takes while its stores are
+// open: Σ over the stores that can run a SOC of alerts per open hour. It
+// adds the stores' rates as if all were open at once, which overstates the
+// load of an estate spread over time zones and so errs toward more
+// operators.
+func segSOCPool(in []SegmentInput, cfg SegmentConfig) float64 {
+	var rate float64
+	for i := range in {
+		if segSOCCanRun(&in[i], cfg) {
+			rate += segAlertsPerYear(&in[i]) / segOpenHoursPerYear(&in[i])
+		}
+	}
+	return rate
+}
+
+// segReturns prices every model at store s for a year.
+//
+//	at risk      = concealed value × 365/days × (1 − self-pay share)
+//	prevented    = at risk × (insight + (1 − insight) × recovery rate)
+//	SOC hours    = operators × store alerts / pool alert rate
+//	floor hours  = SOC alerts dispatched to staff × FloorMinutes / 60
+//	friction     = alerts × false share × reach × cost per false intervention
+//	               + checkout blocks × cost per block
+//	net          = prevented − technology − operator hours × hourly cost − friction
+//
+// Concealments a shopper pays for unprompted were never a loss, so no model
+// is credited with them. Every model runs the analytics loop, so each gets
+// the insight reduction; the intervening ones recover a share of what is
+// left. The SOC is one centre shared by every store that can run one
+// (segSOCPool): Erlang C (stats.Servers) sizes it for the pool's alert rate
+// and the service-level target, and each store pays for the operators'
+// time in proportion to its alerts over its open hours.
+func segReturns(s *SegmentInput, p *segPooled, poolRate float64, cfg SegmentConfig) (*SegmentBasis, map[ss.OperatingModel]ModelReturn) {
+	rates := segRatesFor(s, p, cfg)
+	annual := 365 / float64(s.Days)
+	alerts := segAlertsPerYear(s)
+	concealed := math.Max(s.ConcealedValue*annual, 0)
+	atRisk := concealed * (1 - rates.selfPay)
+	unpaid := math.Max(s.Events*annual*(1-rates.selfPay), 0)
+	i := cfg.InsightReduction
+
+	pool := poolRate
+	if !segSOCCanRun(s, cfg) {
+		pool += alerts / segOpenHoursPerYear(s) // priced as if it joined
+	}
+	operators := stats.Servers(pool, cfg.HandlingSeconds/3600, cfg.AnswerSeconds/3600, cfg.ServiceLevel)
+	basis := &SegmentBasis{
+		AlertsPerYear: segRound(alerts, 1), ConcealedPerYear: segCents(concealed),
+		SelfPayShare: rates.selfPay, SelfPaySource: rates.selfPaySource, AtRiskPerYear: segCents(atRisk),
+		FalseShare: rates.falseShare, FalseShareSource: rates.falseSource,
+		InsightReduction: i, InsightSource: SourcePrior,
+		SOCPoolAlertsPerHr: segRound(pool, 3), SOCPoolOperators: max(operators, 0),
+	}
+
+	out := make(map[ss.OperatingModel]ModelReturn, len(segModels))
+	price := func(r ModelReturn, falseReach float64) ModelReturn {
+		r.PreventedLoss = segCents(atRisk * (i + (1-i)*r.RecoveryRate))
+		r.FalseInterventions = segRound(alerts*rates.falseShare*falseReach, 1)
+		r.StaffingCost = segCents(r.OperatorHours*cfg.OperatorHourly + r.FloorHours*cfg.FloorHourly)
+		r.Cost = segCents(r.TechnologyCost + r.StaffingCost)
+		r.FrictionCost = segCents(r.FalseInterventions*cfg.FalseInterventionCost + r.Blocks*cfg.BlockCost)
+		r.Net = segCents(r.PreventedLoss - r.Cost - r.FrictionCost)
+		return r
+	}
+	out[ss.ModelDetection] = price(ModelReturn{Feasible: true, TechnologyCost: segCents(cfg.Costs.Detection)}, 0)
+	out[ss.ModelCheckout] = price(ModelReturn{Feasible: true,
+		RecoveryRate: rates.recovery[ss.ModelCheckout], RecoverySource: rates.recoverySource[ss.ModelCheckout],
+		TechnologyCost: segCents(cfg.Costs.Checkout), Blocks: segRound(unpaid*rates.block, 1)}, cfg.FalseReach[ss.ModelCheckout])
+	soc := ModelReturn{Feasible: true,
+		RecoveryRate: rates.recovery[ss.ModelSOC], RecoverySource: rates.recoverySource[ss.ModelSOC],
+		TechnologyCost: segCents(cfg.Costs.SOC)}
+	if operators > 0 && pool > 0 {
+		soc.OperatorHours = segRound(float64(operators)*alerts/pool, 1)
+	}
+	// Staff go to every alert that is concealment and to the false ones the
+	// operator does not screen out.
+	dispatched := alerts * (1 - rates.falseShare + rates.falseShare*cfg.FalseReach[ss.ModelSOC])
+	soc.FloorHours = segRound(dispatched*cfg.FloorMinutes/60, 1)
+	if !segSOCCanRun(s, cfg) {
+		soc.Feasible = false
+		soc.Reason = fmt.Sprintf("staffing capacity %s is below the %s a SOC needs to act on its alerts",
+			segNum(s.Profile.StaffingCapacity), segNum(cfg.StaffingShort))
+	}
+	out[ss.ModelSOC] = price(soc, cfg.FalseReach[ss.ModelSOC])
+	return basis, out
+}
+
+// segBest returns the feasible model with the highest Net. Nets are in
+// cents, so equal means equal; a tie goes to the lower Cost + FrictionCost,
+// then to the order of segModels. Detection is always feasible.
+func segBest(r map[ss.OperatingModel]ModelReturn) ss.OperatingModel {
+	var best ss.OperatingModel
+	for _, m := range segModels {
+		a, ok := r[m]
+		if !ok || !a.Feasible {
+			continue
+		}
+		if best == "" {
+			best = m
+			continue
+		}
+		b := r[best]
+		if a.Net > b.Net || a.Net == b.Net && a.Cost+a.FrictionCost < b.Cost+b.FrictionCost {
+			best = m
+		}
+	}
+	return best
+}
+
+// segCents rounds money to the cent.
+func segCents(x float64) float64 { return segRound(x, 2) }
+
+// segRound rounds x to d decimals, mapping -0 and non-finite values to 0.
+func segRound(x float64, d int) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	p := math.Pow(10, float64(d))
+	v := math.Round(x*p) / p
+	if v == 0 {
+		return 0
+	}
+	return v
+}
