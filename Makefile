@@ -14,11 +14,14 @@ test: check
 	@url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 15m ./...
 
-## check: formatting and vet
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+## check: formatting, vet and staticcheck (pinned, fetched through the Go module proxy)
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 build:
 	$(GO) build -o bin/shrinkscope ./cmd/shrinkscope
