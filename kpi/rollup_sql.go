@@ -77,15 +77,15 @@ func mergeSketches(group string) string {
 
 // shape is one of the two statement shapes.
 type shape struct {
-	events   string // rows e (an event), h (its local hour), s (its store)
-	outcomes string // joins o, the event's outcome, if any
-	hours    string // DELETE condition on rows k of an hourly table
-	footfall string // rows f (a footfall row), h, s
-	with     string // opens a daily statement: "WITH " and the CTEs it needs, each followed by a comma
-	days     string // rows k of {{table}} on the days to recompute
-	weeks    string // rows k of daily-keyed {{table}} in the weeks to recompute, with their week
-	dayKeys  string // DELETE condition on rows k of a daily table
-	weekKeys string // DELETE condition on rows k of a weekly table
+	events   string   // rows e (an event), h (its local hour), s (its store)
+	outcomes string   // joins o, the event's outcome, if any
+	hours    string   // DELETE condition on rows k of an hourly table
+	footfall string   // rows f (a footfall row), h, s
+	ctes     []string // the CTEs a daily or weekly statement needs (d: the days, w: the weeks)
+	days     string   // rows k of {{table}} on the days to recompute
+	weeks    string   // rows k of daily-keyed {{table}} in the weeks to recompute, with their week
+	dayKeys  string   // DELETE condition on rows k of a daily table
+	weekKeys string   // DELETE condition on rows k of a weekly table
 }
 
 var bucketShape = shape{
@@ -104,9 +104,9 @@ var bucketShape = shape{
 	footfall: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
     JOIN stores s ON s.id = h.store_id
     JOIN footfall f ON f.store_id = h.store_id AND f.hour = h.hour`,
-	with: `WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
-w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d), `,
+	ctes: []string{`d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id)`,
+		`w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)`},
 	// LATERAL and OFFSET 0 again: an index probe per day, not a scan of the whole table.
 	days: `d CROSS JOIN LATERAL (SELECT * FROM {{table}} k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k`,
 	weeks: `w CROSS JOIN LATERAL (SELECT k.*, w.week FROM {{table}} k WHERE k.store_id = w.store_id
@@ -123,7 +123,6 @@ var storeShape = shape{
 	hours:    `k.store_id = $1`,
 	footfall: `footfall f JOIN stores s ON s.id = f.store_id AND f.store_id = $1
     CROSS JOIN LATERAL (SELECT f.hour) h`,
-	with:     `WITH `,
 	days:     `(SELECT * FROM {{table}} k WHERE k.store_id = $1) k`,
 	weeks:    `(SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM {{table}} k WHERE k.store_id = $1) k`,
 	dayKeys:  `k.store_id = $1`,
@@ -157,54 +156,62 @@ LEFT JOIN resp r USING (store_id, zone_id, category, method, hour)`,
 SELECT store_id, zone_id, hour, ` + hourKeys + `, visitors FROM (
     SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM ` + sh.footfall + `) f`,
 
-		sh.with + `x AS (SELECT 1) DELETE FROM kpi_daily k WHERE ` + sh.dayKeys,
-		sh.with + zoneRollup("kpi_daily", "local_date", sh.from("kpi_hourly")),
+		sh.with() + `DELETE FROM kpi_daily k WHERE ` + sh.dayKeys,
+		zoneRollup(sh, "kpi_daily", "local_date", sh.from("kpi_hourly")),
 
-		sh.with + `x AS (SELECT 1) DELETE FROM kpi_visitors_daily k WHERE ` + sh.dayKeys,
-		sh.with + visitorsRollup("kpi_visitors_daily", "local_date", sh.from("kpi_visitors_hourly")),
+		sh.with() + `DELETE FROM kpi_visitors_daily k WHERE ` + sh.dayKeys,
+		visitorsRollup(sh, "kpi_visitors_daily", "local_date", sh.from("kpi_visitors_hourly")),
 
-		sh.with + `x AS (SELECT 1) DELETE FROM kpi_store_daily k WHERE ` + sh.dayKeys,
-		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.from("kpi_daily") + `),
-resp AS (` + mergeSketches("store_id, local_date") + `),
-g AS (SELECT store_id, local_date, ` + sums("src") + ` FROM src GROUP BY 1, 2),
-vis AS (SELECT k.store_id, k.local_date, k.visitors FROM ` + sh.from("kpi_visitors_daily") + ` WHERE k.zone_id = 0),
-sal AS (SELECT k.store_id, k.local_date, k.amount FROM ` + sh.from("(SELECT store_id, day AS local_date, amount FROM sales)") + `)
-INSERT INTO kpi_store_daily (store_id, local_date, ` + columnList("") + `, visitors, sales, sketch)
+		sh.with() + `DELETE FROM kpi_store_daily k WHERE ` + sh.dayKeys,
+		sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+sh.from("kpi_daily")+`)`,
+			`resp AS (`+mergeSketches("store_id, local_date")+`)`,
+			`g AS (SELECT store_id, local_date, `+sums("src")+` FROM src GROUP BY 1, 2)`,
+			`vis AS (SELECT k.store_id, k.local_date, k.visitors FROM `+sh.from("kpi_visitors_daily")+` WHERE k.zone_id = 0)`,
+			`sal AS (SELECT k.store_id, k.local_date, k.amount FROM `+sh.from("(SELECT store_id, day AS local_date, amount FROM sales)")+`)`) +
+			`INSERT INTO kpi_store_daily (store_id, local_date, ` + columnList("") + `, visitors, sales, sketch)
 SELECT store_id, local_date, ` + coalesced("g") + `, coalesce(vis.visitors, 0), sal.amount, ` + sketchBytes("r.response") + `
 FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date)`,
 
-		sh.with + `x AS (SELECT 1) DELETE FROM kpi_weekly k WHERE ` + sh.weekKeys,
-		sh.with + zoneRollup("kpi_weekly", "week", sh.week("kpi_daily")),
+		sh.with() + `DELETE FROM kpi_weekly k WHERE ` + sh.weekKeys,
+		zoneRollup(sh, "kpi_weekly", "week", sh.week("kpi_daily")),
 
-		sh.with + `x AS (SELECT 1) DELETE FROM kpi_visitors_weekly k WHERE ` + sh.weekKeys,
-		sh.with + visitorsRollup("kpi_visitors_weekly", "week", sh.week("kpi_visitors_daily")),
+		sh.with() + `DELETE FROM kpi_visitors_weekly k WHERE ` + sh.weekKeys,
+		visitorsRollup(sh, "kpi_visitors_weekly", "week", sh.week("kpi_visitors_daily")),
 
-		sh.with + `x AS (SELECT 1) DELETE FROM kpi_store_weekly k WHERE ` + sh.weekKeys,
-		sh.with + `src AS MATERIALIZED (SELECT k.* FROM ` + sh.week("(SELECT store_id, week AS local_date, response FROM kpi_weekly)") + `),
-resp AS (` + mergeSketches("store_id, week") + `),
-g AS (SELECT k.store_id, k.week, ` + sums("k") + `, sum(k.visitors) AS visitors, sum(k.sales) AS sales
-    FROM ` + sh.week("kpi_store_daily") + ` GROUP BY 1, 2)
-INSERT INTO kpi_store_weekly (store_id, week, ` + columnList("") + `, visitors, sales, sketch)
+		sh.with() + `DELETE FROM kpi_store_weekly k WHERE ` + sh.weekKeys,
+		sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+sh.week("(SELECT store_id, week AS local_date, response FROM kpi_weekly)")+`)`,
+			`resp AS (`+mergeSketches("store_id, week")+`)`,
+			`g AS (SELECT k.store_id, k.week, `+sums("k")+`, sum(k.visitors) AS visitors, sum(k.sales) AS sales
+    FROM `+sh.week("kpi_store_daily")+` GROUP BY 1, 2)`) +
+			`INSERT INTO kpi_store_weekly (store_id, week, ` + columnList("") + `, visitors, sales, sketch)
 SELECT g.*, ` + sketchBytes("r.response") + ` FROM g LEFT JOIN resp r USING (store_id, week)`,
 	}
 }
 
+// with opens a statement with the shape's CTEs and more: "" when there are
+// none, else "WITH …" and a newline.
+func (sh shape) with(more ...string) string {
+	all := append(append([]string{}, sh.ctes...), more...)
+	if len(all) == 0 {
+		return ""
+	}
+	return "WITH " + strings.Join(all, ",\n") + "\n"
+}
+
 // zoneRollup fills table, keyed by store, zone, category, method and key,
 // from the rows k of src: summed figures and merged sketches.
-func zoneRollup(table, key, src string) string {
+func zoneRollup(sh shape, table, key, src string) string {
 	group := "store_id, zone_id, category, method, " + key
-	return `src AS MATERIALIZED (SELECT k.* FROM ` + src + `),
-resp AS (` + mergeSketches(group) + `)
-INSERT INTO ` + table + ` (` + group + `, ` + columnList("") + `, response)
+	return sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+src+`)`, `resp AS (`+mergeSketches(group)+`)`) +
+		`INSERT INTO ` + table + ` (` + group + `, ` + columnList("") + `, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
     SELECT ` + group + `, ` + sums("src") + ` FROM src GROUP BY 1, 2, 3, 4, 5) g
 LEFT JOIN resp r USING (` + group + `)`
 }
 
 // visitorsRollup fills table, keyed by store, zone and key, from the rows k of src.
-func visitorsRollup(table, key, src string) string {
-	return `x AS (SELECT 1)
-INSERT INTO ` + table + ` (store_id, zone_id, ` + key + `, visitors)
+func visitorsRollup(sh shape, table, key, src string) string {
+	return sh.with() + `INSERT INTO ` + table + ` (store_id, zone_id, ` + key + `, visitors)
 SELECT k.store_id, k.zone_id, k.` + key + `, sum(k.visitors) FROM ` + src + `
 GROUP BY 1, 2, 3`
 }
@@ -276,8 +283,8 @@ var (
 	// estateBucketStatements recompute the estate rows of the days and
 	// weeks of $1 stores' $2 local hours (as in bucketShape).
 	estateBucketStatements = []string{
-		bucketShape.with + `x AS (SELECT 1) ` + estateDelete("k.start IN (SELECT local_date FROM d)", "k.start IN (SELECT week FROM w)"),
-		bucketShape.with + `x AS (SELECT 1) ` + estateInsert(
+		bucketShape.with() + estateDelete("k.start IN (SELECT local_date FROM d)", "k.start IN (SELECT week FROM w)"),
+		bucketShape.with() + estateInsert(
 			"k.local_date IN (SELECT local_date FROM d)", "k.week IN (SELECT week FROM w)"),
 	}
 	// estateAllStatements recompute every estate row.
