@@ -1,0 +1,70 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// Sales validates and upserts daily sales per store.
+func (g *Ingester) Sales(ctx context.Context, p *ss.Principal, in []ss.SaleInput) (Result, error) {
+	now := g.now()
+	var be ss.BatchError
+	r := resolver{ctx: ctx, dir: g.dir, p: p}
+	type key struct {
+		store int64
+		day   time.Time
+	}
+	last := map[key]int{}
+	rows := make([]ss.Sale, 0, len(in))
+	for i := range in {
+		s, ok := in[i].Parse(i, now, &be)
+		if !ok {
+			continue
+		}
+		ref := r.store(i, s.Store, "", &be)
+		if ref == nil {
+			continue
+		}
+		s.StoreID = ref.ID
+		k := key{s.StoreID, s.Day}
+		if j, dup := last[k]; dup {
+			rows[j] = s
+			continue
+		}
+		last[k] = len(rows)
+		rows = append(rows, s)
+	}
+	if err := r.err(&be); err != nil {
+		return Result{}, err
+	}
+	return g.StoreSales(ctx, rows)
+}
+
+// StoreSales upserts resolved sales rows (StoreID set; no two with the same key).
+func (g *Ingester) StoreSales(ctx context.Context, rows []ss.Sale) (Result, error) {
+	stores := make([]int64, len(rows))
+	days := make([]time.Time, len(rows))
+	amounts := make([]float64, len(rows))
+	for i := range rows {
+		stores[i], days[i], amounts[i] = rows[i].StoreID, rows[i].Day, rows[i].Amount
+	}
+	// The day's rollups are marked dirty through its local noon, an hour
+	// every time zone has on every day, in the same statement.
+	_, err := g.pool.Exec(ctx, `
+WITH up AS (
+    INSERT INTO sales (store_id, day, amount)
+    SELECT * FROM unnest($1::bigint[], $2::date[], $3::numeric[])
+    ON CONFLICT (store_id, day) DO UPDATE SET amount = excluded.amount, updated_at = now()
+    RETURNING store_id, day)
+INSERT INTO kpi_dirty (store_id, hour)
+SELECT DISTINCT up.store_id, local_hour((up.day + time '12:00') AT TIME ZONE s.timezone, s.timezone)
+FROM up JOIN stores s ON s.id = up.store_id`,
+		stores, days, amounts)
+	if err != nil {
+		return Result{}, fmt.Errorf("kpi: store %d sales rows: %w", len(rows), err)
+	}
+	return Result{Accepted: len(rows)}, nil
+}
