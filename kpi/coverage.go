@@ -53,8 +53,11 @@ func (p *plan) coverageReads(c *coverage) []*read {
 	days := &read{dest: []any{&seen}, row: func() error { c.seen = append(c.seen, seen); return nil }}
 	lo, hi := p.prev.From, p.q.To
 	if p.q.Dates {
-		days.sql = "SELECT d::date::timestamp FROM generate_series(" + x.add(p.prev.From) + "::date, " + x.add(p.q.To) + "::date, interval '1 day') d" +
-			" WHERE EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE " + inScope(&x) + "))" +
+		// One probe per day, each stopping at its first store-day row:
+		// LIMIT keeps the planner from joining every store-day row of the
+		// periods instead.
+		days.sql = "SELECT d::date::timestamp FROM generate_series(" + x.add(p.prev.From) + "::date, " + x.add(p.q.To) + "::date, interval '1 day') d," +
+			" LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE " + inScope(&x) + ") LIMIT 1) hit" +
 			" ORDER BY 1"
 	} else {
 		days.sql = "SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id WHERE " + inScope(&x) +
