@@ -230,7 +230,7 @@ type read struct {
 
 // periods computes the query's figures and its previous period's, and reads
 // the live targets, sending every statement in one round trip.
-func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, live []Target, err error) {
+func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, live []Target, cov *coverage, err error) {
 	p := newPlan(q)
 	r := &results{p: p,
 		cur:      &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}},
@@ -433,6 +433,9 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 		})
 	}
 
+	cov = &coverage{}
+	reads = append(reads, p.coverageReads(cov)...)
+
 	var t Target
 	reads = append(reads, &read{sql: targetsQuery, args: args{false, []string(nil)}, dest: t.fields(),
 		row: func() error { live = append(live, t); return nil }})
@@ -448,11 +451,11 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 		}
 		if err != nil {
 			br.Close()
-			return nil, nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
 		}
 	}
 	if err := br.Close(); err != nil {
-		return nil, nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("kpi: read rollups: %w", err)
 	}
 
 	if p.estateWide() {
@@ -476,7 +479,7 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 			hotspots(res)
 		}
 	}
-	return r.cur, r.prev, live, nil
+	return r.cur, r.prev, live, cov, nil
 }
 
 // storeSums sums store rows per store and period, as the outer query reads them.

@@ -87,13 +87,22 @@ type KPIs struct{ pool *pgxpool.Pool }
 func NewKPIs(pool *pgxpool.Pool) *KPIs { return &KPIs{pool: pool} }
 
 // Row is one group of a KPI answer: its key, its figures, the previous
-// period's and the change between them.
+// period's and the change between them. Change is null, with the reason,
+// unless both periods are fully covered by data.
 type Row struct {
-	Key      Key                `json:"key"`
-	Figures                     // the period's KPIs, inline
-	Previous *Figures           `json:"previous"`
-	Change   Changes            `json:"change"`
-	Targets  map[string]Verdict `json:"targets,omitempty"`
+	Key          Key                `json:"key"`
+	Figures                         // the period's KPIs, inline
+	Previous     *Figures           `json:"previous"`
+	Change       *Changes           `json:"change"`
+	ChangeReason string             `json:"change_reason,omitempty"` // why change is null: one of the Change… reasons
+	Targets      map[string]Verdict `json:"targets,omitempty"`
+}
+
+// Answer is a KPI request's rows and how much of each period holds data.
+type Answer struct {
+	Current  Coverage
+	Previous Coverage
+	Rows     []Row
 }
 
 // Key names a group; only the fields of the grouping are set.
@@ -175,26 +184,77 @@ type Figures struct {
 
 // Get computes the query's rows and the previous period's, ordered by key.
 func (k *KPIs) Get(ctx context.Context, q Query) ([]Row, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	cur, prev, live, err := k.periods(ctx, q)
+	a, err := k.Answer(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]Row, 0, len(cur.order))
+	return a.Rows, nil
+}
+
+// Answer computes the query's rows, the previous period's, the change
+// where both periods are covered, and each period's coverage.
+func (k *KPIs) Answer(ctx context.Context, q Query) (*Answer, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	cur, prev, live, cov, err := k.periods(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	a := &Answer{Rows: make([]Row, 0, len(cur.order))}
+	a.Current, a.Previous = cov.periods(newPlan(q))
+	reason := ""
+	switch {
+	case !a.Previous.Complete:
+		reason = ChangePreviousPartial
+	case !a.Current.Complete:
+		reason = ChangeCurrentPartial
+	}
+	pair, aligned := previousKey(q)
 	for _, key := range cur.order {
-		r := Row{Key: cur.keys[key], Figures: *cur.figures[key]}
-		if p, ok := prev.figures[key]; ok {
+		r := Row{Key: cur.keys[key], Figures: *cur.figures[key], ChangeReason: reason}
+		if !aligned {
+			r.Previous = nil
+		} else if p, ok := prev.figures[pair(key)]; ok {
 			r.Previous = p
 		} else {
 			r.Previous = &Figures{}
 			r.Previous.derive()
 		}
-		r.Change = change(&r.Figures, r.Previous)
-		rows = append(rows, r)
+		switch {
+		case !aligned:
+			r.ChangeReason = ChangeNotAligned
+		case reason == "":
+			r.Change = change(&r.Figures, r.Previous)
+		}
+		a.Rows = append(a.Rows, r)
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Key.less(rows[j].Key) })
-	judge(rows, live)
-	return rows, nil
+	sort.Slice(a.Rows, func(i, j int) bool { return a.Rows[i].Key.less(a.Rows[j].Key) })
+	judge(a.Rows, live)
+	return a, nil
+}
+
+// previousKey pairs a group key of the period with the key of the same
+// group in the previous period: itself, but for days and weeks, which
+// pair with the day or week one period length earlier. Weeks pair up only
+// when the period is whole weeks long.
+func previousKey(q Query) (pair func(string) string, aligned bool) {
+	if q.By != "day" && q.By != "week" {
+		return func(k string) string { return k }, true
+	}
+	span := q.To.Sub(q.From)
+	if q.Dates {
+		span += 24 * time.Hour
+	}
+	days := int(span / (24 * time.Hour))
+	if span%(24*time.Hour) != 0 || q.By == "week" && days%7 != 0 {
+		return nil, false
+	}
+	return func(k string) string {
+		d, err := time.Parse(time.DateOnly, k)
+		if err != nil {
+			return k
+		}
+		return d.AddDate(0, 0, -days).Format(time.DateOnly)
+	}, true
 }
