@@ -62,29 +62,8 @@ func (f *Figures) derive() {
 	f.ResponseP50, f.ResponseP90 = tenths(f.ResponseP50), tenths(f.ResponseP90)
 }
 
-// kpiValues lists the comparable KPIs of f by name.
-func (f *Figures) kpiValues() map[string]*float64 {
-	num := func(v float64) *float64 { return &v }
-	var vis *float64
-	if f.Visitors != nil {
-		vis = num(float64(*f.Visitors))
-	}
-	return map[string]*float64{
-		"events": num(float64(f.Events)), "visitors": vis, "rate_per_1k": f.RatePer1k,
-		"est_loss": num(f.EstLoss), "recovered_value": num(f.RecoveredValue),
-		"recovery_rate": f.RecoveryRate, "intervention_rate": f.InterventionRate,
-		"response_p50": f.ResponseP50, "response_p90": f.ResponseP90,
-		"false_positive_rate": f.FalsePositiveRate, "hotspot_index": f.HotspotIndex,
-		"shrink_pct": f.ShrinkPct,
-	}
-}
-
-// KPINames are the KPIs a target may be set on and a change is reported for.
-var KPINames = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
-	"intervention_rate", "response_p50", "response_p90", "false_positive_rate", "hotspot_index", "shrink_pct"}
-
 // Changes are current − previous for each KPI both periods have; null
-// where either is null. Fields follow KPINames.
+// where either is null. Fields follow KPIDefs.
 type Changes struct {
 	Events            *float64 `json:"events"`
 	Visitors          *float64 `json:"visitors"`
@@ -100,40 +79,15 @@ type Changes struct {
 	ShrinkPct         *float64 `json:"shrink_pct"`
 }
 
-// Values lists the changes by KPI name.
-func (c *Changes) Values() map[string]*float64 {
-	return map[string]*float64{
-		"events": c.Events, "visitors": c.Visitors, "rate_per_1k": c.RatePer1k, "est_loss": c.EstLoss,
-		"recovered_value": c.RecoveredValue, "recovery_rate": c.RecoveryRate, "intervention_rate": c.InterventionRate,
-		"response_p50": c.ResponseP50, "response_p90": c.ResponseP90, "false_positive_rate": c.FalsePositiveRate,
-		"hotspot_index": c.HotspotIndex, "shrink_pct": c.ShrinkPct,
-	}
-}
-
 // change is current − previous for each KPI both periods have, computed
 // on the figures as shown: counts as integers, money in cents, and the
 // rest as the exact difference of the two rounded decimals.
 func change(cur, prev *Figures) *Changes {
-	n := func(v float64) *float64 { return &v }
-	count := func(a, b *int64) *float64 {
-		if a == nil || b == nil {
-			return nil
-		}
-		return n(float64(*a - *b))
+	c := &Changes{}
+	for _, d := range KPIDefs {
+		*d.change(c) = d.diff(cur, prev)
 	}
-	return &Changes{
-		Events: count(&cur.Events, &prev.Events), Visitors: count(cur.Visitors, prev.Visitors),
-		RatePer1k:         decimalDiff(cur.RatePer1k, prev.RatePer1k),
-		EstLoss:           n(fromCents(toCents(cur.EstLoss) - toCents(prev.EstLoss))),
-		RecoveredValue:    n(fromCents(toCents(cur.RecoveredValue) - toCents(prev.RecoveredValue))),
-		RecoveryRate:      decimalDiff(cur.RecoveryRate, prev.RecoveryRate),
-		InterventionRate:  decimalDiff(cur.InterventionRate, prev.InterventionRate),
-		ResponseP50:       decimalDiff(cur.ResponseP50, prev.ResponseP50),
-		ResponseP90:       decimalDiff(cur.ResponseP90, prev.ResponseP90),
-		FalsePositiveRate: decimalDiff(cur.FalsePositiveRate, prev.FalsePositiveRate),
-		HotspotIndex:      decimalDiff(cur.HotspotIndex, prev.HotspotIndex),
-		ShrinkPct:         decimalDiff(cur.ShrinkPct, prev.ShrinkPct),
-	}
+	return c
 }
 
 // decimalDiff is a − b rounded to the decimal places of the more precise of

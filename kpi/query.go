@@ -3,17 +3,12 @@ package kpi
 import (
 	"context"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
 )
-
-// Groupings a KPI request may ask for.
-var Groupings = []string{"estate", "region", "store", "zone", "category", "method", "day", "week", "hour_of_week"}
 
 // Query is one KPI request.
 type Query struct {
@@ -29,13 +24,13 @@ type Query struct {
 	Zone     string // needs Store
 	Category string
 	Method   string // concealment method (ss.Methods)
-	By       string
+	By       Grouping
 }
 
 // Validate checks the query and names the bad parameter.
 func (q *Query) Validate() error {
-	if !validBy(q.By) {
-		return ss.Errorf(ss.EINVALID, "by", "by must be one of %s, got %q", strings.Join(Groupings, ", "), q.By)
+	if !q.By.Valid() {
+		return ss.Errorf(ss.EINVALID, "by", "by must be one of %s, got %q", groupingNames(), q.By)
 	}
 	if q.From.IsZero() || q.To.IsZero() {
 		return ss.Errorf(ss.EINVALID, "from", "from and to are required (dates YYYY-MM-DD or RFC 3339 instants)")
@@ -52,20 +47,11 @@ func (q *Query) Validate() error {
 	if q.Zone != "" && q.Store == "" {
 		return ss.Errorf(ss.EINVALID, "zone", "zone ids are per store: give store too")
 	}
-	if q.By == "zone" && q.Store == "" && q.Region == "" && len(q.Scope) == 0 {
+	if q.By == ByZone && q.Store == "" && q.Region == "" && len(q.Scope) == 0 {
 		// Allowed, but an estate of thousands of stores by zone is a big answer; keep it explicit.
 		return ss.Errorf(ss.EINVALID, "by", "by=zone needs a store or region")
 	}
 	return nil
-}
-
-func validBy(by string) bool {
-	for _, g := range Groupings {
-		if g == by {
-			return true
-		}
-	}
-	return false
 }
 
 // previous is the period of equal length just before q's.
@@ -116,34 +102,6 @@ type Key struct {
 	Week       string `json:"week,omitempty"`
 	HourOfWeek *int   `json:"hour_of_week,omitempty"`
 }
-
-// Field returns the key field named as in the CSV header.
-func (k Key) Field(name string) string {
-	switch name {
-	case "store":
-		return k.Store
-	case "region":
-		return k.Region
-	case "zone":
-		return k.Zone
-	case "category":
-		return k.Category
-	case "method":
-		return k.Method
-	case "day":
-		return k.Day
-	case "week":
-		return k.Week
-	case "hour_of_week":
-		if k.HourOfWeek != nil {
-			return strconv.Itoa(*k.HourOfWeek)
-		}
-	}
-	return ""
-}
-
-// Values lists the KPIs by name; nil entries are nulls.
-func (f *Figures) Values() map[string]*float64 { return f.kpiValues() }
 
 func (k Key) less(o Key) bool {
 	a := []string{k.Region, k.Store, k.Zone, k.Category, k.Method, k.Day, k.Week}
@@ -239,7 +197,7 @@ func (k *KPIs) Answer(ctx context.Context, q Query) (*Answer, error) {
 // pair with the day or week one period length earlier. Weeks pair up only
 // when the period is whole weeks long.
 func previousKey(q Query) (pair func(string) string, aligned bool) {
-	if q.By != "day" && q.By != "week" {
+	if q.By != ByDay && q.By != ByWeek {
 		return func(k string) string { return k }, true
 	}
 	span := q.To.Sub(q.From)
@@ -247,7 +205,7 @@ func previousKey(q Query) (pair func(string) string, aligned bool) {
 		span += 24 * time.Hour
 	}
 	days := int(span / (24 * time.Hour))
-	if span%(24*time.Hour) != 0 || q.By == "week" && days%7 != 0 {
+	if span%(24*time.Hour) != 0 || q.By == ByWeek && days%7 != 0 {
 		return nil, false
 	}
 	return func(k string) string {

@@ -170,7 +170,7 @@ func TestKPIAnswersCarryNoFloatNoise(t *testing.T) {
 				if by == "zone" && filter == "" || by == "zone" && filter == "&method=bag" {
 					filter += "&store=" + store
 				}
-				path := "/api/v1/kpis?" + per + "&by=" + by + filter
+				path := "/api/v1/kpis?" + per + "&by=" + string(by) + filter
 				raw := f.getRaw(path, ops, false)
 				numbers += scanJSON(t, path, raw)
 				recs := scanCSV(t, path+" (csv)", f.getRaw(path, ops, true))

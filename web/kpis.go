@@ -49,10 +49,10 @@ func (s *Server) getKPIs(c echo.Context) error {
 	q := kpi.Query{
 		From: from, To: to, Dates: dates, Scope: principal(c).Stores,
 		Store: c.QueryParam("store"), Region: c.QueryParam("region"), Zone: c.QueryParam("zone"),
-		Category: c.QueryParam("category"), Method: c.QueryParam("method"), By: c.QueryParam("by"),
+		Category: c.QueryParam("category"), Method: c.QueryParam("method"), By: kpi.Grouping(c.QueryParam("by")),
 	}
 	if q.By == "" {
-		q.By = "store"
+		q.By = kpi.ByStore
 	}
 	if q.Store != "" {
 		if err := requireStore(c, q.Store); err != nil {
@@ -72,43 +72,23 @@ func (s *Server) getKPIs(c echo.Context) error {
 	})
 }
 
-// keyColumns are the CSV key columns of each grouping.
-var keyColumns = map[string][]string{
-	"estate": {}, "region": {"region"}, "store": {"store"}, "zone": {"store", "zone"}, "category": {"category"},
-	"method": {"method"}, "day": {"day"}, "week": {"week"}, "hour_of_week": {"hour_of_week"},
-}
-
-// csvColumns name each KPI in the CSV header, with its unit where the name
-// does not already say it: response times in seconds. Money columns are in
-// the estate's currency with two decimals; rates and shares are fractions
-// (0.25 is a quarter) but for shrink_pct, a percentage.
-var csvColumns = map[string]string{
-	"events": "events", "visitors": "visitors", "rate_per_1k": "rate_per_1k", "est_loss": "est_loss",
-	"recovered_value": "recovered_value", "recovery_rate": "recovery_rate", "intervention_rate": "intervention_rate",
-	"response_p50": "response_p50_s", "response_p90": "response_p90_s", "false_positive_rate": "false_positive_rate",
-	"hotspot_index": "hotspot_index", "shrink_pct": "shrink_pct",
-}
-
-// moneyKPIs print with two decimals.
-var moneyKPIs = map[string]bool{"est_loss": true, "recovered_value": true}
-
 // writeKPICSV streams an answer as CSV, in the order a person reads it: the
 // key columns, the period (from, to), each KPI, the previous period and its
 // KPIs, each change and, where change is empty, the reason. Dates are ISO
 // 8601 local dates (instants RFC 3339); an empty cell is a null; the
 // figures are the JSON answer's, at the same precision.
-func writeKPICSV(c echo.Context, by string, a *kpi.Answer) error {
+func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	c.Response().Header().Set("Content-Disposition", `attachment; filename="kpis-`+by+`.csv"`)
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="kpis-`+string(by)+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	header := append([]string{}, keyColumns[by]...)
+	header := append([]string{}, by.KeyFields()...)
 	for _, prefix := range []string{"", "previous_", "change_"} {
 		if prefix != "change_" {
 			header = append(header, prefix+"from", prefix+"to")
 		}
-		for _, name := range kpi.KPINames {
-			header = append(header, prefix+csvColumns[name])
+		for _, d := range kpi.KPIDefs {
+			header = append(header, prefix+d.Column)
 		}
 	}
 	header = append(header, "change_reason")
@@ -117,7 +97,7 @@ func writeKPICSV(c echo.Context, by string, a *kpi.Answer) error {
 	}
 	for _, r := range a.Rows {
 		rec := make([]string, 0, len(header))
-		for _, col := range keyColumns[by] {
+		for _, col := range by.KeyFields() {
 			rec = append(rec, r.Key.Field(col))
 		}
 		var prev, chg map[string]*float64
@@ -134,8 +114,8 @@ func writeKPICSV(c echo.Context, by string, a *kpi.Answer) error {
 			case 1:
 				rec = append(rec, a.Previous.From, a.Previous.To)
 			}
-			for _, name := range kpi.KPINames {
-				rec = append(rec, cell(vals[name], moneyKPIs[name]))
+			for _, d := range kpi.KPIDefs {
+				rec = append(rec, cell(vals[d.Name], d.Money))
 			}
 		}
 		rec = append(rec, r.ChangeReason)
