@@ -18,7 +18,7 @@ type arc struct {
 
 type flowGraph struct {
 	n    int
-	arcs []arc  // arcs[i^1] is the reverse of arcs[i]
+	arcs []arc // arcs[i^1] is the reverse of arcs[i]
 	adj  [][]int
 }
 

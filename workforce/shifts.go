@@ -55,20 +55,17 @@ type Cover struct {
 // Operations Research 10(4), 1962; Ahuja, Magnanti, Orlin, "Network Flows"
 // (1993), §9.2 (the transformation) and §19.4.
 func CoverSpan(req []int, r Rules) Cover {
-	return solveSpan(req, nil, r)
+	return solveSpan(req, nil, 1, r)
 }
 
 // bigPenalty makes leaving a unit short dearer than any shift that covers it
 // (a shift costs at most 24 paid hours).
 const bigPenalty = int64(1) << 20
 
-// paidScale is the cost of one paid hour in the flow; pen, when given, is the
-// cost in the same unit of leaving one required staff-hour short.
-const paidScale = int64(1)
-
-// solveSpan minimises paid hours · paidScale + Σ pen[h] · short[h]; with pen
-// nil, leaving an hour short costs more than covering it ever could.
-func solveSpan(req []int, pen []int64, r Rules) Cover {
+// solveSpan minimises paid hours · paidCost + Σ pen[h] · short[h]; with pen
+// nil (and paidCost 1), leaving an hour short costs more than covering it
+// ever could.
+func solveSpan(req []int, pen []int64, paidCost int64, r Rules) Cover {
 	n := len(req)
 	c := Cover{Scheduled: make([]int, n), Short: make([]int, n)}
 	if n == 0 {
@@ -80,7 +77,7 @@ func solveSpan(req []int, pen []int64, r Rules) Cover {
 	var arcs []shiftArc
 	for s := 0; s < n; s++ {
 		for l := r.MinHours; l <= r.MaxHours && s+l <= n; l++ {
-			arcs = append(arcs, shiftArc{g.add(s, s+l, inf, int64(l)*paidScale), s, l})
+			arcs = append(arcs, shiftArc{g.add(s, s+l, inf, int64(l)*paidCost), s, l})
 		}
 	}
 	short := make([]int, n)
