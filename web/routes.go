@@ -48,6 +48,15 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/api/v1/targets", s.deleteTarget, operators},
 		{http.MethodGet, "/api/v1/segments", s.getSegments, readers},
 
+		{http.MethodGet, "/api/v1/stores/:code/staffing-policy", s.getStaffingPolicy, readers},
+		{http.MethodPut, "/api/v1/stores/:code/staffing-policy", s.putStaffingPolicy, planners},
+		{http.MethodPost, "/api/v1/stores/:code/staffing-plans", s.postStaffingPlan, planners},
+		{http.MethodGet, "/api/v1/stores/:code/staffing-plans/:week", s.getStaffingPlan, readers},
+		{http.MethodGet, "/api/v1/staffing-plans/:week", s.getStaffingPlans, readers},
+		{http.MethodPost, "/api/v1/staffing/solve", s.postStaffingSolve, readers},
+		{http.MethodPost, "/api/v1/staffing/erlang", s.postStaffingErlang, readers},
+		{http.MethodGet, "/api/v1/soc-staffing", s.getSOCStaffing, readers},
+
 		{http.MethodPost, "/api/v1/events", s.postEvents, writers},
 		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers},
 		{http.MethodPost, "/api/v1/footfall", s.postFootfall, writers},
