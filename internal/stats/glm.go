@@ -15,7 +15,7 @@ type PoissonFit struct {
 	// Dispersion is the quasi-Poisson scale φ = Pearson χ² / (n − p)
 	// (McCullagh & Nelder, Generalized Linear Models, 2nd ed., §6.2); NaN
 	// when n = p.
-	Dispersion float64
+	Dispersion  float64
 	PearsonChi2 float64
 	Deviance    float64
 	DF          int // residual degrees of freedom, n − p
