@@ -154,4 +154,3 @@ func PoolEffect(prior Prior, logRR, se []float64) Effect {
 	return Effect{RateRatio: r(rr), Low: r(math.Exp(mu - stats.Z975*sd)), High: r(math.Exp(mu + stats.Z975*sd)),
 		EffectPct: math.Round(100*(rr-1)*10) / 10, BasedOn: n}
 }
-
