@@ -143,19 +143,14 @@ WHERE store_id = $1 AND id <> $2 AND implemented_at > $3 AND implemented_at <= $
 			group[id] = "control"
 		}
 	}
-	withData := map[int64]bool{}
-	for _, d := range days {
-		if d.Visitors > 0 {
-			withData[d.ZoneID] = true
-		}
-	}
+	withData := zonesWithFootfall(days)
 	for id, g := range group {
 		if g == "control" && withData[id] {
 			ev.Control = append(ev.Control, codeOf[id])
 		}
 	}
 	slices.Sort(ev.Control)
-	ev.Series, ev.ExcludedDays = buildSeries(days, group, withData, bFrom, bTo, aFrom, aTo, len(ev.Control) > 0)
+	ev.Series, ev.ExcludedDays = BuildSeries(days, group, bFrom, bTo, aFrom, aTo)
 	est := Fit(ev.Series)
 	ev.Method, ev.MethodNote, ev.Verdict, ev.Reason = est.Method, methodNotes[est.Method], est.Verdict, est.Reason
 	if est.Verdict != VerdictInsufficient {
@@ -168,9 +163,30 @@ WHERE store_id = $1 AND id <> $2 AND implemented_at > $3 AND implemented_at <= $
 	return nil
 }
 
-// buildSeries sums the zone-days of each group per local day of the two
-// windows. Group-days without footfall are left out and counted.
-func buildSeries(days []kpi.ZoneDay, group map[int64]string, withData map[int64]bool, bFrom, bTo, aFrom, aTo time.Time, control bool) ([]SeriesRow, int) {
+func zonesWithFootfall(days []kpi.ZoneDay) map[int64]bool {
+	out := map[int64]bool{}
+	for _, d := range days {
+		if d.Visitors > 0 {
+			out[d.ZoneID] = true
+		}
+	}
+	return out
+}
+
+// BuildSeries sums zone-days per local day of the before window bFrom..bTo
+// and the after window aFrom..aTo (dates inclusive) and group, where group
+// maps a zone id to "treated" or "control" (zones absent from it are left
+// out, as are control zones without any footfall in the windows). A
+// group-day without footfall is left out and counted in excluded; there is
+// no control group when no control zone has footfall.
+func BuildSeries(days []kpi.ZoneDay, group map[int64]string, bFrom, bTo, aFrom, aTo time.Time) (series []SeriesRow, excluded int) {
+	withData := zonesWithFootfall(days)
+	control := false
+	for id, g := range group {
+		if g == "control" && withData[id] {
+			control = true
+		}
+	}
 	type key struct {
 		day   time.Time
 		group string
@@ -195,7 +211,6 @@ func buildSeries(days []kpi.ZoneDay, group map[int64]string, withData map[int64]
 		groups = append(groups, "control")
 	}
 	var out []SeriesRow
-	excluded := 0
 	for _, w := range []struct {
 		period   string
 		from, to time.Time
