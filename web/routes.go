@@ -41,6 +41,13 @@ func (s *Server) routes() []route {
 		{http.MethodPut, "/api/v1/stores/:code", s.putStore, admins},
 		{http.MethodGet, "/api/v1/stores/:code/zones", s.getZones, readers},
 		{http.MethodPut, "/api/v1/stores/:code/zones", s.putZones, layouts},
+		{http.MethodGet, "/api/v1/stores/:code/hotspots", s.getHotspots, readers},
+		{http.MethodGet, "/api/v1/stores/:code/layout-changes", s.getLayoutChanges, readers},
+		{http.MethodPost, "/api/v1/stores/:code/layout-changes", s.postLayoutChange, layouts},
+		{http.MethodGet, "/api/v1/layout-changes/:id/evaluation", s.getEvaluation, readers},
+		{http.MethodGet, "/api/v1/stores/:code/recommendations", s.getRecommendations, readers},
+		{http.MethodPost, "/api/v1/recommendations/:id/accept", s.acceptRecommendation, layouts},
+		{http.MethodPost, "/api/v1/recommendations/:id/reject", s.rejectRecommendation, layouts},
 
 		{http.MethodGet, "/api/v1/kpis", s.getKPIs, readers},
 		{http.MethodGet, "/api/v1/targets", s.getTargets, readers},
