@@ -48,6 +48,13 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/api/v1/targets", s.deleteTarget, operators},
 		{http.MethodGet, "/api/v1/segments", s.getSegments, readers},
 
+		{http.MethodGet, "/api/v1/jobs", s.listJobs, readers},
+		{http.MethodGet, "/api/v1/jobs/:name/runs", s.jobRuns, readers},
+		{http.MethodPost, "/api/v1/jobs/:name/run", s.runJob, admins},
+		{http.MethodGet, "/api/v1/stores/:code/reports", s.storeReports, readers},
+		{http.MethodGet, "/api/v1/reports", s.estateReports, readers},
+		{http.MethodGet, "/api/v1/reports/:id", s.getReport, readers},
+
 		{http.MethodPost, "/api/v1/events", s.postEvents, writers},
 		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers},
 		{http.MethodPost, "/api/v1/footfall", s.postFootfall, writers},
@@ -57,6 +64,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/login", s.login, anyone},
 		{http.MethodPost, "/logout", s.logout, anyone},
 		{http.MethodGet, "/", s.estatePage, readers},
+		{http.MethodGet, "/static/echarts.min.js", s.echarts, anyone},
 		{http.MethodGet, "/static/*", s.static, anyone},
 	}
 }
