@@ -11,7 +11,7 @@ demo:
 
 ## test: make sure PostgreSQL runs (starting or installing it), then vet and run every test with -race
 test: check
-	@url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
+	@scripts/ensure-chromium; url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 15m ./...
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -39,3 +39,11 @@ clean:
 	@if [ -f .pgtest/data/postmaster.pid ]; then pg_ctl=$$(ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1); \
 	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$pg_ctl stop -D .pgtest/data; else $$pg_ctl stop -D .pgtest/data; fi; fi
 	rm -rf .pgtest
+
+# echarts refreshes the ECharts script embedded by reports/ from the pinned npm package.
+ECHARTS_VERSION ?= 6.1.0
+.PHONY: echarts
+echarts:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack echarts@$(ECHARTS_VERSION) >/dev/null && tar xzf echarts-$(ECHARTS_VERSION).tgz && \
+	cp package/dist/echarts.min.js $(CURDIR)/reports/assets/echarts.min.js && \
+	cp package/LICENSE $(CURDIR)/reports/assets/ECHARTS-LICENSE && cp package/NOTICE $(CURDIR)/reports/assets/ECHARTS-NOTICE && rm -rf $$tmp

@@ -111,7 +111,10 @@ func (r *Rollups) refreshOnce(ctx context.Context) (n, took int, err error) {
 		if took == 0 {
 			return nil
 		}
-		buckets := sortedBuckets(set)
+		buckets, err := retained(ctx, tx, sortedBuckets(set))
+		if err != nil || len(buckets) == 0 {
+			return err
+		}
 		if err := recomputeIn(ctx, tx, buckets); err == nil {
 			n = len(buckets)
 			return clearFailures(ctx, tx, buckets)

@@ -115,18 +115,20 @@ var bucketShape = shape{
 	weekKeys: `(k.store_id, k.week) IN (SELECT store_id, week FROM w)`,
 }
 
+// storeShape leaves the rows before the store's kept_from alone: their
+// facts were purged and the rollups are their record (retention.go).
 var storeShape = shape{
 	// One range scan of the store's events and of its outcomes, hash-joined.
-	events: `events e JOIN stores s ON s.id = e.store_id AND e.store_id = $1
+	events: `events e JOIN stores s ON s.id = e.store_id AND e.store_id = $1 AND e.occurred_at >= ` + keptFromInstant + `
     CROSS JOIN LATERAL (SELECT local_hour(e.occurred_at, s.timezone) AS hour) h`,
 	outcomes: `LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = $1`,
-	hours:    `k.store_id = $1`,
-	footfall: `footfall f JOIN stores s ON s.id = f.store_id AND f.store_id = $1
+	hours:    `k.store_id = $1 AND k.local_date >= ` + keptFromDate,
+	footfall: `footfall f JOIN stores s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= ` + keptFromInstant + `
     CROSS JOIN LATERAL (SELECT f.hour) h`,
-	days:     `(SELECT * FROM {{table}} k WHERE k.store_id = $1) k`,
-	weeks:    `(SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM {{table}} k WHERE k.store_id = $1) k`,
-	dayKeys:  `k.store_id = $1`,
-	weekKeys: `k.store_id = $1`,
+	days:     `(SELECT * FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
+	weeks:    `(SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
+	dayKeys:  `k.store_id = $1 AND k.local_date >= ` + keptFromDate,
+	weekKeys: `k.store_id = $1 AND k.week >= ` + keptFromDate,
 }
 
 // hourKeys are a local-hour instant's local date and hour of week (Monday 00:00 = 0).

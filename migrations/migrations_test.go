@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"strings"
 	"testing"
 
@@ -50,7 +51,9 @@ func TestUpFromEmptyDownAndUpAgain(t *testing.T) {
 	if err := migrations.Status(ctx, pool, &out); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(out.String(), "pending") || strings.Count(out.String(), "\n") != int(migrations.Latest()) {
+	// Numbers are reserved per change, so the files need not be contiguous.
+	files, _ := fs.Glob(migrations.FS, "*.sql")
+	if strings.Contains(out.String(), "pending") || strings.Count(out.String(), "\n") != len(files) {
 		t.Errorf("status after up:\n%s", out.String())
 	}
 	// Every Down section works, and the schema comes back.

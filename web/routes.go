@@ -63,6 +63,12 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api/v1/staffing/solve", s.postStaffingSolve, readers},
 		{http.MethodPost, "/api/v1/staffing/erlang", s.postStaffingErlang, readers},
 		{http.MethodGet, "/api/v1/soc-staffing", s.getSOCStaffing, readers},
+		{http.MethodGet, "/api/v1/jobs", s.listJobs, readers},
+		{http.MethodGet, "/api/v1/jobs/:name/runs", s.jobRuns, readers},
+		{http.MethodPost, "/api/v1/jobs/:name/run", s.runJob, admins},
+		{http.MethodGet, "/api/v1/stores/:code/reports", s.storeReports, readers},
+		{http.MethodGet, "/api/v1/reports", s.estateReports, readers},
+		{http.MethodGet, "/api/v1/reports/:id", s.getReport, readers},
 
 		{http.MethodPost, "/api/v1/events", s.postEvents, writers},
 		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers},
@@ -73,6 +79,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/login", s.login, anyone},
 		{http.MethodPost, "/logout", s.logout, anyone},
 		{http.MethodGet, "/", s.estatePage, readers},
+		{http.MethodGet, "/static/echarts.min.js", s.echarts, anyone},
 		{http.MethodGet, "/static/*", s.static, anyone},
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
+	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
@@ -28,6 +29,8 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Segments configures store risk segmentation; zero values take kpi's defaults.
 	Segments kpi.SegmentConfig
+	// Jobs is the scheduler whose jobs the jobs API shows and runs; nil: none.
+	Jobs *reports.Scheduler
 }
 
 func (o *Options) defaults() {
@@ -50,6 +53,7 @@ type Server struct {
 	layout    *layout.Service
 	ingest    *kpi.Ingester
 	kpis      *kpi.KPIs
+	reports   *reports.Reports
 	tokens    *tokens.Service
 	workforce *workforce.Service
 	metrics   *metrics
@@ -74,6 +78,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opt Options, reg *prometheus.Regi
 		kpis:   kpi.NewKPIs(pool),
 	}
 	s.workforce = workforce.New(pool, lay, s.kpis)
+	s.reports = reports.NewReports(pool, s.kpis, lay)
 	s.metrics = newMetrics(reg, pool)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -45,6 +45,14 @@ type Config struct {
 	RollupInterval time.Duration
 	// Segments (SHRINKSCOPE_SEGMENT_WEIGHTS, SHRINKSCOPE_SEGMENT_COSTS) configures store segmentation.
 	Segments kpi.SegmentConfig
+	// Schedules (SHRINKSCOPE_SCHEDULE_<JOB>) are the jobs' cron schedules, in UTC, by job name.
+	Schedules map[string]string
+	// RetentionMonths (SHRINKSCOPE_RETENTION_MONTHS) is how long raw events are kept; rollups stay.
+	RetentionMonths int
+	// JobRetries (SHRINKSCOPE_JOB_RETRIES) is how often a failed job is retried.
+	JobRetries int
+	// JobBackoff (SHRINKSCOPE_JOB_BACKOFF) is the wait before a job's first retry, doubling after.
+	JobBackoff time.Duration
 }
 
 // setting is one line of the configuration table, printed by --help.
@@ -133,6 +141,40 @@ func settings(c *Config, getenv func(string) string) []setting {
 			c.Segments.Costs = kpi.ModelCosts{SOC: m["soc"], Checkout: m["checkout"], Detection: m["detection"]}
 			return c.Segments.Validate()
 		}},
+		schedule(c, "rollups", "* * * * *", "rollup catch-up (the fast ticker of --rollup-interval runs too)"),
+		schedule(c, "reports", "0 12 * * 1", "weekly report snapshots of the week just ended (Monday 12:00 UTC: it has ended in every time zone)"),
+		schedule(c, "segments", "0 4 * * *", "daily store segmentation"),
+		schedule(c, "retention", "0 3 * * *", "daily purge of raw events older than --retention-months (rollups kept)"),
+		schedule(c, "staffing-plans", "0 13 * * 1", "weekly staffing plans"),
+		schedule(c, "recommendations", "0 14 * * 1", "weekly refresh of layout recommendations"),
+		schedule(c, "evaluations", "30 4 * * *", "daily evaluations of layout changes whose after window has completed"),
+		{"retention-months", "SHRINKSCOPE_RETENTION_MONTHS", "13", "months of raw events kept; older ones are purged, their rollups kept", func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("want a whole number of months of at least 1, got %q", v)
+			}
+			c.RetentionMonths = n
+			return nil
+		}},
+		{"job-retries", "SHRINKSCOPE_JOB_RETRIES", "3", "retries of a failed job run", func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("want a non-negative integer, got %q", v)
+			}
+			c.JobRetries = n
+			if n == 0 {
+				c.JobRetries = -1
+			}
+			return nil
+		}},
+		{"job-backoff", "SHRINKSCOPE_JOB_BACKOFF", "30s", "wait before a failed job's first retry, doubling for each next", func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("want a positive duration such as 30s, got %q", v)
+			}
+			c.JobBackoff = d
+			return nil
+		}},
 		{"migrate", "SHRINKSCOPE_MIGRATE", "true", "apply pending migrations when the server starts", func(v string) error {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -142,6 +184,18 @@ func settings(c *Config, getenv func(string) string) []setting {
 			return nil
 		}},
 	}
+}
+
+// schedule is the setting of one job's cron schedule.
+func schedule(c *Config, job, def, what string) setting {
+	env := "SHRINKSCOPE_SCHEDULE_" + strings.ToUpper(strings.ReplaceAll(job, "-", "_"))
+	return setting{"schedule-" + job, env, def, "cron schedule (UTC) of job " + job + ": " + what, func(v string) error {
+		if c.Schedules == nil {
+			c.Schedules = map[string]string{}
+		}
+		c.Schedules[job] = v
+		return nil
+	}}
 }
 
 // parseConfig reads defaults, then the environment, then flags; names lists

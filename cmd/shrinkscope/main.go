@@ -41,6 +41,7 @@ Usage:
   shrinkscope token create --role R --name N [--stores A,B]
   shrinkscope token list | revoke ID|NAME
   shrinkscope kpi rebuild [--store S] | refresh
+  shrinkscope jobs list | run NAME        list the scheduled jobs, or run one now
   shrinkscope demo [flags]                generate a demo estate and serve it
   shrinkscope version
 
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdDemo(ctx, env, args[1:])
 	case "kpi":
 		return cmdKPI(ctx, env, args[1:])
+	case "jobs":
+		return cmdJobs(ctx, env, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

@@ -16,7 +16,7 @@ import (
 )
 
 var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs"}, dbFlags...)
+	"rollup-interval", "segment-weights", "segment-costs"}, append(jobFlags, dbFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -64,18 +64,27 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 			Name: "shrinkscope_rollup_refresh_failures_total", Help: "Failed refreshes of one store's rollup buckets (the store waits and retries; others go on).",
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
+	jobs, err := newScheduler(pool, c, log, rollups)
+	if err != nil {
+		return err
+	}
 	srv := web.New(pool, log, web.Options{
-		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments,
+		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
 	}, reg)
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
+	done := make(chan struct{}, 2)
 	go func() {
-		defer close(done)
+		defer func() { done <- struct{}{} }()
 		rollups.Run(rctx, c.RollupInterval, log)
 	}()
-	err := srv.Serve(ctx, ln)
-	// In-flight requests are done; stop refreshing only then.
+	go func() {
+		defer func() { done <- struct{}{} }()
+		jobs.Run(rctx)
+	}()
+	err = srv.Serve(ctx, ln)
+	// In-flight requests are done; stop refreshing and the jobs only then.
 	stop()
+	<-done
 	<-done
 	return err
 }

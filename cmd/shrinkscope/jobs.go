@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/layout"
+	"github.com/shrinkscope/shrinkscope/reports"
+)
+
+// jobFlags are the settings of the scheduler.
+var jobFlags = []string{"schedule-rollups", "schedule-reports", "schedule-segments", "schedule-retention",
+	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "retention-months", "job-retries", "job-backoff"}
+
+// jobTable is every scheduled job, each calling the package that does the work.
+func jobTable(pool *pgxpool.Pool, c *Config, rollups *kpi.Rollups) []reports.Job {
+	kpis := kpi.NewKPIs(pool)
+	rep := reports.NewReports(pool, kpis, layout.New(pool))
+	jobs := []reports.Job{
+		{Name: "rollups", Schedule: c.Schedules["rollups"], Run: rollups.Refresh},
+		{Name: "segments", Schedule: c.Schedules["segments"], Run: func(ctx context.Context) (int, error) {
+			to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+			segs, err := kpis.Segments(ctx, to.AddDate(0, 0, -89), to, nil, c.Segments)
+			return len(segs), err
+		}},
+		{Name: "retention", Schedule: c.Schedules["retention"], Run: func(ctx context.Context) (int, error) {
+			st, err := rollups.Purge(ctx, time.Now().AddDate(0, -c.RetentionMonths, 0))
+			return int(st.Rows()), err
+		}},
+		{Name: "reports", Schedule: c.Schedules["reports"], Run: func(ctx context.Context) (int, error) {
+			return rep.WriteWeek(ctx, reports.LastWeek(time.Now()))
+		}},
+	}
+	// JOBS OF OTHER PACKAGES: register here, with the settings already in the
+	// flag table (schedule-staffing-plans, schedule-recommendations,
+	// schedule-evaluations), once their functions exist on main:
+	//   {Name: "staffing-plans", Schedule: c.Schedules["staffing-plans"], Run: <workforce weekly plans>},
+	//   {Name: "recommendations", Schedule: c.Schedules["recommendations"], Run: <layout recommendation refresh>},
+	//   {Name: "evaluations", Schedule: c.Schedules["evaluations"], Run: <layout evaluations of completed after windows>},
+	return jobs
+}
+
+func newScheduler(pool *pgxpool.Pool, c *Config, log *slog.Logger, rollups *kpi.Rollups) (*reports.Scheduler, error) {
+	s, err := reports.New(pool, jobTable(pool, c, rollups), reports.Config{Retries: c.JobRetries, Backoff: c.JobBackoff, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("--schedule-*: %w", err)
+	}
+	return s, nil
+}
+
+// cmdJobs is `jobs list` and `jobs run NAME`: a run now, recorded in the history like any other.
+func cmdJobs(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "run" && args[0] != "list" || args[0] == "run" && len(args) < 2 {
+		fmt.Fprintln(e.stderr, "usage: shrinkscope jobs list | run NAME")
+		return errUsage
+	}
+	rest := args[1:]
+	if args[0] == "run" {
+		rest = args[2:]
+	}
+	c, err := parseConfig(flag.NewFlagSet("jobs "+args[0], flag.ContinueOnError), e, rest, append(append([]string{"segment-weights", "segment-costs"}, jobFlags...), dbFlags...)...)
+	if err != nil {
+		return err
+	}
+	d, log, err := openMigrated(ctx, c, e)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	s, err := newScheduler(d.Pool, c, log, kpi.NewRollups(d.Pool))
+	if err != nil {
+		return err
+	}
+	var out any
+	if args[0] == "list" {
+		out, err = s.Jobs(ctx)
+	} else {
+		out, err = s.RunNow(ctx, args[1])
+	}
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

@@ -1,0 +1,77 @@
+package kpi_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shrinkscope/shrinkscope/internal/estate"
+	"github.com/shrinkscope/shrinkscope/internal/seed"
+)
+
+// Purging raw facts keeps every rollup as it was, and neither a rebuild,
+// a verify, nor a late fact for a purged week erases or contradicts them.
+func TestPurgeKeepsRollups(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	end := time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC) // a Monday
+	est := estate.New(estate.Config{Seed: 5, Stores: 3, Days: 28, End: end})
+	if _, err := seed.Load(w.ctx, w.pool, est, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.refresh()
+	before := w.snapshot()
+	// Thursday 5 March: each store keeps from its local Monday 2 March.
+	cut := time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
+	edge := `(DATE '2026-03-02'::timestamp AT TIME ZONE s.timezone)`
+	var oldEvents, newEvents, oldFootfall int64
+	w.scan(`SELECT count(*) FILTER (WHERE e.occurred_at < `+edge+`), count(*) FILTER (WHERE e.occurred_at >= `+edge+`)
+		FROM events e JOIN stores s ON s.id = e.store_id`, &oldEvents, &newEvents)
+	w.scan(`SELECT count(*) FROM footfall f JOIN stores s ON s.id = f.store_id WHERE f.hour < `+edge, &oldFootfall)
+	if oldEvents == 0 || newEvents == 0 || oldFootfall == 0 {
+		t.Fatalf("estate has %d old and %d new events, %d old footfall rows", oldEvents, newEvents, oldFootfall)
+	}
+	st, err := w.roll.Purge(w.ctx, cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Stores != 3 || st.Events != oldEvents || st.Footfall != oldFootfall {
+		t.Errorf("purge %+v, want 3 stores, %d events, %d footfall rows", st, oldEvents, oldFootfall)
+	}
+	var left, kept, keptFrom int64
+	w.scan(`SELECT count(*) FILTER (WHERE e.occurred_at < `+edge+`), count(*) FROM events e JOIN stores s ON s.id = e.store_id`, &left, &kept)
+	w.scan(`SELECT count(*) FROM kpi_retention WHERE kept_from = '2026-03-02'`, &keptFrom)
+	if left != 0 || kept != newEvents || keptFrom != 3 {
+		t.Errorf("after purge: %d old events left, %d kept (want %d), %d stores keep from 2 March", left, kept, newEvents, keptFrom)
+	}
+	// A second purge at the same age removes nothing.
+	if st, err := w.roll.Purge(w.ctx, cut); err != nil || st.Stores != 0 || st.Rows() != 0 {
+		t.Errorf("second purge %+v %v", st, err)
+	}
+	for table, sum := range w.snapshot() {
+		if sum != before[table] {
+			t.Errorf("%s changed by the purge", table)
+		}
+	}
+	// A rebuild recomputes from the facts left, and keeps the purged weeks' rows.
+	w.matchesRebuild(before, "the purge")
+	rep, err := w.roll.Verify(w.ctx, nil, day("2026-02-09"), day("2026-03-15"))
+	if err != nil || len(rep.Drift) != 0 {
+		t.Errorf("verify after purge: %v, drift %v", err, rep.Drift)
+	}
+	// A late event for a purged week is stored but does not replace the kept figures.
+	zone := est.Stores[0].Zones[0].Code
+	w.event(est.Stores[0].Code, zone, time.Date(2026, 2, 20, 15, 30, 0, 0, time.UTC), 40)
+	w.refresh()
+	for table, sum := range w.snapshot() {
+		if sum != before[table] {
+			t.Errorf("%s changed by a late event in a purged week", table)
+		}
+	}
+}
+
+func (w *world) scan(sql string, dest ...any) {
+	w.t.Helper()
+	if err := w.pool.QueryRow(w.ctx, sql).Scan(dest...); err != nil {
+		w.t.Fatal(err)
+	}
+}

@@ -1,0 +1,11 @@
+// Package reports runs the loop on a schedule and keeps its record: the cron
+// scheduler (robfig/cron v3) whose every tick runs exactly once across
+// replicas, with retries, no overlap and catch-up after downtime; the job
+// run history; the chart builders (go-echarts, with the ECharts script
+// embedded in the binary); the weekly HTML report snapshots and their
+// webhook delivery.
+//
+// A job is a name, a cron schedule and a function returning the rows it
+// touched. Which jobs exist is decided by cmd/shrinkscope, which hands each
+// one the package it calls; reports itself knows none of them.
+package reports

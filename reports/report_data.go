@@ -1,0 +1,202 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/kpi"
+)
+
+// doc is what report.html renders.
+type doc struct {
+	Title, Week, WeekEnd, Written string
+	KPIs                          []kpiLine
+	Hotspots                      []hotspotLine
+	Stores                        []storeLine
+	Sections                      []Section
+	Charts                        []Chart
+}
+
+type kpiLine struct{ Name, Now, Prev, Change, Target, Class string }
+type hotspotLine struct {
+	Zone   string
+	Events int64
+	Index  string
+}
+type storeLine struct{ Store, Events, Rate, Loss, Recovered string }
+
+// headline KPIs of a report, by their API names.
+var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
+	"intervention_rate", "response_p50", "response_p90", "false_positive_rate", "shrink_pct"}
+
+func fmtp(p *float64) string {
+	if p == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64)
+}
+
+func round(p *float64, d int) *float64 {
+	if p == nil {
+		return nil
+	}
+	s := strconv.FormatFloat(*p, 'f', d, 64)
+	v, _ := strconv.ParseFloat(s, 64)
+	return &v
+}
+
+func kpiLines(row *kpi.Row) []kpiLine {
+	now := row.Figures.Values()
+	var prev map[string]*float64
+	if row.Previous != nil {
+		prev = row.Previous.Values()
+	}
+	ch := row.Change.Values()
+	var out []kpiLine
+	for _, k := range headline {
+		l := kpiLine{Name: k, Now: fmtp(round(now[k], 3)), Prev: fmtp(round(prev[k], 3)), Change: fmtp(round(ch[k], 3))}
+		if v, ok := row.Targets[k]; ok {
+			l.Target = v.Op + " " + strconv.FormatFloat(v.Value, 'f', -1, 64)
+			if v.Met != nil && *v.Met {
+				l.Class, l.Target = "met", l.Target+" met"
+			} else if v.Met != nil {
+				l.Class, l.Target = "missed", l.Target+" missed"
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func (r *Reports) get(ctx context.Context, q kpi.Query) ([]kpi.Row, error) {
+	q.Dates = true
+	return r.kpis.Get(ctx, q)
+}
+
+// common reads the period's headline row and its trend and hour-of-week charts.
+func (r *Reports) common(ctx context.Context, d *doc, q kpi.Query, prefix string) (*kpi.Row, error) {
+	week := q.From
+	d.Week, d.WeekEnd = week.Format(time.DateOnly), q.To.Format(time.DateOnly)
+	d.Written = time.Now().UTC().Format(time.RFC3339)
+	head, err := r.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var row kpi.Row
+	if len(head) > 0 {
+		row = head[0]
+	}
+	d.KPIs = kpiLines(&row)
+	q.By = "day"
+	days, err := r.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	byDay := map[string]kpi.Row{}
+	for _, x := range days {
+		byDay[x.Key.Day] = x
+	}
+	var trend []TrendPoint
+	for i := 0; i < 7; i++ {
+		day := week.AddDate(0, 0, i).Format(time.DateOnly)
+		x := byDay[day]
+		trend = append(trend, TrendPoint{Day: day, Events: x.Events, RatePer1k: round(x.RatePer1k, 2)})
+	}
+	q.By = "hour_of_week"
+	how, err := r.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var counts [168]float64
+	for _, x := range how {
+		if x.Key.HourOfWeek != nil {
+			counts[*x.Key.HourOfWeek] = float64(x.Events)
+		}
+	}
+	d.Charts = append(d.Charts, TrendChart(prefix+"trend", trend), HourOfWeekChart(prefix+"how", counts))
+	return &row, nil
+}
+
+func (r *Reports) storeDoc(ctx context.Context, st ss.Store, week time.Time) (*doc, error) {
+	d := &doc{Title: fmt.Sprintf("%s (%s) — weekly report", st.Name, st.Code)}
+	q := kpi.Query{From: week, To: week.AddDate(0, 0, 6), Store: st.Code, By: "store"}
+	row, err := r.common(ctx, d, q, "s")
+	if err != nil {
+		return nil, err
+	}
+	q.By = "zone"
+	zones, err := r.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(zones, func(i, j int) bool { return val(zones[i].HotspotIndex) > val(zones[j].HotspotIndex) })
+	var rank []ZoneValue
+	for _, z := range zones {
+		if z.HotspotIndex == nil {
+			continue
+		}
+		d.Hotspots = append(d.Hotspots, hotspotLine{Zone: z.Key.Zone, Events: z.Events, Index: fmtp(round(z.HotspotIndex, 2))})
+		rank = append(rank, ZoneValue{Zone: z.Key.Zone, Value: *round(z.HotspotIndex, 2)})
+	}
+	if len(rank) > 0 {
+		d.Charts = append(d.Charts, ZoneRankingChart("szones", "Zones by hotspot index", rank))
+	}
+	d.Charts = append(d.Charts, OutcomeMixChart("smix", []OutcomeMix{mixOf(string(st.OperatingModel), &row.Figures)}))
+	return d, nil
+}
+
+func (r *Reports) estateDoc(ctx context.Context, stores []ss.Store, week time.Time) (*doc, error) {
+	d := &doc{Title: "Estate — weekly report"}
+	q := kpi.Query{From: week, To: week.AddDate(0, 0, 6), By: "estate"}
+	if _, err := r.common(ctx, d, q, "e"); err != nil {
+		return nil, err
+	}
+	q.By = "store"
+	rows, err := r.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	model := map[string]string{}
+	for _, s := range stores {
+		model[s.Code] = string(s.OperatingModel)
+	}
+	mix := map[string]*OutcomeMix{}
+	for _, x := range rows {
+		d.Stores = append(d.Stores, storeLine{Store: x.Key.Store, Events: strconv.FormatInt(x.Events, 10),
+			Rate: fmtp(round(x.RatePer1k, 2)), Loss: fmtp(round(&x.EstLoss, 2)), Recovered: fmtp(round(&x.RecoveredValue, 2))})
+		m := model[x.Key.Store]
+		if mix[m] == nil {
+			mix[m] = &OutcomeMix{Model: m}
+		}
+		one := mixOf(m, &x.Figures)
+		mix[m].Recovered += one.Recovered
+		mix[m].Lost += one.Lost
+		mix[m].FalsePositive += one.FalsePositive
+		mix[m].Open += one.Open
+		mix[m].Total += one.Total
+	}
+	var mixes []OutcomeMix
+	for _, m := range []string{"soc", "checkout", "detection"} {
+		if mix[m] != nil {
+			mixes = append(mixes, *mix[m])
+		}
+	}
+	d.Charts = append(d.Charts, OutcomeMixChart("emix", mixes))
+	return d, nil
+}
+
+func mixOf(model string, f *kpi.Figures) OutcomeMix {
+	return OutcomeMix{Model: model, Recovered: f.Recovered, Lost: f.Lost, FalsePositive: f.FalsePositives, Open: f.Open,
+		Total: f.Recovered + f.Lost + f.FalsePositives + f.Open}
+}
+
+func val(p *float64) float64 {
+	if p == nil {
+		return -1
+	}
+	return *p
+}

@@ -1,0 +1,125 @@
+package reports_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/shrinkscope/shrinkscope/internal/dbtest"
+	"github.com/shrinkscope/shrinkscope/internal/estate"
+	"github.com/shrinkscope/shrinkscope/internal/seed"
+	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/layout"
+	"github.com/shrinkscope/shrinkscope/reports"
+)
+
+// A demo store's weekly report is written once, never changes after later
+// corrections, and opens in headless Chromium with the network off with
+// every chart drawn.
+func TestWeeklyReportOffline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	end := time.Date(2026, 4, 13, 0, 0, 0, 0, time.UTC) // a Monday
+	est := estate.New(estate.Config{Seed: 3, Stores: 2, Days: 21, End: end})
+	if _, err := seed.Load(ctx, pool, est, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep := reports.NewReports(pool, kpi.NewKPIs(pool), layout.New(pool))
+	week := end.AddDate(0, 0, -7)
+	if n, err := rep.WriteWeek(ctx, week); err != nil || n != 3 {
+		t.Fatalf("wrote %d reports (want 2 stores + estate): %v", n, err)
+	}
+	if n, err := rep.WriteWeek(ctx, week); err != nil || n != 0 {
+		t.Errorf("second write: %d %v, want none", n, err)
+	}
+	code := est.Stores[0].Code
+	list, err := rep.List(ctx, code)
+	if err != nil || len(list) != 1 || list[0].WeekStr != "2026-04-06" {
+		t.Fatalf("list %+v %v", list, err)
+	}
+	gotCode, html, err := rep.Document(ctx, list[0].ID)
+	if err != nil || gotCode != code {
+		t.Fatal(gotCode, err)
+	}
+	// Later corrections do not change what was reported.
+	if _, err := pool.Exec(ctx, `DELETE FROM outcomes`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE report_snapshots SET html = ''`); err == nil {
+		t.Error("a snapshot was changed")
+	}
+	if _, again, _ := rep.Document(ctx, list[0].ID); !bytes.Equal(again, html) {
+		t.Error("the document changed")
+	}
+	for _, bad := range []string{"src=\"http", "href=\"http", "src=\"//", "cdn"} {
+		if bytes.Contains(bytes.ToLower(html), []byte(bad)) {
+			t.Errorf("document refers outside itself: %q", bad)
+		}
+	}
+	if n := bytes.Count(html, []byte(`class="item"`)); n != 4 {
+		t.Errorf("%d charts in a store report, want 4", n)
+	}
+	drawn := render(t, html)
+	if len(drawn) != 4 {
+		t.Fatalf("charts drawn %v, want 4", drawn)
+	}
+	for i, px := range drawn {
+		if px < 500 {
+			t.Errorf("chart %d has %d painted pixels", i, px)
+		}
+	}
+}
+
+// render opens html in headless Chromium with every network request
+// refused, and returns the painted pixels of each chart.
+func render(t *testing.T, html []byte) []int {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (make test installs it)")
+	}
+	file := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(file, html, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Flag("headless", true),
+		// No name resolves: nothing outside the file can load.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"))...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	bctx, cancel = context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(bctx, chromedp.Navigate("file://"+file)); err != nil {
+		t.Fatal(err)
+	}
+	resources, err := chromedp.Run(bctx, chromedp.Evaluate[int](`performance.getEntriesByType('resource').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	px, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`Array.from(document.querySelectorAll('.item')).map(item => {
+		let n = 0;
+		for (const c of item.querySelectorAll('canvas')) {
+			const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+		}
+		return n; })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resources != 0 {
+		t.Errorf("the report loaded %d resources", resources)
+	}
+	return px
+}

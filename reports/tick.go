@@ -1,0 +1,139 @@
+package reports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// errTaken: another replica claimed the tick.
+var errTaken = errors.New("reports: tick claimed by another replica")
+
+// RunNow runs job name at once and returns its last attempt's record; it
+// is refused (ECONFLICT) while the job is running.
+func (s *Scheduler) RunNow(ctx context.Context, name string) (Run, error) {
+	j, ok := s.jobs[name]
+	if !ok {
+		return Run{}, ss.Errorf(ss.ENOTFOUND, "name", "no job named %q", name)
+	}
+	r, err := s.tick(ctx, j, time.Now().Truncate(time.Microsecond), TriggerManual)
+	if err != nil {
+		return r, err
+	}
+	if r.Status == "skipped" {
+		return r, ss.Errorf(ss.ECONFLICT, "name", "job %s is running; try again when it has finished", name)
+	}
+	return r, nil
+}
+
+// Tick runs job name's tick scheduled at, as cron does on every replica:
+// only one caller per tick runs it. It is for tests and tools that drive
+// ticks themselves.
+func (s *Scheduler) Tick(ctx context.Context, name string, at time.Time) (Run, bool, error) {
+	j, ok := s.jobs[name]
+	if !ok {
+		return Run{}, false, ss.Errorf(ss.ENOTFOUND, "name", "no job named %q", name)
+	}
+	r, err := s.tick(ctx, j, at, TriggerSchedule)
+	if errors.Is(err, errTaken) {
+		return Run{}, false, nil
+	}
+	return r, err == nil, err
+}
+
+// tick claims the tick, takes the job's lock (or records the tick as
+// skipped while an earlier run holds it) and runs the job, retrying failed
+// attempts with backoff. It returns the last attempt's record.
+func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time, trigger string) (Run, error) {
+	id, won, err := s.claim(ctx, j.Name, at, 1, trigger)
+	if err != nil {
+		return Run{}, err
+	}
+	if !won {
+		return Run{}, errTaken
+	}
+	unlock, locked, err := s.lock(ctx, j.Name)
+	if err != nil {
+		_, _ = s.finish(ctx, id, "failed", nil, "could not take the job's lock: "+err.Error(), "")
+		return Run{}, err
+	}
+	if !locked {
+		return s.finish(ctx, id, "skipped", nil, "", "the previous run was still running")
+	}
+	defer unlock()
+	if _, err := s.pool.Exec(ctx, staleSQL, j.Name, id); err != nil {
+		s.cfg.Log.Warn("job: failing stale runs", "job", j.Name, "err", err)
+	}
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			if id, won, err = s.claim(ctx, j.Name, at, attempt, trigger); err != nil || !won {
+				return Run{}, fmt.Errorf("reports: claim retry %d of %s: %v", attempt, j.Name, err)
+			}
+		}
+		rows, err := s.call(ctx, j)
+		if err == nil {
+			n := int64(rows)
+			return s.finish(ctx, id, "ok", &n, "", "")
+		}
+		detail := ""
+		if ctx.Err() != nil {
+			detail = "stopped by shutdown"
+		} else if attempt <= s.cfg.Retries {
+			detail = fmt.Sprintf("retrying in %s", s.backoff(attempt))
+		}
+		run, ferr := s.finish(ctx, id, "failed", nil, err.Error(), detail)
+		if ferr != nil {
+			return run, ferr
+		}
+		s.cfg.Log.Error("job failed", "job", j.Name, "scheduled", at, "attempt", attempt, "err", err)
+		if ctx.Err() != nil || attempt > s.cfg.Retries {
+			return run, nil
+		}
+		select {
+		case <-ctx.Done():
+			return run, nil
+		case <-time.After(s.backoff(attempt)):
+		}
+	}
+}
+
+// backoff is the wait after failed attempt n: Backoff, doubling per attempt.
+func (s *Scheduler) backoff(n int) time.Duration {
+	return s.cfg.Backoff << min(n-1, 16)
+}
+
+// call runs the job, turning a panic into an error.
+func (s *Scheduler) call(ctx context.Context, j *job) (rows int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return j.Run(ctx)
+}
+
+// lock takes job's session advisory lock on a connection of its own, held
+// for the run: if this replica dies, the connection and the lock go with it.
+func (s *Scheduler) lock(ctx context.Context, name string) (unlock func(), ok bool, err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended('shrinkscope job ' || $1, 0))`, name).Scan(&ok); err != nil || !ok {
+		conn.Release()
+		return nil, false, err
+	}
+	return func() {
+		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock(hashtextextended('shrinkscope job ' || $1, 0))`, name); err != nil {
+			// Closing the connection ends its session, and the lock with it.
+			_ = conn.Conn().Close(uctx)
+		}
+		conn.Release()
+	}, true, nil
+}
