@@ -1,0 +1,99 @@
+package vision
+
+import (
+	"math"
+	"sort"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// ZoneIndex finds the zone containing a floor point. Zones are bucketed in a
+// uniform grid over their bounding box, so a lookup tests only the few
+// polygons overlapping the point's cell; where zones overlap, the smaller one
+// wins (a promo table inside an aisle is the promo table).
+type ZoneIndex struct {
+	zones          []ss.Zone
+	x0, y0, cw, ch float64
+	nx, ny         int
+	cells          [][]int32 // zone indices per cell
+}
+
+const indexCells = 64
+
+// NewZoneIndex prepares zones for lookup.
+func NewZoneIndex(zones []ss.Zone) *ZoneIndex {
+	zs := append([]ss.Zone(nil), zones...)
+	sort.SliceStable(zs, func(i, j int) bool {
+		return math.Abs(ss.RingArea(zs[i].Polygon)) < math.Abs(ss.RingArea(zs[j].Polygon))
+	})
+	ix := &ZoneIndex{zones: zs}
+	if len(zs) == 0 {
+		return ix
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, z := range zs {
+		for _, p := range z.Polygon {
+			minX, minY = math.Min(minX, p[0]), math.Min(minY, p[1])
+			maxX, maxY = math.Max(maxX, p[0]), math.Max(maxY, p[1])
+		}
+	}
+	ix.x0, ix.y0, ix.nx, ix.ny = minX, minY, indexCells, indexCells
+	ix.cw = math.Max((maxX-minX)/indexCells, 1e-9)
+	ix.ch = math.Max((maxY-minY)/indexCells, 1e-9)
+	ix.cells = make([][]int32, ix.nx*ix.ny)
+	for zi, z := range zs {
+		bx0, by0, bx1, by1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, p := range z.Polygon {
+			bx0, by0 = math.Min(bx0, p[0]), math.Min(by0, p[1])
+			bx1, by1 = math.Max(bx1, p[0]), math.Max(by1, p[1])
+		}
+		cx0, cy0 := ix.cell(bx0, by0)
+		cx1, cy1 := ix.cell(bx1, by1)
+		for cy := cy0; cy <= cy1; cy++ {
+			for cx := cx0; cx <= cx1; cx++ {
+				ix.cells[cy*ix.nx+cx] = append(ix.cells[cy*ix.nx+cx], int32(zi))
+			}
+		}
+	}
+	return ix
+}
+
+func (ix *ZoneIndex) cell(x, y float64) (int, int) {
+	cx := int((x - ix.x0) / ix.cw)
+	cy := int((y - ix.y0) / ix.ch)
+	return min(max(cx, 0), ix.nx-1), min(max(cy, 0), ix.ny-1)
+}
+
+// Zones returns the indexed zones, smallest first.
+func (ix *ZoneIndex) Zones() []ss.Zone { return ix.zones }
+
+// Lookup returns the zone containing (x, y), or nil.
+func (ix *ZoneIndex) Lookup(x, y float64) *ss.Zone {
+	if len(ix.zones) == 0 || math.IsNaN(x) || math.IsNaN(y) {
+		return nil
+	}
+	fx, fy := (x-ix.x0)/ix.cw, (y-ix.y0)/ix.ch
+	if fx < 0 || fy < 0 || fx >= float64(ix.nx)+1e-9 || fy >= float64(ix.ny)+1e-9 {
+		return nil
+	}
+	cx, cy := min(int(fx), ix.nx-1), min(int(fy), ix.ny-1)
+	for _, zi := range ix.cells[cy*ix.nx+cx] {
+		if inRing(ix.zones[zi].Polygon, x, y) {
+			return &ix.zones[zi]
+		}
+	}
+	return nil
+}
+
+// inRing is the even-odd crossing test (W. Randolph Franklin, PNPOLY) on a
+// closed ring.
+func inRing(ring []ss.Point, x, y float64) bool {
+	in := false
+	for i, j := 0, len(ring)-2; i < len(ring)-1; j, i = i, i+1 {
+		xi, yi, xj, yj := ring[i][0], ring[i][1], ring[j][0], ring[j][1]
+		if (yi > y) != (yj > y) && x < (xj-xi)*(y-yi)/(yj-yi)+xi {
+			in = !in
+		}
+	}
+	return in
+}
