@@ -42,6 +42,7 @@ Usage:
   shrinkscope token list | revoke ID|NAME
   shrinkscope kpi rebuild [--store S] | refresh
   shrinkscope demo [flags]                generate a demo estate and serve it
+  shrinkscope vision --config FILE        run the in-store cameras-to-events tier
   shrinkscope version
 
 Every command takes --help. Settings come from flags or the environment.
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdDemo(ctx, env, args[1:])
 	case "kpi":
 		return cmdKPI(ctx, env, args[1:])
+	case "vision":
+		return cmdVision(ctx, env, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
