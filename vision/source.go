@@ -56,7 +56,10 @@ func (r *reconnecting) Run(ctx context.Context, yield func(*Frame) error) error 
 	for {
 		start := time.Now()
 		err := r.inner.Run(ctx, yield)
-		if ctx.Err() != nil || !r.live {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !r.live {
 			return err
 		}
 		if _, stop := err.(stopError); stop {

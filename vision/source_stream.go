@@ -80,7 +80,9 @@ func (s *ffmpegSource) Run(ctx context.Context, yield func(*Frame) error) error 
 			break
 		}
 	}
-	cancel()
+	if !errors.Is(rerr, io.EOF) {
+		cancel() // stop ffmpeg; at the end of the input it has exited by itself
+	}
 	werr := cmd.Wait()
 	switch {
 	case ctx.Err() != nil:
@@ -125,6 +127,10 @@ func (s *mjpegSource) Run(ctx context.Context, yield func(*Frame) error) error {
 		part, err := mr.NextPart()
 		if err != nil {
 			return fmt.Errorf("mjpeg %s: %w", s.cfg.URL, err)
+		}
+		if ctx.Err() != nil {
+			part.Close()
+			return ctx.Err()
 		}
 		if !th.keep(time.Now()) {
 			part.Close()
