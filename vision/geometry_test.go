@@ -47,7 +47,7 @@ func TestZoneIndexAgreesWithBruteForce(t *testing.T) {
 	t.Parallel()
 	zones := []ss.Zone{
 		{Code: "aisle", Polygon: ss.Rect(0, 0, 10, 4)},
-		{Code: "promo", Polygon: ss.Rect(2, 1, 3, 2)}, // inside the aisle: smaller wins
+		{Code: "promo", Polygon: ss.Rect(2, 1, 3, 2)},                                                   // inside the aisle: smaller wins
 		{Code: "L", Polygon: []ss.Point{{12, 0}, {20, 0}, {20, 2}, {14, 2}, {14, 8}, {12, 8}, {12, 0}}}, // concave
 		{Code: "tri", Polygon: []ss.Point{{0, 6}, {8, 6}, {4, 12}, {0, 6}}},
 	}
