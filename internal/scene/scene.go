@@ -119,11 +119,15 @@ func Zones() []ss.Zone {
 }
 
 // WritePNGs writes the frames as a folder of PNG files.
-func (s Script) WritePNGs(dir string) error {
+func (s Script) WritePNGs(dir string) error { return s.WritePNGsRepeated(dir, 1) }
+
+// WritePNGsRepeated writes the scene reps times over: each time the people
+// start again where they began, as new people (their tracks jump).
+func (s Script) WritePNGsRepeated(dir string, reps int) error {
 	pix := make([]byte, 3*W*H)
 	img := image.NewRGBA(image.Rect(0, 0, W, H))
-	for i := 0; i < s.Frames; i++ {
-		s.Render(i, pix)
+	for i := 0; i < reps*s.Frames; i++ {
+		s.Render(i%s.Frames, pix)
 		for p := 0; p < W*H; p++ {
 			copy(img.Pix[4*p:], pix[3*p:3*p+3])
 			img.Pix[4*p+3] = 255
