@@ -49,7 +49,9 @@ type server struct {
 func (s *server) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel, s.done = cancel, make(chan error, 1)
-	go func() { s.done <- run(ctx, []string{"serve"}, envOf(s.vars), strings.NewReader(""), io.Discard, io.Discard) }()
+	go func() {
+		s.done <- run(ctx, []string{"serve"}, envOf(s.vars), strings.NewReader(""), io.Discard, io.Discard)
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if res, err := http.Get("http://" + s.addr + "/healthz"); err == nil {
