@@ -15,7 +15,8 @@ type ZoneIndex struct {
 	zones          []ss.Zone
 	x0, y0, cw, ch float64
 	nx, ny         int
-	cells          [][]int32 // zone indices per cell
+	cells          [][]int32 // zone indices whose polygon may meet the cell, smallest first
+	full           []int32   // per cell: the zone holding all of it, or -1
 }
 
 const indexCells = 64
@@ -55,7 +56,56 @@ func NewZoneIndex(zones []ss.Zone) *ZoneIndex {
 			}
 		}
 	}
+	// A cell whose first (smallest) candidate covers it whole needs no test.
+	ix.full = make([]int32, len(ix.cells))
+	for c := range ix.cells {
+		ix.full[c] = -1
+		if len(ix.cells[c]) == 0 {
+			continue
+		}
+		x0, y0 := ix.x0+float64(c%ix.nx)*ix.cw, ix.y0+float64(c/ix.nx)*ix.ch
+		if zi := ix.cells[c][0]; covers(zs[zi].Polygon, x0, y0, x0+ix.cw, y0+ix.ch) {
+			ix.full[c] = zi
+		}
+	}
 	return ix
+}
+
+// covers reports whether the ring holds the whole rectangle: its corners
+// are inside and no edge of the ring reaches into it or touches its sides.
+func covers(ring []ss.Point, x0, y0, x1, y1 float64) bool {
+	corners := [4]ss.Point{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
+	for _, c := range corners {
+		if !inRing(ring, c[0], c[1]) {
+			return false
+		}
+	}
+	for i := 0; i+1 < len(ring); i++ {
+		a, b := ring[i], ring[i+1]
+		if a[0] >= x0 && a[0] <= x1 && a[1] >= y0 && a[1] <= y1 {
+			return false
+		}
+		for k := 0; k < 4; k++ {
+			if segmentsMeet(a, b, corners[k], corners[(k+1)%4]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// segmentsMeet reports whether segments ab and cd share a point, touching
+// included (orientation tests, Cormen et al., Introduction to Algorithms §33.1).
+func segmentsMeet(a, b, c, d ss.Point) bool {
+	orient := func(p, q, r ss.Point) float64 { return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0]) }
+	on := func(p, q, r ss.Point) bool {
+		return math.Min(p[0], q[0]) <= r[0] && r[0] <= math.Max(p[0], q[0]) && math.Min(p[1], q[1]) <= r[1] && r[1] <= math.Max(p[1], q[1])
+	}
+	d1, d2, d3, d4 := orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d)
+	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
+		return true
+	}
+	return (d1 == 0 && on(c, d, a)) || (d2 == 0 && on(c, d, b)) || (d3 == 0 && on(a, b, c)) || (d4 == 0 && on(a, b, d))
 }
 
 func (ix *ZoneIndex) cell(x, y float64) (int, int) {
@@ -76,8 +126,11 @@ func (ix *ZoneIndex) Lookup(x, y float64) *ss.Zone {
 	if fx < 0 || fy < 0 || fx >= float64(ix.nx)+1e-9 || fy >= float64(ix.ny)+1e-9 {
 		return nil
 	}
-	cx, cy := min(int(fx), ix.nx-1), min(int(fy), ix.ny-1)
-	for _, zi := range ix.cells[cy*ix.nx+cx] {
+	c := min(int(fy), ix.ny-1)*ix.nx + min(int(fx), ix.nx-1)
+	if zi := ix.full[c]; zi >= 0 {
+		return &ix.zones[zi]
+	}
+	for _, zi := range ix.cells[c] {
 		if inRing(ix.zones[zi].Polygon, x, y) {
 			return &ix.zones[zi]
 		}

@@ -1,6 +1,9 @@
 package onnxmodel
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // Class indices of both generated detectors.
 const (
@@ -95,9 +98,9 @@ func BenchDetector(seed uint64) (model []byte, flops int64) {
 	conv := func(in string, cin, cout, k, stride, hw int64) string {
 		n := cout * cin * k * k
 		w := make([]float32, n)
-		sd := float32(1.4 / float64(cin*k*k))
+		sd := float32(math.Sqrt(2 / float64(cin*k*k))) // He et al. 2015: activations keep their scale through ReLUs
 		for i := range w {
-			w[i] = float32(rng.NormFloat64()) * sd * 2
+			w[i] = float32(rng.NormFloat64()) * sd
 		}
 		b := make([]float32, cout)
 		flops += 2 * hw * hw * n
@@ -117,8 +120,10 @@ func BenchDetector(seed uint64) (model []byte, flops int64) {
 		if stage >= 1 { // heads at strides 8, 16, 32: 80², 40², 20²
 			h := conv(x, cout, 4+Classes, 1, 1, hw)
 			box := g.node("Slice", []string{h, g.initInt64("s", 0), g.initInt64("e", 4), g.initInt64("a", 1)})
+			// Boxes inside the picture, at most a quarter of its side, as a trained head's would be.
+			box = g.node("Mul", []string{g.node("Sigmoid", []string{box}), g.init("px", []int64{1, 4, 1, 1}, []float32{size, size, size / 4, size / 4})})
 			logit := g.node("Slice", []string{h, g.initInt64("s", 4), g.initInt64("e", 4+Classes), g.initInt64("a", 1)})
-			bias := g.init("bias", []int64{1}, []float32{-6})
+			bias := g.init("bias", []int64{1}, []float32{-1.8})
 			score := g.node("Sigmoid", []string{g.node("Add", []string{logit, bias})})
 			h = g.node("Concat", []string{box, score}, intAttr("axis", 1))
 			heads = append(heads, g.node("Reshape", []string{h, g.initInt64("shape", 1, 4+Classes, hw*hw)}))
