@@ -20,7 +20,9 @@ import (
 	"testing"
 	"time"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/internal/scene"
+	"github.com/shrinkscope/shrinkscope/vision"
 )
 
 // TestVisionHelperProcess is not a test: the kill test runs the test binary
@@ -197,4 +199,38 @@ func (s *slowWriter) WriteHeader(code int) {
 		time.Sleep(30 * time.Millisecond)
 	})
 	s.ResponseWriter.WriteHeader(code)
+}
+
+// What the server refuses as invalid is set aside in rejected/ with its
+// reason, and the rest of the spool is delivered.
+func TestVisionDrainSetsAsideWhatTheServerRefuses(t *testing.T) {
+	v := newVisionSetup(t)
+	cfg := v.config(t, "http://"+v.srv.addr, "  - id: cam-1\n    source: {kind: folder, path: "+v.dir+"}\n")
+	sp, err := vision.OpenSpool(filepath.Join(v.dir, "spool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	score, value := 0.9, 5.0
+	at := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	for _, zone := range []string{"A", "NOPE", "B"} {
+		if err := sp.AddEvent(&ss.EventInput{Store: "S1", Zone: zone, Camera: "cam-1", OccurredAt: at, Score: &score, Method: ss.MethodBag, EstValue: &value}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs lockedBuffer
+	cmd := startVision(t, &logs, v.ingest, "--config", cfg, "--drain")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("drain: %v\n%s", err, logs.String())
+	}
+	got := v.events(t)
+	if len(got) != 2 || got[0].Zone != "A" || got[1].Zone != "B" {
+		t.Errorf("stored %+v, want the events of A and B", got)
+	}
+	reasons, _ := filepath.Glob(filepath.Join(v.dir, "spool", "rejected", "*.reason"))
+	if len(reasons) != 1 {
+		t.Fatalf("rejected reasons %v, want one", reasons)
+	}
+	if r := readFile(t, reasons[0]); !strings.Contains(r, "422") || !strings.Contains(r, "zone") || !strings.Contains(r, "NOPE") {
+		t.Errorf("reason %q does not name the field and value", r)
+	}
 }
