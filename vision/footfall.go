@@ -8,7 +8,9 @@ import (
 // Footfall counts visitors per hour of the store's local time: people whose
 // track enters each zone, and people seen by entrance cameras for the store
 // (zone ""). A track re-entering a zone it left counts again, as a shopper
-// coming back to an aisle does.
+// coming back to an aisle does. Tracks are per camera: where two cameras'
+// views share a zone, a person there counts once for each, so a zone is
+// best counted by one camera and the store by its entrance cameras only.
 type Footfall struct {
 	loc    *time.Location
 	counts map[FootfallKey]int64
