@@ -2,17 +2,18 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build bench-ingest bench-kpi clean
+.PHONY: demo test check build bench-ingest bench-kpi bench-vision clean
 
 ## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on :8080
 demo:
 	@scripts/demo-postgres
 	$(GO) run ./cmd/shrinkscope demo
 
-## test: make sure PostgreSQL runs (starting or installing it), then vet and run every test with -race
+## test: make sure PostgreSQL runs (starting or installing it) and ONNX Runtime is at hand (scripts/onnxruntime), then vet and run every test with -race
 test: check
 	@scripts/ensure-chromium; url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
-	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 15m ./...
+	  scripts/ensure-ffmpeg && ort=$$(scripts/onnxruntime) && echo "vision tests use ONNX Runtime $${ort:-(none: they skip)}" && \
+	  TEST_DATABASE_URL="$$url" ONNXRUNTIME_LIB="$$ort" $(GO) test -race -count=1 -timeout 15m ./...
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -33,6 +34,10 @@ bench-ingest:
 ## bench-kpi: KPI request latency on a large estate (2000 stores x 365 days: a long load, see docs/BENCHMARKS.md)
 bench-kpi:
 	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/kpibench -load
+
+## bench-vision: the vision pipeline per frame against raw ONNX Runtime Run on a 640x640 detector, and zone lookups (docs/BENCHMARKS.md)
+bench-vision:
+	@ort=$$(scripts/onnxruntime) && ONNXRUNTIME_LIB="$$ort" $(GO) run ./internal/bench/visionbench -frames 25
 
 clean:
 	rm -rf bin

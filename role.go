@@ -9,7 +9,7 @@ const (
 	RoleOps          Role = "ops"          // store operations: dashboards, KPIs, targets
 	RolePlanner      Role = "planner"      // workforce planners: staffing plans
 	RoleMerchandiser Role = "merchandiser" // layout and recommendations
-	RoleIngest       Role = "ingest"       // writes facts; reads nothing
+	RoleIngest       Role = "ingest"       // writes facts; reads only its stores' zones (for vision)
 )
 
 // Roles lists every role.

@@ -35,6 +35,8 @@ func TestRolesAndScopes(t *testing.T) {
 		{"scoped ingest writes its store", "POST", "/api/v1/events", s1ingest, batch(event("S1", "Z1", at)), 200},
 		{"scoped ingest cannot write another", "POST", "/api/v1/events", s1ingest, batch(event("S1", "Z1", at), event("S2", "Z1", at)), 403},
 		{"scoped ingest footfall elsewhere", "POST", "/api/v1/footfall", s1ingest, map[string]any{"footfall": []any{map[string]any{"store": "S2", "hour": rfc(at.Truncate(time.Hour).Add(30 * time.Minute)), "visitors": 3}}}, 403},
+		{"scoped ingest reads its zones", "GET", "/api/v1/stores/S1/zones", s1ingest, nil, 200},
+		{"scoped ingest zones of another", "GET", "/api/v1/stores/S2/zones", s1ingest, nil, 404},
 		{"scoped ops sees its store", "GET", "/api/v1/stores/S2", s2ops, nil, 200},
 		{"scoped ops cannot see another", "GET", "/api/v1/stores/S1", s2ops, nil, 404},
 		{"scoped ops zones of another", "GET", "/api/v1/stores/S1/zones", s2ops, nil, 404},

@@ -16,6 +16,8 @@ var (
 	layouts   = []ss.Role{ss.RoleAdmin, ss.RoleMerchandiser}
 	operators = []ss.Role{ss.RoleAdmin, ss.RoleOps}
 	anyone    = []ss.Role(nil) // public: no token needed
+	// zoneReaders adds the in-store vision tier, which maps people to zones.
+	zoneReaders = []ss.Role{ss.RoleAdmin, ss.RoleOps, ss.RolePlanner, ss.RoleMerchandiser, ss.RoleIngest}
 )
 
 // route is one line of the API surface: method, path, handler and who may call it.
@@ -39,7 +41,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/stores", s.listStores, readers},
 		{http.MethodGet, "/api/v1/stores/:code", s.getStore, readers},
 		{http.MethodPut, "/api/v1/stores/:code", s.putStore, admins},
-		{http.MethodGet, "/api/v1/stores/:code/zones", s.getZones, readers},
+		{http.MethodGet, "/api/v1/stores/:code/zones", s.getZones, zoneReaders},
 		{http.MethodPut, "/api/v1/stores/:code/zones", s.putZones, layouts},
 		{http.MethodGet, "/api/v1/stores/:code/hotspots", s.getHotspots, readers},
 		{http.MethodGet, "/api/v1/stores/:code/layout-changes", s.getLayoutChanges, readers},

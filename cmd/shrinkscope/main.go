@@ -43,6 +43,7 @@ Usage:
   shrinkscope kpi rebuild [--store S] | refresh
   shrinkscope jobs list | run NAME        list the scheduled jobs, or run one now
   shrinkscope demo [flags]                generate a demo estate and serve it
+  shrinkscope vision --config FILE        run the in-store cameras-to-events tier
   shrinkscope version
 
 Every command takes --help. Settings come from flags or the environment.
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdKPI(ctx, env, args[1:])
 	case "jobs":
 		return cmdJobs(ctx, env, args[1:])
+	case "vision":
+		return cmdVision(ctx, env, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

@@ -1,0 +1,228 @@
+package vision
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// Client calls the server's API with the ingest token.
+type Client struct {
+	URL   string
+	Token string
+	HTTP  *http.Client
+}
+
+// response is what a call returned: the status, the Retry-After hint and
+// the body.
+type response struct {
+	status int
+	retry  time.Duration
+	body   []byte
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body []byte) (response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.URL, "/")+path, bytes.NewReader(body))
+	if err != nil {
+		return response{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
+	if err != nil {
+		return response{}, err
+	}
+	r := response{status: res.StatusCode, body: data}
+	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
+		r.retry = time.Duration(s) * time.Second
+	}
+	return r, nil
+}
+
+// Zones fetches the store's zones as GeoJSON.
+func (c *Client) Zones(ctx context.Context, store string) ([]byte, error) {
+	r, err := c.do(ctx, http.MethodGet, "/api/v1/stores/"+store+"/zones", nil)
+	if err != nil {
+		return nil, err
+	}
+	if r.status != http.StatusOK {
+		return nil, fmt.Errorf("GET zones of %s: %d %s", store, r.status, bytes.TrimSpace(r.body))
+	}
+	return r.body, nil
+}
+
+// ParseZones decodes and validates a zones FeatureCollection.
+func ParseZones(data []byte) ([]ss.Zone, error) {
+	var fc ss.FeatureCollection
+	if err := json.Unmarshal(data, &fc); err != nil {
+		return nil, fmt.Errorf("zones: %w", err)
+	}
+	return ss.ZonesFromGeoJSON(&fc)
+}
+
+// Sender delivers the spool to the ingest API until its context ends.
+type Sender struct {
+	Spool    *Spool
+	Client   *Client
+	Batch    int
+	Interval time.Duration
+	RetryMin time.Duration
+	RetryMax time.Duration
+	Log      *slog.Logger
+	Metrics  *Metrics
+	Wake     chan struct{} // a send on it starts a delivery round now
+}
+
+// kinds are the spooled kinds, their endpoints and request keys.
+var kinds = []struct{ dir, path, key string }{
+	{spoolEvents, "/api/v1/events", "events"},
+	{spoolFootfall, "/api/v1/footfall", "footfall"},
+}
+
+// Run delivers until ctx ends, backing off exponentially (honouring
+// Retry-After) while the server cannot take the items.
+func (s *Sender) Run(ctx context.Context) {
+	backoff := time.Duration(0)
+	for {
+		wait := s.Interval
+		more, err := s.Round(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			var hint time.Duration
+			if re, ok := err.(*retryError); ok {
+				hint = re.after
+			}
+			backoff = min(max(2*backoff, s.RetryMin), s.RetryMax)
+			wait = max(backoff, hint)
+			s.Log.Warn("delivery failed; will retry", "err", err, "retry_in", wait)
+		case more:
+			backoff, wait = 0, 0
+		default:
+			backoff = 0
+		}
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			case <-s.Wake:
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+type retryError struct {
+	msg   string
+	after time.Duration
+}
+
+func (e *retryError) Error() string { return e.msg }
+
+// Round sends one batch of each kind; more reports items left behind.
+func (s *Sender) Round(ctx context.Context) (more bool, err error) {
+	for _, k := range kinds {
+		items, err := s.Spool.pending(k.dir, s.Batch)
+		if err != nil {
+			return false, err
+		}
+		if len(items) == 0 {
+			continue
+		}
+		if err := s.send(ctx, k.path, k.key, items); err != nil {
+			return false, err
+		}
+		if len(items) == s.Batch {
+			more = true
+		}
+	}
+	s.Metrics.setDepth(s.Spool)
+	return more, nil
+}
+
+func (s *Sender) send(ctx context.Context, path, key string, items []item) error {
+	var body bytes.Buffer
+	body.WriteString(`{"` + key + `":[`)
+	for i, it := range items {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		body.Write(it.data)
+	}
+	body.WriteString("]}")
+	r, err := s.Client.do(ctx, http.MethodPost, path, body.Bytes())
+	if err != nil {
+		return &retryError{msg: fmt.Sprintf("POST %s: %v", path, err)}
+	}
+	switch {
+	case r.status == http.StatusOK:
+		var res struct{ Accepted, Duplicates int }
+		_ = json.Unmarshal(r.body, &res)
+		if err := s.Spool.done(items); err != nil {
+			return err
+		}
+		s.Metrics.delivered(key, res.Accepted, res.Duplicates)
+		s.Log.Info("delivered", "kind", key, "items", len(items), "accepted", res.Accepted, "duplicates", res.Duplicates)
+		return nil
+	case r.status == http.StatusUnprocessableEntity || r.status == http.StatusConflict || r.status == http.StatusRequestEntityTooLarge:
+		return s.refused(ctx, path, key, items, r)
+	default: // 401/403 (a token to fix), 429, 5xx: keep everything and retry
+		return &retryError{msg: fmt.Sprintf("POST %s: %d %s", path, r.status, bytes.TrimSpace(r.body)), after: r.retry}
+	}
+}
+
+// refused handles a batch the server refused: nothing of it was stored. The
+// items it names are set aside; without names a batch is retried one by one
+// so that only the bad item is set aside.
+func (s *Sender) refused(ctx context.Context, path, key string, items []item, r response) error {
+	var eb struct {
+		Error struct {
+			Message string         `json:"message"`
+			Items   []ss.ItemError `json:"items"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(r.body, &eb)
+	if len(eb.Error.Items) > 0 && len(items) > 1 {
+		for _, ie := range eb.Error.Items {
+			if ie.Index >= 0 && ie.Index < len(items) {
+				s.setAside(items[ie.Index], fmt.Sprintf("%d %s: %s", r.status, ie.Field, ie.Message))
+			}
+		}
+		return nil // the rest goes in the next round
+	}
+	if len(items) == 1 {
+		s.setAside(items[0], fmt.Sprintf("%d %s", r.status, bytes.TrimSpace(r.body)))
+		return nil
+	}
+	for _, it := range items {
+		if err := s.send(ctx, path, key, []item{it}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Sender) setAside(it item, reason string) {
+	s.Log.Error("server refused a spooled item; set aside in rejected/", "file", it.path, "reason", reason)
+	s.Metrics.rejected.Inc()
+	if err := s.Spool.reject(it, reason); err != nil {
+		s.Log.Error("set aside", "err", err)
+	}
+}
