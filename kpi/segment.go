@@ -10,7 +10,8 @@ import (
 // SegmentStores is pure: it takes what the KPI rollups measured over one
 // window for every store of the estate and returns, per store, its risk
 // tier (a description), the yearly economics of each operating model —
-// prevented loss, technology and operator cost, customer friction — and the
+// prevented loss, technology, staff time (SOC operators and the
+// person on the floor who acts), customer friction — and the
 // feasible model with the best net return, with a sentence that names the
 // numbers that decided it. No database, clock or I/O.
 //
