@@ -10,7 +10,8 @@ import (
 // SegmentStores is pure: it takes what the KPI rollups measured over one
 // window for every store of the estate and returns, per store, its risk
 // tier (a description), the yearly economics of each operating model —
-// prevented loss, technology and operator cost, customer friction — and the
+// prevented loss, technology, staff time (SOC operators and the
+// person on the floor who acts), customer friction — and the
 // feasible model with the best net return, with a sentence that names the
 // numbers that decided it. No database, clock or I/O.
 //
@@ -115,9 +116,13 @@ type ModelReturn struct {
 	PreventedLoss  float64 `json:"prevented_loss"`
 	TechnologyCost float64 `json:"technology_cost"`
 	OperatorHours  float64 `json:"operator_hours"` // SOC operator hours a year (Erlang C share)
-	FloorHours     float64 `json:"floor_hours"`    // store staff hours a year sent to SOC alerts
-	StaffingCost   float64 `json:"staffing_cost"`  // operator and floor hours, priced
-	Cost           float64 `json:"cost"`           // TechnologyCost + StaffingCost
+	// FloorHours is the store's own staff hours a year the model needs: a
+	// SOC's responder on the floor, checkout's colleague at the validation
+	// tills (a share of every open hour, or the dispatches' or blocks' own
+	// time where that is more); 0 for detection.
+	FloorHours   float64 `json:"floor_hours"`
+	StaffingCost float64 `json:"staffing_cost"` // operator and floor hours, priced
+	Cost         float64 `json:"cost"`          // TechnologyCost + StaffingCost
 	// FalseInterventions is interventions a year on shoppers who had not
 	// concealed; Blocks is checkout blocks a year.
 	FalseInterventions float64 `json:"false_interventions"`

@@ -19,16 +19,32 @@ type SegmentWeights struct {
 }
 
 // ModelCosts is the yearly technology cost per store of each operating
-// model (licences, integration, hardware share), without operators; a zero
+// model (licences, integration, hardware share), without staff; a zero
 // field takes its default.
 type ModelCosts struct {
-	SOC       float64 // default 12,000: alert console, video links, guard radios
-	Checkout  float64 // default 25,000: POS linkage, nudge screens, till integration
-	Detection float64 // default 6,000: analytics only
+	// SOC: alert console seat, video links to the SOC, guard radios.
+	// Default 12,000.
+	SOC float64
+	// Checkout: the track-to-till link, nudge screens and till software
+	// changes on every lane; dearer than a SOC's links because it touches
+	// the POS. Default 25,000.
+	Checkout float64
+	// Detection: the analytics alone, with no alert path. Default 6,000.
+	Detection float64
 }
 
 // SegmentConfig tunes SegmentStores. A zero field takes the default written
-// beside it; Validate names the first field out of range.
+// beside it (DefaultSegmentConfig has them all); Validate names the first
+// field out of range.
+//
+// The money defaults are for a mid-sized grocery or general-merchandise
+// store in a market with a minimum wage near 12 an hour. Each model's net
+// is what a retailer would write in a business case: the shrink it stops,
+// less its technology, the staff time it takes (SOC operators, someone on
+// the floor to act, someone at the tills) and what it costs in customers'
+// goodwill. The staffing defaults are the ones that tip the synthetic
+// estate's quiet stores to detection: a store whose loss is too small to
+// pay for a person ready to act is better served by the analytics alone.
 type SegmentConfig struct {
 	// Weights of the standardised factors in the risk index (a description
 	// of the store; the recommendation does not depend on it). Default
@@ -37,41 +53,78 @@ type SegmentConfig struct {
 	Weights SegmentWeights
 	// HighQuantile and LowQuantile cut the estate by the percentile of the
 	// risk index: ≥ HighQuantile is high, < LowQuantile is low, the rest
-	// medium. Defaults 0.75 and 0.40.
+	// medium. Defaults 0.75 and 0.40: a quarter of the estate is high risk.
 	HighQuantile, LowQuantile float64
-	// StaffingShort: below this staffing capacity a store has no one to send
-	// to a SOC alert, so it cannot run a SOC. Default 0.9.
+	// StaffingShort: below this staffing capacity (1 is a typical store) a
+	// store cannot spare the responder a SOC's alerts need, so it cannot
+	// run a SOC. Default 0.9.
 	StaffingShort float64
 	// Costs is the yearly technology cost per store of each model. Defaults
 	// SOC 12,000, Checkout 25,000, Detection 6,000.
 	Costs ModelCosts
-	// OperatorHourly is the cost of one SOC operator hour. Default 20.
+
+	// OperatorHourly is the loaded cost of one SOC operator hour (wage,
+	// on-costs, supervision and the seat). Default 20.
 	OperatorHourly float64
-	// HandlingSeconds is the mean operator time per SOC alert (review the
-	// clip, dispatch, log the outcome). Default 90.
+	// HandlingSeconds is the mean operator time per SOC alert: watch the
+	// clip, decide, dispatch, log the outcome. Default 90.
 	HandlingSeconds float64
-	// FloorMinutes is the floor staff time one SOC dispatch takes (walk to
-	// the shopper, speak, return), and FloorHourly the cost of a staff
-	// hour. Defaults 4 and 18.
-	FloorMinutes, FloorHourly float64
 	// AnswerSeconds and ServiceLevel are the SOC's target: ServiceLevel of
-	// alerts picked up within AnswerSeconds (Erlang C). Defaults 30 and 0.9.
+	// alerts picked up within AnswerSeconds (Erlang C sizes the operators).
+	// A concealer reaches the door in a minute or two, so an alert answered
+	// later is mostly wasted. Defaults 30 and 0.9.
 	AnswerSeconds, ServiceLevel float64
+
+	// FloorHourly is the loaded cost of a guard hour, the person a SOC
+	// dispatches to the shopper (contract security costs more than a store
+	// colleague). Default 18.
+	FloorHourly float64
+	// ResponderShare is the share of a guard's hour a SOC store pays for
+	// every hour it is open. A dispatch is only worth making if someone can
+	// reach the shopper before the exit within a minute, so the responder
+	// cannot be on a break or at the back; the rest of the hour goes on door
+	// and patrol work the store does anyway. Default 0.8 (14.40 an open
+	// hour at the default guard cost).
+	ResponderShare float64
+	// FloorMinutes is the guard time one SOC dispatch takes (walk to the
+	// shopper, speak, return, write it up). The store pays for the
+	// dispatches' time where it exceeds the responder's reserved share.
+	// Default 4.
+	FloorMinutes float64
+
+	// TillHourly is the loaded cost of a store colleague's hour at the
+	// tills. Default 14.
+	TillHourly float64
+	// TillShare is the share of a colleague's hour a checkout store pays
+	// for every hour it is open: a blocked till holds a queue, so someone
+	// must stay within a few steps of the validation lanes all day; the
+	// rest of the hour they help at the self-checkouts. Default 0.8 (11.20
+	// an open hour at the default till cost).
+	TillShare float64
+	// BlockMinutes is the colleague's time one checkout block takes (come
+	// over, check the basket, clear the till). The store pays for the
+	// blocks' time where it exceeds the colleague's reserved share.
+	// Default 2.
+	BlockMinutes float64
+
 	// FalseInterventionCost is the cost of one intervention on a shopper who
-	// had not concealed anything (goodwill, complaint handling, a lost
-	// basket). Default 25.
+	// had not concealed anything: goodwill, complaint handling, a basket
+	// left behind and a share of the customers who do not come back.
+	// Default 25.
 	FalseInterventionCost float64
 	// FalseReach is, per intervening model, the share of false alerts that
-	// reach a shopper: an operator screens the clip before sending anyone,
-	// a checkout nudge is automatic. A missing key takes its default
-	// (soc 0.2, checkout 1).
+	// reach a shopper: an operator screens the clip and sends someone to
+	// about one false alert in five, a checkout nudge is automatic. A
+	// missing key takes its default (soc 0.2, checkout 1).
 	FalseReach map[ss.OperatingModel]float64
-	// BlockCost is the friction of one checkout block (a till held until
-	// staff clear it), on top of any false intervention. Default 3.
+	// BlockCost is the friction of one checkout block (a till held, the
+	// queue behind it waiting), on top of any false intervention. Default 3.
 	BlockCost float64
+
 	// InsightReduction is the share of loss the analytics loop removes
-	// (layout and staffing changes made from the insights) in every model.
-	// It is a prior until layout evaluations measure it. Default 0.05.
+	// (layout and staffing changes made from the insights) in every model,
+	// so detection-led analytics is not worth zero by construction. It is a
+	// prior until layout evaluations measure it. Default 0.05.
 	InsightReduction float64
 	// DefaultRecovery is the share of unpaid concealments a model's
 	// interventions recover, assumed when no store running it has enough
@@ -97,6 +150,9 @@ type SegmentConfig struct {
 	MinEvents   float64
 }
 
+// DefaultSegmentConfig is the configuration with every default filled in.
+func DefaultSegmentConfig() SegmentConfig { return SegmentConfig{}.withDefaults() }
+
 // withDefaults returns c with every zero value replaced by its default. It
 // copies the maps rather than writing into the caller's.
 func (c SegmentConfig) withDefaults() SegmentConfig {
@@ -118,6 +174,10 @@ func (c SegmentConfig) withDefaults() SegmentConfig {
 	def(&c.HandlingSeconds, 90)
 	def(&c.FloorMinutes, 4)
 	def(&c.FloorHourly, 18)
+	def(&c.ResponderShare, 0.8)
+	def(&c.TillHourly, 14)
+	def(&c.TillShare, 0.8)
+	def(&c.BlockMinutes, 2)
 	def(&c.AnswerSeconds, 30)
 	def(&c.ServiceLevel, 0.9)
 	def(&c.FalseInterventionCost, 25)
@@ -166,8 +226,12 @@ func (c SegmentConfig) Validate() error {
 		{"segments.costs.detection", d.Costs.Detection, 0, inf},
 		{"segments.operator_hourly", d.OperatorHourly, 0, inf},
 		{"segments.handling_seconds", d.HandlingSeconds, 1, 86_400},
-		{"segments.floor_minutes", d.FloorMinutes, 0, 600},
 		{"segments.floor_hourly", d.FloorHourly, 0, inf},
+		{"segments.responder_share", d.ResponderShare, 0, 1},
+		{"segments.floor_minutes", d.FloorMinutes, 0, 600},
+		{"segments.till_hourly", d.TillHourly, 0, inf},
+		{"segments.till_share", d.TillShare, 0, 1},
+		{"segments.block_minutes", d.BlockMinutes, 0, 600},
 		{"segments.answer_seconds", d.AnswerSeconds, 0, 86_400},
 		{"segments.service_level", d.ServiceLevel, 0.01, 0.999},
 		{"segments.false_intervention_cost", d.FalseInterventionCost, 0, inf},

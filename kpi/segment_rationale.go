@@ -19,8 +19,8 @@ func segRationale(seg *Segment, r *segRiskResult, n int) string {
 	fmt.Fprintf(&b, "%s has the best net return of the models the store can run, %s a year: it prevents %s of loss, costs %s",
 		segCapital(segModelName(seg.Recommended)), segMoney(rec.Net), segMoney(rec.PreventedLoss), segMoney(rec.Cost))
 	if rec.StaffingCost > 0 {
-		fmt.Fprintf(&b, " (%s of technology, %s of %s operator and %s floor staff hours)",
-			segMoney(rec.TechnologyCost), segMoney(rec.StaffingCost), segMoney(rec.OperatorHours), segMoney(rec.FloorHours))
+		fmt.Fprintf(&b, " (%s of technology, %s of staff time: %s)",
+			segMoney(rec.TechnologyCost), segMoney(rec.StaffingCost), segHours(seg.Recommended, &rec))
 	}
 	fmt.Fprintf(&b, " and adds %s of customer friction", segMoney(rec.FrictionCost))
 	if rec.FrictionCost > 0 {
@@ -49,6 +49,22 @@ func segRationale(seg *Segment, r *segRiskResult, n int) string {
 		fmt.Fprintf(&b, " The store runs %s today.", segModelName(seg.Current))
 	}
 	return b.String()
+}
+
+// segHours names the staff hours a year behind a model's staffing cost.
+func segHours(m ss.OperatingModel, r *ModelReturn) string {
+	var parts []string
+	if r.OperatorHours > 0 {
+		parts = append(parts, segMoney(r.OperatorHours)+" SOC operator hours")
+	}
+	if r.FloorHours > 0 {
+		floor := " hours of a responder on the floor"
+		if m == ss.ModelCheckout {
+			floor = " hours of a colleague at the tills"
+		}
+		parts = append(parts, segMoney(r.FloorHours)+floor)
+	}
+	return strings.Join(parts, " and ")
 }
 
 // segInsufficientRationale says why a store gets no recommendation.

@@ -50,10 +50,13 @@ func segSOCPool(in []SegmentInput, cfg SegmentConfig) float64 {
 //	at risk      = concealed value × 365/days × (1 − self-pay share)
 //	prevented    = at risk × (insight + (1 − insight) × recovery rate)
 //	SOC hours    = operators × store alerts / pool alert rate
-//	floor hours  = SOC alerts dispatched to staff × FloorMinutes / 60
+//	floor hours  = SOC:      max(ResponderShare × open hours, dispatches × FloorMinutes / 60)
+//	               checkout: max(TillShare × open hours, blocks × BlockMinutes / 60)
 //	friction     = alerts × false share × reach × cost per false intervention
 //	               + checkout blocks × cost per block
-//	net          = prevented − technology − operator hours × hourly cost − friction
+//	net          = prevented − technology − operator hours × OperatorHourly
+//	               − floor hours × (FloorHourly for a SOC's guard, TillHourly at the tills)
+//	               − friction
 //
 // Concealments a shopper pays for unprompted were never a loss, so no model
 // is credited with them. Every model runs the analytics loop, so each gets
@@ -61,7 +64,11 @@ func segSOCPool(in []SegmentInput, cfg SegmentConfig) float64 {
 // left. The SOC is one centre shared by every store that can run one
 // (segSOCPool): Erlang C (stats.Servers) sizes it for the pool's alert rate
 // and the service-level target, and each store pays for the operators'
-// time in proportion to its alerts over its open hours.
+// time in proportion to its alerts over its open hours. An alert is only
+// worth something if a person at the store can act on it while the shopper
+// is still there, so both intervening models pay for a person on the floor
+// through every open hour: this fixed cost is what makes intervention not
+// pay at a store whose loss is small.
 func segReturns(s *SegmentInput, p *segPooled, poolRate float64, cfg SegmentConfig) (*SegmentBasis, map[ss.OperatingModel]ModelReturn) {
 	rates := segRatesFor(s, p, cfg)
 	annual := 365 / float64(s.Days)
@@ -85,35 +92,43 @@ func segReturns(s *SegmentInput, p *segPooled, poolRate float64, cfg SegmentConf
 	}
 
 	out := make(map[ss.OperatingModel]ModelReturn, len(segModels))
-	price := func(r ModelReturn, falseReach float64) ModelReturn {
+	price := func(r ModelReturn, falseReach, floorHourly float64) ModelReturn {
 		r.PreventedLoss = segCents(atRisk * (i + (1-i)*r.RecoveryRate))
 		r.FalseInterventions = segRound(alerts*rates.falseShare*falseReach, 1)
-		r.StaffingCost = segCents(r.OperatorHours*cfg.OperatorHourly + r.FloorHours*cfg.FloorHourly)
+		r.StaffingCost = segCents(r.OperatorHours*cfg.OperatorHourly + r.FloorHours*floorHourly)
 		r.Cost = segCents(r.TechnologyCost + r.StaffingCost)
 		r.FrictionCost = segCents(r.FalseInterventions*cfg.FalseInterventionCost + r.Blocks*cfg.BlockCost)
 		r.Net = segCents(r.PreventedLoss - r.Cost - r.FrictionCost)
 		return r
 	}
-	out[ss.ModelDetection] = price(ModelReturn{Feasible: true, TechnologyCost: segCents(cfg.Costs.Detection)}, 0)
-	out[ss.ModelCheckout] = price(ModelReturn{Feasible: true,
+	openHours := segOpenHoursPerYear(s)
+	out[ss.ModelDetection] = price(ModelReturn{Feasible: true, TechnologyCost: segCents(cfg.Costs.Detection)}, 0, 0)
+	// A colleague minds the validation tills for TillShare of every open
+	// hour, or for as long as clearing the blocks takes where that is more.
+	chk := ModelReturn{Feasible: true,
 		RecoveryRate: rates.recovery[ss.ModelCheckout], RecoverySource: rates.recoverySource[ss.ModelCheckout],
-		TechnologyCost: segCents(cfg.Costs.Checkout), Blocks: segRound(unpaid*rates.block, 1)}, cfg.FalseReach[ss.ModelCheckout])
+		TechnologyCost: segCents(cfg.Costs.Checkout), Blocks: segRound(unpaid*rates.block, 1)}
+	chk.FloorHours = segRound(math.Max(cfg.TillShare*openHours, chk.Blocks*cfg.BlockMinutes/60), 1)
+	out[ss.ModelCheckout] = price(chk, cfg.FalseReach[ss.ModelCheckout], cfg.TillHourly)
 	soc := ModelReturn{Feasible: true,
 		RecoveryRate: rates.recovery[ss.ModelSOC], RecoverySource: rates.recoverySource[ss.ModelSOC],
 		TechnologyCost: segCents(cfg.Costs.SOC)}
 	if operators > 0 && pool > 0 {
 		soc.OperatorHours = segRound(float64(operators)*alerts/pool, 1)
 	}
-	// Staff go to every alert that is concealment and to the false ones the
-	// operator does not screen out.
+	// A responder goes to every alert that is concealment and to the false
+	// ones the operator does not screen out. Someone must be on the floor
+	// to go whenever the store is open, so the store pays ResponderShare of
+	// a guard for every open hour, or the dispatches' own time where that
+	// is more.
 	dispatched := alerts * (1 - rates.falseShare + rates.falseShare*cfg.FalseReach[ss.ModelSOC])
-	soc.FloorHours = segRound(dispatched*cfg.FloorMinutes/60, 1)
+	soc.FloorHours = segRound(math.Max(cfg.ResponderShare*openHours, dispatched*cfg.FloorMinutes/60), 1)
 	if !segSOCCanRun(s, cfg) {
 		soc.Feasible = false
 		soc.Reason = fmt.Sprintf("staffing capacity %s is below the %s a SOC needs to act on its alerts",
 			segNum(s.Profile.StaffingCapacity), segNum(cfg.StaffingShort))
 	}
-	out[ss.ModelSOC] = price(soc, cfg.FalseReach[ss.ModelSOC])
+	out[ss.ModelSOC] = price(soc, cfg.FalseReach[ss.ModelSOC], cfg.FloorHourly)
 	return basis, out
 }
 

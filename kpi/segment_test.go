@@ -15,7 +15,8 @@ func segNear(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 // share and a year of data means the annual figures are the figures.
 var handCfg = SegmentConfig{
 	Costs:          ModelCosts{SOC: 10_000, Checkout: 20_000, Detection: 5_000},
-	OperatorHourly: 10, HandlingSeconds: 360, FloorMinutes: 6, FloorHourly: 20,
+	OperatorHourly: 10, HandlingSeconds: 360, FloorMinutes: 6, FloorHourly: 20, ResponderShare: 0.3,
+	TillHourly: 23, TillShare: 0.25, BlockMinutes: 3,
 	FalseInterventionCost: 10, BlockCost: 2, InsightReduction: 0.1,
 	FalseReach: map[ss.OperatingModel]float64{ss.ModelSOC: 0.5, ss.ModelCheckout: 1},
 }
@@ -36,6 +37,11 @@ var handCfg = SegmentConfig{
 // operator's 8,760 hours: 4,380 h = 43,800. A cannot run a SOC (staffing
 // 0.8); priced as if it joined, the pool has 3,000 alerts and one operator,
 // A's share 8,760/3 = 2,920 h = 29,200.
+//
+// Someone on the floor through every open hour: a SOC's responder 0.3 ×
+// 8,760 = 2,628 h × 20 = 52,560 (more than any store's dispatches, at most
+// 95 h); checkout's colleague at the tills 0.25 × 8,760 = 2,190 h × 23 =
+// 50,370 (more than 120 blocks × 3 min = 6 h).
 //
 // At risk = concealed × (1 − 1/3): A 600,000, B 400,000, C 19,800.
 // Prevented: detection at risk × 0.1; checkout × (0.1 + 0.9·0.6) = 0.64;
@@ -67,29 +73,31 @@ func TestSegmentDecisionHandComputed(t *testing.T) {
 		rec     ss.OperatingModel
 		returns map[ss.OperatingModel]ret
 	}{
-		// A. checkout: 384,000 − 20,000 − (100 false × 10 + 120 blocks × 2 = 1,240) = 362,760.
-		// SOC, not possible: floor 1,000 × (0.9 + 0.1·0.5) = 950 dispatches × 6 min = 95 h = 1,900;
-		// cost 10,000 + 29,200 + 1,900 = 41,100; friction 50 × 10; net 438,000 − 41,100 − 500 = 396,400.
+		// A. checkout: cost 20,000 + 50,370 = 70,370; friction 100 false × 10 + 120 blocks × 2 = 1,240;
+		// net 384,000 − 70,370 − 1,240 = 312,390.
+		// SOC, not possible: cost 10,000 + 29,200 + 52,560 = 91,760; friction 1,000 × 0.1 × 0.5 = 50 × 10;
+		// net 438,000 − 91,760 − 500 = 345,740.
 		{"A", ss.ModelCheckout, map[ss.OperatingModel]ret{
 			ss.ModelDetection: {true, 60_000, 0, 0, 5_000, 0, 0, 0, 55_000},
-			ss.ModelCheckout:  {true, 384_000, 0, 0, 20_000, 1_240, 100, 120, 362_760},
-			ss.ModelSOC:       {false, 438_000, 2_920, 95, 41_100, 500, 50, 0, 396_400},
+			ss.ModelCheckout:  {true, 384_000, 0, 2_190, 70_370, 1_240, 100, 120, 312_390},
+			ss.ModelSOC:       {false, 438_000, 2_920, 2_628, 91_760, 500, 50, 0, 345_740},
 		}},
-		// B. checkout: 256,000 − 20,000 − (200 × 10 + 533.3 unpaid × 0.2 = 106.7 blocks × 2 = 213.4) = 233,786.6.
-		// SOC: floor 1,000 × (0.8 + 0.1) = 900 × 0.1 h = 90 h = 1,800; cost 10,000 + 43,800 + 1,800 = 55,600;
-		// friction 100 × 10; net 292,000 − 55,600 − 1,000 = 235,400: the SOC wins by 1,613.4.
+		// B. checkout: friction 200 × 10 + (533.3 unpaid × 0.2 = 106.7 blocks) × 2 = 2,213.4;
+		// net 256,000 − 70,370 − 2,213.4 = 183,416.6.
+		// SOC: cost 10,000 + 43,800 + 52,560 = 106,360; friction 100 × 10;
+		// net 292,000 − 106,360 − 1,000 = 184,640: the SOC wins by 1,223.4.
 		{"B", ss.ModelSOC, map[ss.OperatingModel]ret{
 			ss.ModelDetection: {true, 40_000, 0, 0, 5_000, 0, 0, 0, 35_000},
-			ss.ModelCheckout:  {true, 256_000, 0, 0, 20_000, 2_213.4, 200, 106.7, 233_786.6},
-			ss.ModelSOC:       {true, 292_000, 4_380, 90, 55_600, 1_000, 100, 0, 235_400},
+			ss.ModelCheckout:  {true, 256_000, 0, 2_190, 70_370, 2_213.4, 200, 106.7, 183_416.6},
+			ss.ModelSOC:       {true, 292_000, 4_380, 2_628, 106_360, 1_000, 100, 0, 184_640},
 		}},
-		// C. detection: 1,980 − 5,000 = −3,020. checkout: 12,672 − 20,000 − (150 × 10 + 660 × 0.2 = 132 × 2) = −9,092.
-		// SOC: floor 1,000 × (0.85 + 0.075) = 925 × 0.1 = 92.5 h = 1,850; cost 55,650; friction 75 × 10;
-		// net 14,454 − 55,650 − 750 = −41,946. Everything loses money; detection loses least.
+		// C. detection: 1,980 − 5,000 = −3,020. checkout: friction 150 × 10 + (660 × 0.2 = 132) × 2 = 1,764;
+		// net 12,672 − 70,370 − 1,764 = −59,462. SOC: cost 106,360; friction 75 × 10;
+		// net 14,454 − 106,360 − 750 = −92,656. Everything loses money; detection loses least.
 		{"C", ss.ModelDetection, map[ss.OperatingModel]ret{
 			ss.ModelDetection: {true, 1_980, 0, 0, 5_000, 0, 0, 0, -3_020},
-			ss.ModelCheckout:  {true, 12_672, 0, 0, 20_000, 1_764, 150, 132, -9_092},
-			ss.ModelSOC:       {true, 14_454, 4_380, 92.5, 55_650, 750, 75, 0, -41_946},
+			ss.ModelCheckout:  {true, 12_672, 0, 2_190, 70_370, 1_764, 150, 132, -59_462},
+			ss.ModelSOC:       {true, 14_454, 4_380, 2_628, 106_360, 750, 75, 0, -92_656},
 		}},
 	}
 	for i, w := range want {
@@ -117,8 +125,9 @@ func TestSegmentDecisionHandComputed(t *testing.T) {
 	}
 	// The SOC would net more at A, but A cannot run one: the sentence says so.
 	for _, part := range []string{
-		"Checkout validation has the best net return of the models the store can run, 362,760 a year",
-		"a SOC is not possible (staffing capacity 0.80 is below the 0.90 a SOC needs to act on its alerts; it would net 396,400)",
+		"Checkout validation has the best net return of the models the store can run, 312,390 a year",
+		"costs 70,370 (20,000 of technology, 50,370 of staff time: 2,190 hours of a colleague at the tills)",
+		"a SOC is not possible (staffing capacity 0.80 is below the 0.90 a SOC needs to act on its alerts; it would net 345,740)",
 		"Detection-led analytics would net 55,000",
 	} {
 		if !strings.Contains(a.Rationale, part) {
@@ -126,7 +135,7 @@ func TestSegmentDecisionHandComputed(t *testing.T) {
 		}
 	}
 	b := got[1]
-	if want := "A SOC has the best net return of the models the store can run, 235,400 a year: it prevents 292,000 of loss, costs 55,600 (10,000 of technology, 45,600 of 4,380 operator and 90 floor staff hours) and adds 1,000 of customer friction (100 false interventions). Detection-led analytics would net 35,000; checkout validation would net 233,787."; !strings.HasSuffix(b.Rationale, want) {
+	if want := "A SOC has the best net return of the models the store can run, 184,640 a year: it prevents 292,000 of loss, costs 106,360 (10,000 of technology, 96,360 of staff time: 4,380 SOC operator hours and 2,628 hours of a responder on the floor) and adds 1,000 of customer friction (100 false interventions). Detection-led analytics would net 35,000; checkout validation would net 183,417."; !strings.HasSuffix(b.Rationale, want) {
 		t.Errorf("B rationale:\n got %q\nwant suffix %q", b.Rationale, want)
 	}
 	c := got[2]
@@ -139,6 +148,30 @@ func TestSegmentDecisionHandComputed(t *testing.T) {
 	}
 	if c.Basis.FalseShareSource != SourceEstate || !segNear(c.Basis.FalseShare, 0.15, 1e-12) {
 		t.Errorf("C basis %+v", *c.Basis)
+	}
+}
+
+// Where dispatches or blocks take more staff time than the share of every
+// open hour reserved for them, the store pays for that time instead. With
+// the responder at 0.005 × 8,760 = 43.8 h and the till colleague at 0.0005
+// × 8,760 = 4.38 h: A's SOC sends staff to 950 alerts × 6 min = 95 h (×
+// 20 = 1,900, cost 10,000 + 29,200 + 1,900 = 41,100) and its checkout clears
+// 120 blocks × 3 min = 6 h (× 23 = 138, cost 20,138); B's SOC 900 × 6 min =
+// 90 h (1,800, cost 10,000 + 43,800 + 1,800 = 55,600).
+func TestSegmentStaffTimeAboveReservedShare(t *testing.T) {
+	t.Parallel()
+	cfg := handCfg
+	cfg.ResponderShare, cfg.TillShare = 0.005, 0.0005
+	got := SegmentStores(handEstate(), 365, cfg)
+	for _, c := range []struct {
+		store       int
+		m           ss.OperatingModel
+		floor, cost float64
+	}{{0, ss.ModelSOC, 95, 41_100}, {0, ss.ModelCheckout, 6, 20_138}, {1, ss.ModelSOC, 90, 55_600}} {
+		r := got[c.store].Returns[c.m]
+		if !segNear(r.FloorHours, c.floor, 0.05) || !segNear(r.Cost, c.cost, 0.01) {
+			t.Errorf("%s/%s: floor hours %v cost %v, want %v and %v", got[c.store].Store, c.m, r.FloorHours, r.Cost, c.floor, c.cost)
+		}
 	}
 }
 
@@ -188,6 +221,7 @@ func TestSegmentConfigDefaultsAndValidation(t *testing.T) {
 		d.HighQuantile != 0.75 || d.LowQuantile != 0.40 || d.StaffingShort != 0.9 ||
 		d.Costs != (ModelCosts{SOC: 12_000, Checkout: 25_000, Detection: 6_000}) ||
 		d.OperatorHourly != 20 || d.HandlingSeconds != 90 || d.FloorMinutes != 4 || d.FloorHourly != 18 ||
+		d.ResponderShare != 0.8 || d.TillHourly != 14 || d.TillShare != 0.8 || d.BlockMinutes != 2 ||
 		d.AnswerSeconds != 30 || d.ServiceLevel != 0.9 || d.FalseInterventionCost != 25 || d.BlockCost != 3 ||
 		d.InsightReduction != 0.05 || d.DefaultSelfPay != 0.35 || d.DefaultFalseShare != 0.1 || d.DefaultBlockShare != 0.15 ||
 		d.MinOwn != 20 || d.MinDataDays != 28 || d.MinEvents != 20 ||
@@ -200,6 +234,9 @@ func TestSegmentConfigDefaultsAndValidation(t *testing.T) {
 	if len(mine) != 1 || c.DefaultRecovery[ss.ModelSOC] != 0.9 || c.DefaultRecovery[ss.ModelCheckout] != 0.45 {
 		t.Errorf("default recovery %v (caller's map %v)", c.DefaultRecovery, mine)
 	}
+	if DefaultSegmentConfig().ResponderShare != 0.8 {
+		t.Errorf("DefaultSegmentConfig %+v", DefaultSegmentConfig())
+	}
 	if err := (SegmentConfig{}).Validate(); err != nil {
 		t.Errorf("defaults do not validate: %v", err)
 	}
@@ -211,6 +248,9 @@ func TestSegmentConfigDefaultsAndValidation(t *testing.T) {
 		"segments.insight_reduction":       {InsightReduction: math.NaN()},
 		"segments.default_recovery.soc":    {DefaultRecovery: map[ss.OperatingModel]float64{ss.ModelSOC: -0.1}},
 		"segments.min_data_days":           {MinDataDays: -3},
+		"segments.responder_share":         {ResponderShare: 1.5},
+		"segments.till_share":              {TillShare: -0.2},
+		"segments.block_minutes":           {BlockMinutes: 1000},
 		"segments.false_intervention_cost": {FalseInterventionCost: math.Inf(1)},
 	} {
 		err := cfg.Validate()

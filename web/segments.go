@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
 // segmentDays is the default window of the segments answer.
@@ -60,8 +61,17 @@ func (s *Server) getSegments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly),
-		"days": int(to.Sub(from).Hours()/24) + 1, "stores": segs,
+	return c.JSON(http.StatusOK, segmentsAnswer{
+		From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
+		Days: int(to.Sub(from).Hours()/24) + 1, Stores: segs,
 	})
+}
+
+// segmentsAnswer is the body of GET /api/v1/segments (openapi.json documents
+// it, and a test checks the two agree).
+type segmentsAnswer struct {
+	From   string        `json:"from"`
+	To     string        `json:"to"`
+	Days   int           `json:"days"`
+	Stores []kpi.Segment `json:"stores"`
 }

@@ -43,7 +43,8 @@ type Config struct {
 	Migrate bool
 	// RollupInterval (SHRINKSCOPE_ROLLUP_INTERVAL) is how often KPI rollups catch up with ingest.
 	RollupInterval time.Duration
-	// Segments (SHRINKSCOPE_SEGMENT_WEIGHTS, SHRINKSCOPE_SEGMENT_COSTS) configures store segmentation.
+	// Segments (SHRINKSCOPE_SEGMENT_WEIGHTS, SHRINKSCOPE_SEGMENT_COSTS and the
+	// SHRINKSCOPE_SEGMENT_* of segmentSettings) configures store segmentation.
 	Segments kpi.SegmentConfig
 	// Schedules (SHRINKSCOPE_SCHEDULE_<JOB>) are the jobs' cron schedules, in UTC, by job name.
 	Schedules map[string]string
@@ -128,7 +129,7 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return err
 			}
 			c.Segments.Weights = kpi.SegmentWeights{Rate: m["rate"], LossPerVisitor: m["loss"], Theft: m["theft"], Urban: m["urban"], Footfall: m["footfall"], Staffing: m["staffing"]}
-			return c.Segments.Validate()
+			return nil
 		}},
 		{"segment-costs", "SHRINKSCOPE_SEGMENT_COSTS", "", "yearly technology cost per store of each operating model (SOC operators and floor time are priced separately), e.g. soc=12000,checkout=25000,detection=6000; empty: those defaults", func(v string) error {
 			if v == "" {
@@ -139,7 +140,7 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return err
 			}
 			c.Segments.Costs = kpi.ModelCosts{SOC: m["soc"], Checkout: m["checkout"], Detection: m["detection"]}
-			return c.Segments.Validate()
+			return nil // checkSegments checks the ranges
 		}},
 		schedule(c, "rollups", "* * * * *", "rollup catch-up (the fast ticker of --rollup-interval runs too)"),
 		schedule(c, "reports", "0 12 * * 1", "weekly report snapshots of the week just ended (Monday 12:00 UTC: it has ended in every time zone)"),
@@ -202,7 +203,8 @@ func schedule(c *Config, job, def, what string) setting {
 // which settings the command uses. A bad value fails naming its source.
 func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Config, error) {
 	c := &Config{}
-	all := settings(c, e.getenv)
+	all := append(settings(c, e.getenv), segmentSettings(c)...)
+	src := map[string]string{} // where each setting's value came from, by flag
 	var used []setting
 	for _, s := range all {
 		for _, n := range names {
@@ -219,15 +221,22 @@ func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Con
 			if err := s.set(v); err != nil {
 				return nil, fmt.Errorf("environment variable %s: %w", s.env, err)
 			}
+			src[s.flag] = "environment variable " + s.env
 		}
 	}
 	for _, s := range used {
 		s := s
-		fs.Func(s.flag, fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def), s.set)
+		fs.Func(s.flag, fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def), func(v string) error {
+			src[s.flag] = "--" + s.flag
+			return s.set(v)
+		})
 	}
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { printSettings(fs.Output(), fs.Name(), used) }
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := checkSegments(c, used, src); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -16,7 +16,7 @@ import (
 )
 
 var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs"}, append(jobFlags, dbFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs"}, append(append(jobFlags, dbFlags...), segmentFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
