@@ -13,6 +13,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
+	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
 // jobFlags are the settings of the scheduler.
@@ -22,7 +23,9 @@ var jobFlags = []string{"schedule-rollups", "schedule-reports", "schedule-segmen
 // jobTable is every scheduled job, each calling the package that does the work.
 func jobTable(pool *pgxpool.Pool, c *Config, rollups *kpi.Rollups) []reports.Job {
 	kpis := kpi.NewKPIs(pool)
-	rep := reports.NewReports(pool, kpis, layout.New(pool))
+	lay := layout.New(pool)
+	rep := reports.NewReports(pool, kpis, lay)
+	staff := workforce.New(pool, lay, kpis)
 	jobs := []reports.Job{
 		{Name: "rollups", Schedule: c.Schedules["rollups"], Run: rollups.Refresh},
 		{Name: "segments", Schedule: c.Schedules["segments"], Run: func(ctx context.Context) (int, error) {
@@ -37,13 +40,13 @@ func jobTable(pool *pgxpool.Pool, c *Config, rollups *kpi.Rollups) []reports.Job
 		{Name: "reports", Schedule: c.Schedules["reports"], Run: func(ctx context.Context) (int, error) {
 			return rep.WriteWeek(ctx, reports.LastWeek(time.Now()))
 		}},
+		{Name: "staffing-plans", Schedule: c.Schedules["staffing-plans"], Run: func(ctx context.Context) (int, error) {
+			// Planners roster ahead: the plans are for next week.
+			return staff.PlanWeek(ctx, time.Now().AddDate(0, 0, 7))
+		}},
+		{Name: "recommendations", Schedule: c.Schedules["recommendations"], Run: lay.RefreshRecommendations},
+		{Name: "evaluations", Schedule: c.Schedules["evaluations"], Run: lay.EvaluateDue},
 	}
-	// JOBS OF OTHER PACKAGES: register here, with the settings already in the
-	// flag table (schedule-staffing-plans, schedule-recommendations,
-	// schedule-evaluations), once their functions exist on main:
-	//   {Name: "staffing-plans", Schedule: c.Schedules["staffing-plans"], Run: <workforce weekly plans>},
-	//   {Name: "recommendations", Schedule: c.Schedules["recommendations"], Run: <layout recommendation refresh>},
-	//   {Name: "evaluations", Schedule: c.Schedules["evaluations"], Run: <layout evaluations of completed after windows>},
 	return jobs
 }
 
