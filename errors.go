@@ -14,6 +14,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // credentials lack the role or store scope (403)
 	ETOOLARGE     = "too_large"    // the body or batch exceeds a limit (413)
 	EUNSUPPORTED  = "unsupported"  // wrong content type (415)
+	EUNAVAILABLE  = "unavailable"  // the database cannot be reached: retry later (503 with Retry-After)
 	EINTERNAL     = "internal"     // anything else; details are logged, not shown (500)
 )
 
@@ -58,8 +59,11 @@ type ItemError struct {
 	Message string `json:"message"`
 }
 
-// BatchError reports every invalid item of a batch; nothing of the batch was stored.
+// BatchError reports every invalid item of a batch; nothing of the batch was
+// stored. Code is EINVALID when empty; ECONFLICT when items clash with stored
+// ones or each other.
 type BatchError struct {
+	Code  string
 	Items []ItemError
 }
 

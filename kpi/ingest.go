@@ -46,6 +46,7 @@ type resolver struct {
 	dir       *layout.Directory
 	p         *ss.Principal
 	forbidden *ss.Error
+	failed    error // the directory could not be read: the batch is not at fault
 }
 
 // store returns the store (nil when unknown, with an item error added).
@@ -56,9 +57,12 @@ func (r *resolver) store(i int, code, zone string, be *ss.BatchError) *layout.St
 		}
 		return nil
 	}
+	if r.failed != nil {
+		return nil
+	}
 	ref, err := r.dir.Store(r.ctx, code, zone)
 	if err != nil {
-		be.Add(i, "store", "store %q could not be looked up", code)
+		r.failed = fmt.Errorf("kpi: look up store %q: %w", code, err)
 		return nil
 	}
 	if ref == nil {
@@ -78,6 +82,9 @@ func (r *resolver) zone(i int, ref *layout.StoreRef, code string, be *ss.BatchEr
 }
 
 func (r *resolver) err(be *ss.BatchError) error {
+	if r.failed != nil {
+		return r.failed
+	}
 	if r.forbidden != nil {
 		return r.forbidden
 	}

@@ -23,7 +23,7 @@ import (
 // (Europe/London, zones Z1 cosmetics 12.50 and Z2 spirits 30) and S2
 // (Asia/Kolkata, zone Z1), and tokens for each role.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	pool   *pgxpool.Pool
 	tokens *tokens.Service
@@ -31,9 +31,14 @@ type fixture struct {
 	ingest string
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
-	pool := dbtest.New(t)
+	return setupOn(t, dbtest.New(t))
+}
+
+// setupOn is setup on a database of the caller's (migrated, empty).
+func setupOn(t testing.TB, pool *pgxpool.Pool) *fixture {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
 	srv := web.New(pool, log, web.Options{MaxBodyBytes: 1 << 20, MaxBatch: 1000}, nil)
 	hs := httptest.NewServer(srv.Handler())
