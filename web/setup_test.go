@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -29,6 +30,25 @@ type fixture struct {
 	tokens *tokens.Service
 	admin  string
 	ingest string
+	logs   *syncBuffer // the server's log
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func setup(t testing.TB) *fixture {
@@ -39,11 +59,12 @@ func setup(t testing.TB) *fixture {
 // setupOn is setup on a database of the caller's (migrated, empty).
 func setupOn(t testing.TB, pool *pgxpool.Pool) *fixture {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLogWriter(), logs), nil))
 	srv := web.New(pool, log, web.Options{MaxBodyBytes: 1 << 20, MaxBatch: 1000}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool)}
+	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool), logs: logs}
 	f.admin = f.token(ss.RoleAdmin)
 	f.ingest = f.token(ss.RoleIngest)
 	f.mustStatus(http.StatusCreated, "PUT", "/api/v1/stores/S1", f.admin, storeJSON("Europe/London"))
