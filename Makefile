@@ -2,7 +2,7 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build bench-ingest bench-kpi clean
+.PHONY: demo test check build fuzz bench-ingest bench-kpi clean
 
 ## demo: find or start PostgreSQL, generate a 12-store x 120-day estate, serve on :8080
 demo:
@@ -18,6 +18,15 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## fuzz: each ingest decoder's fuzz target for FUZZTIME (default 1m) against PostgreSQL; no panic, no 5xx
+FUZZTIME ?= 1m
+FUZZ_TARGETS = FuzzEvents FuzzOutcomes FuzzFootfall FuzzSales FuzzStore FuzzZones
+fuzz:
+	@url=$$(scripts/ensure-postgres) && for f in $(FUZZ_TARGETS); do \
+	  echo "== $$f ($(FUZZTIME))"; \
+	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./web/ || exit 1; \
+	done
 
 build:
 	$(GO) build -o bin/shrinkscope ./cmd/shrinkscope

@@ -31,6 +31,7 @@ type fixture struct {
 	admin  string
 	ingest string
 	logs   *syncBuffer // the server's log
+	server http.Handler
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -64,7 +65,7 @@ func setupOn(t testing.TB, pool *pgxpool.Pool) *fixture {
 	srv := web.New(pool, log, web.Options{MaxBodyBytes: 1 << 20, MaxBatch: 1000}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool), logs: logs}
+	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool), logs: logs, server: srv.Handler()}
 	f.admin = f.token(ss.RoleAdmin)
 	f.ingest = f.token(ss.RoleIngest)
 	f.mustStatus(http.StatusCreated, "PUT", "/api/v1/stores/S1", f.admin, storeJSON("Europe/London"))
