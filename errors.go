@@ -57,6 +57,9 @@ type ItemError struct {
 	Index   int    `json:"index"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Fields lists every field at fault where there are several, as in a
+	// conflict with a stored item; Field is the first of them.
+	Fields []string `json:"fields,omitempty"`
 }
 
 // BatchError reports every invalid item of a batch; nothing of the batch was
