@@ -132,3 +132,29 @@ func TestOutcomeConflicts(t *testing.T) {
 		t.Errorf("after a newer outcome the stored one is %q (%v), want walked_out", kind, err)
 	}
 }
+
+// TestEventConflictsConcurrent: senders racing with one id and different
+// scores: one is stored, every other batch is a conflict, and one row exists.
+func TestEventConflictsConcurrent(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	e := event("S1", "Z1", time.Now().Add(-time.Hour))
+	const n = 6
+	statuses := make(chan int, n)
+	for i := range n {
+		go func() {
+			r := f.do("POST", "/api/v1/events", f.ingest, batch(copyEvent(e, "score", 0.1*float64(i+1))))
+			statuses <- r.Status
+		}()
+	}
+	count := map[int]int{}
+	for range n {
+		count[<-statuses]++
+	}
+	if count[http.StatusOK] != 1 || count[http.StatusConflict] != n-1 {
+		t.Errorf("statuses %v, want one 200 and %d 409", count, n-1)
+	}
+	if rows := f.count("events"); rows != 1 {
+		t.Errorf("%d rows stored, want 1", rows)
+	}
+}
