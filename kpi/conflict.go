@@ -157,11 +157,22 @@ func outcomeDiff(a, b *ss.Outcome) []string {
 	return d
 }
 
-// outcomeConflicts finds, after the upsert of StoreOutcomes has locked the
-// stored outcome of every event in the batch, each outcome sent with the
-// stored one's `at` but different content: its index into the batch and the
-// fields that differ.
-func outcomeConflicts(ctx context.Context, tx pgx.Tx, evIDs [][16]byte, kinds []string, ats []time.Time, resps []*time.Time, values []*float64) (*ss.BatchError, error) {
+// outcomeConflicts finds each outcome of outs sent with the stored one's
+// `at` but different content: its index into outs and the fields that
+// differ. It locks the stored outcomes it compares with.
+func outcomeConflicts(ctx context.Context, tx pgx.Tx, outs []ResolvedOutcome) (*ss.BatchError, error) {
+	n := len(outs)
+	var (
+		evIDs  = make([][16]byte, n)
+		kinds  = make([]string, n)
+		ats    = make([]time.Time, n)
+		resps  = make([]*time.Time, n)
+		values = make([]*float64, n)
+	)
+	for i := range outs {
+		o := &outs[i]
+		evIDs[i], kinds[i], ats[i], resps[i], values[i] = o.EventID, string(o.Kind), o.At, o.RespondedAt, o.ValueRecovered
+	}
 	rows, err := tx.Query(ctx, `
 SELECT n.ord - 1, array_remove(ARRAY[
          CASE WHEN o.outcome <> n.outcome THEN 'outcome' END,
@@ -173,7 +184,8 @@ JOIN outcomes o ON o.event_id = n.event_id AND o.at = n.at
 WHERE o.outcome <> n.outcome
    OR o.responded_at IS DISTINCT FROM n.responded_at
    OR o.value_recovered IS DISTINCT FROM n.value_recovered::numeric(12, 2)
-ORDER BY 1`, evIDs, kinds, ats, resps, values)
+ORDER BY 1
+FOR UPDATE OF o`, evIDs, kinds, ats, resps, values)
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +206,15 @@ ORDER BY 1`, evIDs, kinds, ats, resps, values)
 		return nil, nil
 	}
 	return &be, nil
+}
+
+// errOr returns ce when it is set, else err (a nil *ss.BatchError must not
+// become a non-nil error).
+func errOr(ce *ss.BatchError, err error) error {
+	if ce != nil {
+		return ce
+	}
+	return err
 }
 
 // remapOutcomeConflicts turns indices into kept, the rows StoreOutcomes

@@ -53,7 +53,6 @@ WHERE e.id = ANY($1)`, ids)
 			return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
 		}
 	}
-	latest := make(map[[16]byte]int, len(ids)) // event -> index of the outcome that wins within the batch
 	var conflicts ss.BatchError
 	type eventAt struct {
 		id [16]byte
@@ -88,9 +87,6 @@ WHERE e.id = ANY($1)`, ids)
 			continue
 		}
 		firstAt[k] = i
-		if j, dup := latest[o.EventID]; !dup || o.At.After(parsed[j].At) {
-			latest[o.EventID] = i
-		}
 	}
 	if err := conflicts.Err(); err != nil && len(be.Items) == 0 {
 		return Result{}, err
@@ -98,12 +94,16 @@ WHERE e.id = ANY($1)`, ids)
 	if err := be.Err(); err != nil {
 		return Result{}, err
 	}
-	rows := make([]ResolvedOutcome, 0, len(latest))
-	idx := make([]int, 0, len(latest)) // input index of each row
-	for id, i := range latest {
-		info := known[id]
-		rows = append(rows, ResolvedOutcome{Outcome: parsed[i], StoreID: info.storeID, OccurredAt: info.occurredAt})
-		idx = append(idx, i)
+	// Every distinct (event, at) goes on, not only each event's latest: an
+	// older one may still clash with a stored outcome at its time.
+	rows := make([]ResolvedOutcome, 0, len(firstAt))
+	idx := make([]int, 0, len(firstAt)) // input index of each row
+	for i := range parsed {
+		if j, ok := firstAt[eventAt{parsed[i].EventID, parsed[i].At.UnixMicro()}]; ok && j == i {
+			info := known[parsed[i].EventID]
+			rows = append(rows, ResolvedOutcome{Outcome: parsed[i], StoreID: info.storeID, OccurredAt: info.occurredAt})
+			idx = append(idx, i)
+		}
 	}
 	res, err := g.StoreOutcomes(ctx, rows)
 	if ce, ok := err.(*ss.BatchError); ok {
@@ -132,7 +132,7 @@ type ResolvedOutcome struct {
 // indices are into rows.
 func (g *Ingester) StoreOutcomes(ctx context.Context, rows []ResolvedOutcome) (Result, error) {
 	// One statement may not update a row twice: keep each event's latest outcome.
-	orig := rows
+	all := rows
 	latest := make(map[[16]byte]int, len(rows))
 	for i := range rows {
 		if j, dup := latest[rows[i].EventID]; !dup || !rows[i].At.Before(rows[j].At) {
@@ -166,6 +166,12 @@ func (g *Ingester) StoreOutcomes(ctx context.Context, rows []ResolvedOutcome) (R
 	}
 	var accepted int
 	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
+		// Every outcome sent, latest or not, against the stored ones (locked
+		// until commit); then, after the upsert, the kept ones again, for an
+		// outcome a concurrent batch stored meanwhile.
+		if ce, err := outcomeConflicts(ctx, tx, all); err != nil || ce != nil {
+			return errOr(ce, err)
+		}
 		tag, err := tx.Exec(ctx, `
 INSERT INTO outcomes (event_id, store_id, occurred_at, outcome, at, responded_at, value_recovered)
 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[],
@@ -178,12 +184,11 @@ WHERE outcomes.at < excluded.at`, evIDs, stores, occs, kinds, ats, resps, values
 			return err
 		}
 		accepted = int(tag.RowsAffected())
-		if ce, err := outcomeConflicts(ctx, tx, evIDs, kinds, ats, resps, values); err != nil || ce != nil {
+		if ce, err := outcomeConflicts(ctx, tx, rows); err != nil || ce != nil {
 			if ce != nil {
-				remapOutcomeConflicts(ce, orig, rows)
-				return ce
+				remapOutcomeConflicts(ce, all, rows)
 			}
-			return err
+			return errOr(ce, err)
 		}
 		// However late an outcome arrives, it is its event's bucket that changes.
 		_, err = tx.Exec(ctx, `

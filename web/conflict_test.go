@@ -113,6 +113,7 @@ func TestOutcomeConflicts(t *testing.T) {
 		{"same at, another value", outs(out(e1, "paid", t1, "value_recovered", 10)), []string{"0:value_recovered"}},
 		{"same at, a response time", outs(out(e1, "paid", t1, "value_recovered", 12.5, "responded_at", t1.Format(time.RFC3339))), []string{"0:responded_at"}},
 		{"same at twice in one batch", outs(out(e2, "paid", t1), out(e2, "unresolved", t1)), []string{"1:outcome"}},
+		{"same at as stored, behind a newer one in the batch", outs(out(e1, "walked_out", t1), out(e1, "paid", t1.Add(30*time.Minute))), []string{"0:outcome,value_recovered"}},
 	} {
 		r := f.do("POST", "/api/v1/outcomes", f.ingest, c.body)
 		if r.Status != http.StatusConflict || !slices.Equal(r.conflictFields(), c.want) {
