@@ -75,7 +75,11 @@ func (e *BatchError) Error() string {
 		return "invalid batch"
 	}
 	first := e.Items[0]
-	return fmt.Sprintf("%d invalid item(s); first: item %d %s: %s", len(e.Items), first.Index, first.Field, first.Message)
+	kind := "invalid"
+	if e.Code == ECONFLICT {
+		kind = "conflicting"
+	}
+	return fmt.Sprintf("%d %s item(s); first: item %d %s: %s", len(e.Items), kind, first.Index, first.Field, first.Message)
 }
 
 // Add records an invalid item.
