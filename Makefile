@@ -2,7 +2,7 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build bench-ingest bench-kpi bench-vision clean
+.PHONY: demo test check build fuzz bench-ingest bench-kpi bench-vision clean
 
 ## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on :8080
 demo:
@@ -23,6 +23,15 @@ check:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+## fuzz: each ingest decoder's fuzz target for FUZZTIME (default 1m) against PostgreSQL; no panic, no 5xx
+FUZZTIME ?= 1m
+FUZZ_TARGETS = FuzzEvents FuzzOutcomes FuzzFootfall FuzzSales FuzzStore FuzzZones
+fuzz:
+	@url=$$(scripts/ensure-postgres) && for f in $(FUZZ_TARGETS); do \
+	  echo "== $$f ($(FUZZTIME))"; \
+	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./web/ || exit 1; \
+	done
 
 build:
 	$(GO) build -o bin/shrinkscope ./cmd/shrinkscope

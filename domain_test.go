@@ -103,3 +103,25 @@ func TestOutcomeClasses(t *testing.T) {
 		t.Errorf("paid without a nudge is not an intervention")
 	}
 }
+
+func TestSelfIntersection(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		ring []Point
+		bad  bool
+	}{
+		{"rectangle", Rect(0, 0, 4, 3), false},
+		{"triangle", []Point{{0, 0}, {4, 0}, {2, 3}, {0, 0}}, false},
+		{"concave L", []Point{{0, 0}, {4, 0}, {4, 1}, {1, 1}, {1, 3}, {0, 3}, {0, 0}}, false},
+		{"repeated position", []Point{{0, 0}, {4, 0}, {4, 0}, {4, 3}, {0, 3}, {0, 0}}, false},
+		{"bow tie", []Point{{0, 0}, {4, 3}, {4, 0}, {0, 3}, {0, 0}}, true},
+		{"touching vertex", []Point{{0, 0}, {4, 0}, {2, 2}, {4, 4}, {0, 4}, {2, 2}, {0, 0}}, true},
+		{"spike folding back", []Point{{0, 0}, {4, 0}, {6, 0}, {4, 0}, {4, 3}, {0, 3}, {0, 0}}, true},
+		{"collinear overlap", []Point{{0, 0}, {4, 0}, {4, 2}, {2, 2}, {2, 0}, {1, 0}, {1, 3}, {0, 3}, {0, 0}}, true},
+	} {
+		if _, _, got := SelfIntersection(c.ring); got != c.bad {
+			t.Errorf("%s: self-intersecting %v, want %v", c.name, got, c.bad)
+		}
+	}
+}

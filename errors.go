@@ -14,6 +14,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // credentials lack the role or store scope (403)
 	ETOOLARGE     = "too_large"    // the body or batch exceeds a limit (413)
 	EUNSUPPORTED  = "unsupported"  // wrong content type (415)
+	EUNAVAILABLE  = "unavailable"  // the database cannot be reached: retry later (503 with Retry-After)
 	EINTERNAL     = "internal"     // anything else; details are logged, not shown (500)
 )
 
@@ -56,10 +57,16 @@ type ItemError struct {
 	Index   int    `json:"index"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Fields lists every field at fault where there are several, as in a
+	// conflict with a stored item; Field is the first of them.
+	Fields []string `json:"fields,omitempty"`
 }
 
-// BatchError reports every invalid item of a batch; nothing of the batch was stored.
+// BatchError reports every invalid item of a batch; nothing of the batch was
+// stored. Code is EINVALID when empty; ECONFLICT when items clash with stored
+// ones or each other.
 type BatchError struct {
+	Code  string
 	Items []ItemError
 }
 
@@ -68,7 +75,11 @@ func (e *BatchError) Error() string {
 		return "invalid batch"
 	}
 	first := e.Items[0]
-	return fmt.Sprintf("%d invalid item(s); first: item %d %s: %s", len(e.Items), first.Index, first.Field, first.Message)
+	kind := "invalid"
+	if e.Code == ECONFLICT {
+		kind = "conflicting"
+	}
+	return fmt.Sprintf("%d %s item(s); first: item %d %s: %s", len(e.Items), kind, first.Index, first.Field, first.Message)
 }
 
 // Add records an invalid item.

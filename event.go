@@ -94,11 +94,10 @@ func (in *EventInput) Parse(i int, now time.Time, be *BatchError) (Event, bool) 
 	if !ValidCode(in.Zone) {
 		be.Add(i, "zone", "zone id %q is missing or malformed", in.Zone)
 	}
-	if len(in.Camera) > 64 {
-		be.Add(i, "camera", "camera is at most 64 characters")
-	}
-	if len(in.Track) > 64 {
-		be.Add(i, "track", "track is at most 64 characters")
+	for _, f := range [...]struct{ name, value string }{{"camera", in.Camera}, {"track", in.Track}, {"category", in.Category}} {
+		if p := TextProblem(f.name, f.value, 64); p != "" {
+			be.Add(i, f.name, "%s", p)
+		}
 	}
 	ev.OccurredAt = parseInstant(i, "occurred_at", in.OccurredAt, now, be)
 	switch {
@@ -113,9 +112,6 @@ func (in *EventInput) Parse(i int, now time.Time, be *BatchError) (Event, bool) 
 		ev.Method = MethodUnknown
 	} else if !ev.Method.Valid() {
 		be.Add(i, "method", "method %q is not one of %v", in.Method, Methods)
-	}
-	if len(in.Category) > 64 {
-		be.Add(i, "category", "category is at most 64 characters")
 	}
 	if in.EstValue != nil {
 		if !(*in.EstValue >= 0 && *in.EstValue <= 1e6) {

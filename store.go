@@ -1,7 +1,9 @@
 package shrinkscope
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -70,13 +72,19 @@ func (s *Store) Validate() error {
 	if s.Name == "" {
 		return Errorf(EINVALID, "name", "name is required")
 	}
-	if len(s.Name) > 200 || len(s.Region) > 200 {
-		return Errorf(EINVALID, "name", "name and region are at most 200 characters")
+	if err := CheckText("name", s.Name, 200); err != nil {
+		return err
+	}
+	if err := CheckText("region", s.Region, 200); err != nil {
+		return err
 	}
 	if s.Timezone == "" {
 		return Errorf(EINVALID, "timezone", "timezone is required (an IANA name such as Europe/London)")
 	}
-	if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "Local" {
+	if !zoneName(s.Timezone) {
+		return Errorf(EINVALID, "timezone", "%q is not an IANA time zone name such as Europe/London", s.Timezone)
+	}
+	if _, err := time.LoadLocation(s.Timezone); err != nil {
 		return Errorf(EINVALID, "timezone", "unknown time zone %q", s.Timezone)
 	}
 	if err := s.OpeningHours.Validate(); err != nil {
@@ -97,6 +105,30 @@ func (s *Store) Validate() error {
 	return nil
 }
 
+// zoneName reports whether tz looks like an IANA zone name: "UTC" or an
+// upper-case name of letters, digits and "/_+-" (Europe/London, EST5EDT,
+// Etc/GMT+1). It refuses what the zoneinfo directory holds besides zones:
+// Local (the server's own zone), Factory (a placeholder with no real
+// offset), posixrules and localtime (copies of some default zone), and the
+// posix/ and right/ trees (duplicates; right/ counts leap seconds).
+func zoneName(tz string) bool {
+	if tz == "" || len(tz) > 64 || tz[0] < 'A' || tz[0] > 'Z' {
+		return false
+	}
+	switch tz {
+	case "Local", "Factory":
+		return false
+	}
+	for i := 0; i < len(tz); i++ {
+		c := tz[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '_' || c == '+' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return !strings.Contains(tz, "//") && !strings.HasSuffix(tz, "/")
+}
+
 // Weekdays are the keys of OpeningHours, Monday first.
 var Weekdays = [7]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
@@ -107,6 +139,29 @@ func WeekdayKey(d time.Weekday) string { return Weekdays[(int(d)+6)%7] }
 // local time, each ["HH:MM","HH:MM"]; a missing or empty day is closed.
 // A close of "24:00" means midnight at the end of the day.
 type OpeningHours map[string][][2]string
+
+// UnmarshalJSON reads the map strictly: an interval with other than two
+// times is an error, not cut to its first two.
+func (h *OpeningHours) UnmarshalJSON(b []byte) error {
+	var raw map[string][]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return Errorf(EINVALID, "opening_hours", `opening_hours must map weekdays to lists of ["HH:MM","HH:MM"] intervals`)
+	}
+	out := make(OpeningHours, len(raw))
+	for day, spans := range raw {
+		list := make([][2]string, len(spans))
+		for i, sp := range spans {
+			var times []string
+			if err := json.Unmarshal(sp, &times); err != nil || len(times) != 2 {
+				return Errorf(EINVALID, fmt.Sprintf("opening_hours.%s[%d]", day, i), `an interval is exactly ["HH:MM","HH:MM"], got %s`, sp)
+			}
+			list[i] = [2]string{times[0], times[1]}
+		}
+		out[day] = list
+	}
+	*h = out
+	return nil
+}
 
 // Validate checks keys, clock format and that intervals are ordered and disjoint.
 func (h OpeningHours) Validate() error {

@@ -87,11 +87,17 @@ func (z *Zone) Validate() error {
 	if z.Name == "" {
 		return Errorf(EINVALID, "properties.name", "zone name is required")
 	}
+	if err := CheckText("properties.name", z.Name, 200); err != nil {
+		return err
+	}
 	if !z.Kind.Valid() {
 		return Errorf(EINVALID, "properties.kind", "zone kind %q is not one of %v", z.Kind, zoneKinds)
 	}
-	if z.Category == "" || len(z.Category) > 64 {
+	if z.Category == "" {
 		return Errorf(EINVALID, "properties.category", "category is required (at most 64 characters)")
+	}
+	if err := CheckText("properties.category", z.Category, 64); err != nil {
+		return err
 	}
 	if !(z.UnitValue >= 0) || z.UnitValue > 1e6 {
 		return Errorf(EINVALID, "properties.unit_value", "unit_value must be between 0 and 1000000, got %v", z.UnitValue)
@@ -117,6 +123,9 @@ func validRing(ring []Point) error {
 	if ring[0] != ring[len(ring)-1] {
 		return Errorf(EINVALID, "geometry.coordinates", "a polygon ring must be closed: first and last positions equal")
 	}
+	if len(ring) > maxRing {
+		return Errorf(EINVALID, "geometry.coordinates", "a polygon ring has at most %d positions, got %d", maxRing, len(ring))
+	}
 	for _, p := range ring {
 		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.Abs(p[0]) > 1e4 || math.Abs(p[1]) > 1e4 {
 			return Errorf(EINVALID, "geometry.coordinates", "positions are floor metres within ±10000, got %v", p)
@@ -125,7 +134,82 @@ func validRing(ring []Point) error {
 	if math.Abs(RingArea(ring)) < 1e-6 {
 		return Errorf(EINVALID, "geometry.coordinates", "polygon has zero area")
 	}
+	if i, j, bad := SelfIntersection(ring); bad {
+		return Errorf(EINVALID, "geometry.coordinates", "polygon edges %d and %d cross or touch: a zone must be a simple polygon", i, j)
+	}
 	return nil
+}
+
+// maxRing bounds a ring's positions, which keeps the quadratic
+// self-intersection check cheap.
+const maxRing = 1000
+
+// SelfIntersection reports two edges of the closed ring (edge k runs from
+// position k to k+1) that cross, touch or overlap other than where
+// neighbours share their common position; repeated consecutive positions
+// are ignored. A ring with none is a simple polygon (Jordan curve), whose
+// shoelace area and point-in-polygon test mean what they say.
+func SelfIntersection(ring []Point) (i, j int, found bool) {
+	pts := make([]Point, 0, len(ring))
+	idx := make([]int, 0, len(ring)) // edge number in the input of each kept position
+	for k, p := range ring {
+		if len(pts) > 0 && pts[len(pts)-1] == p {
+			continue
+		}
+		pts = append(pts, p)
+		idx = append(idx, k)
+	}
+	n := len(pts) - 1 // edges
+	for a := 0; a < n; a++ {
+		for b := a + 1; b < n; b++ {
+			adjacent := b == a+1 || (a == 0 && b == n-1)
+			if adjacent {
+				// Neighbours share one position; they only clash when they
+				// fold back along each other.
+				p, q, r := pts[a], pts[a+1], pts[a+2]
+				if b != a+1 { // edge n-1 then edge 0, sharing pts[0]
+					p, q, r = pts[n-1], pts[0], pts[1]
+				}
+				if cross(p, q, r) == 0 && dot(q, p, r) > 0 {
+					return idx[a], idx[b], true
+				}
+				continue
+			}
+			if segmentsMeet(pts[a], pts[a+1], pts[b], pts[b+1]) {
+				return idx[a], idx[b], true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// cross is the z of (q-p)×(r-p): its sign is the turn p→q→r.
+func cross(p, q, r Point) float64 {
+	return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0])
+}
+
+// dot is (p-q)·(r-q): positive when p and r lie on the same side of q.
+func dot(q, p, r Point) float64 {
+	return (p[0]-q[0])*(r[0]-q[0]) + (p[1]-q[1])*(r[1]-q[1])
+}
+
+// onSegment reports whether r, collinear with p and q, lies between them.
+func onSegment(p, q, r Point) bool {
+	return math.Min(p[0], q[0]) <= r[0] && r[0] <= math.Max(p[0], q[0]) &&
+		math.Min(p[1], q[1]) <= r[1] && r[1] <= math.Max(p[1], q[1])
+}
+
+// segmentsMeet reports whether closed segments p1p2 and p3p4 share a point
+// (the orientation test of Cormen et al., "Introduction to Algorithms",
+// section 33.1).
+func segmentsMeet(p1, p2, p3, p4 Point) bool {
+	d1, d2 := cross(p3, p4, p1), cross(p3, p4, p2)
+	d3, d4 := cross(p1, p2, p3), cross(p1, p2, p4)
+	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
+		return true
+	}
+	return d1 == 0 && onSegment(p3, p4, p1) || d2 == 0 && onSegment(p3, p4, p2) ||
+		d3 == 0 && onSegment(p1, p2, p3) || d4 == 0 && onSegment(p1, p2, p4)
 }
 
 // RingArea is the signed shoelace area of a closed ring, in square metres.

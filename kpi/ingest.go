@@ -55,6 +55,7 @@ type resolver struct {
 	dir       Directory
 	p         *ss.Principal
 	forbidden *ss.Error
+	failed    error // the directory could not be read: the batch is not at fault
 }
 
 // store returns the store (nil when unknown, with an item error added).
@@ -65,9 +66,12 @@ func (r *resolver) store(i int, code, zone string, be *ss.BatchError) *ss.StoreR
 		}
 		return nil
 	}
+	if r.failed != nil {
+		return nil
+	}
 	ref, err := r.dir.Store(r.ctx, code, zone)
 	if err != nil {
-		be.Add(i, "store", "store %q could not be looked up", code)
+		r.failed = fmt.Errorf("kpi: look up store %q: %w", code, err)
 		return nil
 	}
 	if ref == nil {
@@ -87,6 +91,9 @@ func (r *resolver) zone(i int, ref *ss.StoreRef, code string, be *ss.BatchError)
 }
 
 func (r *resolver) err(be *ss.BatchError) error {
+	if r.failed != nil {
+		return r.failed
+	}
 	if r.forbidden != nil {
 		return r.forbidden
 	}
@@ -94,13 +101,16 @@ func (r *resolver) err(be *ss.BatchError) error {
 }
 
 // Events validates, resolves and stores a batch of events. An event whose id
-// is already stored (or repeats within the batch) counts as a duplicate and is
-// not stored again.
+// is already stored (or repeats within the batch) with the same payload
+// counts as a duplicate and is not stored again; with a different payload it
+// is a conflict (an ECONFLICT *ss.BatchError) and nothing is stored.
 func (g *Ingester) Events(ctx context.Context, p *ss.Principal, in []ss.EventInput) (Result, error) {
 	now := g.now()
 	var be ss.BatchError
 	r := resolver{ctx: ctx, dir: g.dir, p: p}
 	events := make([]ss.Event, 0, len(in))
+	flags := make([]uint8, 0, len(in))
+	idx := make([]int, 0, len(in)) // input index of each resolved event
 	for i := range in {
 		ev, ok := in[i].Parse(i, now, &be)
 		if !ok {
@@ -115,25 +125,44 @@ func (g *Ingester) Events(ctx context.Context, p *ss.Principal, in []ss.EventInp
 			continue
 		}
 		ev.StoreID, ev.ZoneID = ref.ID, z.ID
+		var f uint8
 		if ev.Category == "" {
-			ev.Category = z.Category
+			ev.Category, f = z.Category, f|categoryFromZone
 		}
 		if ev.EstValue < 0 {
-			ev.EstValue = z.UnitValue
+			ev.EstValue, f = z.UnitValue, f|valueFromZone
 		}
 		events = append(events, ev)
+		flags = append(flags, f)
+		idx = append(idx, i)
 	}
 	if err := r.err(&be); err != nil {
 		return Result{}, err
 	}
-	return g.StoreEvents(ctx, events)
+	res, err := g.storeEvents(ctx, events, flags)
+	if ce, ok := err.(*ss.BatchError); ok {
+		for k := range ce.Items {
+			ce.Items[k].Index = idx[ce.Items[k].Index]
+		}
+	}
+	return res, err
 }
 
 // StoreEvents stores resolved events (StoreID, ZoneID, Category and EstValue
-// set), skipping ids already stored.
+// set), skipping ids already stored with the same payload. An id stored or
+// repeated with a different payload fails the whole batch with an
+// ECONFLICT *ss.BatchError whose indices are into events.
 func (g *Ingester) StoreEvents(ctx context.Context, events []ss.Event) (Result, error) {
+	return g.storeEvents(ctx, events, nil)
+}
+
+func (g *Ingester) storeEvents(ctx context.Context, events []ss.Event, flags []uint8) (Result, error) {
 	if len(events) == 0 {
 		return Result{}, nil
+	}
+	events, flags, pos, repeats, err := uniqueEvents(events, flags)
+	if err != nil {
+		return Result{}, err
 	}
 	if err := g.ensurePartitions(ctx, events); err != nil {
 		return Result{}, err
@@ -143,14 +172,14 @@ func (g *Ingester) StoreEvents(ctx context.Context, events []ss.Event) (Result, 
 		return Result{}, err
 	}
 	var res Result
-	// Replays are rare, so the first attempt COPYs straight into the table
-	// and lets the primary key catch a replayed id (SQLSTATE 23505); only
-	// then does a retry look up which ids are already stored. A concurrent
-	// batch with the same ids that commits between our lookup and our COPY
-	// also surfaces as 23505, and the next retry sees its rows.
+	// Replays are rare, so the first attempt COPYs straight in and lets
+	// event_ids' key catch a replayed id (SQLSTATE 23505); only then does a
+	// retry read the stored rows of the batch's ids and compare payloads. A
+	// concurrent batch with the same ids that commits between our lookup and
+	// our COPY also surfaces as 23505, and the next retry sees its rows.
 	lookup := false
 	for attempt := 0; attempt < 5; attempt++ {
-		res, err = g.storeEventsOnce(ctx, events, buckets, lookup)
+		res, err = g.storeEventsOnce(ctx, events, flags, buckets, lookup)
 		var pgErr *pgconn.PgError
 		if err == nil || !errors.As(err, &pgErr) {
 			break
@@ -170,55 +199,59 @@ func (g *Ingester) StoreEvents(ctx context.Context, events []ss.Event) (Result, 
 		}
 		break
 	}
+	if ce, ok := err.(*ss.BatchError); ok {
+		if pos != nil {
+			for k := range ce.Items {
+				ce.Items[k].Index = pos[ce.Items[k].Index]
+			}
+		}
+		return Result{}, ce
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d events: %w", len(events), err)
 	}
+	res.Duplicates += repeats
 	return res, nil
 }
 
-func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, buckets []bucket, lookup bool) (Result, error) {
-	ids := make([][16]byte, len(events))
-	lo, hi := events[0].OccurredAt, events[0].OccurredAt
-	for i := range events {
-		ids[i] = events[i].ID
-		if t := events[i].OccurredAt; t.Before(lo) {
-			lo = t
-		} else if t.After(hi) {
-			hi = t
-		}
-	}
+// storeEventsOnce stores events whose ids are unique within the batch; with
+// lookup it first compares them with the rows stored under the same ids.
+func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags []uint8, buckets []bucket, lookup bool) (Result, error) {
 	var res Result
 	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
-		seen := make(map[[16]byte]bool, len(events))
+		var stored map[[16]byte]storedEvent
 		if lookup {
-			// Bounding the time lets the planner probe only the batch's partitions.
-			rows, err := tx.Query(ctx, `SELECT id FROM events WHERE id = ANY($1) AND occurred_at BETWEEN $2 AND $3`, ids, lo, hi)
-			if err != nil {
-				return err
+			ids := make([][16]byte, len(events))
+			for i := range events {
+				ids[i] = events[i].ID
 			}
-			for rows.Next() {
-				var id [16]byte
-				if err := rows.Scan(&id); err != nil {
-					return err
-				}
-				seen[id] = true
-			}
-			if err := rows.Err(); err != nil {
+			var err error
+			if stored, err = storedEvents(ctx, tx, ids); err != nil {
 				return err
 			}
 		}
+		var conflicts ss.BatchError
 		fresh := make([]*ss.Event, 0, len(events))
 		for i := range events {
-			if seen[events[i].ID] {
-				res.Duplicates++
+			s, found := stored[events[i].ID]
+			if !found {
+				fresh = append(fresh, &events[i])
 				continue
 			}
-			seen[events[i].ID] = true
-			fresh = append(fresh, &events[i])
+			if d := eventDiff(&s.Event, &events[i], flagOf(flags, i)); !s.gone && len(d) > 0 {
+				addConflict(&conflicts, i, d, "id %s is already stored with a different payload", events[i].ID)
+			}
+			res.Duplicates++
+		}
+		if err := conflicts.Err(); err != nil {
+			return err
 		}
 		res.Accepted = len(fresh)
 		if len(fresh) == 0 {
 			return nil
+		}
+		if err := copyEventIDs(ctx, tx, fresh); err != nil {
+			return err
 		}
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, EventColumns, pgx.CopyFromSlice(len(fresh), func(i int) ([]any, error) {
 			return EventRow(fresh[i]), nil

@@ -32,9 +32,10 @@ func (g *Ingester) Outcomes(ctx context.Context, p *ss.Principal, in []ss.Outcom
 	}
 	known := make(map[[16]byte]eventInfo, len(ids))
 	if len(ids) > 0 {
+		// event_ids finds each event by its id alone, without probing every partition.
 		rows, err := g.pool.Query(ctx, `
 SELECT e.id, e.store_id, s.code, e.occurred_at
-FROM events e JOIN stores s ON s.id = e.store_id
+FROM event_ids e JOIN stores s ON s.id = e.store_id
 WHERE e.id = ANY($1)`, ids)
 		if err != nil {
 			return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
@@ -52,7 +53,12 @@ WHERE e.id = ANY($1)`, ids)
 			return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
 		}
 	}
-	latest := make(map[[16]byte]int, len(ids)) // event -> index of the outcome that wins within the batch
+	var conflicts ss.BatchError
+	type eventAt struct {
+		id [16]byte
+		at int64 // µs, as stored
+	}
+	firstAt := make(map[eventAt]int, len(ids))
 	for i := range parsed {
 		if !okAt[i] {
 			continue
@@ -72,19 +78,39 @@ WHERE e.id = ANY($1)`, ids)
 			be.Add(i, "responded_at", "responded_at %s is before the event occurred (%s)", o.RespondedAt.Format(time.RFC3339), info.occurredAt.UTC().Format(time.RFC3339))
 			continue
 		}
-		if j, dup := latest[o.EventID]; !dup || !o.At.Before(parsed[j].At) {
-			latest[o.EventID] = i
+		k := eventAt{o.EventID, o.At.UnixMicro()}
+		if j, again := firstAt[k]; again {
+			// The same event and time sent twice: one outcome, or a conflict.
+			if d := outcomeDiff(&parsed[j], o); len(d) > 0 {
+				addConflict(&conflicts, i, d, "event %s has an outcome at %s in item %d with different content", o.EventID, o.At.Format(time.RFC3339Nano), j)
+			}
+			continue
 		}
+		firstAt[k] = i
+	}
+	if err := conflicts.Err(); err != nil && len(be.Items) == 0 {
+		return Result{}, err
 	}
 	if err := be.Err(); err != nil {
 		return Result{}, err
 	}
-	rows := make([]ResolvedOutcome, 0, len(latest))
-	for id, i := range latest {
-		info := known[id]
-		rows = append(rows, ResolvedOutcome{Outcome: parsed[i], StoreID: info.storeID, OccurredAt: info.occurredAt})
+	// Every distinct (event, at) goes on, not only each event's latest: an
+	// older one may still clash with a stored outcome at its time.
+	rows := make([]ResolvedOutcome, 0, len(firstAt))
+	idx := make([]int, 0, len(firstAt)) // input index of each row
+	for i := range parsed {
+		if j, ok := firstAt[eventAt{parsed[i].EventID, parsed[i].At.UnixMicro()}]; ok && j == i {
+			info := known[parsed[i].EventID]
+			rows = append(rows, ResolvedOutcome{Outcome: parsed[i], StoreID: info.storeID, OccurredAt: info.occurredAt})
+			idx = append(idx, i)
+		}
 	}
 	res, err := g.StoreOutcomes(ctx, rows)
+	if ce, ok := err.(*ss.BatchError); ok {
+		for k := range ce.Items {
+			ce.Items[k].Index = idx[ce.Items[k].Index]
+		}
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -100,9 +126,13 @@ type ResolvedOutcome struct {
 }
 
 // StoreOutcomes upserts resolved outcomes (at most one per event); an
-// outcome older than the stored one for its event is counted as a duplicate.
+// outcome older than the stored one for its event, or the same as it, is
+// counted as a duplicate. One with the stored one's `at` but different
+// content fails the whole batch with an ECONFLICT *ss.BatchError whose
+// indices are into rows.
 func (g *Ingester) StoreOutcomes(ctx context.Context, rows []ResolvedOutcome) (Result, error) {
 	// One statement may not update a row twice: keep each event's latest outcome.
+	all := rows
 	latest := make(map[[16]byte]int, len(rows))
 	for i := range rows {
 		if j, dup := latest[rows[i].EventID]; !dup || !rows[i].At.Before(rows[j].At) {
@@ -136,6 +166,12 @@ func (g *Ingester) StoreOutcomes(ctx context.Context, rows []ResolvedOutcome) (R
 	}
 	var accepted int
 	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
+		// Every outcome sent, latest or not, against the stored ones (locked
+		// until commit); then, after the upsert, the kept ones again, for an
+		// outcome a concurrent batch stored meanwhile.
+		if ce, err := outcomeConflicts(ctx, tx, all); err != nil || ce != nil {
+			return errOr(ce, err)
+		}
 		tag, err := tx.Exec(ctx, `
 INSERT INTO outcomes (event_id, store_id, occurred_at, outcome, at, responded_at, value_recovered)
 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[],
@@ -143,11 +179,17 @@ SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5
 ON CONFLICT (event_id) DO UPDATE SET
     outcome = excluded.outcome, at = excluded.at, responded_at = excluded.responded_at,
     value_recovered = excluded.value_recovered, updated_at = now()
-WHERE outcomes.at <= excluded.at`, evIDs, stores, occs, kinds, ats, resps, values)
+WHERE outcomes.at < excluded.at`, evIDs, stores, occs, kinds, ats, resps, values)
 		if err != nil {
 			return err
 		}
 		accepted = int(tag.RowsAffected())
+		if ce, err := outcomeConflicts(ctx, tx, rows); err != nil || ce != nil {
+			if ce != nil {
+				remapOutcomeConflicts(ce, all, rows)
+			}
+			return errOr(ce, err)
+		}
 		// However late an outcome arrives, it is its event's bucket that changes.
 		_, err = tx.Exec(ctx, `
 INSERT INTO kpi_dirty (store_id, hour)
@@ -158,6 +200,9 @@ FROM unnest($1::bigint[], $2::timestamptz[]) o(store_id, occurred_at) JOIN store
 		}
 		return g.marked(ctx)
 	})
+	if ce, ok := err.(*ss.BatchError); ok {
+		return Result{}, ce
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d outcomes: %w", n, err)
 	}

@@ -48,8 +48,8 @@ func (t *Target) Validate() error {
 	if t.Value != t.Value || t.Value < 0 || t.Value > 1e12 {
 		return ss.Errorf(ss.EINVALID, "value", "value must be a non-negative number")
 	}
-	if len(t.Note) > 500 {
-		return ss.Errorf(ss.EINVALID, "note", "note is at most 500 characters")
+	if err := ss.CheckText("note", t.Note, 500); err != nil {
+		return err
 	}
 	return nil
 }

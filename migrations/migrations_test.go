@@ -51,9 +51,7 @@ func TestUpFromEmptyDownAndUpAgain(t *testing.T) {
 	if err := migrations.Status(ctx, pool, &out); err != nil {
 		t.Fatal(err)
 	}
-	// Numbers are reserved per change, so the files need not be contiguous.
-	files, _ := fs.Glob(migrations.FS, "*.sql")
-	if strings.Contains(out.String(), "pending") || strings.Count(out.String(), "\n") != len(files) {
+	if strings.Contains(out.String(), "pending") || strings.Count(out.String(), "\n") != len(sqlFiles(t)) {
 		t.Errorf("status after up:\n%s", out.String())
 	}
 	// Every Down section works, and the schema comes back.
@@ -74,4 +72,15 @@ func TestUpFromEmptyDownAndUpAgain(t *testing.T) {
 	if err := migrations.Up(ctx, pool, nil); err != nil {
 		t.Fatalf("up after down: %v", err)
 	}
+}
+
+// sqlFiles lists the embedded migrations; their numbers may have gaps while
+// branches that add them are merged.
+func sqlFiles(t *testing.T) []string {
+	t.Helper()
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -40,6 +41,10 @@ func (s *Server) decodeJSON(c echo.Context, v any) error {
 
 func jsonError(err error, limit int64) error {
 	var mbe *http.MaxBytesError
+	var de *ss.Error
+	if errors.As(err, &de) { // from a type's own UnmarshalJSON
+		return de
+	}
 	if errors.As(err, &mbe) {
 		return ss.Errorf(ss.ETOOLARGE, "body", "request body exceeds %d bytes; send smaller batches", limit)
 	}
@@ -55,4 +60,24 @@ func (s *Server) checkBatch(field string, n int) error {
 		return ss.Errorf(ss.ETOOLARGE, field, "%s holds %d items; at most %d per batch", field, n, s.opt.MaxBatch)
 	}
 	return nil
+}
+
+// rejectNUL refuses a NUL character in any query or path parameter, naming
+// it: PostgreSQL text cannot hold one, so it would otherwise fail as a 500.
+func rejectNUL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for name, values := range c.QueryParams() {
+			for _, v := range values {
+				if err := ss.CheckText(name, v, len(v)); err != nil {
+					return err
+				}
+			}
+		}
+		for i, name := range c.ParamNames() {
+			if v := c.ParamValues()[i]; strings.IndexByte(v, 0) >= 0 {
+				return ss.CheckText(name, v, len(v))
+			}
+		}
+		return next(c)
+	}
 }

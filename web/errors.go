@@ -1,12 +1,16 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/db"
 )
 
 // statusOf maps domain error codes to HTTP status: the one place it happens.
@@ -18,6 +22,7 @@ var statusOf = map[string]int{
 	ss.EFORBIDDEN:    http.StatusForbidden,
 	ss.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	ss.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	ss.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	ss.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -33,6 +38,14 @@ type errorDetail struct {
 	Items   []ss.ItemError `json:"items,omitempty"`
 }
 
+// StatusClientClosed is recorded (in logs and metrics, never seen by
+// anyone) for a request whose client went away before it was answered; the
+// number is nginx's.
+const StatusClientClosed = 499
+
+// retryAfter is what a 503 tells senders to wait before retrying.
+const retryAfter = 5 * time.Second
+
 // maxItemErrors caps the per-item list so a bad 10,000-item batch gets a readable answer.
 const maxItemErrors = 100
 
@@ -41,6 +54,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, body := s.renderError(err, c)
+	switch status {
+	case StatusClientClosed:
+		c.Response().WriteHeader(status)
+		return
+	case http.StatusServiceUnavailable:
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
+	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return
@@ -54,15 +74,25 @@ func (s *Server) renderError(err error, c echo.Context) (int, errorBody) {
 		be *ss.BatchError
 		he *echo.HTTPError
 	)
+	domain := errors.As(err, &be) || errors.As(err, &de)
 	switch {
-	case errors.As(err, &be):
+	case !domain && c.Request().Context().Err() != nil:
+		// The client closed the connection: nobody hears the answer and the
+		// server did nothing wrong.
+		s.log.Info("client closed request", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		return StatusClientClosed, errorBody{errorDetail{Code: "client_closed", Message: "client closed request"}}
+	case be != nil:
 		items := be.Items
 		if len(items) > maxItemErrors {
 			items = items[:maxItemErrors]
 		}
+		code := be.Code
+		if code == "" {
+			code = ss.EINVALID
+		}
 		msg := "the batch was rejected whole, nothing was stored: " + be.Error()
-		return http.StatusUnprocessableEntity, errorBody{errorDetail{Code: ss.EINVALID, Message: msg, Items: items}}
-	case errors.As(err, &de) && de.Code != ss.EINTERNAL:
+		return statusOf[code], errorBody{errorDetail{Code: code, Message: msg, Items: items}}
+	case de != nil && de.Code != ss.EINTERNAL:
 		return statusOf[de.Code], errorBody{errorDetail{Code: de.Code, Message: de.Message, Field: de.Field}}
 	case errors.As(err, &he):
 		code := ss.EINVALID
@@ -81,8 +111,24 @@ func (s *Server) renderError(err error, c echo.Context) (int, errorBody) {
 			msg = m
 		}
 		return he.Code, errorBody{errorDetail{Code: code, Message: msg}}
+	case s.unreachable(c, err):
+		s.log.Warn("database unavailable", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		return http.StatusServiceUnavailable, errorBody{errorDetail{Code: ss.EUNAVAILABLE,
+			Message: "the database is unavailable; nothing was stored, retry later"}}
 	default:
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		return http.StatusInternalServerError, errorBody{errorDetail{Code: ss.EINTERNAL, Message: "internal error"}}
 	}
+}
+
+// unreachable reports whether err comes from not reaching the database: by
+// its kind, or, for an error of no known kind, by the database not
+// answering a ping now (a server stopped mid-statement fails in many ways).
+func (s *Server) unreachable(c echo.Context, err error) bool {
+	if db.Unavailable(err) {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), time.Second)
+	defer cancel()
+	return db.Ping(ctx, s.pool) != nil
 }

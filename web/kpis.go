@@ -28,7 +28,7 @@ func parsePeriod(c echo.Context, now time.Time) (from, to time.Time, dates bool,
 	fd, errFd := time.Parse(time.DateOnly, f)
 	td, errTd := time.Parse(time.DateOnly, t)
 	if errFd == nil && errTd == nil {
-		return fd, td, true, nil
+		return fd, td, true, checkPeriod(fd, td, f, t)
 	}
 	fi, errFi := time.Parse(time.RFC3339, f)
 	ti, errTi := time.Parse(time.RFC3339, t)
@@ -38,7 +38,19 @@ func parsePeriod(c echo.Context, now time.Time) (from, to time.Time, dates bool,
 	case errFi != nil || errTi != nil:
 		return from, to, false, ss.Errorf(ss.EINVALID, "to", "to %q is not of the same kind as from: use two dates or two RFC 3339 instants", t)
 	}
-	return fi, ti, false, nil
+	return fi, ti, false, checkPeriod(fi, ti, f, t)
+}
+
+// checkPeriod refuses a bound before the earliest time the service stores,
+// which would otherwise read as a missing bound (the zero time).
+func checkPeriod(from, to time.Time, f, t string) error {
+	if from.Before(ss.Earliest) {
+		return ss.Errorf(ss.EINVALID, "from", "from %s is before %s, the earliest date the service stores", f, ss.Earliest.Format(time.DateOnly))
+	}
+	if to.Before(ss.Earliest) {
+		return ss.Errorf(ss.EINVALID, "to", "to %s is before %s, the earliest date the service stores", t, ss.Earliest.Format(time.DateOnly))
+	}
+	return nil
 }
 
 func (s *Server) getKPIs(c echo.Context) error {

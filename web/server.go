@@ -83,7 +83,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opt Options, reg *prometheus.Regi
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.observe)
+	e.Use(s.observe, rejectNUL)
 	s.register(e)
 	s.echo = e
 	return s

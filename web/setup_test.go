@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,22 +24,48 @@ import (
 // (Europe/London, zones Z1 cosmetics 12.50 and Z2 spirits 30) and S2
 // (Asia/Kolkata, zone Z1), and tokens for each role.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	pool   *pgxpool.Pool
 	tokens *tokens.Service
 	admin  string
 	ingest string
+	logs   *syncBuffer // the server's log
+	server http.Handler
 }
 
-func setup(t *testing.T) *fixture {
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func setup(t testing.TB) *fixture {
 	t.Helper()
-	pool := dbtest.New(t)
-	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
+	return setupOn(t, dbtest.New(t))
+}
+
+// setupOn is setup on a database of the caller's (migrated, empty).
+func setupOn(t testing.TB, pool *pgxpool.Pool) *fixture {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLogWriter(), logs), nil))
 	srv := web.New(pool, log, web.Options{MaxBodyBytes: 1 << 20, MaxBatch: 1000}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool)}
+	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool), logs: logs, server: srv.Handler()}
 	f.admin = f.token(ss.RoleAdmin)
 	f.ingest = f.token(ss.RoleIngest)
 	f.mustStatus(http.StatusCreated, "PUT", "/api/v1/stores/S1", f.admin, storeJSON("Europe/London"))

@@ -91,8 +91,13 @@ func (s *Server) putZones(c echo.Context) error {
 	var effective time.Time
 	if v := c.QueryParam("effective_from"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
+		switch {
+		case err != nil:
 			return ss.Errorf(ss.EINVALID, "effective_from", "effective_from %q is not an RFC 3339 timestamp", v)
+		case t.Before(ss.Earliest):
+			return ss.Errorf(ss.EINVALID, "effective_from", "effective_from %s is before %s", v, ss.Earliest.Format(time.DateOnly))
+		case t.After(time.Now().Add(ss.MaxClockSkew)):
+			return ss.Errorf(ss.EINVALID, "effective_from", "effective_from %s is in the future; upload a layout when it takes effect", v)
 		}
 		effective = t
 	}

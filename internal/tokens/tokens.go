@@ -51,7 +51,7 @@ func hash(secret string) []byte {
 
 // Create issues a token and returns its secret, which cannot be recovered later.
 func (s *Service) Create(ctx context.Context, name string, role ss.Role, stores []string) (secret string, tok Token, err error) {
-	if name == "" || len(name) > 100 {
+	if name == "" || ss.TextProblem("name", name, 100) != "" {
 		return "", tok, ss.Errorf(ss.EINVALID, "name", "a token needs a name of 1-100 characters")
 	}
 	if !role.Valid() {
