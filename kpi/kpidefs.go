@@ -53,8 +53,12 @@ func ratioDef(name, column string, value func(*Figures) *float64, field func(*Ch
 // Value is the figure of f for this KPI; nil is a null.
 func (d KPIDef) Value(f *Figures) *float64 { return d.value(f) }
 
-// Of is the change of this KPI in c; nil is a null.
-func (d KPIDef) Of(c *Changes) *float64 { return *d.change(c) }
+func (d KPIDef) Of(c *Changes) *float64 {
+	if c == nil {
+		return nil
+	}
+	return *d.change(c)
+}
 
 // Values lists the KPIs of f by name; nil entries are nulls.
 func (f *Figures) Values() map[string]*float64 {
@@ -65,14 +69,22 @@ func (f *Figures) Values() map[string]*float64 {
 	return out
 }
 
-// Values lists the changes by KPI name.
+// Values lists the changes by KPI name; every entry is null when c is nil
+// (a change not computed, with its reason in the row).
 func (c *Changes) Values() map[string]*float64 {
 	out := make(map[string]*float64, len(KPIDefs))
 	for _, d := range KPIDefs {
-		out[d.Name] = *d.change(c)
+		if c != nil {
+			out[d.Name] = *d.change(c)
+		} else {
+			out[d.Name] = nil
+		}
 	}
 	return out
 }
+
+// Of is the change of this KPI in c; nil is a null, as is every change
+// when c is nil.
 
 func num(v float64) *float64 { return &v }
 
