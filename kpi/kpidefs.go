@@ -53,6 +53,8 @@ func ratioDef(name, column string, value func(*Figures) *float64, field func(*Ch
 // Value is the figure of f for this KPI; nil is a null.
 func (d KPIDef) Value(f *Figures) *float64 { return d.value(f) }
 
+// Of is the change of this KPI in c; nil is a null, as is every change
+// when c is nil.
 func (d KPIDef) Of(c *Changes) *float64 {
 	if c == nil {
 		return nil
@@ -82,9 +84,6 @@ func (c *Changes) Values() map[string]*float64 {
 	}
 	return out
 }
-
-// Of is the change of this KPI in c; nil is a null, as is every change
-// when c is nil.
 
 func num(v float64) *float64 { return &v }
 
