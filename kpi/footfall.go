@@ -13,45 +13,34 @@ import (
 // Footfall validates and upserts hourly visitor counts; a later count for the
 // same store, zone and hour replaces the earlier one.
 func (g *Ingester) Footfall(ctx context.Context, p *ss.Principal, in []ss.FootfallInput) (Result, error) {
-	now := g.now()
-	var be ss.BatchError
-	r := resolver{ctx: ctx, dir: g.dir, p: p}
 	type key struct {
 		store, zone int64
 		hour        time.Time
 	}
-	last := map[key]int{}
-	rows := make([]ss.Footfall, 0, len(in))
-	for i := range in {
-		f, ok := in[i].Parse(i, now, &be)
+	rows, err := resolveLatest(g, ctx, p, in, func(i int, x *ss.FootfallInput, now time.Time, r *resolver, be *ss.BatchError) (ss.Footfall, key, bool) {
+		f, ok := x.Parse(i, now, be)
 		if !ok {
-			continue
+			return f, key{}, false
 		}
-		ref := r.store(i, f.Store, f.Zone, &be)
+		ref := r.store(i, f.Store, f.Zone, be)
 		if ref == nil {
-			continue
+			return f, key{}, false
 		}
 		if f.Zone != "" {
-			z, ok := r.zone(i, ref, f.Zone, &be)
+			z, ok := r.zone(i, ref, f.Zone, be)
 			if !ok {
-				continue
+				return f, key{}, false
 			}
 			f.ZoneID = z.ID
 		}
 		if !ss.OnLocalHour(f.Hour, ref.Location) {
-			be.Add(i, "hour", "hour %s is not the start of an hour in the store's time zone %s", in[i].Hour, ref.Location)
-			continue
+			be.Add(i, "hour", "hour %s is not the start of an hour in the store's time zone %s", x.Hour, ref.Location)
+			return f, key{}, false
 		}
 		f.StoreID = ref.ID
-		k := key{f.StoreID, f.ZoneID, f.Hour}
-		if j, dup := last[k]; dup {
-			rows[j] = f // the later count in the batch wins
-			continue
-		}
-		last[k] = len(rows)
-		rows = append(rows, f)
-	}
-	if err := r.err(&be); err != nil {
+		return f, key{f.StoreID, f.ZoneID, f.Hour}, true
+	})
+	if err != nil {
 		return Result{}, err
 	}
 	return g.StoreFootfall(ctx, rows)

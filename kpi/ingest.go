@@ -303,3 +303,32 @@ func (g *Ingester) ensurePartitions(ctx context.Context, events []ss.Event) erro
 	}
 	return nil
 }
+
+// resolveLatest validates and resolves a batch item by item with one, which
+// returns the item's row and key; of items sharing a key the later one
+// wins (a corrected count later in the batch). Every item's errors are
+// collected before the batch is refused.
+func resolveLatest[In, Row any, K comparable](g *Ingester, ctx context.Context, p *ss.Principal, in []In,
+	one func(i int, x *In, now time.Time, r *resolver, be *ss.BatchError) (Row, K, bool)) ([]Row, error) {
+	now := g.now()
+	var be ss.BatchError
+	r := resolver{ctx: ctx, dir: g.dir, p: p}
+	last := make(map[K]int, len(in))
+	rows := make([]Row, 0, len(in))
+	for i := range in {
+		row, k, ok := one(i, &in[i], now, &r, &be)
+		if !ok {
+			continue
+		}
+		if j, dup := last[k]; dup {
+			rows[j] = row
+			continue
+		}
+		last[k] = len(rows)
+		rows = append(rows, row)
+	}
+	if err := r.err(&be); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}

@@ -10,34 +10,23 @@ import (
 
 // Sales validates and upserts daily sales per store.
 func (g *Ingester) Sales(ctx context.Context, p *ss.Principal, in []ss.SaleInput) (Result, error) {
-	now := g.now()
-	var be ss.BatchError
-	r := resolver{ctx: ctx, dir: g.dir, p: p}
 	type key struct {
 		store int64
 		day   time.Time
 	}
-	last := map[key]int{}
-	rows := make([]ss.Sale, 0, len(in))
-	for i := range in {
-		s, ok := in[i].Parse(i, now, &be)
+	rows, err := resolveLatest(g, ctx, p, in, func(i int, x *ss.SaleInput, now time.Time, r *resolver, be *ss.BatchError) (ss.Sale, key, bool) {
+		s, ok := x.Parse(i, now, be)
 		if !ok {
-			continue
+			return s, key{}, false
 		}
-		ref := r.store(i, s.Store, "", &be)
+		ref := r.store(i, s.Store, "", be)
 		if ref == nil {
-			continue
+			return s, key{}, false
 		}
 		s.StoreID = ref.ID
-		k := key{s.StoreID, s.Day}
-		if j, dup := last[k]; dup {
-			rows[j] = s
-			continue
-		}
-		last[k] = len(rows)
-		rows = append(rows, s)
-	}
-	if err := r.err(&be); err != nil {
+		return s, key{s.StoreID, s.Day}, true
+	})
+	if err != nil {
 		return Result{}, err
 	}
 	return g.StoreSales(ctx, rows)
