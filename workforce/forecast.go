@@ -96,7 +96,6 @@ type slot struct {
 
 type slotSum struct {
 	events, detections, loss, visitors float64
-	n                                  int // real hours in the slot (2 on the repeated hour)
 }
 
 // Forecast returns expected events, alerts and loss for every real hour of
