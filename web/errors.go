@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,6 +44,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status, body := s.renderError(err, c)
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
+		return
+	}
+	if strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
+		_ = s.errorPage(c, status, body.Error.Message)
 		return
 	}
 	_ = c.JSON(status, body)

@@ -57,6 +57,9 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/login", s.login, anyone},
 		{http.MethodPost, "/logout", s.logout, anyone},
 		{http.MethodGet, "/", s.estatePage, readers},
+		{http.MethodGet, "/stores/:code", s.storePage, readers},
+		{http.MethodPost, "/stores/:code/targets", s.setStoreTarget, operators},
+		{http.MethodGet, "/segments", s.segmentsPage, readers},
 		{http.MethodGet, "/static/*", s.static, anyone},
 	}
 }
