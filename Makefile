@@ -2,15 +2,16 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build bench-ingest bench-kpi clean
+.PHONY: demo test check build bench-ingest bench-kpi bench-pages screenshots clean
 
 ## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on :8080
 demo:
 	@scripts/demo-postgres
 	$(GO) run ./cmd/shrinkscope demo
 
-## test: make sure PostgreSQL runs (starting or installing it), then vet and run every test with -race
+## test: make sure PostgreSQL runs (starting or installing it) and Chromium is installed, then vet and run every test with -race
 test: check
+	@scripts/ensure-chromium
 	@url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 15m ./...
 
@@ -33,6 +34,15 @@ bench-ingest:
 ## bench-kpi: KPI request latency on a large estate (2000 stores x 365 days: a long load, see docs/BENCHMARKS.md)
 bench-kpi:
 	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/kpibench -load
+
+## screenshots: a PNG of every page from the demo estate, at laptop and phone widths, into docs/screenshots
+screenshots:
+	@scripts/ensure-chromium
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/screenshots -out docs/screenshots
+
+## bench-pages: server time of each page on the demo estate, p50 and p99 (docs/BENCHMARKS.md)
+bench-pages:
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/pagebench
 
 clean:
 	rm -rf bin

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -81,7 +82,7 @@ func trendSVG(days []dayPoint) template.HTML {
 		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/>`, left, w-right, y, y)
 		fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%.1f" text-anchor="end">%s</text>`, left-6, y+4, fmtInt(maxE*float64(4-i)/4))
 		if maxR > 0 {
-			fmt.Fprintf(&b, `<text class="axis rate" x="%.1f" y="%.1f">%s</text>`, w-right+6, y+4, fmtFixed(1, maxR*float64(4-i)/4))
+			fmt.Fprintf(&b, `<text class="axis rate" x="%.1f" y="%.1f">%s</text>`, w-right+6, y+4, tick(maxR*float64(4-i)/4))
 		}
 	}
 	var line []string
@@ -107,6 +108,9 @@ func trendSVG(days []dayPoint) template.HTML {
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
+
+// tick formats an axis value with only the decimals it needs.
+func tick(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) }
 
 // niceCeil rounds v up to 1, 2, 2.5 or 5 times a power of ten.
 func niceCeil(v float64) float64 {

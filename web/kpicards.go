@@ -1,6 +1,8 @@
 package web
 
 import (
+	"strings"
+
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -80,6 +82,10 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 		c := kpiCard{Name: n, Label: m.Label, Raw: vals[n], Value: m.Format(vals[n])}
 		if d := changes[n]; d != nil {
 			c.Change = m.Delta(*d)
+			if strings.Trim(c.Change, "+-0.,%pp s") == "" { // rounds to nothing at the shown precision
+				zero := 0.0
+				d = &zero
+			}
 			switch {
 			case *d > 0:
 				c.Trend = "up"

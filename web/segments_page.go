@@ -73,7 +73,11 @@ func (s *Server) segmentsPage(c echo.Context) error {
 	}
 	var windows []window
 	for _, d := range segmentWindows {
-		windows = append(windows, window{"Last " + strconv.Itoa(d) + " days", "/segments?days=" + strconv.Itoa(d), d == days})
+		label := strconv.Itoa(d) + " days"
+		if d == 365 {
+			label = "1 year"
+		}
+		windows = append(windows, window{label, "/segments?days=" + strconv.Itoa(d), d == days})
 	}
 	return render(c, http.StatusOK, "segments.html", struct {
 		shell
