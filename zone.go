@@ -47,6 +47,36 @@ type Zone struct {
 	Category  string   `json:"category"`
 	UnitValue float64  `json:"unit_value"`
 	Polygon   []Point  `json:"-"` // outer ring, closed (first point == last point)
+
+	// Fixture is what holds the goods (shelf, peg, cabinet, locked_case, …);
+	// empty means shelf.
+	Fixture string `json:"fixture,omitempty"`
+	// Visibility is how well staff and cameras see the zone; empty means open.
+	Visibility Visibility `json:"visibility,omitempty"`
+	// StaffedDistance is the walking distance in metres to the nearest
+	// staffed point (till, desk, guard post).
+	StaffedDistance float64 `json:"staffed_distance_m,omitempty"`
+}
+
+// Visibility is how well a zone is seen from staffed points and cameras.
+type Visibility string
+
+// Visibilities.
+const (
+	VisibilityOpen    Visibility = "open"
+	VisibilityPartial Visibility = "partial"
+	VisibilityBlind   Visibility = "blind_spot"
+)
+
+// WithDefaults fills the optional planogram properties: shelf, open.
+func (z Zone) WithDefaults() Zone {
+	if z.Fixture == "" {
+		z.Fixture = "shelf"
+	}
+	if z.Visibility == "" {
+		z.Visibility = VisibilityOpen
+	}
+	return z
 }
 
 // Validate checks the zone's properties and polygon.
@@ -65,6 +95,17 @@ func (z *Zone) Validate() error {
 	}
 	if !(z.UnitValue >= 0) || z.UnitValue > 1e6 {
 		return Errorf(EINVALID, "properties.unit_value", "unit_value must be between 0 and 1000000, got %v", z.UnitValue)
+	}
+	if len(z.Fixture) > 64 {
+		return Errorf(EINVALID, "properties.fixture", "fixture is at most 64 characters")
+	}
+	switch z.Visibility {
+	case "", VisibilityOpen, VisibilityPartial, VisibilityBlind:
+	default:
+		return Errorf(EINVALID, "properties.visibility", "visibility must be open, partial or blind_spot, got %q", z.Visibility)
+	}
+	if !(z.StaffedDistance >= 0) || z.StaffedDistance > 1e4 {
+		return Errorf(EINVALID, "properties.staffed_distance_m", "staffed_distance_m must be between 0 and 10000 metres, got %v", z.StaffedDistance)
 	}
 	return validRing(z.Polygon)
 }

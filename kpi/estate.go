@@ -53,9 +53,9 @@ func (e *estateReader) reads(p *plan) []*read {
 		row: func() error {
 			key := ""
 			switch p.q.By {
-			case "store":
+			case ByStore:
 				key = code
-			case "region":
+			case ByRegion:
 				key = region
 			}
 			i, ok := e.index[key]

@@ -1,17 +1,51 @@
 package kpi
 
-import "math"
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Precision of the figures, as the API documents it: money in whole cents,
+// response times in tenths of a second, ratios (rates, shares, percentages
+// and the hotspot index) to ratioDigits significant digits. Each figure is
+// the float64 nearest its rounded decimal, so it prints as that decimal.
+const ratioDigits = 4
 
 func ratio(num, den float64) *float64 {
 	if den == 0 {
 		return nil
 	}
-	v := num / den
-	return &v
+	return significant(num / den)
 }
 
-// derive computes the ratios of DESIGN.md from the counts.
+// significant rounds v to ratioDigits significant digits.
+func significant(v float64) *float64 {
+	x, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', ratioDigits, 64), 64)
+	return &x
+}
+
+// tenths rounds a response time to 0.1 s.
+func tenths(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	x := math.Round(*v*10) / 10
+	return &x
+}
+
+// toCents is a money figure in whole cents. Money figures hold the float64
+// nearest a whole number of cents, so this recovers that number exactly.
+func toCents(v float64) int64 { return int64(math.Round(v * 100)) }
+
+// fromCents is a money figure of c cents.
+func fromCents(c int64) float64 { return float64(c) / 100 }
+
+// derive computes the ratios of DESIGN.md from the counts, at the
+// precision the API documents.
 func (f *Figures) derive() {
+	f.EstLoss = fromCents(toCents(f.EstLoss))
+	f.RecoveredValue = fromCents(toCents(f.RecoveredValue))
 	if f.Visitors != nil && *f.Visitors > 0 {
 		f.RatePer1k = ratio(1000*float64(f.Events), float64(*f.Visitors))
 	} else {
@@ -21,35 +55,15 @@ func (f *Figures) derive() {
 	f.InterventionRate = ratio(float64(f.Interventions), float64(f.Events))
 	f.FalsePositiveRate = ratio(float64(f.FalsePositives), float64(f.Recovered+f.Lost+f.FalsePositives))
 	if f.Sales != nil {
-		f.ShrinkPct = ratio(100*f.EstLoss, *f.Sales)
+		sales := fromCents(toCents(*f.Sales))
+		f.Sales = &sales
+		f.ShrinkPct = ratio(100*float64(toCents(f.EstLoss)), float64(toCents(sales)))
 	}
-	f.EstLoss = math.Round(f.EstLoss*100) / 100
-	f.RecoveredValue = math.Round(f.RecoveredValue*100) / 100
+	f.ResponseP50, f.ResponseP90 = tenths(f.ResponseP50), tenths(f.ResponseP90)
 }
-
-// kpiValues lists the comparable KPIs of f by name.
-func (f *Figures) kpiValues() map[string]*float64 {
-	num := func(v float64) *float64 { return &v }
-	var vis *float64
-	if f.Visitors != nil {
-		vis = num(float64(*f.Visitors))
-	}
-	return map[string]*float64{
-		"events": num(float64(f.Events)), "visitors": vis, "rate_per_1k": f.RatePer1k,
-		"est_loss": num(f.EstLoss), "recovered_value": num(f.RecoveredValue),
-		"recovery_rate": f.RecoveryRate, "intervention_rate": f.InterventionRate,
-		"response_p50": f.ResponseP50, "response_p90": f.ResponseP90,
-		"false_positive_rate": f.FalsePositiveRate, "hotspot_index": f.HotspotIndex,
-		"shrink_pct": f.ShrinkPct,
-	}
-}
-
-// KPINames are the KPIs a target may be set on and a change is reported for.
-var KPINames = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
-	"intervention_rate", "response_p50", "response_p90", "false_positive_rate", "hotspot_index", "shrink_pct"}
 
 // Changes are current − previous for each KPI both periods have; null
-// where either is null. Fields follow KPINames.
+// where either is null. Fields follow KPIDefs.
 type Changes struct {
 	Events            *float64 `json:"events"`
 	Visitors          *float64 `json:"visitors"`
@@ -65,41 +79,40 @@ type Changes struct {
 	ShrinkPct         *float64 `json:"shrink_pct"`
 }
 
-// Values lists the changes by KPI name.
-func (c *Changes) Values() map[string]*float64 {
-	return map[string]*float64{
-		"events": c.Events, "visitors": c.Visitors, "rate_per_1k": c.RatePer1k, "est_loss": c.EstLoss,
-		"recovered_value": c.RecoveredValue, "recovery_rate": c.RecoveryRate, "intervention_rate": c.InterventionRate,
-		"response_p50": c.ResponseP50, "response_p90": c.ResponseP90, "false_positive_rate": c.FalsePositiveRate,
-		"hotspot_index": c.HotspotIndex, "shrink_pct": c.ShrinkPct,
+// change is current − previous for each KPI both periods have, computed
+// on the figures as shown: counts as integers, money in cents, and the
+// rest as the exact difference of the two rounded decimals.
+func change(cur, prev *Figures) *Changes {
+	c := &Changes{}
+	for _, d := range KPIDefs {
+		*d.change(c) = d.diff(cur, prev)
 	}
+	return c
 }
 
-// change is current − previous for each KPI both periods have.
-func change(cur, prev *Figures) Changes {
-	d := func(a, b *float64) *float64 {
-		if a == nil || b == nil {
-			return nil
-		}
-		v := *a - *b
-		return &v
+// decimalDiff is a − b rounded to the decimal places of the more precise of
+// the two: both are short decimals, so that is their exact difference,
+// without the binary noise of a float subtraction (0.3 − 0.1 =
+// 0.19999999999999998). Null when either is.
+func decimalDiff(a, b *float64) *float64 {
+	if a == nil || b == nil {
+		return nil
 	}
-	n := func(v float64) *float64 { return &v }
-	var vc, vp *float64
-	if cur.Visitors != nil {
-		vc = n(float64(*cur.Visitors))
+	places := max(decimals(*a), decimals(*b))
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(*a-*b, 'f', places, 64), 64)
+	if v == 0 {
+		v = 0 // no "-0"
 	}
-	if prev.Visitors != nil {
-		vp = n(float64(*prev.Visitors))
+	return &v
+}
+
+// decimals is the number of decimal places v prints with.
+func decimals(v float64) int {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return len(s) - i - 1
 	}
-	return Changes{
-		Events: n(float64(cur.Events - prev.Events)), Visitors: d(vc, vp), RatePer1k: d(cur.RatePer1k, prev.RatePer1k),
-		EstLoss: n(cur.EstLoss - prev.EstLoss), RecoveredValue: n(cur.RecoveredValue - prev.RecoveredValue),
-		RecoveryRate: d(cur.RecoveryRate, prev.RecoveryRate), InterventionRate: d(cur.InterventionRate, prev.InterventionRate),
-		ResponseP50: d(cur.ResponseP50, prev.ResponseP50), ResponseP90: d(cur.ResponseP90, prev.ResponseP90),
-		FalsePositiveRate: d(cur.FalsePositiveRate, prev.FalsePositiveRate), HotspotIndex: d(cur.HotspotIndex, prev.HotspotIndex),
-		ShrinkPct: d(cur.ShrinkPct, prev.ShrinkPct),
-	}
+	return 0
 }
 
 // hotspots sets each zone's hotspot index: its events over those expected at
@@ -125,8 +138,7 @@ func hotspots(res *periodResult) {
 		}
 		if e == 0 {
 			for _, f := range zones {
-				one := 1.0
-				f.HotspotIndex = &one
+				f.HotspotIndex = significant(1)
 			}
 			continue
 		}
@@ -152,9 +164,7 @@ func hotspots(res *periodResult) {
 			alpha = 1 / excess
 		}
 		for i, f := range zones {
-			h := (float64(f.Events) + alpha) / (expected[i] + alpha)
-			h = math.Round(h*1000) / 1000
-			f.HotspotIndex = &h
+			f.HotspotIndex = significant((float64(f.Events) + alpha) / (expected[i] + alpha))
 		}
 	}
 }

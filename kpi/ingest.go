@@ -15,14 +15,21 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/layout"
 )
+
+// Directory resolves a store code (and, when zone is not empty, makes sure
+// that zone is known) for ingest: nil and no error when there is no such
+// store. layout.Directory is the one the server uses; cmd/ and web.New hand
+// it in, so kpi/ imports no package that reads KPIs.
+type Directory interface {
+	Store(ctx context.Context, code, zone string) (*ss.StoreRef, error)
+}
 
 // Ingester validates and stores batches of facts. Each batch is validated
 // whole and stored in one transaction: all of it or none of it.
 type Ingester struct {
 	pool  *pgxpool.Pool
-	dir   *layout.Directory
+	dir   Directory
 	now   func() time.Time
 	mu    sync.Mutex
 	parts map[time.Time]bool // months whose event partition is known to exist
@@ -31,7 +38,7 @@ type Ingester struct {
 }
 
 // NewIngester returns an Ingester storing into pool and resolving codes with dir.
-func NewIngester(pool *pgxpool.Pool, dir *layout.Directory) *Ingester {
+func NewIngester(pool *pgxpool.Pool, dir Directory) *Ingester {
 	return &Ingester{pool: pool, dir: dir, now: time.Now, parts: map[time.Time]bool{}}
 }
 
@@ -45,13 +52,13 @@ type Result struct {
 // principal's scope.
 type resolver struct {
 	ctx       context.Context
-	dir       *layout.Directory
+	dir       Directory
 	p         *ss.Principal
 	forbidden *ss.Error
 }
 
 // store returns the store (nil when unknown, with an item error added).
-func (r *resolver) store(i int, code, zone string, be *ss.BatchError) *layout.StoreRef {
+func (r *resolver) store(i int, code, zone string, be *ss.BatchError) *ss.StoreRef {
 	if r.p != nil && !r.p.CanSeeStore(code) {
 		if r.forbidden == nil {
 			r.forbidden = ss.Errorf(ss.EFORBIDDEN, fmt.Sprintf("[%d].store", i), "this token may not write store %q", code)
@@ -70,7 +77,7 @@ func (r *resolver) store(i int, code, zone string, be *ss.BatchError) *layout.St
 	return ref
 }
 
-func (r *resolver) zone(i int, ref *layout.StoreRef, code string, be *ss.BatchError) (layout.ZoneRef, bool) {
+func (r *resolver) zone(i int, ref *ss.StoreRef, code string, be *ss.BatchError) (ss.ZoneRef, bool) {
 	z, ok := ref.Zones[code]
 	if !ok || z.Retired {
 		be.Add(i, "zone", "unknown zone %q in store %q", code, ref.Code)

@@ -3,17 +3,12 @@ package kpi
 import (
 	"context"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
 )
-
-// Groupings a KPI request may ask for.
-var Groupings = []string{"estate", "region", "store", "zone", "category", "method", "day", "week", "hour_of_week"}
 
 // Query is one KPI request.
 type Query struct {
@@ -29,13 +24,13 @@ type Query struct {
 	Zone     string // needs Store
 	Category string
 	Method   string // concealment method (ss.Methods)
-	By       string
+	By       Grouping
 }
 
 // Validate checks the query and names the bad parameter.
 func (q *Query) Validate() error {
-	if !validBy(q.By) {
-		return ss.Errorf(ss.EINVALID, "by", "by must be one of %s, got %q", strings.Join(Groupings, ", "), q.By)
+	if !q.By.Valid() {
+		return ss.Errorf(ss.EINVALID, "by", "by must be one of %s, got %q", groupingNames(), q.By)
 	}
 	if q.From.IsZero() || q.To.IsZero() {
 		return ss.Errorf(ss.EINVALID, "from", "from and to are required (dates YYYY-MM-DD or RFC 3339 instants)")
@@ -52,20 +47,11 @@ func (q *Query) Validate() error {
 	if q.Zone != "" && q.Store == "" {
 		return ss.Errorf(ss.EINVALID, "zone", "zone ids are per store: give store too")
 	}
-	if q.By == "zone" && q.Store == "" && q.Region == "" && len(q.Scope) == 0 {
+	if q.By == ByZone && q.Store == "" && q.Region == "" && len(q.Scope) == 0 {
 		// Allowed, but an estate of thousands of stores by zone is a big answer; keep it explicit.
 		return ss.Errorf(ss.EINVALID, "by", "by=zone needs a store or region")
 	}
 	return nil
-}
-
-func validBy(by string) bool {
-	for _, g := range Groupings {
-		if g == by {
-			return true
-		}
-	}
-	return false
 }
 
 // previous is the period of equal length just before q's.
@@ -87,13 +73,22 @@ type KPIs struct{ pool *pgxpool.Pool }
 func NewKPIs(pool *pgxpool.Pool) *KPIs { return &KPIs{pool: pool} }
 
 // Row is one group of a KPI answer: its key, its figures, the previous
-// period's and the change between them.
+// period's and the change between them. Change is null, with the reason,
+// unless both periods are fully covered by data.
 type Row struct {
-	Key      Key                `json:"key"`
-	Figures                     // the period's KPIs, inline
-	Previous *Figures           `json:"previous"`
-	Change   Changes            `json:"change"`
-	Targets  map[string]Verdict `json:"targets,omitempty"`
+	Key          Key                `json:"key"`
+	Figures                         // the period's KPIs, inline
+	Previous     *Figures           `json:"previous"`
+	Change       *Changes           `json:"change"`
+	ChangeReason string             `json:"change_reason,omitempty"` // why change is null: one of the Change… reasons
+	Targets      map[string]Verdict `json:"targets,omitempty"`
+}
+
+// Answer is a KPI request's rows and how much of each period holds data.
+type Answer struct {
+	Current  Coverage
+	Previous Coverage
+	Rows     []Row
 }
 
 // Key names a group; only the fields of the grouping are set.
@@ -107,34 +102,6 @@ type Key struct {
 	Week       string `json:"week,omitempty"`
 	HourOfWeek *int   `json:"hour_of_week,omitempty"`
 }
-
-// Field returns the key field named as in the CSV header.
-func (k Key) Field(name string) string {
-	switch name {
-	case "store":
-		return k.Store
-	case "region":
-		return k.Region
-	case "zone":
-		return k.Zone
-	case "category":
-		return k.Category
-	case "method":
-		return k.Method
-	case "day":
-		return k.Day
-	case "week":
-		return k.Week
-	case "hour_of_week":
-		if k.HourOfWeek != nil {
-			return strconv.Itoa(*k.HourOfWeek)
-		}
-	}
-	return ""
-}
-
-// Values lists the KPIs by name; nil entries are nulls.
-func (f *Figures) Values() map[string]*float64 { return f.kpiValues() }
 
 func (k Key) less(o Key) bool {
 	a := []string{k.Region, k.Store, k.Zone, k.Category, k.Method, k.Day, k.Week}
@@ -175,26 +142,77 @@ type Figures struct {
 
 // Get computes the query's rows and the previous period's, ordered by key.
 func (k *KPIs) Get(ctx context.Context, q Query) ([]Row, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	cur, prev, live, err := k.periods(ctx, q)
+	a, err := k.Answer(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]Row, 0, len(cur.order))
+	return a.Rows, nil
+}
+
+// Answer computes the query's rows, the previous period's, the change
+// where both periods are covered, and each period's coverage.
+func (k *KPIs) Answer(ctx context.Context, q Query) (*Answer, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	cur, prev, live, cov, err := k.periods(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	a := &Answer{Rows: make([]Row, 0, len(cur.order))}
+	a.Current, a.Previous = cov.periods(newPlan(q))
+	reason := ""
+	switch {
+	case !a.Previous.Complete:
+		reason = ChangePreviousPartial
+	case !a.Current.Complete:
+		reason = ChangeCurrentPartial
+	}
+	pair, aligned := previousKey(q)
 	for _, key := range cur.order {
-		r := Row{Key: cur.keys[key], Figures: *cur.figures[key]}
-		if p, ok := prev.figures[key]; ok {
+		r := Row{Key: cur.keys[key], Figures: *cur.figures[key], ChangeReason: reason}
+		if !aligned {
+			r.Previous = nil
+		} else if p, ok := prev.figures[pair(key)]; ok {
 			r.Previous = p
 		} else {
 			r.Previous = &Figures{}
 			r.Previous.derive()
 		}
-		r.Change = change(&r.Figures, r.Previous)
-		rows = append(rows, r)
+		switch {
+		case !aligned:
+			r.ChangeReason = ChangeNotAligned
+		case reason == "":
+			r.Change = change(&r.Figures, r.Previous)
+		}
+		a.Rows = append(a.Rows, r)
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Key.less(rows[j].Key) })
-	judge(rows, live)
-	return rows, nil
+	sort.Slice(a.Rows, func(i, j int) bool { return a.Rows[i].Key.less(a.Rows[j].Key) })
+	judge(a.Rows, live)
+	return a, nil
+}
+
+// previousKey pairs a group key of the period with the key of the same
+// group in the previous period: itself, but for days and weeks, which
+// pair with the day or week one period length earlier. Weeks pair up only
+// when the period is whole weeks long.
+func previousKey(q Query) (pair func(string) string, aligned bool) {
+	if q.By != ByDay && q.By != ByWeek {
+		return func(k string) string { return k }, true
+	}
+	span := q.To.Sub(q.From)
+	if q.Dates {
+		span += 24 * time.Hour
+	}
+	days := int(span / (24 * time.Hour))
+	if span%(24*time.Hour) != 0 || q.By == ByWeek && days%7 != 0 {
+		return nil, false
+	}
+	return func(k string) string {
+		d, err := time.Parse(time.DateOnly, k)
+		if err != nil {
+			return k
+		}
+		return d.AddDate(0, 0, -days).Format(time.DateOnly)
+	}, true
 }

@@ -150,7 +150,7 @@ func judge(rows []Row, live []Target) {
 	}
 	for i := range rows {
 		r := &rows[i]
-		values := r.Figures.kpiValues()
+		values := r.Figures.Values()
 		for _, name := range KPINames {
 			t, scope := estate[name], "estate"
 			if st, ok := byStore[r.Key.Store][name]; ok && r.Key.Store != "" {

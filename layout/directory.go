@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	ss "github.com/shrinkscope/shrinkscope"
 )
 
 // directoryTTL bounds how long a cached store may serve stale zone
@@ -16,32 +18,22 @@ import (
 // always reloads, so new stores and zones are seen at once.
 const directoryTTL = 30 * time.Second
 
-// StoreRef is what ingest needs to know about a store.
-type StoreRef struct {
-	ID       int64
-	Code     string
-	Location *time.Location
-	Zones    map[string]ZoneRef
-	loaded   time.Time
+// cached is a resolved store and when it was loaded.
+type cached struct {
+	ref    *ss.StoreRef
+	loaded time.Time
 }
 
-// ZoneRef is what ingest needs to know about a zone.
-type ZoneRef struct {
-	ID        int64
-	Category  string
-	UnitValue float64
-	Retired   bool
-}
-
-// Directory resolves store and zone codes to ids, cached in memory.
+// Directory resolves store and zone codes to ids, cached in memory. It
+// satisfies kpi.Directory, the resolver ingest declares.
 type Directory struct {
 	pool *pgxpool.Pool
 	mu   sync.Mutex
-	m    map[string]*StoreRef
+	m    map[string]cached
 }
 
 func newDirectory(pool *pgxpool.Pool) *Directory {
-	return &Directory{pool: pool, m: map[string]*StoreRef{}}
+	return &Directory{pool: pool, m: map[string]cached{}}
 }
 
 func (d *Directory) forget(code string) {
@@ -53,27 +45,28 @@ func (d *Directory) forget(code string) {
 // Store returns the store with code; nil (and no error) when there is none.
 // A cached entry that lacks zone is reloaded once, so zones added by another
 // replica are found.
-func (d *Directory) Store(ctx context.Context, code, zone string) (*StoreRef, error) {
+func (d *Directory) Store(ctx context.Context, code, zone string) (*ss.StoreRef, error) {
 	d.mu.Lock()
-	ref := d.m[code]
+	c := d.m[code]
 	d.mu.Unlock()
-	if ref != nil && time.Since(ref.loaded) < directoryTTL {
+	if ref := c.ref; ref != nil && time.Since(c.loaded) < directoryTTL {
 		if _, ok := ref.Zones[zone]; ok || zone == "" {
 			return ref, nil
 		}
 	}
+	loaded := time.Now()
 	ref, err := d.load(ctx, code)
 	if err != nil || ref == nil {
 		return nil, err
 	}
 	d.mu.Lock()
-	d.m[code] = ref
+	d.m[code] = cached{ref, loaded}
 	d.mu.Unlock()
 	return ref, nil
 }
 
-func (d *Directory) load(ctx context.Context, code string) (*StoreRef, error) {
-	ref := &StoreRef{Code: code, Zones: map[string]ZoneRef{}, loaded: time.Now()}
+func (d *Directory) load(ctx context.Context, code string) (*ss.StoreRef, error) {
+	ref := &ss.StoreRef{Code: code, Zones: map[string]ss.ZoneRef{}}
 	var tz string
 	err := d.pool.QueryRow(ctx, `SELECT id, timezone FROM stores WHERE code = $1`, code).Scan(&ref.ID, &tz)
 	if err != nil {
@@ -92,7 +85,7 @@ func (d *Directory) load(ctx context.Context, code string) (*StoreRef, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var zc string
-		var z ZoneRef
+		var z ss.ZoneRef
 		if err := rows.Scan(&zc, &z.ID, &z.Category, &z.UnitValue, &z.Retired); err != nil {
 			return nil, err
 		}

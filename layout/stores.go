@@ -5,23 +5,42 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
-// Service stores stores and zones.
+// Service stores stores, zones, layout changes and recommendations, and
+// evaluates changes from the KPIs it reads through kpi.
 type Service struct {
 	pool *pgxpool.Pool
 	dir  *Directory
+	kpis *kpi.KPIs
+	cfg  Config
+	now  func() time.Time
 }
 
-// New returns a Service on pool with its code Directory.
+// New returns a Service on pool with its code Directory and the default Config.
 func New(pool *pgxpool.Pool) *Service {
-	return &Service{pool: pool, dir: newDirectory(pool)}
+	return &Service{pool: pool, dir: newDirectory(pool), kpis: kpi.NewKPIs(pool), cfg: Config{}.withDefaults(), now: time.Now}
 }
+
+// SetConfig replaces the Config (zero fields take their defaults); a bad
+// field is an EINVALID error naming it.
+func (s *Service) SetConfig(c Config) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	s.cfg = c.withDefaults()
+	return nil
+}
+
+// The directory is the resolver kpi's ingest declares.
+var _ kpi.Directory = (*Directory)(nil)
 
 // Directory returns the cached code resolver shared with ingest.
 func (s *Service) Directory() *Directory { return s.dir }

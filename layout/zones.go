@@ -20,6 +20,9 @@ func (s *Service) PutZones(ctx context.Context, storeCode string, zones []ss.Zon
 	if effective.IsZero() {
 		effective = time.Now()
 	}
+	for i := range zones {
+		zones[i] = zones[i].WithDefaults()
+	}
 	fc := ss.GeoJSON(zones)
 	features, _ := json.Marshal(fc)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -38,13 +41,16 @@ func (s *Service) PutZones(ctx context.Context, storeCode string, zones []ss.Zon
 			codes[i] = z.Code
 			geom, _ := json.Marshal(z.Polygon)
 			err := tx.QueryRow(ctx, `
-INSERT INTO zones (store_id, code, name, kind, category, unit_value, geometry, area_m2)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO zones (store_id, code, name, kind, category, unit_value, geometry, area_m2,
+                   fixture, visibility, staffed_distance_m)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (store_id, code) DO UPDATE SET
     name = excluded.name, kind = excluded.kind, category = excluded.category,
     unit_value = excluded.unit_value, geometry = excluded.geometry, area_m2 = excluded.area_m2,
-    retired_at = NULL, updated_at = now()
-RETURNING id`, storeID, z.Code, z.Name, z.Kind, z.Category, z.UnitValue, geom, math.Abs(ss.RingArea(z.Polygon))).Scan(&z.ID)
+    fixture = excluded.fixture, visibility = excluded.visibility,
+    staffed_distance_m = excluded.staffed_distance_m, retired_at = NULL, updated_at = now()
+RETURNING id`, storeID, z.Code, z.Name, z.Kind, z.Category, z.UnitValue, geom, math.Abs(ss.RingArea(z.Polygon)),
+				z.Fixture, z.Visibility, z.StaffedDistance).Scan(&z.ID)
 			if err != nil {
 				return err
 			}
@@ -70,26 +76,36 @@ RETURNING version`, storeID, effective, features).Scan(&version)
 
 // Zones returns the current (not retired) zones of a store, by code.
 func (s *Service) Zones(ctx context.Context, storeCode string) ([]ss.Zone, error) {
-	if _, err := s.Store(ctx, storeCode); err != nil {
+	st, err := s.Store(ctx, storeCode)
+	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `
-SELECT z.id, z.store_id, z.code, z.name, z.kind, z.category, z.unit_value::float8, z.geometry
-FROM zones z JOIN stores s ON s.id = z.store_id
-WHERE s.code = $1 AND z.retired_at IS NULL ORDER BY z.code`, storeCode)
+	zones, err := s.zonesTx(ctx, s.pool, st.ID)
+	return zones, err
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func (s *Service) zonesTx(ctx context.Context, q querier, storeID int64) ([]ss.Zone, error) {
+	rows, err := q.Query(ctx, `
+SELECT z.id, z.store_id, z.code, z.name, z.kind, z.category, z.unit_value::float8, z.geometry,
+       z.fixture, z.visibility, z.staffed_distance_m
+FROM zones z
+WHERE z.store_id = $1 AND z.retired_at IS NULL ORDER BY z.code`, storeID)
 	if err != nil {
-		return nil, fmt.Errorf("layout: zones of %s: %w", storeCode, err)
+		return nil, err
 	}
 	zones, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ss.Zone, error) {
 		var z ss.Zone
 		var geom []byte
-		if err := r.Scan(&z.ID, &z.StoreID, &z.Code, &z.Name, &z.Kind, &z.Category, &z.UnitValue, &geom); err != nil {
+		if err := r.Scan(&z.ID, &z.StoreID, &z.Code, &z.Name, &z.Kind, &z.Category, &z.UnitValue, &geom,
+			&z.Fixture, &z.Visibility, &z.StaffedDistance); err != nil {
 			return z, err
 		}
 		return z, json.Unmarshal(geom, &z.Polygon)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("layout: zones of %s: %w", storeCode, err)
-	}
-	return zones, nil
+	return zones, err
 }

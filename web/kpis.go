@@ -49,64 +49,76 @@ func (s *Server) getKPIs(c echo.Context) error {
 	q := kpi.Query{
 		From: from, To: to, Dates: dates, Scope: principal(c).Stores,
 		Store: c.QueryParam("store"), Region: c.QueryParam("region"), Zone: c.QueryParam("zone"),
-		Category: c.QueryParam("category"), Method: c.QueryParam("method"), By: c.QueryParam("by"),
+		Category: c.QueryParam("category"), Method: c.QueryParam("method"), By: kpi.Grouping(c.QueryParam("by")),
 	}
 	if q.By == "" {
-		q.By = "store"
+		q.By = kpi.ByStore
 	}
 	if q.Store != "" {
 		if err := requireStore(c, q.Store); err != nil {
 			return err
 		}
 	}
-	rows, err := s.kpis.Get(c.Request().Context(), q)
+	a, err := s.kpis.Answer(c.Request().Context(), q)
 	if err != nil {
 		return err
 	}
 	if c.QueryParam("format") == "csv" || strings.Contains(c.Request().Header.Get("Accept"), "text/csv") {
-		return writeKPICSV(c, q.By, rows)
-	}
-	layout := time.RFC3339
-	if dates {
-		layout = time.DateOnly
+		return writeKPICSV(c, q.By, a)
 	}
 	return c.JSON(http.StatusOK, map[string]any{
-		"from": from.Format(layout), "to": to.Format(layout), "by": q.By, "rows": rows,
+		"from": a.Current.From, "to": a.Current.To, "by": q.By, "rows": a.Rows,
+		"periods": map[string]kpi.Coverage{"current": a.Current, "previous": a.Previous},
 	})
 }
 
-// keyColumns are the CSV key columns of each grouping.
-var keyColumns = map[string][]string{
-	"estate": {}, "region": {"region"}, "store": {"store"}, "zone": {"store", "zone"}, "category": {"category"},
-	"method": {"method"}, "day": {"day"}, "week": {"week"}, "hour_of_week": {"hour_of_week"},
-}
-
-// writeKPICSV streams rows as CSV: key columns, each KPI, each previous-period
-// KPI and each change; an empty cell is a null.
-func writeKPICSV(c echo.Context, by string, rows []kpi.Row) error {
+// writeKPICSV streams an answer as CSV, in the order a person reads it: the
+// key columns, the period (from, to), each KPI, the previous period and its
+// KPIs, each change and, where change is empty, the reason. Dates are ISO
+// 8601 local dates (instants RFC 3339); an empty cell is a null; the
+// figures are the JSON answer's, at the same precision.
+func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	c.Response().Header().Set("Content-Disposition", `attachment; filename="kpis-`+by+`.csv"`)
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="kpis-`+string(by)+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	header := append([]string{}, keyColumns[by]...)
+	header := append([]string{}, by.KeyFields()...)
 	for _, prefix := range []string{"", "previous_", "change_"} {
-		for _, name := range kpi.KPINames {
-			header = append(header, prefix+name)
+		if prefix != "change_" {
+			header = append(header, prefix+"from", prefix+"to")
+		}
+		for _, d := range kpi.KPIDefs {
+			header = append(header, prefix+d.Column)
 		}
 	}
+	header = append(header, "change_reason")
 	if err := w.Write(header); err != nil {
 		return err
 	}
-	for _, r := range rows {
+	for _, r := range a.Rows {
 		rec := make([]string, 0, len(header))
-		for _, col := range keyColumns[by] {
+		for _, col := range by.KeyFields() {
 			rec = append(rec, r.Key.Field(col))
 		}
-		for _, vals := range []map[string]*float64{r.Values(), r.Previous.Values(), r.Change.Values()} {
-			for _, name := range kpi.KPINames {
-				rec = append(rec, cell(vals[name]))
+		var prev, chg map[string]*float64
+		if r.Previous != nil {
+			prev = r.Previous.Values()
+		}
+		if r.Change != nil {
+			chg = r.Change.Values()
+		}
+		for i, vals := range []map[string]*float64{r.Values(), prev, chg} {
+			switch i {
+			case 0:
+				rec = append(rec, a.Current.From, a.Current.To)
+			case 1:
+				rec = append(rec, a.Previous.From, a.Previous.To)
+			}
+			for _, d := range kpi.KPIDefs {
+				rec = append(rec, cell(vals[d.Name], d.Money))
 			}
 		}
+		rec = append(rec, r.ChangeReason)
 		if err := w.Write(rec); err != nil {
 			return err
 		}
@@ -115,9 +127,14 @@ func writeKPICSV(c echo.Context, by string, rows []kpi.Row) error {
 	return w.Error()
 }
 
-func cell(v *float64) string {
-	if v == nil {
+// cell prints a figure as its shortest decimal (the figures are already
+// rounded), money with its two decimals.
+func cell(v *float64, money bool) string {
+	switch {
+	case v == nil:
 		return ""
+	case money:
+		return strconv.FormatFloat(*v, 'f', 2, 64)
 	}
 	return strconv.FormatFloat(*v, 'f', -1, 64)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
+	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
 // Options configure the HTTP server; zero values take the documented defaults.
@@ -43,15 +44,16 @@ func (o *Options) defaults() {
 
 // Server serves the API and pages.
 type Server struct {
-	opt     Options
-	log     *slog.Logger
-	pool    *pgxpool.Pool
-	layout  *layout.Service
-	ingest  *kpi.Ingester
-	kpis    *kpi.KPIs
-	tokens  *tokens.Service
-	metrics *metrics
-	echo    *echo.Echo
+	opt       Options
+	log       *slog.Logger
+	pool      *pgxpool.Pool
+	layout    *layout.Service
+	ingest    *kpi.Ingester
+	kpis      *kpi.KPIs
+	tokens    *tokens.Service
+	workforce *workforce.Service
+	metrics   *metrics
+	echo      *echo.Echo
 }
 
 // New builds a server on pool. reg receives the Prometheus metrics; nil
@@ -71,6 +73,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, opt Options, reg *prometheus.Regi
 		tokens: tokens.New(pool),
 		kpis:   kpi.NewKPIs(pool),
 	}
+	s.workforce = workforce.New(pool, lay, s.kpis)
 	s.metrics = newMetrics(reg, pool)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

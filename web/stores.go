@@ -61,6 +61,12 @@ func (s *Server) getZones(c echo.Context) error {
 	if err := requireStore(c, code); err != nil {
 		return err
 	}
+	if day, ok, err := queryDate(c, "at"); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return s.zonesAt(c, code, day)
+	}
 	zones, err := s.layout.Zones(c.Request().Context(), code)
 	if err != nil {
 		return err

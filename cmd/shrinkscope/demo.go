@@ -15,6 +15,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
@@ -62,6 +63,14 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if _, err := kpi.NewRollups(d.Pool).Refresh(ctx); err != nil {
+			return err
+		}
+		// The planted layout changes are evaluated and the first recommendations made.
+		lay := layout.New(d.Pool)
+		if _, err := lay.EvaluateDue(ctx); err != nil {
+			return err
+		}
+		if _, err := lay.RefreshRecommendations(ctx); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "loaded %d stores, %d zones, %d events, %d outcomes, %d footfall rows, %d sales days, KPI rollups built, in %s\n",

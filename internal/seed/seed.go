@@ -41,9 +41,12 @@ func Load(ctx context.Context, pool *pgxpool.Pool, e *estate.Estate, progress fu
 			return st, fmt.Errorf("seed: zones of %s: %w", store.Code, err)
 		}
 		if s.Change >= 0 {
-			// The change re-merchandises treated zones; the planogram after it is a new version.
+			// The change re-merchandises treated zones: a layout change, whose
+			// planogram after it is a new version.
 			ch := e.Changes[s.Change]
-			if _, err := lay.PutZones(ctx, store.Code, append([]ss.Zone(nil), zones...), ch.At); err != nil {
+			in := layout.ChangeInput{Zones: ch.Zones, ImplementedAt: ch.At.In(s.Loc()).Format(time.DateOnly),
+				Kind: layout.KindProtective, Description: ch.Description}
+			if _, err := lay.CreateChange(ctx, store.Code, "seed", in); err != nil {
 				return st, fmt.Errorf("seed: layout change of %s: %w", store.Code, err)
 			}
 		}

@@ -1,0 +1,254 @@
+package layout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// ChangeInput is a layout change as a merchandiser reports it.
+type ChangeInput struct {
+	Zones          []string `json:"zones"`
+	ImplementedAt  string   `json:"implemented_at"` // local date, YYYY-MM-DD
+	Kind           string   `json:"kind"`
+	Description    string   `json:"description"`
+	Recommendation *int64   `json:"recommendation"`
+	BeforeDays     *int     `json:"before_days"` // default Config.BeforeDays
+	AfterDays      *int     `json:"after_days"`  // default Config.AfterDays
+	GapDays        *int     `json:"gap_days"`    // default Config.GapDays
+}
+
+// Change is a stored layout change.
+type Change struct {
+	ID             int64     `json:"id"`
+	Store          string    `json:"store"`
+	Zones          []string  `json:"zones"`
+	Kind           string    `json:"kind"`
+	Description    string    `json:"description"`
+	ImplementedAt  string    `json:"implemented_at"`
+	Recommendation *int64    `json:"recommendation"`
+	LayoutVersion  int       `json:"layout_version"`
+	BeforeDays     int       `json:"before_days"`
+	AfterDays      int       `json:"after_days"`
+	GapDays        int       `json:"gap_days"`
+	CreatedBy      string    `json:"created_by"`
+	CreatedAt      time.Time `json:"created_at"`
+	Verdict        *string   `json:"verdict"` // the stored evaluation's, if any
+
+	storeID int64
+	loc     *time.Location
+}
+
+// windows returns the before and after windows of the change as local dates.
+func (c *Change) windows() (bFrom, bTo, aFrom, aTo time.Time) {
+	d, _ := time.Parse(time.DateOnly, c.ImplementedAt)
+	return d.AddDate(0, 0, -c.BeforeDays), d.AddDate(0, 0, -1),
+		d.AddDate(0, 0, c.GapDays), d.AddDate(0, 0, c.GapDays+c.AfterDays-1)
+}
+
+// localToday is the store's local calendar date at now, as 00:00 UTC.
+func localToday(now time.Time, loc *time.Location) time.Time {
+	y, m, d := now.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// validate checks the input against the store; zones maps the store's zone
+// codes to whether they are retired.
+func (in *ChangeInput) validate(cfg Config, today time.Time, zones map[string]bool) (time.Time, [3]int, error) {
+	var win [3]int
+	if len(in.Zones) == 0 {
+		return time.Time{}, win, ss.Errorf(ss.EINVALID, "zones", "zones must name at least one zone of the store")
+	}
+	seen := map[string]bool{}
+	for i, z := range in.Zones {
+		retired, ok := zones[z]
+		if !ok || retired {
+			return time.Time{}, win, ss.Errorf(ss.EINVALID, fmt.Sprintf("zones[%d]", i), "unknown zone %q in this store", z)
+		}
+		if seen[z] {
+			return time.Time{}, win, ss.Errorf(ss.EINVALID, fmt.Sprintf("zones[%d]", i), "zone %q is listed twice", z)
+		}
+		seen[z] = true
+	}
+	d, err := time.Parse(time.DateOnly, in.ImplementedAt)
+	if err != nil {
+		return time.Time{}, win, ss.Errorf(ss.EINVALID, "implemented_at", "implemented_at must be a date YYYY-MM-DD, got %q", in.ImplementedAt)
+	}
+	if d.After(today) {
+		return time.Time{}, win, ss.Errorf(ss.EINVALID, "implemented_at", "implemented_at %s is in the future (the store's date is %s)", in.ImplementedAt, today.Format(time.DateOnly))
+	}
+	if !validKind(in.Kind) {
+		return time.Time{}, win, ss.Errorf(ss.EINVALID, "kind", "kind must be one of %s, got %q", strings.Join(ChangeKinds, ", "), in.Kind)
+	}
+	if len(in.Description) > 2000 {
+		return time.Time{}, win, ss.Errorf(ss.EINVALID, "description", "description is at most 2000 characters")
+	}
+	for i, w := range []struct {
+		field  string
+		v      *int
+		def    int
+		lo, hi int
+	}{{"before_days", in.BeforeDays, cfg.BeforeDays, 7, 365}, {"after_days", in.AfterDays, cfg.AfterDays, 7, 365}, {"gap_days", in.GapDays, cfg.GapDays, 0, 90}} {
+		win[i] = w.def
+		if w.v != nil {
+			if *w.v < w.lo || *w.v > w.hi {
+				return time.Time{}, win, ss.Errorf(ss.EINVALID, w.field, "%s must be between %d and %d, got %d", w.field, w.lo, w.hi, *w.v)
+			}
+			win[i] = *w.v
+		}
+	}
+	return d, win, nil
+}
+
+// CreateChange records a layout change of a store: a new planogram version
+// effective from local midnight of implemented_at (the zones as they are
+// now), and, when it names one, marks the recommendation implemented. by
+// names who reported it. Nothing is stored when any field is bad.
+func (s *Service) CreateChange(ctx context.Context, storeCode, by string, in ChangeInput) (int64, error) {
+	st, err := s.Store(ctx, storeCode)
+	if err != nil {
+		return 0, err
+	}
+	loc, err := st.Location()
+	if err != nil {
+		return 0, fmt.Errorf("layout: store %s time zone: %w", storeCode, err)
+	}
+	var id int64
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM stores WHERE id = $1 FOR UPDATE`, st.ID); err != nil {
+			return err
+		}
+		zones, err := zoneSet(ctx, tx, st.ID)
+		if err != nil {
+			return err
+		}
+		day, win, err := in.validate(s.cfg, localToday(s.now(), loc), zones)
+		if err != nil {
+			return err
+		}
+		if in.Recommendation != nil {
+			var recStore int64
+			var status string
+			err := tx.QueryRow(ctx, `SELECT store_id, status FROM recommendations WHERE id = $1 FOR UPDATE`, *in.Recommendation).Scan(&recStore, &status)
+			if errors.Is(err, pgx.ErrNoRows) || err == nil && recStore != st.ID {
+				return ss.Errorf(ss.EINVALID, "recommendation", "no recommendation %d for store %s", *in.Recommendation, storeCode)
+			}
+			if err != nil {
+				return err
+			}
+			if status != StatusProposed && status != StatusAccepted {
+				return ss.Errorf(ss.ECONFLICT, "recommendation", "recommendation %d is %s; only a proposed or accepted one can be implemented", *in.Recommendation, status)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE recommendations SET status = 'implemented', decided_by = $2, decided_at = now() WHERE id = $1`, *in.Recommendation, by); err != nil {
+				return err
+			}
+		}
+		current, err := s.zonesTx(ctx, tx, st.ID)
+		if err != nil {
+			return err
+		}
+		features, _ := json.Marshal(ss.GeoJSON(current))
+		effective := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+		var version int
+		err = tx.QueryRow(ctx, `
+INSERT INTO layout_versions (store_id, version, effective_from, features, note)
+SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4 FROM layout_versions WHERE store_id = $1
+RETURNING version`, st.ID, effective, features, in.Kind+": "+in.Description).Scan(&version)
+		if err != nil {
+			return err
+		}
+		zs := slices.Clone(in.Zones)
+		slices.Sort(zs)
+		return tx.QueryRow(ctx, `
+INSERT INTO layout_changes (store_id, zones, kind, description, implemented_at, recommendation_id,
+                            layout_version, before_days, after_days, gap_days, created_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			st.ID, zs, in.Kind, in.Description, day, in.Recommendation, version, win[0], win[1], win[2], by).Scan(&id)
+	})
+	if err != nil {
+		if ss.ErrorCode(err) != ss.EINTERNAL {
+			return 0, err
+		}
+		return 0, fmt.Errorf("layout: create change of %s: %w", storeCode, err)
+	}
+	return id, nil
+}
+
+// zoneSet maps every zone code of a store to whether it is retired.
+func zoneSet(ctx context.Context, tx pgx.Tx, storeID int64) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, `SELECT code, retired_at IS NOT NULL FROM zones WHERE store_id = $1`, storeID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	var code string
+	var retired bool
+	_, err = pgx.ForEachRow(rows, []any{&code, &retired}, func() error { out[code] = retired; return nil })
+	return out, err
+}
+
+const selectChanges = `
+SELECT c.id, s.code, c.zones, c.kind, c.description, c.implemented_at, c.recommendation_id, c.layout_version,
+       c.before_days, c.after_days, c.gap_days, c.created_by, c.created_at, e.verdict, s.id, s.timezone
+FROM layout_changes c JOIN stores s ON s.id = c.store_id LEFT JOIN layout_evaluations e ON e.change_id = c.id`
+
+func scanChange(row pgx.Row) (*Change, error) {
+	var c Change
+	var day time.Time
+	var tz string
+	err := row.Scan(&c.ID, &c.Store, &c.Zones, &c.Kind, &c.Description, &day, &c.Recommendation, &c.LayoutVersion,
+		&c.BeforeDays, &c.AfterDays, &c.GapDays, &c.CreatedBy, &c.CreatedAt, &c.Verdict, &c.storeID, &tz)
+	if err != nil {
+		return nil, err
+	}
+	c.ImplementedAt = day.Format(time.DateOnly)
+	if c.loc, err = time.LoadLocation(tz); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Changes lists a store's layout changes, newest first.
+func (s *Service) Changes(ctx context.Context, storeCode string) ([]Change, error) {
+	if _, err := s.Store(ctx, storeCode); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, selectChanges+` WHERE s.code = $1 ORDER BY c.implemented_at DESC, c.id DESC`, storeCode)
+	if err != nil {
+		return nil, fmt.Errorf("layout: changes of %s: %w", storeCode, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Change, error) {
+		c, err := scanChange(r)
+		if err != nil {
+			return Change{}, err
+		}
+		return *c, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("layout: changes of %s: %w", storeCode, err)
+	}
+	if out == nil {
+		out = []Change{}
+	}
+	return out, nil
+}
+
+// Change returns one layout change, or an ENOTFOUND error.
+func (s *Service) Change(ctx context.Context, id int64) (*Change, error) {
+	c, err := scanChange(s.pool.QueryRow(ctx, selectChanges+` WHERE c.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ss.Errorf(ss.ENOTFOUND, "id", "no layout change %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("layout: change %d: %w", id, err)
+	}
+	return c, nil
+}

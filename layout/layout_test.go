@@ -1,0 +1,216 @@
+package layout
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
+)
+
+func rows(group, period string, counts []int64, visitors int64) []SeriesRow {
+	var out []SeriesRow
+	for i, c := range counts {
+		out = append(out, SeriesRow{Date: string(rune('a' + i)), Group: group, Period: period, Events: c, Visitors: visitors})
+	}
+	return out
+}
+
+// With equal visitors every day, the DiD rate ratio is the ratio of cell
+// totals: (Σ treated after / Σ treated before) / (Σ control after / Σ control before).
+func TestFitDiD(t *testing.T) {
+	t.Parallel()
+	var s []SeriesRow
+	s = append(s, rows("treated", "before", []int64{10, 12, 9, 11, 13, 10, 12}, 1000)...)
+	s = append(s, rows("treated", "after", []int64{5, 4, 6, 5, 3, 6, 5}, 1000)...)
+	s = append(s, rows("control", "before", []int64{20, 22, 19, 21, 18, 20, 20}, 2000)...)
+	s = append(s, rows("control", "after", []int64{21, 19, 20, 22, 20, 18, 20}, 2000)...)
+	s = append(s, SeriesRow{Group: "control", Period: "after", Events: 3, Visitors: 0}) // no footfall: left out
+	e := Fit(s)
+	want := (34.0 / 77) / (140.0 / 140)
+	if e.Method != MethodDiD || math.Abs(e.RateRatio-want) > 1e-9 {
+		t.Fatalf("rate ratio %v (%s), want %v", e.RateRatio, e.Method, want)
+	}
+	// The model SE of the interaction is sqrt(Σ 1/cell total) (saturated on
+	// the cells); the reported one is scaled by sqrt(dispersion).
+	se := math.Sqrt(1.0/77 + 1.0/34 + 1.0/140 + 1.0/140)
+	phiSE := e.SE / math.Sqrt(e.Dispersion)
+	if math.Abs(phiSE-se) > 1e-9 {
+		t.Errorf("model SE %v, want %v", phiSE, se)
+	}
+	if e.Verdict != VerdictImproved || !(e.CIHigh < 1) || e.PValue > 0.05 {
+		t.Errorf("%+v", e)
+	}
+	if math.Abs(e.EffectPct-100*(want-1)) > 1e-9 {
+		t.Errorf("effect %v", e.EffectPct)
+	}
+	// p-value and interval agree with the Wald statistic.
+	if z := e.LogRR / e.SE; math.Abs(e.PValue-stats.TwoSidedP(z)) > 1e-12 || math.Abs(e.CILow-math.Exp(e.LogRR-stats.Z975*e.SE)) > 1e-12 {
+		t.Errorf("p %v ci %v", e.PValue, e.CILow)
+	}
+}
+
+func TestFitFallbacks(t *testing.T) {
+	t.Parallel()
+	var s []SeriesRow
+	s = append(s, rows("treated", "before", []int64{10, 12, 9, 11}, 1000)...)
+	s = append(s, rows("treated", "after", []int64{14, 13, 15, 12}, 1000)...)
+	e := Fit(s)
+	if e.Method != MethodBeforeAfter || math.Abs(e.RateRatio-54.0/42) > 1e-9 {
+		t.Errorf("no controls: %+v, want before/after ratio %v", e, 54.0/42)
+	}
+	// Same rates before and after: no clear change.
+	s = append(s[:0], rows("treated", "before", []int64{10, 12, 9, 11}, 1000)...)
+	s = append(s, rows("treated", "after", []int64{11, 10, 12, 9}, 1000)...)
+	s = append(s, rows("control", "before", []int64{30, 28, 31, 29}, 3000)...)
+	s = append(s, rows("control", "after", []int64{29, 31, 30, 28}, 3000)...)
+	if e := Fit(s); e.Verdict != VerdictNoChange {
+		t.Errorf("flat: %+v", e)
+	}
+	// Treated zones with no events after: no estimate, said so.
+	s = append(s[:0], rows("treated", "before", []int64{3, 2}, 100)...)
+	s = append(s, rows("treated", "after", []int64{0, 0}, 100)...)
+	s = append(s, rows("control", "before", []int64{30, 28}, 3000)...)
+	s = append(s, rows("control", "after", []int64{29, 31}, 3000)...)
+	if e := Fit(s); e.Verdict != VerdictInsufficient || e.Reason == "" {
+		t.Errorf("empty cell: %+v", e)
+	}
+	// A worse rate.
+	s = append(s[:0], rows("treated", "before", []int64{10, 12, 9, 11, 10, 11}, 1000)...)
+	s = append(s, rows("treated", "after", []int64{25, 22, 27, 24, 26, 23}, 1000)...)
+	s = append(s, rows("control", "before", []int64{30, 28, 31, 29, 30, 30}, 3000)...)
+	s = append(s, rows("control", "after", []int64{29, 31, 30, 28, 30, 30}, 3000)...)
+	if e := Fit(s); e.Verdict != VerdictWorse {
+		t.Errorf("worse: %+v", e)
+	}
+}
+
+// A zone with 2 events on little footfall has the highest raw rate but must
+// not outrank a zone with steady high counts.
+func TestRankHotspotsShrinksSmallSamples(t *testing.T) {
+	t.Parallel()
+	zones := []ZoneCount{
+		{Zone: "quiet", Events: 2, Visitors: 150},
+		{Zone: "steady", Events: 90, Visitors: 20000},
+		{Zone: "a", Events: 40, Visitors: 20000},
+		{Zone: "b", Events: 35, Visitors: 18000},
+		{Zone: "c", Events: 45, Visitors: 22000},
+		{Zone: "none", Events: 0, Visitors: 0},
+	}
+	ranked, rate, shape := RankHotspots(zones)
+	// Store rate over zones with footfall: 212 / 80150.
+	if math.Abs(rate-212.0/80150) > 1e-15 {
+		t.Errorf("store rate %v", rate)
+	}
+	byZone := map[string]Hotspot{}
+	for _, h := range ranked {
+		byZone[h.Zone] = h
+	}
+	q, s := byZone["quiet"], byZone["steady"]
+	if !(*q.RawIndex > *s.RawIndex) {
+		t.Fatalf("the test needs quiet's raw rate above steady's: %v %v", *q.RawIndex, *s.RawIndex)
+	}
+	if ranked[0].Zone != "steady" || !(q.Rank > s.Rank) || !(*q.ProbHot < *s.ProbHot) {
+		t.Errorf("ranking %+v", ranked)
+	}
+	// Posterior mean by hand: (e + α) / (E + α) with the fitted α.
+	e, E := 90.0, 20000*212.0/80150
+	if math.Abs(*s.Index-(e+shape)/(E+shape)) > 1e-12 {
+		t.Errorf("steady index %v, want %v", *s.Index, (e+shape)/(E+shape))
+	}
+	if last := ranked[len(ranked)-1]; last.Zone != "none" || last.Index != nil {
+		t.Errorf("zone without footfall: %+v", last)
+	}
+}
+
+// Pooling by hand: prior log 0.8 with sd 0.25 (weight 16), two changes at
+// log 0.5 and log 0.6 with SE 0.1 (weight 100 each).
+func TestPoolEffect(t *testing.T) {
+	t.Parallel()
+	mu := (16*math.Log(0.8) + 100*math.Log(0.5) + 100*math.Log(0.6)) / 216
+	sd := 1 / math.Sqrt(216)
+	e := PoolEffect(Prior{0.8, 0.25}, []float64{math.Log(0.5), math.Log(0.6), 0}, []float64{0.1, 0.1, 0})
+	if e.BasedOn != 2 || math.Abs(e.RateRatio-math.Exp(mu)) > 1e-4 || math.Abs(e.Low-math.Exp(mu-1.959963984540054*sd)) > 1e-4 ||
+		math.Abs(e.High-math.Exp(mu+1.959963984540054*sd)) > 1e-4 {
+		t.Errorf("pooled %+v, want %v", e, math.Exp(mu))
+	}
+	if p := PoolEffect(Prior{0.8, 0.25}, nil, nil); p.RateRatio != 0.8 || p.BasedOn != 0 {
+		t.Errorf("no evidence: %+v", p)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	t.Parallel()
+	f := func(v float64) *float64 { return &v }
+	zones := []ss.Zone{
+		{Code: "Z1", Kind: ss.KindAisle, Category: "spirits", UnitValue: 30, Visibility: ss.VisibilityBlind, StaffedDistance: 20},
+		{Code: "Z2", Kind: ss.KindAisle, Category: "grocery", UnitValue: 5, StaffedDistance: 3},
+		{Code: "Z3", Kind: ss.KindAisle, Category: "household", UnitValue: 6, StaffedDistance: 12},
+		{Code: "Z4", Kind: ss.KindCheckout, Category: "confectionery", UnitValue: 3},
+	}
+	ranked := []Hotspot{
+		{Zone: "Z1", Events: 60, Visitors: 10000, RatePer1k: f(6), Index: f(2.4), ProbHot: f(0.99), EstLoss: 1800},
+		{Zone: "Z3", Events: 20, Visitors: 10000, RatePer1k: f(2), Index: f(0.9), ProbHot: f(0.01)},
+		{Zone: "Z2", Events: 10, Visitors: 10000, RatePer1k: f(1), Index: f(0.5), ProbHot: f(0)},
+	}
+	got := Suggest(zones, ranked, 2.5)
+	kinds := map[string][]string{}
+	for _, s := range got {
+		kinds[s.Kind] = s.Zones
+	}
+	if len(got) != 3 || kinds[KindSightlines] == nil || len(kinds[KindSwap]) != 2 || kinds[KindSwap][1] != "Z2" || kinds[KindProtective] == nil {
+		t.Errorf("suggestions %+v", got)
+	}
+	for _, s := range got {
+		for _, n := range []string{"Z1", "6.00 per 1,000", "hotspot index 2.40", "99%", "1800.00"} {
+			if !strings.Contains(s.Rationale, n) {
+				t.Errorf("rationale %q lacks %q", s.Rationale, n)
+			}
+		}
+	}
+}
+
+// BenchmarkFit is one evaluation fit: 56 days (28 before, 28 after) of a
+// treated and a control group.
+func BenchmarkFit(b *testing.B) {
+	var s []SeriesRow
+	for d := 0; d < 56; d++ {
+		period := "before"
+		if d >= 28 {
+			period = "after"
+		}
+		s = append(s, SeriesRow{Group: "treated", Period: period, Events: int64(8 + d%5), Visitors: int64(3000 + 40*(d%7))},
+			SeriesRow{Group: "control", Period: period, Events: int64(20 + d%7), Visitors: int64(9000 + 90*(d%5))})
+	}
+	// The baseline is the closed form of the 2×2 aggregated case: one pass
+	// summing the cells and four logarithms, the least any fit must do.
+	b.Run("irls", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if e := Fit(s); e.Verdict == VerdictInsufficient {
+				b.Fatal(e.Reason)
+			}
+		}
+	})
+	b.Run("baseline_cell_totals", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var y, v [2][2]float64
+			for _, r := range s {
+				g, p := 0, 0
+				if r.Group == "treated" {
+					g = 1
+				}
+				if r.Period == "after" {
+					p = 1
+				}
+				y[g][p] += float64(r.Events)
+				v[g][p] += float64(r.Visitors)
+			}
+			sink = math.Log(y[1][1]/v[1][1]) - math.Log(y[1][0]/v[1][0]) - math.Log(y[0][1]/v[0][1]) + math.Log(y[0][0]/v[0][0])
+		}
+	})
+}
+
+var sink float64

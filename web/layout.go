@@ -1,0 +1,184 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/layout"
+)
+
+// requireWrite checks that the principal may change store code.
+func requireWrite(c echo.Context, code string) error {
+	if p := principal(c); !p.CanSeeStore(code) {
+		return ss.Errorf(ss.EFORBIDDEN, "code", "this token may not write store %q", code)
+	}
+	return nil
+}
+
+// pathID reads the :id path parameter as a positive integer.
+func pathID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, ss.Errorf(ss.EINVALID, "id", "id must be a positive integer, got %q", c.Param("id"))
+	}
+	return id, nil
+}
+
+// queryDate reads an optional YYYY-MM-DD query parameter.
+func queryDate(c echo.Context, name string) (time.Time, bool, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return time.Time{}, false, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, false, ss.Errorf(ss.EINVALID, name, "%s must be a date YYYY-MM-DD, got %q", name, v)
+	}
+	return t, true, nil
+}
+
+// zonesAt answers GET zones?at=DATE: the planogram version of that day.
+func (s *Server) zonesAt(c echo.Context, code string, day time.Time) error {
+	v, err := s.layout.ZonesAt(c.Request().Context(), code, day)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"store": code, "at": day.Format(time.DateOnly),
+		"layout_version": v.Version, "effective_from": v.EffectiveFrom, "note": v.Note,
+		"type": v.Zones.Type, "features": v.Zones.Features})
+}
+
+func (s *Server) getHotspots(c echo.Context) error {
+	code := c.Param("code")
+	if err := requireStore(c, code); err != nil {
+		return err
+	}
+	from, hasFrom, err := queryDate(c, "from")
+	if err != nil {
+		return err
+	}
+	to, hasTo, err := queryDate(c, "to")
+	if err != nil {
+		return err
+	}
+	st, err := s.layout.Store(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	// The default period is the 28 local days to yesterday.
+	if !hasTo {
+		loc, _ := st.Location()
+		y, m, d := time.Now().In(loc).Date()
+		to = time.Date(y, m, d-1, 0, 0, 0, 0, time.UTC)
+	}
+	if !hasFrom {
+		from = to.AddDate(0, 0, -27)
+	}
+	if to.Before(from) {
+		return ss.Errorf(ss.EINVALID, "to", "to %s is before from %s", to.Format(time.DateOnly), from.Format(time.DateOnly))
+	}
+	if to.Sub(from) > 366*24*time.Hour {
+		return ss.Errorf(ss.EINVALID, "from", "a hotspot period is at most 367 days")
+	}
+	h, err := s.layout.Hotspots(c.Request().Context(), code, from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h)
+}
+
+func (s *Server) postLayoutChange(c echo.Context) error {
+	code := c.Param("code")
+	if err := requireWrite(c, code); err != nil {
+		return err
+	}
+	var in layout.ChangeInput
+	if err := s.decodeJSON(c, &in); err != nil {
+		return err
+	}
+	id, err := s.layout.CreateChange(c.Request().Context(), code, principal(c).Name, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"id": id})
+}
+
+func (s *Server) getLayoutChanges(c echo.Context) error {
+	code := c.Param("code")
+	if err := requireStore(c, code); err != nil {
+		return err
+	}
+	changes, err := s.layout.Changes(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"store": code, "changes": changes})
+}
+
+func (s *Server) getEvaluation(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	ch, err := s.layout.Change(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := requireStore(c, ch.Store); err != nil {
+		return err
+	}
+	ev, err := s.layout.Evaluation(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ev)
+}
+
+func (s *Server) getRecommendations(c echo.Context) error {
+	code := c.Param("code")
+	if err := requireStore(c, code); err != nil {
+		return err
+	}
+	recs, err := s.layout.Recommendations(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"store": code, "recommendations": recs})
+}
+
+func (s *Server) acceptRecommendation(c echo.Context) error { return s.decide(c, true) }
+
+func (s *Server) rejectRecommendation(c echo.Context) error { return s.decide(c, false) }
+
+func (s *Server) decide(c echo.Context, accept bool) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := s.layout.Recommendation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := requireWrite(c, r.Store); err != nil {
+		return err
+	}
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := s.decodeJSON(c, &body); err != nil {
+			return err
+		}
+	}
+	r, err = s.layout.Decide(ctx, id, accept, principal(c).Name, body.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}

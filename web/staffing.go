@@ -1,0 +1,220 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/workforce"
+)
+
+// planners may write staffing policies and create plans.
+var planners = []ss.Role{ss.RoleAdmin, ss.RolePlanner}
+
+const (
+	csvType  = "text/csv; charset=utf-8"
+	xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	zipType  = "application/zip"
+)
+
+// storeFor loads the store named in the path, within the caller's scope.
+func (s *Server) storeFor(c echo.Context) (*ss.Store, error) {
+	code := c.Param("code")
+	if err := requireStore(c, code); err != nil {
+		return nil, err
+	}
+	return s.layout.Store(c.Request().Context(), code)
+}
+
+func (s *Server) getStaffingPolicy(c echo.Context) error {
+	st, err := s.storeFor(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.workforce.Policy(c.Request().Context(), st)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) putStaffingPolicy(c echo.Context) error {
+	st, err := s.storeFor(c)
+	if err != nil {
+		return err
+	}
+	var p workforce.Policy
+	if err := s.decodeJSON(c, &p); err != nil {
+		return err
+	}
+	if err := s.workforce.PutPolicy(c.Request().Context(), st, p, principal(c).Name); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) postStaffingSolve(c echo.Context) error {
+	var q workforce.SolveRequest
+	if err := s.decodeJSON(c, &q); err != nil {
+		return err
+	}
+	res, err := q.Solve()
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) postStaffingErlang(c echo.Context) error {
+	var q workforce.ErlangRequest
+	if err := s.decodeJSON(c, &q); err != nil {
+		return err
+	}
+	res, err := workforce.Erlang(q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// queryFloat reads an optional number parameter.
+func queryFloat(c echo.Context, name string, def float64) (float64, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return def, nil
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, ss.Errorf(ss.EINVALID, name, "%s must be a number, got %q", name, v)
+	}
+	return x, nil
+}
+
+func (s *Server) getSOCStaffing(c echo.Context) error {
+	raw := c.QueryParam("stores")
+	if raw == "" {
+		return ss.Errorf(ss.EINVALID, "stores", "stores is required: store codes separated by commas")
+	}
+	codes := strings.Split(raw, ",")
+	if len(codes) > 500 {
+		return ss.Errorf(ss.EINVALID, "stores", "at most 500 stores per SOC")
+	}
+	for _, code := range codes {
+		if err := requireStore(c, code); err != nil {
+			return err
+		}
+	}
+	week, err := workforce.ParseWeek("week", c.QueryParam("week"))
+	if err != nil {
+		return err
+	}
+	def := workforce.DefaultPolicy()
+	var q workforce.ErlangRequest
+	if q.HandleSeconds, err = queryFloat(c, "handle_seconds", def.HandleSeconds); err != nil {
+		return err
+	}
+	if q.ServiceLevel, err = queryFloat(c, "service_level", def.ServiceLevel); err != nil {
+		return err
+	}
+	if q.AnswerSeconds, err = queryFloat(c, "answer_seconds", def.AnswerSeconds); err != nil {
+		return err
+	}
+	res, err := s.workforce.SOCStaffing(c.Request().Context(), codes, week, q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) postStaffingPlan(c echo.Context) error {
+	code := c.Param("code")
+	if err := requireStore(c, code); err != nil {
+		return err
+	}
+	week, err := workforce.ParseWeek("week", c.QueryParam("week"))
+	if err != nil {
+		return err
+	}
+	pl, err := s.workforce.MakePlan(c.Request().Context(), code, week, principal(c).Name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, pl)
+}
+
+func (s *Server) getStaffingPlan(c echo.Context) error {
+	code := c.Param("code")
+	if err := requireStore(c, code); err != nil {
+		return err
+	}
+	week, err := workforce.ParseWeek("week", c.Param("week"))
+	if err != nil {
+		return err
+	}
+	format, part := c.QueryParam("format"), c.QueryParam("part")
+	if part != "" && part != "shifts" && part != "hourly" {
+		return ss.Errorf(ss.EINVALID, "part", "part must be shifts or hourly, got %q", part)
+	}
+	if format != "" && format != "json" && format != "csv" && format != "xlsx" {
+		return ss.Errorf(ss.EINVALID, "format", "format must be json, csv or xlsx, got %q", format)
+	}
+	pl, err := s.workforce.Plan(c.Request().Context(), code, week)
+	if err != nil {
+		return err
+	}
+	name := code + "-" + pl.Week
+	var buf bytes.Buffer
+	switch format {
+	case "csv":
+		if part == "hourly" {
+			name += "-hourly"
+		}
+		if err := pl.WriteCSV(&buf, part == "hourly"); err != nil {
+			return err
+		}
+		return download(c, csvType, name+".csv", buf.Bytes())
+	case "xlsx":
+		if err := pl.WriteXLSX(&buf); err != nil {
+			return err
+		}
+		return download(c, xlsxType, name+".xlsx", buf.Bytes())
+	}
+	return c.JSON(http.StatusOK, pl)
+}
+
+// getStaffingPlans zips every stored plan of the week in the caller's scope.
+func (s *Server) getStaffingPlans(c echo.Context) error {
+	week, err := workforce.ParseWeek("week", c.Param("week"))
+	if err != nil {
+		return err
+	}
+	format := c.QueryParam("format")
+	if format == "" {
+		format = "xlsx"
+	}
+	if format != "csv" && format != "xlsx" {
+		return ss.Errorf(ss.EINVALID, "format", "format must be csv or xlsx, got %q", format)
+	}
+	plans, err := s.workforce.Plans(c.Request().Context(), week, principal(c).Stores)
+	if err != nil {
+		return err
+	}
+	if len(plans) == 0 {
+		return ss.Errorf(ss.ENOTFOUND, "week", "no staffing plans for the week of %s", week.Format(time.DateOnly))
+	}
+	var buf bytes.Buffer
+	if err := workforce.WriteZip(&buf, plans, format); err != nil {
+		return err
+	}
+	return download(c, zipType, "staffing-plans-"+week.Format(time.DateOnly)+".zip", buf.Bytes())
+}
+
+func download(c echo.Context, contentType, name string, body []byte) error {
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, contentType, body)
+}

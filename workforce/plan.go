@@ -1,0 +1,160 @@
+package workforce
+
+import (
+	"math"
+	"time"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
+)
+
+// Shift roles.
+const (
+	RoleFloor    = "loss_prevention" // on the shop floor
+	RoleOperator = "soc_operator"    // watching the store's alerts at the SOC
+)
+
+// PlanShift is one shift of a plan, in the store's local time.
+type PlanShift struct {
+	Day       string    `json:"day"`   // local date the shift starts
+	Start     string    `json:"start"` // local HH:MM
+	End       string    `json:"end"`   // local HH:MM; past midnight when before Start
+	Hours     int       `json:"hours"`
+	Headcount int       `json:"headcount"`
+	Role      string    `json:"role"`
+	StartsAt  time.Time `json:"starts_at"`
+}
+
+// PlanHour is one real hour of a plan's week.
+type PlanHour struct {
+	Start          time.Time `json:"start"`
+	Date           string    `json:"date"`
+	Hour           int       `json:"hour"`
+	Open           bool      `json:"open"`
+	ForecastEvents float64   `json:"forecast_events"`
+	ForecastAlerts float64   `json:"forecast_alerts"`
+	ForecastLoss   float64   `json:"forecast_loss"`
+	Required       int       `json:"required"`
+	Scheduled      int       `json:"scheduled"`
+	Short          int       `json:"short"`
+	UncoveredLoss  float64   `json:"uncovered_loss"` // forecast loss × short / required
+	Operators      int       `json:"operators"`      // SOC operators by Erlang C (soc stores)
+}
+
+// Plan is a store's staffing plan for one local week.
+type Plan struct {
+	Store         string      `json:"store"`
+	Week          string      `json:"week"` // local Monday
+	Timezone      string      `json:"timezone"`
+	Model         string      `json:"operating_model"`
+	Policy        Policy      `json:"policy"`
+	PaidHours     int         `json:"paid_hours"`
+	Cost          float64     `json:"cost"`
+	UncoveredLoss float64     `json:"uncovered_loss"`
+	Shifts        []PlanShift `json:"shifts"`
+	Hours         []PlanHour  `json:"hours"`
+}
+
+// BuildPlan turns a week's forecast into a plan: each hour's requirement by
+// the policy, shifts over each run of consecutive open hours (so a store open
+// past midnight gets shifts across it) by PlanSpans under the weekly budget,
+// and, for stores on the soc model, operators per hour by Erlang C with
+// their own shifts.
+func BuildPlan(st *ss.Store, loc *time.Location, week time.Time, fc []HourForecast, p Policy) Plan {
+	pl := Plan{Store: st.Code, Week: week.Format(time.DateOnly), Timezone: st.Timezone, Model: string(st.OperatingModel), Policy: p,
+		Shifts: []PlanShift{}, Hours: make([]PlanHour, len(fc))}
+	for i, f := range fc {
+		h := PlanHour{Start: f.Start, Date: f.Date, Hour: f.Hour, Open: f.Open,
+			ForecastEvents: f.Events, ForecastAlerts: f.Alerts, ForecastLoss: f.Loss}
+		if f.Open {
+			h.Required = p.Required(f.Events)
+			if st.OperatingModel == ss.ModelSOC {
+				h.Operators = max(stats.Servers(f.Alerts/3600, p.HandleSeconds, p.AnswerSeconds, p.ServiceLevel), 0)
+			}
+		}
+		pl.Hours[i] = h
+	}
+	runs := openRuns(fc)
+	ds := make([]Demand, len(runs))
+	for k, r := range runs {
+		d := Demand{Req: make([]int, r[1]-r[0]), Weight: make([]float64, r[1]-r[0])}
+		for i := r[0]; i < r[1]; i++ {
+			h := pl.Hours[i]
+			d.Req[i-r[0]] = h.Required
+			// The value of one required staffer there: the hour's expected
+			// loss shared among them, and a little for the minimum staffing.
+			d.Weight[i-r[0]] = h.ForecastLoss/float64(max(h.Required, 1)) + 0.01
+		}
+		ds[k] = d
+	}
+	budget := -1
+	if p.BudgetHours != nil {
+		budget = *p.BudgetHours
+	}
+	for k, c := range PlanSpans(ds, p.ShiftRules, budget) {
+		r := runs[k]
+		for i := r[0]; i < r[1]; i++ {
+			h := &pl.Hours[i]
+			h.Scheduled, h.Short = c.Scheduled[i-r[0]], c.Short[i-r[0]]
+			if h.Short > 0 && h.Required > 0 {
+				h.UncoveredLoss = math.Round(h.ForecastLoss*float64(h.Short)/float64(h.Required)*100) / 100
+				pl.UncoveredLoss += h.UncoveredLoss
+			}
+		}
+		pl.Shifts = append(pl.Shifts, planShifts(fc, r[0], c.Shifts, RoleFloor, loc)...)
+		pl.PaidHours += c.Paid
+	}
+	if st.OperatingModel == ss.ModelSOC {
+		for _, r := range runs {
+			req := make([]int, r[1]-r[0])
+			for i := range req {
+				req[i] = pl.Hours[r[0]+i].Operators
+			}
+			c := CoverSpan(req, p.ShiftRules)
+			pl.Shifts = append(pl.Shifts, planShifts(fc, r[0], c.Shifts, RoleOperator, loc)...)
+			pl.PaidHours += c.Paid
+		}
+	}
+	pl.UncoveredLoss = math.Round(pl.UncoveredLoss*100) / 100
+	pl.Cost = math.Round(float64(pl.PaidHours)*p.HourlyCost*100) / 100
+	return pl
+}
+
+// openRuns returns the [first, end) index ranges of consecutive open hours.
+func openRuns(fc []HourForecast) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(fc); {
+		if !fc[i].Open {
+			i++
+			continue
+		}
+		j := i
+		for j < len(fc) && fc[j].Open {
+			j++
+		}
+		out = append(out, [2]int{i, j})
+		i = j
+	}
+	return out
+}
+
+// planShifts turns a span's shifts (hour offsets from fc[first]) into local
+// shifts, merging equal ones.
+func planShifts(fc []HourForecast, first int, shifts []Shift, role string, loc *time.Location) []PlanShift {
+	var out []PlanShift
+	idx := map[[2]int]int{}
+	for _, s := range shifts {
+		k := [2]int{s.Start, s.Hours}
+		if i, ok := idx[k]; ok {
+			out[i].Headcount += s.Headcount
+			continue
+		}
+		start := fc[first+s.Start].Start
+		end := start.Add(time.Duration(s.Hours) * time.Hour)
+		ls := start.In(loc)
+		idx[k] = len(out)
+		out = append(out, PlanShift{Day: ls.Format(time.DateOnly), Start: ls.Format("15:04"), End: end.In(loc).Format("15:04"),
+			Hours: s.Hours, Headcount: s.Headcount, Role: role, StartsAt: start})
+	}
+	return out
+}

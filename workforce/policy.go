@@ -1,0 +1,69 @@
+package workforce
+
+import (
+	"math"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// Policy is a store's staffing policy; a store without one uses DefaultPolicy.
+type Policy struct {
+	// IncidentsPerStaffer is how many forecast events one loss-prevention
+	// staffer can cover in an hour.
+	IncidentsPerStaffer float64 `json:"incidents_per_staffer"`
+	// MinStaff and MaxStaff bound the staff on the floor in every open hour.
+	MinStaff int `json:"min_staff"`
+	MaxStaff int `json:"max_staff"`
+	// ShiftRules are the allowed shift lengths.
+	ShiftRules Rules `json:"shift_rules"`
+	// BudgetHours, when set, caps the paid hours of a week.
+	BudgetHours *int `json:"budget_hours,omitempty"`
+	// HourlyCost is the cost of one paid staff-hour, in the store's currency.
+	HourlyCost float64 `json:"hourly_cost"`
+	// SOC operator staffing for stores on the soc model: mean handling time
+	// of an alert, and the share of alerts to pick up within AnswerSeconds.
+	HandleSeconds float64 `json:"handle_seconds"`
+	ServiceLevel  float64 `json:"service_level"`
+	AnswerSeconds float64 `json:"answer_seconds"`
+}
+
+// DefaultPolicy is the policy of a store that has none: 2 incidents per
+// staffer-hour, 1–4 staff, shifts of 4–8 hours, no budget, 15 an hour, and
+// SOC alerts of 120 s, 80% picked up within 60 s.
+func DefaultPolicy() Policy {
+	return Policy{IncidentsPerStaffer: 2, MinStaff: 1, MaxStaff: 4, ShiftRules: Rules{4, 8}, HourlyCost: 15,
+		HandleSeconds: 120, ServiceLevel: 0.8, AnswerSeconds: 60}
+}
+
+// Validate checks every field and names the first bad one.
+func (p *Policy) Validate() error {
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	switch {
+	case !finite(p.IncidentsPerStaffer) || p.IncidentsPerStaffer <= 0 || p.IncidentsPerStaffer > 1000:
+		return ss.Errorf(ss.EINVALID, "incidents_per_staffer", "incidents_per_staffer must be above 0 and at most 1000, got %v", p.IncidentsPerStaffer)
+	case p.MinStaff < 0 || p.MinStaff > 100:
+		return ss.Errorf(ss.EINVALID, "min_staff", "min_staff must be between 0 and 100, got %d", p.MinStaff)
+	case p.MaxStaff < 1 || p.MaxStaff > 100:
+		return ss.Errorf(ss.EINVALID, "max_staff", "max_staff must be between 1 and 100, got %d", p.MaxStaff)
+	case p.MinStaff > p.MaxStaff:
+		return ss.Errorf(ss.EINVALID, "min_staff", "min_staff (%d) must not exceed max_staff (%d)", p.MinStaff, p.MaxStaff)
+	case p.BudgetHours != nil && (*p.BudgetHours < 0 || *p.BudgetHours > 100_000):
+		return ss.Errorf(ss.EINVALID, "budget_hours", "budget_hours must be between 0 and 100000, got %d", *p.BudgetHours)
+	case !finite(p.HourlyCost) || p.HourlyCost < 0 || p.HourlyCost > 10_000:
+		return ss.Errorf(ss.EINVALID, "hourly_cost", "hourly_cost must be between 0 and 10000, got %v", p.HourlyCost)
+	case !finite(p.HandleSeconds) || p.HandleSeconds <= 0 || p.HandleSeconds > 86_400:
+		return ss.Errorf(ss.EINVALID, "handle_seconds", "handle_seconds must be above 0 and at most 86400, got %v", p.HandleSeconds)
+	case !finite(p.ServiceLevel) || p.ServiceLevel <= 0 || p.ServiceLevel >= 1:
+		return ss.Errorf(ss.EINVALID, "service_level", "service_level must be between 0 and 1 (exclusive), got %v", p.ServiceLevel)
+	case !finite(p.AnswerSeconds) || p.AnswerSeconds < 0 || p.AnswerSeconds > 86_400:
+		return ss.Errorf(ss.EINVALID, "answer_seconds", "answer_seconds must be between 0 and 86400, got %v", p.AnswerSeconds)
+	}
+	return p.ShiftRules.Validate("shift_rules")
+}
+
+// Required is the loss-prevention staff an hour with the given forecast
+// events needs: enough to cover them, within [MinStaff, MaxStaff].
+func (p *Policy) Required(events float64) int {
+	n := int(math.Ceil(events/p.IncidentsPerStaffer - 1e-9))
+	return min(max(n, p.MinStaff), p.MaxStaff)
+}
