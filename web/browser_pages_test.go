@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image/png"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/layout"
 )
 
 // One browser walks every page as each role: the figures it reads must be
@@ -43,11 +45,18 @@ func TestPagesInBrowser(t *testing.T) {
 	}
 	p.checkTargetForm(codes[1])
 
+	merch := p.token(ss.RoleMerchandiser)
+	if got := p.signIn(merch); got != "/layout" {
+		t.Fatalf("merchandiser landed on %s, want /layout", got)
+	}
+	p.checkLayoutForm(codes[1])
+
 	planner := p.token(ss.RolePlanner)
 	if got := p.signIn(planner); got != "/segments" {
 		t.Fatalf("planner landed on %s, want /segments", got)
 	}
 	p.checkPlannerLimits(codes[1])
+	p.checkPlannerLayout(codes[1])
 
 	scoped := p.token(ss.RoleOps, codes[2])
 	p.signIn(scoped)
@@ -281,5 +290,51 @@ func (p *pageFixture) checkPlannerLimits(code string) {
 		csrf: document.querySelector('input[name=csrf]').value, kpi: 'events', op: '<=', value: '1'})}).then(r => r.status)`, chromedp.EvalAwaitPromise)
 	if status != 403 {
 		t.Errorf("planner posting a target: %d, want 403", status)
+	}
+}
+
+// checkLayoutForm accepts a recommendation on the layout page and rejects
+// another with a reason; the API must show both decisions.
+func (p *pageFixture) checkLayoutForm(code string) {
+	t := p.t
+	if _, err := layout.New(p.pool).RefreshStoreRecommendations(context.Background(), code); err != nil {
+		t.Fatal(err)
+	}
+	p.open("/stores/" + code + "/layout")
+	ids := eval[[]string](p, `[...document.querySelectorAll('#recs li[data-status=proposed]')].map(li => li.dataset.id)`)
+	if len(ids) < 2 {
+		t.Fatalf("store %s has %d proposed recommendations on its layout page, want 2 or more", code, len(ids))
+	}
+	p.do("accept", chromedp.Click(chromedp.CSS(`#rec-`+ids[0]+` form[action$="/accept"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rec-`+ids[0]+`[data-status=accepted]`)))
+	p.do("reject", chromedp.SendKeys(chromedp.CSS(`#rec-`+ids[1]+` input[name=reason]`), "aisle is being refitted"),
+		chromedp.Submit(chromedp.CSS(`#rec-`+ids[1]+` input[name=reason]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rec-`+ids[1]+`[data-status=rejected]`)))
+	got := map[string]string{}
+	for _, r := range p.mustStatus(200, "GET", "/api/v1/stores/"+code+"/recommendations", p.admin, nil).Body["recommendations"].([]any) {
+		m := r.(map[string]any)
+		got[fmt.Sprint(m["id"])] = fmt.Sprintf("%v %v %v", m["status"], m["decided_by"], m["reason"])
+	}
+	if got[ids[0]] != "accepted merchandiser-test <nil>" || got[ids[1]] != "rejected merchandiser-test aisle is being refitted" {
+		t.Errorf("recommendations after the forms: %s: %q, %s: %q", ids[0], got[ids[0]], ids[1], got[ids[1]])
+	}
+}
+
+// checkPlannerLayout: a planner reads the layout page but gets no decision
+// forms, and a post to one is forbidden.
+func (p *pageFixture) checkPlannerLayout(code string) {
+	t := p.t
+	p.open("/stores/" + code + "/layout")
+	if n := eval[int](p, `document.querySelectorAll('#recs form').length`); n != 0 {
+		t.Errorf("planner sees %d decision forms", n)
+	}
+	id := eval[string](p, `document.querySelector('#recs li[data-status=proposed]')?.dataset.id || ''`)
+	if id == "" {
+		t.Fatal("no proposed recommendation left for the planner to try")
+	}
+	status := eval[int](p, `fetch('/stores/`+code+`/layout/recommendations/`+id+`/accept', {method: 'POST', body: new URLSearchParams({
+		csrf: document.querySelector('input[name=csrf]').value})}).then(r => r.status)`, chromedp.EvalAwaitPromise)
+	if status != 403 {
+		t.Errorf("planner accepting a recommendation: %d, want 403", status)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -51,23 +52,24 @@ func (s *Server) estatePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	stores, err := s.layout.Stores(ctx, p.Stores)
-	if err != nil {
-		return err
-	}
-	q := kpi.Query{From: per.From, To: per.To, Dates: true, Scope: p.Stores, By: "store"}
-	rows, err := s.kpis.Get(ctx, q)
-	if err != nil {
-		return err
-	}
-	q.By = "estate"
-	total, err := s.kpis.Get(ctx, q)
-	if err != nil {
-		return err
-	}
 	segFrom, segTo := lastDays(now, segmentDays)
-	segs, err := s.kpis.Segments(ctx, segFrom, segTo, p.Stores, s.opt.Segments)
-	if err != nil {
+	var (
+		stores      []ss.Store
+		rows, total []kpi.Row
+		segs        []kpi.Segment
+	)
+	g, gctx := errgroup.WithContext(ctx) // independent reads, at once
+	q := kpi.Query{From: per.From, To: per.To, Dates: true, Scope: p.Stores, By: "store"}
+	qe := q
+	qe.By = "estate"
+	g.Go(func() (err error) { stores, err = s.layout.Stores(gctx, p.Stores); return err })
+	g.Go(func() (err error) { rows, err = s.kpis.Get(gctx, q); return err })
+	g.Go(func() (err error) { total, err = s.kpis.Get(gctx, qe); return err })
+	g.Go(func() (err error) {
+		segs, err = s.kpis.Segments(gctx, segFrom, segTo, p.Stores, s.opt.Segments)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	byStore := map[string]*kpi.Row{}

@@ -71,15 +71,19 @@ type kpiCard struct {
 	Better             string // "good", "bad" or "" (no change)
 	Target             string // "" without a target
 	Met                string // "met", "missed" or "unknown"
+	NoChange           string // why there is no change, when there is none
 }
 
 // cardsOf builds the cards of names from a KPI row.
 func cardsOf(r *kpi.Row, names ...string) []kpiCard {
-	vals, changes := r.Figures.Values(), r.Change.Values()
+	vals, changes := r.Figures.Values(), map[string]*float64{}
+	if r.Change != nil {
+		changes = r.Change.Values()
+	}
 	out := make([]kpiCard, 0, len(names))
 	for _, n := range names {
 		m := kpiMetas[n]
-		c := kpiCard{Name: n, Label: m.Label, Raw: vals[n], Value: m.Format(vals[n])}
+		c := kpiCard{Name: n, Label: m.Label, Raw: vals[n], Value: m.Format(vals[n]), NoChange: noChangeWords(r.ChangeReason)}
 		if d := changes[n]; d != nil {
 			c.Change = m.Delta(*d)
 			if strings.Trim(c.Change, "+-0.,%pp s") == "" { // rounds to nothing at the shown precision
@@ -111,4 +115,12 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 		out = append(out, c)
 	}
 	return out
+}
+
+// noChangeWords says in words why a row has no change.
+func noChangeWords(reason string) string {
+	if reason == "" {
+		return "no comparable previous period"
+	}
+	return strings.ReplaceAll(reason, "_", " ")
 }

@@ -18,6 +18,7 @@ type menuEntry struct {
 // menu lists the pages in menu order; a role sees the entries it may open.
 var menu = []menuEntry{
 	{"estate", "Estate", "/", operators},
+	{"layout", "Layout", "/layout", layouts},
 	{"segments", "Segments", "/segments", readers},
 }
 

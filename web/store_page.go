@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -48,30 +49,30 @@ func (s *Server) storePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.layout.Store(ctx, code)
-	if err != nil {
-		return err
-	}
-	zones, err := s.layout.Zones(ctx, code)
-	if err != nil {
-		return err
-	}
+	// The page's reads are independent: run them at once, so its time is
+	// the slowest read's, not their sum.
+	var (
+		st                                    *ss.Store
+		zones                                 []ss.Zone
+		storeRows, zoneRows, howRows, dayRows []kpi.Row
+	)
+	g, gctx := errgroup.WithContext(ctx)
 	q := kpi.Query{From: per.From, To: per.To, Dates: true, Scope: principal(c).Stores, Store: code}
-	get := func(by string) ([]kpi.Row, error) { q.By = by; return s.kpis.Get(ctx, q) }
-	storeRows, err := get("store")
-	if err != nil {
-		return err
+	get := func(by kpi.Grouping, into *[]kpi.Row) {
+		g.Go(func() (err error) {
+			q := q
+			q.By = by
+			*into, err = s.kpis.Get(gctx, q)
+			return err
+		})
 	}
-	zoneRows, err := get("zone")
-	if err != nil {
-		return err
-	}
-	howRows, err := get("hour_of_week")
-	if err != nil {
-		return err
-	}
-	dayRows, err := get("day")
-	if err != nil {
+	g.Go(func() (err error) { st, err = s.layout.Store(gctx, code); return err })
+	g.Go(func() (err error) { zones, err = s.layout.Zones(gctx, code); return err })
+	get("store", &storeRows)
+	get("zone", &zoneRows)
+	get("hour_of_week", &howRows)
+	get("day", &dayRows)
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	row := &kpi.Row{}
