@@ -85,34 +85,16 @@ func (s *Server) decideOnPage(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/stores/"+url.PathEscape(code)+"/layout#rec-"+c.Param("id"))
 }
 
-// layoutIndex lists the stores to open the layout page of, with how many
-// recommendations wait for a decision in each.
+// layoutIndex lists the stores to open the layout page of. (It does not
+// count open recommendations: reading them regenerates each store's, which
+// is the layout page's work, not the index's.)
 func (s *Server) layoutIndex(c echo.Context) error {
-	ctx := c.Request().Context()
-	stores, err := s.layout.Stores(ctx, principal(c).Stores)
+	stores, err := s.layout.Stores(c.Request().Context(), principal(c).Stores)
 	if err != nil {
-		return err
-	}
-	open := make([]int, len(stores))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
-	for i := range stores {
-		g.Go(func() error {
-			recs, err := s.layout.Recommendations(gctx, stores[i].Code)
-			for _, r := range recs {
-				if r.Status == layout.StatusProposed {
-					open[i]++
-				}
-			}
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, "layout_index.html", struct {
 		shell
 		Stores []ss.Store
-		Open   []int
-	}{newShell(c, "layout", "Layout"), stores, open})
+	}{newShell(c, "layout", "Layout"), stores})
 }

@@ -86,7 +86,8 @@ func run(out string) error {
 			break
 		}
 	}
-	pages := map[string]string{"estate": "/", "store": "/stores/" + store, "segments": "/segments"}
+	pages := map[string]string{"estate": "/", "store": "/stores/" + store, "segments": "/segments",
+		"layout": "/stores/" + layoutStore(est) + "/layout"}
 	for name, path := range pages {
 		if err := shoot(b, hs.URL+path, filepath.Join(out, name)); err != nil {
 			return err
@@ -133,4 +134,15 @@ func (t *runT) cleanup() {
 		t.cleanups[i]()
 	}
 	t.cleanups = nil
+}
+
+// layoutStore is a store with a planted layout change, so its layout page
+// shows an evaluation.
+func layoutStore(est *estate.Estate) string {
+	for _, s := range est.Stores {
+		if s.Change >= 0 {
+			return s.Code
+		}
+	}
+	return est.Stores[0].Code
 }

@@ -51,7 +51,7 @@ func run(n int) error {
 	}
 	h := web.New(pool, slog.New(slog.DiscardHandler), web.Options{}, nil).Handler()
 	store := est.Stores[0].Code
-	paths := []string{"/api/v1/kpis?by=store", "/", "/stores/" + store, "/segments"}
+	paths := []string{"/api/v1/kpis?by=store", "/", "/stores/" + store, "/segments", "/layout", "/stores/" + store + "/layout"}
 	if *parts {
 		for _, by := range []string{"store", "zone", "hour_of_week", "day"} {
 			paths = append(paths, "/api/v1/kpis?by="+by+"&store="+store)
