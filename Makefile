@@ -2,16 +2,17 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build fuzz bench-ingest bench-kpi bench-vision clean
+.PHONY: demo test check build fuzz bench-ingest bench-kpi bench-vision bench-pages screenshots clean
 
 ## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on :8080
 demo:
 	@scripts/demo-postgres
 	$(GO) run ./cmd/shrinkscope demo
 
-## test: make sure PostgreSQL runs (starting or installing it) and ONNX Runtime is at hand (scripts/onnxruntime), then vet and run every test with -race
+## test: make sure PostgreSQL runs (starting or installing it), Chromium and ffmpeg are installed and ONNX Runtime is at hand (scripts/onnxruntime), then vet and run every test with -race
 test: check
-	@scripts/ensure-chromium; url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
+	@scripts/ensure-chromium
+	@url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
 	  scripts/ensure-ffmpeg && ort=$$(scripts/onnxruntime) && echo "vision tests use ONNX Runtime $${ort:-(none: they skip)}" && \
 	  TEST_DATABASE_URL="$$url" ONNXRUNTIME_LIB="$$ort" $(GO) test -race -count=1 -timeout 15m ./...
 
@@ -47,6 +48,15 @@ bench-kpi:
 ## bench-vision: the vision pipeline per frame against raw ONNX Runtime Run on a 640x640 detector, and zone lookups (docs/BENCHMARKS.md)
 bench-vision:
 	@ort=$$(scripts/onnxruntime) && ONNXRUNTIME_LIB="$$ort" $(GO) run ./internal/bench/visionbench -frames 25
+
+## screenshots: a PNG of every page from the demo estate, at laptop and phone widths, into docs/screenshots
+screenshots:
+	@scripts/ensure-chromium
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/screenshots -out docs/screenshots
+
+## bench-pages: server time of each page on the demo estate, p50 and p99 (docs/BENCHMARKS.md)
+bench-pages:
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/pagebench
 
 clean:
 	rm -rf bin

@@ -13,7 +13,10 @@ import (
 // cookieName holds the token of a browser session, set by the login page.
 const cookieName = "shrinkscope_token"
 
-const principalKey = "principal"
+const (
+	principalKey = "principal"
+	sessionKey   = "session" // the cookie's secret, for the page's CSRF token
+)
 
 // authorize admits requests whose token has one of roles; the principal is
 // then available through principal(c).
@@ -37,7 +40,13 @@ func (s *Server) authorize(roles []ss.Role, next echo.HandlerFunc) echo.HandlerF
 		if !slices.Contains(roles, p.Role) {
 			return ss.Errorf(ss.EFORBIDDEN, "", "role %s may not %s %s", p.Role, c.Request().Method, c.Path())
 		}
+		if fromCookie && !safeMethod(c.Request().Method) {
+			if err := checkCSRF(c, secret); err != nil {
+				return err
+			}
+		}
 		c.Set(principalKey, p)
+		c.Set(sessionKey, secret)
 		return next(c)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -63,6 +64,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
+		return
+	}
+	if strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
+		_ = s.errorPage(c, status, body.Error.Message)
 		return
 	}
 	_ = c.JSON(status, body)

@@ -19,7 +19,7 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(pageFuncs).ParseFS(templateFS, "templates/*.html"))
 
 func render(c echo.Context, status int, name string, data any) error {
 	var b strings.Builder
@@ -47,32 +47,19 @@ func (s *Server) login(c echo.Context) error {
 	if p.Role == ss.RoleIngest {
 		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Ingest tokens cannot read dashboards."})
 	}
+	if !sameOrigin(c.Request()) {
+		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Sign in from this site's own sign-in page."})
+	}
 	c.SetCookie(&http.Cookie{
 		Name: cookieName, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: c.Scheme() == "https", Expires: time.Now().Add(12 * time.Hour),
 	})
-	return c.Redirect(http.StatusSeeOther, "/")
+	return c.Redirect(http.StatusSeeOther, homeOf(p.Role))
 }
 
 func (s *Server) logout(c echo.Context) error {
 	c.SetCookie(&http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 	return c.Redirect(http.StatusSeeOther, "/login")
-}
-
-// estatePage lists the stores a principal may see.
-func (s *Server) estatePage(c echo.Context) error {
-	p := principal(c)
-	stores, err := s.layout.Stores(c.Request().Context(), p.Stores)
-	if err != nil {
-		return err
-	}
-	models := map[string]int{}
-	for _, st := range stores {
-		models[string(st.OperatingModel)]++
-	}
-	return render(c, http.StatusOK, "estate.html", map[string]any{
-		"Principal": p, "Stores": stores, "Models": models,
-	})
 }
 
 func (s *Server) static(c echo.Context) error {

@@ -82,6 +82,12 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/logout", s.logout, anyone},
 		{http.MethodGet, "/", s.estatePage, readers},
 		{http.MethodGet, "/static/echarts.min.js", s.echarts, anyone},
+		{http.MethodGet, "/stores/:code", s.storePage, readers},
+		{http.MethodPost, "/stores/:code/targets", s.setStoreTarget, operators},
+		{http.MethodGet, "/segments", s.segmentsPage, readers},
+		{http.MethodGet, "/layout", s.layoutIndex, layouts},
+		{http.MethodGet, "/stores/:code/layout", s.layoutPage, readers},
+		{http.MethodPost, "/stores/:code/layout/recommendations/:id/:decision", s.decideOnPage, layouts},
 		{http.MethodGet, "/static/*", s.static, anyone},
 	}
 }

@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/browser"
+	"github.com/shrinkscope/shrinkscope/internal/dbtest"
+	"github.com/shrinkscope/shrinkscope/internal/estate"
+	"github.com/shrinkscope/shrinkscope/internal/seed"
+	"github.com/shrinkscope/shrinkscope/internal/tokens"
+	"github.com/shrinkscope/shrinkscope/web"
+)
+
+// pageFixture is a server on a small synthetic estate (3 stores, 40 days to
+// today) and a headless Chromium to read its pages with.
+type pageFixture struct {
+	*fixture
+	est *estate.Estate
+	b   *browser.Session
+}
+
+func pageSetup(t *testing.T) *pageFixture {
+	t.Helper()
+	if _, err := browser.ExecPath(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	est, _, err := seed.LoadReady(ctx, pool, estate.Config{Seed: 4, Stores: 3, Days: 40, End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := web.New(pool, slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{}, nil)
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool)}
+	f.admin = f.token(ss.RoleAdmin)
+	bctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	b, err := browser.Start(bctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return &pageFixture{fixture: f, est: est, b: b}
+}
+
+// do runs browser actions and fails the test on error.
+func (p *pageFixture) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.b.Ctx, actions...); err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a script expression in the page and decodes its value.
+func eval[T any](p *pageFixture, js string, opts ...chromedp.EvaluateOption) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.b.Ctx, chromedp.Evaluate[T](js, opts...))
+	if err != nil {
+		p.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// signIn signs out whoever is signed in and signs in with secret on the
+// sign-in page, and returns the path the browser landed on.
+func (p *pageFixture) signIn(secret string) string {
+	p.t.Helper()
+	p.do("sign in", chromedp.Navigate(p.url+"/login"), chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), secret), chromedp.Submit(chromedp.ID("token")),
+		chromedp.WaitVisible(chromedp.CSS("header nav")))
+	loc, err := chromedp.Run(p.b.Ctx, chromedp.Location())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	u, _ := url.Parse(loc)
+	return u.Path
+}
+
+// open navigates to path and waits for the page's main element.
+func (p *pageFixture) open(path string) {
+	p.t.Helper()
+	p.do("open "+path, chromedp.Navigate(p.url+path), chromedp.WaitReady(chromedp.ID("content")))
+}
+
+// number reads a figure as the page prints it ("12,345.60", "80.3%").
+func number(t testing.TB, s string) float64 {
+	t.Helper()
+	s = strings.TrimSpace(strings.NewReplacer(",", "", "%", "", "+", "").Replace(s))
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("page figure %q is not a number", s)
+	}
+	return v
+}
+
+func near(a, b, tol float64) bool { return a-b <= tol && b-a <= tol }

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// pageFuncs are the formatting helpers of the templates. Every figure passes
+// through one of them, so a missing value always reads "—" and never 0.
+var pageFuncs = template.FuncMap{
+	"num":      fmtInt,
+	"money":    fmtMoney,
+	"pct":      fmtPct,
+	"fixed":    fmtFixed,
+	"secs":     fmtSecs,
+	"date":     func(t time.Time) string { return t.Format(time.DateOnly) },
+	"longdate": func(t time.Time) string { return t.Format("2 Jan 2006") },
+	"swatch":   swatch,
+}
+
+// noValue is what a page shows for a figure that has no value.
+const noValue = "—"
+
+// groupThousands writes the integer part of s with thin commas.
+func groupThousands(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// fmtInt formats a count: 12,345. It takes int64, int, float64 or *float64.
+func fmtInt(v any) string {
+	switch x := v.(type) {
+	case int64:
+		return groupThousands(strconv.FormatInt(x, 10))
+	case int:
+		return groupThousands(strconv.Itoa(x))
+	case float64:
+		return groupThousands(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
+	case *float64:
+		if x == nil {
+			return noValue
+		}
+		return fmtInt(*x)
+	case *int64:
+		if x == nil {
+			return noValue
+		}
+		return fmtInt(*x)
+	}
+	return noValue
+}
+
+// fmtMoney formats an amount to the cent: 12,345.60.
+func fmtMoney(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return groupThousands(strconv.FormatFloat(x, 'f', 2, 64))
+	case *float64:
+		if x == nil {
+			return noValue
+		}
+		return fmtMoney(*x)
+	}
+	return noValue
+}
+
+// fmtPct formats a ratio (0.123) as a percentage to one decimal: 12.3%.
+func fmtPct(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
+	case *float64:
+		if x == nil {
+			return noValue
+		}
+		return fmtPct(*x)
+	}
+	return noValue
+}
+
+// fmtFixed formats a figure to n decimals.
+func fmtFixed(n int, v any) string {
+	switch x := v.(type) {
+	case float64:
+		return groupThousands(strconv.FormatFloat(x, 'f', n, 64))
+	case *float64:
+		if x == nil {
+			return noValue
+		}
+		return fmtFixed(n, *x)
+	}
+	return noValue
+}
+
+// fmtSecs formats seconds: 42 s, 3 min 05 s.
+func fmtSecs(v any) string {
+	var s float64
+	switch x := v.(type) {
+	case float64:
+		s = x
+	case *float64:
+		if x == nil {
+			return noValue
+		}
+		s = *x
+	default:
+		return noValue
+	}
+	n := int(math.Round(s))
+	if n < 60 {
+		return strconv.Itoa(n) + " s"
+	}
+	sec := strconv.Itoa(n % 60)
+	if len(sec) == 1 {
+		sec = "0" + sec
+	}
+	return strconv.Itoa(n/60) + " min " + sec + " s"
+}
+
+// swatch is a small colour key drawn as SVG: the pages' CSP allows no
+// inline style attributes.
+func swatch(colour string) template.HTML {
+	return template.HTML(`<svg class="sw" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" rx="2" fill="` +
+		template.HTMLEscapeString(colour) + `"/></svg>`)
+}

@@ -1,0 +1,126 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/shrinkscope/shrinkscope/kpi"
+)
+
+// kpiMeta says how a KPI reads on a page: label, format and which way is better.
+type kpiMeta struct {
+	Name, Label string
+	Format      func(any) string
+	// Delta formats a change; nil: as Format.
+	Delta       func(any) string
+	LowerBetter bool
+	// Percent: targets are entered and shown in percent, stored as a ratio.
+	Percent bool
+}
+
+var kpiMetas = map[string]kpiMeta{
+	"events":              {"events", "Events", fmtInt, signed(fmtInt), true, false},
+	"visitors":            {"visitors", "Visitors", fmtInt, signed(fmtInt), false, false},
+	"rate_per_1k":         {"rate_per_1k", "Rate per 1,000 visitors", fixed2, signed(fixed2), true, false},
+	"est_loss":            {"est_loss", "Estimated loss", fmtMoney, signed(fmtMoney), true, false},
+	"recovered_value":     {"recovered_value", "Recovered value", fmtMoney, signed(fmtMoney), false, false},
+	"recovery_rate":       {"recovery_rate", "Recovery rate", fmtPct, signed(fmtPP), false, true},
+	"intervention_rate":   {"intervention_rate", "Intervention rate", fmtPct, signed(fmtPP), false, true},
+	"response_p50":        {"response_p50", "Response time, median", fmtSecs, signed(fmtSecs), true, false},
+	"response_p90":        {"response_p90", "Response time, 90th pct", fmtSecs, signed(fmtSecs), true, false},
+	"false_positive_rate": {"false_positive_rate", "False alarm rate", fmtPct, signed(fmtPP), true, true},
+	"hotspot_index":       {"hotspot_index", "Hotspot index", fixed2, signed(fixed2), true, false},
+	"shrink_pct":          {"shrink_pct", "Shrink (% of sales)", fixed2pct, signed(fixed2pp), true, false},
+}
+
+func fixed2(v any) string { return fmtFixed(2, v) }
+
+func fixed2pct(v any) string {
+	s := fmtFixed(2, v)
+	if s == noValue {
+		return s
+	}
+	return s + "%"
+}
+
+func fixed2pp(v any) string { return fmtFixed(2, v) + " pp" }
+
+// fmtPP formats a change of a ratio in percentage points.
+func fmtPP(v any) string {
+	if x, ok := v.(float64); ok {
+		return fmtFixed(1, 100*x) + " pp"
+	}
+	return noValue
+}
+
+// signed prefixes f's text with + for a positive change.
+func signed(f func(any) string) func(any) string {
+	return func(v any) string {
+		if x, ok := v.(float64); ok && x > 0 {
+			return "+" + f(x)
+		}
+		return f(v)
+	}
+}
+
+// kpiCard is one KPI as a card or table cell shows it.
+type kpiCard struct {
+	Name, Label, Value string
+	Raw                *float64
+	Change             string // "" when the change is unknown
+	Trend              string // "up", "down" or "flat"
+	Better             string // "good", "bad" or "" (no change)
+	Target             string // "" without a target
+	Met                string // "met", "missed" or "unknown"
+	NoChange           string // why there is no change, when there is none
+}
+
+// cardsOf builds the cards of names from a KPI row.
+func cardsOf(r *kpi.Row, names ...string) []kpiCard {
+	vals, changes := r.Figures.Values(), map[string]*float64{}
+	if r.Change != nil {
+		changes = r.Change.Values()
+	}
+	out := make([]kpiCard, 0, len(names))
+	for _, n := range names {
+		m := kpiMetas[n]
+		c := kpiCard{Name: n, Label: m.Label, Raw: vals[n], Value: m.Format(vals[n]), NoChange: noChangeWords(r.ChangeReason)}
+		if d := changes[n]; d != nil {
+			c.Change = m.Delta(*d)
+			if strings.Trim(c.Change, "+-0.,%pp s") == "" { // rounds to nothing at the shown precision
+				zero := 0.0
+				d = &zero
+			}
+			switch {
+			case *d > 0:
+				c.Trend = "up"
+			case *d < 0:
+				c.Trend = "down"
+			default:
+				c.Trend = "flat"
+			}
+			if *d != 0 {
+				c.Better = "good"
+				if (*d > 0) == m.LowerBetter {
+					c.Better = "bad"
+				}
+			}
+		}
+		if v, ok := r.Targets[n]; ok {
+			c.Target = v.Op + " " + m.Format(v.Value)
+			c.Met = "unknown"
+			if v.Met != nil {
+				c.Met = map[bool]string{true: "met", false: "missed"}[*v.Met]
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// noChangeWords says in words why a row has no change.
+func noChangeWords(reason string) string {
+	if reason == "" {
+		return "no comparable previous period"
+	}
+	return strings.ReplaceAll(reason, "_", " ")
+}

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/layout"
+)
+
+// changeRow is one layout change with its evaluation as the layout page shows it.
+type changeRow struct {
+	layout.Change
+	Eval *layout.Evaluation
+}
+
+// layoutPage lists a store's layout recommendations, with accept and
+// reject forms for those who may decide, and its layout changes with their
+// before/after evaluations.
+func (s *Server) layoutPage(c echo.Context) error {
+	code := c.Param("code")
+	if err := requireStore(c, code); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var (
+		st      *ss.Store
+		recs    []layout.Recommendation
+		changes []layout.Change
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { st, err = s.layout.Store(gctx, code); return err })
+	g.Go(func() (err error) { recs, err = s.layout.Recommendations(gctx, code); return err })
+	g.Go(func() (err error) { changes, err = s.layout.Changes(gctx, code); return err })
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	rows := make([]changeRow, len(changes))
+	g, gctx = errgroup.WithContext(ctx)
+	for i := range changes {
+		rows[i].Change = changes[i]
+		g.Go(func() (err error) { rows[i].Eval, err = s.layout.Evaluation(gctx, changes[i].ID); return err })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, "layout_page.html", struct {
+		shell
+		Store     *ss.Store
+		Recs      []layout.Recommendation
+		Changes   []changeRow
+		CanDecide bool
+	}{newShell(c, "layout", st.Name+" · layout"), st, recs, rows, slices.Contains(layouts, principal(c).Role)})
+}
+
+// decideOnPage is the accept and reject forms of the layout page.
+func (s *Server) decideOnPage(c echo.Context) error {
+	code := c.Param("code")
+	if err := requireStore(c, code); err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := s.layout.Recommendation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.Store != code {
+		return ss.Errorf(ss.ENOTFOUND, "id", "store %s has no recommendation %d", code, id)
+	}
+	accept := c.Param("decision") == "accept"
+	if !accept && c.Param("decision") != "reject" {
+		return ss.Errorf(ss.ENOTFOUND, "decision", "decide with accept or reject")
+	}
+	if _, err := s.layout.Decide(ctx, id, accept, principal(c).Name, c.FormValue("reason")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/stores/"+url.PathEscape(code)+"/layout#rec-"+c.Param("id"))
+}
+
+// layoutIndex lists the stores to open the layout page of. (It does not
+// count open recommendations: reading them regenerates each store's, which
+// is the layout page's work, not the index's.)
+func (s *Server) layoutIndex(c echo.Context) error {
+	stores, err := s.layout.Stores(c.Request().Context(), principal(c).Stores)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, "layout_index.html", struct {
+		shell
+		Stores []ss.Store
+	}{newShell(c, "layout", "Layout"), stores})
+}

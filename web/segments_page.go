@@ -1,0 +1,91 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/kpi"
+)
+
+// segmentWindows are the window choices of the segments page, in days.
+var segmentWindows = []int{30, 90, 180, 365}
+
+// segmentRow is one store of the segments table.
+type segmentRow struct {
+	kpi.Segment
+	Name    string
+	Returns []modelReturn
+}
+
+// modelReturn is one model's yearly return at a store, in table order.
+type modelReturn struct {
+	Model       ss.OperatingModel
+	Return      kpi.ModelReturn
+	Recommended bool
+}
+
+func (s *Server) segmentsPage(c echo.Context) error {
+	now := time.Now()
+	days := segmentDays
+	if d := c.QueryParam("days"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 7 || n > 730 {
+			return ss.Errorf(ss.EINVALID, "days", "days must be a whole number from 7 to 730, got %q", d)
+		}
+		days = n
+	}
+	from, to := lastDays(now, days)
+	p := principal(c)
+	segs, err := s.kpis.Segments(c.Request().Context(), from, to, p.Stores, s.opt.Segments)
+	if err != nil {
+		return err
+	}
+	stores, err := s.layout.Stores(c.Request().Context(), p.Stores)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, st := range stores {
+		names[st.Code] = st.Name
+	}
+	rows := make([]segmentRow, len(segs))
+	counts := map[string]int{}
+	mismatches := 0
+	for i, sg := range segs {
+		rows[i] = segmentRow{Segment: sg, Name: names[sg.Store]}
+		for _, m := range []ss.OperatingModel{ss.ModelDetection, ss.ModelCheckout, ss.ModelSOC} {
+			if r, ok := sg.Returns[m]; ok {
+				rows[i].Returns = append(rows[i].Returns, modelReturn{m, r, m == sg.Recommended})
+			}
+		}
+		counts[sg.Tier]++
+		if sg.Mismatch {
+			mismatches++
+		}
+	}
+	type window struct {
+		Label, Href string
+		Active      bool
+	}
+	var windows []window
+	for _, d := range segmentWindows {
+		label := strconv.Itoa(d) + " days"
+		if d == 365 {
+			label = "1 year"
+		}
+		windows = append(windows, window{label, "/segments?days=" + strconv.Itoa(d), d == days})
+	}
+	return render(c, http.StatusOK, "segments.html", struct {
+		shell
+		From, To   time.Time
+		Days       int
+		Rows       []segmentRow
+		Counts     map[string]int
+		Mismatches int
+		Windows    []window
+	}{newShell(c, "segments", "Segments"), from, to, days, rows, counts, mismatches, windows})
+}
