@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/app"
 	"github.com/shrinkscope/shrinkscope/internal/browser"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
@@ -41,7 +42,7 @@ func pageSetup(t *testing.T) *pageFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(pool, slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{}, nil)
+	srv := web.New(app.Services(pool), slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool)}

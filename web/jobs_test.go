@@ -9,6 +9,7 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -28,7 +29,7 @@ func TestJobsOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(pool, slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{Jobs: sch}, nil)
+	srv := web.New(app.Services(pool), slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{Jobs: sch}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool)}

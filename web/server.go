@@ -60,25 +60,37 @@ type Server struct {
 	echo      *echo.Echo
 }
 
-// New builds a server on pool. reg receives the Prometheus metrics; nil
+// Services are what the server answers with, built by the caller
+// (cmd/shrinkscope, through internal/app): the server constructs none.
+type Services struct {
+	Pool      *pgxpool.Pool // health checks and pool metrics
+	Layout    *layout.Service
+	Ingest    *kpi.Ingester
+	KPIs      *kpi.KPIs
+	Tokens    *tokens.Service
+	Workforce *workforce.Service
+	Reports   *reports.Reports
+}
+
+// New builds a server on svc. reg receives the Prometheus metrics; nil
 // means a fresh registry of the server's own.
-func New(pool *pgxpool.Pool, log *slog.Logger, opt Options, reg *prometheus.Registry) *Server {
+func New(svc Services, log *slog.Logger, opt Options, reg *prometheus.Registry) *Server {
 	opt.defaults()
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	lay := layout.New(pool)
+	pool := svc.Pool
 	s := &Server{
-		opt:    opt,
-		log:    log,
-		pool:   pool,
-		layout: lay,
-		ingest: kpi.NewIngester(pool, lay.Directory()),
-		tokens: tokens.New(pool),
-		kpis:   kpi.NewKPIs(pool),
+		opt:       opt,
+		log:       log,
+		pool:      pool,
+		layout:    svc.Layout,
+		ingest:    svc.Ingest,
+		tokens:    svc.Tokens,
+		kpis:      svc.KPIs,
+		workforce: svc.Workforce,
+		reports:   svc.Reports,
 	}
-	s.workforce = workforce.New(pool, lay, s.kpis)
-	s.reports = reports.NewReports(pool, s.kpis, lay)
 	s.metrics = newMetrics(reg, pool)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

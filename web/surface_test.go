@@ -50,7 +50,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 func TestHealthReadyMetrics(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
-	srv := New(pool, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{}, nil)
+	srv := New(Services{Pool: pool}, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	get := func(path string) (int, string) {

@@ -49,7 +49,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if have > 0 && *reset {
-		if _, err := d.Pool.Exec(ctx, `TRUNCATE stores, zones, layout_versions, cameras, events, outcomes, footfall, sales, kpi_dirty, kpi_hourly, kpi_daily, kpi_store_daily, kpi_visitors_hourly, kpi_visitors_daily, kpi_weekly, kpi_store_weekly, kpi_visitors_weekly, kpi_estate, kpi_targets`); err != nil {
+		if err := seed.Reset(ctx, d.Pool); err != nil {
 			return fmt.Errorf("reset demo estate: %w", err)
 		}
 		have = 0

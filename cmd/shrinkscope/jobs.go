@@ -8,12 +8,10 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
+	"github.com/shrinkscope/shrinkscope/internal/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
-	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
-	"github.com/shrinkscope/shrinkscope/workforce"
+	"github.com/shrinkscope/shrinkscope/web"
 )
 
 // jobFlags are the settings of the scheduler.
@@ -21,11 +19,8 @@ var jobFlags = []string{"schedule-rollups", "schedule-reports", "schedule-segmen
 	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "retention-months", "job-retries", "job-backoff"}
 
 // jobTable is every scheduled job, each calling the package that does the work.
-func jobTable(pool *pgxpool.Pool, c *Config, rollups *kpi.Rollups) []reports.Job {
-	kpis := kpi.NewKPIs(pool)
-	lay := layout.New(pool)
-	rep := reports.NewReports(pool, kpis, lay)
-	staff := workforce.New(pool, lay, kpis)
+func jobTable(svc web.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
+	kpis, lay, rep, staff := svc.KPIs, svc.Layout, svc.Reports, svc.Workforce
 	jobs := []reports.Job{
 		{Name: "rollups", Schedule: c.Schedules["rollups"], Run: rollups.Refresh},
 		{Name: "segments", Schedule: c.Schedules["segments"], Run: func(ctx context.Context) (int, error) {
@@ -50,8 +45,8 @@ func jobTable(pool *pgxpool.Pool, c *Config, rollups *kpi.Rollups) []reports.Job
 	return jobs
 }
 
-func newScheduler(pool *pgxpool.Pool, c *Config, log *slog.Logger, rollups *kpi.Rollups) (*reports.Scheduler, error) {
-	s, err := reports.New(pool, jobTable(pool, c, rollups), reports.Config{Retries: c.JobRetries, Backoff: c.JobBackoff, Log: log})
+func newScheduler(svc web.Services, c *Config, log *slog.Logger, rollups *kpi.Rollups) (*reports.Scheduler, error) {
+	s, err := reports.New(svc.Pool, jobTable(svc, c, rollups), reports.Config{Retries: c.JobRetries, Backoff: c.JobBackoff, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("--schedule-*: %w", err)
 	}
@@ -77,7 +72,7 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	s, err := newScheduler(d.Pool, c, log, kpi.NewRollups(d.Pool))
+	s, err := newScheduler(app.Services(d.Pool), c, log, kpi.NewRollups(d.Pool))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/shrinkscope/shrinkscope/internal/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/migrations"
 	"github.com/shrinkscope/shrinkscope/web"
@@ -64,11 +65,12 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 			Name: "shrinkscope_rollup_refresh_failures_total", Help: "Failed refreshes of one store's rollup buckets (the store waits and retries; others go on).",
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
-	jobs, err := newScheduler(pool, c, log, rollups)
+	svc := app.Services(pool)
+	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {
 		return err
 	}
-	srv := web.New(pool, log, web.Options{
+	srv := web.New(svc, log, web.Options{
 		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
 	}, reg)
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))

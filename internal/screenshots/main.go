@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/app"
 	"github.com/shrinkscope/shrinkscope/internal/browser"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
@@ -55,7 +56,7 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
-	srv := web.New(pool, slog.New(slog.DiscardHandler), web.Options{}, nil)
+	srv := web.New(app.Services(pool), slog.New(slog.DiscardHandler), web.Options{}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	dir, err := os.MkdirTemp("", "shrinkscope-chromium-")

@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
@@ -225,7 +226,7 @@ func (r *runner) httpIngest(est *estate.Estate, stores []int, events []ss.Event,
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := web.New(pool, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{}, nil)
+	srv := web.New(app.Services(pool), slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{}, nil)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	url := "http://" + ln.Addr().String() + "/api/v1/events"

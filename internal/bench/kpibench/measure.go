@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/app"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -35,7 +36,7 @@ func measure(ctx context.Context, pool *pgxpool.Pool, est *estate.Estate, end ti
 	}
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
-	srv := web.New(pool, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{}, nil)
+	srv := web.New(app.Services(pool), slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{}, nil)
 	go func() { _ = srv.Serve(sctx, ln) }()
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/internal/seed"
@@ -49,7 +50,7 @@ func run(n int) error {
 	if err != nil {
 		return err
 	}
-	h := web.New(pool, slog.New(slog.DiscardHandler), web.Options{}, nil).Handler()
+	h := web.New(app.Services(pool), slog.New(slog.DiscardHandler), web.Options{}, nil).Handler()
 	store := est.Stores[0].Code
 	paths := []string{"/api/v1/kpis?by=store", "/", "/stores/" + store, "/segments", "/layout", "/stores/" + store + "/layout"}
 	if *parts {
