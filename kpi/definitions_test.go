@@ -249,3 +249,33 @@ func TestTargets(t *testing.T) {
 		t.Errorf("unknown KPI: %v", err)
 	}
 }
+
+// Hotspot index by hand, with spread enough to keep zones apart. Three
+// zones of 1,000 visitors with 2, 20 and 8 events: store rate 30/3,000, so
+// each zone expects E = 10; raw ratios 0.2, 2.0 and 0.8 (mean 1) have
+// variance (0.64 + 1 + 0.04)/3 = 0.56 against the Poisson part mean(1/E) =
+// 0.1, so 1/α = 0.46, α = 50/23, and each index is (e + α)/(E + α) =
+// (23e + 50)/280: 96/280 = 0.3429, 510/280 = 1.821, 234/280 = 0.8357.
+func TestHotspotIndexByHand(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.store("H1", "Europe/Madrid", ss.ModelDetection, zone("Z1", "spirits", 10, 0), zone("Z2", "spirits", 10, 2), zone("Z3", "spirits", 10, 4))
+	hour := time.Date(2026, 6, 3, 9, 0, 0, 0, time.UTC)
+	for z, n := range map[string]int{"Z1": 2, "Z2": 20, "Z3": 8} {
+		for i := range n {
+			w.event("H1", z, hour.Add(time.Duration(i)*time.Minute), 0)
+		}
+		w.footfall("H1", z, hour, 1000)
+	}
+	w.refresh()
+	rows := w.get(kpi.Query{From: day("2026-06-03"), To: day("2026-06-03"), Dates: true, Store: "H1", By: kpi.ByZone})
+	want := map[string]float64{"Z1": 0.3429, "Z2": 1.821, "Z3": 0.8357}
+	if len(rows) != 3 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for _, r := range rows {
+		if r.HotspotIndex == nil || *r.HotspotIndex != want[r.Key.Zone] {
+			t.Errorf("zone %s hotspot index %v, want %v", r.Key.Zone, show(r.HotspotIndex), want[r.Key.Zone])
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package kpi
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // The rollup statements come in two shapes that run the same aggregation:
 //
@@ -20,11 +23,13 @@ const classify = `CASE
     WHEN o.outcome = 'false_positive' THEN 'false'
     ELSE 'open' END`
 
-// responseBucket is the sketch bucket of a response time: log base 1.02 of
-// the seconds, so a bucket's midpoint is within 1% of every value in it.
-const responseBucket = `CASE WHEN o.responded_at IS NULL THEN NULL
+// responseBucket is the sketch bucket of a response time: log base
+// sketchGamma of the seconds, so a bucket's midpoint is within 1% of every
+// value in it.
+var responseBucket = `CASE WHEN o.responded_at IS NULL THEN NULL
     WHEN extract(epoch FROM o.responded_at - e.occurred_at) < 1 THEN 0
-    ELSE least(floor(ln(extract(epoch FROM o.responded_at - e.occurred_at)) / ln(1.02)), 32767) END::smallint`
+    ELSE least(floor(ln(extract(epoch FROM o.responded_at - e.occurred_at)) / ln(` +
+	strconv.FormatFloat(sketchGamma, 'f', -1, 64) + `)), 32767) END::smallint`
 
 // figureColumns are the summed event figures of every rollup table, in
 // column order.
@@ -249,7 +254,7 @@ var (
 
 // estateFigures are a store's figures in a kpi_estate row, computed from
 // store rows k (money in cents, sales -1 where none were reported), in the
-// order readEstate decodes them.
+// order estateReader.add decodes them.
 var estateFigures = []string{"k.store_id", "k.events", "k.est_loss * 100", "k.recovered_value * 100", "k.recovered", "k.lost",
 	"k.false_positive", "k.open", "k.interventions", "k.visitors", "coalesce(k.sales * 100, -1)", "k.sketch_end"}
 

@@ -143,7 +143,7 @@ pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d 
 // verifyEvents is every event of the chunk with its outcome class, local
 // wall-clock hour, date and week. The instant range, a day wider than the
 // local dates, lets the events index bound the scan.
-const verifyEvents = `, e AS MATERIALIZED (
+var verifyEvents = `, e AS MATERIALIZED (
     SELECT e.zone_id, e.category, e.method, e.est_value, o.outcome, o.value_recovered,
         ` + responseBucket + ` AS rb, ` + classify + ` AS cls,
         date_trunc('hour', e.occurred_at AT TIME ZONE s.tz) AS wh,
