@@ -86,7 +86,7 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 		c := kpiCard{Name: n, Label: m.Label, Raw: vals[n], Value: m.Format(vals[n]), NoChange: noChangeWords(r.ChangeReason)}
 		if d := changes[n]; d != nil {
 			c.Change = m.Delta(*d)
-			if strings.Trim(c.Change, "+-0.,%pp s") == "" { // rounds to nothing at the shown precision
+			if strings.Trim(c.Change, "+-0.,%p s") == "" { // rounds to nothing at the shown precision
 				zero := 0.0
 				d = &zero
 			}
