@@ -22,6 +22,7 @@ type plan struct {
 	hourly   bool // hour-of-week or instants: the hourly tables
 	zoneRows bool // zone or category cut: rows per zone, not per store
 	zoneVis  bool // visitors are the zones' own counts
+	methods  bool // by or for a method: the method tables, zone rows split by method
 	weekly   bool // over dates, not by day or week: whole weeks from the weekly tables
 	keys     []string
 }
@@ -31,6 +32,7 @@ func newPlan(q Query) *plan {
 	p.hourly = q.By == ByHourOfWeek || !q.Dates
 	p.zoneRows = q.By.zoneCut() || q.Zone != "" || q.Category != "" || q.Method != ""
 	p.zoneVis = q.By == ByZone || q.Zone != ""
+	p.methods = q.By == ByMethod || q.Method != ""
 	p.weekly = !p.hourly && q.By != ByDay && q.By != ByWeek
 	d, _ := q.By.def()
 	p.keys = d.sql
@@ -172,7 +174,10 @@ func (p *plan) eventSource(storeLevel bool, x *args) string {
 	if storeLevel {
 		return p.weekSource("kpi_store_daily", "kpi_store_weekly", columnList("")+", visitors, sales, sketch", x)
 	}
-	return p.weekSource("kpi_daily", "kpi_weekly", "zone_id, category, method, "+columnList("")+", response", x)
+	if p.methods {
+		return p.weekSource("kpi_method_daily", "kpi_method_weekly", "zone_id, category, method, "+columnList("")+", response", x)
+	}
+	return p.weekSource("kpi_daily", "kpi_weekly", "zone_id, category, "+columnList("")+", response", x)
 }
 
 // parseKey turns a concatenated key back into its fields.

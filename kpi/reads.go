@@ -16,7 +16,7 @@ type request struct {
 	r     *results
 	reads []*read
 
-	table      string // the event rollup read: kpi_store_daily, kpi_daily or kpi_hourly
+	table      string // the event rollup read: kpi_store_daily, kpi_daily or kpi_hourly (kpi_method_… by or for a method)
 	zoneJoin   string // joins the zone z of rows k, where they have one
 	storeLevel bool   // rows are store rows (with visitors, sales and byte sketches)
 	storeZones bool   // one store's zone rows over dates, summed in Go
@@ -37,8 +37,12 @@ func newRequest(q Query) *request {
 			prev:     &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}},
 			sketches: [2]map[string]*sketch{{}, {}}}}
 	switch {
+	case p.hourly && p.methods:
+		rq.table = "kpi_method_hourly"
 	case p.hourly:
 		rq.table = "kpi_hourly"
+	case p.zoneRows && p.methods:
+		rq.table = "kpi_method_daily"
 	case p.zoneRows:
 		rq.table = "kpi_daily"
 	}

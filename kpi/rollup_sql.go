@@ -85,6 +85,7 @@ type shape struct {
 	events   string   // rows e (an event), h (its local hour), s (its store)
 	outcomes string   // joins o, the event's outcome, if any
 	hours    string   // DELETE condition on rows k of an hourly table
+	hourRows string   // rows k of hourly {{table}} in the hours to recompute
 	footfall string   // rows f (a footfall row), h, s
 	ctes     []string // the CTEs a daily or weekly statement needs (d: the days, w: the weeks)
 	days     string   // rows k of {{table}} on the days to recompute
@@ -106,6 +107,8 @@ var bucketShape = shape{
 	outcomes: `LEFT JOIN LATERAL (
         SELECT o.outcome, o.value_recovered, o.responded_at FROM outcomes o WHERE o.event_id = e.id LIMIT 1) o ON true`,
 	hours: `(k.store_id, k.hour) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]))`,
+	hourRows: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
+    CROSS JOIN LATERAL (SELECT * FROM {{table}} k WHERE k.store_id = h.store_id AND k.hour = h.hour OFFSET 0) k`,
 	footfall: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
     JOIN stores s ON s.id = h.store_id
     JOIN footfall f ON f.store_id = h.store_id AND f.hour = h.hour`,
@@ -128,6 +131,7 @@ var storeShape = shape{
     CROSS JOIN LATERAL (SELECT local_hour(e.occurred_at, s.timezone) AS hour) h`,
 	outcomes: `LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = $1`,
 	hours:    `k.store_id = $1 AND k.local_date >= ` + keptFromDate,
+	hourRows: `(SELECT * FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
 	footfall: `footfall f JOIN stores s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= ` + keptFromInstant + `
     CROSS JOIN LATERAL (SELECT f.hour) h`,
 	days:     `(SELECT * FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
@@ -143,7 +147,7 @@ const hourKeys = `(hour AT TIME ZONE tz)::date,
 // statements returns the rollup statements of a shape, in the order they run.
 func (sh shape) statements() []string {
 	return []string{
-		`DELETE FROM kpi_hourly k WHERE ` + sh.hours,
+		`DELETE FROM kpi_method_hourly k WHERE ` + sh.hours,
 		`WITH ev AS MATERIALIZED (
     SELECT e.store_id, e.zone_id, e.category, e.method, h.hour, s.timezone AS tz, e.est_value, o.outcome, o.value_recovered,
         ` + responseBucket + ` AS rb, ` + classify + ` AS cls
@@ -152,19 +156,26 @@ func (sh shape) statements() []string {
 src AS (SELECT store_id, zone_id, category, method, hour, rb, count(*) AS n FROM ev WHERE rb IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6),
 resp AS (SELECT store_id, zone_id, category, method, hour, array_agg((rb::bigint << 32) | n ORDER BY rb) AS response
     FROM src GROUP BY 1, 2, 3, 4, 5)
-INSERT INTO kpi_hourly (store_id, zone_id, category, method, hour, local_date, how, ` + columnList("") + `, response)
+INSERT INTO kpi_method_hourly (store_id, zone_id, category, method, hour, local_date, how, ` + columnList("") + `, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
     SELECT store_id, zone_id, category, method, hour, ` + hourKeys + `, ` + eventFigures + `
     FROM ev GROUP BY store_id, zone_id, category, method, hour, tz) g
 LEFT JOIN resp r USING (store_id, zone_id, category, method, hour)`,
+
+		// The zone rows sum the method rows: KPIs not split by method read
+		// a fraction of the rows.
+		`DELETE FROM kpi_hourly k WHERE ` + sh.hours,
+		zoneRollup(sh, "kpi_hourly", "hour, local_date, how", false, sh.hourRowsOf("kpi_method_hourly")),
 
 		`DELETE FROM kpi_visitors_hourly k WHERE ` + sh.hours,
 		`INSERT INTO kpi_visitors_hourly (store_id, zone_id, hour, local_date, how, visitors)
 SELECT store_id, zone_id, hour, ` + hourKeys + `, visitors FROM (
     SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM ` + sh.footfall + `) f`,
 
+		sh.with() + `DELETE FROM kpi_method_daily k WHERE ` + sh.dayKeys,
+		zoneRollup(sh, "kpi_method_daily", "local_date", true, sh.from("kpi_method_hourly")),
 		sh.with() + `DELETE FROM kpi_daily k WHERE ` + sh.dayKeys,
-		zoneRollup(sh, "kpi_daily", "local_date", sh.from("kpi_hourly")),
+		zoneRollup(sh, "kpi_daily", "local_date", false, sh.from("kpi_hourly")),
 
 		sh.with() + `DELETE FROM kpi_visitors_daily k WHERE ` + sh.dayKeys,
 		visitorsRollup(sh, "kpi_visitors_daily", "local_date", sh.from("kpi_visitors_hourly")),
@@ -179,8 +190,10 @@ SELECT store_id, zone_id, hour, ` + hourKeys + `, visitors FROM (
 SELECT store_id, local_date, ` + coalesced("g") + `, coalesce(vis.visitors, 0), sal.amount, ` + sketchBytes("r.response") + `
 FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date)`,
 
+		sh.with() + `DELETE FROM kpi_method_weekly k WHERE ` + sh.weekKeys,
+		zoneRollup(sh, "kpi_method_weekly", "week", true, sh.week("kpi_method_daily")),
 		sh.with() + `DELETE FROM kpi_weekly k WHERE ` + sh.weekKeys,
-		zoneRollup(sh, "kpi_weekly", "week", sh.week("kpi_daily")),
+		zoneRollup(sh, "kpi_weekly", "week", false, sh.week("kpi_daily")),
 
 		sh.with() + `DELETE FROM kpi_visitors_weekly k WHERE ` + sh.weekKeys,
 		visitorsRollup(sh, "kpi_visitors_weekly", "week", sh.week("kpi_visitors_daily")),
@@ -205,14 +218,18 @@ func (sh shape) with(more ...string) string {
 	return "WITH " + strings.Join(all, ",\n") + "\n"
 }
 
-// zoneRollup fills table, keyed by store, zone, category, method and key,
-// from the rows k of src: summed figures and merged sketches.
-func zoneRollup(sh shape, table, key, src string) string {
-	group := "store_id, zone_id, category, method, " + key
+// zoneRollup fills table, keyed by store, zone, category, the method where
+// the table has one, and key, from the rows k of src: summed figures and
+// merged sketches.
+func zoneRollup(sh shape, table, key string, method bool, src string) string {
+	group := "store_id, zone_id, category, " + key
+	if method {
+		group = "store_id, zone_id, category, method, " + key
+	}
 	return sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+src+`)`, `resp AS (`+mergeSketches(group)+`)`) +
 		`INSERT INTO ` + table + ` (` + group + `, ` + columnList("") + `, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT ` + group + `, ` + sums("src") + ` FROM src GROUP BY 1, 2, 3, 4, 5) g
+    SELECT ` + group + `, ` + sums("src") + ` FROM src GROUP BY ` + group + `) g
 LEFT JOIN resp r USING (` + group + `)`
 }
 
@@ -221,6 +238,11 @@ func visitorsRollup(sh shape, table, key, src string) string {
 	return sh.with() + `INSERT INTO ` + table + ` (store_id, zone_id, ` + key + `, visitors)
 SELECT k.store_id, k.zone_id, k.` + key + `, sum(k.visitors) FROM ` + src + `
 GROUP BY 1, 2, 3`
+}
+
+// hourRowsOf is the rows k of an hourly table in the hours being recomputed.
+func (sh shape) hourRowsOf(table string) string {
+	return strings.ReplaceAll(sh.hourRows, "{{table}}", table)
 }
 
 // from is the rows k of a daily-keyed table on the days being recomputed.

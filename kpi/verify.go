@@ -44,7 +44,7 @@ type VerifyReport struct {
 const verifyWeeks = 4
 
 // Verify recomputes the figures of every rollup table — hours, days and
-// weeks per zone, category and method, store days and weeks with visitors
+// weeks per zone and category, and per method too, store days and weeks with visitors
 // and sales, and the store's records in the estate rows — from the raw
 // events, outcomes, footfall and sales of the local dates from..to
 // (extended to whole ISO weeks), and reports every figure that differs.
@@ -208,15 +208,18 @@ var estateColumns = []struct {
 	{"false_positive", 6}, {"open", 7}, {"interventions", 8}, {"visitors", 9}, {"sales_cents", 10}}
 
 var verifyChecks = func() []check {
-	zoneKey := `concat_ws(' ', %s, 'zone', zone_id, category, method)`
 	figs := figureColumns
 	sumK := sums("k")
-	zone := func(level, grain, table, tableGrain, dateCond, skip string) check {
-		key := fmt.Sprintf(zoneKey, grain)
+	zone := func(level, grain, table, tableGrain, dateCond string, method bool, skip string) check {
+		cols := "zone_id, category"
+		if method {
+			cols = "zone_id, category, method"
+		}
+		key := func(g string) string { return `concat_ws(' ', ` + g + `, 'zone', ` + cols + `)` }
 		return compare(level, verifyEvents,
-			`SELECT `+grain+"::date"+`, `+key+`, `+eventFigures+` FROM e GROUP BY `+grain+`, zone_id, category, method`,
-			`SELECT `+tableGrain+"::date"+`, `+fmt.Sprintf(zoneKey, tableGrain)+`, `+sumK+` FROM `+table+` k JOIN s ON s.id = k.store_id
-    WHERE `+dateCond+` GROUP BY `+tableGrain+`, zone_id, category, method`, figs, skip)
+			`SELECT `+grain+"::date"+`, `+key(grain)+`, `+eventFigures+` FROM e GROUP BY `+grain+`, `+cols,
+			`SELECT `+tableGrain+"::date"+`, `+key(tableGrain)+`, `+sumK+` FROM `+table+` k JOIN s ON s.id = k.store_id
+    WHERE `+dateCond+` GROUP BY `+tableGrain+`, `+cols, figs, skip)
 	}
 	storeFigs := append(append([]string{}, figs...), "visitors", "sales")
 	// storeRaw is a store's figures per grain from the facts: columns g,
@@ -266,9 +269,12 @@ var verifyChecks = func() []check {
           AND ('x' || encode(substring(k.figures FROM i * `+fmt.Sprint(estateRecord)+` + 1 FOR 8), 'hex'))::bit(64)::bigint = $1) x`,
 		estFigs, skipEither)
 	return []check{
-		zone("kpi_hourly", "wh", "kpi_hourly", "(k.hour AT TIME ZONE s.tz)", "k.local_date BETWEEN $2::date AND $3::date", skipDay),
-		zone("kpi_daily", "d", "kpi_daily", "k.local_date", "k.local_date BETWEEN $2::date AND $3::date", skipDay),
-		zone("kpi_weekly", "w", "kpi_weekly", "k.week", "k.week BETWEEN $2::date AND $3::date", skipWeek),
+		zone("kpi_method_hourly", "wh", "kpi_method_hourly", "(k.hour AT TIME ZONE s.tz)", "k.local_date BETWEEN $2::date AND $3::date", true, skipDay),
+		zone("kpi_hourly", "wh", "kpi_hourly", "(k.hour AT TIME ZONE s.tz)", "k.local_date BETWEEN $2::date AND $3::date", false, skipDay),
+		zone("kpi_method_daily", "d", "kpi_method_daily", "k.local_date", "k.local_date BETWEEN $2::date AND $3::date", true, skipDay),
+		zone("kpi_daily", "d", "kpi_daily", "k.local_date", "k.local_date BETWEEN $2::date AND $3::date", false, skipDay),
+		zone("kpi_method_weekly", "w", "kpi_method_weekly", "k.week", "k.week BETWEEN $2::date AND $3::date", true, skipWeek),
+		zone("kpi_weekly", "w", "kpi_weekly", "k.week", "k.week BETWEEN $2::date AND $3::date", false, skipWeek),
 		storeLevel("kpi_store_daily", "d", "kpi_store_daily", "local_date", skipDay),
 		storeLevel("kpi_store_weekly", "w", "kpi_store_weekly", "week", skipWeek),
 		visitors("kpi_visitors_hourly", "wh", "kpi_visitors_hourly", "hour", skipDay),

@@ -38,11 +38,11 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 	}
 	plant := []string{
 		// An hour's zone row counts one event too many.
-		`UPDATE kpi_hourly SET events = events + 1 WHERE (store_id, hour, zone_id, category, method) =
-			(SELECT store_id, hour, zone_id, category, method FROM kpi_hourly WHERE store_id = $1 AND local_date = '2026-10-20' ORDER BY hour, zone_id LIMIT 1)`,
+		`UPDATE kpi_method_hourly SET events = events + 1 WHERE (store_id, hour, zone_id, category, method) =
+			(SELECT store_id, hour, zone_id, category, method FROM kpi_method_hourly WHERE store_id = $1 AND local_date = '2026-10-20' ORDER BY hour, zone_id LIMIT 1)`,
 		// A day's zone row went missing.
-		`DELETE FROM kpi_daily WHERE (store_id, local_date, zone_id, category, method) =
-			(SELECT store_id, local_date, zone_id, category, method FROM kpi_daily WHERE store_id = $1 AND local_date = '2026-10-21' ORDER BY zone_id, category, method LIMIT 1)`,
+		`DELETE FROM kpi_daily WHERE (store_id, local_date, zone_id, category) =
+			(SELECT store_id, local_date, zone_id, category FROM kpi_daily WHERE store_id = $1 AND local_date = '2026-10-21' ORDER BY zone_id, category LIMIT 1)`,
 		// A store week's visitors and a store day's loss are off.
 		`UPDATE kpi_store_weekly SET visitors = visitors + 7 WHERE store_id = $1 AND week = '2026-10-19'`,
 		`UPDATE kpi_store_daily SET est_loss = est_loss + 0.01 WHERE store_id = $1 AND local_date = '2026-10-27'`,
@@ -74,7 +74,7 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 	sort.Strings(got)
 	// The missing daily row shows in every figure it had that was not zero:
 	// detections at least.
-	for _, want := range []string{"kpi_hourly events", "kpi_daily detections", "kpi_store_weekly visitors",
+	for _, want := range []string{"kpi_method_hourly events", "kpi_daily detections", "kpi_store_weekly visitors",
 		"kpi_store_daily est_loss", "kpi_visitors_hourly visitors"} {
 		if !found[want] {
 			t.Errorf("planted drift %q not found; found %s", want, strings.Join(got, ", "))
@@ -82,7 +82,7 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 	}
 	for _, k := range got {
 		switch {
-		case strings.HasPrefix(k, "kpi_daily "), k == "kpi_hourly events", k == "kpi_store_weekly visitors",
+		case strings.HasPrefix(k, "kpi_daily "), k == "kpi_method_hourly events", k == "kpi_store_weekly visitors",
 			k == "kpi_store_daily est_loss", k == "kpi_visitors_hourly visitors":
 		default:
 			t.Errorf("drift reported that was not planted: %s", k)

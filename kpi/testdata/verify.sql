@@ -5,7 +5,7 @@ WITH s AS (SELECT id, timezone AS tz FROM stores WHERE id = $1),
 pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d JOIN s ON s.id = d.store_id
     WHERE (d.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date) SELECT count(*) FROM pend;
 
--- kpi_hourly
+-- kpi_method_hourly
 WITH s AS (SELECT id, timezone AS tz FROM stores WHERE id = $1),
 pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d JOIN s ON s.id = d.store_id
     WHERE (d.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date) , e AS MATERIALIZED (
@@ -40,7 +40,7 @@ raw (d, key, detections, events, est_loss, recovered_value, concealed_value, rec
     count(*) FILTER (WHERE outcome = 'unresolved'),
     count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
     count(rb) FROM e GROUP BY wh, zone_id, category, method),
-roll (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT (k.hour AT TIME ZONE s.tz)::date, concat_ws(' ', (k.hour AT TIME ZONE s.tz), 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded FROM kpi_hourly k JOIN s ON s.id = k.store_id
+roll (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT (k.hour AT TIME ZONE s.tz)::date, concat_ws(' ', (k.hour AT TIME ZONE s.tz), 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded FROM kpi_method_hourly k JOIN s ON s.id = k.store_id
     WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY (k.hour AT TIME ZONE s.tz), zone_id, category, method)
 SELECT key, v.figure, coalesce(v.rollup, ''), coalesce(v.raw, '')
 FROM raw r FULL JOIN roll k USING (d, key)
@@ -49,7 +49,51 @@ WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 ORDER BY 1, 2;
 
--- kpi_daily
+-- kpi_hourly
+WITH s AS (SELECT id, timezone AS tz FROM stores WHERE id = $1),
+pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d JOIN s ON s.id = d.store_id
+    WHERE (d.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date) , e AS MATERIALIZED (
+    SELECT e.zone_id, e.category, e.method, e.est_value, o.outcome, o.value_recovered,
+        CASE WHEN o.responded_at IS NULL THEN NULL
+    WHEN extract(epoch FROM o.responded_at - e.occurred_at) < 1 THEN 0
+    ELSE least(floor(ln(extract(epoch FROM o.responded_at - e.occurred_at)) / ln(1.02)), 32767) END::smallint AS rb, CASE
+    WHEN o.outcome IN ('paid', 'nudged_paid', 'blocked_recovered', 'intervened_recovered') THEN 'recovered'
+    WHEN o.outcome = 'walked_out' THEN 'lost'
+    WHEN o.outcome = 'false_positive' THEN 'false'
+    ELSE 'open' END AS cls,
+        date_trunc('hour', e.occurred_at AT TIME ZONE s.tz) AS wh,
+        (e.occurred_at AT TIME ZONE s.tz)::date AS d,
+        date_trunc('week', e.occurred_at AT TIME ZONE s.tz)::date AS w
+    FROM s JOIN events e ON e.store_id = s.id
+    LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = s.id
+    WHERE e.occurred_at >= $2::date - 1 AND e.occurred_at < $3::date + 2
+      AND (e.occurred_at AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date),
+raw (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT wh::date, concat_ws(' ', wh, 'zone', zone_id, category), count(*),
+    count(*) FILTER (WHERE cls <> 'false'),
+    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'open')), 0),
+    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
+    coalesce(sum(est_value) FILTER (WHERE cls <> 'false'), 0),
+    count(*) FILTER (WHERE cls = 'recovered'),
+    count(*) FILTER (WHERE cls = 'lost'),
+    count(*) FILTER (WHERE cls = 'false'),
+    count(*) FILTER (WHERE cls = 'open'),
+    count(*) FILTER (WHERE outcome = 'paid'),
+    count(*) FILTER (WHERE outcome = 'nudged_paid'),
+    count(*) FILTER (WHERE outcome = 'blocked_recovered'),
+    count(*) FILTER (WHERE outcome = 'intervened_recovered'),
+    count(*) FILTER (WHERE outcome = 'unresolved'),
+    count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
+    count(rb) FROM e GROUP BY wh, zone_id, category),
+roll (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT (k.hour AT TIME ZONE s.tz)::date, concat_ws(' ', (k.hour AT TIME ZONE s.tz), 'zone', zone_id, category), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded FROM kpi_hourly k JOIN s ON s.id = k.store_id
+    WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY (k.hour AT TIME ZONE s.tz), zone_id, category)
+SELECT key, v.figure, coalesce(v.rollup, ''), coalesce(v.raw, '')
+FROM raw r FULL JOIN roll k USING (d, key)
+CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text)) v(figure, rollup, raw)
+WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
+  AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
+ORDER BY 1, 2;
+
+-- kpi_method_daily
 WITH s AS (SELECT id, timezone AS tz FROM stores WHERE id = $1),
 pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d JOIN s ON s.id = d.store_id
     WHERE (d.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date) , e AS MATERIALIZED (
@@ -84,7 +128,7 @@ raw (d, key, detections, events, est_loss, recovered_value, concealed_value, rec
     count(*) FILTER (WHERE outcome = 'unresolved'),
     count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
     count(rb) FROM e GROUP BY d, zone_id, category, method),
-roll (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT k.local_date::date, concat_ws(' ', k.local_date, 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded FROM kpi_daily k JOIN s ON s.id = k.store_id
+roll (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT k.local_date::date, concat_ws(' ', k.local_date, 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded FROM kpi_method_daily k JOIN s ON s.id = k.store_id
     WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY k.local_date, zone_id, category, method)
 SELECT key, v.figure, coalesce(v.rollup, ''), coalesce(v.raw, '')
 FROM raw r FULL JOIN roll k USING (d, key)
@@ -93,7 +137,51 @@ WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 ORDER BY 1, 2;
 
--- kpi_weekly
+-- kpi_daily
+WITH s AS (SELECT id, timezone AS tz FROM stores WHERE id = $1),
+pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d JOIN s ON s.id = d.store_id
+    WHERE (d.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date) , e AS MATERIALIZED (
+    SELECT e.zone_id, e.category, e.method, e.est_value, o.outcome, o.value_recovered,
+        CASE WHEN o.responded_at IS NULL THEN NULL
+    WHEN extract(epoch FROM o.responded_at - e.occurred_at) < 1 THEN 0
+    ELSE least(floor(ln(extract(epoch FROM o.responded_at - e.occurred_at)) / ln(1.02)), 32767) END::smallint AS rb, CASE
+    WHEN o.outcome IN ('paid', 'nudged_paid', 'blocked_recovered', 'intervened_recovered') THEN 'recovered'
+    WHEN o.outcome = 'walked_out' THEN 'lost'
+    WHEN o.outcome = 'false_positive' THEN 'false'
+    ELSE 'open' END AS cls,
+        date_trunc('hour', e.occurred_at AT TIME ZONE s.tz) AS wh,
+        (e.occurred_at AT TIME ZONE s.tz)::date AS d,
+        date_trunc('week', e.occurred_at AT TIME ZONE s.tz)::date AS w
+    FROM s JOIN events e ON e.store_id = s.id
+    LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = s.id
+    WHERE e.occurred_at >= $2::date - 1 AND e.occurred_at < $3::date + 2
+      AND (e.occurred_at AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date),
+raw (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT d::date, concat_ws(' ', d, 'zone', zone_id, category), count(*),
+    count(*) FILTER (WHERE cls <> 'false'),
+    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'open')), 0),
+    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
+    coalesce(sum(est_value) FILTER (WHERE cls <> 'false'), 0),
+    count(*) FILTER (WHERE cls = 'recovered'),
+    count(*) FILTER (WHERE cls = 'lost'),
+    count(*) FILTER (WHERE cls = 'false'),
+    count(*) FILTER (WHERE cls = 'open'),
+    count(*) FILTER (WHERE outcome = 'paid'),
+    count(*) FILTER (WHERE outcome = 'nudged_paid'),
+    count(*) FILTER (WHERE outcome = 'blocked_recovered'),
+    count(*) FILTER (WHERE outcome = 'intervened_recovered'),
+    count(*) FILTER (WHERE outcome = 'unresolved'),
+    count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
+    count(rb) FROM e GROUP BY d, zone_id, category),
+roll (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT k.local_date::date, concat_ws(' ', k.local_date, 'zone', zone_id, category), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded FROM kpi_daily k JOIN s ON s.id = k.store_id
+    WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY k.local_date, zone_id, category)
+SELECT key, v.figure, coalesce(v.rollup, ''), coalesce(v.raw, '')
+FROM raw r FULL JOIN roll k USING (d, key)
+CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text)) v(figure, rollup, raw)
+WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
+  AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
+ORDER BY 1, 2;
+
+-- kpi_method_weekly
 WITH s AS (SELECT id, timezone AS tz FROM stores WHERE id = $1),
 pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d JOIN s ON s.id = d.store_id
     WHERE (d.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date) , e AS MATERIALIZED (
@@ -128,8 +216,52 @@ raw (d, key, detections, events, est_loss, recovered_value, concealed_value, rec
     count(*) FILTER (WHERE outcome = 'unresolved'),
     count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
     count(rb) FROM e GROUP BY w, zone_id, category, method),
-roll (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT k.week::date, concat_ws(' ', k.week, 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded FROM kpi_weekly k JOIN s ON s.id = k.store_id
+roll (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT k.week::date, concat_ws(' ', k.week, 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded FROM kpi_method_weekly k JOIN s ON s.id = k.store_id
     WHERE k.week BETWEEN $2::date AND $3::date GROUP BY k.week, zone_id, category, method)
+SELECT key, v.figure, coalesce(v.rollup, ''), coalesce(v.raw, '')
+FROM raw r FULL JOIN roll k USING (d, key)
+CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text)) v(figure, rollup, raw)
+WHERE NOT (EXISTS (SELECT 1 FROM pend WHERE pend.d >= coalesce(r.d, k.d) AND pend.d < coalesce(r.d, k.d) + 7))
+  AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
+ORDER BY 1, 2;
+
+-- kpi_weekly
+WITH s AS (SELECT id, timezone AS tz FROM stores WHERE id = $1),
+pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d JOIN s ON s.id = d.store_id
+    WHERE (d.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date) , e AS MATERIALIZED (
+    SELECT e.zone_id, e.category, e.method, e.est_value, o.outcome, o.value_recovered,
+        CASE WHEN o.responded_at IS NULL THEN NULL
+    WHEN extract(epoch FROM o.responded_at - e.occurred_at) < 1 THEN 0
+    ELSE least(floor(ln(extract(epoch FROM o.responded_at - e.occurred_at)) / ln(1.02)), 32767) END::smallint AS rb, CASE
+    WHEN o.outcome IN ('paid', 'nudged_paid', 'blocked_recovered', 'intervened_recovered') THEN 'recovered'
+    WHEN o.outcome = 'walked_out' THEN 'lost'
+    WHEN o.outcome = 'false_positive' THEN 'false'
+    ELSE 'open' END AS cls,
+        date_trunc('hour', e.occurred_at AT TIME ZONE s.tz) AS wh,
+        (e.occurred_at AT TIME ZONE s.tz)::date AS d,
+        date_trunc('week', e.occurred_at AT TIME ZONE s.tz)::date AS w
+    FROM s JOIN events e ON e.store_id = s.id
+    LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = s.id
+    WHERE e.occurred_at >= $2::date - 1 AND e.occurred_at < $3::date + 2
+      AND (e.occurred_at AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date),
+raw (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT w::date, concat_ws(' ', w, 'zone', zone_id, category), count(*),
+    count(*) FILTER (WHERE cls <> 'false'),
+    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'open')), 0),
+    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
+    coalesce(sum(est_value) FILTER (WHERE cls <> 'false'), 0),
+    count(*) FILTER (WHERE cls = 'recovered'),
+    count(*) FILTER (WHERE cls = 'lost'),
+    count(*) FILTER (WHERE cls = 'false'),
+    count(*) FILTER (WHERE cls = 'open'),
+    count(*) FILTER (WHERE outcome = 'paid'),
+    count(*) FILTER (WHERE outcome = 'nudged_paid'),
+    count(*) FILTER (WHERE outcome = 'blocked_recovered'),
+    count(*) FILTER (WHERE outcome = 'intervened_recovered'),
+    count(*) FILTER (WHERE outcome = 'unresolved'),
+    count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
+    count(rb) FROM e GROUP BY w, zone_id, category),
+roll (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded) AS (SELECT k.week::date, concat_ws(' ', k.week, 'zone', zone_id, category), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded FROM kpi_weekly k JOIN s ON s.id = k.store_id
+    WHERE k.week BETWEEN $2::date AND $3::date GROUP BY k.week, zone_id, category)
 SELECT key, v.figure, coalesce(v.rollup, ''), coalesce(v.raw, '')
 FROM raw r FULL JOIN roll k USING (d, key)
 CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text)) v(figure, rollup, raw)
