@@ -166,6 +166,9 @@ func (s *Webhooks) post(ctx context.Context, d taken) (int, string) {
 	return resp.StatusCode, ""
 }
 
+// SetLogger sends delivery failures to log.
+func (s *Webhooks) SetLogger(log *slog.Logger) { s.cfg.Log = log }
+
 // Run sends due deliveries every Poll until ctx ends. A slow receiver
 // delays only its own deliveries' pass, never the job that made them.
 func (s *Webhooks) Run(ctx context.Context) {
