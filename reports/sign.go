@@ -42,9 +42,9 @@ func eventBody(event string, at time.Time, data any) ([]byte, error) {
 // retryDelay is the wait after failed attempt n (1-based): base doubling per
 // attempt, at most max.
 func retryDelay(base, max time.Duration, n int) time.Duration {
-	d := base << min(n-1, 30)
-	if d <= 0 || d > max {
-		return max
+	d := base
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
 	}
-	return d
+	return min(d, max)
 }
