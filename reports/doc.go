@@ -8,4 +8,9 @@
 // A job is a name, a cron schedule and a function returning the rows it
 // touched. Which jobs exist is decided by cmd/shrinkscope, which hands each
 // one the package it calls; reports itself knows none of them.
+//
+// Webhooks subscribe to events (report.created, job.failed). An event's
+// deliveries are rows of report_deliveries written in the transaction that
+// records the event (an outbox); Webhooks.Run sends them, signed, with
+// retries and backoff, each once across replicas (FOR UPDATE SKIP LOCKED).
 package reports

@@ -64,16 +64,30 @@ func (s *Scheduler) claim(ctx context.Context, job string, scheduled time.Time, 
 }
 
 // finish records the end of a run. It outlives ctx's cancellation, so a run
-// stopped by shutdown is still recorded as failed.
-func (s *Scheduler) finish(ctx context.Context, id int64, status string, rows *int64, errText, detail string) (Run, error) {
+// stopped by shutdown is still recorded as failed. With final set (a tick's
+// last failed attempt) the job.failed deliveries commit with the record.
+func (s *Scheduler) finish(ctx context.Context, id int64, status string, rows *int64, errText, detail string, final bool) (Run, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	r, err := s.pool.Query(ctx, finishSQL, id, status, rows, errText, detail)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return Run{}, fmt.Errorf("reports: finish run %d: %w", id, err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	r, err := tx.Query(ctx, finishSQL, id, status, rows, errText, detail)
 	if err != nil {
 		return Run{}, fmt.Errorf("reports: finish run %d: %w", id, err)
 	}
 	run, err := pgx.CollectExactlyOneRow(r, pgx.RowToStructByName[Run])
 	if err != nil {
+		return Run{}, fmt.Errorf("reports: finish run %d: %w", id, err)
+	}
+	if final {
+		if err := enqueue(ctx, tx, EventJobFailed, run); err != nil {
+			return Run{}, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return Run{}, fmt.Errorf("reports: finish run %d: %w", id, err)
 	}
 	return run, nil

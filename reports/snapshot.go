@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -84,7 +85,7 @@ func (r *Reports) WriteWeek(ctx context.Context, week time.Time) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("reports: store %s week %s: %w", st.Code, week.Format(time.DateOnly), err)
 		}
-		ok, err := r.insert(ctx, &st.ID, week, d)
+		ok, err := r.insert(ctx, &st.ID, &st.Code, week, d)
 		if err != nil {
 			return n, err
 		}
@@ -94,7 +95,7 @@ func (r *Reports) WriteWeek(ctx context.Context, week time.Time) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("reports: estate week %s: %w", week.Format(time.DateOnly), err)
 	}
-	ok, err := r.insert(ctx, nil, week, d)
+	ok, err := r.insert(ctx, nil, nil, week, d)
 	return n + b2i(ok), err
 }
 
@@ -105,18 +106,48 @@ func b2i(b bool) int {
 	return 0
 }
 
-func (r *Reports) insert(ctx context.Context, store *int64, week time.Time, d *doc) (bool, error) {
+// insert stores a snapshot and, in the same transaction, its report.created
+// deliveries; it reports false when the week's snapshot already existed.
+func (r *Reports) insert(ctx context.Context, store *int64, code *string, week time.Time, d *doc) (bool, error) {
 	var buf bytes.Buffer
 	if err := reportTemplate.Execute(&buf, d); err != nil {
 		return false, fmt.Errorf("reports: render: %w", err)
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	tag, err := r.pool.Exec(ctx, `INSERT INTO report_snapshots (store_id, week, title, html, sha256) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (coalesce(store_id, 0), week) DO NOTHING`, store, week, d.Title, buf.String(), sum[:])
+	tx, err := r.pool.Begin(ctx)
 	if err != nil {
 		return false, fmt.Errorf("reports: store snapshot %q: %w", d.Title, err)
 	}
-	return tag.RowsAffected() == 1, nil
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	var id int64
+	err = tx.QueryRow(ctx, `INSERT INTO report_snapshots (store_id, week, title, html, sha256) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (coalesce(store_id, 0), week) DO NOTHING RETURNING id`, store, week, d.Title, buf.String(), sum[:]).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reports: store snapshot %q: %w", d.Title, err)
+	}
+	if err := enqueue(ctx, tx, EventReportCreated, reportCreated{
+		ReportID: id, Store: code, Week: week.Format(time.DateOnly), Title: d.Title,
+		SHA256: hex.EncodeToString(sum[:]), Path: fmt.Sprintf("/api/v1/reports/%d", id),
+	}); err != nil {
+		return false, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return false, fmt.Errorf("reports: store snapshot %q: %w", d.Title, err)
+	}
+	return true, nil
+}
+
+// reportCreated is the data of a report.created event.
+type reportCreated struct {
+	ReportID int64   `json:"report_id"`
+	Store    *string `json:"store"` // null: the estate report
+	Week     string  `json:"week"`
+	Title    string  `json:"title"`
+	SHA256   string  `json:"sha256"` // of the stored document
+	Path     string  `json:"path"`   // where the document is served
 }
 
 // List returns the snapshots of store code, or of the estate when code is "".

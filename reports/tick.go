@@ -58,11 +58,11 @@ func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time, trigger stri
 	}
 	unlock, locked, err := s.lock(ctx, j.Name)
 	if err != nil {
-		_, _ = s.finish(ctx, id, "failed", nil, "could not take the job's lock: "+err.Error(), "")
+		_, _ = s.finish(ctx, id, "failed", nil, "could not take the job's lock: "+err.Error(), "", false)
 		return Run{}, err
 	}
 	if !locked {
-		return s.finish(ctx, id, "skipped", nil, "", "the previous run was still running")
+		return s.finish(ctx, id, "skipped", nil, "", "the previous run was still running", false)
 	}
 	defer unlock()
 	if _, err := s.pool.Exec(ctx, staleSQL, j.Name, id); err != nil {
@@ -77,7 +77,7 @@ func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time, trigger stri
 		rows, err := s.call(ctx, j)
 		if err == nil {
 			n := int64(rows)
-			return s.finish(ctx, id, "ok", &n, "", "")
+			return s.finish(ctx, id, "ok", &n, "", "", false)
 		}
 		detail := ""
 		if ctx.Err() != nil {
@@ -85,7 +85,10 @@ func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time, trigger stri
 		} else if attempt <= s.cfg.Retries {
 			detail = fmt.Sprintf("retrying in %s", s.backoff(attempt))
 		}
-		run, ferr := s.finish(ctx, id, "failed", nil, err.Error(), detail)
+		// The tick has failed for good once its retries are spent; one
+		// stopped by shutdown has not (it is caught up after restart).
+		final := ctx.Err() == nil && attempt > s.cfg.Retries
+		run, ferr := s.finish(ctx, id, "failed", nil, err.Error(), detail, final)
 		if ferr != nil {
 			return run, ferr
 		}

@@ -71,6 +71,10 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/stores/:code/reports", s.storeReports, readers},
 		{http.MethodGet, "/api/v1/reports", s.estateReports, readers},
 		{http.MethodGet, "/api/v1/reports/:id", s.getReport, readers},
+		{http.MethodPost, "/api/v1/webhooks", s.postWebhook, admins},
+		{http.MethodGet, "/api/v1/webhooks", s.listWebhooks, admins},
+		{http.MethodDelete, "/api/v1/webhooks/:id", s.deleteWebhook, admins},
+		{http.MethodGet, "/api/v1/webhooks/:id/deliveries", s.webhookDeliveries, admins},
 
 		{http.MethodPost, "/api/v1/events", s.postEvents, writers},
 		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers},

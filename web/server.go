@@ -54,6 +54,7 @@ type Server struct {
 	ingest    *kpi.Ingester
 	kpis      *kpi.KPIs
 	reports   *reports.Reports
+	webhooks  *reports.Webhooks
 	tokens    *tokens.Service
 	workforce *workforce.Service
 	metrics   *metrics
@@ -70,6 +71,7 @@ type Services struct {
 	Tokens    *tokens.Service
 	Workforce *workforce.Service
 	Reports   *reports.Reports
+	Webhooks  *reports.Webhooks // nil: the webhook endpoints answer 404
 }
 
 // New builds a server on svc. reg receives the Prometheus metrics; nil
@@ -90,6 +92,7 @@ func New(svc Services, log *slog.Logger, opt Options, reg *prometheus.Registry) 
 		kpis:      svc.KPIs,
 		workforce: svc.Workforce,
 		reports:   svc.Reports,
+		webhooks:  svc.Webhooks,
 	}
 	s.metrics = newMetrics(reg, pool)
 	e := echo.New()

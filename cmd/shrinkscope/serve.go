@@ -52,7 +52,8 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 	return serveOn(ctx, d.Pool, log, c, ln)
 }
 
-// serveOn serves the API on ln and keeps the KPI rollups current until ctx ends.
+// serveOn serves the API on ln, keeps the KPI rollups current, runs the jobs and sends
+// webhook deliveries until ctx ends.
 func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Config, ln net.Listener) error {
 	reg := prometheus.NewRegistry()
 	rollups := kpi.NewRollups(pool)
@@ -74,7 +75,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
 	}, reg)
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
 	go func() {
 		defer func() { done <- struct{}{} }()
 		rollups.Run(rctx, c.RollupInterval, log)
@@ -83,9 +84,15 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		defer func() { done <- struct{}{} }()
 		jobs.Run(rctx)
 	}()
+	svc.Webhooks.SetLogger(log)
+	go func() {
+		defer func() { done <- struct{}{} }()
+		svc.Webhooks.Run(rctx)
+	}()
 	err = srv.Serve(ctx, ln)
 	// In-flight requests are done; stop refreshing and the jobs only then.
 	stop()
+	<-done
 	<-done
 	<-done
 	return err

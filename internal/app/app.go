@@ -28,5 +28,6 @@ func Services(pool *pgxpool.Pool) web.Services {
 		Tokens:    tokens.New(pool),
 		Workforce: workforce.New(pool, lay, kpis),
 		Reports:   reports.NewReports(pool, kpis, lay),
+		Webhooks:  reports.NewWebhooks(pool, reports.DeliveryConfig{}),
 	}
 }

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shrinkscope/shrinkscope/internal/dbtest"
+	"github.com/shrinkscope/shrinkscope/reports"
+)
+
+// serve's worker sends a weekly report's report.created event to a
+// registered webhook, signed, and records it delivered.
+func TestServeDeliversWebhooks(t *testing.T) {
+	t.Parallel()
+	pool, url := dbtest.NewWithURL(t)
+	const secret = "serve-test-secret-0123"
+	type hit struct{ body, sig string }
+	var mu sync.Mutex
+	var hits []hit
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		hits = append(hits, hit{string(b), r.Header.Get("X-Shrinkscope-Signature")})
+		mu.Unlock()
+	}))
+	defer rcv.Close()
+	wh, err := reports.NewWebhooks(pool, reports.DeliveryConfig{}).Create(context.Background(),
+		reports.NewWebhook{URL: rcv.URL, Events: []string{"report.created"}, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr}
+	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(token)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), io.Discard, io.Discard)
+	}()
+	defer func() { cancel(); <-done }()
+	call := func(method, path string) (int, string) {
+		req, _ := http.NewRequest(method, "http://"+addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for code, _ := call("GET", "/healthz"); code != 200; code, _ = call("GET", "/healthz") {
+		if time.Now().After(deadline) {
+			t.Fatal("server did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// 409: a catch-up run of the job is under way and writes the report.
+	if code, body := call("POST", "/api/v1/jobs/reports/run"); code != 200 && code != 409 {
+		t.Fatalf("run reports: %d %s", code, body)
+	}
+	for {
+		_, body := call("GET", "/api/v1/webhooks/"+strconv.FormatInt(wh.ID, 10)+"/deliveries")
+		if strings.Contains(body, `"status":"delivered"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never delivered: %s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hits) != 1 || !strings.Contains(hits[0].body, `"event":"report.created"`) {
+		t.Fatalf("receiver got %+v", hits)
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(hits[0].body))
+	if want := "sha256=" + hex.EncodeToString(m.Sum(nil)); hits[0].sig != want {
+		t.Errorf("signature %s, want %s", hits[0].sig, want)
+	}
+}
