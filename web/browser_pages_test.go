@@ -44,6 +44,7 @@ func TestPagesInBrowser(t *testing.T) {
 		t.Fatalf("ops landed on %s", got)
 	}
 	p.checkTargetForm(codes[1])
+	p.checkStaffingViewOnly(p.socStore())
 
 	merch := p.token(ss.RoleMerchandiser)
 	if got := p.signIn(merch); got != "/layout" {
@@ -57,6 +58,7 @@ func TestPagesInBrowser(t *testing.T) {
 	}
 	p.checkPlannerLimits(codes[1])
 	p.checkPlannerLayout(codes[1])
+	p.checkStaffingBuild(p.socStore())
 
 	scoped := p.token(ss.RoleOps, codes[2])
 	p.signIn(scoped)

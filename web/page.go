@@ -20,6 +20,7 @@ var menu = []menuEntry{
 	{"estate", "Estate", "/", operators},
 	{"layout", "Layout", "/layout", layouts},
 	{"segments", "Segments", "/segments", readers},
+	{"staffing", "Staffing", "/staffing", staffViewers},
 }
 
 // menuItem is a menu entry as one page shows it.

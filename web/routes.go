@@ -88,6 +88,8 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/layout", s.layoutIndex, layouts},
 		{http.MethodGet, "/stores/:code/layout", s.layoutPage, readers},
 		{http.MethodPost, "/stores/:code/layout/recommendations/:id/:decision", s.decideOnPage, layouts},
+		{http.MethodGet, "/staffing", s.staffingPage, staffViewers},
+		{http.MethodPost, "/staffing/plan", s.buildPlanOnPage, planners},
 		{http.MethodGet, "/static/*", s.static, anyone},
 	}
 }

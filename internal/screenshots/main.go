@@ -24,6 +24,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/web"
+	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
 // widths are the viewports every page is shot at.
@@ -56,7 +57,8 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
-	srv := web.New(app.Services(pool), slog.New(slog.DiscardHandler), web.Options{}, nil)
+	svc := app.Services(pool)
+	srv := web.New(svc, slog.New(slog.DiscardHandler), web.Options{}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	dir, err := os.MkdirTemp("", "shrinkscope-chromium-")
@@ -87,8 +89,12 @@ func run(out string) error {
 			break
 		}
 	}
+	// The staffing page shows this week's plan of the store.
+	if _, err := svc.Workforce.MakePlan(ctx, store, workforce.WeekStart(time.Now().UTC(), time.UTC), "Alex Morgan"); err != nil {
+		return err
+	}
 	pages := map[string]string{"estate": "/", "store": "/stores/" + store, "segments": "/segments",
-		"layout": "/stores/" + layoutStore(est) + "/layout"}
+		"layout": "/stores/" + layoutStore(est) + "/layout", "staffing": "/staffing?store=" + store}
 	for name, path := range pages {
 		if err := shoot(b, hs.URL+path, filepath.Join(out, name)); err != nil {
 			return err
