@@ -37,6 +37,7 @@ func TestPagesInBrowser(t *testing.T) {
 	p.checkEstate(codes, evil)
 	p.checkStore(codes[0])
 	p.checkSegments(codes)
+	p.checkJobsAndReports(codes)
 	p.checkPhoneWidth("/", "/stores/"+codes[0], "/segments")
 
 	ops := p.token(ss.RoleOps)
@@ -45,6 +46,7 @@ func TestPagesInBrowser(t *testing.T) {
 	}
 	p.checkTargetForm(codes[1])
 	p.checkStaffingViewOnly(p.socStore())
+	p.checkJobsViewOnly()
 
 	merch := p.token(ss.RoleMerchandiser)
 	if got := p.signIn(merch); got != "/layout" {

@@ -21,6 +21,8 @@ var menu = []menuEntry{
 	{"layout", "Layout", "/layout", layouts},
 	{"segments", "Segments", "/segments", readers},
 	{"staffing", "Staffing", "/staffing", staffViewers},
+	{"reports", "Reports", "/reports", readers},
+	{"jobs", "Jobs", "/jobs", readers},
 }
 
 // menuItem is a menu entry as one page shows it.

@@ -90,6 +90,9 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/stores/:code/layout/recommendations/:id/:decision", s.decideOnPage, layouts},
 		{http.MethodGet, "/staffing", s.staffingPage, staffViewers},
 		{http.MethodPost, "/staffing/plan", s.buildPlanOnPage, planners},
+		{http.MethodGet, "/reports", s.reportsPage, readers},
+		{http.MethodGet, "/jobs", s.jobsPage, readers},
+		{http.MethodPost, "/jobs/:name/run", s.runJobOnPage, admins},
 		{http.MethodGet, "/static/*", s.static, anyone},
 	}
 }
