@@ -38,6 +38,7 @@ func TestPagesInBrowser(t *testing.T) {
 	p.checkStore(codes[0])
 	p.checkSegments(codes)
 	p.checkJobsAndReports(codes)
+	p.checkBeforeAfter(codes)
 	p.checkPhoneWidth("/", "/stores/"+codes[0], "/segments")
 
 	ops := p.token(ss.RoleOps)
@@ -322,6 +323,7 @@ func (p *pageFixture) checkLayoutForm(code string) {
 	if got[ids[0]] != "accepted merchandiser-test <nil>" || got[ids[1]] != "rejected merchandiser-test aisle is being refitted" {
 		t.Errorf("recommendations after the forms: %s: %q, %s: %q", ids[0], got[ids[0]], ids[1], got[ids[1]])
 	}
+	p.checkLayoutImplement(code, ids[0])
 }
 
 // checkPlannerLayout: a planner reads the layout page but gets no decision
