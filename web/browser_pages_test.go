@@ -37,6 +37,8 @@ func TestPagesInBrowser(t *testing.T) {
 	p.checkEstate(codes, evil)
 	p.checkStore(codes[0])
 	p.checkSegments(codes)
+	p.checkJobsAndReports(codes)
+	p.checkBeforeAfter(codes)
 	p.checkPhoneWidth("/", "/stores/"+codes[0], "/segments")
 
 	ops := p.token(ss.RoleOps)
@@ -44,6 +46,8 @@ func TestPagesInBrowser(t *testing.T) {
 		t.Fatalf("ops landed on %s", got)
 	}
 	p.checkTargetForm(codes[1])
+	p.checkStaffingViewOnly(p.socStore())
+	p.checkJobsViewOnly()
 
 	merch := p.token(ss.RoleMerchandiser)
 	if got := p.signIn(merch); got != "/layout" {
@@ -57,6 +61,7 @@ func TestPagesInBrowser(t *testing.T) {
 	}
 	p.checkPlannerLimits(codes[1])
 	p.checkPlannerLayout(codes[1])
+	p.checkStaffingBuild(p.socStore())
 
 	scoped := p.token(ss.RoleOps, codes[2])
 	p.signIn(scoped)
@@ -318,6 +323,7 @@ func (p *pageFixture) checkLayoutForm(code string) {
 	if got[ids[0]] != "accepted merchandiser-test <nil>" || got[ids[1]] != "rejected merchandiser-test aisle is being refitted" {
 		t.Errorf("recommendations after the forms: %s: %q, %s: %q", ids[0], got[ids[0]], ids[1], got[ids[1]])
 	}
+	p.checkLayoutImplement(code, ids[0])
 }
 
 // checkPlannerLayout: a planner reads the layout page but gets no decision

@@ -19,6 +19,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
+	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
@@ -42,7 +43,14 @@ func pageSetup(t *testing.T) *pageFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(app.Services(pool), slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{}, nil)
+	svc := app.Services(pool)
+	sch, err := reports.New(pool, []reports.Job{{Name: "reports", Schedule: "0 6 * * 1", Run: func(ctx context.Context) (int, error) {
+		return svc.Reports.WriteWeek(ctx, reports.LastWeek(time.Now()))
+	}}}, reports.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := web.New(svc, slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{Jobs: sch}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool)}

@@ -4,18 +4,21 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/layout"
+	"github.com/shrinkscope/shrinkscope/reports"
 )
 
 // changeRow is one layout change with its evaluation as the layout page shows it.
 type changeRow struct {
 	layout.Change
-	Eval *layout.Evaluation
+	Eval  *layout.Evaluation
+	Chart *reports.Chart // before/after, when the evaluation has a series
 }
 
 // layoutPage lists a store's layout recommendations, with accept and
@@ -48,13 +51,17 @@ func (s *Server) layoutPage(c echo.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	for i := range rows {
+		rows[i].Chart = beforeAfter(&rows[i].Change, rows[i].Eval)
+	}
 	return render(c, http.StatusOK, "layout_page.html", struct {
 		shell
 		Store     *ss.Store
 		Recs      []layout.Recommendation
 		Changes   []changeRow
 		CanDecide bool
-	}{newShell(c, "layout", st.Name+" · layout"), st, recs, rows, slices.Contains(layouts, principal(c).Role)})
+		Today     string
+	}{newShell(c, "layout", st.Name+" · layout"), st, recs, rows, slices.Contains(layouts, principal(c).Role), storeToday(st)})
 }
 
 // decideOnPage is the accept and reject forms of the layout page.
@@ -97,4 +104,13 @@ func (s *Server) layoutIndex(c echo.Context) error {
 		shell
 		Stores []ss.Store
 	}{newShell(c, "layout", "Layout"), stores})
+}
+
+// storeToday is the store's local date, the default of "mark implemented".
+func storeToday(st *ss.Store) string {
+	loc, err := st.Location()
+	if err != nil {
+		loc = time.UTC
+	}
+	return time.Now().In(loc).Format(time.DateOnly)
 }

@@ -20,6 +20,9 @@ var menu = []menuEntry{
 	{"estate", "Estate", "/", operators},
 	{"layout", "Layout", "/layout", layouts},
 	{"segments", "Segments", "/segments", readers},
+	{"staffing", "Staffing", "/staffing", staffViewers},
+	{"reports", "Reports", "/reports", readers},
+	{"jobs", "Jobs", "/jobs", readers},
 }
 
 // menuItem is a menu entry as one page shows it.

@@ -92,6 +92,12 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/layout", s.layoutIndex, layouts},
 		{http.MethodGet, "/stores/:code/layout", s.layoutPage, readers},
 		{http.MethodPost, "/stores/:code/layout/recommendations/:id/:decision", s.decideOnPage, layouts},
+		{http.MethodPost, "/stores/:code/layout/recommendations/:id/implement", s.implementOnPage, layouts},
+		{http.MethodGet, "/staffing", s.staffingPage, staffViewers},
+		{http.MethodPost, "/staffing/plan", s.buildPlanOnPage, planners},
+		{http.MethodGet, "/reports", s.reportsPage, readers},
+		{http.MethodGet, "/jobs", s.jobsPage, readers},
+		{http.MethodPost, "/jobs/:name/run", s.runJobOnPage, admins},
 		{http.MethodGet, "/static/*", s.static, anyone},
 	}
 }

@@ -23,7 +23,9 @@ import (
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
+	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
+	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
 // widths are the viewports every page is shot at.
@@ -56,7 +58,14 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
-	srv := web.New(app.Services(pool), slog.New(slog.DiscardHandler), web.Options{}, nil)
+	svc := app.Services(pool)
+	sch, err := reports.New(pool, []reports.Job{{Name: "reports", Schedule: "0 6 * * 1", Run: func(ctx context.Context) (int, error) {
+		return svc.Reports.WriteWeek(ctx, reports.LastWeek(time.Now()))
+	}}}, reports.Config{})
+	if err != nil {
+		return err
+	}
+	srv := web.New(svc, slog.New(slog.DiscardHandler), web.Options{Jobs: sch}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	dir, err := os.MkdirTemp("", "shrinkscope-chromium-")
@@ -87,8 +96,17 @@ func run(out string) error {
 			break
 		}
 	}
+	// The jobs page shows a run, and the reports page what it wrote.
+	if _, err := sch.RunNow(ctx, "reports"); err != nil {
+		return err
+	}
+	// The staffing page shows this week's plan of the store.
+	if _, err := svc.Workforce.MakePlan(ctx, store, workforce.WeekStart(time.Now().UTC(), time.UTC), "Alex Morgan"); err != nil {
+		return err
+	}
 	pages := map[string]string{"estate": "/", "store": "/stores/" + store, "segments": "/segments",
-		"layout": "/stores/" + layoutStore(est) + "/layout"}
+		"layout": "/stores/" + layoutStore(est) + "/layout", "staffing": "/staffing?store=" + store,
+		"reports": "/reports", "jobs": "/jobs"}
 	for name, path := range pages {
 		if err := shoot(b, hs.URL+path, filepath.Join(out, name)); err != nil {
 			return err
