@@ -48,7 +48,7 @@ func TestVisionEndToEnd(t *testing.T) {
 			envOf(map[string]string{"VISION_TOKEN": v.ingest}), strings.NewReader(""), io.Discard, &logs)
 	}()
 	// Once the first event is in, stop the server while the cameras run on,
-	// and start it again a moment later.
+	// and start it again after the sender has found it down.
 	deadline := time.Now().Add(30 * time.Second)
 	for len(v.events(t)) == 0 {
 		if time.Now().After(deadline) {
@@ -67,8 +67,16 @@ func TestVisionEndToEnd(t *testing.T) {
 			t.Errorf("/metrics lacks %s", m)
 		}
 	}
+	// The server stays down until the sender has met it down — while the
+	// cameras run, or in the final drain once they end — so the restart is
+	// tested however fast the frames go.
 	v.srv.stop()
-	time.Sleep(500 * time.Millisecond)
+	for down := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), "delivery failed; will retry"); {
+		if time.Now().After(down) {
+			t.Fatalf("the sender never met the stopped server:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	v.srv.start()
 	select {
 	case err := <-done:
