@@ -146,6 +146,9 @@ func (r *Reports) storeDoc(ctx context.Context, st ss.Store, week time.Time) (*d
 		d.Charts = append(d.Charts, ZoneRankingChart("szones", "Zones by hotspot index", rank))
 	}
 	d.Charts = append(d.Charts, OutcomeMixChart("smix", []OutcomeMix{mixOf(string(st.OperatingModel), &row.Figures)}))
+	if d.Sections, err = r.storeSections(ctx, st, week); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

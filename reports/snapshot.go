@@ -18,6 +18,7 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
+	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
 //go:embed report.html
@@ -37,9 +38,10 @@ type Section struct {
 
 // Reports writes and reads the weekly report snapshots.
 type Reports struct {
-	pool   *pgxpool.Pool
-	kpis   *kpi.KPIs
-	layout *layout.Service
+	pool      *pgxpool.Pool
+	kpis      *kpi.KPIs
+	layout    *layout.Service
+	workforce *workforce.Service // nil: reports carry no staffing section
 }
 
 // NewReports returns the snapshot service on pool.

@@ -3,9 +3,11 @@ package reports_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
+	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
 // A demo store's weekly report is written once, never changes after later
@@ -122,4 +125,82 @@ func render(t *testing.T, html []byte) []int {
 		t.Errorf("the report loaded %d resources", resources)
 	}
 	return px
+}
+
+// A store report carries the sections whose data exists: the open
+// recommendations as layout lists them, the evaluations completed with
+// their rate ratio, and the week's staffing plan; hostile text is escaped.
+func TestStoreReportSections(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	end := time.Date(2026, 4, 13, 0, 0, 0, 0, time.UTC) // a Monday
+	est := estate.New(estate.Config{Seed: 3, Stores: 1, Days: 28, End: end})
+	if _, err := seed.Load(ctx, pool, est, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lay, kpis := layout.New(pool), kpi.NewKPIs(pool)
+	code := est.Stores[0].Code
+	zones, err := lay.Zones(ctx, code)
+	if err != nil || len(zones) < 2 {
+		t.Fatalf("zones %v %v", zones, err)
+	}
+	seven, none := 7, 0
+	if _, err := lay.CreateChange(ctx, code, "test", layout.ChangeInput{Zones: []string{zones[0].Code}, ImplementedAt: "2026-03-30",
+		Kind: "protective_fixtures", Description: "<b>cases</b> on the end bay", BeforeDays: &seven, AfterDays: &seven, GapDays: &none}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lay.EvaluateDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	staff := workforce.New(pool, lay, kpis)
+	week := end.AddDate(0, 0, -7)
+	plan, err := staff.MakePlan(ctx, code, week, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := reports.NewReports(pool, kpis, lay)
+	rep.SetWorkforce(staff)
+	if _, err := rep.WriteWeek(ctx, week); err != nil {
+		t.Fatal(err)
+	}
+	list, err := rep.List(ctx, code)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("list %+v %v", list, err)
+	}
+	_, html, err := rep.Document(ctx, list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(html)
+	changes, err := lay.Changes(ctx, code)
+	if err != nil || len(changes) == 0 || changes[0].Verdict == nil {
+		t.Fatalf("changes %+v %v", changes, err)
+	}
+	ev, err := lay.Evaluation(ctx, changes[0].ID)
+	if err != nil || ev.RateRatio == nil {
+		t.Fatalf("evaluation %+v %v", ev, err)
+	}
+	for _, want := range []string{"<h2>Evaluations completed</h2>", ev.Verdict, fmt.Sprintf("%.2f (%.2f–%.2f)", *ev.RateRatio, *ev.CILow, *ev.CIHigh),
+		"&lt;b&gt;cases&lt;/b&gt; on the end bay", "<h2>Staffing plan</h2>", fmt.Sprintf("%d paid hours", plan.PaidHours)} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	recs, err := lay.Recommendations(ctx, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := 0
+	for _, r := range recs {
+		if r.Status == "proposed" || r.Status == "accepted" {
+			open++
+		}
+	}
+	if got := strings.Contains(doc, "<h2>Open layout recommendations</h2>"); got != (open > 0) {
+		t.Errorf("recommendations section shown %v with %d open", got, open)
+	}
 }

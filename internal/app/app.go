@@ -20,14 +20,17 @@ import (
 func Services(pool *pgxpool.Pool) web.Services {
 	lay := layout.New(pool)
 	kpis := kpi.NewKPIs(pool)
+	staff := workforce.New(pool, lay, kpis)
+	rep := reports.NewReports(pool, kpis, lay)
+	rep.SetWorkforce(staff)
 	return web.Services{
 		Pool:      pool,
 		Layout:    lay,
 		Ingest:    kpi.NewIngester(pool, lay.Directory()),
 		KPIs:      kpis,
 		Tokens:    tokens.New(pool),
-		Workforce: workforce.New(pool, lay, kpis),
-		Reports:   reports.NewReports(pool, kpis, lay),
+		Workforce: staff,
+		Reports:   rep,
 		Webhooks:  reports.NewWebhooks(pool, reports.DeliveryConfig{}),
 	}
 }
