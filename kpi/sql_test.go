@@ -26,10 +26,7 @@ func generatedSQL() map[string][][2]string {
 		}
 		return out
 	}
-	verify := [][2]string{{"pending days", verifyPendingSQL}}
-	for _, c := range verifyChecks {
-		verify = append(verify, [2]string{c.level, c.sql})
-	}
+	verify := [][2]string{{"pending days", verifyPendingSQL}, {"every check of a chunk", verifySQL}}
 	return map[string][][2]string{
 		"rollup_buckets.sql": append(named("bucket", bucketStatements), named("estate bucket", estateBucketStatements)...),
 		"rollup_store.sql":   append(named("store", storeStatements), named("estate all", estateAllStatements)...),

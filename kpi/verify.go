@@ -102,29 +102,17 @@ func (r *Rollups) verifyChunk(ctx context.Context, store int64, code string, lo,
 			return err
 		}
 		rep.Pending += pending
-		b := &pgx.Batch{}
-		for _, c := range verifyChecks {
-			b.Queue(c.sql, store, lo, hi)
+		rows, err := tx.Query(ctx, verifySQL, store, lo, hi)
+		if err != nil {
+			return err
 		}
-		br := tx.SendBatch(ctx, b)
-		for _, c := range verifyChecks {
-			rows, err := br.Query()
-			if err != nil {
-				br.Close()
-				return fmt.Errorf("%s: %w", c.level, err)
-			}
-			var d Drift
-			_, err = pgx.ForEachRow(rows, []any{&d.Key, &d.Figure, &d.Rollup, &d.Raw}, func() error {
-				d.Store, d.Level = code, c.level
-				rep.Drift = append(rep.Drift, d)
-				return nil
-			})
-			if err != nil {
-				br.Close()
-				return fmt.Errorf("%s: %w", c.level, err)
-			}
-		}
-		return br.Close()
+		var d Drift
+		_, err = pgx.ForEachRow(rows, []any{&d.Level, &d.Key, &d.Figure, &d.Rollup, &d.Raw}, func() error {
+			d.Store = code
+			rep.Drift = append(rep.Drift, d)
+			return nil
+		})
+		return err
 	})
 }
 
@@ -163,11 +151,10 @@ const verifyFootfall = `, f AS MATERIALIZED (
     WHERE f.hour >= $2::date - 1 AND f.hour < $3::date + 2
       AND (f.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date)`
 
-// check is one comparison: the rows of a rollup table against the same
-// rows recomputed from the facts.
+// check is one comparison: the rows of a rollup table (roll) against the
+// same rows recomputed from the facts (raw), both selecting cols.
 type check struct {
-	level string
-	sql   string
+	level, cols, raw, roll, compare string
 }
 
 // Conditions on a compared row's date {d} (and key) that skip it while a
@@ -181,23 +168,34 @@ const (
 
 // compare builds a check. raw and roll select the columns d (the local
 // date, or the Monday of the week, the row belongs to), key, then figs in
-// order; rows passing skip are not compared.
-func compare(level, facts, raw, roll string, figs []string, skip string) check {
+// order; rows passing skip are not compared. compare is the check's part of
+// the one verify statement, reading the CTEs {raw} and {roll}.
+func compare(level, raw, roll string, figs []string, skip string) check {
 	vals := make([]string, len(figs))
 	for i, f := range figs {
 		vals[i] = fmt.Sprintf("('%s', k.%s::text, r.%s::text)", f, f, f)
 	}
-	cols := "d, key, " + strings.Join(figs, ", ")
-	return check{level: level, sql: verifyPending + facts + `,
-raw (` + cols + `) AS (` + raw + `),
-roll (` + cols + `) AS (` + roll + `)
-SELECT key, v.figure, coalesce(v.rollup, ''), coalesce(v.raw, '')
-FROM raw r FULL JOIN roll k USING (d, key)
+	return check{level: level, cols: "d, key, " + strings.Join(figs, ", "), raw: raw, roll: roll,
+		compare: `SELECT '` + level + `' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
+FROM {raw} r FULL JOIN {roll} k USING (d, key)
 CROSS JOIN LATERAL (VALUES ` + strings.Join(vals, ", ") + `) v(figure, rollup, raw)
 WHERE NOT (` + strings.ReplaceAll(skip, "{d}", "coalesce(r.d, k.d)") + `)
-  AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
-ORDER BY 1, 2`}
+  AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric`}
 }
+
+// verifySQL is every check of a chunk in one statement, so that the
+// chunk's events and footfall are read once (the MATERIALIZED e and f)
+// for all of them; its rows are level, key, figure, rollup and raw.
+var verifySQL = func() string {
+	var ctes, parts []string
+	for i, c := range verifyChecks {
+		raw, roll := fmt.Sprintf("raw%d", i), fmt.Sprintf("roll%d", i)
+		ctes = append(ctes, raw+" ("+c.cols+") AS ("+c.raw+")", roll+" ("+c.cols+") AS ("+c.roll+")")
+		parts = append(parts, strings.NewReplacer("{raw}", raw, "{roll}", roll).Replace(c.compare))
+	}
+	return verifyPending + verifyEvents + verifyFootfall + ",\n" + strings.Join(ctes, ",\n") +
+		"\nSELECT * FROM (\n" + strings.Join(parts, "\nUNION ALL\n") + "\n) x ORDER BY 1, 2, 3"
+}()
 
 // estateColumns are the figures of a store's record in a kpi_estate row
 // that Verify compares, by their int8 position (see migration 00005).
@@ -216,7 +214,7 @@ var verifyChecks = func() []check {
 			cols = "zone_id, category, method"
 		}
 		key := func(g string) string { return `concat_ws(' ', ` + g + `, 'zone', ` + cols + `)` }
-		return compare(level, verifyEvents,
+		return compare(level,
 			`SELECT `+grain+"::date"+`, `+key(grain)+`, `+eventFigures+` FROM e GROUP BY `+grain+`, `+cols,
 			`SELECT `+tableGrain+"::date"+`, `+key(tableGrain)+`, `+sumK+` FROM `+table+` k JOIN s ON s.id = k.store_id
     WHERE `+dateCond+` GROUP BY `+tableGrain+`, `+cols, figs, skip)
@@ -232,7 +230,7 @@ var verifyChecks = func() []check {
         WHERE x.day BETWEEN $2::date AND $3::date GROUP BY 1) sa USING (g)`
 	}
 	storeLevel := func(level, grain, table, tableGrain, skip string) check {
-		return compare(level, verifyEvents+verifyFootfall,
+		return compare(level,
 			`SELECT g, g::text, `+strings.Join(storeFigs, ", ")+` FROM (`+storeRaw(grain, skip == skipWeek)+`) r`,
 			`SELECT k.`+tableGrain+`, k.`+tableGrain+`::text, `+prefixed("k.", storeFigs)+` FROM `+table+` k
     WHERE k.store_id = $1 AND k.`+tableGrain+` BETWEEN $2::date AND $3::date`, storeFigs, skip)
@@ -242,7 +240,7 @@ var verifyChecks = func() []check {
 		if tableGrain == "hour" {
 			tg = "(k.hour AT TIME ZONE s.tz)"
 		}
-		return compare(level, verifyFootfall,
+		return compare(level,
 			`SELECT `+grain+"::date"+`, concat_ws(' ', `+grain+`, 'zone', zone_id), sum(visitors) FROM f GROUP BY `+grain+`, zone_id`,
 			`SELECT `+tg+"::date"+`, concat_ws(' ', `+tg+`, 'zone', zone_id), sum(k.visitors) FROM `+table+` k JOIN s ON s.id = k.store_id
     WHERE `+tg+`::date BETWEEN $2::date AND $3::date GROUP BY `+tg+`, zone_id`, []string{"visitors"}, skip)
@@ -258,7 +256,7 @@ var verifyChecks = func() []check {
 		"k.false_positive", "k.open", "k.interventions", "k.visitors", "coalesce((k.sales * 100)::bigint, -1)"})
 	// The store's records in the estate rows, against its figures per day
 	// and per week from the facts.
-	estate := compare("kpi_estate", verifyEvents+verifyFootfall,
+	estate := compare("kpi_estate",
 		`SELECT k.g, k.kind || ' ' || k.g, `+strings.Join(estRaw, ", ")+` FROM (
         SELECT 'day' AS kind, * FROM (`+storeRaw("d", false)+`) d
         UNION ALL SELECT 'week', * FROM (`+storeRaw("w", true)+`) w) k`,
