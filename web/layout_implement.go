@@ -19,22 +19,11 @@ import (
 // of the kind the recommendation names) through the layout service, which
 // marks the recommendation implemented in the same transaction.
 func (s *Server) implementOnPage(c echo.Context) error {
-	code := c.Param("code")
-	if err := requireStore(c, code); err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	r, err := s.pageRecommendation(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	r, err := s.layout.Recommendation(ctx, id)
-	if err != nil {
-		return err
-	}
-	if r.Store != code {
-		return ss.Errorf(ss.ENOTFOUND, "id", "store %s has no recommendation %d", code, id)
-	}
+	ctx, code, id := c.Request().Context(), r.Store, r.ID
 	if r.Status != layout.StatusAccepted {
 		return ss.Errorf(ss.ECONFLICT, "recommendation", "recommendation %d is %s; accept it before marking it implemented", id, r.Status)
 	}

@@ -66,22 +66,11 @@ func (s *Server) layoutPage(c echo.Context) error {
 
 // decideOnPage is the accept and reject forms of the layout page.
 func (s *Server) decideOnPage(c echo.Context) error {
-	code := c.Param("code")
-	if err := requireStore(c, code); err != nil {
-		return err
-	}
-	id, err := pathID(c)
+	r, err := s.pageRecommendation(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	r, err := s.layout.Recommendation(ctx, id)
-	if err != nil {
-		return err
-	}
-	if r.Store != code {
-		return ss.Errorf(ss.ENOTFOUND, "id", "store %s has no recommendation %d", code, id)
-	}
+	ctx, code, id := c.Request().Context(), r.Store, r.ID
 	accept := c.Param("decision") == "accept"
 	if !accept && c.Param("decision") != "reject" {
 		return ss.Errorf(ss.ENOTFOUND, "decision", "decide with accept or reject")
@@ -113,4 +102,26 @@ func storeToday(st *ss.Store) string {
 		loc = time.UTC
 	}
 	return time.Now().In(loc).Format(time.DateOnly)
+}
+
+// pageRecommendation is the recommendation a layout-page form names: the
+// store in the path, which the caller may see, and the id, which must be
+// that store's.
+func (s *Server) pageRecommendation(c echo.Context) (*layout.Recommendation, error) {
+	code := c.Param("code")
+	if err := requireStore(c, code); err != nil {
+		return nil, err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.layout.Recommendation(c.Request().Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Store != code {
+		return nil, ss.Errorf(ss.ENOTFOUND, "id", "store %s has no recommendation %d", code, id)
+	}
+	return r, nil
 }
