@@ -27,7 +27,7 @@ check:
 
 ## fuzz: each ingest decoder's fuzz target for FUZZTIME (default 1m) against PostgreSQL; no panic, no 5xx
 FUZZTIME ?= 1m
-FUZZ_TARGETS = FuzzEvents FuzzOutcomes FuzzFootfall FuzzSales FuzzStore FuzzZones
+FUZZ_TARGETS = FuzzEventsDecoder FuzzEvents FuzzOutcomes FuzzFootfall FuzzSales FuzzStore FuzzZones
 fuzz:
 	@url=$$(scripts/ensure-postgres) && for f in $(FUZZ_TARGETS); do \
 	  echo "== $$f ($(FUZZTIME))"; \

@@ -134,7 +134,7 @@ WHERE i.id = ANY($1)`, ids)
 func copyEventIDs(ctx context.Context, tx pgx.Tx, fresh []*ss.Event) error {
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"event_ids"}, []string{"id", "store_id", "occurred_at"},
 		pgx.CopyFromSlice(len(fresh), func(i int) ([]any, error) {
-			return []any{fresh[i].ID, fresh[i].StoreID, fresh[i].OccurredAt}, nil
+			return []any{[16]byte(fresh[i].ID), fresh[i].StoreID, fresh[i].OccurredAt}, nil
 		}))
 	return err
 }

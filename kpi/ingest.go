@@ -269,7 +269,7 @@ var EventColumns = []string{"id", "store_id", "zone_id", "camera", "track", "occ
 
 // EventRow is a resolved event as COPY values for EventColumns.
 func EventRow(e *ss.Event) []any {
-	return []any{e.ID, e.StoreID, e.ZoneID, e.Camera, e.Track, e.OccurredAt, float32(e.Score), string(e.Method), e.Category, Money(e.EstValue)}
+	return []any{[16]byte(e.ID), e.StoreID, e.ZoneID, e.Camera, e.Track, e.OccurredAt, float32(e.Score), string(e.Method), e.Category, Money(e.EstValue)}
 }
 
 // Money is an amount as a numeric(…, 2) in whole cents; encoding it this way

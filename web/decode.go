@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,23 +19,47 @@ import (
 // the content type must be JSON, unknown fields are errors, and the body may
 // not exceed MaxBodyBytes.
 func (s *Server) decodeJSON(c echo.Context, v any) error {
+	buf, err := s.readJSON(c)
+	defer bodyBufs.Put(buf)
+	if err != nil {
+		return err
+	}
+	return decodeBody(buf.Bytes(), v, s.opt.MaxBodyBytes)
+}
+
+// bodyBufs holds request body buffers between requests.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readJSON checks that the request body is JSON and reads it whole, up to
+// MaxBodyBytes, into a buffer from bodyBufs, which the caller puts back
+// (error or not) once done with the bytes.
+func (s *Server) readJSON(c echo.Context) (*bytes.Buffer, error) {
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	buf.Reset()
 	r := c.Request()
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || (mt != "application/json" && mt != "application/geo+json") {
-		return ss.Errorf(ss.EUNSUPPORTED, "Content-Type", "Content-Type must be application/json, got %q", ct)
+		return buf, ss.Errorf(ss.EUNSUPPORTED, "Content-Type", "Content-Type must be application/json, got %q", ct)
 	}
-	body := http.MaxBytesReader(c.Response(), r.Body, s.opt.MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	if r.ContentLength > 0 && r.ContentLength <= s.opt.MaxBodyBytes {
+		buf.Grow(int(r.ContentLength))
+	}
+	if _, err := buf.ReadFrom(http.MaxBytesReader(c.Response(), r.Body, s.opt.MaxBodyBytes)); err != nil {
+		return buf, jsonError(err, s.opt.MaxBodyBytes)
+	}
+	return buf, nil
+}
+
+// decodeBody decodes body as one JSON document into v, strictly: unknown
+// fields are errors, and nothing may follow the document.
+func decodeBody(body []byte, v any, limit int64) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err, s.opt.MaxBodyBytes)
+		return jsonError(err, limit)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return jsonError(err, s.opt.MaxBodyBytes)
-		}
 		return ss.Errorf(ss.EINVALID, "body", "the body must hold exactly one JSON document")
 	}
 	return nil

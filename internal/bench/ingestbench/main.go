@@ -186,7 +186,7 @@ func (r *runner) rawCopy(est *estate.Estate, stores []int, events []ss.Event) (f
 			e.EstValue = z.UnitValue
 		}
 		rows[i] = kpi.EventRow(&e)
-		idRows[i] = []any{e.ID, e.StoreID, e.OccurredAt}
+		idRows[i] = []any{[16]byte(e.ID), e.StoreID, e.OccurredAt}
 	}
 	start := time.Now()
 	n, err := pool.CopyFrom(context.Background(), pgx.Identifier{"events"}, kpi.EventColumns, pgx.CopyFromRows(rows))

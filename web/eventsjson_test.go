@@ -1,0 +1,72 @@
+package web
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// checkFastAgainstStd holds decodeEventsFast to encoding/json: where the
+// fast decoder accepts a body, encoding/json accepts it too and decodes the
+// same items.
+func checkFastAgainstStd(t *testing.T, body []byte) bool {
+	t.Helper()
+	fast, ok := decodeEventsFast(body)
+	if !ok {
+		return false
+	}
+	std, err := decodeItems[ss.EventInput](body, "events", 1<<30)
+	if err != nil {
+		t.Fatalf("fast decoder accepted %q, encoding/json refused it: %v", body, err)
+	}
+	if len(fast) != len(std) || len(fast) > 0 && !reflect.DeepEqual(fast, std) {
+		t.Fatalf("body %q:\nfast %+v\nstd  %+v", body, fast, std)
+	}
+	return true
+}
+
+const fastEvent = `{"id":"0190b0b0-0000-7000-8000-000000000001","store":"S1","zone":"Z1","camera":"C1",` +
+	`"track":"t-9","occurred_at":"2026-06-01T10:00:00Z","score":0.91,"method":"pocket","category":"spirits","est_value":12.5}`
+
+func TestDecodeEventsFast(t *testing.T) {
+	accepted := []string{
+		`{"events":[` + fastEvent + `]}`,
+		`{"events":[` + fastEvent + `,` + fastEvent + `]}`,
+		" \n{ \"events\" :\t[ {\"score\": null, \"est_value\": -0.0e+1 } , {} ] } \r\n",
+		`{"events":[{"score":1E-3,"est_value":0},{"store":"Sé ☃"}]}`,
+		`{"events":[]}`,
+	}
+	for _, b := range accepted {
+		if !checkFastAgainstStd(t, []byte(b)) {
+			t.Errorf("fast decoder declined %q", b)
+		}
+	}
+	// Each of these is left to encoding/json: it is wrong, or right in a
+	// way (escapes, keys in another case, repeated keys, null strings,
+	// invalid UTF-8) whose meaning encoding/json defines.
+	declined := []string{
+		``, `{}`, `{"events":null}`, `{"events":[1]}`, `{"events":[{"id":"a\u0041"}]}`,
+		`{"events":[{"ID":"x"}]}`, `{"Events":[]}`, `{"events":[{"id":"a","id":"b"}]}`,
+		`{"events":[{"id":null}]}`, "{\"events\":[{\"id\":\"\xff\"}]}", "{\"events\":[{\"id\":\"\x01\"}]}",
+		`{"events":[{"score":01}]}`, `{"events":[{"score":1.}]}`, `{"events":[{"score":1e999}]}`,
+		`{"events":[{"score":"1"}]}`, `{"events":[{"extra":1}]}`, `{"events":[]}x`, `{"events":[]}{}`,
+		`{"events":[],"other":1}`, `{"events":[{"score":1,}]}`, `{"events":[{},]}`, `{"events":[{"score":nul}]}`,
+		`{"events":[{"score":-}]}`, `{"events":[{"score":1e}]}`, `{"events":[{"store":"S1"`,
+	}
+	for _, b := range declined {
+		if checkFastAgainstStd(t, []byte(b)) {
+			t.Errorf("fast decoder accepted %q", b)
+		}
+	}
+}
+
+// FuzzEventsDecoder: on any body the fast decoder either declines or agrees
+// with encoding/json.
+func FuzzEventsDecoder(f *testing.F) {
+	f.Add([]byte(`{"events":[` + fastEvent + `]}`))
+	f.Add([]byte(`{"events":[{"score":null,"est_value":1e2},{}]}`))
+	f.Add([]byte(strings.Replace(`{"events":[`+fastEvent+`]}`, `"S1"`, `"S\u00001"`, 1)))
+	f.Fuzz(func(t *testing.T, body []byte) { checkFastAgainstStd(t, body) })
+}
