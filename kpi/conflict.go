@@ -132,11 +132,14 @@ WHERE i.id = ANY($1)`, ids)
 // copyEventIDs records the ids of events about to be stored; a replayed id
 // fails event_ids' key with SQLSTATE 23505.
 func copyEventIDs(ctx context.Context, tx pgx.Tx, fresh []*ss.Event) error {
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"event_ids"}, []string{"id", "store_id", "occurred_at"},
-		pgx.CopyFromSlice(len(fresh), func(i int) ([]any, error) {
-			return []any{[16]byte(fresh[i].ID), fresh[i].StoreID, fresh[i].OccurredAt}, nil
-		}))
-	return err
+	c := newBinCopy(len(fresh), 48)
+	for _, e := range fresh {
+		c.row(3)
+		c.uuid(e.ID)
+		c.int8(e.StoreID)
+		c.timestamptz(e.OccurredAt)
+	}
+	return c.send(ctx, tx, "event_ids", []string{"id", "store_id", "occurred_at"})
 }
 
 // outcomeDiff lists the fields in which b differs from a, two outcomes of

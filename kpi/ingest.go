@@ -253,10 +253,7 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 		if err := copyEventIDs(ctx, tx, fresh); err != nil {
 			return err
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, EventColumns, pgx.CopyFromSlice(len(fresh), func(i int) ([]any, error) {
-			return EventRow(fresh[i]), nil
-		}))
-		if err != nil {
+		if err := copyEvents(ctx, tx, fresh); err != nil {
 			return err
 		}
 		return g.markDirty(ctx, tx, buckets)
@@ -267,7 +264,8 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 // EventColumns are the events columns a COPY fills, in EventRow's order.
 var EventColumns = []string{"id", "store_id", "zone_id", "camera", "track", "occurred_at", "score", "method", "category", "est_value"}
 
-// EventRow is a resolved event as COPY values for EventColumns.
+// EventRow is a resolved event as pgx.CopyFrom values for EventColumns
+// (ingest writes the same row with copyEvents).
 func EventRow(e *ss.Event) []any {
 	return []any{[16]byte(e.ID), e.StoreID, e.ZoneID, e.Camera, e.Track, e.OccurredAt, float32(e.Score), string(e.Method), e.Category, Money(e.EstValue)}
 }
