@@ -50,29 +50,12 @@ func bruteCover(req []int, r Rules) int {
 	return best
 }
 
+// checkCover fails unless c is a valid plan (checkPlan) leaving no hour
+// short where a shift fits.
 func checkCover(t *testing.T, req []int, r Rules, c Cover) {
 	t.Helper()
-	sched := make([]int, len(req))
-	paid := 0
-	for _, s := range c.Shifts {
-		if s.Hours < r.MinHours || s.Hours > r.MaxHours || s.Start < 0 || s.Start+s.Hours > len(req) || s.Headcount < 1 {
-			t.Fatalf("req %v rules %+v: bad shift %+v", req, r, s)
-		}
-		paid += s.Hours * s.Headcount
-		for h := s.Start; h < s.Start+s.Hours; h++ {
-			sched[h] += s.Headcount
-		}
-	}
-	if paid != c.Paid {
-		t.Fatalf("req %v: paid %d but shifts sum to %d", req, c.Paid, paid)
-	}
+	checkPlan(t, req, r, c)
 	for h := range req {
-		if sched[h] != c.Scheduled[h] {
-			t.Fatalf("req %v: scheduled[%d] = %d, shifts give %d", req, h, c.Scheduled[h], sched[h])
-		}
-		if short := max(req[h]-sched[h], 0); short != c.Short[h] {
-			t.Fatalf("req %v: short[%d] = %d, want %d", req, h, c.Short[h], short)
-		}
 		if len(req) >= r.MinHours && c.Short[h] != 0 {
 			t.Fatalf("req %v rules %+v: hour %d left short though coverable", req, r, h)
 		}
