@@ -35,8 +35,9 @@ func (d Demand) weight(h int) float64 {
 // demand, Σ w_h · min(scheduled_h, req_h), within budget paid hours: each
 // span's best value at every paid-hour total is computed exactly by dynamic
 // programming over its hours (spanCurve), and one total per span is chosen
-// by a knapsack over the integer budget, so the plan is optimal; hours left
-// short are in each Cover's Short. A span whose state space would be too
+// by a knapsack over the integer budget, so the plan is optimal (its one
+// assumption, staffCap, is tested not to bind); hours left short are in
+// each Cover's Short. A span whose state space would be too
 // large for that (more than 15 staff at once, or long minimum shifts with
 // many staff: see exactWork) gets the price-sweep approximation instead
 // (hullCurve), and the plan is then not proved optimal.
