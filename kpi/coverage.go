@@ -52,7 +52,11 @@ func (p *plan) coverageReads(c *coverage) []*read {
 	var seen time.Time
 	days := &read{dest: []any{&seen}, row: func() error { c.seen = append(c.seen, seen); return nil }}
 	lo, hi := p.prev.From, p.q.To
-	if p.q.Dates {
+	if p.q.Dates && p.q.Store != "" {
+		// One store: its store-day rows of both periods, one range of its key.
+		days.sql = "SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE " + inScope(&x) +
+			" AND k.local_date BETWEEN " + x.add(p.prev.From) + "::date AND " + x.add(p.q.To) + "::date ORDER BY 1"
+	} else if p.q.Dates {
 		// One probe per day, each stopping at its first store-day row:
 		// LIMIT keeps the planner from joining every store-day row of the
 		// periods instead.

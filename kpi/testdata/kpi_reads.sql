@@ -213,8 +213,8 @@ SELECT k.zone_id::text, k.local_date >= $4::date, k.events, (k.est_loss * 100)::
 -- one store by zone, statement 3; $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z
 SELECT v.zone_id::text, v.local_date >= $4::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v GROUP BY 1, 2;
 
--- one store by zone, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = S001
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = $3) LIMIT 1) hit ORDER BY 1;
+-- one store by zone, statement 4; $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- one store by zone, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
 SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
@@ -234,8 +234,8 @@ SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date, k.events, (
 -- one store by zone, one method, statement 2; $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
 SELECT concat_ws(E'\x1f', s.code, z.code), v.local_date >= $4::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $5 GROUP BY s.code, z.code, 2;
 
--- one store by zone, one method, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = S001
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = $3) LIMIT 1) hit ORDER BY 1;
+-- one store by zone, one method, statement 3; $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- one store by zone, one method, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
 SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
@@ -255,8 +255,8 @@ SELECT concat_ws(E'\x1f', k.category), k.local_date >= $4::date, k.events, (k.es
 -- one store by category, statement 2; $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
 SELECT '', v.local_date >= $4::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v JOIN stores s ON s.id = v.store_id WHERE s.code = $5 AND v.zone_id = 0 GROUP BY 2;
 
--- one store by category, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = S001
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = $3) LIMIT 1) hit ORDER BY 1;
+-- one store by category, statement 3; $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- one store by category, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
 SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
@@ -280,8 +280,8 @@ SELECT concat_ws(E'\x1f', v.local_date::text), v.local_date >= $1::date, sum(v.v
 -- one zone by day, statement 3; $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.response FROM kpi_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
 
--- one zone by day, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = S001
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = $3) LIMIT 1) hit ORDER BY 1;
+-- one zone by day, statement 4; $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- one zone by day, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
 SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
