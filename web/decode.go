@@ -20,18 +20,27 @@ import (
 // not exceed MaxBodyBytes.
 func (s *Server) decodeJSON(c echo.Context, v any) error {
 	buf, err := s.readJSON(c)
-	defer bodyBufs.Put(buf)
+	defer putBody(buf)
 	if err != nil {
 		return err
 	}
 	return decodeBody(buf.Bytes(), v, s.opt.MaxBodyBytes)
 }
 
-// bodyBufs holds request body buffers between requests.
+// bodyBufs holds request body buffers between requests; putBody returns
+// one, unless it grew past maxPooledBody.
 var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+const maxPooledBody = 4 << 20
+
+func putBody(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBody {
+		bodyBufs.Put(buf)
+	}
+}
+
 // readJSON checks that the request body is JSON and reads it whole, up to
-// MaxBodyBytes, into a buffer from bodyBufs, which the caller puts back
+// MaxBodyBytes, into a buffer from bodyBufs, which the caller returns with putBody
 // (error or not) once done with the bytes.
 func (s *Server) readJSON(c echo.Context) (*bytes.Buffer, error) {
 	buf := bodyBufs.Get().(*bytes.Buffer)
@@ -43,7 +52,9 @@ func (s *Server) readJSON(c echo.Context) (*bytes.Buffer, error) {
 		return buf, ss.Errorf(ss.EUNSUPPORTED, "Content-Type", "Content-Type must be application/json, got %q", ct)
 	}
 	if r.ContentLength > 0 && r.ContentLength <= s.opt.MaxBodyBytes {
-		buf.Grow(int(r.ContentLength))
+		// The declared length, up to a megabyte: a client's word is not
+		// worth more memory before its bytes arrive.
+		buf.Grow(int(min(r.ContentLength, 1<<20)))
 	}
 	if _, err := buf.ReadFrom(http.MaxBytesReader(c.Response(), r.Body, s.opt.MaxBodyBytes)); err != nil {
 		return buf, jsonError(err, s.opt.MaxBodyBytes)

@@ -37,7 +37,7 @@ func postBatch[T any](s *Server, c echo.Context, kind string, store func(context
 func postBatchWith[T any](s *Server, c echo.Context, kind string, fast func([]byte) ([]T, bool),
 	store func(context.Context, *ss.Principal, []T) (kpi.Result, error)) error {
 	buf, err := s.readJSON(c)
-	defer bodyBufs.Put(buf)
+	defer putBody(buf)
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,8 @@ const maxExactWork = 3e7
 
 // exactWork bounds the inner steps of spanCurve: hours × states × moves per
 // state × paid totals, where the states are the ways to put at most staff
-// shifts into K slots, C(staff+K, K).
+// shifts into K slots, C(staff+K, K), and a move ends some shifts or starts
+// some (or, where shifts cannot be joined, both).
 func exactWork(hours, staff int, r Rules, maxPaid int) float64 {
 	k := r.MaxHours
 	if r.MaxHours >= 2*r.MinHours-1 {
@@ -110,7 +111,11 @@ func exactWork(hours, staff int, r Rules, maxPaid int) float64 {
 	if states >= 1<<16 { // a state's index must fit the back pointer
 		return math.Inf(1)
 	}
-	return float64(hours) * states * float64(staff+1) * float64(maxPaid+1)
+	moves := float64(staff + 1) // a boundary starts or ends shifts
+	if k == r.MaxHours && r.MaxHours < 2*r.MinHours-1 {
+		moves *= float64(staff + 1) // it may do both
+	}
+	return float64(hours) * states * moves * float64(maxPaid+1)
 }
 
 // knapsack chooses each span's paid hours, at most budget in all,
@@ -136,8 +141,9 @@ func knapsack(ds []Demand, curves []*curve, full []Cover, budget int) []int {
 				if best[b-p] == neg || vals[p] == neg {
 					continue
 				}
-				// Ties go to fewer paid hours: p rises, so only a strict gain moves the pick.
-				if v := best[b-p] + vals[p]; v > next[b]+eps {
+				// Ties go to fewer paid hours: p rises, so only a gain beyond
+				// rounding moves the pick.
+				if v := best[b-p] + vals[p]; v > next[b]+eps*math.Max(1, math.Abs(v)) {
 					next[b], pick[i][b] = v, int32(p)
 				}
 			}
