@@ -48,7 +48,9 @@ type Plan struct {
 	Timezone      string      `json:"timezone"`
 	Model         string      `json:"operating_model"`
 	Policy        Policy      `json:"policy"`
-	PaidHours     int         `json:"paid_hours"`
+	PaidHours     int         `json:"paid_hours"`          // floor and operator hours
+	FloorHours    int         `json:"floor_paid_hours"`    // floor staff: what the policy's budget_hours caps
+	OperatorHours int         `json:"operator_paid_hours"` // SOC operators (soc stores)
 	Cost          float64     `json:"cost"`
 	UncoveredLoss float64     `json:"uncovered_loss"`
 	Shifts        []PlanShift `json:"shifts"`
@@ -102,7 +104,7 @@ func BuildPlan(st *ss.Store, loc *time.Location, week time.Time, fc []HourForeca
 			}
 		}
 		pl.Shifts = append(pl.Shifts, planShifts(fc, r[0], c.Shifts, RoleFloor, loc)...)
-		pl.PaidHours += c.Paid
+		pl.FloorHours += c.Paid
 	}
 	if st.OperatingModel == ss.ModelSOC {
 		for _, r := range runs {
@@ -112,9 +114,10 @@ func BuildPlan(st *ss.Store, loc *time.Location, week time.Time, fc []HourForeca
 			}
 			c := CoverSpan(req, p.ShiftRules)
 			pl.Shifts = append(pl.Shifts, planShifts(fc, r[0], c.Shifts, RoleOperator, loc)...)
-			pl.PaidHours += c.Paid
+			pl.OperatorHours += c.Paid
 		}
 	}
+	pl.PaidHours = pl.FloorHours + pl.OperatorHours
 	pl.UncoveredLoss = math.Round(pl.UncoveredLoss*100) / 100
 	pl.Cost = math.Round(float64(pl.PaidHours)*p.HourlyCost*100) / 100
 	return pl

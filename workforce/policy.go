@@ -16,7 +16,9 @@ type Policy struct {
 	MaxStaff int `json:"max_staff"`
 	// ShiftRules are the allowed shift lengths.
 	ShiftRules Rules `json:"shift_rules"`
-	// BudgetHours, when set, caps the paid hours of a week.
+	// BudgetHours, when set, caps the paid hours of a week's floor staff
+	// (loss prevention). SOC operators, staffed by Erlang C to meet the
+	// service level, are planned outside it; a plan reports both.
 	BudgetHours *int `json:"budget_hours,omitempty"`
 	// HourlyCost is the cost of one paid staff-hour, in the store's currency.
 	HourlyCost float64 `json:"hourly_cost"`
