@@ -1,5 +1,5 @@
 -- Usage: createdb ss_idoptions && psql -q -f internal/bench/idoptions/options.sql ss_idoptions
--- (docs/BENCHMARKS.md, "Ingest: an id names one event"). Prints the time of each insert.
+-- (docs/BENCHMARKS.md, "Ingest: an id names one event"). Prints the time of each insert, then of a refresh-style read.
 -- Database-side cost of ways to make an event id unique on its own, 200k events
 -- (10 stores x a year each, v7 ids from occurred_at), INSERT ... SELECT from a prepared table.
 \set ON_ERROR_STOP on
@@ -84,3 +84,32 @@ INSERT INTO ev_c SELECT * FROM src;
 -- A rollup-style read: one store's day, by occurred_at (A and B prune to one month, C probes all 15 partitions).
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY OFF, TIMING OFF) SELECT count(*) FROM ev_a WHERE store_id = 3 AND occurred_at >= '2025-06-01' AND occurred_at < '2025-06-02';
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY OFF, TIMING OFF) SELECT count(*) FROM ev_c WHERE store_id = 3 AND occurred_at >= '2025-06-01' AND occurred_at < '2025-06-02';
+-- What a rollup refresh does: 1,200 store-hours, each counted by a probe of (store_id, occurred_at),
+-- three times each, interleaved. A prunes each probe to one month at run time; C probes every partition.
+ANALYZE ev_a; ANALYZE ev_c;
+\timing on
+\echo read A1
+SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
+  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
+  LATERAL (SELECT count(*) AS n FROM ev_a e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+\echo read C1
+SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
+  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
+  LATERAL (SELECT count(*) AS n FROM ev_c e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+\echo read A2
+SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
+  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
+  LATERAL (SELECT count(*) AS n FROM ev_a e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+\echo read C2
+SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
+  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
+  LATERAL (SELECT count(*) AS n FROM ev_c e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+\echo read A3
+SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
+  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
+  LATERAL (SELECT count(*) AS n FROM ev_a e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+\echo read C3
+SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
+  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
+  LATERAL (SELECT count(*) AS n FROM ev_c e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+\timing off
