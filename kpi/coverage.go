@@ -40,7 +40,8 @@ type coverage struct {
 
 // coverageReads are the statements that fill c, for the request's batch.
 // They read store-day rows (kpi_store_daily, by its date index or its key)
-// for dates, and the hourly rollups for instants.
+// for dates, estate-day rows (kpi_estate) for the whole estate's figures,
+// and the hourly rollups for instants.
 func (p *plan) coverageReads(c *coverage) []*read {
 	inScope := func(x *args) string {
 		if w := p.storeFilter(x); len(w) > 0 {
@@ -52,6 +53,20 @@ func (p *plan) coverageReads(c *coverage) []*read {
 	var seen time.Time
 	days := &read{dest: []any{&seen}, row: func() error { c.seen = append(c.seen, seen); return nil }}
 	lo, hi := p.prev.From, p.q.To
+	if p.q.Dates && p.estateWide() && p.q.Store == "" && len(p.q.Scope) == 0 && p.q.Region == "" {
+		// The whole estate, whose figures come from kpi_estate: a day is
+		// covered when it has an estate row, which it has when any store has
+		// a store-day row; the same rows the figures are read from.
+		days.sql = "SELECT k.start::timestamp FROM kpi_estate k WHERE k.kind = 'day' AND k.start BETWEEN " +
+			x.add(p.prev.From) + "::date AND " + x.add(p.q.To) + "::date ORDER BY 1"
+		days.args = x
+		var y args
+		ends := &read{dest: []any{&c.before, &c.after}, row: func() error { return nil }}
+		ends.sql = "SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < " + y.add(lo) + "::date)," +
+			" EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > " + y.add(hi) + "::date)"
+		ends.args = y
+		return []*read{days, ends}
+	}
 	if p.q.Dates && p.q.Store != "" {
 		// One store: its store-day rows of both periods, one range of its key.
 		days.sql = "SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE " + inScope(&x) +

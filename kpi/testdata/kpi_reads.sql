@@ -10,10 +10,10 @@ SELECT start >= $1, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
 
 -- dates by estate, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT k.start::timestamp FROM kpi_estate k WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
 
 -- dates by estate, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date), EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > $2::date);
 
 -- dates by estate, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -31,10 +31,10 @@ SELECT start >= $1, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
 
 -- dates by region, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT k.start::timestamp FROM kpi_estate k WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
 
 -- dates by region, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date), EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > $2::date);
 
 -- dates by region, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -52,10 +52,10 @@ SELECT start >= $1, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
 
 -- dates by store, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT k.start::timestamp FROM kpi_estate k WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
 
 -- dates by store, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date), EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > $2::date);
 
 -- dates by store, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
