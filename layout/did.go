@@ -57,8 +57,8 @@ type Estimate struct {
 // control rows it fits log E = log(visitors) + β0 + β1·after on the treated
 // rows and reports exp(β1): a before/after ratio that cannot tell the change
 // from whatever else moved the store's rate. The standard error is scaled
-// by the quasi-Poisson dispersion; the interval and p-value are Wald's on
-// the normal scale.
+// by the quasi-Poisson dispersion; the interval and p-value are Wald's,
+// referred to Student's t on the fit's residual degrees of freedom.
 func Fit(series []SeriesRow) Estimate {
 	hasControl := false
 	for _, r := range series {
@@ -123,9 +123,15 @@ func Fit(series []SeriesRow) Estimate {
 	est.SE = f.QuasiSE(coef)
 	est.Dispersion = f.Dispersion
 	est.RateRatio = math.Exp(est.LogRR)
-	est.CILow = math.Exp(est.LogRR - stats.Z975*est.SE)
-	est.CIHigh = math.Exp(est.LogRR + stats.Z975*est.SE)
-	est.PValue = stats.TwoSidedP(est.LogRR / est.SE)
+	// The dispersion is estimated from the same days, so the Wald
+	// statistic is referred to Student's t on the residual degrees of
+	// freedom (days with footfall less coefficients), as for any
+	// quasi-likelihood fit; with many days it is the normal.
+	df := float64(len(y) - len(x[0]))
+	q := stats.TQuantile(0.975, df)
+	est.CILow = math.Exp(est.LogRR - q*est.SE)
+	est.CIHigh = math.Exp(est.LogRR + q*est.SE)
+	est.PValue = stats.TwoSidedPT(est.LogRR/est.SE, df)
 	est.EffectPct = 100 * (est.RateRatio - 1)
 	switch {
 	case est.CIHigh < 1:

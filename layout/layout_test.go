@@ -45,9 +45,17 @@ func TestFitDiD(t *testing.T) {
 	if math.Abs(e.EffectPct-100*(want-1)) > 1e-9 {
 		t.Errorf("effect %v", e.EffectPct)
 	}
-	// p-value and interval agree with the Wald statistic.
-	if z := e.LogRR / e.SE; math.Abs(e.PValue-stats.TwoSidedP(z)) > 1e-12 || math.Abs(e.CILow-math.Exp(e.LogRR-stats.Z975*e.SE)) > 1e-12 {
-		t.Errorf("p %v ci %v", e.PValue, e.CILow)
+	// p-value and interval are the Wald statistic's under Student's t on
+	// 28 days − 4 coefficients = 24 degrees of freedom (t at 97.5% is
+	// 2.0638985616280205 for 24, from the t table; R's qt gives the same).
+	const t24 = 2.0638985616280205
+	if z := e.LogRR / e.SE; math.Abs(e.PValue-stats.TwoSidedPT(z, 24)) > 1e-12 || math.Abs(e.CILow-math.Exp(e.LogRR-t24*e.SE)) > 1e-9 ||
+		math.Abs(e.CIHigh-math.Exp(e.LogRR+t24*e.SE)) > 1e-9 {
+		t.Errorf("p %v ci %v–%v", e.PValue, e.CILow, e.CIHigh)
+	}
+	// Wider than the normal interval, as it must be with the dispersion estimated.
+	if !(e.CILow < math.Exp(e.LogRR-stats.Z975*e.SE)) || !(e.PValue > stats.TwoSidedP(e.LogRR/e.SE)) {
+		t.Errorf("t interval %v–%v, p %v, not wider than the normal's", e.CILow, e.CIHigh, e.PValue)
 	}
 }
 

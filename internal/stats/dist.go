@@ -73,3 +73,111 @@ func regIncGammaP(a, x float64) float64 {
 	}
 	return math.Max(0, 1-math.Exp(prefix)*h)
 }
+
+// TwoSidedPT is the two-sided p-value of a statistic t with df degrees of
+// freedom under Student's t: I_{df/(df+t²)}(df/2, 1/2), the regularized
+// incomplete beta function. NaN for df ≤ 0.
+func TwoSidedPT(t, df float64) float64 {
+	if !(df > 0) || math.IsNaN(t) {
+		return math.NaN()
+	}
+	if math.IsInf(t, 0) {
+		return 0
+	}
+	return regIncBeta(df/2, 0.5, df/(df+t*t))
+}
+
+// TQuantile is the p quantile of Student's t with df degrees of freedom
+// (0 < p < 1), found by bisection on TwoSidedPT to full float64 precision.
+func TQuantile(p, df float64) float64 {
+	if !(p > 0 && p < 1) || !(df > 0) {
+		return math.NaN()
+	}
+	if p == 0.5 {
+		return 0
+	}
+	// For p above ½, t solves TwoSidedPT(t) = 2(1 − p); below, by symmetry.
+	tail := 2 * math.Min(p, 1-p)
+	lo, hi := 0.0, 1.0
+	for TwoSidedPT(hi, df) > tail {
+		hi *= 2
+	}
+	for range 200 {
+		mid := (lo + hi) / 2
+		if mid == lo || mid == hi {
+			break
+		}
+		if TwoSidedPT(mid, df) > tail {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	if p < 0.5 {
+		return -(lo + hi) / 2
+	}
+	return (lo + hi) / 2
+}
+
+// regIncBeta is I_x(a, b), by the continued fraction of Numerical Recipes
+// (3rd ed., §6.4) on whichever side of the mean converges.
+func regIncBeta(a, b, x float64) float64 {
+	switch {
+	case x <= 0:
+		return 0
+	case x >= 1:
+		return 1
+	}
+	la, _ := math.Lgamma(a)
+	lb, _ := math.Lgamma(b)
+	lab, _ := math.Lgamma(a + b)
+	front := math.Exp(lab - la - lb + a*math.Log(x) + b*math.Log1p(-x))
+	if x < (a+1)/(a+b+2) {
+		return front * betaFraction(a, b, x) / a
+	}
+	return 1 - front*betaFraction(b, a, 1-x)/b
+}
+
+// betaFraction evaluates the incomplete beta continued fraction by Lentz's
+// method.
+func betaFraction(a, b, x float64) float64 {
+	const tiny = 1e-300
+	c, d := 1.0, 1-(a+b)*x/(a+1)
+	if math.Abs(d) < tiny {
+		d = tiny
+	}
+	d = 1 / d
+	h := d
+	for m := 1; m < 10000; m++ {
+		fm := float64(m)
+		// Even step.
+		num := fm * (b - fm) * x / ((a + 2*fm - 1) * (a + 2*fm))
+		d = 1 + num*d
+		if math.Abs(d) < tiny {
+			d = tiny
+		}
+		c = 1 + num/c
+		if math.Abs(c) < tiny {
+			c = tiny
+		}
+		d = 1 / d
+		h *= d * c
+		// Odd step.
+		num = -(a + fm) * (a + b + fm) * x / ((a + 2*fm) * (a + 2*fm + 1))
+		d = 1 + num*d
+		if math.Abs(d) < tiny {
+			d = tiny
+		}
+		c = 1 + num/c
+		if math.Abs(c) < tiny {
+			c = tiny
+		}
+		d = 1 / d
+		del := d * c
+		h *= del
+		if math.Abs(del-1) < 1e-16 {
+			break
+		}
+	}
+	return h
+}

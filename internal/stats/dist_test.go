@@ -65,3 +65,36 @@ func TestGammaPoissonMoments(t *testing.T) {
 		t.Errorf("no expectation: %+v", g)
 	}
 }
+
+// Student's t against published table values (Abramowitz & Stegun, table
+// 26.10; R's qt and pt give the same digits) and against its limits: df 1
+// is Cauchy, whose tails are known in closed form, and a large df is normal.
+func TestStudentT(t *testing.T) {
+	t.Parallel()
+	quantiles := []struct{ p, df, want float64 }{
+		{0.975, 1, 12.706204736174707}, {0.975, 2, 4.302652729749464}, {0.975, 5, 2.570581835636314},
+		{0.975, 10, 2.228138851986274}, {0.975, 30, 2.042272456301238}, {0.975, 120, 1.979930405082423},
+		{0.95, 10, 1.812461122811676}, {0.995, 20, 2.845339709786209}, {0.025, 10, -2.228138851986274},
+	}
+	for _, q := range quantiles {
+		if got := TQuantile(q.p, q.df); math.Abs(got-q.want) > 1e-9*math.Abs(q.want) {
+			t.Errorf("TQuantile(%v, %v) = %.15g, want %.15g", q.p, q.df, got, q.want)
+		}
+		if got := TwoSidedPT(q.want, q.df); math.Abs(got-2*math.Min(q.p, 1-q.p)) > 1e-12 {
+			t.Errorf("TwoSidedPT(%v, %v) = %v, want %v", q.want, q.df, got, 2*math.Min(q.p, 1-q.p))
+		}
+	}
+	// Cauchy: P(|T| > t) = 1 − (2/π) atan t.
+	for _, x := range []float64{0.1, 1, 3, 50} {
+		if got, want := TwoSidedPT(x, 1), 1-2/math.Pi*math.Atan(x); math.Abs(got-want) > 1e-13 {
+			t.Errorf("TwoSidedPT(%v, 1) = %v, want %v", x, got, want)
+		}
+	}
+	// df → ∞ is the normal.
+	if got, want := TwoSidedPT(1.96, 1e7), TwoSidedP(1.96); math.Abs(got-want) > 1e-7 {
+		t.Errorf("TwoSidedPT(1.96, 1e7) = %v, normal %v", got, want)
+	}
+	if TwoSidedPT(0, 8) != 1 || !math.IsNaN(TwoSidedPT(1, 0)) || !math.IsNaN(TQuantile(1, 5)) {
+		t.Error("edge values")
+	}
+}
