@@ -56,6 +56,7 @@ func (s *Server) routes() []route {
 		{http.MethodPut, "/api/v1/targets", s.putTarget, operators},
 		{http.MethodDelete, "/api/v1/targets", s.deleteTarget, operators},
 		{http.MethodGet, "/api/v1/segments", s.getSegments, readers},
+		{http.MethodGet, "/api/v1/segments/history", s.getSegmentHistory, readers},
 
 		{http.MethodGet, "/api/v1/stores/:code/staffing-policy", s.getStaffingPolicy, readers},
 		{http.MethodPut, "/api/v1/stores/:code/staffing-policy", s.putStaffingPolicy, planners},

@@ -75,3 +75,37 @@ type segmentsAnswer struct {
 	Days   int           `json:"days"`
 	Stores []kpi.Segment `json:"stores"`
 }
+
+// getSegmentHistory answers GET /api/v1/segments/history: the segments the
+// daily segments job recorded on the days from..to (default the last 90 to
+// yesterday), for the caller's stores or one store.
+func (s *Server) getSegmentHistory(c echo.Context) error {
+	from, to, err := parseSegmentWindow(c, time.Now())
+	if err != nil {
+		return err
+	}
+	if to.Before(from) {
+		return ss.Errorf(ss.EINVALID, "to", "to %s is before from %s", to.Format(time.DateOnly), from.Format(time.DateOnly))
+	}
+	if days := int(to.Sub(from).Hours()/24) + 1; days > 730 {
+		return ss.Errorf(ss.EINVALID, "from", "the history spans at most 730 days, got %d", days)
+	}
+	store := c.QueryParam("store")
+	if store != "" {
+		if err := requireStore(c, store); err != nil {
+			return err
+		}
+	}
+	snaps, err := s.kpis.SegmentHistory(c.Request().Context(), from, to, principal(c).Stores, store)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, segmentHistoryAnswer{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Snapshots: snaps})
+}
+
+// segmentHistoryAnswer is the body of GET /api/v1/segments/history.
+type segmentHistoryAnswer struct {
+	From      string                `json:"from"`
+	To        string                `json:"to"`
+	Snapshots []kpi.SegmentSnapshot `json:"snapshots"`
+}

@@ -25,8 +25,7 @@ func jobTable(svc web.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
 		{Name: "rollups", Schedule: c.Schedules["rollups"], Run: rollups.Refresh},
 		{Name: "segments", Schedule: c.Schedules["segments"], Run: func(ctx context.Context) (int, error) {
 			to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-			segs, err := kpis.Segments(ctx, to.AddDate(0, 0, -89), to, nil, c.Segments)
-			return len(segs), err
+			return kpis.SnapshotSegments(ctx, to.AddDate(0, 0, -89), to, c.Segments)
 		}},
 		{Name: "retention", Schedule: c.Schedules["retention"], Run: func(ctx context.Context) (int, error) {
 			st, err := rollups.Purge(ctx, time.Now().AddDate(0, -c.RetentionMonths, 0))
