@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
 )
@@ -55,6 +57,23 @@ func TestLoginAndEstatePage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("estate page lacks %q", want)
 		}
+	}
+	// The segments page tells each store's recorded history: S1 went from
+	// medium to high risk yesterday, as the segments job recorded it.
+	y := time.Now().UTC().AddDate(0, 0, -1)
+	yesterday := time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
+	for i, tier := range []string{"medium", "high"} {
+		if _, err := f.pool.Exec(context.Background(), `
+INSERT INTO segment_snapshots (store_id, day, status, tier, current_model, recommended_model, mismatch, rationale, segment)
+SELECT id, $1, 'ok', $2, 'soc', 'soc', false, 'r', '{}' FROM stores WHERE code = 'S1'`, yesterday.AddDate(0, 0, i-1), tier); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, body = get("/segments")
+	want := "Recorded daily since " + yesterday.AddDate(0, 0, -1).Format(time.DateOnly) + ": high risk since " +
+		yesterday.Format(time.DateOnly) + " (was medium); recommended soc."
+	if code != 200 || !strings.Contains(body, want) || strings.Count(body, `class="history"`) != 1 {
+		t.Errorf("segments page: %d, lacks %q or shows other histories", code, want)
 	}
 	if code, _, css := get("/static/style.css"); code != 200 || !strings.Contains(css, "table") {
 		t.Errorf("stylesheet: %d", code)

@@ -19,6 +19,43 @@ type segmentRow struct {
 	kpi.Segment
 	Name    string
 	Returns []modelReturn
+	History *segmentRecord // nil when the segments job recorded nothing for the store
+}
+
+// segmentRecord is what the daily segments job's record says of a store:
+// since when (of the days recorded) its latest tier and recommendation have
+// held, and what they were before.
+type segmentRecord struct {
+	First                     string // the first day recorded
+	Tier, TierSince, TierWas  string // tier "" is too little data; TierWas "" when it never changed
+	Model                     ss.OperatingModel
+	ModelSince                string
+	ModelWas                  ss.OperatingModel
+	tierChanged, modelChanged bool
+}
+
+// TierChanged and ModelChanged say whether the record holds a change.
+func (r *segmentRecord) TierChanged() bool  { return r.tierChanged }
+func (r *segmentRecord) ModelChanged() bool { return r.modelChanged }
+
+// segmentRecords folds snapshots (by store, then day, as SegmentHistory
+// lists them) into each store's record.
+func segmentRecords(snaps []kpi.SegmentSnapshot) map[string]*segmentRecord {
+	out := map[string]*segmentRecord{}
+	for _, g := range snaps {
+		r := out[g.Store]
+		if r == nil {
+			out[g.Store] = &segmentRecord{First: g.Day, Tier: g.Tier, TierSince: g.Day, Model: g.Recommended, ModelSince: g.Day}
+			continue
+		}
+		if g.Tier != r.Tier {
+			r.TierWas, r.Tier, r.TierSince, r.tierChanged = r.Tier, g.Tier, g.Day, true
+		}
+		if g.Recommended != r.Model {
+			r.ModelWas, r.Model, r.ModelSince, r.modelChanged = r.Model, g.Recommended, g.Day, true
+		}
+	}
+	return out
 }
 
 // modelReturn is one model's yearly return at a store, in table order.
@@ -52,11 +89,16 @@ func (s *Server) segmentsPage(c echo.Context) error {
 	for _, st := range stores {
 		names[st.Code] = st.Name
 	}
+	snaps, err := s.kpis.SegmentHistory(c.Request().Context(), to.AddDate(0, 0, -segmentDays+1), to, p.Stores, "")
+	if err != nil {
+		return err
+	}
+	records := segmentRecords(snaps)
 	rows := make([]segmentRow, len(segs))
 	counts := map[string]int{}
 	mismatches := 0
 	for i, sg := range segs {
-		rows[i] = segmentRow{Segment: sg, Name: names[sg.Store]}
+		rows[i] = segmentRow{Segment: sg, Name: names[sg.Store], History: records[sg.Store]}
 		for _, m := range []ss.OperatingModel{ss.ModelDetection, ss.ModelCheckout, ss.ModelSOC} {
 			if r, ok := sg.Returns[m]; ok {
 				rows[i].Returns = append(rows[i].Returns, modelReturn{m, r, m == sg.Recommended})
