@@ -127,7 +127,7 @@ func copyEvents(ctx context.Context, tx pgx.Tx, events []*ss.Event) error {
 		c.float4(float32(e.Score))
 		c.text(string(e.Method))
 		c.text(e.Category)
-		c.cents(int64(math.Round(e.EstValue * 100)))
+		c.cents(toCents(e.EstValue))
 	}
 	return c.send(ctx, tx, "events", EventColumns)
 }

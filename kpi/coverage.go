@@ -53,32 +53,39 @@ func (p *plan) coverageReads(c *coverage) []*read {
 	var seen time.Time
 	days := &read{dest: []any{&seen}, row: func() error { c.seen = append(c.seen, seen); return nil }}
 	lo, hi := p.prev.From, p.q.To
-	if p.q.Dates && p.estateWide() && p.q.Store == "" && len(p.q.Scope) == 0 && p.q.Region == "" {
+	var y args
+	// probe is the SQL truth of the scope having a day row meeting cond
+	// (on col): a store-day row of one of its stores, unless the whole
+	// estate is read from kpi_estate.
+	col := "k.local_date"
+	probe := func(cond string) string {
+		return "EXISTS (SELECT 1 FROM stores s WHERE " + inScope(&y) +
+			" AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND " + cond + "))"
+	}
+	wholeEstate := p.q.Store == "" && len(p.q.Scope) == 0 && p.q.Region == ""
+	switch {
+	case p.q.Dates && p.estateWide() && wholeEstate:
 		// The whole estate, whose figures come from kpi_estate: a day is
 		// covered when it has an estate row, which it has when any store has
 		// a store-day row; the same rows the figures are read from.
 		days.sql = "SELECT k.start::timestamp FROM kpi_estate k WHERE k.kind = 'day' AND k.start BETWEEN " +
 			x.add(p.prev.From) + "::date AND " + x.add(p.q.To) + "::date ORDER BY 1"
-		days.args = x
-		var y args
-		ends := &read{dest: []any{&c.before, &c.after}, row: func() error { return nil }}
-		ends.sql = "SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < " + y.add(lo) + "::date)," +
-			" EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > " + y.add(hi) + "::date)"
-		ends.args = y
-		return []*read{days, ends}
-	}
-	if p.q.Dates && p.q.Store != "" {
+		col = "k.start"
+		probe = func(cond string) string {
+			return "EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND " + cond + ")"
+		}
+	case p.q.Dates && p.q.Store != "":
 		// One store: its store-day rows of both periods, one range of its key.
 		days.sql = "SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE " + inScope(&x) +
 			" AND k.local_date BETWEEN " + x.add(p.prev.From) + "::date AND " + x.add(p.q.To) + "::date ORDER BY 1"
-	} else if p.q.Dates {
+	case p.q.Dates:
 		// One probe per day, each stopping at its first store-day row:
 		// LIMIT keeps the planner from joining every store-day row of the
 		// periods instead.
 		days.sql = "SELECT d::date::timestamp FROM generate_series(" + x.add(p.prev.From) + "::date, " + x.add(p.q.To) + "::date, interval '1 day') d," +
 			" LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE " + inScope(&x) + ") LIMIT 1) hit" +
 			" ORDER BY 1"
-	} else {
+	default:
 		days.sql = "SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id WHERE " + inScope(&x) +
 			" AND k.hour >= " + x.add(p.prev.From) + " AND k.hour < " + x.add(p.q.To) +
 			" UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE " + inScope(&x) +
@@ -89,13 +96,8 @@ func (p *plan) coverageReads(c *coverage) []*read {
 		lo, hi = utcDate(p.prev.From).AddDate(0, 0, -1), utcDate(p.q.To).AddDate(0, 0, 1)
 	}
 	days.args = x
-	var y args
-	probe := func(cond string) string {
-		return "EXISTS (SELECT 1 FROM stores s WHERE " + inScope(&y) +
-			" AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND " + cond + "))"
-	}
 	ends := &read{dest: []any{&c.before, &c.after}, row: func() error { return nil }}
-	ends.sql = "SELECT " + probe("k.local_date < "+y.add(lo)+"::date") + ", " + probe("k.local_date > "+y.add(hi)+"::date")
+	ends.sql = "SELECT " + probe(col+" < "+y.add(lo)+"::date") + ", " + probe(col+" > "+y.add(hi)+"::date")
 	ends.args = y
 	return []*read{days, ends}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/big"
 	"sync"
 	"time"
@@ -273,7 +272,7 @@ func EventRow(e *ss.Event) []any {
 // Money is an amount as a numeric(…, 2) in whole cents; encoding it this way
 // skips pgx's float-to-decimal formatting, a tenth of ingest CPU.
 func Money(v float64) pgtype.Numeric {
-	return pgtype.Numeric{Int: big.NewInt(int64(math.Round(v * 100))), Exp: -2, Valid: true}
+	return pgtype.Numeric{Int: big.NewInt(toCents(v)), Exp: -2, Valid: true}
 }
 
 // ensurePartitions creates the month partitions the events fall in.

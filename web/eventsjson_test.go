@@ -77,17 +77,7 @@ func FuzzEventsDecoder(f *testing.F) {
 // caches store codes. A 10 MB batch whose one kept string is its first
 // store code must leave next to nothing reachable once the items are gone.
 func TestDecodeEventsFastKeepsNoBody(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`{"events":[`)
-	for i := range 40_000 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(fastEvent)
-	}
-	b.WriteString(`]}`)
-	body := []byte(b.String())
-	b.Reset()
+	body := eventsBody(40_000, func(int) string { return fastEvent })
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -111,16 +101,7 @@ func TestDecodeEventsFastKeepsNoBody(t *testing.T) {
 // BenchmarkDecodeEvents decodes a batch of 5,000 events with the fast
 // decoder and with encoding/json.
 func BenchmarkDecodeEvents(b *testing.B) {
-	var sb strings.Builder
-	sb.WriteString(`{"events":[`)
-	for i := range 5000 {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		sb.WriteString(strings.Replace(fastEvent, `"t-9"`, `"t-`+strconv.Itoa(i)+`"`, 1))
-	}
-	sb.WriteString(`]}`)
-	body := []byte(sb.String())
+	body := eventsBody(5000, func(i int) string { return strings.Replace(fastEvent, `"t-9"`, `"t-`+strconv.Itoa(i)+`"`, 1) })
 	b.Run("fast", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
@@ -137,4 +118,18 @@ func BenchmarkDecodeEvents(b *testing.B) {
 			}
 		}
 	})
+}
+
+// eventsBody is an events batch of n items, item i being event(i).
+func eventsBody(n int, event func(i int) string) []byte {
+	var b strings.Builder
+	b.WriteString(`{"events":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(event(i))
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
 }

@@ -83,7 +83,7 @@ func staffCap(req []int, r Rules) (int, bool) {
 	for _, x := range req {
 		top = max(top, x)
 	}
-	if r.MaxHours < 2*r.MinHours-1 {
+	if !r.joinable() {
 		top *= 2
 	}
 	return top, top <= maxStaffCap
@@ -100,22 +100,38 @@ const maxExactWork = 3e7
 // shifts into K slots, C(staff+K, K), and a move ends some shifts or starts
 // some (or, where shifts cannot be joined, both).
 func exactWork(hours, staff int, r Rules, maxPaid int) float64 {
-	k := r.MaxHours
-	if r.MaxHours >= 2*r.MinHours-1 {
-		k = r.MinHours
-	}
-	states := 1.0
-	for i := 1; i <= k; i++ {
-		states = states * float64(staff+i) / float64(i)
-	}
+	states := stateCount(staff, r.slots())
 	if states >= 1<<16 { // a state's index must fit the back pointer
 		return math.Inf(1)
 	}
 	moves := float64(staff + 1) // a boundary starts or ends shifts
-	if k == r.MaxHours && r.MaxHours < 2*r.MinHours-1 {
+	if !r.joinable() {
 		moves *= float64(staff + 1) // it may do both
 	}
 	return float64(hours) * states * moves * float64(maxPaid+1)
+}
+
+// joinable says whether shifts of allowed lengths joined end to end make
+// any length from MinHours up (max ≥ 2·min − 1): the dynamic program may
+// then plan shifts of any length and split them when read out.
+func (r Rules) joinable() bool { return r.MaxHours >= 2*r.MinHours-1 }
+
+// slots is K, the hours-worked slots of the dynamic program's state.
+func (r Rules) slots() int {
+	if r.joinable() {
+		return r.MinHours
+	}
+	return r.MaxHours
+}
+
+// stateCount is C(staff+k, k), the ways to put at most staff shifts into k
+// slots.
+func stateCount(staff, k int) float64 {
+	n := 1.0
+	for i := 1; i <= k; i++ {
+		n = n * float64(staff+i) / float64(i)
+	}
+	return n
 }
 
 // knapsack chooses each span's paid hours, at most budget in all,
@@ -253,18 +269,10 @@ type curve struct {
 // most staff on the floor at once.
 func spanCurve(d Demand, r Rules, maxPaid, staff int) *curve {
 	n := len(d.Req)
-	c := &curve{n: n, rules: r, free: r.MaxHours >= 2*r.MinHours-1}
-	c.k = r.MaxHours
-	if c.free {
-		c.k = r.MinHours
-	}
+	c := &curve{n: n, rules: r, free: r.joinable(), k: r.slots()}
 	a, k, width := r.MinHours, c.k, maxPaid+1
-	// Room for every state with at most staff shifts in k slots, C(staff+k, k), up to 1024.
-	room := 1
-	for i := 1; i <= k && room < 1024; i++ {
-		room = room * (staff + i) / i
-	}
-	room = min(room, 1024)
+	// Room for every state, up to 1024.
+	room := int(min(stateCount(staff, k), 1024))
 	cur := newLayer(width, 1)
 	cur.state(stateKey{})
 	cur.val[0], cur.lo[0], cur.hi[0] = 0, 0, 0

@@ -149,7 +149,8 @@ func TestSpanCurveCap(t *testing.T) {
 			d.Req[h] = rng.IntN(4)
 			d.Weight[h] = 1 + rng.Float64()*10
 		}
-		full := CoverSpan(d.Req, r).Paid
+		fullCover := CoverSpan(d.Req, r)
+		full := fullCover.Paid
 		c, _ := staffCap(d.Req, r)
 		base := spanCurve(d, r, full, c)
 		wide := spanCurve(d, r, full, c+4)
@@ -163,8 +164,8 @@ func TestSpanCurveCap(t *testing.T) {
 				t.Fatalf("spans %v rules %+v: at %d paid hours the plan pays %d for %v, the curve says %v", d.Req, r, p, cov.Paid, d.value(cov), base.best[p])
 			}
 		}
-		// At the full cover's paid hours the program covers everything too.
-		if want := d.value(Cover{Scheduled: d.Req}); math.Abs(base.best[full]-want) > 1e-9 && CoverSpan(d.Req, r).Short != nil && sum(CoverSpan(d.Req, r).Short) == 0 {
+		// Where a full cover exists, the program covers everything at its paid hours too.
+		if want := d.value(Cover{Scheduled: d.Req}); sum(fullCover.Short) == 0 && math.Abs(base.best[full]-want) > 1e-9 {
 			t.Fatalf("spans %v rules %+v: %v at the full cover's %d hours, want %v", d.Req, r, base.best[full], full, want)
 		}
 	}

@@ -87,29 +87,26 @@ EXPLAIN (ANALYZE, COSTS OFF, SUMMARY OFF, TIMING OFF) SELECT count(*) FROM ev_c 
 -- What a rollup refresh does: 1,200 store-hours, each counted by a probe of (store_id, occurred_at),
 -- three times each, interleaved. A prunes each probe to one month at run time; C probes every partition.
 ANALYZE ev_a; ANALYZE ev_c;
+CREATE FUNCTION refresh_read(t regclass) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE format($q$SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
+    LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) %% 8760) * interval '1 hour') x(h),
+    LATERAL (SELECT count(*) AS n FROM %s e WHERE e.store_id = s AND e.occurred_at >= x.h
+             AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c$q$, t) INTO n;
+  RETURN n;
+END $$;
 \timing on
 \echo read A1
-SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
-  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
-  LATERAL (SELECT count(*) AS n FROM ev_a e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+SELECT refresh_read('ev_a');
 \echo read C1
-SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
-  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
-  LATERAL (SELECT count(*) AS n FROM ev_c e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+SELECT refresh_read('ev_c');
 \echo read A2
-SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
-  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
-  LATERAL (SELECT count(*) AS n FROM ev_a e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+SELECT refresh_read('ev_a');
 \echo read C2
-SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
-  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
-  LATERAL (SELECT count(*) AS n FROM ev_c e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+SELECT refresh_read('ev_c');
 \echo read A3
-SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
-  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
-  LATERAL (SELECT count(*) AS n FROM ev_a e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+SELECT refresh_read('ev_a');
 \echo read C3
-SELECT sum(c.n) FROM generate_series(1, 10) s, generate_series(0, 119) k,
-  LATERAL (SELECT timestamptz '2025-01-01' + ((k * 73) % 8760) * interval '1 hour') x(h),
-  LATERAL (SELECT count(*) AS n FROM ev_c e WHERE e.store_id = s AND e.occurred_at >= x.h AND e.occurred_at < x.h + interval '1 hour' OFFSET 0) c;
+SELECT refresh_read('ev_c');
 \timing off
