@@ -39,24 +39,24 @@ build:
 
 ## bench-ingest: 1,000,000 events over HTTP against a raw COPY of the same rows (docs/BENCHMARKS.md)
 bench-ingest:
-	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/ingestbench -events 1000000 -runs 3
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/ingestbench -events 1000000 -runs 3
 
 ## bench-kpi: KPI request latency on a large estate (2000 stores x 365 days: a long load, see docs/BENCHMARKS.md)
 bench-kpi:
-	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/kpibench -load
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/kpibench -load
 
 ## bench-vision: the vision pipeline per frame against raw ONNX Runtime Run on a 640x640 detector, and zone lookups (docs/BENCHMARKS.md)
 bench-vision:
-	@ort=$$(scripts/onnxruntime) && ONNXRUNTIME_LIB="$$ort" $(GO) run ./internal/bench/visionbench -frames 25
+	@ort=$$(scripts/onnxruntime) && ONNXRUNTIME_LIB="$$ort" $(GO) run ./cmd/visionbench -frames 25
 
 ## screenshots: a PNG of every page from the demo estate, at laptop and phone widths, into docs/screenshots
 screenshots:
 	@scripts/ensure-chromium
-	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/screenshots -out docs/screenshots
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/screenshots -out docs/screenshots
 
 ## bench-pages: server time of each page on the demo estate, p50 and p99 (docs/BENCHMARKS.md)
 bench-pages:
-	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./internal/bench/pagebench
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/pagebench
 
 clean:
 	rm -rf bin

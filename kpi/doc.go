@@ -1,3 +1,16 @@
-// Package kpi owns the facts — events, outcomes, footfall, sales — their
-// ingest, and the KPIs computed from them.
+// Package kpi owns the facts — events, outcomes, footfall, sales — and has
+// three jobs:
+//
+//   - ingest: validating batches and storing them once, all or nothing
+//     (ingest.go, outcomes.go, footfall.go, sales.go, conflict.go, copybin.go);
+//   - rollups and verify: keeping the per-store, zone and hour rollups equal
+//     to a rebuild from the raw facts under concurrent writers, and proving it
+//     on a live estate (rollup*.go, dirty.go, refresher.go, verify.go,
+//     retention.go);
+//   - reads: the KPIs of a scope and period from the rollups, never the raw
+//     events (query.go and the read builders), targets, and the store totals
+//     other packages weigh (store_totals.go).
+//
+// kpi imports no other package of the loop: its ingest declares the small
+// code-resolution interface it needs (Directory), which layout fills.
 package kpi

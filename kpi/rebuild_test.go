@@ -6,8 +6,8 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
-	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -55,7 +55,7 @@ func TestIncrementalMatchesRebuild(t *testing.T) {
 	w := newWorld(t)
 	end := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC) // spans the autumn DST changes
 	est := estate.New(estate.Config{Seed: 11, Stores: 4, Days: 21, End: end})
-	if _, err := seed.Load(w.ctx, w.pool, est, nil); err != nil {
+	if _, err := app.LoadEstate(w.ctx, w.pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
 	w.refresh()
@@ -122,7 +122,7 @@ func TestStoreRowsFromWeeksMatchRawEvents(t *testing.T) {
 	w := newWorld(t)
 	end := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
 	est := estate.New(estate.Config{Seed: 3, Stores: 3, Days: 35, End: end})
-	if _, err := seed.Load(w.ctx, w.pool, est, nil); err != nil {
+	if _, err := app.LoadEstate(w.ctx, w.pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
 	w.refresh()
@@ -238,7 +238,7 @@ func TestConcurrentRefreshesMatchRebuild(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	est := estate.New(estate.Config{Seed: 7, Stores: 2, Days: 10, End: time.Date(2026, 10, 12, 0, 0, 0, 0, time.UTC)})
-	if _, err := seed.Load(w.ctx, w.pool, est, nil); err != nil {
+	if _, err := app.LoadEstate(w.ctx, w.pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
 	refreshers := make([]*kpi.Rollups, 3)

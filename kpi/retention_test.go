@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
-	"github.com/shrinkscope/shrinkscope/internal/seed"
 )
 
 // Purging raw facts keeps every rollup as it was, and neither a rebuild,
@@ -15,7 +15,7 @@ func TestPurgeKeepsRollups(t *testing.T) {
 	w := newWorld(t)
 	end := time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC) // a Monday
 	est := estate.New(estate.Config{Seed: 5, Stores: 3, Days: 28, End: end})
-	if _, err := seed.Load(w.ctx, w.pool, est, nil); err != nil {
+	if _, err := app.LoadEstate(w.ctx, w.pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
 	w.refresh()

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
-	"github.com/shrinkscope/shrinkscope/internal/seed"
 )
 
 // Verify finds no drift where the rollups are current, and finds exactly
@@ -18,7 +18,7 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 	w := newWorld(t)
 	end := time.Date(2026, 11, 4, 0, 0, 0, 0, time.UTC) // spans the autumn changes of Europe and America
 	est := estate.New(estate.Config{Seed: 5, Stores: 3, Days: 21, End: end})
-	if _, err := seed.Load(w.ctx, w.pool, est, nil); err != nil {
+	if _, err := app.LoadEstate(w.ctx, w.pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
 	w.refresh()

@@ -9,9 +9,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
-	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 )
@@ -30,7 +30,7 @@ func TestEvaluationsAgainstSyntheticTruth(t *testing.T) {
 		t.Fatalf("seed 4 plants %d changes, the test expects 4", len(est.Changes))
 	}
 	t0 := time.Now()
-	if _, err := seed.Load(ctx, pool, est, nil); err != nil {
+	if _, err := app.LoadEstate(ctx, pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
 	t1 := time.Now()

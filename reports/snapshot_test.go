@@ -13,9 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
-	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
@@ -31,7 +31,7 @@ func TestWeeklyReportOffline(t *testing.T) {
 	pool := dbtest.New(t)
 	end := time.Date(2026, 4, 13, 0, 0, 0, 0, time.UTC) // a Monday
 	est := estate.New(estate.Config{Seed: 3, Stores: 2, Days: 21, End: end})
-	if _, err := seed.Load(ctx, pool, est, nil); err != nil {
+	if _, err := app.LoadEstate(ctx, pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
@@ -136,7 +136,7 @@ func TestStoreReportSections(t *testing.T) {
 	pool := dbtest.New(t)
 	end := time.Date(2026, 4, 13, 0, 0, 0, 0, time.UTC) // a Monday
 	est := estate.New(estate.Config{Seed: 3, Stores: 1, Days: 28, End: end})
-	if _, err := seed.Load(ctx, pool, est, nil); err != nil {
+	if _, err := app.LoadEstate(ctx, pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {

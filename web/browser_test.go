@@ -13,11 +13,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/internal/app"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/browser"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
-	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
@@ -39,11 +38,11 @@ func pageSetup(t *testing.T) *pageFixture {
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	end := time.Now().UTC().Truncate(24 * time.Hour)
-	est, _, err := seed.LoadReady(ctx, pool, estate.Config{Seed: 4, Stores: 3, Days: 40, End: end})
+	est, _, err := app.LoadReady(ctx, pool, estate.Config{Seed: 4, Stores: 3, Days: 40, End: end}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.Services(pool)
+	svc := app.New(pool)
 	sch, err := reports.New(pool, []reports.Job{{Name: "reports", Schedule: "0 6 * * 1", Run: func(ctx context.Context) (int, error) {
 		return svc.Reports.WriteWeek(ctx, reports.LastWeek(time.Now()))
 	}}}, reports.Config{})

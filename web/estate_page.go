@@ -13,6 +13,7 @@ import (
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 // estateColumns are the KPIs of the estate table, in column order.
@@ -56,7 +57,7 @@ func (s *Server) estatePage(c echo.Context) error {
 	var (
 		stores      []ss.Store
 		rows, total []kpi.Row
-		segs        []kpi.Segment
+		segs        []segments.Segment
 	)
 	g, gctx := errgroup.WithContext(ctx) // independent reads, at once
 	q := kpi.Query{From: per.From, To: per.To, Dates: true, Scope: p.Stores, By: "store"}
@@ -66,7 +67,7 @@ func (s *Server) estatePage(c echo.Context) error {
 	g.Go(func() (err error) { rows, err = s.kpis.Get(gctx, q); return err })
 	g.Go(func() (err error) { total, err = s.kpis.Get(gctx, qe); return err })
 	g.Go(func() (err error) {
-		segs, err = s.kpis.Segments(gctx, segFrom, segTo, p.Stores, s.opt.Segments)
+		segs, err = s.segments.Segments(gctx, segFrom, segTo, p.Stores, s.opt.Segments)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -76,7 +77,7 @@ func (s *Server) estatePage(c echo.Context) error {
 	for i := range rows {
 		byStore[rows[i].Key.Store] = &rows[i]
 	}
-	seg := map[string]kpi.Segment{}
+	seg := map[string]segments.Segment{}
 	for _, sg := range segs {
 		seg[sg.Store] = sg
 	}
@@ -132,7 +133,7 @@ func (s *Server) estatePage(c echo.Context) error {
 	}
 	slices.Sort(regionList)
 	data.Regions = choices(f.Region, regionList, regionList)
-	data.Tiers = choices(f.Tier, []string{kpi.TierHigh, kpi.TierMedium, kpi.TierLow}, []string{"High", "Medium", "Low"})
+	data.Tiers = choices(f.Tier, []string{segments.TierHigh, segments.TierMedium, segments.TierLow}, []string{"High", "Medium", "Low"})
 	data.Models = choices(f.Model, []string{"soc", "checkout", "detection"}, []string{"SOC-led", "Aisle-to-checkout", "Detection-only"})
 	return render(c, http.StatusOK, "estate.html", data)
 }
@@ -183,7 +184,7 @@ func sortColumns(c echo.Context, per *period, by, dir string) []sortColumn {
 	return out
 }
 
-var tierRank = map[string]int{kpi.TierHigh: 3, kpi.TierMedium: 2, kpi.TierLow: 1}
+var tierRank = map[string]int{segments.TierHigh: 3, segments.TierMedium: 2, segments.TierLow: 1}
 
 // sortEstate orders rows by a column; stores without the figure sort last
 // either way, and ties fall back to the store code.

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/internal/app"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
-	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/reports"
+	"github.com/shrinkscope/shrinkscope/segments"
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
@@ -21,16 +21,16 @@ import (
 func TestJobsOverHTTP(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
-	kpis := kpi.NewKPIs(pool)
+	svc := app.New(pool)
 	// As serve's table has it: the 90 days to yesterday, recorded under yesterday.
 	yesterday := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
 	sch, err := reports.New(pool, []reports.Job{{Name: "segments", Schedule: "0 4 * * *", Run: func(ctx context.Context) (int, error) {
-		return kpis.SnapshotSegments(ctx, yesterday.AddDate(0, 0, -89), yesterday, kpi.SegmentConfig{})
+		return svc.Segments.Record(ctx, yesterday.AddDate(0, 0, -89), yesterday, segments.Config{})
 	}}}, reports.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(app.Services(pool), slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{Jobs: sch}, nil)
+	srv := web.New(svc, slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{Jobs: sch}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool)}
@@ -67,7 +67,7 @@ func TestJobsOverHTTP(t *testing.T) {
 	for i, code := range []string{"S1", "S2"} {
 		g := snaps[i].(map[string]any)
 		// No facts yet: too little data to tier, and the model the store runs.
-		if g["store"] != code || g["day"] != day || g["status"] != kpi.SegmentInsufficient || g["current_model"] != "soc" ||
+		if g["store"] != code || g["day"] != day || g["status"] != segments.StatusInsufficient || g["current_model"] != "soc" ||
 			g["mismatch"] != false || g["tier"] != nil || g["rationale"] == "" {
 			t.Errorf("snapshot %d: %v", i, g)
 		}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
-	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -24,7 +24,7 @@ import (
 func demoLike(t *testing.T) (*fixture, *estate.Estate) {
 	f := setup(t)
 	est := estate.New(estate.Config{Seed: 5, Stores: 3, Days: 33, End: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)})
-	if _, err := seed.Load(context.Background(), f.pool, est, nil); err != nil {
+	if _, err := app.LoadEstate(context.Background(), f.pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := kpi.NewRollups(f.pool).Refresh(context.Background()); err != nil {

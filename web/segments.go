@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 // segmentDays is the default window of the segments answer.
@@ -57,7 +57,7 @@ func (s *Server) getSegments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	segs, err := s.kpis.Segments(c.Request().Context(), from, to, principal(c).Stores, s.opt.Segments)
+	segs, err := s.segments.Segments(c.Request().Context(), from, to, principal(c).Stores, s.opt.Segments)
 	if err != nil {
 		return err
 	}
@@ -70,10 +70,10 @@ func (s *Server) getSegments(c echo.Context) error {
 // segmentsAnswer is the body of GET /api/v1/segments (openapi.json documents
 // it, and a test checks the two agree).
 type segmentsAnswer struct {
-	From   string        `json:"from"`
-	To     string        `json:"to"`
-	Days   int           `json:"days"`
-	Stores []kpi.Segment `json:"stores"`
+	From   string             `json:"from"`
+	To     string             `json:"to"`
+	Days   int                `json:"days"`
+	Stores []segments.Segment `json:"stores"`
 }
 
 // getSegmentHistory answers GET /api/v1/segments/history: the segments the
@@ -96,7 +96,7 @@ func (s *Server) getSegmentHistory(c echo.Context) error {
 			return err
 		}
 	}
-	snaps, err := s.kpis.SegmentHistory(c.Request().Context(), from, to, principal(c).Stores, store)
+	snaps, err := s.segments.History(c.Request().Context(), from, to, principal(c).Stores, store)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (s *Server) getSegmentHistory(c echo.Context) error {
 
 // segmentHistoryAnswer is the body of GET /api/v1/segments/history.
 type segmentHistoryAnswer struct {
-	From      string                `json:"from"`
-	To        string                `json:"to"`
-	Snapshots []kpi.SegmentSnapshot `json:"snapshots"`
+	From      string              `json:"from"`
+	To        string              `json:"to"`
+	Snapshots []segments.Snapshot `json:"snapshots"`
 }

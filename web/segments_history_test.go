@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 // segmentRecords keeps, per store, the latest tier and recommendation, the
 // first day each has held since, and the one before.
 func TestSegmentRecords(t *testing.T) {
-	snaps := []kpi.SegmentSnapshot{
-		{Day: "2026-11-01", Store: "A", Status: kpi.SegmentInsufficient},
+	snaps := []segments.Snapshot{
+		{Day: "2026-11-01", Store: "A", Status: segments.StatusInsufficient},
 		{Day: "2026-11-02", Store: "A", Tier: "medium", Recommended: ss.ModelDetection},
 		{Day: "2026-11-03", Store: "A", Tier: "high", Recommended: ss.ModelDetection},
 		{Day: "2026-11-04", Store: "A", Tier: "high", Recommended: ss.ModelSOC},

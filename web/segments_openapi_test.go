@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 // openapi.json documents GET /api/v1/segments as the handler answers it:
@@ -32,14 +32,14 @@ func TestSegmentsOpenAPIShape(t *testing.T) {
 
 	// Two stores, one with a year's figures and too few staff for a SOC
 	// (so a return with a reason), one with none (insufficient_data).
-	in := []kpi.SegmentInput{
+	in := []segments.Input{
 		{Store: "A", Current: ss.ModelCheckout, Profile: ss.Profile{UrbanDensity: 1, TheftIndex: 1, StaffingCapacity: 0.8},
 			Days: 365, WeeklyOpenHours: 98, Visitors: 500_000, Detections: 2_000, Events: 1_800, FalsePositives: 200,
 			Paid: 600, Interventions: 700, Blocked: 200, Lost: 300, ConcealedValue: 54_000, EstLoss: 15_000},
 		{Store: "B", Current: ss.ModelDetection},
 	}
-	segs := kpi.SegmentStores(in, 365, kpi.SegmentConfig{})
-	if segs[0].Status != kpi.SegmentOK || segs[1].Status != kpi.SegmentInsufficient {
+	segs := segments.Decide(in, 365, segments.Config{})
+	if segs[0].Status != segments.StatusOK || segs[1].Status != segments.StatusInsufficient {
 		t.Fatalf("statuses %s, %s", segs[0].Status, segs[1].Status)
 	}
 	body, err := json.Marshal(segmentsAnswer{From: "2025-01-01", To: "2025-12-31", Days: 365, Stores: segs})

@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 // segmentWindows are the window choices of the segments page, in days.
@@ -16,7 +16,7 @@ var segmentWindows = []int{30, 90, 180, 365}
 
 // segmentRow is one store of the segments table.
 type segmentRow struct {
-	kpi.Segment
+	segments.Segment
 	Name    string
 	Returns []modelReturn
 	History *segmentRecord // nil when the segments job recorded nothing for the store
@@ -40,7 +40,7 @@ func (r *segmentRecord) ModelChanged() bool { return r.modelChanged }
 
 // segmentRecords folds snapshots (by store, then day, as SegmentHistory
 // lists them) into each store's record.
-func segmentRecords(snaps []kpi.SegmentSnapshot) map[string]*segmentRecord {
+func segmentRecords(snaps []segments.Snapshot) map[string]*segmentRecord {
 	out := map[string]*segmentRecord{}
 	for _, g := range snaps {
 		r := out[g.Store]
@@ -61,7 +61,7 @@ func segmentRecords(snaps []kpi.SegmentSnapshot) map[string]*segmentRecord {
 // modelReturn is one model's yearly return at a store, in table order.
 type modelReturn struct {
 	Model       ss.OperatingModel
-	Return      kpi.ModelReturn
+	Return      segments.ModelReturn
 	Recommended bool
 }
 
@@ -77,7 +77,7 @@ func (s *Server) segmentsPage(c echo.Context) error {
 	}
 	from, to := lastDays(now, days)
 	p := principal(c)
-	segs, err := s.kpis.Segments(c.Request().Context(), from, to, p.Stores, s.opt.Segments)
+	segs, err := s.segments.Segments(c.Request().Context(), from, to, p.Stores, s.opt.Segments)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (s *Server) segmentsPage(c echo.Context) error {
 	for _, st := range stores {
 		names[st.Code] = st.Name
 	}
-	snaps, err := s.kpis.SegmentHistory(c.Request().Context(), to.AddDate(0, 0, -segmentDays+1), to, p.Stores, "")
+	snaps, err := s.segments.History(c.Request().Context(), to.AddDate(0, 0, -segmentDays+1), to, p.Stores, "")
 	if err != nil {
 		return err
 	}

@@ -12,10 +12,12 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
+	"github.com/shrinkscope/shrinkscope/segments"
 	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
@@ -27,8 +29,8 @@ type Options struct {
 	MaxBatch int
 	// ShutdownTimeout bounds how long in-flight requests may finish on shutdown. Default 30 s.
 	ShutdownTimeout time.Duration
-	// Segments configures store risk segmentation; zero values take kpi's defaults.
-	Segments kpi.SegmentConfig
+	// Segments configures store risk segmentation; zero values take the defaults of segments.
+	Segments segments.Config
 	// Jobs is the scheduler whose jobs the jobs API shows and runs; nil: none.
 	Jobs *reports.Scheduler
 }
@@ -53,6 +55,7 @@ type Server struct {
 	layout    *layout.Service
 	ingest    *kpi.Ingester
 	kpis      *kpi.KPIs
+	segments  *segments.Service
 	reports   *reports.Reports
 	webhooks  *reports.Webhooks
 	tokens    *tokens.Service
@@ -61,22 +64,9 @@ type Server struct {
 	echo      *echo.Echo
 }
 
-// Services are what the server answers with, built by the caller
-// (cmd/shrinkscope, through internal/app): the server constructs none.
-type Services struct {
-	Pool      *pgxpool.Pool // health checks and pool metrics
-	Layout    *layout.Service
-	Ingest    *kpi.Ingester
-	KPIs      *kpi.KPIs
-	Tokens    *tokens.Service
-	Workforce *workforce.Service
-	Reports   *reports.Reports
-	Webhooks  *reports.Webhooks // nil: the webhook endpoints answer 404
-}
-
 // New builds a server on svc. reg receives the Prometheus metrics; nil
 // means a fresh registry of the server's own.
-func New(svc Services, log *slog.Logger, opt Options, reg *prometheus.Registry) *Server {
+func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Registry) *Server {
 	opt.defaults()
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -90,6 +80,7 @@ func New(svc Services, log *slog.Logger, opt Options, reg *prometheus.Registry) 
 		ingest:    svc.Ingest,
 		tokens:    svc.Tokens,
 		kpis:      svc.KPIs,
+		segments:  svc.Segments,
 		workforce: svc.Workforce,
 		reports:   svc.Reports,
 		webhooks:  svc.Webhooks,

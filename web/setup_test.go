@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/internal/app"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/web"
@@ -63,7 +63,7 @@ func setupOn(t testing.TB, pool *pgxpool.Pool) *fixture {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLogWriter(), logs), nil))
-	srv := web.New(app.Services(pool), log, web.Options{MaxBodyBytes: 1 << 20, MaxBatch: 1000}, nil)
+	srv := web.New(app.New(pool), log, web.Options{MaxBodyBytes: 1 << 20, MaxBatch: 1000}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool), logs: logs, server: srv.Handler()}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 )
 
@@ -50,7 +51,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 func TestHealthReadyMetrics(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
-	srv := New(Services{Pool: pool}, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{}, nil)
+	srv := New(app.Services{Pool: pool}, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	get := func(path string) (int, string) {

@@ -14,8 +14,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/shrinkscope/shrinkscope/internal/db"
-	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/migrations"
+	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 // Config is every setting of the binary. Each field is a flag and an
@@ -45,7 +45,7 @@ type Config struct {
 	RollupInterval time.Duration
 	// Segments (SHRINKSCOPE_SEGMENT_WEIGHTS, SHRINKSCOPE_SEGMENT_COSTS and the
 	// SHRINKSCOPE_SEGMENT_* of segmentSettings) configures store segmentation.
-	Segments kpi.SegmentConfig
+	Segments segments.Config
 	// Schedules (SHRINKSCOPE_SCHEDULE_<JOB>) are the jobs' cron schedules, in UTC, by job name.
 	Schedules map[string]string
 	// RetentionMonths (SHRINKSCOPE_RETENTION_MONTHS) is how long raw events are kept; rollups stay.
@@ -128,7 +128,7 @@ func settings(c *Config, getenv func(string) string) []setting {
 			if err != nil {
 				return err
 			}
-			c.Segments.Weights = kpi.SegmentWeights{Rate: m["rate"], LossPerVisitor: m["loss"], Theft: m["theft"], Urban: m["urban"], Footfall: m["footfall"], Staffing: m["staffing"]}
+			c.Segments.Weights = segments.Weights{Rate: m["rate"], LossPerVisitor: m["loss"], Theft: m["theft"], Urban: m["urban"], Footfall: m["footfall"], Staffing: m["staffing"]}
 			return nil
 		}},
 		{"segment-costs", "SHRINKSCOPE_SEGMENT_COSTS", "", "yearly technology cost per store of each operating model (SOC operators and floor time are priced separately), e.g. soc=12000,checkout=25000,detection=6000; empty: those defaults", func(v string) error {
@@ -139,7 +139,7 @@ func settings(c *Config, getenv func(string) string) []setting {
 			if err != nil {
 				return err
 			}
-			c.Segments.Costs = kpi.ModelCosts{SOC: m["soc"], Checkout: m["checkout"], Detection: m["detection"]}
+			c.Segments.Costs = segments.ModelCosts{SOC: m["soc"], Checkout: m["checkout"], Detection: m["detection"]}
 			return nil // checkSegments checks the ranges
 		}},
 		schedule(c, "rollups", "* * * * *", "rollup catch-up (the fast ticker of --rollup-interval runs too)"),

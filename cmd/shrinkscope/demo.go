@@ -10,11 +10,10 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
-	"github.com/shrinkscope/shrinkscope/internal/seed"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
-	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/migrations"
 )
@@ -44,39 +43,27 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := migrations.Up(ctx, d.Pool, log); err != nil {
 		return err
 	}
-	var have int
-	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM stores`).Scan(&have); err != nil {
+	lay := layout.New(d.Pool)
+	have, err := lay.Stores(ctx, nil)
+	if err != nil {
 		return err
 	}
-	if have > 0 && *reset {
-		if err := seed.Reset(ctx, d.Pool); err != nil {
+	if len(have) > 0 && *reset {
+		if err := app.Reset(ctx, d.Pool); err != nil {
 			return fmt.Errorf("reset demo estate: %w", err)
 		}
-		have = 0
+		have = nil
 	}
-	if have == 0 {
-		est := estate.New(estate.Config{Seed: *seedVal, Stores: *stores, Days: *days})
+	if len(have) == 0 {
 		started := time.Now()
-		bar := progressBar(e.stderr, "generating demo estate")
-		st, err := seed.Load(ctx, d.Pool, est, bar)
+		_, st, err := app.LoadReady(ctx, d.Pool, estate.Config{Seed: *seedVal, Stores: *stores, Days: *days}, progressBar(e.stderr, "generating demo estate"))
 		if err != nil {
 			return err
 		}
-		if _, err := kpi.NewRollups(d.Pool).Refresh(ctx); err != nil {
-			return err
-		}
-		// The planted layout changes are evaluated and the first recommendations made.
-		lay := layout.New(d.Pool)
-		if _, err := lay.EvaluateDue(ctx); err != nil {
-			return err
-		}
-		if _, err := lay.RefreshRecommendations(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stderr, "loaded %d stores, %d zones, %d events, %d outcomes, %d footfall rows, %d sales days, KPI rollups built, in %s\n",
+		fmt.Fprintf(e.stderr, "loaded %d stores, %d zones, %d events, %d outcomes, %d footfall rows, %d sales days, KPI rollups built, layout changes evaluated, in %s\n",
 			st.Stores, st.Zones, st.Events, st.Outcomes, st.Footfall, st.Sales, time.Since(started).Round(time.Millisecond))
 	} else {
-		fmt.Fprintf(e.stderr, "demo estate already loaded (%d stores); --reset generates it again\n", have)
+		fmt.Fprintf(e.stderr, "demo estate already loaded (%d stores); --reset generates it again\n", len(have))
 	}
 	secret, _, err := tokens.New(d.Pool).Create(ctx, "demo-admin "+time.Now().UTC().Format(time.DateTime), ss.RoleAdmin, nil)
 	if err != nil {

@@ -8,10 +8,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/shrinkscope/shrinkscope/internal/app"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/reports"
-	"github.com/shrinkscope/shrinkscope/web"
 )
 
 // jobFlags are the settings of the scheduler.
@@ -19,13 +18,13 @@ var jobFlags = []string{"schedule-rollups", "schedule-reports", "schedule-segmen
 	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "retention-months", "job-retries", "job-backoff"}
 
 // jobTable is every scheduled job, each calling the package that does the work.
-func jobTable(svc web.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
-	kpis, lay, rep, staff := svc.KPIs, svc.Layout, svc.Reports, svc.Workforce
+func jobTable(svc app.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
+	lay, rep, staff := svc.Layout, svc.Reports, svc.Workforce
 	jobs := []reports.Job{
 		{Name: "rollups", Schedule: c.Schedules["rollups"], Run: rollups.Refresh},
 		{Name: "segments", Schedule: c.Schedules["segments"], Run: func(ctx context.Context) (int, error) {
 			to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-			return kpis.SnapshotSegments(ctx, to.AddDate(0, 0, -89), to, c.Segments)
+			return svc.Segments.Record(ctx, to.AddDate(0, 0, -89), to, c.Segments)
 		}},
 		{Name: "retention", Schedule: c.Schedules["retention"], Run: func(ctx context.Context) (int, error) {
 			st, err := rollups.Purge(ctx, time.Now().AddDate(0, -c.RetentionMonths, 0))
@@ -44,7 +43,7 @@ func jobTable(svc web.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
 	return jobs
 }
 
-func newScheduler(svc web.Services, c *Config, log *slog.Logger, rollups *kpi.Rollups) (*reports.Scheduler, error) {
+func newScheduler(svc app.Services, c *Config, log *slog.Logger, rollups *kpi.Rollups) (*reports.Scheduler, error) {
 	s, err := reports.New(svc.Pool, jobTable(svc, c, rollups), reports.Config{Retries: c.JobRetries, Backoff: c.JobBackoff, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("--schedule-*: %w", err)
@@ -71,7 +70,7 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	s, err := newScheduler(app.Services(d.Pool), c, log, kpi.NewRollups(d.Pool))
+	s, err := newScheduler(app.New(d.Pool), c, log, kpi.NewRollups(d.Pool))
 	if err != nil {
 		return err
 	}

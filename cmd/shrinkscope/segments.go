@@ -8,16 +8,16 @@ import (
 	"strings"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 // segmentSettings are the settings of the segment economics, one per field
-// of kpi.SegmentConfig besides the weights and technology costs (settings()
-// has those). Each default printed is kpi's own (kpi.DefaultSegmentConfig),
+// of segments.Config besides the weights and technology costs (settings()
+// has those). Each default printed is kpi's own (segments.DefaultConfig),
 // whose comments give the reasoning behind it; ranges are checked once all
 // settings are read (checkSegments), since some depend on each other.
 func segmentSettings(c *Config) []setting {
-	d := kpi.DefaultSegmentConfig()
+	d := segments.DefaultConfig()
 	s := &c.Segments
 	num := func(name string, p *float64, def float64, help string) setting {
 		return setting{"segment-" + name, "SHRINKSCOPE_SEGMENT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")),

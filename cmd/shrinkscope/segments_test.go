@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 func parseServe(t *testing.T, vars map[string]string, args ...string) (*Config, error) {
@@ -28,7 +28,7 @@ func TestSegmentSettings(t *testing.T) {
 	}
 	// Weights and costs default to zero (kpi fills them); every other field
 	// is set to kpi's default by its setting.
-	got, want := c.Segments, kpi.DefaultSegmentConfig()
+	got, want := c.Segments, segments.DefaultConfig()
 	got.Weights, got.Costs = want.Weights, want.Costs
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", got, want)
@@ -65,8 +65,8 @@ func TestSegmentSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = kpi.SegmentConfig{
-		HighQuantile: 0.8, LowQuantile: 0.3, StaffingShort: 0.7, Costs: kpi.ModelCosts{SOC: 1, Checkout: 2, Detection: 3},
+	want = segments.Config{
+		HighQuantile: 0.8, LowQuantile: 0.3, StaffingShort: 0.7, Costs: segments.ModelCosts{SOC: 1, Checkout: 2, Detection: 3},
 		OperatorHourly: 21, HandlingSeconds: 120, AnswerSeconds: 20, ServiceLevel: 0.95,
 		FloorHourly: 19, ResponderShare: 0.6, FloorMinutes: 5, TillHourly: 13, TillShare: 0.55, BlockMinutes: 2.5,
 		FalseInterventionCost: 30, FalseReach: map[ss.OperatingModel]float64{ss.ModelSOC: 0.3}, BlockCost: 4,

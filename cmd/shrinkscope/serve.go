@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/shrinkscope/shrinkscope/internal/app"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/migrations"
 	"github.com/shrinkscope/shrinkscope/web"
@@ -66,7 +66,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 			Name: "shrinkscope_rollup_refresh_failures_total", Help: "Failed refreshes of one store's rollup buckets (the store waits and retries; others go on).",
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
-	svc := app.Services(pool)
+	svc := app.New(pool)
 	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {
 		return err

@@ -1,0 +1,51 @@
+// Package app is the service graph: each package's service built once on the
+// database and handed to those that use it, and the loading of a synthetic
+// estate into it. It is the top of the library: it imports the domain
+// packages, and only web, programs under cmd/ and tests import it.
+package app
+
+import (
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shrinkscope/shrinkscope/internal/tokens"
+	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/layout"
+	"github.com/shrinkscope/shrinkscope/reports"
+	"github.com/shrinkscope/shrinkscope/segments"
+	"github.com/shrinkscope/shrinkscope/workforce"
+)
+
+// Services are the services the HTTP face and the jobs answer with.
+type Services struct {
+	Pool      *pgxpool.Pool // health checks and pool metrics
+	Layout    *layout.Service
+	Ingest    *kpi.Ingester
+	KPIs      *kpi.KPIs
+	Segments  *segments.Service
+	Tokens    *tokens.Service
+	Workforce *workforce.Service
+	Reports   *reports.Reports
+	Webhooks  *reports.Webhooks // nil: the webhook endpoints answer 404
+}
+
+// New builds every service on pool: layout's directory resolves the codes
+// kpi's ingest meets; layout, segments and workforce read KPIs through kpi;
+// reports reads all of them.
+func New(pool *pgxpool.Pool) Services {
+	lay := layout.New(pool)
+	kpis := kpi.NewKPIs(pool)
+	staff := workforce.New(pool, lay, kpis)
+	rep := reports.NewReports(pool, kpis, lay)
+	rep.SetWorkforce(staff)
+	return Services{
+		Pool:      pool,
+		Layout:    lay,
+		Ingest:    kpi.NewIngester(pool, lay.Directory()),
+		KPIs:      kpis,
+		Segments:  segments.New(pool, kpis, lay),
+		Tokens:    tokens.New(pool),
+		Workforce: staff,
+		Reports:   rep,
+		Webhooks:  reports.NewWebhooks(pool, reports.DeliveryConfig{}),
+	}
+}

@@ -1,0 +1,93 @@
+package segments
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/kpi"
+)
+
+// StoreLister lists the estate's stores by code, with their ids, profiles
+// and opening hours; a non-empty scope limits them to those codes. layout's
+// Service is one.
+type StoreLister interface {
+	Stores(ctx context.Context, scope []string) ([]ss.Store, error)
+}
+
+// Service decides and records the segments of the estate's stores.
+type Service struct {
+	pool   *pgxpool.Pool
+	kpis   *kpi.KPIs
+	stores StoreLister
+}
+
+// New returns the segmentation service on pool, reading figures through kpis
+// and stores through stores.
+func New(pool *pgxpool.Pool, kpis *kpi.KPIs, stores StoreLister) *Service {
+	return &Service{pool: pool, kpis: kpis, stores: stores}
+}
+
+// Segments decides every store of the estate on its figures over the local
+// days from..to (both inclusive dates) and returns the stores in scope (all
+// when scope is empty). Estate statistics — standardisation, pooled rates,
+// the shared SOC — always use the whole estate.
+func (s *Service) Segments(ctx context.Context, from, to time.Time, scope []string, cfg Config) ([]Segment, error) {
+	days := int(to.Sub(from).Hours()/24) + 1
+	if to.Before(from) {
+		return nil, ss.Errorf(ss.EINVALID, "to", "to %s is before from %s", to.Format(time.DateOnly), from.Format(time.DateOnly))
+	}
+	if days < 7 || days > 730 {
+		return nil, ss.Errorf(ss.EINVALID, "days", "the window must be between 7 and 730 days, got %d", days)
+	}
+	stores, err := s.stores.Stores(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("segments: stores: %w", err)
+	}
+	totals, err := s.kpis.StoreTotals(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("segments: %w", err)
+	}
+	inputs := make([]Input, len(stores))
+	for i := range stores {
+		inputs[i] = input(&stores[i], totals[stores[i].ID])
+	}
+	all := Decide(inputs, days, cfg)
+	if len(scope) == 0 {
+		return all, nil
+	}
+	in := map[string]bool{}
+	for _, c := range scope {
+		in[c] = true
+	}
+	out := all[:0]
+	for _, g := range all {
+		if in[g.Store] {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// input is a store's profile and its totals over the window.
+func input(st *ss.Store, t kpi.StoreTotals) Input {
+	return Input{Store: st.Code, Current: st.OperatingModel, Profile: st.Profile,
+		Days: t.Days, WeeklyOpenHours: weeklyOpenHours(st.OpeningHours),
+		Visitors: t.Visitors, Detections: t.Detections, Events: t.Events, FalsePositives: t.FalsePositives,
+		EstLoss: t.EstLoss, ConcealedValue: t.ConcealedValue, Paid: t.Paid, Interventions: t.Interventions,
+		Blocked: t.Blocked, Lost: t.Lost}
+}
+
+// weeklyOpenHours sums a store's opening hours over a week.
+func weeklyOpenHours(h ss.OpeningHours) float64 {
+	var minutes int
+	for wd := time.Sunday; wd <= time.Saturday; wd++ {
+		for _, iv := range h.Minutes(wd) {
+			minutes += iv[1] - iv[0]
+		}
+	}
+	return float64(minutes) / 60
+}
