@@ -38,8 +38,8 @@ func (q *Query) Validate() error {
 	if q.Dates && q.To.Before(q.From) || !q.Dates && !q.To.After(q.From) {
 		return ss.Errorf(ss.EINVALID, "to", "to must not be before from")
 	}
-	if q.To.Sub(q.From) > 3*366*24*time.Hour {
-		return ss.Errorf(ss.EINVALID, "to", "a period is at most three years")
+	if n := q.Period().Days(); n > ss.MaxPeriodDays {
+		return ss.Errorf(ss.EINVALID, "to", "a period is at most %d days, got %d", ss.MaxPeriodDays, n)
 	}
 	if q.Method != "" && !ss.Method(q.Method).Valid() {
 		return ss.Errorf(ss.EINVALID, "method", "method must be one of %v, got %q", ss.Methods, q.Method)
@@ -54,15 +54,14 @@ func (q *Query) Validate() error {
 	return nil
 }
 
-// previous is the period of equal length just before q's.
+// Period is the query's period.
+func (q Query) Period() ss.Period { return ss.Period{From: q.From, To: q.To, Dates: q.Dates} }
+
+// previous is the query over the period of equal length just before q's.
 func (q Query) previous() Query {
 	p := q
-	if q.Dates {
-		days := int(q.To.Sub(q.From).Hours()/24) + 1
-		p.From, p.To = q.From.AddDate(0, 0, -days), q.From.AddDate(0, 0, -1)
-	} else {
-		p.From, p.To = q.From.Add(-q.To.Sub(q.From)), q.From
-	}
+	prev := q.Period().Previous()
+	p.From, p.To = prev.From, prev.To
 	return p
 }
 

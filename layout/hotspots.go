@@ -41,6 +41,11 @@ type Hotspot struct {
 	EstLoss float64  `json:"est_loss"`
 }
 
+// HotspotWindow is the period a hotspot ranking reads: at most 367 local
+// days, by default the 28 ending yesterday in the store's zone (the caller
+// sets Location); either end may be given alone.
+var HotspotWindow = ss.PeriodRules{DefaultDays: 28, MaxDays: 367, DatesOnly: true, Open: true}
+
 // Hotspots is a store's zone ranking for a period.
 type Hotspots struct {
 	Store          string    `json:"store"`

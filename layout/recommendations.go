@@ -85,8 +85,8 @@ func (s *Service) refreshStore(ctx context.Context, st *ss.Store, effects map[st
 	if err != nil {
 		return 0, err
 	}
-	to := localToday(s.now(), loc).AddDate(0, 0, -1)
-	from := to.AddDate(0, 0, 1-s.cfg.HotspotDays)
+	w := ss.LastDays(s.now(), loc, s.cfg.HotspotDays)
+	from, to := w.From, w.To
 	counts, zones, err := s.zoneCounts(ctx, st, from, to)
 	if err != nil {
 		return 0, err

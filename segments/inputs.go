@@ -31,18 +31,25 @@ func New(pool *pgxpool.Pool, kpis *kpi.KPIs, stores StoreLister) *Service {
 	return &Service{pool: pool, kpis: kpis, stores: stores}
 }
 
+// Window is the period a segmentation reads: 7 to 730 local days, by default
+// the 90 ending yesterday. Fewer than 7 days cannot show a weekly pattern;
+// past two years a store has usually changed.
+var Window = ss.PeriodRules{DefaultDays: 90, MinDays: 7, MaxDays: 730, DatesOnly: true, Days: true}
+
+// HistoryWindow is the period of the recorded segments one read lists: any
+// day up to 730 days, by default the 90 ending yesterday.
+var HistoryWindow = ss.PeriodRules{DefaultDays: 90, MaxDays: 730, DatesOnly: true, Days: true}
+
 // Segments decides every store of the estate on its figures over the local
 // days from..to (both inclusive dates) and returns the stores in scope (all
 // when scope is empty). Estate statistics — standardisation, pooled rates,
 // the shared SOC — always use the whole estate.
 func (s *Service) Segments(ctx context.Context, from, to time.Time, scope []string, cfg Config) ([]Segment, error) {
-	days := int(to.Sub(from).Hours()/24) + 1
-	if to.Before(from) {
-		return nil, ss.Errorf(ss.EINVALID, "to", "to %s is before from %s", to.Format(time.DateOnly), from.Format(time.DateOnly))
+	per := ss.Period{From: from, To: to, Dates: true}
+	if err := Window.Check(per); err != nil {
+		return nil, err
 	}
-	if days < 7 || days > 730 {
-		return nil, ss.Errorf(ss.EINVALID, "days", "the window must be between 7 and 730 days, got %d", days)
-	}
+	days := per.Days()
 	stores, err := s.stores.Stores(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("segments: stores: %w", err)

@@ -49,11 +49,12 @@ func (s *Server) estatePage(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := time.Now()
-	per, err := pagePeriod(c, now)
+	per, err := pagePeriod(c, now, nil)
 	if err != nil {
 		return err
 	}
-	segFrom, segTo := lastDays(now, segmentDays)
+	segWindow := ss.LastDays(now, nil, segments.Window.DefaultDays)
+	segFrom, segTo := segWindow.From, segWindow.To
 	var (
 		stores      []ss.Store
 		rows, total []kpi.Row
@@ -136,13 +137,6 @@ func (s *Server) estatePage(c echo.Context) error {
 	data.Tiers = choices(f.Tier, []string{segments.TierHigh, segments.TierMedium, segments.TierLow}, []string{"High", "Medium", "Low"})
 	data.Models = choices(f.Model, []string{"soc", "checkout", "detection"}, []string{"SOC-led", "Aisle-to-checkout", "Detection-only"})
 	return render(c, http.StatusOK, "estate.html", data)
-}
-
-// lastDays is the window of n full local days ending yesterday.
-func lastDays(now time.Time, n int) (from, to time.Time) {
-	y := now.UTC().AddDate(0, 0, -1)
-	to = time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
-	return to.AddDate(0, 0, -n+1), to
 }
 
 func choices(selected string, values, labels []string) []filterChoice {

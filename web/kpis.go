@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,53 +12,13 @@ import (
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
-// parsePeriod reads from and to: both dates (inclusive, local) or both RFC
-// 3339 instants (half-open). Without both, the last 30 full days.
-func parsePeriod(c echo.Context, now time.Time) (from, to time.Time, dates bool, err error) {
-	f, t := c.QueryParam("from"), c.QueryParam("to")
-	if f == "" && t == "" {
-		y := now.UTC().AddDate(0, 0, -1)
-		to = time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
-		return to.AddDate(0, 0, -29), to, true, nil
-	}
-	if f == "" || t == "" {
-		return from, to, false, ss.Errorf(ss.EINVALID, "from", "give both from and to, or neither (the last 30 days)")
-	}
-	fd, errFd := time.Parse(time.DateOnly, f)
-	td, errTd := time.Parse(time.DateOnly, t)
-	if errFd == nil && errTd == nil {
-		return fd, td, true, checkPeriod(fd, td, f, t)
-	}
-	fi, errFi := time.Parse(time.RFC3339, f)
-	ti, errTi := time.Parse(time.RFC3339, t)
-	switch {
-	case errFd != nil && errFi != nil:
-		return from, to, false, ss.Errorf(ss.EINVALID, "from", "from %q is neither a date (YYYY-MM-DD) nor an RFC 3339 instant", f)
-	case errFi != nil || errTi != nil:
-		return from, to, false, ss.Errorf(ss.EINVALID, "to", "to %q is not of the same kind as from: use two dates or two RFC 3339 instants", t)
-	}
-	return fi, ti, false, checkPeriod(fi, ti, f, t)
-}
-
-// checkPeriod refuses a bound before the earliest time the service stores,
-// which would otherwise read as a missing bound (the zero time).
-func checkPeriod(from, to time.Time, f, t string) error {
-	if from.Before(ss.Earliest) {
-		return ss.Errorf(ss.EINVALID, "from", "from %s is before %s, the earliest date the service stores", f, ss.Earliest.Format(time.DateOnly))
-	}
-	if to.Before(ss.Earliest) {
-		return ss.Errorf(ss.EINVALID, "to", "to %s is before %s, the earliest date the service stores", t, ss.Earliest.Format(time.DateOnly))
-	}
-	return nil
-}
-
 func (s *Server) getKPIs(c echo.Context) error {
-	from, to, dates, err := parsePeriod(c, time.Now())
+	per, err := queryPeriod(c, ss.PeriodRules{})
 	if err != nil {
 		return err
 	}
 	q := kpi.Query{
-		From: from, To: to, Dates: dates, Scope: principal(c).Stores,
+		From: per.From, To: per.To, Dates: per.Dates, Scope: principal(c).Stores,
 		Store: c.QueryParam("store"), Region: c.QueryParam("region"), Zone: c.QueryParam("zone"),
 		Category: c.QueryParam("category"), Method: c.QueryParam("method"), By: kpi.Grouping(c.QueryParam("by")),
 	}

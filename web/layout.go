@@ -57,33 +57,21 @@ func (s *Server) getHotspots(c echo.Context) error {
 	if err := requireStore(c, code); err != nil {
 		return err
 	}
-	from, hasFrom, err := queryDate(c, "from")
-	if err != nil {
-		return err
-	}
-	to, hasTo, err := queryDate(c, "to")
-	if err != nil {
-		return err
-	}
 	st, err := s.layout.Store(c.Request().Context(), code)
 	if err != nil {
 		return err
 	}
-	// The default period is the 28 local days to yesterday.
-	if !hasTo {
-		loc, _ := st.Location()
-		y, m, d := time.Now().In(loc).Date()
-		to = time.Date(y, m, d-1, 0, 0, 0, 0, time.UTC)
+	loc, err := st.Location()
+	if err != nil {
+		return err
 	}
-	if !hasFrom {
-		from = to.AddDate(0, 0, -27)
+	r := layout.HotspotWindow
+	r.Location = loc
+	per, err := queryPeriod(c, r)
+	if err != nil {
+		return err
 	}
-	if to.Before(from) {
-		return ss.Errorf(ss.EINVALID, "to", "to %s is before from %s", to.Format(time.DateOnly), from.Format(time.DateOnly))
-	}
-	if to.Sub(from) > 366*24*time.Hour {
-		return ss.Errorf(ss.EINVALID, "from", "a hotspot period is at most 367 days")
-	}
+	from, to := per.From, per.To
 	h, err := s.layout.Hotspots(c.Request().Context(), code, from, to)
 	if err != nil {
 		return err

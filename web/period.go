@@ -27,29 +27,33 @@ type presetLink struct {
 // presetDays are the picker's quick choices, each ending yesterday.
 var presetDays = []int{7, 30, 90}
 
+// queryPeriod reads the request's period under r: from and to, and days
+// where r admits it, at the request's time.
+func queryPeriod(c echo.Context, r ss.PeriodRules) (ss.Period, error) {
+	days := ""
+	if r.Days {
+		days = c.QueryParam("days")
+	}
+	return ss.ParsePeriod(c.QueryParam("from"), c.QueryParam("to"), days, time.Now(), r)
+}
+
 // pagePeriod reads from and to as the KPI API does (default: the last 30
-// full days). Pages take dates only.
-func pagePeriod(c echo.Context, now time.Time) (*period, error) {
-	from, to, dates, err := parsePeriod(c, now)
+// full days ending yesterday in loc, nil for UTC). Pages take dates only.
+func pagePeriod(c echo.Context, now time.Time, loc *time.Location) (*period, error) {
+	per, err := ss.ParsePeriod(c.QueryParam("from"), c.QueryParam("to"), "", now, ss.PeriodRules{DatesOnly: true, Location: loc})
 	if err != nil {
 		return nil, err
 	}
-	if !dates {
-		return nil, ss.Errorf(ss.EINVALID, "from", "pages take dates (YYYY-MM-DD) for from and to")
-	}
-	p := &period{From: from, To: to, Days: int(to.Sub(from).Hours()/24) + 1, Query: url.Values{}}
-	if p.Days > 3*366 {
-		return nil, ss.Errorf(ss.EINVALID, "to", "a period is at most three years")
-	}
+	from, to := per.From, per.To
+	p := &period{From: from, To: to, Days: per.Days(), Query: url.Values{}}
 	for k, v := range c.QueryParams() {
 		if k != "from" && k != "to" {
 			p.Query[k] = v
 		}
 	}
-	y := now.UTC().AddDate(0, 0, -1)
-	end := time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
 	for _, d := range presetDays {
-		start := end.AddDate(0, 0, -d+1)
+		last := ss.LastDays(now, loc, d)
+		start, end := last.From, last.To
 		p.Presets = append(p.Presets, presetLink{
 			Label:  "Last " + itoa(d) + " days",
 			Href:   c.Request().URL.Path + "?" + p.with(start, end),

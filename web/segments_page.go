@@ -66,16 +66,11 @@ type modelReturn struct {
 }
 
 func (s *Server) segmentsPage(c echo.Context) error {
-	now := time.Now()
-	days := segmentDays
-	if d := c.QueryParam("days"); d != "" {
-		n, err := strconv.Atoi(d)
-		if err != nil || n < 7 || n > 730 {
-			return ss.Errorf(ss.EINVALID, "days", "days must be a whole number from 7 to 730, got %q", d)
-		}
-		days = n
+	per, err := ss.ParsePeriod("", "", c.QueryParam("days"), time.Now(), segments.Window)
+	if err != nil {
+		return err
 	}
-	from, to := lastDays(now, days)
+	from, to, days := per.From, per.To, per.Days()
 	p := principal(c)
 	segs, err := s.segments.Segments(c.Request().Context(), from, to, p.Stores, s.opt.Segments)
 	if err != nil {
@@ -89,7 +84,7 @@ func (s *Server) segmentsPage(c echo.Context) error {
 	for _, st := range stores {
 		names[st.Code] = st.Name
 	}
-	snaps, err := s.segments.History(c.Request().Context(), to.AddDate(0, 0, -segmentDays+1), to, p.Stores, "")
+	snaps, err := s.segments.History(c.Request().Context(), to.AddDate(0, 0, -segments.HistoryWindow.DefaultDays+1), to, p.Stores, "")
 	if err != nil {
 		return err
 	}

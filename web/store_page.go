@@ -45,7 +45,15 @@ func (s *Server) storePage(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	per, err := pagePeriod(c, time.Now())
+	ref, err := s.layout.Directory().Store(ctx, code, "")
+	if err != nil {
+		return err
+	}
+	if ref == nil {
+		return ss.Errorf(ss.ENOTFOUND, "store", "no store with code %q", code)
+	}
+	// The default period ends yesterday in the store's own zone.
+	per, err := pagePeriod(c, time.Now(), ref.Location)
 	if err != nil {
 		return err
 	}

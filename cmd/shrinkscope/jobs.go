@@ -8,9 +8,12 @@ import (
 	"log/slog"
 	"time"
 
+	ss "github.com/shrinkscope/shrinkscope"
+
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/reports"
+	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 // jobFlags are the settings of the scheduler.
@@ -23,8 +26,9 @@ func jobTable(svc app.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
 	jobs := []reports.Job{
 		{Name: "rollups", Schedule: c.Schedules["rollups"], Run: rollups.Refresh},
 		{Name: "segments", Schedule: c.Schedules["segments"], Run: func(ctx context.Context) (int, error) {
-			to := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-			return svc.Segments.Record(ctx, to.AddDate(0, 0, -89), to, c.Segments)
+			// The estate's days to yesterday in UTC: each store reads its dates in its own zone.
+			w := ss.LastDays(time.Now(), nil, segments.Window.DefaultDays)
+			return svc.Segments.Record(ctx, w.From, w.To, c.Segments)
 		}},
 		{Name: "retention", Schedule: c.Schedules["retention"], Run: func(ctx context.Context) (int, error) {
 			st, err := rollups.Purge(ctx, time.Now().AddDate(0, -c.RetentionMonths, 0))

@@ -1,15 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"runtime"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 )
@@ -42,7 +43,7 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 	r := kpi.NewRollups(d.Pool)
 	start := time.Now()
 	if args[0] == "verify" {
-		return verify(ctx, e, d.Pool, r, *store, *fromS, *toS)
+		return verify(ctx, e, r, *store, *fromS, *toS)
 	}
 	if args[0] == "refresh" {
 		n, err := r.Refresh(ctx)
@@ -70,19 +71,20 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 // errDrift makes `kpi verify` exit non-zero when it found drift.
 var errDrift = errors.New("the rollups differ from the facts: run `shrinkscope kpi rebuild` to repair them")
 
-func verify(ctx context.Context, e *env, pool *pgxpool.Pool, r *kpi.Rollups, store, fromS, toS string) error {
+func verify(ctx context.Context, e *env, r *kpi.Rollups, store, fromS, toS string) error {
 	var stores []string
 	if store != "" {
 		stores = []string{store}
 	}
-	from, to, err := verifyPeriod(ctx, pool, fromS, toS)
+	per, err := verifyPeriod(ctx, r, fromS, toS)
+	if errors.Is(err, errNoFacts) {
+		fmt.Fprintln(e.stdout, err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if to.Before(from) {
-		fmt.Fprintln(e.stdout, "no facts to verify")
-		return nil
-	}
+	from, to := per.From, per.To
 	start := time.Now()
 	rep, err := r.Verify(ctx, stores, from, to)
 	if err != nil {
@@ -99,35 +101,26 @@ func verify(ctx context.Context, e *env, pool *pgxpool.Pool, r *kpi.Rollups, sto
 	return nil
 }
 
-// verifyPeriod reads --from and --to; a missing end is that of the facts.
-func verifyPeriod(ctx context.Context, pool *pgxpool.Pool, fromS, toS string) (from, to time.Time, err error) {
-	var lo, hi *time.Time
+// verifyPeriod reads --from and --to as local dates; a missing end is that
+// of the facts.
+func verifyPeriod(ctx context.Context, r *kpi.Rollups, fromS, toS string) (ss.Period, error) {
 	if fromS == "" || toS == "" {
-		// A day either side: the facts' UTC dates bracket every store's local ones.
-		err = pool.QueryRow(ctx, `SELECT (min(t) AT TIME ZONE 'UTC')::date - 1, (max(t) AT TIME ZONE 'UTC')::date + 1 FROM (
-    SELECT min(occurred_at) AS t FROM events UNION ALL SELECT max(occurred_at) FROM events
-    UNION ALL SELECT min(hour) FROM footfall UNION ALL SELECT max(hour) FROM footfall) x`).Scan(&lo, &hi)
+		span, ok, err := r.FactDays(ctx)
 		if err != nil {
-			return from, to, fmt.Errorf("kpi verify: the span of the facts: %w", err)
+			return span, err
 		}
-		if lo == nil {
-			return time.Time{}, time.Time{}.Add(-time.Hour), nil
+		if !ok {
+			return span, errNoFacts
 		}
-		from, to = *lo, *hi
+		fromS, toS = cmp.Or(fromS, span.From.Format(time.DateOnly)), cmp.Or(toS, span.To.Format(time.DateOnly))
 	}
-	for _, p := range []struct {
-		name, s string
-		t       *time.Time
-	}{{"--from", fromS, &from}, {"--to", toS, &to}} {
-		if p.s == "" {
-			continue
-		}
-		if *p.t, err = time.Parse(time.DateOnly, p.s); err != nil {
-			return from, to, fmt.Errorf("%s must be a date (YYYY-MM-DD), got %q", p.name, p.s)
-		}
+	// No longest period here: verify reads the whole history in chunks.
+	p, err := ss.ParsePeriod(fromS, toS, "", time.Now(), ss.PeriodRules{DatesOnly: true, MaxDays: math.MaxInt32})
+	if e, ok := err.(*ss.Error); ok {
+		return p, fmt.Errorf("--%s: %s", e.Field, e.Message)
 	}
-	if to.Before(from) {
-		return from, to, fmt.Errorf("--to %s is before --from %s", to.Format(time.DateOnly), from.Format(time.DateOnly))
-	}
-	return from, to, nil
+	return p, err
 }
+
+// errNoFacts is verify's answer to an estate without facts.
+var errNoFacts = errors.New("no facts to verify")
