@@ -113,8 +113,8 @@ func TestYesterday(t *testing.T) {
 		tz   string
 		want string
 	}{
-		{"2026-10-03T14:30:00Z", "Australia/Sydney", "2026-10-03"},   // 00:30 on the 4th, AEST; clocks go forward at 02:00
-		{"2026-10-04T13:30:00Z", "Australia/Sydney", "2026-10-04"},   // 00:30 AEDT on the 5th
+		{"2026-10-03T14:30:00Z", "Australia/Sydney", "2026-10-03"},    // 00:30 on the 4th, AEST; clocks go forward at 02:00
+		{"2026-10-04T13:30:00Z", "Australia/Sydney", "2026-10-04"},    // 00:30 AEDT on the 5th
 		{"2026-03-08T07:59:00Z", "America/Los_Angeles", "2026-03-06"}, // 23:59 PST on the 7th
 		{"2026-03-08T08:00:00Z", "America/Los_Angeles", "2026-03-07"}, // 00:00 PST on the 8th, the spring change
 		{"2026-11-01T07:30:00Z", "America/Los_Angeles", "2026-10-31"}, // 00:30 PDT on 1 Nov, the autumn change
