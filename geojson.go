@@ -1,6 +1,7 @@
 package shrinkscope
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -97,7 +98,7 @@ func GeoJSON(zones []Zone) FeatureCollection {
 }
 
 func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytesReader(data))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%s", JSONErrorMessage(err))
