@@ -1,7 +1,6 @@
 package shrinkscope
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,10 +8,9 @@ import (
 	"strings"
 )
 
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
-
 // JSONErrorMessage turns an encoding/json error into a sentence that names
-// the field or position at fault.
+// the field or position at fault. It stays in the root, not in web, because
+// the GeoJSON decoder here words a feature's bad properties with it.
 func JSONErrorMessage(err error) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -30,16 +28,4 @@ func JSONErrorMessage(err error) string {
 	default:
 		return err.Error()
 	}
-}
-
-// JSONErrorField returns the field an encoding/json error names, if any.
-func JSONErrorField(err error) string {
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		return typ.Field
-	}
-	if s, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return strings.Trim(s, `"`)
-	}
-	return ""
 }

@@ -1,5 +1,6 @@
-// Package reports runs the loop on a schedule and keeps its record: the cron
-// scheduler (robfig/cron v3) whose every tick runs exactly once across
+// Package reports runs the loop on a schedule and keeps its record: the
+// scheduler of cron schedules (parsed by robfig/cron v3, waited for on a
+// Clock that tests move forward) whose every tick runs exactly once across
 // replicas, with retries, no overlap and catch-up after downtime; the job
 // run history; the chart builders (go-echarts, with the ECharts script
 // embedded in the binary); the weekly HTML report snapshots and their

@@ -36,24 +36,28 @@ const (
 
 const runColumns = `id, job, scheduled, attempt, trigger, status, started_at, finished_at, rows, error, detail, node`
 
+// The history is stamped with the scheduler's clock ($6 of claimSQL and
+// finishSQL, $3 of staleSQL), not the database's now(), so that it agrees
+// with the ticks it names and with the waits between retries.
+
 // claimSQL inserts the row of one attempt; on a tick's first attempt the
 // unique key makes exactly one replica's insert succeed.
-const claimSQL = `INSERT INTO job_runs (job, scheduled, attempt, trigger, node) VALUES ($1, $2, $3, $4, $5)
+const claimSQL = `INSERT INTO job_runs (job, scheduled, attempt, trigger, node, started_at) VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (job, scheduled, attempt) DO NOTHING RETURNING id`
 
-const finishSQL = `UPDATE job_runs SET status = $2, finished_at = now(), rows = $3, error = $4, detail = $5 WHERE id = $1
+const finishSQL = `UPDATE job_runs SET status = $2, finished_at = $6, rows = $3, error = $4, detail = $5 WHERE id = $1
 RETURNING ` + runColumns
 
 // staleSQL fails the running rows of a job left by a replica that stopped
 // mid-run. It runs while holding the job's lock, so no such row is live; the
 // minute spares a claim whose replica has not yet taken the lock.
-const staleSQL = `UPDATE job_runs SET status = 'failed', finished_at = now(),
+const staleSQL = `UPDATE job_runs SET status = 'failed', finished_at = $3,
     error = 'interrupted: the replica running it stopped before it finished'
-WHERE job = $1 AND status = 'running' AND id <> $2 AND started_at < now() - interval '1 minute'`
+WHERE job = $1 AND status = 'running' AND id <> $2 AND started_at < $3::timestamptz - interval '1 minute'`
 
 func (s *Scheduler) claim(ctx context.Context, job string, scheduled time.Time, attempt int, trigger string) (int64, bool, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, claimSQL, job, scheduled, attempt, trigger, s.cfg.Node).Scan(&id)
+	err := s.pool.QueryRow(ctx, claimSQL, job, scheduled, attempt, trigger, s.cfg.Node, s.cfg.Clock.Now()).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -74,7 +78,7 @@ func (s *Scheduler) finish(ctx context.Context, id int64, status string, rows *i
 		return Run{}, fmt.Errorf("reports: finish run %d: %w", id, err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := tx.Query(ctx, finishSQL, id, status, rows, errText, detail)
+	r, err := tx.Query(ctx, finishSQL, id, status, rows, errText, detail, s.cfg.Clock.Now())
 	if err != nil {
 		return Run{}, fmt.Errorf("reports: finish run %d: %w", id, err)
 	}

@@ -45,6 +45,10 @@ type Config struct {
 	Seconds bool
 	// Log receives job failures. Default: discarded.
 	Log *slog.Logger
+	// Clock tells the time that names ticks and stamps the history, and
+	// waits for the next tick and between retries. Default: the system
+	// clock; tests pass one they move forward themselves.
+	Clock Clock
 }
 
 func (c *Config) defaults() {
@@ -67,6 +71,9 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
+	if c.Clock == nil {
+		c.Clock = systemClock{}
+	}
 }
 
 type job struct {
@@ -82,24 +89,22 @@ type Scheduler struct {
 	pool *pgxpool.Pool
 	cfg  Config
 	jobs map[string]*job
-	res  time.Duration // resolution of schedules: a minute, or a second
+	wg   sync.WaitGroup // runs started by Run
 
-	mu   sync.Mutex
-	cron *cron.Cron
-	wg   sync.WaitGroup
+	// onFire, for tests, is called as Run starts a run (for a tick or a
+	// catch-up), and the func it returns once that run has ended.
+	onFire func() (ended func())
 }
 
 // New checks the jobs' names and schedules; a bad schedule fails naming the job.
 func New(pool *pgxpool.Pool, jobs []Job, cfg Config) (*Scheduler, error) {
 	cfg.defaults()
 	fields := cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor
-	res := time.Minute
 	if cfg.Seconds {
 		fields |= cron.Second
-		res = time.Second
 	}
 	parser := cron.NewParser(fields)
-	s := &Scheduler{pool: pool, cfg: cfg, jobs: map[string]*job{}, res: res}
+	s := &Scheduler{pool: pool, cfg: cfg, jobs: map[string]*job{}}
 	for _, j := range jobs {
 		if j.Name == "" || j.Run == nil {
 			return nil, ss.Errorf(ss.EINVALID, "name", "a job needs a name and a function")
@@ -133,26 +138,60 @@ func (s *Scheduler) Names() []string {
 // ends; it returns when the runs in progress, which see ctx end, have
 // stopped and been recorded.
 func (s *Scheduler) Run(ctx context.Context) {
-	c := cron.New(cron.WithLocation(s.cfg.Location))
+	// One instant divides the ticks: those up to it are caught up, those
+	// after it are waited for.
+	now := s.now()
+	s.catchUp(ctx, now)
+	var loops sync.WaitGroup
 	for _, name := range s.Names() {
 		j := s.jobs[name]
-		c.Schedule(j.sched, cron.FuncJob(func() {
-			s.fire(ctx, j, prevTick(j.sched, time.Now().In(s.cfg.Location), s.res), TriggerSchedule)
-		}))
+		loops.Go(func() { s.loop(ctx, j, now) })
 	}
-	s.mu.Lock()
-	s.cron = c
-	s.mu.Unlock()
-	s.catchUp(ctx)
-	c.Start()
-	<-ctx.Done()
-	<-c.Stop().Done()
+	loops.Wait()
 	s.wg.Wait()
 }
 
+// loop waits on the clock for each tick of j after last and starts its run,
+// without waiting for the run: a run still going at the next tick makes that
+// tick skipped, as the job's lock decides. A tick is named by its scheduled
+// time, so every replica names it alike; if the wait overslept several
+// ticks, only the latest runs.
+func (s *Scheduler) loop(ctx context.Context, j *job, last time.Time) {
+	for {
+		next := j.sched.Next(last)
+		if next.IsZero() { // the schedule has no more ticks
+			return
+		}
+		if err := s.cfg.Clock.Sleep(ctx, next.Sub(s.now())); err != nil {
+			return
+		}
+		at, due := missed(j.sched, last, s.now())
+		if !due { // woke before the tick: wait for the rest
+			continue
+		}
+		s.start(ctx, j, at, TriggerSchedule)
+		last = at
+	}
+}
+
+// now is the clock's time in the schedules' time zone.
+func (s *Scheduler) now() time.Time {
+	return s.cfg.Clock.Now().In(s.cfg.Location)
+}
+
+// start fires the tick on a goroutine of its own, which Run waits for.
+func (s *Scheduler) start(ctx context.Context, j *job, at time.Time, trigger string) {
+	ended := func() {}
+	if s.onFire != nil {
+		ended = s.onFire()
+	}
+	s.wg.Go(func() {
+		defer ended()
+		s.fire(ctx, j, at, trigger)
+	})
+}
+
 func (s *Scheduler) fire(ctx context.Context, j *job, at time.Time, trigger string) {
-	s.wg.Add(1)
-	defer s.wg.Done()
 	if ctx.Err() != nil {
 		return
 	}
@@ -164,8 +203,7 @@ func (s *Scheduler) fire(ctx context.Context, j *job, at time.Time, trigger stri
 // catchUp runs, once, the latest tick of each job missed while no replica
 // was running: one after the job's last scheduled run, at or before now. A
 // job that has never run has nothing to catch up.
-func (s *Scheduler) catchUp(ctx context.Context) {
-	now := time.Now().In(s.cfg.Location)
+func (s *Scheduler) catchUp(ctx context.Context, now time.Time) {
 	for _, name := range s.Names() {
 		j := s.jobs[name]
 		last, err := s.lastScheduled(ctx, name)
@@ -174,7 +212,7 @@ func (s *Scheduler) catchUp(ctx context.Context) {
 			continue
 		}
 		if due, ok := missed(j.sched, last, now); ok {
-			go s.fire(ctx, j, due, TriggerCatchUp)
+			s.start(ctx, j, due, TriggerCatchUp)
 		}
 	}
 }
@@ -191,20 +229,6 @@ func missed(sched cron.Schedule, last, now time.Time) (time.Time, bool) {
 	return due, found
 }
 
-// prevTick is the tick of sched that fired at (or, if cron woke late, most
-// recently before) now: cron fires on whole minutes (or seconds), so every
-// replica that fires for a tick names the same one.
-func prevTick(sched cron.Schedule, now time.Time, res time.Duration) time.Time {
-	t := now.Truncate(res)
-	for i := 0; i < 120; i++ {
-		c := t.Add(-time.Duration(i) * res)
-		if sched.Next(c.Add(-time.Nanosecond)).Equal(c) {
-			return c
-		}
-	}
-	return t
-}
-
 // JobInfo is a job as GET /api/v1/jobs shows it.
 type JobInfo struct {
 	Name     string    `json:"name"`
@@ -219,7 +243,7 @@ func (s *Scheduler) Jobs(ctx context.Context) ([]JobInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now().In(s.cfg.Location)
+	now := s.now()
 	out := []JobInfo{}
 	for _, name := range s.Names() {
 		j := s.jobs[name]

@@ -39,23 +39,30 @@ func TestTwoReplicasRunEachTickOnce(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
 	var calls atomic.Int64
-	job := reports.Job{Name: "count", Schedule: "0 * * * *", Run: func(context.Context) (int, error) {
-		calls.Add(1)
-		time.Sleep(5 * time.Millisecond)
-		return 1, nil
-	}}
-	a := scheduler(t, pool, "a", reports.Config{}, job)
-	b := scheduler(t, pool, "b", reports.Config{}, job)
+	// tried[k] closes when replica k has tried the tick: a run waits for the
+	// other replica's try, so the two always meet while one of them runs.
+	var tried [2]chan struct{}
+	job := func(k int) reports.Job {
+		return reports.Job{Name: "count", Schedule: "0 * * * *", Run: func(context.Context) (int, error) {
+			calls.Add(1)
+			<-tried[1-k]
+			return 1, nil
+		}}
+	}
+	a := scheduler(t, pool, "a", reports.Config{}, job(0))
+	b := scheduler(t, pool, "b", reports.Config{}, job(1))
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ran := make([]atomic.Int64, 2)
 	for i := 0; i < 20; i++ {
 		// Both replicas fire each tick at once; ticks follow each other.
 		var wg sync.WaitGroup
 		at := base.Add(time.Duration(i) * time.Hour)
+		tried = [2]chan struct{}{make(chan struct{}), make(chan struct{})}
 		for k, s := range []*reports.Scheduler{a, b} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer close(tried[k])
 				if _, did, err := s.Tick(context.Background(), "count", at); err != nil {
 					t.Error(err)
 				} else if did {
@@ -74,20 +81,31 @@ func TestTwoReplicasRunEachTickOnce(t *testing.T) {
 	}
 }
 
-// The same through cron itself: two schedulers ticking every second.
+// The same through the schedule loop itself: two schedulers ticking every
+// second while the clock moves 3.5 s, half a second at a time.
 func TestTwoReplicasUnderCron(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
 	var calls atomic.Int64
 	job := reports.Job{Name: "sec", Schedule: "* * * * * *", Run: func(context.Context) (int, error) { calls.Add(1); return 0, nil }}
+	clk := newClock(t, time.Date(2026, 1, 1, 0, 0, 0, 200e6, time.UTC))
+	fired := &fires{t: t}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, node := range []string{"a", "b"} {
-		s := scheduler(t, pool, node, reports.Config{Seconds: true}, job)
+		s := scheduler(t, pool, node, reports.Config{Seconds: true, Clock: clk}, job)
+		fired.track(s)
 		wg.Add(1)
 		go func() { defer wg.Done(); s.Run(ctx) }()
 	}
-	time.Sleep(3500 * time.Millisecond)
+	for range 7 {
+		// Both replicas wait for their next tick, having tried the last one.
+		clk.Sleepers(2)
+		fired.Wait()
+		clk.Advance(500 * time.Millisecond)
+	}
+	clk.Sleepers(2)
+	fired.Wait()
 	cancel()
 	wg.Wait()
 	var ticks, distinct int64
@@ -96,6 +114,36 @@ func TestTwoReplicasUnderCron(t *testing.T) {
 	}
 	if calls.Load() < 3 || calls.Load() > 4 || ticks != calls.Load() || distinct != ticks {
 		t.Errorf("3.5 s of ticks each second on two replicas: %d calls, %d ok runs, %d distinct ticks", calls.Load(), ticks, distinct)
+	}
+}
+
+// A wait that oversleeps several ticks runs only the latest, named by its
+// scheduled time as every replica names it; the next run is the tick after.
+func TestOversleptTicksRunTheLatest(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	var calls atomic.Int64
+	job := reports.Job{Name: "sec", Schedule: "* * * * * *", Run: func(context.Context) (int, error) { calls.Add(1); return 0, nil }}
+	clk := newClock(t, time.Date(2026, 1, 1, 0, 0, 0, 200e6, time.UTC))
+	s := scheduler(t, pool, "a", reports.Config{Seconds: true, Clock: clk}, job)
+	fired := &fires{t: t}
+	fired.track(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { s.Run(ctx); close(stopped) }()
+	clk.Sleepers(1)
+	clk.Advance(3500 * time.Millisecond)
+	clk.Sleepers(1)
+	fired.Wait()
+	cancel()
+	<-stopped
+	h := runs(t, s, "sec")
+	if calls.Load() != 1 || len(h) != 1 || h[0].Trigger != reports.TriggerSchedule || !h[0].Scheduled.Equal(time.Date(2026, 1, 1, 0, 0, 3, 0, time.UTC)) {
+		t.Errorf("woke at 3.7 s after sleeping from 0.2 s: %d calls, history %+v", calls.Load(), h)
+	}
+	jobs, err := s.Jobs(context.Background())
+	if err != nil || len(jobs) != 1 || !jobs[0].NextRun.Equal(time.Date(2026, 1, 1, 0, 0, 4, 0, time.UTC)) {
+		t.Errorf("jobs %+v %v, want the next run at 4 s", jobs, err)
 	}
 }
 
@@ -111,9 +159,26 @@ func TestRetryWithBackoff(t *testing.T) {
 		return 7, nil
 	}}
 	broken := reports.Job{Name: "broken", Schedule: "@daily", Run: func(context.Context) (int, error) { panic("bad state") }}
-	s := scheduler(t, pool, "a", reports.Config{Retries: 2, Backoff: 100 * time.Millisecond}, flaky, broken)
+	clk := newClock(t, time.Date(2026, 2, 1, 0, 0, 3, 0, time.UTC))
+	s := scheduler(t, pool, "a", reports.Config{Retries: 2, Backoff: 100 * time.Millisecond, Clock: clk}, flaky, broken)
 	at := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
-	r, _, err := s.Tick(context.Background(), "flaky", at)
+	// tick runs the tick of job name, moving the clock on through the two
+	// waits for its retries once the job sleeps on it.
+	tick := func(name string) (reports.Run, error) {
+		type result struct {
+			r   reports.Run
+			err error
+		}
+		done := make(chan result, 1)
+		go func() { r, _, err := s.Tick(context.Background(), name, at); done <- result{r, err} }()
+		for _, wait := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond} {
+			clk.Sleepers(1)
+			clk.Advance(wait)
+		}
+		res := <-done
+		return res.r, res.err
+	}
+	r, err := tick("flaky")
 	if err != nil || r.Status != "ok" || r.Attempt != 3 || *r.Rows != 7 {
 		t.Fatalf("flaky: %+v %v", r, err)
 	}
@@ -128,7 +193,7 @@ func TestRetryWithBackoff(t *testing.T) {
 	if d := h[0].StartedAt.Sub(*h[1].FinishedAt); d < 200*time.Millisecond || d > 1000*time.Millisecond {
 		t.Errorf("second wait %s, want 200 ms", d)
 	}
-	r, _, err = s.Tick(context.Background(), "broken", at)
+	r, err = tick("broken")
 	if err != nil || r.Status != "failed" || r.Attempt != 3 {
 		t.Fatalf("broken: %+v %v", r, err)
 	}
@@ -179,7 +244,8 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
-	now := time.Now().UTC()
+	clk := newClock(t, time.Date(2026, 3, 18, 12, 34, 56, 0, time.UTC))
+	now := clk.Now()
 	today4 := time.Date(now.Year(), now.Month(), now.Day(), 4, 0, 0, 0, time.UTC)
 	want := today4
 	if now.Before(today4) {
@@ -195,17 +261,19 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 		{Name: "fresh", Schedule: "0 4 * * *", Run: func(context.Context) (int, error) { fresh.Add(1); return 0, nil }},
 	}
 	rctx, cancel := context.WithCancel(ctx)
+	fired := &fires{t: t}
 	var wg sync.WaitGroup
 	for _, node := range []string{"a", "b"} {
-		s := scheduler(t, pool, node, reports.Config{}, jobs...)
+		s := scheduler(t, pool, node, reports.Config{Clock: clk}, jobs...)
+		fired.track(s)
 		wg.Add(1)
 		go func() { defer wg.Done(); s.Run(rctx) }()
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for daily.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond)
+	// Both replicas have caught up, each trying daily's missed tick unless
+	// the other's try was already in the history, and wait for tomorrow's
+	// ticks of both jobs.
+	clk.Sleepers(4)
+	fired.Wait()
 	cancel()
 	wg.Wait()
 	var n int
@@ -227,7 +295,7 @@ func TestShutdownStopsJobs(t *testing.T) {
 	if _, err := pool.Exec(ctx, `CREATE TABLE scratch (n int)`); err != nil {
 		t.Fatal(err)
 	}
-	inside := make(chan struct{})
+	inside := make(chan struct{}, 1)
 	job := reports.Job{Name: "long", Schedule: "* * * * * *", Run: func(ctx context.Context) (int, error) {
 		tx, err := pool.Begin(ctx)
 		if err != nil {
@@ -244,10 +312,13 @@ func TestShutdownStopsJobs(t *testing.T) {
 		<-ctx.Done()
 		return 0, ctx.Err()
 	}}
-	s := scheduler(t, pool, "a", reports.Config{Seconds: true}, job)
+	clk := newClock(t, time.Date(2026, 1, 1, 0, 0, 0, 500e6, time.UTC))
+	s := scheduler(t, pool, "a", reports.Config{Seconds: true, Clock: clk}, job)
 	rctx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
 	go func() { s.Run(rctx); close(stopped) }()
+	clk.Sleepers(1)
+	clk.Advance(time.Second)
 	select {
 	case <-inside:
 	case <-time.After(5 * time.Second):

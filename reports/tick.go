@@ -20,7 +20,7 @@ func (s *Scheduler) RunNow(ctx context.Context, name string) (Run, error) {
 	if !ok {
 		return Run{}, ss.Errorf(ss.ENOTFOUND, "name", "no job named %q", name)
 	}
-	r, err := s.tick(ctx, j, time.Now().Truncate(time.Microsecond), TriggerManual)
+	r, err := s.tick(ctx, j, s.cfg.Clock.Now().Truncate(time.Microsecond), TriggerManual)
 	if err != nil {
 		return r, err
 	}
@@ -65,7 +65,7 @@ func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time, trigger stri
 		return s.finish(ctx, id, "skipped", nil, "", "the previous run was still running", false)
 	}
 	defer unlock()
-	if _, err := s.pool.Exec(ctx, staleSQL, j.Name, id); err != nil {
+	if _, err := s.pool.Exec(ctx, staleSQL, j.Name, id, s.cfg.Clock.Now()); err != nil {
 		s.cfg.Log.Warn("job: failing stale runs", "job", j.Name, "err", err)
 	}
 	for attempt := 1; ; attempt++ {
@@ -96,10 +96,8 @@ func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time, trigger stri
 		if ctx.Err() != nil || attempt > s.cfg.Retries {
 			return run, nil
 		}
-		select {
-		case <-ctx.Done():
+		if s.cfg.Clock.Sleep(ctx, s.backoff(attempt)) != nil {
 			return run, nil
-		case <-time.After(s.backoff(attempt)):
 		}
 	}
 }

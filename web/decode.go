@@ -85,7 +85,7 @@ func jsonError(err error, limit int64) error {
 	if errors.As(err, &mbe) {
 		return ss.Errorf(ss.ETOOLARGE, "body", "request body exceeds %d bytes; send smaller batches", limit)
 	}
-	return ss.Errorf(ss.EINVALID, ss.JSONErrorField(err), "%s", ss.JSONErrorMessage(err))
+	return ss.Errorf(ss.EINVALID, jsonErrorField(err), "%s", ss.JSONErrorMessage(err))
 }
 
 // checkBatch rejects an empty batch or one over MaxBatch items.
