@@ -8,7 +8,8 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 )
 
-// Role sets that routes allow.
+// Role sets that routes allow; pages read them too, to show a form only to
+// those who may send it.
 var (
 	readers   = []ss.Role{ss.RoleAdmin, ss.RoleOps, ss.RolePlanner, ss.RoleMerchandiser}
 	writers   = []ss.Role{ss.RoleAdmin, ss.RoleIngest}
@@ -18,6 +19,10 @@ var (
 	anyone    = []ss.Role(nil) // public: no token needed
 	// zoneReaders adds the in-store vision tier, which maps people to zones.
 	zoneReaders = []ss.Role{ss.RoleAdmin, ss.RoleOps, ss.RolePlanner, ss.RoleMerchandiser, ss.RoleIngest}
+	// planners may write staffing policies and create plans.
+	planners = []ss.Role{ss.RoleAdmin, ss.RolePlanner}
+	// staffViewers may open the staffing page; planners may also build plans there.
+	staffViewers = []ss.Role{ss.RoleAdmin, ss.RolePlanner, ss.RoleOps}
 )
 
 // route is one line of the API surface: method, path, handler and who may call it.

@@ -13,9 +13,6 @@ import (
 	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
-// planners may write staffing policies and create plans.
-var planners = []ss.Role{ss.RoleAdmin, ss.RolePlanner}
-
 const (
 	csvType  = "text/csv; charset=utf-8"
 	xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,9 +14,6 @@ import (
 	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
-// staffViewers may open the staffing page; planners (planner, admin) may also build plans there.
-var staffViewers = []ss.Role{ss.RoleAdmin, ss.RolePlanner, ss.RoleOps}
-
 // staffingView is what the staffing page shows for one store and week.
 type staffingView struct {
 	shell
