@@ -57,7 +57,7 @@ func (s *Server) getSegments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	segs, err := s.kpis.Segments(c.Request().Context(), from, to, principal(c).Stores, s.opt.Segments)
+	segs, err := s.kpis.Segments(c.Request().Context(), from, to, visible(c), s.opt.Segments)
 	if err != nil {
 		return err
 	}
@@ -90,13 +90,7 @@ func (s *Server) getSegmentHistory(c echo.Context) error {
 	if days := int(to.Sub(from).Hours()/24) + 1; days > 730 {
 		return ss.Errorf(ss.EINVALID, "from", "the history spans at most 730 days, got %d", days)
 	}
-	store := c.QueryParam("store")
-	if store != "" {
-		if err := requireStore(c, store); err != nil {
-			return err
-		}
-	}
-	snaps, err := s.kpis.SegmentHistory(c.Request().Context(), from, to, principal(c).Stores, store)
+	snaps, err := s.kpis.SegmentHistory(c.Request().Context(), from, to, visible(c), c.QueryParam("store"))
 	if err != nil {
 		return err
 	}

@@ -76,12 +76,12 @@ func (s *Server) segmentsPage(c echo.Context) error {
 		days = n
 	}
 	from, to := lastDays(now, days)
-	p := principal(c)
-	segs, err := s.kpis.Segments(c.Request().Context(), from, to, p.Stores, s.opt.Segments)
+	vis := visible(c)
+	segs, err := s.kpis.Segments(c.Request().Context(), from, to, vis, s.opt.Segments)
 	if err != nil {
 		return err
 	}
-	stores, err := s.layout.Stores(c.Request().Context(), p.Stores)
+	stores, err := s.layout.Stores(c.Request().Context(), vis)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (s *Server) segmentsPage(c echo.Context) error {
 	for _, st := range stores {
 		names[st.Code] = st.Name
 	}
-	snaps, err := s.kpis.SegmentHistory(c.Request().Context(), to.AddDate(0, 0, -segmentDays+1), to, p.Stores, "")
+	snaps, err := s.kpis.SegmentHistory(c.Request().Context(), to.AddDate(0, 0, -segmentDays+1), to, vis, "")
 	if err != nil {
 		return err
 	}

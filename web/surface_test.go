@@ -93,3 +93,24 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Errorf("/readyz with an old schema: %d %s", code, body)
 	}
 }
+
+// Every line of the route table can be enforced: check refuses a public
+// route with a store scope, a store in the path read from elsewhere, and
+// a read or write that names no store.
+func TestRouteScopesAreWellFormed(t *testing.T) {
+	t.Parallel()
+	for _, r := range (&Server{}).routes() {
+		if err := r.check(); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, bad := range []route{
+		{Method: "GET", Path: "/x/:code", Roles: readers, Scope: scopedList},
+		{Method: "GET", Path: "/x", Roles: anyone, Scope: estate},
+		{Method: "PUT", Path: "/x", Roles: admins, Scope: scope{kind: scopeWrite}},
+	} {
+		if bad.check() == nil {
+			t.Errorf("check accepts %s %s with scope %s", bad.Method, bad.Path, bad.Scope)
+		}
+	}
+}
