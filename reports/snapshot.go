@@ -173,6 +173,23 @@ WHERE CASE WHEN $1 = '' THEN r.store_id IS NULL ELSE s.code = $1 END ORDER BY r.
 	return out, nil
 }
 
+// Store returns snapshot id's store code, "" for the estate's, or an
+// ENOTFOUND error: what a caller must be able to see to read it.
+func (r *Reports) Store(ctx context.Context, id int64) (string, error) {
+	var code *string
+	err := r.pool.QueryRow(ctx, `SELECT s.code FROM report_snapshots r LEFT JOIN stores s ON s.id = r.store_id WHERE r.id = $1`, id).Scan(&code)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ss.Errorf(ss.ENOTFOUND, "id", "no report %d", id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reports: store of report %d: %w", id, err)
+	}
+	if code == nil {
+		return "", nil
+	}
+	return *code, nil
+}
+
 // Document returns snapshot id's store code ("" for the estate) and its
 // self-contained HTML, the ECharts script inlined.
 func (r *Reports) Document(ctx context.Context, id int64) (string, []byte, error) {

@@ -56,15 +56,6 @@ func principal(c echo.Context) *ss.Principal {
 	return p
 }
 
-// requireStore checks that the principal's scope includes store code. A store
-// outside the scope reads as not found, so scope does not reveal existence.
-func requireStore(c echo.Context, code string) error {
-	if p := principal(c); p != nil && !p.CanSeeStore(code) {
-		return ss.Errorf(ss.ENOTFOUND, "store", "no store with code %q", code)
-	}
-	return nil
-}
-
 func bearer(r *http.Request) (secret string, fromCookie bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {

@@ -47,7 +47,7 @@ func (s *Server) estatePage(c echo.Context) error {
 	if !slices.Contains(operators, p.Role) {
 		return c.Redirect(http.StatusSeeOther, homeOf(p.Role))
 	}
-	ctx := c.Request().Context()
+	ctx, vis := c.Request().Context(), visible(c)
 	now := time.Now()
 	per, err := pagePeriod(c, now, nil)
 	if err != nil {
@@ -61,14 +61,14 @@ func (s *Server) estatePage(c echo.Context) error {
 		segs        []segments.Segment
 	)
 	g, gctx := errgroup.WithContext(ctx) // independent reads, at once
-	q := kpi.Query{From: per.From, To: per.To, Dates: true, Scope: p.Stores, By: "store"}
+	q := kpi.Query{From: per.From, To: per.To, Dates: true, Scope: vis, By: "store"}
 	qe := q
 	qe.By = "estate"
-	g.Go(func() (err error) { stores, err = s.layout.Stores(gctx, p.Stores); return err })
+	g.Go(func() (err error) { stores, err = s.layout.Stores(gctx, vis); return err })
 	g.Go(func() (err error) { rows, err = s.kpis.Get(gctx, q); return err })
 	g.Go(func() (err error) { total, err = s.kpis.Get(gctx, qe); return err })
 	g.Go(func() (err error) {
-		segs, err = s.segments.Segments(gctx, segFrom, segTo, p.Stores, s.opt.Segments)
+		segs, err = s.segments.Segments(gctx, segFrom, segTo, vis, s.opt.Segments)
 		return err
 	})
 	if err := g.Wait(); err != nil {

@@ -26,9 +26,6 @@ type changeRow struct {
 // before/after evaluations.
 func (s *Server) layoutPage(c echo.Context) error {
 	code := c.Param("code")
-	if err := requireStore(c, code); err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
 	var (
 		st      *ss.Store
@@ -85,7 +82,7 @@ func (s *Server) decideOnPage(c echo.Context) error {
 // count open recommendations: reading them regenerates each store's, which
 // is the layout page's work, not the index's.)
 func (s *Server) layoutIndex(c echo.Context) error {
-	stores, err := s.layout.Stores(c.Request().Context(), principal(c).Stores)
+	stores, err := s.layout.Stores(c.Request().Context(), visible(c))
 	if err != nil {
 		return err
 	}
@@ -105,13 +102,10 @@ func storeToday(st *ss.Store) string {
 }
 
 // pageRecommendation is the recommendation a layout-page form names: the
-// store in the path, which the caller may see, and the id, which must be
-// that store's.
+// store in the path (its route's scope) and the id, which must be that
+// store's.
 func (s *Server) pageRecommendation(c echo.Context) (*layout.Recommendation, error) {
 	code := c.Param("code")
-	if err := requireStore(c, code); err != nil {
-		return nil, err
-	}
 	id, err := pathID(c)
 	if err != nil {
 		return nil, err

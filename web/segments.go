@@ -15,7 +15,7 @@ func (s *Server) getSegments(c echo.Context) error {
 		return err
 	}
 	from, to := per.From, per.To
-	segs, err := s.segments.Segments(c.Request().Context(), from, to, principal(c).Stores, s.opt.Segments)
+	segs, err := s.segments.Segments(c.Request().Context(), from, to, visible(c), s.opt.Segments)
 	if err != nil {
 		return err
 	}
@@ -43,13 +43,7 @@ func (s *Server) getSegmentHistory(c echo.Context) error {
 		return err
 	}
 	from, to := per.From, per.To
-	store := c.QueryParam("store")
-	if store != "" {
-		if err := requireStore(c, store); err != nil {
-			return err
-		}
-	}
-	snaps, err := s.segments.History(c.Request().Context(), from, to, principal(c).Stores, store)
+	snaps, err := s.segments.History(c.Request().Context(), from, to, visible(c), c.QueryParam("store"))
 	if err != nil {
 		return err
 	}

@@ -71,12 +71,12 @@ func (s *Server) segmentsPage(c echo.Context) error {
 		return err
 	}
 	from, to, days := per.From, per.To, per.Days()
-	p := principal(c)
-	segs, err := s.segments.Segments(c.Request().Context(), from, to, p.Stores, s.opt.Segments)
+	vis := visible(c)
+	segs, err := s.segments.Segments(c.Request().Context(), from, to, vis, s.opt.Segments)
 	if err != nil {
 		return err
 	}
-	stores, err := s.layout.Stores(c.Request().Context(), p.Stores)
+	stores, err := s.layout.Stores(c.Request().Context(), vis)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Server) segmentsPage(c echo.Context) error {
 	for _, st := range stores {
 		names[st.Code] = st.Name
 	}
-	snaps, err := s.segments.History(c.Request().Context(), to.AddDate(0, 0, -segments.HistoryWindow.DefaultDays+1), to, p.Stores, "")
+	snaps, err := s.segments.History(c.Request().Context(), to.AddDate(0, 0, -segments.HistoryWindow.DefaultDays+1), to, vis, "")
 	if err != nil {
 		return err
 	}

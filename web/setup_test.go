@@ -61,9 +61,16 @@ func setup(t testing.TB) *fixture {
 // setupOn is setup on a database of the caller's (migrated, empty).
 func setupOn(t testing.TB, pool *pgxpool.Pool) *fixture {
 	t.Helper()
+	return setupWith(t, pool, web.Options{})
+}
+
+// setupWith is setupOn with server options (body and batch limits are setup's).
+func setupWith(t testing.TB, pool *pgxpool.Pool, opt web.Options) *fixture {
+	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLogWriter(), logs), nil))
-	srv := web.New(app.New(pool), log, web.Options{MaxBodyBytes: 1 << 20, MaxBatch: 1000}, nil)
+	opt.MaxBodyBytes, opt.MaxBatch = 1<<20, 1000
+	srv := web.New(app.New(pool), log, opt, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	f := &fixture{t: t, url: hs.URL, pool: pool, tokens: tokens.New(pool), logs: logs, server: srv.Handler()}

@@ -94,3 +94,49 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Errorf("/readyz with an old schema: %d %s", code, body)
 	}
 }
+
+// Every operation of the OpenAPI document states its route's store scope
+// as x-scope, as the route table has it.
+func TestOpenAPIScopesMatchRoutes(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openapiDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	param := regexp.MustCompile(`:([a-z_]+)`)
+	for _, r := range (&Server{}).routes() {
+		p := strings.Replace(param.ReplaceAllString(r.Path, "{$1}"), "/*", "/{path}", 1)
+		var op struct {
+			Scope string `json:"x-scope"`
+		}
+		if raw, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok || json.Unmarshal(raw, &op) != nil {
+			continue // TestOpenAPIMatchesRoutes reports it
+		}
+		if op.Scope != r.Scope.String() {
+			t.Errorf("%s %s: openapi.json says x-scope %q, the route table %q", r.Method, r.Path, op.Scope, r.Scope)
+		}
+	}
+}
+
+// Every line of the route table can be enforced: check refuses a public
+// route with a store scope, a store in the path read from elsewhere, and
+// a read or write that names no store.
+func TestRouteScopesAreWellFormed(t *testing.T) {
+	t.Parallel()
+	for _, r := range (&Server{}).routes() {
+		if err := r.check(); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, bad := range []route{
+		{Method: "GET", Path: "/x/:code", Roles: readers, Scope: scopedList},
+		{Method: "GET", Path: "/x", Roles: anyone, Scope: estate},
+		{Method: "PUT", Path: "/x", Roles: admins, Scope: scope{kind: scopeWrite}},
+	} {
+		if bad.check() == nil {
+			t.Errorf("check accepts %s %s with scope %s", bad.Method, bad.Path, bad.Scope)
+		}
+	}
+}
