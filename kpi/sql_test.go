@@ -2,9 +2,7 @@ package kpi
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,8 +11,6 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden SQL files in testdata/")
 
 // generatedSQL is every statement the rollups and kpi verify assemble, by
 // golden file and name.
@@ -50,20 +46,7 @@ func TestGeneratedSQL(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
 	for file, stmts := range generatedSQL() {
-		path := filepath.Join("testdata", file)
-		got := render(stmts)
-		if *update {
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./kpi -run TestGeneratedSQL -update)", err)
-		}
-		if string(want) != got {
-			t.Errorf("%s is stale: the code generates other SQL (review, then go test ./kpi -run TestGeneratedSQL -update)", path)
-		}
+		checkGolden(t, filepath.Join("testdata", file), render(stmts))
 		for _, s := range stmts {
 			args := []any{}
 			switch {
@@ -184,17 +167,5 @@ func TestGeneratedKPISQL(t *testing.T) {
 			}
 		}
 	}
-	path := filepath.Join("testdata", "kpi_reads.sql")
-	if *update {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./kpi -run TestGeneratedKPISQL -update)", err)
-	}
-	if string(want) != b.String() {
-		t.Errorf("%s is stale: the code generates other SQL (review, then go test ./kpi -run TestGeneratedKPISQL -update)", path)
-	}
+	checkGolden(t, filepath.Join("testdata", "kpi_reads.sql"), b.String())
 }
