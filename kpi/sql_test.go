@@ -127,8 +127,24 @@ func kpiRequests() []struct {
 	add("one store by category", with(month, func(q *Query) { q.By, q.Store = ByCategory, "S001" }))
 	add("one zone by day", with(month, func(q *Query) { q.By, q.Store, q.Zone = ByDay, "S001", "Z01" }))
 	add("a scope of stores by store", with(month, func(q *Query) { q.By, q.Scope = ByStore, []string{"S001", "S002"} }))
-	add("instants by store", Query{From: time.Date(2026, 8, 1, 6, 0, 0, 0, time.UTC), To: time.Date(2026, 8, 2, 6, 0, 0, 0, time.UTC), By: ByStore})
-	add("instants by hour of week, one store", Query{From: time.Date(2026, 8, 1, 6, 0, 0, 0, time.UTC), To: time.Date(2026, 8, 8, 6, 0, 0, 0, time.UTC), By: ByHourOfWeek, Store: "S001"})
+	add("one store by store", with(month, func(q *Query) { q.By, q.Store = ByStore, "S001" }))
+	add("one region by store", with(month, func(q *Query) { q.By, q.Region = ByStore, "london" }))
+	add("a scope of 21 stores by region", with(month, func(q *Query) {
+		q.By = ByRegion
+		for i := 1; i <= 21; i++ {
+			q.Scope = append(q.Scope, fmt.Sprintf("S%03d", i))
+		}
+	}))
+	add("one category by store", with(month, func(q *Query) { q.By, q.Category = ByStore, "spirits" }))
+	add("one region by day, one method", with(month, func(q *Query) { q.By, q.Region, q.Method = ByDay, "london", "bag" }))
+	add("dates by hour of week, one method", with(month, func(q *Query) { q.By, q.Method = ByHourOfWeek, "pocket" }))
+	instants := Query{From: time.Date(2026, 8, 1, 6, 0, 0, 0, time.UTC), To: time.Date(2026, 8, 2, 6, 0, 0, 0, time.UTC)}
+	add("instants by store", with(instants, func(q *Query) { q.By = ByStore }))
+	add("instants by hour of week, one store", with(instants, func(q *Query) {
+		q.By, q.Store, q.To = ByHourOfWeek, "S001", time.Date(2026, 8, 8, 6, 0, 0, 0, time.UTC)
+	}))
+	add("instants by method, one store", with(instants, func(q *Query) { q.By, q.Store = ByMethod, "S001" }))
+	add("instants by category, one zone", with(instants, func(q *Query) { q.By, q.Store, q.Zone = ByCategory, "S001", "Z01" }))
 	return out
 }
 
