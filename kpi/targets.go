@@ -126,6 +126,14 @@ FROM kpi_targets t LEFT JOIN stores s ON s.id = t.store_id
 WHERE ($1 OR t.superseded_at IS NULL) AND (coalesce(cardinality($2::text[]), 0) = 0 OR s.code IS NULL OR s.code = ANY($2))
 ORDER BY t.set_at DESC, t.id DESC`
 
+// liveTargets reads the live targets of every store and the estate
+// (targetsQuery), to judge the rows by.
+func (rq *request) liveTargets() {
+	st := &stmt{builder: "targets", args: []any{false, []string(nil)}}
+	var t Target
+	rq.reads = append(rq.reads, st.read(targetsQuery, t.fields(), func() error { rq.live = append(rq.live, t); return nil }))
+}
+
 // fields are the scan destinations of a targetsQuery row.
 func (t *Target) fields() []any {
 	return []any{&t.ID, &t.Store, &t.KPI, &t.Op, &t.Value, &t.Note, &t.SetBy, &t.SetAt, &t.SupersededAt}

@@ -10,10 +10,12 @@ SELECT start >= $1, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
 
 -- dates by estate, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT k.start::timestamp FROM kpi_estate k WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
+SELECT k.start::timestamp FROM kpi_estate k
+WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
 
 -- dates by estate, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date), EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > $2::date);
+SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date),
+    EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > $2::date);
 
 -- dates by estate, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -31,10 +33,12 @@ SELECT start >= $1, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
 
 -- dates by region, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT k.start::timestamp FROM kpi_estate k WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
+SELECT k.start::timestamp FROM kpi_estate k
+WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
 
 -- dates by region, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date), EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > $2::date);
+SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date),
+    EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > $2::date);
 
 -- dates by region, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -52,10 +56,12 @@ SELECT start >= $1, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
 
 -- dates by store, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT k.start::timestamp FROM kpi_estate k WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
+SELECT k.start::timestamp FROM kpi_estate k
+WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
 
 -- dates by store, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date), EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > $2::date);
+SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date),
+    EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start > $2::date);
 
 -- dates by store, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -66,21 +72,35 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== dates by zone
 
 -- dates by zone, statement 1; $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = london
-SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1) UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.region = $5 GROUP BY s.code, z.code, 2;
+    coalesce(sum(k.interventions), 0)
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.region = $5
+GROUP BY s.code, z.code, 2;
 
 -- dates by zone, statement 2; $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = london
-SELECT concat_ws(E'\x1f', s.code, z.code), v.local_date >= $4::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)) v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.region = $5 GROUP BY s.code, z.code, 2;
+SELECT concat_ws(E'\x1f', s.code, z.code), v.local_date >= $4::date, sum(v.visitors)
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)) v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.region = $5
+GROUP BY s.code, z.code, 2;
 
 -- dates by zone, statement 3; $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = london
-SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date, k.response FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1) UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.region = $5 AND k.responded > 0;
+SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date, k.response
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.region = $5 AND k.responded > 0;
 
 -- dates by zone, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = london
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.region = $3) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.region = $3) LIMIT 1) hit
+ORDER BY 1;
 
 -- dates by zone, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = london; $3 = 2026-08-31T00:00:00Z; $4 = london
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.region = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.region = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.region = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.region = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- dates by zone, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -91,21 +111,35 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== dates by category
 
 -- dates by category, statement 1; $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT concat_ws(E'\x1f', k.category), k.local_date >= $3::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.category), k.local_date >= $3::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[]) UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE true GROUP BY k.category, 2;
+    coalesce(sum(k.interventions), 0)
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE true
+GROUP BY k.category, 2;
 
 -- dates by category, statement 2; $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT '', v.local_date >= $3::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($1::date[]) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN stores s ON s.id = v.store_id WHERE true AND v.zone_id = 0 GROUP BY 2;
+SELECT '', v.local_date >= $3::date, sum(v.visitors)
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN stores s ON s.id = v.store_id WHERE true AND v.zone_id = 0
+GROUP BY 2;
 
 -- dates by category, statement 3; $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT concat_ws(E'\x1f', k.category), k.local_date >= $3::date, k.response FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[]) UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE true AND k.responded > 0;
+SELECT concat_ws(E'\x1f', k.category), k.local_date >= $3::date, k.response
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE true AND k.responded > 0;
 
 -- dates by category, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit
+ORDER BY 1;
 
 -- dates by category, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- dates by category, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -116,21 +150,35 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== dates by method
 
 -- dates by method, statement 1; $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT concat_ws(E'\x1f', k.method), k.local_date >= $3::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.method), k.local_date >= $3::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_daily WHERE local_date = ANY($1::date[]) UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE true GROUP BY k.method, 2;
+    coalesce(sum(k.interventions), 0)
+FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE true
+GROUP BY k.method, 2;
 
 -- dates by method, statement 2; $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT '', v.local_date >= $3::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($1::date[]) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN stores s ON s.id = v.store_id WHERE true AND v.zone_id = 0 GROUP BY 2;
+SELECT '', v.local_date >= $3::date, sum(v.visitors)
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN stores s ON s.id = v.store_id WHERE true AND v.zone_id = 0
+GROUP BY 2;
 
 -- dates by method, statement 3; $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT concat_ws(E'\x1f', k.method), k.local_date >= $3::date, k.response FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_daily WHERE local_date = ANY($1::date[]) UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE true AND k.responded > 0;
+SELECT concat_ws(E'\x1f', k.method), k.local_date >= $3::date, k.response
+FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE true AND k.responded > 0;
 
 -- dates by method, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit
+ORDER BY 1;
 
 -- dates by method, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- dates by method, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -141,15 +189,22 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== dates by day
 
 -- dates by day, statement 1; $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY k.local_date::text, 2;
+    coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0)
+FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+WHERE k.local_date BETWEEN $2::date AND $3::date
+GROUP BY k.local_date::text, 2;
 
 -- dates by day, statement 2; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit
+ORDER BY 1;
 
 -- dates by day, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- dates by day, statement 4; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -160,15 +215,22 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== dates by week
 
 -- dates by week, statement 1; $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', date_trunc('week', k.local_date)::date::text), k.local_date >= $1::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', date_trunc('week', k.local_date)::date::text), k.local_date >= $1::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY date_trunc('week', k.local_date)::date::text, 2;
+    coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0)
+FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+WHERE k.local_date BETWEEN $2::date AND $3::date
+GROUP BY date_trunc('week', k.local_date)::date::text, 2;
 
 -- dates by week, statement 2; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit
+ORDER BY 1;
 
 -- dates by week, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- dates by week, statement 4; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -179,21 +241,32 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== dates by hour_of_week
 
 -- dates by hour_of_week, statement 1; $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY k.how::text, 2;
+    coalesce(sum(k.interventions), 0)
+FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE k.local_date BETWEEN $2::date AND $3::date
+GROUP BY k.how::text, 2;
 
 -- dates by hour_of_week, statement 2; $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', v.how::text), v.local_date >= $1::date, sum(v.visitors) FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE v.local_date BETWEEN $2::date AND $3::date AND v.zone_id = 0 GROUP BY v.how::text, 2;
+SELECT concat_ws(E'\x1f', v.how::text), v.local_date >= $1::date, sum(v.visitors)
+FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE v.local_date BETWEEN $2::date AND $3::date AND v.zone_id = 0
+GROUP BY v.how::text, 2;
 
 -- dates by hour_of_week, statement 3; $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE k.local_date BETWEEN $2::date AND $3::date AND k.responded > 0;
+SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response
+FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE k.local_date BETWEEN $2::date AND $3::date AND k.responded > 0;
 
 -- dates by hour_of_week, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit
+ORDER BY 1;
 
 -- dates by hour_of_week, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- dates by hour_of_week, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -208,16 +281,23 @@ SELECT z.id::text, z.code FROM zones z JOIN stores s ON s.id = z.store_id WHERE 
 
 -- one store by zone, statement 2; $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z
 SELECT k.zone_id::text, k.local_date >= $4::date, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
-    k.recovered, k.lost, k.false_positive, k.open, k.interventions, array_send(k.response) FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1) UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) k;
+    k.recovered, k.lost, k.false_positive, k.open, k.interventions, array_send(k.response)
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) k;
 
 -- one store by zone, statement 3; $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z
-SELECT v.zone_id::text, v.local_date >= $4::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v GROUP BY 1, 2;
+SELECT v.zone_id::text, v.local_date >= $4::date, sum(v.visitors)
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v
+GROUP BY 1, 2;
 
 -- one store by zone, statement 4; $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- one store by zone, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- one store by zone, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -229,16 +309,23 @@ ORDER BY t.set_at DESC, t.id DESC;
 
 -- one store by zone, one method, statement 1; $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001; $6 = bag
 SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
-    k.recovered, k.lost, k.false_positive, k.open, k.interventions, array_send(k.response) FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1) UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $5 AND k.method = $6;
+    k.recovered, k.lost, k.false_positive, k.open, k.interventions, array_send(k.response)
+FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)
+    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $5 AND k.method = $6;
 
 -- one store by zone, one method, statement 2; $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
-SELECT concat_ws(E'\x1f', s.code, z.code), v.local_date >= $4::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $5 GROUP BY s.code, z.code, 2;
+SELECT concat_ws(E'\x1f', s.code, z.code), v.local_date >= $4::date, sum(v.visitors)
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $5
+GROUP BY s.code, z.code, 2;
 
 -- one store by zone, one method, statement 3; $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- one store by zone, one method, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- one store by zone, one method, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -250,16 +337,23 @@ ORDER BY t.set_at DESC, t.id DESC;
 
 -- one store by category, statement 1; $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
 SELECT concat_ws(E'\x1f', k.category), k.local_date >= $4::date, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
-    k.recovered, k.lost, k.false_positive, k.open, k.interventions, array_send(k.response) FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1) UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $5;
+    k.recovered, k.lost, k.false_positive, k.open, k.interventions, array_send(k.response)
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $5;
 
 -- one store by category, statement 2; $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
-SELECT '', v.local_date >= $4::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v JOIN stores s ON s.id = v.store_id WHERE s.code = $5 AND v.zone_id = 0 GROUP BY 2;
+SELECT '', v.local_date >= $4::date, sum(v.visitors)
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v JOIN stores s ON s.id = v.store_id WHERE s.code = $5 AND v.zone_id = 0
+GROUP BY 2;
 
 -- one store by category, statement 3; $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- one store by category, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- one store by category, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -270,21 +364,31 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== one zone by day
 
 -- one zone by day, statement 1; $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM kpi_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date GROUP BY k.local_date::text, 2;
+    coalesce(sum(k.interventions), 0)
+FROM kpi_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date
+GROUP BY k.local_date::text, 2;
 
 -- one zone by day, statement 2; $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', v.local_date::text), v.local_date >= $1::date, sum(v.visitors) FROM kpi_visitors_daily v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.local_date BETWEEN $4::date AND $5::date GROUP BY v.local_date::text, 2;
+SELECT concat_ws(E'\x1f', v.local_date::text), v.local_date >= $1::date, sum(v.visitors)
+FROM kpi_visitors_daily v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.local_date BETWEEN $4::date AND $5::date
+GROUP BY v.local_date::text, 2;
 
 -- one zone by day, statement 3; $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.response FROM kpi_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
+SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.response
+FROM kpi_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
 
 -- one zone by day, statement 4; $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- one zone by day, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- one zone by day, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -295,18 +399,28 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== a scope of stores by store
 
 -- a scope of stores by store, statement 1; $1 = 2026-08-01T00:00:00Z; $2 = [S001 S002]; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = [S001 S002]
-SELECT concat_ws(E'\x1f', s.code), k.cur, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', s.code), k.cur,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) FROM (SELECT store_id, k.local_date >= $1::date AS cur, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value,
+    coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0)
+FROM (SELECT store_id, k.local_date >= $1::date AS cur,
+    sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value,
     sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open,
     sum(k.interventions) AS interventions, sum(k.visitors) AS visitors, sum(k.sales) AS sales, sum(k.responded) AS responded,
-    string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch FROM (SELECT store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($2::text[])) UNION ALL SELECT store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($2::text[]))) k GROUP BY 1, 2) k JOIN stores s ON s.id = k.store_id WHERE s.code = ANY($5::text[]) GROUP BY s.code, 2;
+    string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch
+    FROM (SELECT store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($2::text[]))
+    UNION ALL SELECT store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($2::text[]))) k GROUP BY 1, 2) k JOIN stores s ON s.id = k.store_id
+WHERE s.code = ANY($5::text[])
+GROUP BY s.code, 2;
 
 -- a scope of stores by store, statement 2; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = [S001 S002]
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($3::text[])) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($3::text[])) LIMIT 1) hit
+ORDER BY 1;
 
 -- a scope of stores by store, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = [S001 S002]; $3 = 2026-08-31T00:00:00Z; $4 = [S001 S002]
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($4::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($4::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- a scope of stores by store, statement 4; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -317,18 +431,27 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== one store by store
 
 -- one store by store, statement 1; $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = S001
-SELECT concat_ws(E'\x1f', s.code), k.cur, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', s.code), k.cur,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) FROM (SELECT store_id, k.local_date >= $1::date AS cur, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value,
+    coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0)
+FROM (SELECT store_id, k.local_date >= $1::date AS cur,
+    sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value,
     sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open,
     sum(k.interventions) AS interventions, sum(k.visitors) AS visitors, sum(k.sales) AS sales, sum(k.responded) AS responded,
-    string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch FROM (SELECT store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $2) UNION ALL SELECT store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $2)) k GROUP BY 1, 2) k JOIN stores s ON s.id = k.store_id WHERE s.code = $5 GROUP BY s.code, 2;
+    string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch
+    FROM (SELECT store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $2)
+    UNION ALL SELECT store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $2)) k GROUP BY 1, 2) k JOIN stores s ON s.id = k.store_id
+WHERE s.code = $5
+GROUP BY s.code, 2;
 
 -- one store by store, statement 2; $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- one store by store, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- one store by store, statement 4; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -346,10 +469,13 @@ SELECT start >= $1, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
 
 -- one region by store, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = london
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.region = $3) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.region = $3) LIMIT 1) hit
+ORDER BY 1;
 
 -- one region by store, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = london; $3 = 2026-08-31T00:00:00Z; $4 = london
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.region = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.region = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.region = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.region = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- one region by store, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -367,10 +493,13 @@ SELECT start >= $1, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
 
 -- a scope of 21 stores by region, statement 3; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($3::text[])) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($3::text[])) LIMIT 1) hit
+ORDER BY 1;
 
 -- a scope of 21 stores by region, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]; $3 = 2026-08-31T00:00:00Z; $4 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($4::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($4::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- a scope of 21 stores by region, statement 5; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -381,21 +510,35 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== one category by store
 
 -- one category by store, statement 1; $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z; $4 = spirits
-SELECT concat_ws(E'\x1f', s.code), k.local_date >= $3::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', s.code), k.local_date >= $3::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[]) UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE k.category = $4 GROUP BY s.code, 2;
+    coalesce(sum(k.interventions), 0)
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE k.category = $4
+GROUP BY s.code, 2;
 
 -- one category by store, statement 2; $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT concat_ws(E'\x1f', s.code), v.local_date >= $3::date, sum(v.visitors) FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($1::date[]) UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN stores s ON s.id = v.store_id WHERE true AND v.zone_id = 0 GROUP BY s.code, 2;
+SELECT concat_ws(E'\x1f', s.code), v.local_date >= $3::date, sum(v.visitors)
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN stores s ON s.id = v.store_id WHERE true AND v.zone_id = 0
+GROUP BY s.code, 2;
 
 -- one category by store, statement 3; $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z; $4 = spirits
-SELECT concat_ws(E'\x1f', s.code), k.local_date >= $3::date, k.response FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[]) UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE k.category = $4 AND k.responded > 0;
+SELECT concat_ws(E'\x1f', s.code), k.local_date >= $3::date, k.response
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE k.category = $4 AND k.responded > 0;
 
 -- one category by store, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit
+ORDER BY 1;
 
 -- one category by store, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- one category by store, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -406,21 +549,32 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== one region by day, one method
 
 -- one region by day, one method, statement 1; $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = bag; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM kpi_method_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.region = $2 AND k.method = $3 AND k.local_date BETWEEN $4::date AND $5::date GROUP BY k.local_date::text, 2;
+    coalesce(sum(k.interventions), 0)
+FROM kpi_method_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.region = $2 AND k.method = $3 AND k.local_date BETWEEN $4::date AND $5::date
+GROUP BY k.local_date::text, 2;
 
 -- one region by day, one method, statement 2; $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', v.local_date::text), v.local_date >= $1::date, sum(v.visitors) FROM kpi_visitors_daily v JOIN stores s ON s.id = v.store_id WHERE s.region = $2 AND v.local_date BETWEEN $3::date AND $4::date AND v.zone_id = 0 GROUP BY v.local_date::text, 2;
+SELECT concat_ws(E'\x1f', v.local_date::text), v.local_date >= $1::date, sum(v.visitors)
+FROM kpi_visitors_daily v JOIN stores s ON s.id = v.store_id WHERE s.region = $2 AND v.local_date BETWEEN $3::date AND $4::date AND v.zone_id = 0
+GROUP BY v.local_date::text, 2;
 
 -- one region by day, one method, statement 3; $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = bag; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.response FROM kpi_method_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.region = $2 AND k.method = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
+SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.response
+FROM kpi_method_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.region = $2 AND k.method = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
 
 -- one region by day, one method, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = london
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.region = $3) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.region = $3) LIMIT 1) hit
+ORDER BY 1;
 
 -- one region by day, one method, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = london; $3 = 2026-08-31T00:00:00Z; $4 = london
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.region = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.region = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.region = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.region = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- one region by day, one method, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -431,21 +585,32 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== dates by hour of week, one method
 
 -- dates by hour of week, one method, statement 1; $1 = 2026-08-01T00:00:00Z; $2 = pocket; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE k.method = $2 AND k.local_date BETWEEN $3::date AND $4::date GROUP BY k.how::text, 2;
+    coalesce(sum(k.interventions), 0)
+FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE k.method = $2 AND k.local_date BETWEEN $3::date AND $4::date
+GROUP BY k.how::text, 2;
 
 -- dates by hour of week, one method, statement 2; $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', v.how::text), v.local_date >= $1::date, sum(v.visitors) FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE v.local_date BETWEEN $2::date AND $3::date AND v.zone_id = 0 GROUP BY v.how::text, 2;
+SELECT concat_ws(E'\x1f', v.how::text), v.local_date >= $1::date, sum(v.visitors)
+FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE v.local_date BETWEEN $2::date AND $3::date AND v.zone_id = 0
+GROUP BY v.how::text, 2;
 
 -- dates by hour of week, one method, statement 3; $1 = 2026-08-01T00:00:00Z; $2 = pocket; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE k.method = $2 AND k.local_date BETWEEN $3::date AND $4::date AND k.responded > 0;
+SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response
+FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE k.method = $2 AND k.local_date BETWEEN $3::date AND $4::date AND k.responded > 0;
 
 -- dates by hour of week, one method, statement 4; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d, LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit ORDER BY 1;
+SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit
+ORDER BY 1;
 
 -- dates by hour of week, one method, statement 5; $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- dates by hour of week, one method, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -456,21 +621,34 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== instants by store
 
 -- instants by store, statement 1; $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z
-SELECT concat_ws(E'\x1f', s.code), k.hour >= $1, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', s.code), k.hour >= $1,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE k.hour >= $2 AND k.hour < $3 GROUP BY s.code, 2;
+    coalesce(sum(k.interventions), 0)
+FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE k.hour >= $2 AND k.hour < $3
+GROUP BY s.code, 2;
 
 -- instants by store, statement 2; $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z
-SELECT concat_ws(E'\x1f', s.code), v.hour >= $1, sum(v.visitors) FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE v.hour >= $2 AND v.hour < $3 AND v.zone_id = 0 GROUP BY s.code, 2;
+SELECT concat_ws(E'\x1f', s.code), v.hour >= $1, sum(v.visitors)
+FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE v.hour >= $2 AND v.hour < $3 AND v.zone_id = 0
+GROUP BY s.code, 2;
 
 -- instants by store, statement 3; $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z
-SELECT concat_ws(E'\x1f', s.code), k.hour >= $1, k.response FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE k.hour >= $2 AND k.hour < $3 AND k.responded > 0;
+SELECT concat_ws(E'\x1f', s.code), k.hour >= $1, k.response
+FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE k.hour >= $2 AND k.hour < $3 AND k.responded > 0;
 
 -- instants by store, statement 4; $1 = 2026-07-31T06:00:00Z; $2 = 2026-08-02T06:00:00Z; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id WHERE true AND k.hour >= $1 AND k.hour < $2 UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE true AND v.zone_id = 0 AND v.hour >= $3 AND v.hour < $4 ORDER BY 1;
+SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id
+WHERE true AND k.hour >= $1 AND k.hour < $2
+UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id
+WHERE true AND v.zone_id = 0 AND v.hour >= $3 AND v.hour < $4
+ORDER BY 1;
 
 -- instants by store, statement 5; $1 = 2026-07-30T00:00:00Z; $2 = 2026-08-03T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- instants by store, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -481,21 +659,34 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== instants by hour of week, one store
 
 -- instants by hour of week, one store, statement 1; $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z
-SELECT concat_ws(E'\x1f', k.how::text), k.hour >= $1, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.how::text), k.hour >= $1,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 GROUP BY k.how::text, 2;
+    coalesce(sum(k.interventions), 0)
+FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4
+GROUP BY k.how::text, 2;
 
 -- instants by hour of week, one store, statement 2; $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z
-SELECT concat_ws(E'\x1f', v.how::text), v.hour >= $1, sum(v.visitors) FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0 GROUP BY v.how::text, 2;
+SELECT concat_ws(E'\x1f', v.how::text), v.hour >= $1, sum(v.visitors)
+FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0
+GROUP BY v.how::text, 2;
 
 -- instants by hour of week, one store, statement 3; $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z
-SELECT concat_ws(E'\x1f', k.how::text), k.hour >= $1, k.response FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
+SELECT concat_ws(E'\x1f', k.how::text), k.hour >= $1, k.response
+FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 
 -- instants by hour of week, one store, statement 4; $1 = S001; $2 = 2026-07-25T06:00:00Z; $3 = 2026-08-08T06:00:00Z; $4 = S001; $5 = 2026-07-25T06:00:00Z; $6 = 2026-08-08T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3 UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6 ORDER BY 1;
+SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id
+WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3
+UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id
+WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6
+ORDER BY 1;
 
 -- instants by hour of week, one store, statement 5; $1 = 2026-07-24T00:00:00Z; $2 = S001; $3 = 2026-08-09T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- instants by hour of week, one store, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -506,21 +697,34 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== instants by method, one store
 
 -- instants by method, one store, statement 1; $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
-SELECT concat_ws(E'\x1f', k.method), k.hour >= $1, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.method), k.hour >= $1,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 GROUP BY k.method, 2;
+    coalesce(sum(k.interventions), 0)
+FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4
+GROUP BY k.method, 2;
 
 -- instants by method, one store, statement 2; $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
-SELECT '', v.hour >= $1, sum(v.visitors) FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0 GROUP BY 2;
+SELECT '', v.hour >= $1, sum(v.visitors)
+FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0
+GROUP BY 2;
 
 -- instants by method, one store, statement 3; $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
-SELECT concat_ws(E'\x1f', k.method), k.hour >= $1, k.response FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
+SELECT concat_ws(E'\x1f', k.method), k.hour >= $1, k.response
+FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 
 -- instants by method, one store, statement 4; $1 = S001; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = S001; $5 = 2026-07-31T06:00:00Z; $6 = 2026-08-02T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3 UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6 ORDER BY 1;
+SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id
+WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3
+UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id
+WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6
+ORDER BY 1;
 
 -- instants by method, one store, statement 5; $1 = 2026-07-30T00:00:00Z; $2 = S001; $3 = 2026-08-03T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- instants by method, one store, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
@@ -531,21 +735,34 @@ ORDER BY t.set_at DESC, t.id DESC;
 -- ======== instants by category, one zone
 
 -- instants by category, one zone, statement 1; $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z
-SELECT concat_ws(E'\x1f', k.category), k.hour >= $1, coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
+SELECT concat_ws(E'\x1f', k.category), k.hour >= $1,
+    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0) FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5 GROUP BY k.category, 2;
+    coalesce(sum(k.interventions), 0)
+FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5
+GROUP BY k.category, 2;
 
 -- instants by category, one zone, statement 2; $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z
-SELECT '', v.hour >= $1, sum(v.visitors) FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.hour >= $4 AND v.hour < $5 GROUP BY 2;
+SELECT '', v.hour >= $1, sum(v.visitors)
+FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.hour >= $4 AND v.hour < $5
+GROUP BY 2;
 
 -- instants by category, one zone, statement 3; $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z
-SELECT concat_ws(E'\x1f', k.category), k.hour >= $1, k.response FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5 AND k.responded > 0;
+SELECT concat_ws(E'\x1f', k.category), k.hour >= $1, k.response
+FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5 AND k.responded > 0;
 
 -- instants by category, one zone, statement 4; $1 = S001; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = S001; $5 = 2026-07-31T06:00:00Z; $6 = 2026-08-02T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3 UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6 ORDER BY 1;
+SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id
+WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3
+UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id
+WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6
+ORDER BY 1;
 
 -- instants by category, one zone, statement 5; $1 = 2026-07-30T00:00:00Z; $2 = S001; $3 = 2026-08-03T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)), EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- instants by category, one zone, statement 6; $1 = false; $2 = []
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at

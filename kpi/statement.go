@@ -1,0 +1,130 @@
+package kpi
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// How a KPI read's statements are written. Each read shape has one builder
+// in a file of its own (read_*.go, estate.go, coverage.go, targets.go): an
+// SQL template with named slots, {{name}}, at the top of the file, the Go
+// that fills them, and the handling of the rows. Slots are filled only with
+// fragments of this package and $n placeholders; the caller's values travel
+// as parameters. testdata/reads/ shows every builder's statements.
+
+// template is an SQL text with named slots, parsed once.
+type template struct {
+	parts []string // literal text and slot names, alternating; literals at even indices
+	names []string // the slots, each once
+}
+
+// newTemplate parses text; an unclosed slot is a bug, found at start.
+func newTemplate(text string) *template {
+	t := &template{}
+	for {
+		i := strings.Index(text, "{{")
+		if i < 0 {
+			t.parts = append(t.parts, text)
+			return t
+		}
+		j := strings.Index(text[i:], "}}")
+		if j < 0 {
+			panic(fmt.Sprintf("kpi: unclosed slot in SQL template %q", text))
+		}
+		name := text[i+2 : i+j]
+		t.parts = append(t.parts, text[:i], name)
+		if !slices.Contains(t.names, name) {
+			t.names = append(t.names, name)
+		}
+		text = text[i+j+2:]
+	}
+}
+
+// fill returns the statement with every slot replaced by its fragment. A
+// slot without a fragment, or a fragment without a slot, is a bug in the
+// builder: fill panics, and the golden test, which takes every branch of
+// every builder, finds it.
+func (t *template) fill(slots map[string]string) string {
+	if len(slots) != len(t.names) {
+		for name := range slots {
+			if !slices.Contains(t.names, name) {
+				panic(fmt.Sprintf("kpi: SQL template has no slot {{%s}}", name))
+			}
+		}
+	}
+	var b strings.Builder
+	for i, p := range t.parts {
+		if i%2 == 0 {
+			b.WriteString(p)
+			continue
+		}
+		v, ok := slots[p]
+		if !ok {
+			panic(fmt.Sprintf("kpi: SQL template slot {{%s}} has no fragment", p))
+		}
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// branches names the branches of one builder, fragment or planner decision:
+// the ways the SQL it writes can differ. A statement records the branches
+// it took, so the golden test can check that its requests take every one.
+type branches struct {
+	name string
+	arms []string
+}
+
+// allBranches is every set of branches, as declared.
+var allBranches []*branches
+
+func newBranches(name string, arms ...string) *branches {
+	b := &branches{name: name, arms: arms}
+	allBranches = append(allBranches, b)
+	return b
+}
+
+// trace is the branches a statement (or a plan) took, as "set: arm".
+type trace []string
+
+// take records arm of b; an arm b does not declare is a bug.
+func (t *trace) take(b *branches, arm string) {
+	if !slices.Contains(b.arms, arm) {
+		panic(fmt.Sprintf("kpi: %s has no branch %q", b.name, arm))
+	}
+	*t = append(*t, b.name+": "+arm)
+}
+
+// stmt is one statement being built by a builder: its parameters and the
+// branches it took.
+type stmt struct {
+	builder string
+	args    []any
+	took    trace
+}
+
+func newStmt(builder string) *stmt { return &stmt{builder: builder} }
+
+// add makes v the next parameter and returns its placeholder.
+func (s *stmt) add(v any) string { s.args = append(s.args, v); return "$" + strconv.Itoa(len(s.args)) }
+
+// take records that the statement took arm of b.
+func (s *stmt) take(b *branches, arm string) { s.took.take(b, arm) }
+
+// read is the statement sql, with the parameters and branches of s, and what
+// to do with each of its rows: scan into dest, then call row.
+func (s *stmt) read(sql string, dest []any, row func() error) *read {
+	return &read{builder: s.builder, took: s.took, sql: sql, args: s.args, dest: dest, row: row}
+}
+
+// read is one statement of a KPI request and what to do with each row.
+type read struct {
+	builder string // the builder that wrote it, as testdata/reads/ names it
+	took    trace
+	sql     string
+	args    []any
+	dest    []any
+	row     func() error
+}
