@@ -32,8 +32,10 @@ type plan struct {
 	took trace
 }
 
-// planBranches are the tables a plan reads its events from.
-var planBranches = newBranches("plan", "kpi_method_hourly", "kpi_hourly", "kpi_method_daily", "kpi_daily", "kpi_store_daily")
+// planBranches are the tables a plan reads its events from, and when it
+// reads store rows for a scope of stores or kpi_estate.
+var planBranches = newBranches("plan", "kpi_method_hourly", "kpi_hourly", "kpi_method_daily", "kpi_daily", "kpi_store_daily",
+	"kpi_estate", "kpi_estate for a scope", "store rows for a scope")
 
 func newPlan(q Query) *plan {
 	p := &plan{q: q, prev: q.previous()}
@@ -61,11 +63,26 @@ func newPlan(q Query) *plan {
 	p.storeLevel = p.table == "kpi_store_daily"
 	p.storeZones = p.weekly && p.zoneRows && q.Store != ""
 	p.byZoneID = p.storeZones && q.By == ByZone && q.Zone == "" && q.Category == "" && q.Method == ""
-	// Reading every store's figures for a day in one row beats reading a
+	// Store rows over dates of many stores are read from kpi_estate:
+	// reading every store's figures for a day in one row beats reading a
 	// row per store and day for more than a handful of stores.
-	p.estateWide = p.weekly && !p.zoneRows && q.Store == "" && (len(q.Scope) == 0 || len(q.Scope) > 20)
+	switch {
+	case !p.weekly || p.zoneRows || q.Store != "":
+	case len(q.Scope) == 0:
+		p.estateWide = true
+		p.took.take(planBranches, "kpi_estate")
+	case len(q.Scope) > estateScope:
+		p.estateWide = true
+		p.took.take(planBranches, "kpi_estate for a scope")
+	default:
+		p.took.take(planBranches, "store rows for a scope")
+	}
 	return p
 }
+
+// estateScope is the most stores a scope may have and still read store
+// rows rather than kpi_estate.
+const estateScope = 20
 
 // splitPeriods covers both periods with whole weeks and end days.
 func (p *plan) splitPeriods() (days, weeks []time.Time) {
