@@ -18,7 +18,7 @@ var weekSourceSQL = newTemplate(`(SELECT store_id, local_date, {{columns}} FROM 
     UNION ALL SELECT store_id, week, {{columns}} FROM {{weekly}} WHERE week = ANY({{weeks}}::date[]){{stores}})`)
 
 // scopeStoresSQL limits a week source to the stores that pass filter.
-var scopeStoresSQL = newTemplate(` AND store_id IN (SELECT s.id FROM stores s WHERE {{filter}})`)
+var scopeStoresSQL = newTemplate(` AND store_id IN (SELECT s.id FROM store_directory s WHERE {{filter}})`)
 
 var (
 	whereBranches       = newBranches("where", "zone", "category", "method", "hours", "dates", "weeks", "none")
@@ -162,4 +162,4 @@ func groupKeys(keys []string) string {
 }
 
 // zoneJoin names the zone z of each zone row k.
-const zoneJoin = ` JOIN zones z ON z.id = k.zone_id`
+const zoneJoin = ` JOIN zone_directory z ON z.id = k.zone_id`

@@ -13,20 +13,20 @@ var estateDaysSQL = newTemplate(`SELECT k.start::timestamp FROM kpi_estate k
 WHERE k.kind = 'day' AND k.start BETWEEN {{from}}::date AND {{to}}::date ORDER BY 1`)
 
 // storeDaysSQL: one store's store-day rows of both periods, one range of its key.
-var storeDaysSQL = newTemplate(`SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+var storeDaysSQL = newTemplate(`SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN store_directory s ON s.id = k.store_id
 WHERE {{stores}} AND k.local_date BETWEEN {{from}}::date AND {{to}}::date ORDER BY 1`)
 
 // dayProbesSQL: one probe per day, each stopping at its first store-day
 // row of the scope: LIMIT keeps the planner from joining every store-day
 // row of the periods instead.
 var dayProbesSQL = newTemplate(`SELECT d::date::timestamp FROM generate_series({{from}}::date, {{to}}::date, interval '1 day') d,
-    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE {{stores}}) LIMIT 1) hit
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM store_directory s WHERE {{stores}}) LIMIT 1) hit
 ORDER BY 1`)
 
 // coveredHoursSQL: over instants, the hours with events or entrance footfall.
-var coveredHoursSQL = newTemplate(`SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id
+var coveredHoursSQL = newTemplate(`SELECT k.hour FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE {{stores}} AND k.hour >= {{from}} AND k.hour < {{to}}
-UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id
+UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id
 WHERE {{entranceStores}} AND v.zone_id = 0 AND v.hour >= {{entranceFrom}} AND v.hour < {{entranceTo}}
 ORDER BY 1`)
 
@@ -38,7 +38,7 @@ var coverageEndsSQL = newTemplate(`SELECT {{before}},
 
 // storeProbeSQL: a store-day row of one of the scope's stores on a date
 // that passes {{cmp}}.
-var storeProbeSQL = newTemplate(`EXISTS (SELECT 1 FROM stores s WHERE {{stores}} AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date {{cmp}}::date))`)
+var storeProbeSQL = newTemplate(`EXISTS (SELECT 1 FROM store_directory s WHERE {{stores}} AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date {{cmp}}::date))`)
 
 // estateProbeSQL: an estate-day row on a date that passes {{cmp}}.
 var estateProbeSQL = newTemplate(`EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start {{cmp}}::date)`)

@@ -10,7 +10,7 @@ import (
 
 // estateStoresSQL reads the stores of the query's scope ({{stores}}: its
 // filter, or true for the whole estate), to group their figures.
-var estateStoresSQL = newTemplate(`SELECT s.id, s.code, s.region FROM stores s WHERE {{stores}}`)
+var estateStoresSQL = newTemplate(`SELECT s.id, s.code, s.region FROM store_directory s WHERE {{stores}}`)
 
 // estateRowsSQL reads the kpi_estate rows of both periods' whole weeks and
 // end days: every store's figures of a day or a week in one row.

@@ -9,7 +9,7 @@ var groupedEventsSQL = newTemplate(`SELECT {{key}}, {{current}},
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0){{storeFigures}}
-FROM {{source}} k JOIN stores s ON s.id = k.store_id{{zoneJoin}}
+FROM {{source}} k JOIN store_directory s ON s.id = k.store_id{{zoneJoin}}
 WHERE {{where}}
 GROUP BY {{groups}}`)
 

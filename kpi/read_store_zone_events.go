@@ -18,7 +18,7 @@ FROM {{source}} k{{names}}`)
 
 // namedZoneRowsSQL names the store s and zone z of each zone row k, and
 // filters them.
-var namedZoneRowsSQL = newTemplate(` JOIN stores s ON s.id = k.store_id` + zoneJoin + ` WHERE {{where}}`)
+var namedZoneRowsSQL = newTemplate(` JOIN store_directory s ON s.id = k.store_id` + zoneJoin + ` WHERE {{where}}`)
 
 var storeZoneBranches = newBranches("store_zone_events", "by zone id", "by key")
 

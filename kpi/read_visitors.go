@@ -11,7 +11,7 @@ GROUP BY {{groups}}`)
 
 // namedVisitorsSQL names the store s (and zone z) of each visitor row v and
 // filters them: the zones' rows, or the entrance's (zone 0).
-var namedVisitorsSQL = newTemplate(` JOIN stores s ON s.id = v.store_id{{zoneJoin}} WHERE {{where}}{{entrance}}`)
+var namedVisitorsSQL = newTemplate(` JOIN store_directory s ON s.id = v.store_id{{zoneJoin}} WHERE {{where}}{{entrance}}`)
 
 var visitorsBranches = newBranches("visitors", "hours", "days", "weeks", "by zone id", "zones", "entrance")
 
@@ -42,7 +42,7 @@ func (rq *request) visitors() {
 		join, entrance := "", " AND v.zone_id = 0"
 		if p.zoneVis {
 			st.take(visitorsBranches, "zones")
-			join, entrance = " JOIN zones z ON z.id = v.zone_id", ""
+			join, entrance = " JOIN zone_directory z ON z.id = v.zone_id", ""
 		} else {
 			st.take(visitorsBranches, "entrance")
 		}

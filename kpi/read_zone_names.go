@@ -2,7 +2,7 @@ package kpi
 
 // zoneNamesSQL reads the ids and codes of the zones of the stores that
 // pass {{stores}} (one store), so that its zone rows need not join zones.
-var zoneNamesSQL = newTemplate(`SELECT z.id::text, z.code FROM zones z JOIN stores s ON s.id = z.store_id WHERE {{stores}}`)
+var zoneNamesSQL = newTemplate(`SELECT z.id::text, z.code FROM zone_directory z JOIN store_directory s ON s.id = z.store_id WHERE {{stores}}`)
 
 // zoneNames reads the store's zones, keyed by id as its zone rows are.
 func (rq *request) zoneNames() {

@@ -4,7 +4,7 @@ package kpi
 // that have any, from a rollup table or the rows of whole weeks and end
 // days (weekSourceSQL), to merge here.
 var zoneSketchesSQL = newTemplate(`SELECT {{key}}, {{current}}, k.response
-FROM {{source}} k JOIN stores s ON s.id = k.store_id` + zoneJoin + `
+FROM {{source}} k JOIN store_directory s ON s.id = k.store_id` + zoneJoin + `
 WHERE {{where}} AND k.responded > 0`)
 
 var zoneSketchesBranches = newBranches("zone_sketches", "zone weeks", "table")

@@ -26,7 +26,7 @@ SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1:
 -- branches: coverage: day probes; store filter: region
 -- $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = london
 SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
-    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.region = $3) LIMIT 1) hit
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $3) LIMIT 1) hit
 ORDER BY 1;
 
 -- coverage 4, for:
@@ -35,8 +35,8 @@ ORDER BY 1;
 --   one region by day, one method (by=day dates 2026-08-01..2026-08-31 region=london method=bag)
 -- branches: coverage: store probes; store filter: region; store filter: region
 -- $1 = 2026-07-01T00:00:00Z; $2 = london; $3 = 2026-08-31T00:00:00Z; $4 = london
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.region = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
-    EXISTS (SELECT 1 FROM stores s WHERE s.region = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.region = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM store_directory s WHERE s.region = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- coverage 5, for:
 --   dates by category (by=category dates 2026-08-01..2026-08-31)
@@ -49,7 +49,7 @@ SELECT EXISTS (SELECT 1 FROM stores s WHERE s.region = $2 AND EXISTS (SELECT 1 F
 -- branches: coverage: day probes
 -- $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
 SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
-    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE true) LIMIT 1) hit
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM store_directory s WHERE true) LIMIT 1) hit
 ORDER BY 1;
 
 -- coverage 6, for:
@@ -62,8 +62,8 @@ ORDER BY 1;
 --   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)
 -- branches: coverage: store probes
 -- $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
-    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM store_directory s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM store_directory s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- coverage 7, for:
 --   one store by zone (by=zone dates 2026-08-01..2026-08-31 store=S001)
@@ -73,7 +73,7 @@ SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_s
 --   one store by store (by=store dates 2026-08-01..2026-08-31 store=S001)
 -- branches: coverage: store days; store filter: store
 -- $1 = S001; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+SELECT k.local_date::timestamp FROM kpi_store_daily k JOIN store_directory s ON s.id = k.store_id
 WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 
 -- coverage 8, for:
@@ -84,46 +84,46 @@ WHERE s.code = $1 AND k.local_date BETWEEN $2::date AND $3::date ORDER BY 1;
 --   one store by store (by=store dates 2026-08-01..2026-08-31 store=S001)
 -- branches: coverage: store probes; store filter: store; store filter: store
 -- $1 = 2026-07-01T00:00:00Z; $2 = S001; $3 = 2026-08-31T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
-    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM store_directory s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- coverage 9, for:
 --   a scope of stores by store (by=store dates 2026-08-01..2026-08-31 scope=2 stores)
 -- branches: coverage: day probes; store filter: scope
 -- $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = [S001 S002]
 SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
-    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($3::text[])) LIMIT 1) hit
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($3::text[])) LIMIT 1) hit
 ORDER BY 1;
 
 -- coverage 10, for:
 --   a scope of stores by store (by=store dates 2026-08-01..2026-08-31 scope=2 stores)
 -- branches: coverage: store probes; store filter: scope; store filter: scope
 -- $1 = 2026-07-01T00:00:00Z; $2 = [S001 S002]; $3 = 2026-08-31T00:00:00Z; $4 = [S001 S002]
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
-    EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($4::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($4::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- coverage 11, for:
 --   a scope of 21 stores by region (by=region dates 2026-08-01..2026-08-31 scope=21 stores)
 -- branches: coverage: day probes; store filter: scope
 -- $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]
 SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
-    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($3::text[])) LIMIT 1) hit
+    LATERAL (SELECT 1 FROM kpi_store_daily k WHERE k.local_date = d::date AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($3::text[])) LIMIT 1) hit
 ORDER BY 1;
 
 -- coverage 12, for:
 --   a scope of 21 stores by region (by=region dates 2026-08-01..2026-08-31 scope=21 stores)
 -- branches: coverage: store probes; store filter: scope; store filter: scope
 -- $1 = 2026-07-01T00:00:00Z; $2 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]; $3 = 2026-08-31T00:00:00Z; $4 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
-    EXISTS (SELECT 1 FROM stores s WHERE s.code = ANY($4::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($4::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- coverage 13, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
 -- branches: coverage: hours
 -- $1 = 2026-07-31T06:00:00Z; $2 = 2026-08-02T06:00:00Z; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id
+SELECT k.hour FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE true AND k.hour >= $1 AND k.hour < $2
-UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id
+UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id
 WHERE true AND v.zone_id = 0 AND v.hour >= $3 AND v.hour < $4
 ORDER BY 1;
 
@@ -131,16 +131,16 @@ ORDER BY 1;
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
 -- branches: coverage: store probes
 -- $1 = 2026-07-30T00:00:00Z; $2 = 2026-08-03T00:00:00Z
-SELECT EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
-    EXISTS (SELECT 1 FROM stores s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
+SELECT EXISTS (SELECT 1 FROM store_directory s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM store_directory s WHERE true AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $2::date));
 
 -- coverage 15, for:
 --   instants by hour of week, one store (by=hour_of_week instants [2026-08-01T06:00:00Z, 2026-08-08T06:00:00Z) store=S001)
 -- branches: coverage: hours; store filter: store; store filter: store
 -- $1 = S001; $2 = 2026-07-25T06:00:00Z; $3 = 2026-08-08T06:00:00Z; $4 = S001; $5 = 2026-07-25T06:00:00Z; $6 = 2026-08-08T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id
+SELECT k.hour FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3
-UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id
+UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id
 WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6
 ORDER BY 1;
 
@@ -148,17 +148,17 @@ ORDER BY 1;
 --   instants by hour of week, one store (by=hour_of_week instants [2026-08-01T06:00:00Z, 2026-08-08T06:00:00Z) store=S001)
 -- branches: coverage: store probes; store filter: store; store filter: store
 -- $1 = 2026-07-24T00:00:00Z; $2 = S001; $3 = 2026-08-09T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
-    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM store_directory s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
 
 -- coverage 17, for:
 --   instants by method, one store (by=method instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001)
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
 -- branches: coverage: hours; store filter: store; store filter: store
 -- $1 = S001; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = S001; $5 = 2026-07-31T06:00:00Z; $6 = 2026-08-02T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN stores s ON s.id = k.store_id
+SELECT k.hour FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3
-UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id
+UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id
 WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6
 ORDER BY 1;
 
@@ -167,5 +167,5 @@ ORDER BY 1;
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
 -- branches: coverage: store probes; store filter: store; store filter: store
 -- $1 = 2026-07-30T00:00:00Z; $2 = S001; $3 = 2026-08-03T00:00:00Z; $4 = S001
-SELECT EXISTS (SELECT 1 FROM stores s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
-    EXISTS (SELECT 1 FROM stores s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));
+SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = $2 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
+    EXISTS (SELECT 1 FROM store_directory s WHERE s.code = $4 AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date > $3::date));

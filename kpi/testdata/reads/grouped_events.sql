@@ -9,8 +9,8 @@ SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
-FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.region = $5
 GROUP BY s.code, z.code, 2;
 
@@ -23,7 +23,7 @@ SELECT concat_ws(E'\x1f', k.category), k.local_date >= $3::date,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
 FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE true
 GROUP BY k.category, 2;
 
@@ -36,7 +36,7 @@ SELECT concat_ws(E'\x1f', k.method), k.local_date >= $3::date,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
 FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE true
 GROUP BY k.method, 2;
 
@@ -48,7 +48,7 @@ SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0)
-FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+FROM kpi_store_daily k JOIN store_directory s ON s.id = k.store_id
 WHERE k.local_date BETWEEN $2::date AND $3::date
 GROUP BY k.local_date::text, 2;
 
@@ -60,7 +60,7 @@ SELECT concat_ws(E'\x1f', date_trunc('week', k.local_date)::date::text), k.local
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0), sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0)
-FROM kpi_store_daily k JOIN stores s ON s.id = k.store_id
+FROM kpi_store_daily k JOIN store_directory s ON s.id = k.store_id
 WHERE k.local_date BETWEEN $2::date AND $3::date
 GROUP BY date_trunc('week', k.local_date)::date::text, 2;
 
@@ -72,7 +72,7 @@ SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
-FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.local_date BETWEEN $2::date AND $3::date
 GROUP BY k.how::text, 2;
 
@@ -84,7 +84,7 @@ SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
-FROM kpi_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date
 GROUP BY k.local_date::text, 2;
 
@@ -101,8 +101,8 @@ FROM (SELECT store_id, k.local_date >= $1::date AS cur,
     sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open,
     sum(k.interventions) AS interventions, sum(k.visitors) AS visitors, sum(k.sales) AS sales, sum(k.responded) AS responded,
     string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch
-    FROM (SELECT store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($2::text[]))
-    UNION ALL SELECT store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = ANY($2::text[]))) k GROUP BY 1, 2) k JOIN stores s ON s.id = k.store_id
+    FROM (SELECT store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($2::text[]))
+    UNION ALL SELECT store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($2::text[]))) k GROUP BY 1, 2) k JOIN store_directory s ON s.id = k.store_id
 WHERE s.code = ANY($5::text[])
 GROUP BY s.code, 2;
 
@@ -119,8 +119,8 @@ FROM (SELECT store_id, k.local_date >= $1::date AS cur,
     sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open,
     sum(k.interventions) AS interventions, sum(k.visitors) AS visitors, sum(k.sales) AS sales, sum(k.responded) AS responded,
     string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch
-    FROM (SELECT store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $2)
-    UNION ALL SELECT store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $2)) k GROUP BY 1, 2) k JOIN stores s ON s.id = k.store_id
+    FROM (SELECT store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $2)
+    UNION ALL SELECT store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $2)) k GROUP BY 1, 2) k JOIN store_directory s ON s.id = k.store_id
 WHERE s.code = $5
 GROUP BY s.code, 2;
 
@@ -133,7 +133,7 @@ SELECT concat_ws(E'\x1f', s.code), k.local_date >= $3::date,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
 FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.category = $4
 GROUP BY s.code, 2;
 
@@ -145,7 +145,7 @@ SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
-FROM kpi_method_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_method_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.region = $2 AND k.method = $3 AND k.local_date BETWEEN $4::date AND $5::date
 GROUP BY k.local_date::text, 2;
 
@@ -157,7 +157,7 @@ SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
-FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.method = $2 AND k.local_date BETWEEN $3::date AND $4::date
 GROUP BY k.how::text, 2;
 
@@ -169,7 +169,7 @@ SELECT concat_ws(E'\x1f', s.code), k.hour >= $1,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
-FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.hour >= $2 AND k.hour < $3
 GROUP BY s.code, 2;
 
@@ -181,7 +181,7 @@ SELECT concat_ws(E'\x1f', k.how::text), k.hour >= $1,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
-FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4
 GROUP BY k.how::text, 2;
 
@@ -193,7 +193,7 @@ SELECT concat_ws(E'\x1f', k.method), k.hour >= $1,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
-FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4
 GROUP BY k.method, 2;
 
@@ -205,6 +205,6 @@ SELECT concat_ws(E'\x1f', k.category), k.hour >= $1,
     coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
     coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
     coalesce(sum(k.interventions), 0)
-FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5
 GROUP BY k.category, 2;

@@ -6,8 +6,8 @@
 -- branches: visitors: weeks; store filter: region; week source: stores; current: dates; visitors: zones; store filter: region; where: weeks
 -- $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = london
 SELECT concat_ws(E'\x1f', s.code, z.code), v.local_date >= $4::date, sum(v.visitors)
-FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)
-    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)) v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.region = $5
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)) v JOIN store_directory s ON s.id = v.store_id JOIN zone_directory z ON z.id = v.zone_id WHERE s.region = $5
 GROUP BY s.code, z.code, 2;
 
 -- visitors 2, for:
@@ -17,7 +17,7 @@ GROUP BY s.code, z.code, 2;
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
 SELECT '', v.local_date >= $3::date, sum(v.visitors)
 FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN stores s ON s.id = v.store_id WHERE true AND v.zone_id = 0
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN store_directory s ON s.id = v.store_id WHERE true AND v.zone_id = 0
 GROUP BY 2;
 
 -- visitors 3, for:
@@ -26,7 +26,7 @@ GROUP BY 2;
 -- branches: visitors: hours; current: dates; visitors: entrance; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', v.how::text), v.local_date >= $1::date, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE v.local_date BETWEEN $2::date AND $3::date AND v.zone_id = 0
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE v.local_date BETWEEN $2::date AND $3::date AND v.zone_id = 0
 GROUP BY v.how::text, 2;
 
 -- visitors 4, for:
@@ -34,8 +34,8 @@ GROUP BY v.how::text, 2;
 -- branches: visitors: weeks; store filter: store; week source: stores; current: dates; visitors: by zone id
 -- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z
 SELECT v.zone_id::text, v.local_date >= $4::date, sum(v.visitors)
-FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)
-    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) v
 GROUP BY 1, 2;
 
 -- visitors 5, for:
@@ -43,8 +43,8 @@ GROUP BY 1, 2;
 -- branches: visitors: weeks; store filter: store; week source: stores; current: dates; visitors: zones; store filter: store; where: weeks
 -- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
 SELECT concat_ws(E'\x1f', s.code, z.code), v.local_date >= $4::date, sum(v.visitors)
-FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)
-    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $5
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) v JOIN store_directory s ON s.id = v.store_id JOIN zone_directory z ON z.id = v.zone_id WHERE s.code = $5
 GROUP BY s.code, z.code, 2;
 
 -- visitors 6, for:
@@ -52,8 +52,8 @@ GROUP BY s.code, z.code, 2;
 -- branches: visitors: weeks; store filter: store; week source: stores; current: dates; visitors: entrance; store filter: store; where: weeks
 -- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
 SELECT '', v.local_date >= $4::date, sum(v.visitors)
-FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)
-    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.code = $1)) v JOIN stores s ON s.id = v.store_id WHERE s.code = $5 AND v.zone_id = 0
+FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) v JOIN store_directory s ON s.id = v.store_id WHERE s.code = $5 AND v.zone_id = 0
 GROUP BY 2;
 
 -- visitors 7, for:
@@ -61,7 +61,7 @@ GROUP BY 2;
 -- branches: visitors: days; current: dates; visitors: zones; store filter: store; where: zone; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', v.local_date::text), v.local_date >= $1::date, sum(v.visitors)
-FROM kpi_visitors_daily v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.local_date BETWEEN $4::date AND $5::date
+FROM kpi_visitors_daily v JOIN store_directory s ON s.id = v.store_id JOIN zone_directory z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.local_date BETWEEN $4::date AND $5::date
 GROUP BY v.local_date::text, 2;
 
 -- visitors 8, for:
@@ -70,7 +70,7 @@ GROUP BY v.local_date::text, 2;
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
 SELECT concat_ws(E'\x1f', s.code), v.local_date >= $3::date, sum(v.visitors)
 FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN stores s ON s.id = v.store_id WHERE true AND v.zone_id = 0
+    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN store_directory s ON s.id = v.store_id WHERE true AND v.zone_id = 0
 GROUP BY s.code, 2;
 
 -- visitors 9, for:
@@ -78,7 +78,7 @@ GROUP BY s.code, 2;
 -- branches: visitors: days; current: dates; visitors: entrance; store filter: region; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', v.local_date::text), v.local_date >= $1::date, sum(v.visitors)
-FROM kpi_visitors_daily v JOIN stores s ON s.id = v.store_id WHERE s.region = $2 AND v.local_date BETWEEN $3::date AND $4::date AND v.zone_id = 0
+FROM kpi_visitors_daily v JOIN store_directory s ON s.id = v.store_id WHERE s.region = $2 AND v.local_date BETWEEN $3::date AND $4::date AND v.zone_id = 0
 GROUP BY v.local_date::text, 2;
 
 -- visitors 10, for:
@@ -86,7 +86,7 @@ GROUP BY v.local_date::text, 2;
 -- branches: visitors: hours; current: hours; visitors: entrance; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z
 SELECT concat_ws(E'\x1f', s.code), v.hour >= $1, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE v.hour >= $2 AND v.hour < $3 AND v.zone_id = 0
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE v.hour >= $2 AND v.hour < $3 AND v.zone_id = 0
 GROUP BY s.code, 2;
 
 -- visitors 11, for:
@@ -94,7 +94,7 @@ GROUP BY s.code, 2;
 -- branches: visitors: hours; current: hours; visitors: entrance; store filter: store; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z
 SELECT concat_ws(E'\x1f', v.how::text), v.hour >= $1, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0
 GROUP BY v.how::text, 2;
 
 -- visitors 12, for:
@@ -102,7 +102,7 @@ GROUP BY v.how::text, 2;
 -- branches: visitors: hours; current: hours; visitors: entrance; store filter: store; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
 SELECT '', v.hour >= $1, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0
 GROUP BY 2;
 
 -- visitors 13, for:
@@ -110,5 +110,5 @@ GROUP BY 2;
 -- branches: visitors: hours; current: hours; visitors: zones; store filter: store; where: zone; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z
 SELECT '', v.hour >= $1, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN stores s ON s.id = v.store_id JOIN zones z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.hour >= $4 AND v.hour < $5
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id JOIN zone_directory z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.hour >= $4 AND v.hour < $5
 GROUP BY 2;

@@ -5,4 +5,4 @@
 --   one store by zone (by=zone dates 2026-08-01..2026-08-31 store=S001)
 -- branches: store filter: store
 -- $1 = S001
-SELECT z.id::text, z.code FROM zones z JOIN stores s ON s.id = z.store_id WHERE s.code = $1;
+SELECT z.id::text, z.code FROM zone_directory z JOIN store_directory s ON s.id = z.store_id WHERE s.code = $1;

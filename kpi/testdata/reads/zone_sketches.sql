@@ -6,8 +6,8 @@
 -- branches: zone_sketches: zone weeks; event source: zone rows; store filter: region; week source: stores; current: dates; store filter: region; where: weeks
 -- $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = london
 SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date, k.response
-FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM stores s WHERE s.region = $1)) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.region = $5 AND k.responded > 0;
 
 -- zone_sketches 2, for:
@@ -16,7 +16,7 @@ WHERE s.region = $5 AND k.responded > 0;
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
 SELECT concat_ws(E'\x1f', k.category), k.local_date >= $3::date, k.response
 FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE true AND k.responded > 0;
 
 -- zone_sketches 3, for:
@@ -25,7 +25,7 @@ WHERE true AND k.responded > 0;
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
 SELECT concat_ws(E'\x1f', k.method), k.local_date >= $3::date, k.response
 FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE true AND k.responded > 0;
 
 -- zone_sketches 4, for:
@@ -33,7 +33,7 @@ WHERE true AND k.responded > 0;
 -- branches: zone_sketches: table; current: dates; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response
-FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.local_date BETWEEN $2::date AND $3::date AND k.responded > 0;
 
 -- zone_sketches 5, for:
@@ -41,7 +41,7 @@ WHERE k.local_date BETWEEN $2::date AND $3::date AND k.responded > 0;
 -- branches: zone_sketches: table; current: dates; store filter: store; where: zone; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.response
-FROM kpi_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
 
 -- zone_sketches 6, for:
@@ -50,7 +50,7 @@ WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z; $4 = spirits
 SELECT concat_ws(E'\x1f', s.code), k.local_date >= $3::date, k.response
 FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.category = $4 AND k.responded > 0;
 
 -- zone_sketches 7, for:
@@ -58,7 +58,7 @@ WHERE k.category = $4 AND k.responded > 0;
 -- branches: zone_sketches: table; current: dates; store filter: region; where: method; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = bag; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.response
-FROM kpi_method_daily k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_method_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.region = $2 AND k.method = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
 
 -- zone_sketches 8, for:
@@ -66,7 +66,7 @@ WHERE s.region = $2 AND k.method = $3 AND k.local_date BETWEEN $4::date AND $5::
 -- branches: zone_sketches: table; current: dates; where: method; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = pocket; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response
-FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.method = $2 AND k.local_date BETWEEN $3::date AND $4::date AND k.responded > 0;
 
 -- zone_sketches 9, for:
@@ -74,7 +74,7 @@ WHERE k.method = $2 AND k.local_date BETWEEN $3::date AND $4::date AND k.respond
 -- branches: zone_sketches: table; current: hours; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z
 SELECT concat_ws(E'\x1f', s.code), k.hour >= $1, k.response
-FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.hour >= $2 AND k.hour < $3 AND k.responded > 0;
 
 -- zone_sketches 10, for:
@@ -82,7 +82,7 @@ WHERE k.hour >= $2 AND k.hour < $3 AND k.responded > 0;
 -- branches: zone_sketches: table; current: hours; store filter: store; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z
 SELECT concat_ws(E'\x1f', k.how::text), k.hour >= $1, k.response
-FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 
 -- zone_sketches 11, for:
@@ -90,7 +90,7 @@ WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 -- branches: zone_sketches: table; current: hours; store filter: store; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
 SELECT concat_ws(E'\x1f', k.method), k.hour >= $1, k.response
-FROM kpi_method_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 
 -- zone_sketches 12, for:
@@ -98,5 +98,5 @@ WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 -- branches: zone_sketches: table; current: hours; store filter: store; where: zone; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z
 SELECT concat_ws(E'\x1f', k.category), k.hour >= $1, k.response
-FROM kpi_hourly k JOIN stores s ON s.id = k.store_id JOIN zones z ON z.id = k.zone_id
+FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5 AND k.responded > 0;
