@@ -26,7 +26,7 @@ type plan struct {
 	storeLevel bool // rows are store rows (with visitors, sales and byte sketches)
 	storeZones bool // one store's zone rows over dates, summed in Go (read_store_zone_events.go)
 	byZoneID   bool // …keyed by zone id, named from the store's zones (read_zone_names.go)
-	estateWide bool // store rows of many stores over dates: from kpi_estate (estate.go)
+	estateWide bool // store rows of many stores over dates: from kpi_estate (read_estate.go)
 
 	keys []string // the grouping's key expressions over rows k, stores s and zones z
 	took trace

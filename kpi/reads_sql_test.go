@@ -99,6 +99,15 @@ func params(args []any) string {
 	return strings.Join(out, "; ")
 }
 
+// String lists the branches taken, as the golden files show them.
+func (t trace) String() string {
+	out := make([]string, len(t))
+	for i, b := range t {
+		out[i] = b.String()
+	}
+	return strings.Join(out, "; ")
+}
+
 // goldenStatement is one statement of a builder, as the requests that
 // wrote it (the same text, parameters and branches) share it.
 type goldenStatement struct {
@@ -117,7 +126,7 @@ func TestGeneratedKPISQL(t *testing.T) {
 	pool := dbtest.New(t)
 	byBuilder := map[string][]*goldenStatement{}
 	seen := map[string]*goldenStatement{}
-	taken := map[string]bool{}
+	taken := map[branch]bool{}
 	for _, r := range kpiRequests() {
 		if err := r.q.Validate(); err != nil {
 			t.Fatalf("%s: %v", r.name, err)
@@ -131,7 +140,7 @@ func TestGeneratedKPISQL(t *testing.T) {
 				taken[b] = true
 			}
 			ps := params(rd.args)
-			id := strings.Join(append([]string{rd.builder, rd.sql, ps}, rd.took...), "\x00")
+			id := strings.Join([]string{rd.builder, rd.sql, ps, rd.took.String()}, "\x00")
 			g, ok := seen[id]
 			if !ok {
 				g = &goldenStatement{sql: strings.TrimSpace(rd.sql), params: ps, took: rd.took}
@@ -162,7 +171,7 @@ func TestGeneratedKPISQL(t *testing.T) {
 
 	for _, b := range allBranches {
 		for _, arm := range b.arms {
-			if !taken[b.name+": "+arm] {
+			if !taken[branch{b, arm}] {
 				t.Errorf("no request of kpiRequests takes branch %q of %s: add one", arm, b.name)
 			}
 		}
@@ -183,7 +192,7 @@ func renderReads(builder string, stmts []*goldenStatement) string {
 			fmt.Fprintf(&b, "--   %s\n", r)
 		}
 		if len(s.took) > 0 {
-			fmt.Fprintf(&b, "-- branches: %s\n", strings.Join(s.took, "; "))
+			fmt.Fprintf(&b, "-- branches: %s\n", s.took)
 		}
 		if s.params != "" {
 			fmt.Fprintf(&b, "-- %s\n", s.params)

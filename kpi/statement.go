@@ -8,7 +8,7 @@ import (
 )
 
 // How a KPI read's statements are written. Each read shape has one builder
-// in a file of its own (read_*.go, estate.go, coverage.go, targets.go): an
+// in a file of its own (read_*.go; the live targets in targets.go): an
 // SQL template with named slots, {{name}}, at the top of the file, the Go
 // that fills them, and the handling of the rows. Slots are filled only with
 // fragments of this package and $n placeholders; the caller's values travel
@@ -16,8 +16,9 @@ import (
 
 // template is an SQL text with named slots, parsed once.
 type template struct {
-	parts []string // literal text and slot names, alternating; literals at even indices
-	names []string // the slots, each once
+	parts   []string // literal text and slot names, alternating; literals at even indices
+	names   []string // the slots, each once
+	literal int      // bytes of literal text
 }
 
 // newTemplate parses text; an unclosed slot is a bug, found at start.
@@ -27,6 +28,7 @@ func newTemplate(text string) *template {
 		i := strings.Index(text, "{{")
 		if i < 0 {
 			t.parts = append(t.parts, text)
+			t.literal += len(text)
 			return t
 		}
 		j := strings.Index(text[i:], "}}")
@@ -35,6 +37,7 @@ func newTemplate(text string) *template {
 		}
 		name := text[i+2 : i+j]
 		t.parts = append(t.parts, text[:i], name)
+		t.literal += i
 		if !slices.Contains(t.names, name) {
 			t.names = append(t.names, name)
 		}
@@ -54,17 +57,23 @@ func (t *template) fill(slots map[string]string) string {
 			}
 		}
 	}
+	var buf [16]string
+	vals, n := buf[:0], t.literal // each slot's fragment, in order; the statement's length
+	for i := 1; i < len(t.parts); i += 2 {
+		v, ok := slots[t.parts[i]]
+		if !ok {
+			panic(fmt.Sprintf("kpi: SQL template slot {{%s}} has no fragment", t.parts[i]))
+		}
+		vals, n = append(vals, v), n+len(v)
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for i, p := range t.parts {
 		if i%2 == 0 {
 			b.WriteString(p)
-			continue
+		} else {
+			b.WriteString(vals[i/2])
 		}
-		v, ok := slots[p]
-		if !ok {
-			panic(fmt.Sprintf("kpi: SQL template slot {{%s}} has no fragment", p))
-		}
-		b.WriteString(v)
 	}
 	return b.String()
 }
@@ -86,15 +95,23 @@ func newBranches(name string, arms ...string) *branches {
 	return b
 }
 
-// trace is the branches a statement (or a plan) took, as "set: arm".
-type trace []string
+// branch is one arm of a set of branches.
+type branch struct {
+	set *branches
+	arm string
+}
+
+func (b branch) String() string { return b.set.name + ": " + b.arm }
+
+// trace is the branches a statement (or a plan) took.
+type trace []branch
 
 // take records arm of b; an arm b does not declare is a bug.
 func (t *trace) take(b *branches, arm string) {
 	if !slices.Contains(b.arms, arm) {
 		panic(fmt.Sprintf("kpi: %s has no branch %q", b.name, arm))
 	}
-	*t = append(*t, b.name+": "+arm)
+	*t = append(*t, branch{b, arm})
 }
 
 // stmt is one statement being built by a builder: its parameters and the
@@ -105,7 +122,9 @@ type stmt struct {
 	took    trace
 }
 
-func newStmt(builder string) *stmt { return &stmt{builder: builder} }
+func newStmt(builder string) *stmt {
+	return &stmt{builder: builder, args: make([]any, 0, 8), took: make(trace, 0, 8)}
+}
 
 // add makes v the next parameter and returns its placeholder.
 func (s *stmt) add(v any) string { s.args = append(s.args, v); return "$" + strconv.Itoa(len(s.args)) }
