@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -169,6 +170,11 @@ func TestGeneratedKPISQL(t *testing.T) {
 		t.Errorf("%s: no builder writes it any more (with -update: removed)", path)
 	}
 
+	for b := range taken {
+		if !slices.Contains(b.set.arms, b.arm) {
+			t.Errorf("%s takes branch %q, which it does not declare", b.set.name, b.arm)
+		}
+	}
 	for _, b := range allBranches {
 		for _, arm := range b.arms {
 			if !taken[branch{b, arm}] {

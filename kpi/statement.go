@@ -106,13 +106,9 @@ func (b branch) String() string { return b.set.name + ": " + b.arm }
 // trace is the branches a statement (or a plan) took.
 type trace []branch
 
-// take records arm of b; an arm b does not declare is a bug.
-func (t *trace) take(b *branches, arm string) {
-	if !slices.Contains(b.arms, arm) {
-		panic(fmt.Sprintf("kpi: %s has no branch %q", b.name, arm))
-	}
-	*t = append(*t, branch{b, arm})
-}
+// take records arm of b. An arm b does not declare is a bug the golden
+// test reports; a request that takes one still runs.
+func (t *trace) take(b *branches, arm string) { *t = append(*t, branch{b, arm}) }
 
 // stmt is one statement being built by a builder: its parameters and the
 // branches it took.
