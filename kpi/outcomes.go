@@ -35,7 +35,7 @@ func (g *Ingester) Outcomes(ctx context.Context, p *ss.Principal, in []ss.Outcom
 		// event_ids finds each event by its id alone, without probing every partition.
 		rows, err := g.pool.Query(ctx, `
 SELECT e.id, e.store_id, s.code, e.occurred_at
-FROM event_ids e JOIN stores s ON s.id = e.store_id
+FROM event_ids e JOIN store_directory s ON s.id = e.store_id
 WHERE e.id = ANY($1)`, ids)
 		if err != nil {
 			return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
@@ -194,7 +194,7 @@ WHERE outcomes.at < excluded.at`, evIDs, stores, occs, kinds, ats, resps, values
 		_, err = tx.Exec(ctx, `
 INSERT INTO kpi_dirty (store_id, hour)
 SELECT DISTINCT o.store_id, local_hour(o.occurred_at, s.timezone)
-FROM unnest($1::bigint[], $2::timestamptz[]) o(store_id, occurred_at) JOIN stores s ON s.id = o.store_id`, stores, occs)
+FROM unnest($1::bigint[], $2::timestamptz[]) o(store_id, occurred_at) JOIN store_directory s ON s.id = o.store_id`, stores, occs)
 		if err != nil {
 			return err
 		}

@@ -52,14 +52,6 @@ func (r *results) get(current bool, key string) *Figures {
 	return f
 }
 
-// read is one statement of a KPI request and what to do with each row.
-type read struct {
-	sql  string
-	args args
-	dest []any
-	row  func() error
-}
-
 // periods computes the query's figures and its previous period's, and reads
 // the live targets and the periods' coverage, sending every statement in
 // one round trip.

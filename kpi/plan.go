@@ -1,22 +1,16 @@
 package kpi
 
 import (
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
 
-// The planner: which rollup tables a KPI request reads and the SQL
-// fragments its statements are built from. Pure: no database, no clock.
-// Every fragment is a constant here; only parameters carry the caller's
-// values. The statements themselves are built in reads.go, one builder per
-// read shape; kpi/testdata/kpi_reads.sql shows them for a set of requests.
+// The planner: how a KPI request reads the rollups, decided in one place
+// from the query alone. Pure: no database, no clock, no SQL. The builders
+// (see statement.go) write the statements these decisions call for.
 
 // plan is how one query reads the rollups: the current and the previous
-// period in one pass, each row tagged with the period it belongs to. Every
-// fragment is a constant of this file; only parameters carry the caller's
-// values.
+// period in one pass, each row tagged with the period it belongs to.
 type plan struct {
 	q, prev  Query
 	hourly   bool // hour-of-week or instants: the hourly tables
@@ -24,8 +18,24 @@ type plan struct {
 	zoneVis  bool // visitors are the zones' own counts
 	methods  bool // by or for a method: the method tables, zone rows split by method
 	weekly   bool // over dates, not by day or week: whole weeks from the weekly tables
-	keys     []string
+
+	// table is the event rollup read: kpi_store_daily, kpi_daily or
+	// kpi_hourly (kpi_method_… by or for a method); weekly, its daily and
+	// weekly pair.
+	table      string
+	storeLevel bool // rows are store rows (with visitors, sales and byte sketches)
+	storeZones bool // one store's zone rows over dates, summed in Go (read_store_zone_events.go)
+	byZoneID   bool // …keyed by zone id, named from the store's zones (read_zone_names.go)
+	estateWide bool // store rows of many stores over dates: from kpi_estate (read_estate.go)
+
+	keys []string // the grouping's key expressions over rows k, stores s and zones z
+	took trace
 }
+
+// planBranches are the tables a plan reads its events from, and when it
+// reads store rows for a scope of stores or kpi_estate.
+var planBranches = newBranches("plan", "kpi_method_hourly", "kpi_hourly", "kpi_method_daily", "kpi_daily", "kpi_store_daily",
+	"kpi_estate", "kpi_estate for a scope", "store rows for a scope")
 
 func newPlan(q Query) *plan {
 	p := &plan{q: q, prev: q.previous()}
@@ -36,79 +46,43 @@ func newPlan(q Query) *plan {
 	p.weekly = !p.hourly && q.By != ByDay && q.By != ByWeek
 	d, _ := q.By.def()
 	p.keys = d.sql
+
+	switch {
+	case p.hourly && p.methods:
+		p.table = "kpi_method_hourly"
+	case p.hourly:
+		p.table = "kpi_hourly"
+	case p.zoneRows && p.methods:
+		p.table = "kpi_method_daily"
+	case p.zoneRows:
+		p.table = "kpi_daily"
+	default:
+		p.table = "kpi_store_daily"
+	}
+	p.took.take(planBranches, p.table)
+	p.storeLevel = p.table == "kpi_store_daily"
+	p.storeZones = p.weekly && p.zoneRows && q.Store != ""
+	p.byZoneID = p.storeZones && q.By == ByZone && q.Zone == "" && q.Category == "" && q.Method == ""
+	// Store rows over dates of many stores are read from kpi_estate:
+	// reading every store's figures for a day in one row beats reading a
+	// row per store and day for more than a handful of stores.
+	switch {
+	case !p.weekly || p.zoneRows || q.Store != "":
+	case len(q.Scope) == 0:
+		p.estateWide = true
+		p.took.take(planBranches, "kpi_estate")
+	case len(q.Scope) > estateScope:
+		p.estateWide = true
+		p.took.take(planBranches, "kpi_estate for a scope")
+	default:
+		p.took.take(planBranches, "store rows for a scope")
+	}
 	return p
 }
 
-// args collects a statement's parameters.
-type args []any
-
-func (a *args) add(v any) string { *a = append(*a, v); return "$" + strconv.Itoa(len(*a)) }
-
-// where builds the filter of a rollup read with alias a (k for events, v for
-// visitors) over both periods; withCategory says whether the table has a
-// category and a method. Week sources carry their own time filter.
-func (p *plan) where(a string, withCategory bool, x *args) string {
-	w := p.storeFilter(x)
-	if p.q.Zone != "" {
-		w = append(w, "z.code = "+x.add(p.q.Zone))
-	}
-	if withCategory && p.q.Category != "" {
-		w = append(w, a+".category = "+x.add(p.q.Category))
-	}
-	if withCategory && p.q.Method != "" {
-		w = append(w, a+".method = "+x.add(p.q.Method))
-	}
-	switch {
-	case p.hourly && !p.q.Dates:
-		w = append(w, a+".hour >= "+x.add(p.prev.From), a+".hour < "+x.add(p.q.To))
-	case !p.weekly:
-		w = append(w, a+".local_date BETWEEN "+x.add(p.prev.From)+"::date AND "+x.add(p.q.To)+"::date")
-	}
-	if len(w) == 0 {
-		return "true"
-	}
-	return strings.Join(w, " AND ")
-}
-
-// storeFilter is the conditions on the store s of the query's scope, store
-// and region.
-func (p *plan) storeFilter(x *args) []string {
-	var w []string
-	if len(p.q.Scope) > 0 {
-		w = append(w, "s.code = ANY("+x.add(p.q.Scope)+"::text[])")
-	}
-	if p.q.Store != "" {
-		w = append(w, "s.code = "+x.add(p.q.Store))
-	}
-	if p.q.Region != "" {
-		w = append(w, "s.region = "+x.add(p.q.Region))
-	}
-	return w
-}
-
-// current is the SQL truth value of a row of alias a being in the current
-// period rather than the previous one.
-func (p *plan) current(a string, x *args) string {
-	if p.hourly && !p.q.Dates {
-		return a + ".hour >= " + x.add(p.q.From)
-	}
-	return a + ".local_date >= " + x.add(p.q.From) + "::date"
-}
-
-// weekSource is the rows of both periods with the given columns: whole
-// local weeks from the weekly table (a week row's local_date is its Monday)
-// and the days at the periods' ends from the daily one.
-func (p *plan) weekSource(daily, weekly, cols string, x *args) string {
-	days, weeks := p.splitPeriods()
-	// The stores are chosen inside both branches, so that the planner
-	// probes their keys instead of scanning every store's rows.
-	stores := ""
-	if w := p.storeFilter(x); len(w) > 0 {
-		stores = " AND store_id IN (SELECT s.id FROM stores s WHERE " + strings.Join(w, " AND ") + ")"
-	}
-	return "(SELECT store_id, local_date, " + cols + " FROM " + daily + " WHERE local_date = ANY(" + x.add(days) + "::date[])" + stores +
-		" UNION ALL SELECT store_id, week, " + cols + " FROM " + weekly + " WHERE week = ANY(" + x.add(weeks) + "::date[])" + stores + ")"
-}
+// estateScope is the most stores a scope may have and still read store
+// rows rather than kpi_estate.
+const estateScope = 20
 
 // splitPeriods covers both periods with whole weeks and end days.
 func (p *plan) splitPeriods() (days, weeks []time.Time) {
@@ -133,51 +107,6 @@ func splitWeeks(from, to time.Time) (days, weeks []time.Time) {
 		d = d.AddDate(0, 0, 1)
 	}
 	return days, weeks
-}
-
-func (p *plan) keyList(a string, dropCategory bool) []string {
-	var out []string
-	for _, k := range p.keys {
-		if dropCategory && (k == "k.category" || k == "k.method") {
-			continue
-		}
-		out = append(out, strings.ReplaceAll(k, "k.", a+"."))
-	}
-	return out
-}
-
-func selectKeys(keys []string) string {
-	if len(keys) == 0 {
-		return "''"
-	}
-	return "concat_ws(E'\\x1f', " + strings.Join(keys, ", ") + ")"
-}
-
-// groupBy groups by the keys and the period.
-func groupBy(keys []string) string {
-	return " GROUP BY " + strings.Join(append(slices.Clone(keys), "2"), ", ")
-}
-
-const sumEvents = `coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
-    coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0)`
-
-// storeSums sums store rows per store and period, as the outer query reads them.
-const storeSums = `sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value,
-    sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open,
-    sum(k.interventions) AS interventions, sum(k.visitors) AS visitors, sum(k.sales) AS sales, sum(k.responded) AS responded,
-    string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch`
-
-// eventSource is the event rows of both periods from the daily and weekly
-// tables: store rows (with visitors, sales and byte sketches) or zone rows.
-func (p *plan) eventSource(storeLevel bool, x *args) string {
-	if storeLevel {
-		return p.weekSource("kpi_store_daily", "kpi_store_weekly", columnList("")+", visitors, sales, sketch", x)
-	}
-	if p.methods {
-		return p.weekSource("kpi_method_daily", "kpi_method_weekly", "zone_id, category, method, "+columnList("")+", response", x)
-	}
-	return p.weekSource("kpi_daily", "kpi_weekly", "zone_id, category, "+columnList("")+", response", x)
 }
 
 // parseKey turns a concatenated key back into its fields.

@@ -30,7 +30,7 @@ const keptFromDate = `(SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM
 
 // keptFromInstant is the instant store $1's kept_from began in its time zone.
 const keptFromInstant = `(SELECT coalesce(max(r.kept_from::timestamp AT TIME ZONE st.timezone), '-infinity'::timestamptz)
-    FROM kpi_retention r JOIN stores st ON st.id = r.store_id WHERE r.store_id = $1)`
+    FROM kpi_retention r JOIN store_directory st ON st.id = r.store_id WHERE r.store_id = $1)`
 
 // PurgeStats is what Purge removed.
 type PurgeStats struct {
@@ -55,7 +55,7 @@ func (r *Rollups) Purge(ctx context.Context, before time.Time) (PurgeStats, erro
 	}
 	rows, err := r.pool.Query(ctx, `
 SELECT s.id, date_trunc('week', ($1::timestamptz AT TIME ZONE s.timezone))::date AS kept_from
-FROM stores s LEFT JOIN kpi_retention k ON k.store_id = s.id
+FROM store_directory s LEFT JOIN kpi_retention k ON k.store_id = s.id
 WHERE k.kept_from IS NULL OR k.kept_from < date_trunc('week', ($1::timestamptz AT TIME ZONE s.timezone))::date
 ORDER BY s.id`, before)
 	if err != nil {
@@ -86,7 +86,7 @@ func (r *Rollups) purgeStore(ctx context.Context, store int64, keptFrom time.Tim
 		}
 		// Marks committed since the refresh above: their hours are recomputed
 		// now, while their facts still exist.
-		rows, err := tx.Query(ctx, `DELETE FROM kpi_dirty d USING stores s
+		rows, err := tx.Query(ctx, `DELETE FROM kpi_dirty d USING store_directory s
 WHERE d.store_id = $1 AND s.id = d.store_id AND d.hour < ($2::date::timestamp AT TIME ZONE s.timezone)
 RETURNING d.store_id, d.hour`, store, keptFrom)
 		if err != nil {
@@ -103,7 +103,7 @@ RETURNING d.store_id, d.hour`, store, keptFrom)
 			}
 		}
 		b2 := &pgx.Batch{}
-		edge := `(SELECT $2::date::timestamp AT TIME ZONE timezone FROM stores WHERE id = $1)`
+		edge := `(SELECT $2::date::timestamp AT TIME ZONE timezone FROM store_directory WHERE id = $1)`
 		b2.Queue(`DELETE FROM outcomes WHERE store_id = $1 AND occurred_at < `+edge, store, keptFrom)
 		b2.Queue(`DELETE FROM events WHERE store_id = $1 AND occurred_at < `+edge, store, keptFrom)
 		b2.Queue(`DELETE FROM footfall WHERE store_id = $1 AND hour < `+edge, store, keptFrom)
@@ -134,7 +134,7 @@ func retained(ctx context.Context, tx pgx.Tx, buckets []bucket) ([]bucket, error
 		stores[i], hours[i] = b.store, b.hour
 	}
 	rows, err := tx.Query(ctx, `SELECT h.store_id, h.hour FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
-JOIN stores s ON s.id = h.store_id LEFT JOIN kpi_retention r ON r.store_id = h.store_id
+JOIN store_directory s ON s.id = h.store_id LEFT JOIN kpi_retention r ON r.store_id = h.store_id
 WHERE r.kept_from IS NULL OR h.hour >= (r.kept_from::timestamp AT TIME ZONE s.timezone)
 ORDER BY 1, 2`, stores, hours)
 	if err != nil {

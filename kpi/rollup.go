@@ -251,7 +251,7 @@ func (r *Rollups) Failures(ctx context.Context) ([]RefreshFailure, error) {
 // own transaction, by up to workers connections (at least one).
 func (r *Rollups) Rebuild(ctx context.Context, ids []int64, workers int) error {
 	if len(ids) == 0 {
-		rows, err := r.pool.Query(ctx, `SELECT id FROM stores ORDER BY id`)
+		rows, err := r.pool.Query(ctx, `SELECT id FROM store_directory ORDER BY id`)
 		if err != nil {
 			return fmt.Errorf("kpi: rebuild: %w", err)
 		}

@@ -101,7 +101,7 @@ var bucketShape = shape{
 	// on 55 million events: 20 s. The outcome is looked up by its key; the
 	// LIMIT does the same for outcomes.
 	events: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
-    JOIN stores s ON s.id = h.store_id
+    JOIN store_directory s ON s.id = h.store_id
     CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.store_id = h.store_id
         AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour' OFFSET 0) e`,
 	outcomes: `LEFT JOIN LATERAL (
@@ -110,10 +110,10 @@ var bucketShape = shape{
 	hourRows: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
     CROSS JOIN LATERAL (SELECT * FROM {{table}} k WHERE k.store_id = h.store_id AND k.hour = h.hour OFFSET 0) k`,
 	footfall: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
-    JOIN stores s ON s.id = h.store_id
+    JOIN store_directory s ON s.id = h.store_id
     JOIN footfall f ON f.store_id = h.store_id AND f.hour = h.hour`,
 	ctes: []string{`d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id)`,
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id)`,
 		`w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)`},
 	// LATERAL and OFFSET 0 again: an index probe per day, not a scan of the whole table.
 	days: `d CROSS JOIN LATERAL (SELECT * FROM {{table}} k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k`,
@@ -127,12 +127,12 @@ var bucketShape = shape{
 // facts were purged and the rollups are their record (retention.go).
 var storeShape = shape{
 	// One range scan of the store's events and of its outcomes, hash-joined.
-	events: `events e JOIN stores s ON s.id = e.store_id AND e.store_id = $1 AND e.occurred_at >= ` + keptFromInstant + `
+	events: `events e JOIN store_directory s ON s.id = e.store_id AND e.store_id = $1 AND e.occurred_at >= ` + keptFromInstant + `
     CROSS JOIN LATERAL (SELECT local_hour(e.occurred_at, s.timezone) AS hour) h`,
 	outcomes: `LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = $1`,
 	hours:    `k.store_id = $1 AND k.local_date >= ` + keptFromDate,
 	hourRows: `(SELECT * FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
-	footfall: `footfall f JOIN stores s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= ` + keptFromInstant + `
+	footfall: `footfall f JOIN store_directory s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= ` + keptFromInstant + `
     CROSS JOIN LATERAL (SELECT f.hour) h`,
 	days:     `(SELECT * FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
 	weeks:    `(SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,

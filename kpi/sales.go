@@ -50,7 +50,7 @@ WITH up AS (
     RETURNING store_id, day)
 INSERT INTO kpi_dirty (store_id, hour)
 SELECT DISTINCT up.store_id, local_hour((up.day + time '12:00') AT TIME ZONE s.timezone, s.timezone)
-FROM up JOIN stores s ON s.id = up.store_id`,
+FROM up JOIN store_directory s ON s.id = up.store_id`,
 		stores, days, amounts)
 	if err != nil {
 		return Result{}, fmt.Errorf("kpi: store %d sales rows: %w", len(rows), err)

@@ -64,7 +64,7 @@ func (k *KPIs) SetTarget(ctx context.Context, t *Target) error {
 		var storeID *int64
 		if t.Store != "" {
 			var id int64
-			err := tx.QueryRow(ctx, `SELECT id FROM stores WHERE code = $1`, t.Store).Scan(&id)
+			err := tx.QueryRow(ctx, `SELECT id FROM store_directory WHERE code = $1`, t.Store).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return ss.Errorf(ss.ENOTFOUND, "store", "no store with code %q", t.Store)
 			}
@@ -90,7 +90,7 @@ func (k *KPIs) ClearTarget(ctx context.Context, store, kpi string) error {
 	tag, err := k.pool.Exec(ctx, `
 UPDATE kpi_targets t SET superseded_at = now()
 WHERE t.kpi = $2 AND t.superseded_at IS NULL
-  AND coalesce(t.store_id, 0) = coalesce((SELECT id FROM stores WHERE code = $1), 0)
+  AND coalesce(t.store_id, 0) = coalesce((SELECT id FROM store_directory WHERE code = $1), 0)
   AND ($1 = '' OR t.store_id IS NOT NULL)`, store, kpi)
 	if err != nil {
 		return fmt.Errorf("kpi: clear target: %w", err)
@@ -122,9 +122,17 @@ func (k *KPIs) Targets(ctx context.Context, scope []string, history bool) ([]Tar
 // targetsQuery lists targets: $1 with history, $2 the stores in scope (none: all).
 const targetsQuery = `
 SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
-FROM kpi_targets t LEFT JOIN stores s ON s.id = t.store_id
+FROM kpi_targets t LEFT JOIN store_directory s ON s.id = t.store_id
 WHERE ($1 OR t.superseded_at IS NULL) AND (coalesce(cardinality($2::text[]), 0) = 0 OR s.code IS NULL OR s.code = ANY($2))
 ORDER BY t.set_at DESC, t.id DESC`
+
+// liveTargets reads the live targets of every store and the estate
+// (targetsQuery), to judge the rows by.
+func (rq *request) liveTargets() {
+	st := &stmt{builder: "targets", args: []any{false, []string(nil)}}
+	var t Target
+	rq.reads = append(rq.reads, st.read(targetsQuery, t.fields(), func() error { rq.live = append(rq.live, t); return nil }))
+}
 
 // fields are the scan destinations of a targetsQuery row.
 func (t *Target) fields() []any {

@@ -53,7 +53,7 @@ const verifyWeeks = 4
 // counted, so Verify can run on a live estate.
 func (r *Rollups) Verify(ctx context.Context, stores []string, from, to time.Time) (VerifyReport, error) {
 	var rep VerifyReport
-	rows, err := r.pool.Query(ctx, `SELECT id, code FROM stores WHERE coalesce(cardinality($1::text[]), 0) = 0 OR code = ANY($1) ORDER BY code`, stores)
+	rows, err := r.pool.Query(ctx, `SELECT id, code FROM store_directory WHERE coalesce(cardinality($1::text[]), 0) = 0 OR code = ANY($1) ORDER BY code`, stores)
 	if err != nil {
 		return rep, fmt.Errorf("kpi: verify: %w", err)
 	}
@@ -124,7 +124,7 @@ const verifyPendingSQL = verifyPending + `SELECT count(*) FROM pend`
 
 // verifyPending is the local days of store $1 with dirty marks: their
 // rollups are due to change, so they are not compared.
-const verifyPending = `WITH s AS (SELECT id, timezone AS tz FROM stores WHERE id = $1),
+const verifyPending = `WITH s AS (SELECT id, timezone AS tz FROM store_directory WHERE id = $1),
 pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d JOIN s ON s.id = d.store_id
     WHERE (d.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date) `
 

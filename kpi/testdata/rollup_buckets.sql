@@ -14,7 +14,7 @@ WITH ev AS MATERIALIZED (
     WHEN o.outcome = 'false_positive' THEN 'false'
     ELSE 'open' END AS cls
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
-    JOIN stores s ON s.id = h.store_id
+    JOIN store_directory s ON s.id = h.store_id
     CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.store_id = h.store_id
         AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour' OFFSET 0) e
     LEFT JOIN LATERAL (
@@ -49,7 +49,7 @@ DELETE FROM kpi_hourly k WHERE (k.store_id, k.hour) IN (SELECT * FROM unnest($1:
 
 -- bucket 4
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
 src AS MATERIALIZED (SELECT k.* FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
     CROSS JOIN LATERAL (SELECT * FROM kpi_method_hourly k WHERE k.store_id = h.store_id AND k.hour = h.hour OFFSET 0) k),
@@ -69,18 +69,18 @@ INSERT INTO kpi_visitors_hourly (store_id, zone_id, hour, local_date, how, visit
 SELECT store_id, zone_id, hour, (hour AT TIME ZONE tz)::date,
     ((extract(isodow FROM hour AT TIME ZONE tz)::int - 1) * 24 + extract(hour FROM hour AT TIME ZONE tz)::int)::smallint, visitors FROM (
     SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
-    JOIN stores s ON s.id = h.store_id
+    JOIN store_directory s ON s.id = h.store_id
     JOIN footfall f ON f.store_id = h.store_id AND f.hour = h.hour) f;
 
 -- bucket 7
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_method_daily k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
 
 -- bucket 8
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
 src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_method_hourly k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
 resp AS (SELECT store_id, zone_id, category, method, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
@@ -93,13 +93,13 @@ LEFT JOIN resp r USING (store_id, zone_id, category, method, local_date);
 
 -- bucket 9
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_daily k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
 
 -- bucket 10
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
 src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_hourly k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
 resp AS (SELECT store_id, zone_id, category, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
@@ -112,13 +112,13 @@ LEFT JOIN resp r USING (store_id, zone_id, category, local_date);
 
 -- bucket 11
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_visitors_daily k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
 
 -- bucket 12
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 INSERT INTO kpi_visitors_daily (store_id, zone_id, local_date, visitors)
 SELECT k.store_id, k.zone_id, k.local_date, sum(k.visitors) FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_visitors_hourly k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k
@@ -126,13 +126,13 @@ GROUP BY 1, 2, 3;
 
 -- bucket 13
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_store_daily k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
 
 -- bucket 14
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
 src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_daily k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
 resp AS (SELECT store_id, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
@@ -148,13 +148,13 @@ FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id,
 
 -- bucket 15
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_method_weekly k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
 
 -- bucket 16
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
 src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM kpi_method_daily k WHERE k.store_id = w.store_id
     AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k),
@@ -168,13 +168,13 @@ LEFT JOIN resp r USING (store_id, zone_id, category, method, week);
 
 -- bucket 17
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_weekly k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
 
 -- bucket 18
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
 src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM kpi_daily k WHERE k.store_id = w.store_id
     AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k),
@@ -188,13 +188,13 @@ LEFT JOIN resp r USING (store_id, zone_id, category, week);
 
 -- bucket 19
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_visitors_weekly k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
 
 -- bucket 20
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 INSERT INTO kpi_visitors_weekly (store_id, zone_id, week, visitors)
 SELECT k.store_id, k.zone_id, k.week, sum(k.visitors) FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM kpi_visitors_daily k WHERE k.store_id = w.store_id
@@ -203,13 +203,13 @@ GROUP BY 1, 2, 3;
 
 -- bucket 21
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_store_weekly k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
 
 -- bucket 22
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
 src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM (SELECT store_id, week AS local_date, response FROM kpi_weekly) k WHERE k.store_id = w.store_id
     AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k),
@@ -225,13 +225,13 @@ SELECT g.*, (SELECT coalesce(string_agg(int2send((x >> 32)::smallint) || int4sen
 
 -- estate bucket 1
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_estate k WHERE (k.kind = 'day' AND k.start IN (SELECT local_date FROM d)) OR (k.kind = 'week' AND k.start IN (SELECT week FROM w));
 
 -- estate bucket 2
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN stores s ON s.id = h.store_id),
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 INSERT INTO kpi_estate (kind, start, figures, sketches)
 SELECT k.kind, k.start, string_agg(int8send((k.store_id)::bigint) || int8send((k.events)::bigint) || int8send((k.est_loss * 100)::bigint) || int8send((k.recovered_value * 100)::bigint) || int8send((k.recovered)::bigint) || int8send((k.lost)::bigint) || int8send((k.false_positive)::bigint) || int8send((k.open)::bigint) || int8send((k.interventions)::bigint) || int8send((k.visitors)::bigint) || int8send((coalesce(k.sales * 100, -1))::bigint) || int8send((k.sketch_end)::bigint), ''::bytea ORDER BY k.store_id),

@@ -13,8 +13,8 @@ WITH ev AS MATERIALIZED (
     WHEN o.outcome = 'walked_out' THEN 'lost'
     WHEN o.outcome = 'false_positive' THEN 'false'
     ELSE 'open' END AS cls
-    FROM events e JOIN stores s ON s.id = e.store_id AND e.store_id = $1 AND e.occurred_at >= (SELECT coalesce(max(r.kept_from::timestamp AT TIME ZONE st.timezone), '-infinity'::timestamptz)
-    FROM kpi_retention r JOIN stores st ON st.id = r.store_id WHERE r.store_id = $1)
+    FROM events e JOIN store_directory s ON s.id = e.store_id AND e.store_id = $1 AND e.occurred_at >= (SELECT coalesce(max(r.kept_from::timestamp AT TIME ZONE st.timezone), '-infinity'::timestamptz)
+    FROM kpi_retention r JOIN store_directory st ON st.id = r.store_id WHERE r.store_id = $1)
     CROSS JOIN LATERAL (SELECT local_hour(e.occurred_at, s.timezone) AS hour) h
     LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = $1),
 src AS (SELECT store_id, zone_id, category, method, hour, rb, count(*) AS n FROM ev WHERE rb IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6),
@@ -62,8 +62,8 @@ DELETE FROM kpi_visitors_hourly k WHERE k.store_id = $1 AND k.local_date >= (SEL
 INSERT INTO kpi_visitors_hourly (store_id, zone_id, hour, local_date, how, visitors)
 SELECT store_id, zone_id, hour, (hour AT TIME ZONE tz)::date,
     ((extract(isodow FROM hour AT TIME ZONE tz)::int - 1) * 24 + extract(hour FROM hour AT TIME ZONE tz)::int)::smallint, visitors FROM (
-    SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM footfall f JOIN stores s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= (SELECT coalesce(max(r.kept_from::timestamp AT TIME ZONE st.timezone), '-infinity'::timestamptz)
-    FROM kpi_retention r JOIN stores st ON st.id = r.store_id WHERE r.store_id = $1)
+    SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM footfall f JOIN store_directory s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= (SELECT coalesce(max(r.kept_from::timestamp AT TIME ZONE st.timezone), '-infinity'::timestamptz)
+    FROM kpi_retention r JOIN store_directory st ON st.id = r.store_id WHERE r.store_id = $1)
     CROSS JOIN LATERAL (SELECT f.hour) h) f;
 
 -- store 7

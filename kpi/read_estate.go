@@ -8,12 +8,16 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// estateWide says whether a plan reads kpi_estate: store rows over dates for
-// more than a handful of stores, where reading every store's figures for a
-// day in one row beats reading a row per store and day.
-func (p *plan) estateWide() bool {
-	return p.weekly && !p.zoneRows && p.q.Store == "" && (len(p.q.Scope) == 0 || len(p.q.Scope) > 20)
-}
+// estateStoresSQL reads the stores of the query's scope ({{stores}}: its
+// filter, or true for the whole estate), to group their figures.
+var estateStoresSQL = newTemplate(`SELECT s.id, s.code, s.region FROM store_directory s WHERE {{stores}}`)
+
+// estateRowsSQL reads the kpi_estate rows of both periods' whole weeks and
+// end days: every store's figures of a day or a week in one row.
+var estateRowsSQL = newTemplate(`SELECT start >= {{current}}, figures, sketches
+FROM kpi_estate WHERE (kind = 'day' AND start = ANY({{days}}::date[])) OR (kind = 'week' AND start = ANY({{weeks}}::date[]))`)
+
+var estateBranches = newBranches("estate", "whole estate", "some stores")
 
 // estateRecord is the bytes of one store in a kpi_estate row: twelve int8.
 const estateRecord = 12 * 8
@@ -42,39 +46,41 @@ type estateReader struct {
 // reads are the two statements, for the request's batch, in order.
 func (e *estateReader) reads(p *plan) []*read {
 	e.group, e.index = map[int64]int{}, map[string]int{}
-	var x args
+	st := newStmt("estate")
 	where := "true"
-	if w := p.storeFilter(&x); len(w) > 0 {
+	if w := p.storeFilter(st); len(w) > 0 {
+		st.take(estateBranches, "some stores")
 		where = strings.Join(w, " AND ")
+	} else {
+		st.take(estateBranches, "whole estate")
 	}
 	var id int64
 	var code, region string
-	stores := &read{sql: `SELECT s.id, s.code, s.region FROM stores s WHERE ` + where, args: x, dest: []any{&id, &code, &region},
-		row: func() error {
-			key := ""
-			switch p.q.By {
-			case ByStore:
-				key = code
-			case ByRegion:
-				key = region
-			}
-			i, ok := e.index[key]
-			if !ok {
-				i = len(e.keys)
-				e.index[key] = i
-				e.keys = append(e.keys, key)
-			}
-			e.group[id] = i
-			return nil
-		}}
+	stores := st.read(estateStoresSQL.fill(map[string]string{"stores": where}), []any{&id, &code, &region}, func() error {
+		key := ""
+		switch p.q.By {
+		case ByStore:
+			key = code
+		case ByRegion:
+			key = region
+		}
+		i, ok := e.index[key]
+		if !ok {
+			i = len(e.keys)
+			e.index[key] = i
+			e.keys = append(e.keys, key)
+		}
+		e.group[id] = i
+		return nil
+	})
+
+	rt := newStmt("estate")
 	days, weeks := p.splitPeriods()
+	sql := estateRowsSQL.fill(map[string]string{"current": rt.add(p.q.From), "days": rt.add(days), "weeks": rt.add(weeks)})
 	var cur bool
 	// The bytes are read in place: valid until the next row, which is all they need.
 	var figures, blob pgtype.DriverBytes
-	rows := &read{sql: `SELECT start >= $1, figures, sketches
-FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]))`,
-		args: args{p.q.From, days, weeks}, dest: []any{&cur, &figures, &blob},
-		row: func() error { return e.add(cur, figures, blob) }}
+	rows := rt.read(sql, []any{&cur, &figures, &blob}, func() error { return e.add(cur, figures, blob) })
 	return []*read{stores, rows}
 }
 

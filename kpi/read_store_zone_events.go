@@ -1,0 +1,65 @@
+package kpi
+
+import (
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// storeZoneEventsSQL reads one store's zone rows of whole weeks and end
+// days (weekSourceSQL) — some hundreds — to sum here, sketches and all, in
+// one pass instead of an aggregate and a second scan. By zone, {{key}} is
+// the zone id, named from the store's zones (read_zone_names.go), and
+// {{names}} is empty; otherwise namedZoneRowsSQL joins each row to its
+// store and zone, for the key and the filter.
+var storeZoneEventsSQL = newTemplate(`SELECT {{key}}, {{current}}, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
+    k.recovered, k.lost, k.false_positive, k.open, k.interventions, array_send(k.response)
+FROM {{source}} k{{names}}`)
+
+// namedZoneRowsSQL names the store s and zone z of each zone row k, and
+// filters them.
+var namedZoneRowsSQL = newTemplate(` JOIN store_directory s ON s.id = k.store_id` + zoneJoin + ` WHERE {{where}}`)
+
+var storeZoneBranches = newBranches("store_zone_events", "by zone id", "by key")
+
+// storeZoneEvents reads one store's zone rows over dates and sums them per
+// group and period, money in cents.
+func (rq *request) storeZoneEvents() {
+	p := rq.p
+	st := newStmt("store_zone_events")
+	source := p.eventSource(st)
+	cur := p.current("k", st)
+	key, names := "k.zone_id::text", ""
+	if p.byZoneID {
+		st.take(storeZoneBranches, "by zone id")
+	} else {
+		st.take(storeZoneBranches, "by key")
+		key, names = selectKeys(p.keys), namedZoneRowsSQL.fill(map[string]string{"where": p.where("k", true, st)})
+	}
+	sql := storeZoneEventsSQL.fill(map[string]string{"key": key, "current": cur, "source": source, "names": names})
+
+	var group string
+	var current bool
+	var f Figures
+	var loss, value int64
+	var packed pgtype.DriverBytes
+	dest := []any{&group, &current, &f.Events, &loss, &value, &f.Recovered, &f.Lost, &f.FalsePositives, &f.Open, &f.Interventions, &packed}
+	rq.reads = append(rq.reads, st.read(sql, dest, func() error {
+		if p.byZoneID {
+			k, ok := rq.zoneKeys[group]
+			if !ok {
+				return fmt.Errorf("rollup row of unknown zone %s", group)
+			}
+			group = k
+		}
+		g := rq.r.get(current, group)
+		g.Events += f.Events
+		g.Recovered += f.Recovered
+		g.Lost += f.Lost
+		g.FalsePositives += f.FalsePositives
+		g.Open += f.Open
+		g.Interventions += f.Interventions
+		rq.cents[b2i(current)][group] = rq.cents[b2i(current)][group].add(loss, value)
+		return rq.r.sketch(current, group).addArray(packed)
+	}))
+}

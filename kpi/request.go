@@ -1,0 +1,72 @@
+package kpi
+
+// request is one KPI request's statements, built from its plan, and what
+// their rows add up to. Each builder adds the statements of one read shape;
+// none of them touches the database.
+type request struct {
+	q     Query
+	p     *plan
+	r     *results
+	reads []*read
+
+	zoneKeys map[string]string   // zone id → group key, when the plan reads by zone id
+	cents    [2]map[string]money // est_loss and recovered_value per group, when it reads one store's zone rows
+	estate   estateReader
+	cov      *coverage
+	live     []Target
+}
+
+func newRequest(q Query) *request {
+	p := newPlan(q)
+	rq := &request{q: q, p: p, zoneKeys: map[string]string{}, cents: [2]map[string]money{{}, {}}, cov: &coverage{},
+		r: &results{p: p,
+			cur:      &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}},
+			prev:     &periodResult{keys: map[string]Key{}, figures: map[string]*Figures{}},
+			sketches: [2]map[string]*sketch{{}, {}}}}
+	if p.byZoneID {
+		rq.zoneNames() // read_zone_names.go
+	}
+	switch {
+	case p.estateWide:
+		rq.reads = append(rq.reads, rq.estate.reads(p)...) // read_estate.go
+	case p.storeZones:
+		rq.storeZoneEvents() // read_store_zone_events.go
+	default:
+		rq.groupedEvents() // read_grouped_events.go
+	}
+	// Visitors and sketches, unless the store rows already gave them.
+	if !p.storeLevel {
+		rq.visitors() // read_visitors.go
+	}
+	if !p.storeLevel && !p.storeZones {
+		rq.zoneSketches() // read_zone_sketches.go
+	}
+	rq.reads = append(rq.reads, p.coverageReads(rq.cov)...) // read_coverage.go
+	rq.liveTargets()                                        // targets.go
+	return rq
+}
+
+// finish turns the rows read into the two periods' figures.
+func (rq *request) finish() {
+	if rq.p.estateWide {
+		rq.estate.finish(rq.r)
+	}
+	for i := range rq.cents {
+		for key, c := range rq.cents[i] {
+			f := rq.r.get(i == 1, key)
+			f.EstLoss, f.RecoveredValue = float64(c.estLoss)/100, float64(c.recovered)/100
+		}
+	}
+	for i, res := range []*periodResult{rq.r.prev, rq.r.cur} {
+		for key, s := range rq.r.sketches[i] {
+			f := rq.r.get(i == 1, key)
+			f.ResponseP50, f.ResponseP90 = s.quantile(0.5), s.quantile(0.9)
+		}
+		for _, f := range res.figures {
+			f.derive()
+		}
+		if rq.q.By == ByZone {
+			hotspots(res)
+		}
+	}
+}
