@@ -191,3 +191,37 @@ func TestCommandRunsNoSQL(t *testing.T) {
 		}
 	}
 }
+
+// layoutTables finds SQL that reads layout's own tables.
+var layoutTables = regexp.MustCompile(`(?i)\b(FROM|JOIN|INTO|UPDATE)\s+(stores|zones|layout_versions)\b`)
+
+// Other packages read stores and zones through layout's directory or the
+// views it publishes (store_directory, zone_directory), never its tables;
+// the benchmarks' raw-event baselines and app's reset of every table are
+// the exceptions, since they measure or empty the schema itself.
+func TestLayoutTablesStayInLayout(t *testing.T) {
+	t.Parallel()
+	for pkg := range goPackages(t) {
+		if pkg == "layout" || pkg == "app" || pkg == "cmd/kpibench" || strings.HasPrefix(pkg, "internal/") {
+			continue
+		}
+		files, _ := filepath.Glob(filepath.Join(pkg, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, line := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), "//") {
+					continue
+				}
+				if m := layoutTables.FindString(line); m != "" {
+					t.Errorf("%s:%d reads layout's table (%s): use its directory or store_directory / zone_directory", f, i+1, m)
+				}
+			}
+		}
+	}
+}

@@ -155,7 +155,7 @@ type reportCreated struct {
 // List returns the snapshots of store code, or of the estate when code is "".
 func (r *Reports) List(ctx context.Context, code string) ([]Snapshot, error) {
 	rows, err := r.pool.Query(ctx, `SELECT r.id, s.code AS store, r.week, r.title, r.created_at
-FROM report_snapshots r LEFT JOIN stores s ON s.id = r.store_id
+FROM report_snapshots r LEFT JOIN store_directory s ON s.id = r.store_id
 WHERE CASE WHEN $1 = '' THEN r.store_id IS NULL ELSE s.code = $1 END ORDER BY r.week DESC`, code)
 	if err != nil {
 		return nil, fmt.Errorf("reports: list: %w", err)
@@ -177,7 +177,7 @@ WHERE CASE WHEN $1 = '' THEN r.store_id IS NULL ELSE s.code = $1 END ORDER BY r.
 // ENOTFOUND error: what a caller must be able to see to read it.
 func (r *Reports) Store(ctx context.Context, id int64) (string, error) {
 	var code *string
-	err := r.pool.QueryRow(ctx, `SELECT s.code FROM report_snapshots r LEFT JOIN stores s ON s.id = r.store_id WHERE r.id = $1`, id).Scan(&code)
+	err := r.pool.QueryRow(ctx, `SELECT s.code FROM report_snapshots r LEFT JOIN store_directory s ON s.id = r.store_id WHERE r.id = $1`, id).Scan(&code)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", ss.Errorf(ss.ENOTFOUND, "id", "no report %d", id)
 	}
@@ -195,7 +195,7 @@ func (r *Reports) Store(ctx context.Context, id int64) (string, error) {
 func (r *Reports) Document(ctx context.Context, id int64) (string, []byte, error) {
 	var code *string
 	var html string
-	err := r.pool.QueryRow(ctx, `SELECT s.code, r.html FROM report_snapshots r LEFT JOIN stores s ON s.id = r.store_id WHERE r.id = $1`, id).Scan(&code, &html)
+	err := r.pool.QueryRow(ctx, `SELECT s.code, r.html FROM report_snapshots r LEFT JOIN store_directory s ON s.id = r.store_id WHERE r.id = $1`, id).Scan(&code, &html)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil, ss.Errorf(ss.ENOTFOUND, "id", "no report %d", id)
 	}

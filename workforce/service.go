@@ -152,7 +152,7 @@ func (s *Service) storePlan(ctx context.Context, st *ss.Store, pl *Plan, by stri
 // Plan returns the stored plan of store code for week, or ENOTFOUND.
 func (s *Service) Plan(ctx context.Context, code string, week time.Time) (*Plan, error) {
 	var raw []byte
-	err := s.pool.QueryRow(ctx, `SELECT p.plan FROM staffing_plans p JOIN stores s ON s.id = p.store_id WHERE s.code = $1 AND p.week = $2`,
+	err := s.pool.QueryRow(ctx, `SELECT p.plan FROM staffing_plans p JOIN store_directory s ON s.id = p.store_id WHERE s.code = $1 AND p.week = $2`,
 		code, week).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ss.Errorf(ss.ENOTFOUND, "week", "no staffing plan for store %q in the week of %s", code, week.Format(time.DateOnly))
@@ -170,7 +170,7 @@ func (s *Service) Plan(ctx context.Context, code string, week time.Time) (*Plan,
 // Plans returns the stored plans of week for the stores in scope (empty:
 // all), by store code.
 func (s *Service) Plans(ctx context.Context, week time.Time, scope []string) ([]Plan, error) {
-	rows, err := s.pool.Query(ctx, `SELECT p.plan FROM staffing_plans p JOIN stores s ON s.id = p.store_id
+	rows, err := s.pool.Query(ctx, `SELECT p.plan FROM staffing_plans p JOIN store_directory s ON s.id = p.store_id
 		WHERE p.week = $1 AND (coalesce(cardinality($2::text[]), 0) = 0 OR s.code = ANY($2)) ORDER BY s.code`, week, scope)
 	if err != nil {
 		return nil, fmt.Errorf("workforce: plans of %s: %w", week.Format(time.DateOnly), err)
