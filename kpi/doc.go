@@ -8,8 +8,11 @@
 //     on a live estate (rollup*.go, dirty.go, refresher.go, verify.go,
 //     retention.go);
 //   - reads: the KPIs of a scope and period from the rollups, never the raw
-//     events (query.go and the read builders), targets, and the store totals
-//     other packages weigh (store_totals.go).
+//     events: query.go takes the request, plan.go decides which rollups it
+//     reads, request.go lists the statements, one builder per read shape in
+//     read_*.go, each with its SQL template at the top (statement.go fills
+//     the slots; testdata/reads/ shows every statement); targets.go, and the
+//     store totals other packages weigh (store_totals.go).
 //
 // kpi imports no other package of the loop: its ingest declares the small
 // code-resolution interface it needs (Directory), which layout fills.
