@@ -23,6 +23,9 @@ import (
 type Config struct {
 	// DatabaseURL (DATABASE_URL) is the PostgreSQL URL; empty finds or starts a local one.
 	DatabaseURL string
+	// Demo (SHRINKSCOPE_DEMO) opens the demo's database, shrinkscope_demo on
+	// the same server, as `shrinkscope demo` made it.
+	Demo bool
 	// StateDir (SHRINKSCOPE_STATE_DIR) holds an embedded database's data.
 	StateDir string
 	// DBMaxConns (SHRINKSCOPE_DB_MAX_CONNS) is the connection pool size.
@@ -76,6 +79,14 @@ func settings(c *Config, getenv func(string) string) []setting {
 	}
 	return []setting{
 		{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty: use PostgreSQL on the local socket or localhost:5432 (database shrinkscope), else start an embedded one", str(&c.DatabaseURL)},
+		{"demo", "SHRINKSCOPE_DEMO", "false", "use the demo's database (" + demoDatabase + " on the same server, as `shrinkscope demo` made it), e.g. to create a token for the demo", func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false, got %q", v)
+			}
+			c.Demo = b
+			return nil
+		}},
 		{"state-dir", "SHRINKSCOPE_STATE_DIR", db.StateDir(getenv), "folder for the embedded database's data and log", str(&c.StateDir)},
 		{"db-max-conns", "SHRINKSCOPE_DB_MAX_CONNS", "8", "database connection pool size", num(&c.DBMaxConns)},
 		{"addr", "SHRINKSCOPE_ADDR", ":8080", "listen address of serve", str(&c.Addr)},
@@ -226,10 +237,16 @@ func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Con
 	}
 	for _, s := range used {
 		s := s
-		fs.Func(s.flag, fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def), func(v string) error {
+		set := func(v string) error {
 			src[s.flag] = "--" + s.flag
 			return s.set(v)
-		})
+		}
+		usage := fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def)
+		if s.def == "false" {
+			fs.BoolFunc(s.flag, usage, set) // a switch: --demo alone means true
+		} else {
+			fs.Func(s.flag, usage, set)
+		}
 	}
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { printSettings(fs.Output(), fs.Name(), used) }
@@ -254,7 +271,7 @@ func printSettings(w io.Writer, cmd string, used []setting) {
 }
 
 // dbFlags are the settings every command that opens the database uses.
-var dbFlags = []string{"database-url", "state-dir", "db-max-conns", "log-level", "log-format"}
+var dbFlags = []string{"database-url", "demo", "state-dir", "db-max-conns", "log-level", "log-format"}
 
 func newLogger(c *Config, w io.Writer) *slog.Logger {
 	var lvl slog.Level
@@ -272,9 +289,11 @@ func newLogger(c *Config, w io.Writer) *slog.Logger {
 }
 
 func openDB(ctx context.Context, c *Config, log *slog.Logger) (*db.DB, error) {
-	return db.Open(ctx, db.Options{
-		URL: c.DatabaseURL, StateDir: c.StateDir, MaxConns: int32(c.DBMaxConns), Logger: log,
-	})
+	o := db.Options{URL: c.DatabaseURL, StateDir: c.StateDir, MaxConns: int32(c.DBMaxConns), Logger: log}
+	if c.Demo {
+		o.Database = demoDatabase
+	}
+	return db.Open(ctx, o)
 }
 
 // keyValues parses "a=1,b=2" with keys from allowed.

@@ -5,15 +5,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
-	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
+	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/migrations"
 )
@@ -35,7 +38,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--stores and --days must be at least 1")
 	}
 	log := newLogger(c, e.stderr)
-	d, err := db.Open(ctx, db.Options{URL: c.DatabaseURL, StateDir: c.StateDir, Database: demoDatabase, MaxConns: int32(c.DBMaxConns), Logger: log})
+	c.Demo = true
+	d, err := openDB(ctx, c, log)
 	if err != nil {
 		return err
 	}
@@ -62,10 +66,14 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stderr, "loaded %d stores, %d zones, %d events, %d outcomes, %d footfall rows, %d sales days, KPI rollups built, layout changes evaluated, in %s\n",
 			st.Stores, st.Zones, st.Events, st.Outcomes, st.Footfall, st.Sales, time.Since(started).Round(time.Millisecond))
+		if err := runDemoJobs(ctx, e, d.Pool, c, log); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprintf(e.stderr, "demo estate already loaded (%d stores); --reset generates it again\n", len(have))
 	}
-	secret, _, err := tokens.New(d.Pool).Create(ctx, "demo-admin "+time.Now().UTC().Format(time.DateTime), ss.RoleAdmin, nil)
+	// The token is named for the person who signs in with it: the page header shows it.
+	secret, _, err := tokens.New(d.Pool).Create(ctx, demoTokenName, ss.RoleAdmin, nil)
 	if err != nil {
 		return err
 	}
@@ -73,9 +81,49 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --addr or SHRINKSCOPE_ADDR): %w", c.Addr, err)
 	}
-	fmt.Fprintf(e.stdout, "\nshrinkscope demo is running at %s\nadmin token: %s\n\nsign in at the URL with the token, or:\n  curl -H 'Authorization: Bearer %s' %sapi/v1/stores\n\n",
+	fmt.Fprintf(e.stdout, "\nshrinkscope demo is running at %s\nadmin token: %s\n\nsign in at the URL with the token, or:\n  curl -H 'Authorization: Bearer %s' %sapi/v1/stores\ntokens for others: shrinkscope token create --demo --role ops --name NAME\n\n",
 		browseURL(ln.Addr()), secret, secret, browseURL(ln.Addr()))
 	return serveOn(ctx, d.Pool, log, c, ln)
+}
+
+// demoTokenName is the name of the admin token the demo prints.
+const demoTokenName = "Demo admin"
+
+// demoJobs are the jobs the demo runs once after loading, in this order, so
+// that no page is empty on first open: the segments' daily record,
+// recommendations, evaluations, next week's staffing plans and last week's
+// reports (retention has nothing to purge in a fresh estate).
+var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations", "staffing-plans", "reports"}
+
+// runDemoJobs runs demoJobs through the scheduler, so the jobs page shows
+// their runs, and plans this week's staffing too (the job plans next week's).
+func runDemoJobs(ctx context.Context, e *env, pool *pgxpool.Pool, c *Config, log *slog.Logger) error {
+	svc := app.New(pool)
+	sch, err := newScheduler(svc, c, log, kpi.NewRollups(pool))
+	if err != nil {
+		return err
+	}
+	var done []string
+	for _, name := range demoJobs {
+		r, err := sch.RunNow(ctx, name)
+		if err != nil {
+			return fmt.Errorf("demo: run job %s: %w", name, err)
+		}
+		if r.Status != "ok" {
+			return fmt.Errorf("demo: job %s %s: %s", name, r.Status, r.Error)
+		}
+		rows := int64(0)
+		if r.Rows != nil {
+			rows = *r.Rows
+		}
+		done = append(done, fmt.Sprintf("%s %d", name, rows))
+	}
+	n, err := svc.Workforce.PlanWeek(ctx, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo: this week's staffing plans: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "ran every job once: %s; staffing plans for this week %d\n", strings.Join(done, ", "), n)
+	return nil
 }
 
 func browseURL(a net.Addr) string {

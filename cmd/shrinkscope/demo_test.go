@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -100,6 +101,7 @@ func TestDemoOnBareMachine(t *testing.T) {
 	for _, want := range []string{
 		"shrinkscope demo is running at http://localhost:",
 		"admin token: sst_",
+		"ran every job once: rollups ",
 		`"bin":"/usr/lib/postgresql/`, // initdb came from the binaries that appeared
 		`"source":"embedded"`,
 	} {
@@ -137,15 +139,53 @@ func TestDemoHelperProcess(t *testing.T) {
 			t.Fatal("demo printed no URL and token in time")
 		}
 	}
-	req, _ := http.NewRequest("GET", m[1]+"api/v1/stores", nil)
-	req.Header.Set("Authorization", "Bearer "+m[2])
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	token := m[2]
+	get := func(path string, into any) int {
+		req, _ := http.NewRequest("GET", m[1]+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if into != nil {
+			if err := json.NewDecoder(res.Body).Decode(into); err != nil {
+				t.Errorf("GET %s: %v", path, err)
+			}
+		}
+		return res.StatusCode
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Errorf("GET /api/v1/stores with the printed token: %s", res.Status)
+	if code := get("api/v1/stores", nil); code != http.StatusOK {
+		t.Errorf("GET /api/v1/stores with the printed token: %d", code)
+	}
+	// The header names a person, not a token's timestamp.
+	var me struct{ Name string }
+	if get("api/v1/me", &me); me.Name != "Demo admin" {
+		t.Errorf("the demo token is named %q", me.Name)
+	}
+	// Every job ran once after loading, so no page is empty on first open.
+	for _, job := range []string{"rollups", "segments", "recommendations", "evaluations", "staffing-plans", "reports"} {
+		var runs struct{ Runs []struct{ Status, Trigger string } }
+		if get("api/v1/jobs/"+job+"/runs", &runs); len(runs.Runs) != 1 || runs.Runs[0].Status != "ok" || runs.Runs[0].Trigger != "manual" {
+			t.Errorf("job %s: runs %+v, want one manual run, ok", job, runs.Runs)
+		}
+	}
+	// This week's staffing plan as well as next week's (the job's).
+	monday := time.Now().UTC().AddDate(0, 0, -(int(time.Now().UTC().Weekday())+6)%7)
+	for _, week := range []time.Time{monday, monday.AddDate(0, 0, 7)} {
+		if code := get("api/v1/stores/S001/staffing-plans/"+week.Format(time.DateOnly), nil); code != http.StatusOK {
+			t.Errorf("the staffing plan of the week of %s: %d", week.Format(time.DateOnly), code)
+		}
+	}
+	// A token made from the same folder with --demo opens the demo's estate.
+	var tokOut, tokErr syncBuffer
+	if err := run(context.Background(), []string{"token", "create", "--demo", "--role", "ops", "--name", "night shift"},
+		os.Getenv, strings.NewReader(""), &tokOut, &tokErr); err != nil {
+		t.Fatalf("token create --demo: %v\n%s", err, tokErr.String())
+	}
+	token = strings.TrimSpace(tokOut.String())
+	if get("api/v1/me", &me); me.Name != "night shift" {
+		t.Errorf("the token made with --demo names %q on the demo", me.Name)
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -59,10 +59,10 @@ func newScheduler(svc app.Services, c *Config, log *slog.Logger, rollups *kpi.Ro
 func cmdJobs(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "run" && args[0] != "list" || args[0] == "run" && len(args) < 2 {
 		fmt.Fprintln(e.stderr, "usage: shrinkscope jobs list | run NAME")
-		return errUsage
+		return usageError(args)
 	}
 	rest := args[1:]
-	if args[0] == "run" {
+	if args[0] == "run" && usageError(args[1:]) != flag.ErrHelp {
 		rest = args[2:]
 	}
 	c, err := parseConfig(flag.NewFlagSet("jobs "+args[0], flag.ContinueOnError), e, rest, append(append([]string{"segment-weights", "segment-costs"}, jobFlags...), dbFlags...)...)

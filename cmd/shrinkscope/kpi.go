@@ -22,7 +22,7 @@ import (
 func cmdKPI(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || (args[0] != "rebuild" && args[0] != "refresh" && args[0] != "verify") {
 		fmt.Fprintln(e.stderr, "usage: shrinkscope kpi rebuild [--store S] | refresh | verify [--store S] [--from YYYY-MM-DD --to YYYY-MM-DD]")
-		return errUsage
+		return usageError(args)
 	}
 	fs := flag.NewFlagSet("kpi "+args[0], flag.ContinueOnError)
 	store := fs.String("store", "", "one store (code); empty: every store")

@@ -24,14 +24,27 @@ func main() {
 	}
 }
 
+// exitCode is 0 for a help asked for, 2 for a command used wrongly, else 1.
 func exitCode(err error) int {
-	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errUsage) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
 		return 2
 	}
 	return 1
 }
 
 var errUsage = errors.New("usage")
+
+// usageError is what a command answers after printing its usage: a help
+// asked for (-h, --help) or a command used wrongly.
+func usageError(args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		return flag.ErrHelp
+	}
+	return errUsage
+}
 
 const usage = `shrinkscope turns concealment detections into shrink KPIs, staffing plans and layout changes.
 

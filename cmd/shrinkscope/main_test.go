@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -287,5 +290,36 @@ func TestServeKeepsKPIsCurrent(t *testing.T) {
 	}
 	if _, _, err := sh(t, vars, "kpi", "verify", "--from", "2026-02-04", "--to", "2026-02-03"); err == nil {
 		t.Errorf("verify accepted --to before --from")
+	}
+}
+
+// --help on every command and subcommand prints its usage, exits 0 and
+// touches no database: the URL given cannot be reached and the state folder
+// stays empty, so any attempt would fail or leave a trace.
+func TestHelpTouchesNoDatabase(t *testing.T) {
+	t.Parallel()
+	state := t.TempDir()
+	vars := map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1", "SHRINKSCOPE_STATE_DIR": state}
+	for _, args := range [][]string{
+		{"serve"}, {"migrate"}, {"migrate", "up"}, {"migrate", "status"},
+		{"token"}, {"token", "create"}, {"token", "list"}, {"token", "revoke"},
+		{"kpi"}, {"kpi", "rebuild"}, {"kpi", "refresh"}, {"kpi", "verify"},
+		{"jobs"}, {"jobs", "list"}, {"jobs", "run"}, {"demo"}, {"vision"},
+	} {
+		for _, help := range []string{"--help", "-h"} {
+			_, stderr, err := sh(t, vars, append(args, help)...)
+			if code := exitCode(err); !errors.Is(err, flag.ErrHelp) || code != 0 {
+				t.Errorf("%v %s: %v (exit %d)", args, help, err, code)
+			}
+			if !strings.Contains(strings.ToLower(stderr), "usage") {
+				t.Errorf("%v %s printed no usage: %q", args, help, stderr)
+			}
+		}
+	}
+	if left, _ := os.ReadDir(state); len(left) > 0 {
+		t.Errorf("--help left %d entries in the state folder", len(left))
+	}
+	if _, _, err := sh(t, vars, "token", "frobnicate"); exitCode(err) != 2 {
+		t.Errorf("a wrong subcommand: %v (exit %d), want 2", err, exitCode(err))
 	}
 }

@@ -11,7 +11,7 @@ import (
 func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || (args[0] != "up" && args[0] != "status") {
 		fmt.Fprintln(e.stderr, "usage: shrinkscope migrate up|status [flags]")
-		return errUsage
+		return usageError(args)
 	}
 	c, err := parseConfig(flag.NewFlagSet("migrate "+args[0], flag.ContinueOnError), e, args[1:], dbFlags...)
 	if err != nil {

@@ -14,9 +14,9 @@ import (
 )
 
 func cmdToken(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] != "create" && args[0] != "list" && args[0] != "revoke" {
 		fmt.Fprintln(e.stderr, "usage: shrinkscope token create|list|revoke [flags]")
-		return errUsage
+		return usageError(args)
 	}
 	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
 	var role, name, stores string
