@@ -165,7 +165,9 @@ func TestDemoHelperProcess(t *testing.T) {
 	}
 	// Every job ran once after loading, so no page is empty on first open.
 	for _, job := range []string{"rollups", "segments", "recommendations", "evaluations", "staffing-plans", "reports"} {
-		var runs struct{ Runs []struct{ Status, Trigger string } }
+		var runs struct {
+			Runs []struct{ Status, Trigger string }
+		}
 		if get("api/v1/jobs/"+job+"/runs", &runs); len(runs.Runs) != 1 || runs.Runs[0].Status != "ok" || runs.Runs[0].Trigger != "manual" {
 			t.Errorf("job %s: runs %+v, want one manual run, ok", job, runs.Runs)
 		}
