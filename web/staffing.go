@@ -56,7 +56,7 @@ func (s *Server) postStaffingSolve(c echo.Context) error {
 	if err := s.decodeJSON(c, &q); err != nil {
 		return err
 	}
-	res, err := q.Solve()
+	res, err := q.Solve(c.Request().Context())
 	if err != nil {
 		return err
 	}

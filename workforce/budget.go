@@ -1,6 +1,7 @@
 package workforce
 
 import (
+	"context"
 	"math"
 )
 
@@ -38,38 +39,61 @@ func (d Demand) weight(h int) float64 {
 // assumption, staffCap, is tested not to bind); hours left short are in
 // each Cover's Short. A span whose state space would be too
 // large for that (more than 15 staff at once, or long minimum shifts with
-// many staff: see exactWork) gets the price-sweep approximation instead
+// many staff: see exactWork), or that comes after the spans before it have
+// spent maxExactTotal, gets the price-sweep approximation instead
 // (hullCurve), and the plan is then not proved optimal.
-func PlanSpans(ds []Demand, r Rules, budget int) []Cover {
+//
+// ctx is checked between steps of every loop whose length the input sets
+// (each hour of the program, each priced flow, each span and each stretch of
+// the knapsack, each pass of fill), so a caller that gives up stops it
+// within milliseconds; the error is then ctx.Err().
+func PlanSpans(ctx context.Context, ds []Demand, r Rules, budget int) ([]Cover, error) {
 	out := make([]Cover, len(ds))
 	total := 0
 	for i, d := range ds {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		out[i] = CoverSpan(d.Req, r)
 		total += out[i].Paid
 	}
 	if budget < 0 || total <= budget {
-		return out
+		return out, nil
 	}
 	curves := make([]*curve, len(ds))
-	approx := false
+	approx, work := false, 0.0
 	for i, d := range ds {
 		maxPaid := min(budget, out[i].Paid)
-		if staff, ok := staffCap(d.Req, r); ok && exactWork(len(d.Req), staff, r, maxPaid) <= maxExactWork {
-			curves[i] = spanCurve(d, r, maxPaid, staff)
+		staff, ok := staffCap(d.Req, r)
+		w := exactWork(len(d.Req), staff, r, maxPaid)
+		var err error
+		if ok && w <= maxExactWork && work+w <= maxExactTotal {
+			work += w
+			curves[i], err = spanCurve(ctx, d, r, maxPaid, staff)
 		} else {
-			curves[i], approx = hullCurve(ds, i, r, maxPaid, out[i]), true
+			approx = true
+			curves[i], err = hullCurve(ctx, ds, i, r, maxPaid, out[i])
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
-	paid := knapsack(ds, curves, out, budget)
+	paid, err := knapsack(ctx, ds, curves, out, budget)
+	if err != nil {
+		return nil, err
+	}
 	for i, d := range ds {
 		if paid[i] < out[i].Paid || d.value(out[i]) < curves[i].best[paid[i]] {
 			out[i] = curves[i].cover(paid[i], d.Req)
 		}
+		curves[i] = nil // a span's program may hold megabytes: let it go
 	}
 	if approx {
-		fill(ds, out, r, budget)
+		if err := fill(ctx, ds, out, r, budget); err != nil {
+			return nil, err
+		}
 	}
-	return out
+	return out, nil
 }
 
 // staffCap bounds the staff on the floor the dynamic program considers:
@@ -93,6 +117,12 @@ const maxStaffCap = 15
 
 // maxExactWork bounds exactWork for one span: some 30 ms (1.8e7 took 17 ms).
 const maxExactWork = 3e7
+
+// maxExactTotal bounds exactWork summed over one call's spans, so a month of
+// days each just inside maxExactWork cannot take a second and, with each
+// program's back pointers held until the plan is read out (some 2 bytes a
+// step at worst), hundreds of megabytes: spans past it get the price sweep.
+const maxExactTotal = 1e8
 
 // exactWork bounds the inner steps of spanCurve: hours × states × moves per
 // state × paid totals, where the states are the ways to put at most staff
@@ -137,10 +167,18 @@ func stateCount(staff, k int) float64 {
 // maximising the sum of the spans' best values (dynamic programming over
 // the integer budget). At its full cover's paid hours a span's value is the
 // full cover's.
-func knapsack(ds []Demand, curves []*curve, full []Cover, budget int) []int {
+//
+// Both the running best and each span's curve are non-decreasing in paid
+// hours ("the most value with at most p"), so a curve is a step function and
+// best[b − p] + vals[p] over the p of one step is largest at the step's
+// first p: only the steps need trying. A span then costs its steps times
+// the budget reached so far (the running best is flat past the sum of the
+// spans' caps), not the budget squared: a month of large days under a
+// budget of 100,000 hours took minutes the other way.
+func knapsack(ctx context.Context, ds []Demand, curves []*curve, full []Cover, budget int) ([]int, error) {
 	const eps = 1e-9
-	neg := math.Inf(-1)
-	best := make([]float64, budget+1)
+	best := []float64{0} // best[b]: the most value of spans 0..i-1 in at most b paid hours; flat past its end
+	at := func(xs []float64, b int) float64 { return xs[min(b, len(xs)-1)] }
 	pick := make([][]int32, len(ds)) // pick[i][b]: paid hours of span i with b left for spans 0..i
 	for i := range ds {
 		vals := curves[i].best
@@ -148,17 +186,29 @@ func knapsack(ds []Demand, curves []*curve, full []Cover, budget int) []int {
 			vals = append([]float64(nil), vals...)
 			vals[full[i].Paid] = math.Max(vals[full[i].Paid], ds[i].value(full[i]))
 		}
-		next := make([]float64, budget+1)
-		pick[i] = make([]int32, budget+1)
+		var steps []int // the paid totals where vals rises
+		for p, v := range vals {
+			if p == 0 || v > vals[p-1] {
+				steps = append(steps, p)
+			}
+		}
+		top := min(budget, len(best)-1+len(vals)-1)
+		next := make([]float64, top+1)
+		pick[i] = make([]int32, top+1)
 		for b := range next {
-			next[b], pick[i][b] = neg, -1
-			for p := 0; p < len(vals) && p <= b; p++ {
-				if best[b-p] == neg || vals[p] == neg {
-					continue
+			if b%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			next[b], pick[i][b] = math.Inf(-1), -1
+			for _, p := range steps {
+				if p > b {
+					break
 				}
 				// Ties go to fewer paid hours: p rises, so only a gain beyond
 				// rounding moves the pick.
-				if v := best[b-p] + vals[p]; v > next[b]+eps*math.Max(1, math.Abs(v)) {
+				if v := at(best, b-p) + vals[p]; v > next[b]+eps*math.Max(1, math.Abs(v)) {
 					next[b], pick[i][b] = v, int32(p)
 				}
 			}
@@ -168,8 +218,8 @@ func knapsack(ds []Demand, curves []*curve, full []Cover, budget int) []int {
 	out := make([]int, len(ds))
 	b := budget
 	for i := len(ds) - 1; i >= 0; i-- {
-		out[i] = int(pick[i][b])
+		out[i] = int(pick[i][min(b, len(pick[i])-1)])
 		b -= out[i]
 	}
-	return out
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package workforce
 
 import (
+	"context"
 	"math"
 	"sort"
 )
@@ -71,8 +72,11 @@ func (l *layer) state(key stateKey) int32 {
 }
 
 func (l *layer) row(i int) ([]float64, []uint32) {
-	return l.val[i*l.width : (i+1)*l.width], l.back[i*l.width : (i+1)*l.width]
+	return l.val[i*l.width : (i+1)*l.width], l.backRow(i)
 }
+
+// backRow is state i's back pointers, kept after its values are let go.
+func (l *layer) backRow(i int) []uint32 { return l.back[i*l.width : (i+1)*l.width] }
 
 func (k stateKey) total(slots int) int {
 	t := 0
@@ -96,8 +100,8 @@ type curve struct {
 }
 
 // spanCurve computes a span's curve for paid-hour totals 0..maxPaid with at
-// most staff on the floor at once.
-func spanCurve(d Demand, r Rules, maxPaid, staff int) *curve {
+// most staff on the floor at once. It checks ctx once an hour of the span.
+func spanCurve(ctx context.Context, d Demand, r Rules, maxPaid, staff int) (*curve, error) {
 	n := len(d.Req)
 	c := &curve{n: n, rules: r, free: r.joinable(), k: r.slots()}
 	a, k, width := r.MinHours, c.k, maxPaid+1
@@ -108,6 +112,9 @@ func spanCurve(d Demand, r Rules, maxPaid, staff int) *curve {
 	cur.val[0], cur.lo[0], cur.hi[0] = 0, 0, 0
 	c.layers = append(c.layers, cur)
 	for h := 0; h < n; h++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		next := newLayer(width, room)
 		for si, key := range cur.keys {
 			row, _ := cur.row(si)
@@ -153,6 +160,9 @@ func spanCurve(d Demand, r Rules, maxPaid, staff int) *curve {
 				}
 			}
 		}
+		// Reading the plan out needs only the back pointers: the values of
+		// a layer behind are done with (they are most of its memory).
+		cur.val = nil
 		cur = next
 		c.layers = append(c.layers, cur)
 	}
@@ -183,7 +193,8 @@ func spanCurve(d Demand, r Rules, maxPaid, staff int) *curve {
 			c.best[p], c.state[p], c.paid[p] = c.best[p-1], c.state[p-1], c.paid[p-1]
 		}
 	}
-	return c
+	cur.val = nil
+	return c, nil
 }
 
 // advance ends e of key's shifts (longest-worked first), starts u, and
@@ -236,7 +247,7 @@ func (c *curve) cover(p int, req []int) Cover {
 	si, paid := int(c.state[p]), c.paid[p]
 	for h := n; h >= 1; h-- {
 		l := c.layers[h]
-		_, back := l.row(si)
+		back := l.backRow(si)
 		tag := back[paid]
 		paid -= l.keys[si].total(c.k) // the staff on the floor in hour h-1
 		ends[h-1], adds[h-1] = int(tag>>8&0xff), int(tag&0xff)

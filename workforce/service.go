@@ -125,7 +125,10 @@ func (s *Service) makePlan(ctx context.Context, st *ss.Store, week time.Time, by
 		return nil, err
 	}
 	loc, _ := st.Location()
-	pl := BuildPlan(st, loc, week, fc, p)
+	pl, err := BuildPlan(ctx, st, loc, week, fc, p)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.storePlan(ctx, st, &pl, by); err != nil {
 		return nil, err
 	}
