@@ -24,3 +24,16 @@ func RouteScopes() []RouteScope {
 	}
 	return out
 }
+
+// HoldSolves takes n of the server's solve slots, as n solves running
+// would, until release is called.
+func (s *Server) HoldSolves(n int) (release func()) {
+	for range n {
+		s.solves <- struct{}{}
+	}
+	return func() {
+		for range n {
+			<-s.solves
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -33,6 +34,11 @@ type Options struct {
 	Segments segments.Config
 	// Jobs is the scheduler whose jobs the jobs API shows and runs; nil: none.
 	Jobs *reports.Scheduler
+	// MaxSolves caps the staffing solves (what-ifs and plan builds) running
+	// at once; one more gets 503 with Retry-After. Each takes a core for up
+	// to about a second, so the default is one per core (GOMAXPROCS): more
+	// at once would only slow every request, solves and others alike.
+	MaxSolves int
 }
 
 func (o *Options) defaults() {
@@ -44,6 +50,9 @@ func (o *Options) defaults() {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.MaxSolves <= 0 {
+		o.MaxSolves = runtime.GOMAXPROCS(0)
 	}
 }
 
@@ -62,6 +71,7 @@ type Server struct {
 	workforce *workforce.Service
 	metrics   *metrics
 	echo      *echo.Echo
+	solves    chan struct{} // a slot per solve running, MaxSolves in all
 }
 
 // New builds a server on svc. reg receives the Prometheus metrics; nil
@@ -84,6 +94,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		workforce: svc.Workforce,
 		reports:   svc.Reports,
 		webhooks:  svc.Webhooks,
+		solves:    make(chan struct{}, opt.MaxSolves),
 	}
 	s.metrics = newMetrics(reg, pool)
 	e := echo.New()

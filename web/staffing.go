@@ -51,12 +51,32 @@ func (s *Server) putStaffingPolicy(c echo.Context) error {
 	return c.JSON(http.StatusOK, p)
 }
 
+// solving runs fn, a staffing solve, in one of MaxSolves slots, or answers
+// 503 (with Retry-After, as every 503) when all are taken: a solve holds a
+// core for up to about a second, and queueing more would only slow them all
+// while their clients wait or leave.
+func (s *Server) solving(fn func() error) error {
+	select {
+	case s.solves <- struct{}{}:
+	default:
+		return ss.Errorf(ss.EUNAVAILABLE, "", "%d staffing solves are running, the most at once; retry shortly", cap(s.solves))
+	}
+	defer func() { <-s.solves }()
+	return fn()
+}
+
 func (s *Server) postStaffingSolve(c echo.Context) error {
 	var q workforce.SolveRequest
 	if err := s.decodeJSON(c, &q); err != nil {
 		return err
 	}
-	res, err := q.Solve()
+	var res workforce.SolveResult
+	// The request's context ends when its client leaves: the solve then
+	// stops, and the request is logged as a client close (499), not 200.
+	err := s.solving(func() (err error) {
+		res, err = q.Solve(c.Request().Context())
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -94,9 +114,6 @@ func (s *Server) getSOCStaffing(c echo.Context) error {
 		return ss.Errorf(ss.EINVALID, "stores", "stores is required: store codes separated by commas")
 	}
 	codes := strings.Split(raw, ",")
-	if len(codes) > 500 {
-		return ss.Errorf(ss.EINVALID, "stores", "at most 500 stores per SOC")
-	}
 	week, err := workforce.ParseWeek("week", c.QueryParam("week"))
 	if err != nil {
 		return err
@@ -125,7 +142,11 @@ func (s *Server) postStaffingPlan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pl, err := s.workforce.MakePlan(c.Request().Context(), code, week, principal(c).Name)
+	var pl *workforce.Plan
+	err = s.solving(func() (err error) {
+		pl, err = s.workforce.MakePlan(c.Request().Context(), code, week, principal(c).Name)
+		return err
+	})
 	if err != nil {
 		return err
 	}

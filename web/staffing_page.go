@@ -126,7 +126,11 @@ func (s *Server) buildPlanOnPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.workforce.MakePlan(c.Request().Context(), code, week, principal(c).Name); err != nil {
+	err = s.solving(func() error {
+		_, err := s.workforce.MakePlan(c.Request().Context(), code, week, principal(c).Name)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/staffing?store="+url.QueryEscape(code)+"&week="+week.Format(time.DateOnly))

@@ -1,11 +1,22 @@
 package workforce
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"sort"
 	"testing"
 )
+
+// planSpans is PlanSpans with a context that never ends.
+func planSpans(t testing.TB, ds []Demand, r Rules, budget int) []Cover {
+	t.Helper()
+	out, err := PlanSpans(context.Background(), ds, r, budget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
 
 // bruteBudget is the most risk-weighted covered demand any set of shifts of
 // at most budget paid hours reaches, by enumerating every multiset of shifts.
@@ -57,7 +68,7 @@ func TestPlanSpansBudget(t *testing.T) {
 		{Req: []int{1, 1, 1, 1, 1, 1}, Weight: []float64{1, 1, 1, 1, 1, 1}},
 		{Req: []int{1, 1, 1, 1, 1, 1}, Weight: []float64{2, 2, 2, 2, 2, 2}},
 	}
-	got := PlanSpans(ds, Rules{3, 6}, 6)
+	got := planSpans(t, ds, Rules{3, 6}, 6)
 	if got[0].Paid != 0 || got[1].Paid != 6 {
 		t.Fatalf("paid %d and %d, want 0 and 6", got[0].Paid, got[1].Paid)
 	}
@@ -65,7 +76,7 @@ func TestPlanSpansBudget(t *testing.T) {
 		t.Fatalf("short %v %v", got[0].Short, got[1].Short)
 	}
 	// A budget that covers everything gives the exact minimal cover.
-	if got := PlanSpans(ds, Rules{3, 6}, 100); got[0].Paid+got[1].Paid != 12 {
+	if got := planSpans(t, ds, Rules{3, 6}, 100); got[0].Paid+got[1].Paid != 12 {
 		t.Fatalf("full budget paid %d, want 12", got[0].Paid+got[1].Paid)
 	}
 }
@@ -118,7 +129,7 @@ func TestPlanSpansBudgetAgainstBruteForce(t *testing.T) {
 			full += CoverSpan(ds[k].Req, r).Paid
 		}
 		budget := rng.IntN(min(full, 12) + 1)
-		got := PlanSpans(ds, r, budget)
+		got := planSpans(t, ds, r, budget)
 		paid, val := 0, 0.0
 		for k, c := range got {
 			checkPlan(t, ds[k].Req, r, c)
@@ -152,8 +163,14 @@ func TestSpanCurveCap(t *testing.T) {
 		fullCover := CoverSpan(d.Req, r)
 		full := fullCover.Paid
 		c, _ := staffCap(d.Req, r)
-		base := spanCurve(d, r, full, c)
-		wide := spanCurve(d, r, full, c+4)
+		base, err := spanCurve(context.Background(), d, r, full, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wide, err := spanCurve(context.Background(), d, r, full, c+4)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for p := 0; p <= full; p++ {
 			if wide.best[p] > base.best[p]+1e-9 {
 				t.Fatalf("spans %v rules %+v: at %d paid hours cap %d gives %v, cap %d gives %v", d.Req, r, p, c, base.best[p], c+4, wide.best[p])
@@ -195,7 +212,7 @@ func TestPlanSpansBudgetFallback(t *testing.T) {
 		t.Fatal("1 staffer should be within the exact program's cap")
 	}
 	budget := 150
-	got := PlanSpans(ds, r, budget)
+	got := planSpans(t, ds, r, budget)
 	paid := 0
 	for k, c := range got {
 		checkPlan(t, ds[k].Req, r, c)

@@ -22,8 +22,10 @@ type flowGraph struct {
 	adj  [][]int
 }
 
-func newFlowGraph(n int) *flowGraph {
-	return &flowGraph{n: n, adj: make([][]int, n)}
+// newFlowGraph makes a graph of n nodes with room for about arcs arcs, so
+// building it does not regrow its slices (the price sweep builds thousands).
+func newFlowGraph(n, arcs int) *flowGraph {
+	return &flowGraph{n: n, adj: make([][]int, n), arcs: make([]arc, 0, 2*arcs)}
 }
 
 // add adds an arc from a to b and returns its index (its flow is the

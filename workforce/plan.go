@@ -1,6 +1,7 @@
 package workforce
 
 import (
+	"context"
 	"math"
 	"time"
 
@@ -61,8 +62,8 @@ type Plan struct {
 // the policy, shifts over each run of consecutive open hours (so a store open
 // past midnight gets shifts across it) by PlanSpans under the weekly budget,
 // and, for stores on the soc model, operators per hour by Erlang C with
-// their own shifts.
-func BuildPlan(st *ss.Store, loc *time.Location, week time.Time, fc []HourForecast, p Policy) Plan {
+// their own shifts. It stops with ctx.Err() when ctx ends.
+func BuildPlan(ctx context.Context, st *ss.Store, loc *time.Location, week time.Time, fc []HourForecast, p Policy) (Plan, error) {
 	pl := Plan{Store: st.Code, Week: week.Format(time.DateOnly), Timezone: st.Timezone, Model: string(st.OperatingModel), Policy: p,
 		Shifts: []PlanShift{}, Hours: make([]PlanHour, len(fc))}
 	for i, f := range fc {
@@ -93,7 +94,11 @@ func BuildPlan(st *ss.Store, loc *time.Location, week time.Time, fc []HourForeca
 	if p.BudgetHours != nil {
 		budget = *p.BudgetHours
 	}
-	for k, c := range PlanSpans(ds, p.ShiftRules, budget) {
+	covers, err := PlanSpans(ctx, ds, p.ShiftRules, budget)
+	if err != nil {
+		return Plan{}, err
+	}
+	for k, c := range covers {
 		r := runs[k]
 		for i := r[0]; i < r[1]; i++ {
 			h := &pl.Hours[i]
@@ -120,7 +125,7 @@ func BuildPlan(st *ss.Store, loc *time.Location, week time.Time, fc []HourForeca
 	pl.PaidHours = pl.FloorHours + pl.OperatorHours
 	pl.UncoveredLoss = math.Round(pl.UncoveredLoss*100) / 100
 	pl.Cost = math.Round(float64(pl.PaidHours)*p.HourlyCost*100) / 100
-	return pl
+	return pl, nil
 }
 
 // openRuns returns the [first, end) index ranges of consecutive open hours.

@@ -1,6 +1,7 @@
 package workforce
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -29,7 +30,10 @@ func TestBuildPlanBudgetCapsFloorHours(t *testing.T) {
 	budget := 100 // full cover is 7 days × 12 h × 3 = 252 floor hours
 	p.BudgetHours = &budget
 	st := &ss.Store{Code: "S1", Timezone: "UTC", OperatingModel: ss.ModelSOC}
-	pl := BuildPlan(st, loc, week, fc, p)
+	pl, err := BuildPlan(context.Background(), st, loc, week, fc, p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	floor, ops := 0, 0
 	for _, s := range pl.Shifts {
 		switch s.Role {

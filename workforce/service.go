@@ -125,7 +125,10 @@ func (s *Service) makePlan(ctx context.Context, st *ss.Store, week time.Time, by
 		return nil, err
 	}
 	loc, _ := st.Location()
-	pl := BuildPlan(st, loc, week, fc, p)
+	pl, err := BuildPlan(ctx, st, loc, week, fc, p)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.storePlan(ctx, st, &pl, by); err != nil {
 		return nil, err
 	}
@@ -226,16 +229,40 @@ type SOCWeek struct {
 	Hours         []SOCHour `json:"hours"`
 }
 
+// maxSOCStores bounds the stores of one SOC: each costs a forecast (three
+// queries over nine weeks of its hourly rollups, some tens of milliseconds),
+// and a SOC desk watches tens of stores, a large one a couple of hundred.
+const maxSOCStores = 200
+
 // SOCStaffing staffs one SOC for the stores' local weeks starting on week's
 // Monday: their forecast alerts summed per UTC hour, operators per hour by
-// Erlang C on the sum.
+// Erlang C on the sum. A store named twice is counted once; codes is the
+// "stores" parameter, at most maxSOCStores different ones.
 func (s *Service) SOCStaffing(ctx context.Context, codes []string, week time.Time, q ErlangRequest) (*SOCWeek, error) {
 	q.AlertsPerHour = 0
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	seen := make(map[string]bool, len(codes))
+	uniq := make([]string, 0, min(len(codes), maxSOCStores))
+	for _, code := range codes {
+		if code == "" {
+			return nil, ss.Errorf(ss.EINVALID, "stores", "stores holds an empty store code")
+		}
+		if !seen[code] {
+			if len(uniq) == maxSOCStores {
+				return nil, ss.Errorf(ss.EINVALID, "stores", "at most %d stores per SOC", maxSOCStores)
+			}
+			seen[code] = true
+			uniq = append(uniq, code)
+		}
+	}
+	codes = uniq
 	alerts := map[int64]float64{}
 	for _, code := range codes {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		st, err := s.stores.Store(ctx, code)
 		if err != nil {
 			return nil, err

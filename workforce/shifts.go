@@ -72,7 +72,7 @@ func solveSpan(req []int, pen []int64, paidCost int64, r Rules) Cover {
 		return c
 	}
 	src, sink := n+1, n+2
-	g := newFlowGraph(n + 3)
+	g := newFlowGraph(n+3, n*(r.MaxHours-r.MinHours+1)+3*n+1)
 	type shiftArc struct{ arc, start, hours int }
 	var arcs []shiftArc
 	for s := 0; s < n; s++ {

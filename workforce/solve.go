@@ -1,6 +1,7 @@
 package workforce
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"time"
@@ -9,13 +10,16 @@ import (
 )
 
 // SolveRequest is a planner's what-if: opening hours per local date
-// (["08:00","22:00"]; a close at or before the opening is on the next day),
-// hourly requirements, shift rules and an optional budget of paid hours.
+// (["08:00","22:00"], exactly two clock hours; a close at or before the
+// opening is on the next day), hourly requirements, shift rules and an
+// optional budget of paid hours. Solve bounds every dimension of it (see
+// the max* constants): any request within them is answered in about a
+// second of one core at worst (docs/BENCHMARKS.md).
 type SolveRequest struct {
-	OpeningHours map[string][2]string `json:"opening_hours"`
-	Requirements []Requirement        `json:"requirements"`
-	ShiftRules   Rules                `json:"shift_rules"`
-	BudgetHours  *int                 `json:"budget_hours"`
+	OpeningHours map[string][]string `json:"opening_hours"`
+	Requirements []Requirement       `json:"requirements"`
+	ShiftRules   Rules               `json:"shift_rules"`
+	BudgetHours  *int                `json:"budget_hours"`
 }
 
 // Requirement is the staff needed in local clock hour Hour of date Day.
@@ -47,8 +51,24 @@ type SolveResult struct {
 	Uncovered []Uncovered  `json:"uncovered"`
 }
 
-// maxSolveDays bounds a what-if to a month of opening days.
-const maxSolveDays = 31
+// The bounds of a what-if, each with why. The work grows with days (a
+// flow, a price sweep and a knapsack row per day), with the budget (the
+// knapsack's width) and, through the budget, with the requirements.
+const (
+	// maxSolveDays: a month of opening days, the longest period a planner
+	// compares; each day is one span of at most 24 hours.
+	maxSolveDays = 31
+	// maxSolveRequirements: one per open hour of maxSolveDays days (a
+	// second one for an hour is refused anyway).
+	maxSolveRequirements = maxSolveDays * 24
+	// maxSolveRequired: staff needed in one hour. Above the floor of any
+	// one store; the flows' work does not grow with it, the budget does.
+	maxSolveRequired = 1000
+	// maxSolveBudget: 100,000 paid hours is 134 staff round the clock for
+	// 31 days. The knapsack is as wide as the budget (or the full cover's
+	// hours, if fewer), so this bounds it, and with it the worst case.
+	maxSolveBudget = 100_000
+)
 
 type openSpan struct {
 	day        time.Time
@@ -57,16 +77,20 @@ type openSpan struct {
 
 // Solve validates the request, naming the bad field, and staffs it: one span
 // per opening day (wall-clock hours; a what-if has no time zone), exact
-// minimal cover, or the budgeted plan when BudgetHours is too small.
-func (q *SolveRequest) Solve() (SolveResult, error) {
+// minimal cover, or the budgeted plan when BudgetHours is too small. It
+// stops with ctx.Err() when ctx ends (a client that left).
+func (q *SolveRequest) Solve(ctx context.Context) (SolveResult, error) {
 	if err := q.ShiftRules.Validate("shift_rules"); err != nil {
 		return SolveResult{}, err
 	}
-	if q.BudgetHours != nil && (*q.BudgetHours < 0 || *q.BudgetHours > 100_000) {
-		return SolveResult{}, ss.Errorf(ss.EINVALID, "budget_hours", "budget_hours must be between 0 and 100000, got %d", *q.BudgetHours)
+	if q.BudgetHours != nil && (*q.BudgetHours < 0 || *q.BudgetHours > maxSolveBudget) {
+		return SolveResult{}, ss.Errorf(ss.EINVALID, "budget_hours", "budget_hours must be between 0 and %d, got %d", maxSolveBudget, *q.BudgetHours)
 	}
 	if len(q.OpeningHours) == 0 || len(q.OpeningHours) > maxSolveDays {
-		return SolveResult{}, ss.Errorf(ss.EINVALID, "opening_hours", "opening_hours must hold 1 to %d days", maxSolveDays)
+		return SolveResult{}, ss.Errorf(ss.EINVALID, "opening_hours", "opening_hours must hold 1 to %d days, got %d", maxSolveDays, len(q.OpeningHours))
+	}
+	if len(q.Requirements) > maxSolveRequirements {
+		return SolveResult{}, ss.Errorf(ss.EINVALID, "requirements", "at most %d requirements (one per open hour of %d days), got %d", maxSolveRequirements, maxSolveDays, len(q.Requirements))
 	}
 	spans := make([]openSpan, 0, len(q.OpeningHours))
 	for d, iv := range q.OpeningHours {
@@ -74,6 +98,9 @@ func (q *SolveRequest) Solve() (SolveResult, error) {
 		day, err := time.Parse(time.DateOnly, d)
 		if err != nil {
 			return SolveResult{}, ss.Errorf(ss.EINVALID, field, "opening_hours keys must be dates (YYYY-MM-DD), got %q", d)
+		}
+		if len(iv) != 2 {
+			return SolveResult{}, ss.Errorf(ss.EINVALID, field, "opening hours are one interval of two clock hours, [\"08:00\", \"22:00\"]; got %d values", len(iv))
 		}
 		o, ok1 := clockHour(iv[0])
 		c, ok2 := clockHour(iv[1])
@@ -106,8 +133,8 @@ func (q *SolveRequest) Solve() (SolveResult, error) {
 		if r.Hour < 0 || r.Hour > 23 {
 			return SolveResult{}, ss.Errorf(ss.EINVALID, field+".hour", "hour must be between 0 and 23, got %d", r.Hour)
 		}
-		if r.Required < 0 || r.Required > 1000 {
-			return SolveResult{}, ss.Errorf(ss.EINVALID, field+".required", "required must be between 0 and 1000, got %d", r.Required)
+		if r.Required < 0 || r.Required > maxSolveRequired {
+			return SolveResult{}, ss.Errorf(ss.EINVALID, field+".required", "required must be between 0 and %d, got %d", maxSolveRequired, r.Required)
 		}
 		k, h := -1, 0
 		for j, s := range spans {
@@ -129,8 +156,12 @@ func (q *SolveRequest) Solve() (SolveResult, error) {
 	if q.BudgetHours != nil {
 		budget = *q.BudgetHours
 	}
+	covers, err := PlanSpans(ctx, ds, q.ShiftRules, budget)
+	if err != nil {
+		return SolveResult{}, err
+	}
 	res := SolveResult{Shifts: []SolveShift{}, Uncovered: []Uncovered{}}
-	for i, c := range PlanSpans(ds, q.ShiftRules, budget) {
+	for i, c := range covers {
 		s := spans[i]
 		merged := map[[2]int]int{}
 		for _, sh := range c.Shifts {

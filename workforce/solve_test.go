@@ -1,6 +1,7 @@
 package workforce
 
 import (
+	"context"
 	"testing"
 
 	ss "github.com/shrinkscope/shrinkscope"
@@ -11,7 +12,7 @@ func TestSolveRequest(t *testing.T) {
 	// Monday 08–14 needs 1 (with 2 at 10:00 and 11:00); Tuesday is open
 	// 20:00–02:00 and needs 1 throughout, past midnight.
 	q := SolveRequest{
-		OpeningHours: map[string][2]string{"2026-06-01": {"08:00", "14:00"}, "2026-06-02": {"20:00", "02:00"}},
+		OpeningHours: map[string][]string{"2026-06-01": {"08:00", "14:00"}, "2026-06-02": {"20:00", "02:00"}},
 		ShiftRules:   Rules{4, 8},
 	}
 	for h := 8; h < 14; h++ {
@@ -25,7 +26,7 @@ func TestSolveRequest(t *testing.T) {
 		q.Requirements = append(q.Requirements, Requirement{"2026-06-02", h, 1})
 	}
 	q.Requirements = append(q.Requirements, Requirement{"2026-06-03", 0, 1}, Requirement{"2026-06-03", 1, 1})
-	res, err := q.Solve()
+	res, err := q.Solve(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestSolveRequest(t *testing.T) {
 	// A budget of 10 hours cannot cover all 14; the rest is reported short.
 	b := 10
 	q.BudgetHours = &b
-	res, _ = q.Solve()
+	res, _ = q.Solve(context.Background())
 	short := 0
 	for _, u := range res.Uncovered {
 		short += u.Short
@@ -59,7 +60,7 @@ func TestSolveRequest(t *testing.T) {
 func TestSolveRequestErrors(t *testing.T) {
 	t.Parallel()
 	ok := func() SolveRequest {
-		return SolveRequest{OpeningHours: map[string][2]string{"2026-06-01": {"08:00", "22:00"}},
+		return SolveRequest{OpeningHours: map[string][]string{"2026-06-01": {"08:00", "22:00"}},
 			Requirements: []Requirement{{"2026-06-01", 8, 1}}, ShiftRules: Rules{4, 8}}
 	}
 	neg := -1
@@ -73,13 +74,22 @@ func TestSolveRequestErrors(t *testing.T) {
 		{"requirements[0].required", func(q *SolveRequest) { q.Requirements[0].Required = -1 }},
 		{"requirements[0].day", func(q *SolveRequest) { q.Requirements[0].Day = "June" }},
 		{"requirements[1]", func(q *SolveRequest) { q.Requirements = append(q.Requirements, q.Requirements[0]) }},
-		{"opening_hours.2026-06-01", func(q *SolveRequest) { q.OpeningHours["2026-06-01"] = [2]string{"8", "22:00"} }},
-		{"opening_hours.x", func(q *SolveRequest) { q.OpeningHours["x"] = [2]string{"08:00", "22:00"} }},
+		{"opening_hours.2026-06-01", func(q *SolveRequest) { q.OpeningHours["2026-06-01"] = []string{"8", "22:00"} }},
+		{"opening_hours.x", func(q *SolveRequest) { q.OpeningHours["x"] = []string{"08:00", "22:00"} }},
 		{"budget_hours", func(q *SolveRequest) { q.BudgetHours = &neg }},
+		// Three values were read as the first two.
+		{"opening_hours.2026-06-01", func(q *SolveRequest) { q.OpeningHours["2026-06-01"] = []string{"08:00", "12:00", "22:00"} }},
+		{"opening_hours.2026-06-01", func(q *SolveRequest) { q.OpeningHours["2026-06-01"] = []string{"08:00"} }},
+		{"opening_hours.2026-06-01", func(q *SolveRequest) { q.OpeningHours["2026-06-01"] = nil }},
+		{"requirements", func(q *SolveRequest) {
+			q.Requirements = make([]Requirement, 31*24+1)
+		}},
+		{"budget_hours", func(q *SolveRequest) { q.BudgetHours = ptr(100_001) }},
+		{"requirements[0].required", func(q *SolveRequest) { q.Requirements[0].Required = 1001 }},
 	} {
 		q := ok()
 		tc.edit(&q)
-		_, err := q.Solve()
+		_, err := q.Solve(context.Background())
 		if e, _ := err.(*ss.Error); e == nil || e.Code != ss.EINVALID || e.Field != tc.field {
 			t.Errorf("want invalid %s, got %v", tc.field, err)
 		}
@@ -100,5 +110,38 @@ func TestErlangWhatIf(t *testing.T) {
 	}
 	if _, err := Erlang(ErlangRequest{AlertsPerHour: 1, HandleSeconds: 60, ServiceLevel: 1}); ss.ErrorCode(err) != ss.EINVALID {
 		t.Errorf("service level 1 accepted: %v", err)
+	}
+}
+
+// The what-if that once ran for minutes (a month round the clock, 900–1000
+// staff an hour, shifts of 1–24 hours, a budget of 50,000 hours) is
+// answered, and exactly: every staff-hour is worth the same and a 1-hour
+// shift covers one, so the best plan spends the whole budget on uncovered
+// staff-hours and leaves the rest short.
+func TestSolveAtTheBounds(t *testing.T) {
+	t.Parallel()
+	budget := 50_000
+	q := boundRequest(1, 900, 1000, Rules{1, 24}, &budget)
+	need := 0
+	for _, r := range q.Requirements {
+		need += r.Required
+	}
+	res, err := q.Solve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, paid := 0, 0
+	for _, u := range res.Uncovered {
+		short += u.Short
+	}
+	for _, s := range res.Shifts {
+		h := (int(s.End[0]-'0')*10 + int(s.End[1]-'0') - int(s.Start[0]-'0')*10 - int(s.Start[1]-'0') + 24) % 24
+		if h == 0 {
+			h = 24
+		}
+		paid += h * s.Headcount
+	}
+	if res.PaidHours != budget || paid != budget || short != need-budget {
+		t.Fatalf("paid %d (shifts %d), short %d; want %d paid and %d short", res.PaidHours, paid, short, budget, need-budget)
 	}
 }

@@ -40,6 +40,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxBatch (SHRINKSCOPE_MAX_BATCH) caps the items of one ingest batch.
 	MaxBatch int
+	// MaxSolves (SHRINKSCOPE_MAX_SOLVES) caps the staffing solves running at once; 0 is one per core.
+	MaxSolves int
 	// ShutdownTimeout (SHRINKSCOPE_SHUTDOWN_TIMEOUT) bounds draining in-flight requests.
 	ShutdownTimeout time.Duration
 	// Migrate (SHRINKSCOPE_MIGRATE) applies pending migrations when serve starts.
@@ -115,6 +117,7 @@ func settings(c *Config, getenv func(string) string) []setting {
 			return nil
 		}},
 		{"max-batch", "SHRINKSCOPE_MAX_BATCH", "10000", "most items in one ingest batch; more gets 413", num(&c.MaxBatch)},
+		{"max-solves", "SHRINKSCOPE_MAX_SOLVES", "0", "most staffing solves (what-ifs, plan builds) at once; more get 503 with Retry-After; 0: one per core", num(&c.MaxSolves)},
 		{"shutdown-timeout", "SHRINKSCOPE_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may finish after SIGTERM", func(v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {

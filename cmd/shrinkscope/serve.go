@@ -16,7 +16,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
-var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "shutdown-timeout", "migrate",
+var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
 	"rollup-interval", "segment-weights", "segment-costs"}, append(append(jobFlags, dbFlags...), segmentFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -72,7 +72,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		return err
 	}
 	srv := web.New(svc, log, web.Options{
-		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
+		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, MaxSolves: c.MaxSolves, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
 	}, reg)
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{}, 3)
