@@ -25,9 +25,9 @@ check:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## fuzz: each ingest decoder's fuzz target for FUZZTIME (default 1m) against PostgreSQL; no panic, no 5xx
+## fuzz: each ingest decoder's and the webhook registration's fuzz target for FUZZTIME (default 1m) against PostgreSQL; no panic, no 5xx
 FUZZTIME ?= 1m
-FUZZ_TARGETS = FuzzEventsDecoder FuzzEvents FuzzOutcomes FuzzFootfall FuzzSales FuzzStore FuzzZones
+FUZZ_TARGETS = FuzzEventsDecoder FuzzEvents FuzzOutcomes FuzzFootfall FuzzSales FuzzStore FuzzZones FuzzWebhooks
 fuzz:
 	@url=$$(scripts/ensure-postgres) && for f in $(FUZZ_TARGETS); do \
 	  echo "== $$f ($(FUZZTIME))"; \

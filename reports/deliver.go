@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,8 +22,10 @@ type DeliveryConfig struct {
 	MaxBackoff  time.Duration // longest wait between attempts; default 1h
 	MaxAttempts int           // attempts before a delivery is failed; default 12 (about 7 hours)
 	Batch       int           // deliveries one pass takes; default 20
-	Client      *http.Client  // default: a client with Timeout
-	Log         *slog.Logger  // default: slog.Default()
+	// Allow lists the hosts and networks a webhook may reach beyond public
+	// addresses (--webhook-allow); the zero value allows none.
+	Allow Allow
+	Log   *slog.Logger // default: slog.Default()
 }
 
 func (c *DeliveryConfig) defaults() {
@@ -43,9 +46,6 @@ func (c *DeliveryConfig) defaults() {
 	}
 	if c.Batch <= 0 {
 		c.Batch = 20
-	}
-	if c.Client == nil {
-		c.Client = &http.Client{Timeout: c.Timeout}
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
@@ -110,7 +110,7 @@ func (s *Webhooks) DeliverDue(ctx context.Context) (int, error) {
 
 // deliver makes one attempt of d and records it.
 func (s *Webhooks) deliver(ctx context.Context, d taken) (bool, error) {
-	code, errText := s.post(ctx, d)
+	code, errText, cause := s.post(ctx, d)
 	// The outcome is recorded even when ctx ended mid-send.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -130,7 +130,10 @@ func (s *Webhooks) deliver(ctx context.Context, d taken) (bool, error) {
 	if d.Attempts >= s.cfg.MaxAttempts {
 		state = "failed"
 	}
-	s.cfg.Log.Warn("webhook delivery failed", "delivery", d.ID, "event", d.Event, "attempt", d.Attempts, "err", errText, "state", state)
+	if cause == nil {
+		cause = errors.New(errText)
+	}
+	s.cfg.Log.Warn("webhook delivery failed", "delivery", d.ID, "event", d.Event, "url", d.URL, "attempt", d.Attempts, "err", cause, "state", state)
 	_, err := s.pool.Exec(rctx, `UPDATE report_deliveries SET status = $2, last_status = $3, last_error = $4,
     next_attempt_at = now() + $5 * interval '1 millisecond' WHERE id = $1`, d.ID, state, status, errText, next.Milliseconds())
 	if err != nil {
@@ -139,35 +142,44 @@ func (s *Webhooks) deliver(ctx context.Context, d taken) (bool, error) {
 	return false, nil
 }
 
-// post sends d; any 2xx answer delivers it. It returns the HTTP status (0
-// when there was none) and, unless delivered, why not.
-func (s *Webhooks) post(ctx context.Context, d taken) (int, string) {
+// ErrNoAnswer is the last_error of an attempt that got no HTTP answer. It
+// is the same whatever the cause (refused connection, reset, timeout, TLS,
+// a destination the network rules refuse), so the delivery history cannot
+// serve as a port scanner of the operator's network; the cause goes to the
+// server log.
+const ErrNoAnswer = "no HTTP answer from the receiver (the server log has the cause)"
+
+// post sends d; any 2xx answer delivers it, and a redirect is not followed.
+// It returns the HTTP status (0 when there was none) and, unless
+// delivered, why not: the text to record, and the cause to log.
+func (s *Webhooks) post(ctx context.Context, d taken) (int, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	body := []byte(d.Body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(body))
 	if err != nil {
-		return 0, err.Error()
+		return 0, ErrNoAnswer, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "shrinkscope-webhooks")
 	req.Header.Set(SignatureHeader, Sign(d.Secret, body))
 	req.Header.Set(DeliveryHeader, d.ID)
 	req.Header.Set(EventHeader, d.Event)
-	resp, err := s.cfg.Client.Do(req)
+	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, err.Error()
+		return 0, ErrNoAnswer, err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, fmt.Sprintf("receiver answered %s", resp.Status)
+	// The status code alone is recorded: the reason phrase is the receiver's own text.
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode <= 399:
+		return resp.StatusCode, fmt.Sprintf("receiver answered %d; redirects are not followed", resp.StatusCode), nil
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return resp.StatusCode, fmt.Sprintf("receiver answered %d", resp.StatusCode), nil
 	}
-	return resp.StatusCode, ""
+	return resp.StatusCode, "", nil
 }
-
-// SetLogger sends delivery failures to log.
-func (s *Webhooks) SetLogger(log *slog.Logger) { s.cfg.Log = log }
 
 // Run sends due deliveries every Poll until ctx ends. A slow receiver
 // delays only its own deliveries' pass, never the job that made them.

@@ -13,5 +13,6 @@
 // Webhooks subscribe to events (report.created, job.failed). An event's
 // deliveries are rows of report_deliveries written in the transaction that
 // records the event (an outbox); Webhooks.Run sends them, signed, with
-// retries and backoff, each once across replicas (FOR UPDATE SKIP LOCKED).
+// retries and backoff, each once across replicas (FOR UPDATE SKIP LOCKED),
+// and only to addresses the network rules allow (webhooks_net.go).
 package reports

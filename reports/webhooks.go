@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -38,61 +39,88 @@ type NewWebhook struct {
 	Secret string   `json:"secret"`
 }
 
-// MinSecret is the shortest secret accepted: a short secret makes the signature guessable.
-const MinSecret = 16
+// Limits of a webhook's fields. A short secret makes the signature
+// guessable; the caps keep a registration from storing arbitrary data
+// (2,048 characters is the URL length every HTTP stack accepts).
+const (
+	MinSecret = 16
+	MaxSecret = 256
+	MaxURL    = 2048
+)
 
-// Validate checks w, naming the field at fault.
-func (w NewWebhook) Validate() error {
+// Validate checks w, naming the field at fault, and returns it with its URL
+// normalised: scheme and host in lower case, no fragment (never sent). The
+// URL must be http or https, without credentials, and must not name an
+// address the network rules refuse (webhooks_net.go) unless allow lists it;
+// a host name is checked again each time a delivery dials it.
+func (w NewWebhook) Validate(allow Allow) (NewWebhook, error) {
 	if strings.TrimSpace(w.URL) == "" {
-		return ss.Errorf(ss.EINVALID, "url", "url is required")
+		return w, ss.Errorf(ss.EINVALID, "url", "url is required")
+	}
+	if err := ss.CheckText("url", w.URL, MaxURL); err != nil {
+		return w, err
 	}
 	u, err := url.Parse(w.URL)
 	if err != nil {
-		return ss.Errorf(ss.EINVALID, "url", "url is not a URL: %v", err)
+		return w, ss.Errorf(ss.EINVALID, "url", "url is not a URL: %v", err)
 	}
+	u.Scheme = strings.ToLower(u.Scheme)
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return ss.Errorf(ss.EINVALID, "url", "url must be http or https, got %q", u.Scheme)
+		return w, ss.Errorf(ss.EINVALID, "url", "url must be http or https, got %q", u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return ss.Errorf(ss.EINVALID, "url", "url needs a host")
+		return w, ss.Errorf(ss.EINVALID, "url", "url needs a host")
 	}
 	if u.User != nil {
-		return ss.Errorf(ss.EINVALID, "url", "url may not hold credentials; the secret signs each delivery")
+		return w, ss.Errorf(ss.EINVALID, "url", "url may not hold credentials; the secret signs each delivery")
+	}
+	if why := allow.checkHost(u.Hostname()); why != "" {
+		return w, ss.Errorf(ss.EINVALID, "url", "%s", why)
+	}
+	u.Host, u.Fragment, u.RawFragment = strings.ToLower(u.Host), "", ""
+	w.URL = u.String()
+	if len(w.URL) > MaxURL {
+		return w, ss.Errorf(ss.EINVALID, "url", "url is at most %d characters once normalised", MaxURL)
 	}
 	if len(w.Events) == 0 {
-		return ss.Errorf(ss.EINVALID, "events", "events must name at least one of %s", strings.Join(Events, ", "))
+		return w, ss.Errorf(ss.EINVALID, "events", "events must name at least one of %s", strings.Join(Events, ", "))
 	}
 	for i, e := range w.Events {
 		if !slices.Contains(Events, e) {
-			return ss.Errorf(ss.EINVALID, "events", "unknown event %q; events are %s", e, strings.Join(Events, ", "))
+			return w, ss.Errorf(ss.EINVALID, "events", "unknown event %q; events are %s", e, strings.Join(Events, ", "))
 		}
 		if slices.Contains(w.Events[:i], e) {
-			return ss.Errorf(ss.EINVALID, "events", "event %q is listed twice", e)
+			return w, ss.Errorf(ss.EINVALID, "events", "event %q is listed twice", e)
 		}
 	}
-	if len(w.Secret) < MinSecret {
-		return ss.Errorf(ss.EINVALID, "secret", "secret must be at least %d characters", MinSecret)
+	if err := ss.CheckText("secret", w.Secret, MaxSecret); err != nil {
+		return w, err
 	}
-	return nil
+	if len(w.Secret) < MinSecret {
+		return w, ss.Errorf(ss.EINVALID, "secret", "secret must be at least %d characters", MinSecret)
+	}
+	return w, nil
 }
 
 // Webhooks registers webhooks and delivers their events.
 type Webhooks struct {
-	pool *pgxpool.Pool
-	cfg  DeliveryConfig
+	pool   *pgxpool.Pool
+	cfg    DeliveryConfig
+	client *http.Client // dials only what cfg.Allow and the network rules let through
 }
 
 // NewWebhooks returns the webhook service on pool; cfg's zero fields take their defaults.
 func NewWebhooks(pool *pgxpool.Pool, cfg DeliveryConfig) *Webhooks {
 	cfg.defaults()
-	return &Webhooks{pool: pool, cfg: cfg}
+	return &Webhooks{pool: pool, cfg: cfg, client: deliveryClient(cfg.Allow, cfg.Timeout)}
 }
 
 const webhookColumns = `id, url, events, created_at`
 
-// Create registers w.
+// Create registers w, its URL normalised.
 func (s *Webhooks) Create(ctx context.Context, w NewWebhook) (Webhook, error) {
-	if err := w.Validate(); err != nil {
+	w, err := w.Validate(s.cfg.Allow)
+	if err != nil {
 		return Webhook{}, err
 	}
 	rows, err := s.pool.Query(ctx, `INSERT INTO report_webhooks (url, events, secret) VALUES ($1, $2, $3)
@@ -176,6 +204,9 @@ FROM report_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id LIMIT 
 
 // enqueue writes a delivery of event with data to every webhook subscribed
 // to it, inside tx: the event and its deliveries commit or roll back together.
+// Every webhook gets every store's events: only a token for the whole
+// estate may register one (the route table's estate scope), so no webhook's
+// creator is limited to some stores.
 func enqueue(ctx context.Context, tx pgx.Tx, event string, data any) error {
 	body, err := eventBody(event, time.Now(), data)
 	if err != nil {

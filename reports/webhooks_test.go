@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,6 +26,10 @@ import (
 )
 
 const secret = "a-secret-of-enough-length"
+
+// loopback allow-lists the test receivers, which listen on 127.0.0.1: the
+// network rules refuse loopback otherwise (TestNetworkRules).
+var loopback = reports.Allow{Nets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 
 // received is one request a receiver saw.
 type received struct {
@@ -101,7 +106,7 @@ func TestReportCreatedIsDeliveredSigned(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
-	hooks := reports.NewWebhooks(pool, reports.DeliveryConfig{})
+	hooks := reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: loopback})
 	rcv := newReceiver(t, 200)
 	w := hook(t, hooks, rcv.URL+"/hooks", reports.EventReportCreated)
 	other := hook(t, hooks, rcv.URL+"/jobs-only", reports.EventJobFailed)
@@ -165,7 +170,7 @@ func TestRetryUntilDelivered(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
-	hooks := reports.NewWebhooks(pool, reports.DeliveryConfig{Backoff: 200 * time.Millisecond})
+	hooks := reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: loopback, Backoff: 200 * time.Millisecond})
 	rcv := newReceiver(t, 500, 200)
 	w := hook(t, hooks, rcv.URL, reports.EventJobFailed, reports.EventReportCreated)
 	failJob(t, pool, 1)
@@ -206,7 +211,7 @@ func TestReceiverDownStaysPending(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
-	hooks := reports.NewWebhooks(pool, reports.DeliveryConfig{Backoff: time.Hour})
+	hooks := reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: loopback, Backoff: time.Hour})
 	rcv := newReceiver(t, 200)
 	w := hook(t, hooks, rcv.URL, reports.EventJobFailed)
 	rcv.Close()
@@ -232,7 +237,7 @@ func TestGivenUpAfterMaxAttempts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
-	hooks := reports.NewWebhooks(pool, reports.DeliveryConfig{MaxAttempts: 1})
+	hooks := reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: loopback, MaxAttempts: 1})
 	rcv := newReceiver(t, 410)
 	w := hook(t, hooks, rcv.URL, reports.EventJobFailed)
 	failJob(t, pool, -1)
@@ -252,8 +257,8 @@ func TestTwoWorkersDeliverEachOnce(t *testing.T) {
 	rcv := newReceiver(t, 200)
 	rcv.delay = 2 * time.Millisecond
 	workers := []*reports.Webhooks{
-		reports.NewWebhooks(pool, reports.DeliveryConfig{Batch: 4}),
-		reports.NewWebhooks(pool, reports.DeliveryConfig{Batch: 4}),
+		reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: loopback, Batch: 4}),
+		reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: loopback, Batch: 4}),
 	}
 	w := hook(t, workers[0], rcv.URL, reports.EventJobFailed)
 	const n = 60

@@ -5,14 +5,18 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
 
-// The fuzz targets post arbitrary bodies to each ingest decoder of a server
-// on a real database, called in-process so a panic fails the target. No
-// body may get a 5xx. Seeds are a valid batch and the inputs that once
-// answered 500 or were accepted silently. `make fuzz` runs each for a minute.
+// The fuzz targets post arbitrary bodies to each ingest decoder, and to the
+// webhook registration, of a server on a real database, called in-process
+// so a panic fails the target. No body may get a 5xx. Seeds are a valid
+// body and the inputs that once answered 500 or were accepted silently.
+// `make fuzz` runs each for a minute.
 
 func fuzzIngest(f *testing.F, path string, seeds ...any) {
 	fx := setup(f)
@@ -100,4 +104,65 @@ func FuzzZones(f *testing.F) {
 	nul := zone("Z8", "to\x00ys", 5, 0, 0, 2, 2)
 	fuzzIngest(f, "/api/v1/stores/S1/zones", zonesJSON(zone("Z1", "cosmetics", 12.5, 0, 0, 5, 4)), zonesJSON(bow), zonesJSON(nul),
 		`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1]]]},"properties":{}}]}`)
+}
+
+// FuzzWebhooks posts webhook registrations. Beyond "no 5xx", a webhook it
+// stores must name an address the network rules allow, in lower case: the
+// refused ranges are the dial-time guard's too, so here an IP literal of
+// one would be a registration the guard alone stops.
+func FuzzWebhooks(f *testing.F) {
+	const secret = "0123456789abcdef-secret"
+	ok := map[string]any{"url": "https://hooks.example.com/shrinkscope", "events": []string{"report.created", "job.failed"}, "secret": secret}
+	for _, s := range []any{ok,
+		`{"url":"HTTP://Hooks.Example.COM/x","events":["job.failed"],"secret":"` + secret + `"}`,
+		`{"url":"http://127.0.0.1:5432/","events":["job.failed"],"secret":"` + secret + `"}`,
+		`{"url":"http://[::ffff:127.0.0.1]/","events":["job.failed"],"secret":"` + secret + `"}`,
+		`{"url":"http://2130706433/","events":["job.failed"],"secret":"` + secret + `"}`,
+		`{"url":"http://localhost./","events":["job.failed"],"secret":"` + secret + `"}`,
+		`{"url":"https://hooks.example.com/","events":["job.failed"],"secret":"0123456789abcdef\u0000"}`,
+		`{"url":"https://hooks.example.com/\u0000","events":["job.failed"],"secret":"` + secret + `"}`,
+		`{"url":"https://h\u00e9.example.com/","events":["job.failed"],"secret":"` + secret + `"}`,
+		`{"url":"http://[fe80::1%25eth0]/","events":["job.failed"],"secret":"` + secret + `"}`,
+		`{"url":"http:///x","events":["job.failed"],"secret":"` + secret + `"}`,
+		`{"url":"https://hooks.example.com/","events":"job.failed","secret":"` + secret + `"}`,
+		`{"url":7,"events":[null],"secret":{}}`, `{}`, `[`, ``,
+	} {
+		switch b := s.(type) {
+		case string:
+			f.Add([]byte(b))
+		default:
+			raw, err := json.Marshal(b)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(raw)
+		}
+	}
+	fx := setup(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/webhooks", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+fx.admin)
+		rec := httptest.NewRecorder()
+		fx.server.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for body %q: %s", rec.Code, body, rec.Body.Bytes())
+		}
+		if rec.Code != http.StatusCreated {
+			return
+		}
+		var w struct{ URL string }
+		if err := json.Unmarshal(rec.Body.Bytes(), &w); err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(w.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host != strings.ToLower(u.Host) {
+			t.Fatalf("stored %q for body %q", w.URL, body)
+		}
+		if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
+			if ip = ip.Unmap(); ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() || ip.IsMulticast() {
+				t.Fatalf("stored %q, an address the network rules refuse, for body %q", w.URL, body)
+			}
+		}
+	})
 }

@@ -92,3 +92,54 @@ func TestWebhooksOverHTTP(t *testing.T) {
 		t.Errorf("%d deliveries left after the webhook was removed", n)
 	}
 }
+
+// The webhook network rules over HTTP: a URL naming a loopback, private or
+// link-local address (the database, a cache, the cloud metadata service,
+// this very server) answers 422 naming url, as do oversized fields and a
+// NUL in the secret, and nothing is stored; an upper-case scheme or host,
+// which once passed Go's check and failed the database's (a 500), is
+// stored in lower case. A token limited to some stores may not touch
+// webhooks at all: every webhook gets every store's events.
+func TestWebhookURLRulesOverHTTP(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	const secret = "0123456789abcdef-secret"
+	body := func(url, secret string) map[string]any {
+		return map[string]any{"url": url, "events": []string{"report.created"}, "secret": secret}
+	}
+	for _, c := range []struct{ url, secret, field string }{
+		{"http://127.0.0.1:5432/", secret, "url"},
+		{"http://localhost:6379/", secret, "url"},
+		{"http://[::1]:8080/", secret, "url"},
+		{f.url + "/api/v1/jobs/reports/run", secret, "url"},
+		{"http://169.254.169.254/latest/meta-data/", secret, "url"},
+		{"http://10.0.0.5:8080/", secret, "url"},
+		{"http://[::ffff:192.168.0.1]/", secret, "url"},
+		{"http://127.1/", secret, "url"},
+		{"https://hooks.example.com/" + strings.Repeat("x", 2100), secret, "url"},
+		{"https://hooks.example.com/", strings.Repeat("s", 300), "secret"},
+		{"https://hooks.example.com/", secret + "\x00", "secret"},
+		{"https://hooks.example.com/\x00", secret, "url"},
+	} {
+		if r := f.do("POST", "/api/v1/webhooks", f.admin, body(c.url, c.secret)); r.Status != 422 || r.errField() != c.field {
+			t.Errorf("%.80s: %d %.200s, want 422 naming %s", c.url, r.Status, r.Raw, c.field)
+		}
+	}
+	if n := f.count("report_webhooks"); n != 0 {
+		t.Fatalf("refused webhooks stored: %d", n)
+	}
+	r := f.mustStatus(201, "POST", "/api/v1/webhooks", f.admin, body("HTTP://Hooks.Example.COM/In?Key=V#part", secret))
+	if r.Body["url"] != "http://hooks.example.com/In?Key=V" {
+		t.Errorf("stored url %v, want http://hooks.example.com/In?Key=V", r.Body["url"])
+	}
+	scoped := f.token(ss.RoleAdmin, "S1")
+	for _, c := range [][2]string{{"POST", "/api/v1/webhooks"}, {"GET", "/api/v1/webhooks"},
+		{"DELETE", "/api/v1/webhooks/" + jsonNum(r.Body["id"])}, {"GET", "/api/v1/webhooks/" + jsonNum(r.Body["id"]) + "/deliveries"}} {
+		if r := f.do(c[0], c[1], scoped, body("https://hooks.example.com/s1", secret)); r.Status != 403 {
+			t.Errorf("%s %s with an admin token for S1: %d, want 403", c[0], c[1], r.Status)
+		}
+	}
+	if n := f.count("report_webhooks"); n != 1 {
+		t.Errorf("%d webhooks stored, want the one", n)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/migrations"
+	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/segments"
 )
 
@@ -59,6 +60,9 @@ type Config struct {
 	JobRetries int
 	// JobBackoff (SHRINKSCOPE_JOB_BACKOFF) is the wait before a job's first retry, doubling after.
 	JobBackoff time.Duration
+	// WebhookAllow (SHRINKSCOPE_WEBHOOK_ALLOW) lists the host names and networks webhooks may
+	// reach beyond public addresses; default none (webhooks reach public addresses only).
+	WebhookAllow reports.Allow
 }
 
 // setting is one line of the configuration table, printed by --help.
@@ -188,6 +192,14 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return fmt.Errorf("want a positive duration such as 30s, got %q", v)
 			}
 			c.JobBackoff = d
+			return nil
+		}},
+		{"webhook-allow", "SHRINKSCOPE_WEBHOOK_ALLOW", "", "host names, IP addresses and CIDR networks (comma-separated) that webhooks may reach although loopback, private, link-local, unique-local, CGNAT, multicast or otherwise not public, e.g. relay.store.internal,10.20.0.0/16; empty: public addresses only", func(v string) error {
+			a, err := reports.ParseAllow(v)
+			if err != nil {
+				return err
+			}
+			c.WebhookAllow = a
 			return nil
 		}},
 		{"migrate", "SHRINKSCOPE_MIGRATE", "true", "apply pending migrations when the server starts", func(v string) error {

@@ -13,11 +13,12 @@ import (
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/migrations"
+	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
 var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs"}, append(append(jobFlags, dbFlags...), segmentFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow"}, append(append(jobFlags, dbFlags...), segmentFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -67,6 +68,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
 	svc := app.New(pool)
+	svc.Webhooks = reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: c.WebhookAllow, Log: log})
 	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {
 		return err
@@ -84,7 +86,6 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		defer func() { done <- struct{}{} }()
 		jobs.Run(rctx)
 	}()
-	svc.Webhooks.SetLogger(log)
 	go func() {
 		defer func() { done <- struct{}{} }()
 		svc.Webhooks.Run(rctx)

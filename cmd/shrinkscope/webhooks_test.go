@@ -34,13 +34,18 @@ func TestServeDeliversWebhooks(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer rcv.Close()
-	wh, err := reports.NewWebhooks(pool, reports.DeliveryConfig{}).Create(context.Background(),
+	// The receiver listens on 127.0.0.1, which webhooks reach only when allow-listed.
+	local, err := reports.ParseAllow("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: local}).Create(context.Background(),
 		reports.NewWebhook{URL: rcv.URL, Events: []string{"report.created"}, Secret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr}
+	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr, "SHRINKSCOPE_WEBHOOK_ALLOW": "127.0.0.1"}
 	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
 	if err != nil {
 		t.Fatal(err)
@@ -93,5 +98,18 @@ func TestServeDeliversWebhooks(t *testing.T) {
 	m.Write([]byte(hits[0].body))
 	if want := "sha256=" + hex.EncodeToString(m.Sum(nil)); hits[0].sig != want {
 		t.Errorf("signature %s, want %s", hits[0].sig, want)
+	}
+}
+
+// A bad entry of the webhook allow-list stops serve at start, naming the
+// variable; serve --help lists the setting.
+func TestWebhookAllowSetting(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "SHRINKSCOPE_WEBHOOK_ALLOW": "relay.internal,not a host"}
+	if _, _, err := sh(t, vars, "serve"); err == nil || !strings.Contains(err.Error(), "SHRINKSCOPE_WEBHOOK_ALLOW") || !strings.Contains(err.Error(), "not a host") {
+		t.Errorf("bad allow-list: %v", err)
+	}
+	if _, help, _ := sh(t, map[string]string{}, "serve", "--help"); !strings.Contains(help, "--webhook-allow") || !strings.Contains(help, "SHRINKSCOPE_WEBHOOK_ALLOW") {
+		t.Errorf("serve --help lacks the allow-list:\n%s", help)
 	}
 }
