@@ -33,6 +33,12 @@ type Options struct {
 	Segments segments.Config
 	// Jobs is the scheduler whose jobs the jobs API shows and runs; nil: none.
 	Jobs *reports.Scheduler
+	// SessionTTL is how long a browser session lasts from sign-in, however
+	// busy. Default 12 h.
+	SessionTTL time.Duration
+	// SessionIdle ends a browser session unused for this long. Default 2 h;
+	// negative: no idle limit.
+	SessionIdle time.Duration
 }
 
 func (o *Options) defaults() {
@@ -44,6 +50,15 @@ func (o *Options) defaults() {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 12 * time.Hour
+	}
+	switch {
+	case o.SessionIdle == 0:
+		o.SessionIdle = 2 * time.Hour
+	case o.SessionIdle < 0:
+		o.SessionIdle = 0 // tokens.Service.Session: no idle limit
 	}
 }
 

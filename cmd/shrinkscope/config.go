@@ -54,6 +54,10 @@ type Config struct {
 	JobRetries int
 	// JobBackoff (SHRINKSCOPE_JOB_BACKOFF) is the wait before a job's first retry, doubling after.
 	JobBackoff time.Duration
+	// SessionTTL (SHRINKSCOPE_SESSION_TTL) is how long a browser session lasts from sign-in.
+	SessionTTL time.Duration
+	// SessionIdle (SHRINKSCOPE_SESSION_IDLE) ends a browser session unused this long; 0: never.
+	SessionIdle time.Duration
 }
 
 // setting is one line of the configuration table, printed by --help.
@@ -203,7 +207,7 @@ func schedule(c *Config, job, def, what string) setting {
 // which settings the command uses. A bad value fails naming its source.
 func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Config, error) {
 	c := &Config{}
-	all := append(settings(c, e.getenv), segmentSettings(c)...)
+	all := append(append(settings(c, e.getenv), segmentSettings(c)...), guardSettings(c)...)
 	src := map[string]string{} // where each setting's value came from, by flag
 	var used []setting
 	for _, s := range all {
