@@ -19,8 +19,8 @@ const (
 	sessionKey   = "session" // the cookie's session id, for the page's CSRF token
 )
 
-// authorize admits requests whose token has one of roles; the principal is
-// then available through principal(c).
+// authorize admits requests whose token has one of roles and is within its
+// rate limit; the principal is then available through principal(c).
 func (s *Server) authorize(roles []ss.Role, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		secret, fromCookie := bearer(c.Request())
@@ -42,6 +42,9 @@ func (s *Server) authorize(roles []ss.Role, next echo.HandlerFunc) echo.HandlerF
 			if fromCookie && ss.ErrorCode(err) == ss.EUNAUTHORIZED && wantsHTML(c) {
 				return c.Redirect(http.StatusSeeOther, "/login")
 			}
+			return err
+		}
+		if err := s.limit(c, p); err != nil {
 			return err
 		}
 		if !slices.Contains(roles, p.Role) {

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -39,6 +40,10 @@ type Options struct {
 	// SessionIdle ends a browser session unused for this long. Default 2 h;
 	// negative: no idle limit.
 	SessionIdle time.Duration
+	// RateLimits are the request limits per token by role (ratelimit.go),
+	// kept in this process. nil: no limits (serve applies
+	// DefaultRateLimits unless told otherwise).
+	RateLimits map[ss.Role]Rate
 }
 
 func (o *Options) defaults() {
@@ -76,6 +81,7 @@ type Server struct {
 	tokens    *tokens.Service
 	workforce *workforce.Service
 	metrics   *metrics
+	limits    *limiter // nil: no rate limits
 	echo      *echo.Echo
 }
 
@@ -101,6 +107,9 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		webhooks:  svc.Webhooks,
 	}
 	s.metrics = newMetrics(reg, pool)
+	if opt.RateLimits != nil {
+		s.limits = newLimiter(opt.RateLimits, time.Now)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -13,9 +13,11 @@ import (
 
 	"golang.org/x/term"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/migrations"
 	"github.com/shrinkscope/shrinkscope/segments"
+	"github.com/shrinkscope/shrinkscope/web"
 )
 
 // Config is every setting of the binary. Each field is a flag and an
@@ -58,6 +60,8 @@ type Config struct {
 	SessionTTL time.Duration
 	// SessionIdle (SHRINKSCOPE_SESSION_IDLE) ends a browser session unused this long; 0: never.
 	SessionIdle time.Duration
+	// RateLimits (SHRINKSCOPE_RATE_LIMIT) are the request limits per token by role, per replica.
+	RateLimits map[ss.Role]web.Rate
 }
 
 // setting is one line of the configuration table, printed by --help.
