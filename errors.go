@@ -14,7 +14,8 @@ const (
 	EFORBIDDEN    = "forbidden"    // credentials lack the role or store scope (403)
 	ETOOLARGE     = "too_large"    // the body or batch exceeds a limit (413)
 	EUNSUPPORTED  = "unsupported"  // wrong content type (415)
-	EUNAVAILABLE  = "unavailable"  // the database cannot be reached: retry later (503 with Retry-After)
+	EUNAVAILABLE  = "unavailable"  // the database cannot be reached, or the server is busy: retry later (503 with Retry-After)
+	ETOOMANY      = "rate_limited" // the token sent more than its rate limit: retry later (429 with Retry-After)
 	EINTERNAL     = "internal"     // anything else; details are logged, not shown (500)
 )
 

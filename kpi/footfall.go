@@ -37,6 +37,9 @@ func (g *Ingester) Footfall(ctx context.Context, p *ss.Principal, in []ss.Footfa
 			be.Add(i, "hour", "hour %s is not the start of an hour in the store's time zone %s", x.Hour, ref.Location)
 			return f, key{}, false
 		}
+		if r.before(i, ref, "hour", f.Hour, be) {
+			return f, key{}, false
+		}
 		f.StoreID = ref.ID
 		return f, key{f.StoreID, f.ZoneID, f.Hour}, true
 	})

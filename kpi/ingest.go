@@ -51,10 +51,12 @@ type Result struct {
 // principal's scope.
 type resolver struct {
 	ctx       context.Context
+	pool      *pgxpool.Pool
 	dir       Directory
 	p         *ss.Principal
 	forbidden *ss.Error
-	failed    error // the directory could not be read: the batch is not at fault
+	failed    error              // the directory could not be read: the batch is not at fault
+	edges     map[int64]keptEdge // kept_from of each store met, by id (kept.go)
 }
 
 // store returns the store (nil when unknown, with an item error added).
@@ -106,7 +108,7 @@ func (r *resolver) err(be *ss.BatchError) error {
 func (g *Ingester) Events(ctx context.Context, p *ss.Principal, in []ss.EventInput) (Result, error) {
 	now := g.now()
 	var be ss.BatchError
-	r := resolver{ctx: ctx, dir: g.dir, p: p}
+	r := resolver{ctx: ctx, pool: g.pool, dir: g.dir, p: p}
 	events := make([]ss.Event, 0, len(in))
 	flags := make([]uint8, 0, len(in))
 	idx := make([]int, 0, len(in)) // input index of each resolved event
@@ -120,7 +122,7 @@ func (g *Ingester) Events(ctx context.Context, p *ss.Principal, in []ss.EventInp
 			continue
 		}
 		z, ok := r.zone(i, ref, ev.Zone, &be)
-		if !ok {
+		if !ok || r.before(i, ref, "occurred_at", ev.OccurredAt, &be) {
 			continue
 		}
 		ev.StoreID, ev.ZoneID = ref.ID, z.ID
@@ -309,7 +311,7 @@ func resolveLatest[In, Row any, K comparable](g *Ingester, ctx context.Context, 
 	one func(i int, x *In, now time.Time, r *resolver, be *ss.BatchError) (Row, K, bool)) ([]Row, error) {
 	now := g.now()
 	var be ss.BatchError
-	r := resolver{ctx: ctx, dir: g.dir, p: p}
+	r := resolver{ctx: ctx, pool: g.pool, dir: g.dir, p: p}
 	last := make(map[K]int, len(in))
 	rows := make([]Row, 0, len(in))
 	for i := range in {

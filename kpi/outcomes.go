@@ -29,13 +29,15 @@ func (g *Ingester) Outcomes(ctx context.Context, p *ss.Principal, in []ss.Outcom
 		storeID    int64
 		store      string
 		occurredAt time.Time
+		keptFrom   *time.Time // the store's kept_from date (kept.go); nil when nothing was purged
+		keptAt     *time.Time // the instant it began
 	}
 	known := make(map[[16]byte]eventInfo, len(ids))
 	if len(ids) > 0 {
 		// event_ids finds each event by its id alone, without probing every partition.
 		rows, err := g.pool.Query(ctx, `
-SELECT e.id, e.store_id, s.code, e.occurred_at
-FROM event_ids e JOIN store_directory s ON s.id = e.store_id
+SELECT e.id, e.store_id, s.code, e.occurred_at, r.kept_from, r.kept_from::timestamp AT TIME ZONE s.timezone
+FROM event_ids e JOIN store_directory s ON s.id = e.store_id LEFT JOIN kpi_retention r ON r.store_id = e.store_id
 WHERE e.id = ANY($1)`, ids)
 		if err != nil {
 			return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
@@ -43,7 +45,7 @@ WHERE e.id = ANY($1)`, ids)
 		for rows.Next() {
 			var id [16]byte
 			var info eventInfo
-			if err := rows.Scan(&id, &info.storeID, &info.store, &info.occurredAt); err != nil {
+			if err := rows.Scan(&id, &info.storeID, &info.store, &info.occurredAt, &info.keptFrom, &info.keptAt); err != nil {
 				rows.Close()
 				return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
 			}
@@ -68,6 +70,13 @@ WHERE e.id = ANY($1)`, ids)
 		// An event outside the token's stores reads as unknown: scope hides existence.
 		if !found || (p != nil && !p.CanSeeStore(info.store)) {
 			be.Add(i, "event", "unknown event %s", o.EventID)
+			continue
+		}
+		// event_ids outlives a purge, so an outcome of a purged event is
+		// found; its week's rollups are kept as they were (kept.go).
+		if info.keptAt != nil && info.occurredAt.Before(*info.keptAt) {
+			be.Add(i, "event", "event %s occurred at %s, before store %s's kept_from %s: raw facts before then were purged by retention and nothing older is stored",
+				o.EventID, info.occurredAt.UTC().Format(time.RFC3339), info.store, info.keptFrom.Format(time.DateOnly))
 			continue
 		}
 		if o.At.Before(info.occurredAt) {

@@ -1,8 +1,13 @@
 package kpi_test
 
 import (
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+
+	ss "github.com/shrinkscope/shrinkscope"
 
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
@@ -58,9 +63,16 @@ func TestPurgeKeepsRollups(t *testing.T) {
 	if err != nil || len(rep.Drift) != 0 {
 		t.Errorf("verify after purge: %v, drift %v", err, rep.Drift)
 	}
-	// A late event for a purged week is stored but does not replace the kept figures.
+	// A late event for a purged week is refused (no rollup would ever
+	// count it) and changes nothing.
 	zone := est.Stores[0].Zones[0].Code
-	w.event(est.Stores[0].Code, zone, time.Date(2026, 2, 20, 15, 30, 0, 0, time.UTC), 40)
+	score := 0.9
+	late := ss.EventInput{ID: uuid.Must(uuid.NewV7()).String(), Store: est.Stores[0].Code, Zone: zone,
+		OccurredAt: "2026-02-20T15:30:00Z", Score: &score}
+	var be *ss.BatchError
+	if _, err := w.ing.Events(w.ctx, nil, []ss.EventInput{late}); !errors.As(err, &be) || len(be.Items) != 1 || be.Items[0].Field != "occurred_at" {
+		t.Errorf("late event in a purged week: %v, want a batch error on occurred_at", err)
+	}
 	w.refresh()
 	for table, sum := range w.snapshot() {
 		if sum != before[table] {

@@ -10,16 +10,17 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 )
 
-// cookieName holds the token of a browser session, set by the login page.
-const cookieName = "shrinkscope_token"
+// cookieName holds a browser session's id, set by the login page; the
+// session itself (its token, expiry and last use) is kept in the database.
+const cookieName = "shrinkscope_session"
 
 const (
 	principalKey = "principal"
-	sessionKey   = "session" // the cookie's secret, for the page's CSRF token
+	sessionKey   = "session" // the cookie's session id, for the page's CSRF token
 )
 
-// authorize admits requests whose token has one of roles; the principal is
-// then available through principal(c).
+// authorize admits requests whose token has one of roles and is within its
+// rate limit; the principal is then available through principal(c).
 func (s *Server) authorize(roles []ss.Role, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		secret, fromCookie := bearer(c.Request())
@@ -30,11 +31,20 @@ func (s *Server) authorize(roles []ss.Role, next echo.HandlerFunc) echo.HandlerF
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="shrinkscope"`)
 			return ss.Errorf(ss.EUNAUTHORIZED, "Authorization", "a bearer token is required (Authorization: Bearer sst_…)")
 		}
-		p, err := s.tokens.Authenticate(c.Request().Context(), secret)
+		var p *ss.Principal
+		var err error
+		if fromCookie {
+			p, err = s.tokens.Session(c.Request().Context(), secret, s.opt.SessionIdle)
+		} else {
+			p, err = s.tokens.Authenticate(c.Request().Context(), secret)
+		}
 		if err != nil {
 			if fromCookie && ss.ErrorCode(err) == ss.EUNAUTHORIZED && wantsHTML(c) {
 				return c.Redirect(http.StatusSeeOther, "/login")
 			}
+			return err
+		}
+		if err := s.limit(c, p); err != nil {
 			return err
 		}
 		if !slices.Contains(roles, p.Role) {
@@ -56,6 +66,8 @@ func principal(c echo.Context) *ss.Principal {
 	return p
 }
 
+// bearer returns the request's credential: the token of its Authorization
+// header, else the session id of its cookie.
 func bearer(r *http.Request) (secret string, fromCookie bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {

@@ -24,6 +24,7 @@ var statusOf = map[string]int{
 	ss.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	ss.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	ss.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	ss.ETOOMANY:      http.StatusTooManyRequests,
 	ss.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,7 +33,8 @@ func (s *Server) loginPage(c echo.Context) error {
 	return render(c, http.StatusOK, "login.html", map[string]any{"Error": ""})
 }
 
-// login checks a pasted token and keeps it in an HttpOnly cookie for the pages.
+// login checks a pasted token and opens a server-side session for it,
+// whose id alone goes in the cookie: the token never leaves the form.
 func (s *Server) login(c echo.Context) error {
 	secret := strings.TrimSpace(c.FormValue("token"))
 	p, err := s.tokens.Authenticate(c.Request().Context(), secret)
@@ -50,15 +50,28 @@ func (s *Server) login(c echo.Context) error {
 	if !sameOrigin(c.Request()) {
 		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Sign in from this site's own sign-in page."})
 	}
+	id, expires, err := s.tokens.StartSession(c.Request().Context(), p.TokenID, s.opt.SessionTTL)
+	if err != nil {
+		return err
+	}
+	// Lax, not Strict: a link to a dashboard from mail or chat opens signed
+	// in; cross-site POSTs still carry no cookie, and every form its CSRF token.
 	c.SetCookie(&http.Cookie{
-		Name: cookieName, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: c.Scheme() == "https", Expires: time.Now().Add(12 * time.Hour),
+		Name: cookieName, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: c.Scheme() == "https", Expires: expires,
 	})
 	return c.Redirect(http.StatusSeeOther, homeOf(p.Role))
 }
 
+// logout ends the session on the server, so the cookie opens nothing even
+// if a copy of it survives, and clears it in the browser.
 func (s *Server) logout(c echo.Context) error {
-	c.SetCookie(&http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	c.SetCookie(&http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	if ck, err := c.Cookie(cookieName); err == nil && ck.Value != "" {
+		if err := s.tokens.EndSession(c.Request().Context(), ck.Value); err != nil {
+			return err
+		}
+	}
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 

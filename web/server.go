@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -39,6 +40,16 @@ type Options struct {
 	// to about a second, so the default is one per core (GOMAXPROCS): more
 	// at once would only slow every request, solves and others alike.
 	MaxSolves int
+	// SessionTTL is how long a browser session lasts from sign-in, however
+	// busy. Default 12 h.
+	SessionTTL time.Duration
+	// SessionIdle ends a browser session unused for this long. Default 2 h;
+	// negative: no idle limit.
+	SessionIdle time.Duration
+	// RateLimits are the request limits per token by role (ratelimit.go),
+	// kept in this process. nil: no limits (serve applies
+	// DefaultRateLimits unless told otherwise).
+	RateLimits map[ss.Role]Rate
 }
 
 func (o *Options) defaults() {
@@ -53,6 +64,15 @@ func (o *Options) defaults() {
 	}
 	if o.MaxSolves <= 0 {
 		o.MaxSolves = runtime.GOMAXPROCS(0)
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 12 * time.Hour
+	}
+	switch {
+	case o.SessionIdle == 0:
+		o.SessionIdle = 2 * time.Hour
+	case o.SessionIdle < 0:
+		o.SessionIdle = 0 // tokens.Service.Session: no idle limit
 	}
 }
 
@@ -70,6 +90,7 @@ type Server struct {
 	tokens    *tokens.Service
 	workforce *workforce.Service
 	metrics   *metrics
+	limits    *limiter // nil: no rate limits
 	echo      *echo.Echo
 	solves    chan struct{} // a slot per solve running, MaxSolves in all
 }
@@ -97,6 +118,9 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		solves:    make(chan struct{}, opt.MaxSolves),
 	}
 	s.metrics = newMetrics(reg, pool)
+	if opt.RateLimits != nil {
+		s.limits = newLimiter(opt.RateLimits, time.Now)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -13,10 +13,12 @@ import (
 
 	"golang.org/x/term"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/migrations"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/segments"
+	"github.com/shrinkscope/shrinkscope/web"
 )
 
 // Config is every setting of the binary. Each field is a flag and an
@@ -63,6 +65,12 @@ type Config struct {
 	// WebhookAllow (SHRINKSCOPE_WEBHOOK_ALLOW) lists the host names and networks webhooks may
 	// reach beyond public addresses; default none (webhooks reach public addresses only).
 	WebhookAllow reports.Allow
+	// SessionTTL (SHRINKSCOPE_SESSION_TTL) is how long a browser session lasts from sign-in.
+	SessionTTL time.Duration
+	// SessionIdle (SHRINKSCOPE_SESSION_IDLE) ends a browser session unused this long; 0: never.
+	SessionIdle time.Duration
+	// RateLimits (SHRINKSCOPE_RATE_LIMIT) are the request limits per token by role, per replica.
+	RateLimits map[ss.Role]web.Rate
 }
 
 // setting is one line of the configuration table, printed by --help.
@@ -229,7 +237,7 @@ func schedule(c *Config, job, def, what string) setting {
 // which settings the command uses. A bad value fails naming its source.
 func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Config, error) {
 	c := &Config{}
-	all := append(settings(c, e.getenv), segmentSettings(c)...)
+	all := append(append(settings(c, e.getenv), segmentSettings(c)...), guardSettings(c)...)
 	src := map[string]string{} // where each setting's value came from, by flag
 	var used []setting
 	for _, s := range all {

@@ -18,7 +18,7 @@ import (
 )
 
 var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow"}, append(append(jobFlags, dbFlags...), segmentFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow"}, append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -73,9 +73,11 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	if err != nil {
 		return err
 	}
-	srv := web.New(svc, log, web.Options{
+	opt := web.Options{
 		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, MaxSolves: c.MaxSolves, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
-	}, reg)
+	}
+	webGuards(c, &opt)
+	srv := web.New(svc, log, opt, reg)
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{}, 3)
 	go func() {

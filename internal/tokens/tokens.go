@@ -1,5 +1,6 @@
-// Package tokens issues, checks and revokes the bearer tokens of the API.
-// Only a SHA-256 of each secret is stored; the secret is shown once.
+// Package tokens issues, checks and revokes the bearer tokens of the API,
+// and keeps the browser sessions opened with them. Only a SHA-256 of each
+// secret and session id is stored; a token's secret is shown once.
 package tokens
 
 import (
@@ -23,7 +24,8 @@ import (
 // secretPrefix marks shrinkscope tokens so secret scanners can find leaked ones.
 const secretPrefix = "sst_"
 
-// Service stores tokens in the api_tokens table.
+// Service stores tokens in the api_tokens table and browser sessions in
+// web_sessions (sessions.go).
 type Service struct {
 	pool *pgxpool.Pool
 	used sync.Map // token id → time this process last recorded its use
@@ -122,15 +124,19 @@ func (s *Service) List(ctx context.Context) ([]Token, error) {
 }
 
 // Revoke revokes the token with the given id or name (every live token of
-// that name) and returns how many were revoked.
+// that name), ends their browser sessions, and returns how many were revoked.
 func (s *Service) Revoke(ctx context.Context, idOrName string) (int, error) {
 	id, _ := strconv.ParseInt(idOrName, 10, 64)
-	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND (id = $1 OR name = $2)`, id, idOrName)
+	var n int
+	err := s.pool.QueryRow(ctx, `WITH r AS (
+    UPDATE api_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND (id = $1 OR name = $2) RETURNING id),
+ended AS (DELETE FROM web_sessions WHERE token_id IN (SELECT id FROM r))
+SELECT count(*) FROM r`, id, idOrName).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("tokens: revoke %s: %w", idOrName, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return 0, ss.Errorf(ss.ENOTFOUND, "token", "no live token with id or name %q", idOrName)
 	}
-	return int(tag.RowsAffected()), nil
+	return n, nil
 }
