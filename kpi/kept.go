@@ -25,7 +25,7 @@ type keptEdge struct {
 
 // keptFromSQL is store $1's edge; no row when nothing was purged.
 const keptFromSQL = `SELECT r.kept_from, r.kept_from::timestamp AT TIME ZONE s.timezone
-FROM kpi_retention r JOIN stores s ON s.id = r.store_id WHERE r.store_id = $1`
+FROM kpi_retention r JOIN store_directory s ON s.id = r.store_id WHERE r.store_id = $1`
 
 // kept returns ref's edge, read once per store and batch; ok is false when
 // the store has purged nothing.
