@@ -49,3 +49,14 @@ func New(pool *pgxpool.Pool) Services {
 		Webhooks:  reports.NewWebhooks(pool, reports.DeliveryConfig{}),
 	}
 }
+
+// WithIngestPool has ingest, the store directory it resolves codes with,
+// and token lookups use pool, a pool of their own, so that however many
+// reads hold the main pool's connections, a batch from a store and the
+// check of its token find one at once.
+func (s Services) WithIngestPool(pool *pgxpool.Pool) Services {
+	s.Layout.Directory().SetPool(pool)
+	s.Ingest = kpi.NewIngester(pool, s.Layout.Directory())
+	s.Tokens = tokens.New(pool)
+	return s
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,14 +28,20 @@ type cached struct {
 // Directory resolves store and zone codes to ids, cached in memory. It
 // satisfies kpi.Directory, the resolver ingest declares.
 type Directory struct {
-	pool *pgxpool.Pool
+	pool atomic.Pointer[pgxpool.Pool] // where loads go (SetPool)
 	mu   sync.Mutex
 	m    map[string]cached
 }
 
 func newDirectory(pool *pgxpool.Pool) *Directory {
-	return &Directory{pool: pool, m: map[string]cached{}}
+	d := &Directory{m: map[string]cached{}}
+	d.pool.Store(pool)
+	return d
 }
+
+// SetPool sends the directory's loads to pool: the pool ingest has to
+// itself, so that resolving a batch's codes never waits behind reads.
+func (d *Directory) SetPool(pool *pgxpool.Pool) { d.pool.Store(pool) }
 
 func (d *Directory) forget(code string) {
 	d.mu.Lock()
@@ -68,7 +75,7 @@ func (d *Directory) Store(ctx context.Context, code, zone string) (*ss.StoreRef,
 func (d *Directory) load(ctx context.Context, code string) (*ss.StoreRef, error) {
 	ref := &ss.StoreRef{Code: code, Zones: map[string]ss.ZoneRef{}}
 	var tz string
-	err := d.pool.QueryRow(ctx, `SELECT id, timezone FROM stores WHERE code = $1`, code).Scan(&ref.ID, &tz)
+	err := d.pool.Load().QueryRow(ctx, `SELECT id, timezone FROM stores WHERE code = $1`, code).Scan(&ref.ID, &tz)
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, nil
@@ -78,7 +85,7 @@ func (d *Directory) load(ctx context.Context, code string) (*ss.StoreRef, error)
 	if ref.Location, err = time.LoadLocation(tz); err != nil {
 		return nil, fmt.Errorf("layout: store %s time zone: %w", code, err)
 	}
-	rows, err := d.pool.Query(ctx, `SELECT code, id, category, unit_value::float8, retired_at IS NOT NULL FROM zones WHERE store_id = $1`, ref.ID)
+	rows, err := d.pool.Load().Query(ctx, `SELECT code, id, category, unit_value::float8, retired_at IS NOT NULL FROM zones WHERE store_id = $1`, ref.ID)
 	if err != nil {
 		return nil, fmt.Errorf("layout: load zones of %s: %w", code, err)
 	}

@@ -14,5 +14,13 @@ CREATE TABLE web_sessions (
 CREATE INDEX web_sessions_token ON web_sessions (token_id);
 CREATE INDEX web_sessions_expires ON web_sessions (expires_at);
 
+-- Job runs (reports/): final marks the attempt that ends its tick (ok, skipped, or failed with
+-- its retries spent, when job.failed is sent). A tick whose latest attempt is not final and
+-- whose job lock is free was interrupted (stopped by shutdown, or its replica died mid-run or
+-- in a retry's wait) and is due again on every replica. Rows from before this column are
+-- history and count as final, so an upgrade resumes nothing.
+ALTER TABLE job_runs ADD COLUMN final boolean NOT NULL DEFAULT true;
+
 -- +goose Down
+ALTER TABLE job_runs DROP COLUMN final;
 DROP TABLE web_sessions;

@@ -40,18 +40,26 @@ const runColumns = `id, job, scheduled, attempt, trigger, status, started_at, fi
 // finishSQL, $3 of staleSQL), not the database's now(), so that it agrees
 // with the ticks it names and with the waits between retries.
 
-// claimSQL inserts the row of one attempt; on a tick's first attempt the
-// unique key makes exactly one replica's insert succeed.
-const claimSQL = `INSERT INTO job_runs (job, scheduled, attempt, trigger, node, started_at) VALUES ($1, $2, $3, $4, $5, $6)
+// claimSQL inserts the row of one attempt, not final until it ends; on a
+// tick's first attempt the unique key makes exactly one replica's insert
+// succeed.
+const claimSQL = `INSERT INTO job_runs (job, scheduled, attempt, trigger, node, started_at, final) VALUES ($1, $2, $3, $4, $5, $6, false)
 ON CONFLICT (job, scheduled, attempt) DO NOTHING RETURNING id`
 
-const finishSQL = `UPDATE job_runs SET status = $2, finished_at = $6, rows = $3, error = $4, detail = $5 WHERE id = $1
+const finishSQL = `UPDATE job_runs SET status = $2, finished_at = $6, rows = $3, error = $4, detail = $5, final = $7 WHERE id = $1
 RETURNING ` + runColumns
 
-// staleSQL fails the running rows of a job left by a replica that stopped
-// mid-run. It runs while holding the job's lock, so no such row is live; the
-// minute spares a claim whose replica has not yet taken the lock.
-const staleSQL = `UPDATE job_runs SET status = 'failed', finished_at = $3,
+// claimGrace is how long a claimed attempt may be running before its
+// replica holds the job's lock: claim and lock are two steps, so a running
+// row younger than this may belong to a live replica that holds no lock yet.
+const claimGrace = time.Minute
+
+// staleSQL fails the running rows of a job's earlier ticks left by a
+// replica that stopped mid-run: a later tick has superseded them, so they
+// end final (resume.go runs only a job's latest tick again). It runs while
+// holding the job's lock, so no such row is live; the grace spares a claim
+// whose replica has not yet taken the lock.
+const staleSQL = `UPDATE job_runs SET status = 'failed', finished_at = $3, final = true,
     error = 'interrupted: the replica running it stopped before it finished'
 WHERE job = $1 AND status = 'running' AND id <> $2 AND started_at < $3::timestamptz - interval '1 minute'`
 
@@ -68,8 +76,9 @@ func (s *Scheduler) claim(ctx context.Context, job string, scheduled time.Time, 
 }
 
 // finish records the end of a run. It outlives ctx's cancellation, so a run
-// stopped by shutdown is still recorded as failed. With final set (a tick's
-// last failed attempt) the job.failed deliveries commit with the record.
+// stopped by shutdown is still recorded as failed. final marks the attempt
+// that ends its tick; a final failure (its retries spent) commits the
+// job.failed deliveries with the record.
 func (s *Scheduler) finish(ctx context.Context, id int64, status string, rows *int64, errText, detail string, final bool) (Run, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -78,7 +87,7 @@ func (s *Scheduler) finish(ctx context.Context, id int64, status string, rows *i
 		return Run{}, fmt.Errorf("reports: finish run %d: %w", id, err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	r, err := tx.Query(ctx, finishSQL, id, status, rows, errText, detail, s.cfg.Clock.Now())
+	r, err := tx.Query(ctx, finishSQL, id, status, rows, errText, detail, s.cfg.Clock.Now(), final)
 	if err != nil {
 		return Run{}, fmt.Errorf("reports: finish run %d: %w", id, err)
 	}
@@ -86,7 +95,7 @@ func (s *Scheduler) finish(ctx context.Context, id int64, status string, rows *i
 	if err != nil {
 		return Run{}, fmt.Errorf("reports: finish run %d: %w", id, err)
 	}
-	if final {
+	if final && status == "failed" {
 		if err := enqueue(ctx, tx, EventJobFailed, run); err != nil {
 			return Run{}, err
 		}

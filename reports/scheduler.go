@@ -49,6 +49,10 @@ type Config struct {
 	// waits for the next tick and between retries. Default: the system
 	// clock; tests pass one they move forward themselves.
 	Clock Clock
+	// ResumeEvery is how often each job's loop looks for its latest tick
+	// interrupted (resume.go) between ticks; it also looks on start.
+	// Default 1 min.
+	ResumeEvery time.Duration
 }
 
 func (c *Config) defaults() {
@@ -73,6 +77,9 @@ func (c *Config) defaults() {
 	}
 	if c.Clock == nil {
 		c.Clock = systemClock{}
+	}
+	if c.ResumeEvery <= 0 {
+		c.ResumeEvery = time.Minute
 	}
 }
 
@@ -155,18 +162,20 @@ func (s *Scheduler) Run(ctx context.Context) {
 // without waiting for the run: a run still going at the next tick makes that
 // tick skipped, as the job's lock decides. A tick is named by its scheduled
 // time, so every replica names it alike; if the wait overslept several
-// ticks, only the latest runs.
+// ticks, only the latest runs. Between ticks it wakes every ResumeEvery to
+// run an interrupted tick again (resume.go).
 func (s *Scheduler) loop(ctx context.Context, j *job, last time.Time) {
 	for {
 		next := j.sched.Next(last)
 		if next.IsZero() { // the schedule has no more ticks
 			return
 		}
-		if err := s.cfg.Clock.Sleep(ctx, next.Sub(s.now())); err != nil {
+		if err := s.cfg.Clock.Sleep(ctx, min(next.Sub(s.now()), s.cfg.ResumeEvery)); err != nil {
 			return
 		}
 		at, due := missed(j.sched, last, s.now())
-		if !due { // woke before the tick: wait for the rest
+		if !due { // woke before the tick: look for an interrupted one, wait for the rest
+			s.startResume(ctx, j)
 			continue
 		}
 		s.start(ctx, j, at, TriggerSchedule)
@@ -201,7 +210,8 @@ func (s *Scheduler) fire(ctx context.Context, j *job, at time.Time, trigger stri
 }
 
 // catchUp runs, once, the latest tick of each job missed while no replica
-// was running: one after the job's last scheduled run, at or before now. A
+// was running: one after the job's last scheduled run, at or before now;
+// without one, the last scheduled tick if it was interrupted (resume.go). A
 // job that has never run has nothing to catch up.
 func (s *Scheduler) catchUp(ctx context.Context, now time.Time) {
 	for _, name := range s.Names() {
@@ -213,6 +223,8 @@ func (s *Scheduler) catchUp(ctx context.Context, now time.Time) {
 		}
 		if due, ok := missed(j.sched, last, now); ok {
 			s.start(ctx, j, due, TriggerCatchUp)
+		} else if !last.IsZero() {
+			s.startResume(ctx, j)
 		}
 	}
 }

@@ -58,18 +58,28 @@ func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time, trigger stri
 	}
 	unlock, locked, err := s.lock(ctx, j.Name)
 	if err != nil {
+		// Not final: with the lock free again, the tick is resumed.
 		_, _ = s.finish(ctx, id, "failed", nil, "could not take the job's lock: "+err.Error(), "", false)
 		return Run{}, err
 	}
 	if !locked {
-		return s.finish(ctx, id, "skipped", nil, "", "the previous run was still running", false)
+		return s.finish(ctx, id, "skipped", nil, "", "the previous run was still running", true)
 	}
 	defer unlock()
 	if _, err := s.pool.Exec(ctx, staleSQL, j.Name, id, s.cfg.Clock.Now()); err != nil {
 		s.cfg.Log.Warn("job: failing stale runs", "job", j.Name, "err", err)
 	}
-	for attempt := 1; ; attempt++ {
-		if attempt > 1 {
+	return s.attempts(ctx, j, at, trigger, 1, id)
+}
+
+// attempts runs attempt first of the tick (its row claimed as id) and, while
+// it fails, the retries left, holding the job's lock throughout. It
+// returns the last attempt's record.
+func (s *Scheduler) attempts(ctx context.Context, j *job, at time.Time, trigger string, first int, id int64) (Run, error) {
+	for attempt := first; ; attempt++ {
+		if attempt > first {
+			var won bool
+			var err error
 			if id, won, err = s.claim(ctx, j.Name, at, attempt, trigger); err != nil || !won {
 				return Run{}, fmt.Errorf("reports: claim retry %d of %s: %v", attempt, j.Name, err)
 			}
@@ -77,7 +87,7 @@ func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time, trigger stri
 		rows, err := s.call(ctx, j)
 		if err == nil {
 			n := int64(rows)
-			return s.finish(ctx, id, "ok", &n, "", "", false)
+			return s.finish(ctx, id, "ok", &n, "", "", true)
 		}
 		detail := ""
 		if ctx.Err() != nil {
@@ -86,7 +96,7 @@ func (s *Scheduler) tick(ctx context.Context, j *job, at time.Time, trigger stri
 			detail = fmt.Sprintf("retrying in %s", s.backoff(attempt))
 		}
 		// The tick has failed for good once its retries are spent; one
-		// stopped by shutdown has not (it is caught up after restart).
+		// stopped by shutdown has not: it is resumed (resume.go).
 		final := ctx.Err() == nil && attempt > s.cfg.Retries
 		run, ferr := s.finish(ctx, id, "failed", nil, err.Error(), detail, final)
 		if ferr != nil {

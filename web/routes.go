@@ -113,8 +113,8 @@ func (s *Server) routes() []route {
 	}
 }
 
-// register adds every route, its handler behind authorize (roles) and
-// guard (scope).
+// register adds every route, its handler behind authorize (roles and rate
+// limit), the read gate for reads (readgate.go) and guard (scope).
 func (s *Server) register(e *echo.Echo) {
 	for _, r := range s.routes() {
 		if err := r.check(); err != nil {
@@ -122,7 +122,11 @@ func (s *Server) register(e *echo.Echo) {
 		}
 		h := r.Handler
 		if r.Roles != nil {
-			h = s.authorize(r.Roles, s.guard(r.Scope, h))
+			h = s.guard(r.Scope, h)
+			if gated(r) {
+				h = s.gate(h)
+			}
+			h = s.authorize(r.Roles, h)
 		}
 		e.Add(r.Method, r.Path, h)
 	}

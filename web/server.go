@@ -50,6 +50,13 @@ type Options struct {
 	// kept in this process. nil: no limits (serve applies
 	// DefaultRateLimits unless told otherwise).
 	RateLimits map[ss.Role]Rate
+	// ReadConcurrency is how many reads (GETs that need a token) run at
+	// once (readgate.go). 0: no gate (serve's --read-concurrency gates at
+	// half the pool's connections unless told otherwise).
+	ReadConcurrency int
+	// ReadWait is how long a read waits for its turn before it is shed
+	// with 503 and Retry-After. Default 2 s.
+	ReadWait time.Duration
 }
 
 func (o *Options) defaults() {
@@ -67,6 +74,9 @@ func (o *Options) defaults() {
 	}
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 12 * time.Hour
+	}
+	if o.ReadWait <= 0 {
+		o.ReadWait = 2 * time.Second
 	}
 	switch {
 	case o.SessionIdle == 0:
@@ -90,7 +100,8 @@ type Server struct {
 	tokens    *tokens.Service
 	workforce *workforce.Service
 	metrics   *metrics
-	limits    *limiter // nil: no rate limits
+	limits    *limiter      // nil: no rate limits
+	reads     chan struct{} // the read gate's slots; nil: no gate
 	echo      *echo.Echo
 	solves    chan struct{} // a slot per solve running, MaxSolves in all
 }
@@ -120,6 +131,9 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 	s.metrics = newMetrics(reg, pool)
 	if opt.RateLimits != nil {
 		s.limits = newLimiter(opt.RateLimits, time.Now)
+	}
+	if opt.ReadConcurrency > 0 {
+		s.reads = make(chan struct{}, opt.ReadConcurrency)
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -71,6 +71,14 @@ type Config struct {
 	SessionIdle time.Duration
 	// RateLimits (SHRINKSCOPE_RATE_LIMIT) are the request limits per token by role, per replica.
 	RateLimits map[ss.Role]web.Rate
+	// ReadConcurrency (SHRINKSCOPE_READ_CONCURRENCY) is how many reads run at once; 0: half the pool; -1: no limit.
+	ReadConcurrency int
+	// ReadWait (SHRINKSCOPE_READ_WAIT) is how long a read waits for its turn before 503.
+	ReadWait time.Duration
+	// TokenCacheTTL (SHRINKSCOPE_TOKEN_CACHE_TTL) is how long a token found live is trusted; 0: no cache.
+	TokenCacheTTL time.Duration
+	// DBIngestConns (SHRINKSCOPE_DB_INGEST_CONNS) sizes the pool of ingest and token lookups; 0: the main pool.
+	DBIngestConns int
 }
 
 // setting is one line of the configuration table, printed by --help.

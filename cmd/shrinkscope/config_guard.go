@@ -1,16 +1,22 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"runtime"
+	"strconv"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
 // guardFlags are the settings that protect serve from its clients: browser
-// sessions and rate limits.
-var guardFlags = []string{"session-ttl", "session-idle", "rate-limit"}
+// sessions, rate limits, the read gate, the token cache and the ingest
+// pool.
+var guardFlags = []string{"session-ttl", "session-idle", "rate-limit", "read-concurrency", "read-wait", "token-cache-ttl", "db-ingest-conns"}
 
 func guardSettings(c *Config) []setting {
 	dur := func(p *time.Duration, zeroOK bool) func(string) error {
@@ -42,6 +48,24 @@ func guardSettings(c *Config) []setting {
 			c.RateLimits = m
 			return nil
 		}},
+		{"read-concurrency", "SHRINKSCOPE_READ_CONCURRENCY", "0", "reads (GETs that need a token) served at once; more wait up to --read-wait; 0: half of --db-max-conns; -1: no limit", func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < -1 {
+				return fmt.Errorf("want a count, 0 or -1, got %q", v)
+			}
+			c.ReadConcurrency = n
+			return nil
+		}},
+		{"read-wait", "SHRINKSCOPE_READ_WAIT", "2s", "longest a read waits for its turn; then 503 with Retry-After", dur(&c.ReadWait, false)},
+		{"token-cache-ttl", "SHRINKSCOPE_TOKEN_CACHE_TTL", "5s", "how long a token found live is trusted without asking the database; a revoked token keeps working on other replicas up to this long; 0: no cache", dur(&c.TokenCacheTTL, true)},
+		{"db-ingest-conns", "SHRINKSCOPE_DB_INGEST_CONNS", "4", "connections of a pool of their own for ingest and token lookups, so reads never take them; 0: share the main pool", func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("want a non-negative integer, got %q", v)
+			}
+			c.DBIngestConns = n
+			return nil
+		}},
 	}
 }
 
@@ -55,4 +79,32 @@ func webGuards(c *Config, o *web.Options) {
 	if o.RateLimits == nil {
 		o.RateLimits = map[ss.Role]web.Rate{} // none asked for: limit nothing
 	}
+	o.ReadWait = c.ReadWait
+	switch c.ReadConcurrency {
+	case 0:
+		conns := c.DBMaxConns
+		if conns == 0 { // pgxpool's own default size
+			conns = max(4, runtime.NumCPU())
+		}
+		o.ReadConcurrency = max(1, conns/2)
+	case -1:
+		o.ReadConcurrency = 0 // web.Options: no gate
+	default:
+		o.ReadConcurrency = c.ReadConcurrency
+	}
+}
+
+// ingestPool opens the pool of --db-ingest-conns on main's server, or
+// returns main itself when none is asked for; release closes it.
+func ingestPool(ctx context.Context, main *pgxpool.Pool, conns int) (pool *pgxpool.Pool, release func(), err error) {
+	if conns <= 0 {
+		return main, func() {}, nil
+	}
+	cfg := main.Config().Copy()
+	cfg.MaxConns, cfg.MinConns = int32(conns), 0
+	pool, err = pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--db-ingest-conns: open the ingest pool: %w", err)
+	}
+	return pool, pool.Close, nil
 }

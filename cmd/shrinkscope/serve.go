@@ -68,6 +68,13 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
 	svc := app.New(pool)
+	ipool, releaseIngest, err := ingestPool(ctx, pool, c.DBIngestConns)
+	if err != nil {
+		return err
+	}
+	defer releaseIngest()
+	svc = svc.WithIngestPool(ipool)
+	svc.Tokens.SetCacheTTL(c.TokenCacheTTL)
 	svc.Webhooks = reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: c.WebhookAllow, Log: log})
 	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {

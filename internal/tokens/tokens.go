@@ -29,10 +29,35 @@ const secretPrefix = "sst_"
 type Service struct {
 	pool *pgxpool.Pool
 	used sync.Map // token id → time this process last recorded its use
+	now  func() time.Time
+
+	mu    sync.Mutex
+	ttl   time.Duration         // how long a looked-up token is trusted without asking again; 0: always ask
+	cache map[[32]byte]cacheHit // by the secret's hash; live tokens only
 }
 
-// New returns a Service on pool.
-func New(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
+// cacheHit is a token found live, trusted until until.
+type cacheHit struct {
+	p     ss.Principal
+	until time.Time
+}
+
+// New returns a Service on pool, without a token cache.
+func New(pool *pgxpool.Pool) *Service {
+	return &Service{pool: pool, now: time.Now, cache: map[[32]byte]cacheHit{}}
+}
+
+// SetCacheTTL has Authenticate trust a token it found live for ttl without
+// asking the database again (0, the default: ask every time), so that
+// bursts of requests do not each take a connection to check their token.
+// The price: a token revoked by another process or replica keeps working
+// here for up to ttl; one revoked through this Service stops at once.
+func (s *Service) SetCacheTTL(ttl time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ttl = max(ttl, 0)
+	clear(s.cache)
+}
 
 // Token describes an issued token; the secret itself is never stored.
 type Token struct {
@@ -49,6 +74,31 @@ type Token struct {
 func hash(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
+}
+
+// cached returns the principal of a token found live less than the cache's
+// TTL ago.
+func (s *Service) cached(key [32]byte) (*ss.Principal, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hit, ok := s.cache[key]
+	if !ok {
+		return nil, false
+	}
+	if !s.now().Before(hit.until) {
+		delete(s.cache, key)
+		return nil, false
+	}
+	p := hit.p
+	return &p, true
+}
+
+func (s *Service) remember(key [32]byte, p *ss.Principal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ttl > 0 {
+		s.cache[key] = cacheHit{p: *p, until: s.now().Add(s.ttl)}
+	}
 }
 
 // Create issues a token and returns its secret, which cannot be recovered later.
@@ -82,28 +132,39 @@ func (s *Service) Create(ctx context.Context, name string, role ss.Role, stores 
 	return secret, tok, nil
 }
 
-// Authenticate returns the principal of a live token, or an EUNAUTHORIZED error.
+// Authenticate returns the principal of a live token, or an EUNAUTHORIZED
+// error. With a cache TTL set, a token found live is trusted that long.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*ss.Principal, error) {
 	if !strings.HasPrefix(secret, secretPrefix) {
 		return nil, ss.Errorf(ss.EUNAUTHORIZED, "", "unknown or revoked token")
 	}
+	key := sha256.Sum256([]byte(secret))
+	if p, ok := s.cached(key); ok {
+		s.recordUse(ctx, p.TokenID)
+		return p, nil
+	}
 	p := &ss.Principal{}
 	err := s.pool.QueryRow(ctx, `SELECT id, name, role, coalesce(stores, '{}') FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL`,
-		hash(secret)).Scan(&p.TokenID, &p.Name, &p.Role, &p.Stores)
+		key[:]).Scan(&p.TokenID, &p.Name, &p.Role, &p.Stores)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ss.Errorf(ss.EUNAUTHORIZED, "", "unknown or revoked token")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("tokens: authenticate: %w", err)
 	}
-	// Record use at most once a minute per token (and per process, without
-	// asking the database), to keep reads free of writes.
-	now := time.Now()
-	if last, ok := s.used.Load(p.TokenID); !ok || now.Sub(last.(time.Time)) >= time.Minute {
-		s.used.Store(p.TokenID, now)
-		_, _ = s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, p.TokenID)
-	}
+	s.remember(key, p)
+	s.recordUse(ctx, p.TokenID)
 	return p, nil
+}
+
+// recordUse records a token's use at most once a minute per token (and per
+// process, without asking the database), to keep reads free of writes.
+func (s *Service) recordUse(ctx context.Context, id int64) {
+	now := time.Now()
+	if last, ok := s.used.Load(id); !ok || now.Sub(last.(time.Time)) >= time.Minute {
+		s.used.Store(id, now)
+		_, _ = s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, id)
+	}
 }
 
 // List returns every token, newest first.
@@ -138,5 +199,10 @@ SELECT count(*) FROM r`, id, idOrName).Scan(&n)
 	if n == 0 {
 		return 0, ss.Errorf(ss.ENOTFOUND, "token", "no live token with id or name %q", idOrName)
 	}
+	// This process stops trusting every cached token at once; others do
+	// within their cache TTL.
+	s.mu.Lock()
+	clear(s.cache)
+	s.mu.Unlock()
 	return n, nil
 }
