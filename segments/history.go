@@ -81,8 +81,11 @@ ON CONFLICT (store_id, day) DO UPDATE SET
 
 // History lists the recorded snapshots of days from..to (both inclusive) of
 // the stores in scope (every store for nil), or of store alone when given,
-// by store code and then day.
+// by store code and then day. For a scope, each snapshot is as Limited
+// leaves its segment: no risk index, and the rationale that names no
+// figure of another store.
 func (s *Service) History(ctx context.Context, from, to time.Time, scope []string, store string) ([]Snapshot, error) {
+	limited := len(scope) > 0
 	if store != "" {
 		if len(scope) > 0 && !slices.Contains(scope, store) {
 			return []Snapshot{}, nil
@@ -99,9 +102,10 @@ func (s *Service) History(ctx context.Context, from, to time.Time, scope []strin
 		codes[st.ID], ids[i] = st.Code, st.ID
 	}
 	rows, err := s.pool.Query(ctx, `
-SELECT g.store_id, to_char(g.day, 'YYYY-MM-DD'), g.status, g.tier, g.risk_index, g.current_model, g.recommended_model, g.mismatch, g.rationale
+SELECT g.store_id, to_char(g.day, 'YYYY-MM-DD'), g.status, g.tier, g.risk_index, g.current_model, g.recommended_model, g.mismatch, g.rationale,
+    CASE WHEN $4 THEN g.segment END
 FROM segment_snapshots g
-WHERE g.day BETWEEN $1::date AND $2::date AND g.store_id = ANY($3::bigint[])`, from, to, ids)
+WHERE g.day BETWEEN $1::date AND $2::date AND g.store_id = ANY($3::bigint[])`, from, to, ids, limited)
 	if err != nil {
 		return nil, fmt.Errorf("segments: history: %w", err)
 	}
@@ -109,9 +113,19 @@ WHERE g.day BETWEEN $1::date AND $2::date AND g.store_id = ANY($3::bigint[])`, f
 		var g Snapshot
 		var id int64
 		var cur, rec string
-		err := r.Scan(&id, &g.Day, &g.Status, &g.Tier, &g.RiskIndex, &cur, &rec, &g.Mismatch, &g.Rationale)
+		var seg []byte
+		if err := r.Scan(&id, &g.Day, &g.Status, &g.Tier, &g.RiskIndex, &cur, &rec, &g.Mismatch, &g.Rationale, &seg); err != nil {
+			return g, err
+		}
 		g.Store, g.Current, g.Recommended = codes[id], ss.OperatingModel(cur), ss.OperatingModel(rec)
-		return g, err
+		if limited {
+			var full Segment
+			if err := json.Unmarshal(seg, &full); err != nil {
+				return g, fmt.Errorf("segment of store %s on %s: %w", g.Store, g.Day, err)
+			}
+			g.RiskIndex, g.Rationale = nil, full.Limited().Rationale
+		}
+		return g, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("segments: history: %w", err)

@@ -43,7 +43,8 @@ var HistoryWindow = ss.PeriodRules{DefaultDays: 90, MaxDays: 730, DatesOnly: tru
 // Segments decides every store of the estate on its figures over the local
 // days from..to (both inclusive dates) and returns the stores in scope (all
 // when scope is empty). Estate statistics — standardisation, pooled rates,
-// the shared SOC — always use the whole estate.
+// the shared SOC — always use the whole estate; for a scope, each segment is
+// Limited, so no figure drawn from a store outside it is returned.
 func (s *Service) Segments(ctx context.Context, from, to time.Time, scope []string, cfg Config) ([]Segment, error) {
 	per := ss.Period{From: from, To: to, Dates: true}
 	if err := Window.Check(per); err != nil {
@@ -73,7 +74,7 @@ func (s *Service) Segments(ctx context.Context, from, to time.Time, scope []stri
 	out := all[:0]
 	for _, g := range all {
 		if in[g.Store] {
-			out = append(out, g)
+			out = append(out, g.Limited())
 		}
 	}
 	return out, nil

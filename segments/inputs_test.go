@@ -120,10 +120,17 @@ func TestSegmentsReadTheWindow(t *testing.T) {
 	if len(segs) != 1 || segs[0].Store != "S1" || segs[0].Data.Days != 29 || segs[0].Data.Events != 5 || segs[0].Status != segments.StatusInsufficient {
 		t.Errorf("S1 %+v", segs)
 	}
-	// With the bar at 5 concealments the store is decided.
-	segs, err = w.seg.Segments(w.ctx, day("2025-06-01"), day("2025-08-29"), []string{"S1"}, segments.Config{MinEvents: 5})
-	if err != nil || segs[0].Status != segments.StatusOK || segs[0].Recommended == "" || len(segs[0].Returns) != 3 {
+	// With the bar at 5 concealments the store is decided. Read for the
+	// whole estate, it shows its returns; limited to S1, the same decision
+	// without them (they draw on the other stores).
+	segs, err = w.seg.Segments(w.ctx, day("2025-06-01"), day("2025-08-29"), nil, segments.Config{MinEvents: 5})
+	if err != nil || segs[0].Store != "S1" || segs[0].Status != segments.StatusOK || segs[0].Recommended == "" || len(segs[0].Returns) != 3 {
 		t.Errorf("S1 with MinEvents 5: %+v (%v)", segs, err)
+	}
+	one, err := w.seg.Segments(w.ctx, day("2025-06-01"), day("2025-08-29"), []string{"S1"}, segments.Config{MinEvents: 5})
+	if err != nil || len(one) != 1 || one[0].Recommended != segs[0].Recommended || one[0].Tier != segs[0].Tier ||
+		one[0].Returns != nil || one[0].RiskIndex != nil || !one[0].EstateWithheld {
+		t.Errorf("S1 limited to its scope: %+v (%v)", one, err)
 	}
 	for _, c := range []struct {
 		from, to, field string

@@ -75,6 +75,10 @@ type Segment struct {
 	Basis *Basis `json:"basis,omitempty"`
 	// Returns is the estimated yearly return of each of the three models.
 	Returns map[ss.OperatingModel]ModelReturn `json:"returns,omitempty"`
+	// EstateWithheld is true for a token limited to some stores: the
+	// figures drawn from other stores (RiskIndex, Percentile, Factors,
+	// Basis, Returns) are left out (limited.go says why).
+	EstateWithheld bool `json:"estate_figures_withheld,omitempty"`
 }
 
 // Data is how much data the window held for one store.

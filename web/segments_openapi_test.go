@@ -42,6 +42,8 @@ func TestSegmentsOpenAPIShape(t *testing.T) {
 	if segs[0].Status != segments.StatusOK || segs[1].Status != segments.StatusInsufficient {
 		t.Fatalf("statuses %s, %s", segs[0].Status, segs[1].Status)
 	}
+	// And store A as a token limited to some stores sees it.
+	segs = append(segs, segs[0].Limited())
 	body, err := json.Marshal(segmentsAnswer{From: "2025-01-01", To: "2025-12-31", Days: 365, Stores: segs})
 	if err != nil {
 		t.Fatal(err)

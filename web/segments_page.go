@@ -124,5 +124,6 @@ func (s *Server) segmentsPage(c echo.Context) error {
 		Counts     map[string]int
 		Mismatches int
 		Windows    []window
-	}{newShell(c, "segments", "Segments"), from, to, days, rows, counts, mismatches, windows})
+		Limited    bool // the token sees some stores: no figure drawn from the others
+	}{newShell(c, "segments", "Segments"), from, to, days, rows, counts, mismatches, windows, len(vis) > 0})
 }
