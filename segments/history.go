@@ -32,13 +32,10 @@ type Snapshot struct {
 // records it under the day to, replacing what an earlier run recorded for
 // that day. It returns the stores recorded.
 func (s *Service) Record(ctx context.Context, from, to time.Time, cfg Config) (int, error) {
-	segs, err := s.Segments(ctx, from, to, nil, cfg)
+	// The stores the segments were decided for name their ids: one read.
+	segs, stores, err := s.decide(ctx, from, to, cfg)
 	if err != nil {
 		return 0, err
-	}
-	stores, err := s.stores.Stores(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("segments: record: %w", err)
 	}
 	ids := make(map[string]int64, len(stores))
 	for _, st := range stores {

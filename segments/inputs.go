@@ -46,24 +46,10 @@ var HistoryWindow = ss.PeriodRules{DefaultDays: 90, MaxDays: 730, DatesOnly: tru
 // the shared SOC — always use the whole estate; for a scope, each segment is
 // Limited, so no figure drawn from a store outside it is returned.
 func (s *Service) Segments(ctx context.Context, from, to time.Time, scope []string, cfg Config) ([]Segment, error) {
-	per := ss.Period{From: from, To: to, Dates: true}
-	if err := Window.Check(per); err != nil {
+	all, _, err := s.decide(ctx, from, to, cfg)
+	if err != nil {
 		return nil, err
 	}
-	days := per.Days()
-	stores, err := s.stores.Stores(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("segments: stores: %w", err)
-	}
-	totals, err := s.kpis.StoreTotals(ctx, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("segments: %w", err)
-	}
-	inputs := make([]Input, len(stores))
-	for i := range stores {
-		inputs[i] = input(&stores[i], totals[stores[i].ID])
-	}
-	all := Decide(inputs, days, cfg)
 	if len(scope) == 0 {
 		return all, nil
 	}
@@ -78,6 +64,28 @@ func (s *Service) Segments(ctx context.Context, from, to time.Time, scope []stri
 		}
 	}
 	return out, nil
+}
+
+// decide decides every store of the estate over from..to and returns the
+// segments with the stores they were decided for (whose ids Record needs).
+func (s *Service) decide(ctx context.Context, from, to time.Time, cfg Config) ([]Segment, []ss.Store, error) {
+	per := ss.Period{From: from, To: to, Dates: true}
+	if err := Window.Check(per); err != nil {
+		return nil, nil, err
+	}
+	stores, err := s.stores.Stores(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("segments: stores: %w", err)
+	}
+	totals, err := s.kpis.StoreTotals(ctx, from, to)
+	if err != nil {
+		return nil, nil, fmt.Errorf("segments: %w", err)
+	}
+	inputs := make([]Input, len(stores))
+	for i := range stores {
+		inputs[i] = input(&stores[i], totals[stores[i].ID])
+	}
+	return Decide(inputs, per.Days(), cfg), stores, nil
 }
 
 // input is a store's profile and its totals over the window.
