@@ -88,8 +88,9 @@ type Verdict struct {
 	// test and the drift test, Bonferroni-corrected for the pair.
 	P float64
 	// PWeek and PDrift are the two tests' own p-values (PDrift 1 when no
-	// CUSUM run is open); Running the weeks the CUSUM in Direction has been
-	// above zero, ending this week (at least 1).
+	// CUSUM run is open); Running the weeks in a row, ending with this one,
+	// whose count lay on Direction's side of its expected count (at least
+	// the tested window's length).
 	PWeek, PDrift float64
 	Running       int
 
@@ -152,11 +153,28 @@ func Judge(w Weeks, t int, cfg Config) Verdict {
 	v.Observed, v.Expected, v.Weeks = best.observed, best.expected, best.end-best.start
 	v.Ratio, v.n, v.share = best.ratio, best.n, best.share
 	v.Direction = best.dir
-	v.Running = max(1, up)
-	if best.dir == Down {
-		v.Running = max(1, down)
-	}
+	v.Running = pre.running(from, t, best)
 	return v
+}
+
+// running counts the weeks ending at t, back to the window's start at
+// least, whose own count lies on the finding's side of what the finding's
+// baseline rate expects for them: "third week running".
+func (p prefix) running(from, t int, best window) int {
+	e := p.x[best.he] - p.x[best.hs]
+	if !(e > 0) {
+		return t + 1 - best.start
+	}
+	rate := float64(p.y[best.he]-p.y[best.hs]) / e
+	n := 0
+	for k := t; k >= from; k-- {
+		y, mu := float64(p.y[k+1]-p.y[k]), rate*(p.x[k+1]-p.x[k])
+		if k < best.start && (best.dir == Up && !(y > mu) || best.dir == Down && !(y < mu)) {
+			break
+		}
+		n++
+	}
+	return max(n, 1)
 }
 
 // prefix holds running sums of a series' counts and exposures.
@@ -182,6 +200,7 @@ func newPrefix(w Weeks) prefix {
 // weeks [hs, he).
 type window struct {
 	start, end int
+	hs, he     int // the baseline weeks
 	observed   int64
 	expected   float64
 	ratio      float64
@@ -196,7 +215,7 @@ func (p prefix) test(start, end, hs, he int, cfg Config) window {
 	x := p.x[end] - p.x[start]
 	s := p.y[he] - p.y[hs]
 	e := p.x[he] - p.x[hs]
-	w := window{start: start, end: end, observed: y, pUp: 1, pDown: 1, ratio: math.NaN()}
+	w := window{start: start, end: end, hs: hs, he: he, observed: y, pUp: 1, pDown: 1, ratio: math.NaN()}
 	if !(x > 0) || !(e > 0) {
 		return w
 	}

@@ -126,3 +126,26 @@ func TestJudgeEmptyBaseline(t *testing.T) {
 		t.Errorf("all zero: p %g, want 1", v.P)
 	}
 }
+
+func TestRunningWeeks(t *testing.T) {
+	// Ten weeks of 10, then 13, 14 and 30: the last two weeks before the
+	// spike were above the baseline too (whichever test wins, its baseline
+	// rate is at most 10.6), the one before them was not: third week running.
+	w := flat(10, 10)
+	w.Counts = append(w.Counts, 13, 14, 30)
+	w.Exposure = append(w.Exposure, 1, 1, 1)
+	v := Judge(w, 12, Config{})
+	if v.Direction != Up || v.Running != 3 {
+		t.Fatalf("verdict %+v, want up, 3 weeks running", v)
+	}
+	ratio := 3.0
+	f := Stored{Series: Series0{Store: "S001", Zone: "Z07"}, ZoneName: "Spirits", BlockLabel: BlockLabel(BlockOf(4, 18)),
+		Direction: "up", Observed: 14, Expected: 4.1, Weeks: 1, Running: v.Running, Ratio: &ratio}
+	if got, want := Sentence(f), "Z07 Spirits, Friday 18–21 h: 14 events against 4.1 expected (3×), third week running."; got != want {
+		t.Errorf("sentence %q, want %q", got, want)
+	}
+	f.Direction, f.Observed, f.Expected, f.Weeks, f.Running, ratio = "down", 2, 1234.6, 4, 1, 0.0016
+	if got, want := Sentence(f), "Z07 Spirits, Friday 18–21 h: 2 events in the last 4 weeks against 1,235 expected (0.0016×): fewer than usual."; got != want {
+		t.Errorf("sentence %q, want %q", got, want)
+	}
+}
