@@ -7,6 +7,7 @@ package app
 import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -22,6 +23,7 @@ type Services struct {
 	Ingest    *kpi.Ingester
 	KPIs      *kpi.KPIs
 	Segments  *segments.Service
+	Findings  *findings.Service
 	Tokens    *tokens.Service
 	Workforce *workforce.Service
 	Reports   *reports.Reports
@@ -43,6 +45,7 @@ func New(pool *pgxpool.Pool) Services {
 		Ingest:    kpi.NewIngester(pool, lay.Directory()),
 		KPIs:      kpis,
 		Segments:  segments.New(pool, kpis, lay),
+		Findings:  findings.NewService(pool, kpis, lay),
 		Tokens:    tokens.New(pool),
 		Workforce: staff,
 		Reports:   rep,

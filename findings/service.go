@@ -69,8 +69,8 @@ type Series0 struct {
 
 // WeekResult is one judged week.
 type WeekResult struct {
-	Week     string   `json:"week"`
-	Judged   int      `json:"judged"` // series judged across the estate: the m of the correction
+	Week     *string  `json:"week"`   // its Monday; null when no week has been judged
+	Judged   int      `json:"judged"` // series judged across the estate (the m of the correction); 0: not judged
 	FDR      float64  `json:"fdr"`
 	Findings []Stored `json:"findings"`
 }
@@ -298,7 +298,7 @@ func stored(j judged, q float64) Stored {
 
 // List returns the judged week starting Monday week (the latest judged
 // week when week is zero), with its findings in the stores of scope (all
-// when empty) or in store alone. An unjudged week is ENOTFOUND.
+// when empty) or in store alone. A week not judged has Judged 0.
 func (s *Service) List(ctx context.Context, week time.Time, scope []string, store string) (*WeekResult, error) {
 	var res WeekResult
 	var w time.Time
@@ -308,15 +308,19 @@ func (s *Service) List(ctx context.Context, week time.Time, scope []string, stor
 		q, args = `SELECT week, judged, fdr FROM findings_weeks ORDER BY week DESC LIMIT 1`, nil
 	}
 	if err := s.pool.QueryRow(ctx, q, args...).Scan(&w, &res.Judged, &res.FDR); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			if week.IsZero() {
-				return nil, ss.Errorf(ss.ENOTFOUND, "week", "no week has been judged yet (the findings job runs weekly)")
-			}
-			return nil, ss.Errorf(ss.ENOTFOUND, "week", "week %s has not been judged (the findings job runs weekly)", Monday(week).Format(time.DateOnly))
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("findings: week: %w", err)
 		}
-		return nil, fmt.Errorf("findings: week: %w", err)
+		// Not judged (yet): nothing found, said as judged 0.
+		res.FDR, res.Findings = s.cfg.FDR, []Stored{}
+		if !week.IsZero() {
+			d := Monday(week).Format(time.DateOnly)
+			res.Week = &d
+		}
+		return &res, nil
 	}
-	res.Week = w.Format(time.DateOnly)
+	d := w.Format(time.DateOnly)
+	res.Week = &d
 	rows, err := s.pool.Query(ctx, `
 SELECT d.code, f.store_name, f.zone, f.zone_name, f.category, f.block, f.method, f.direction, f.observed,
        f.expected, f.weeks, f.running, f.ratio, f.ratio_lo, f.ratio_hi, f.p, f.q, f.sentence

@@ -2,6 +2,7 @@ package findings_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
+	"github.com/shrinkscope/shrinkscope/reports"
 )
 
 // rawWeek counts a zone's events that are not false positives in the local
@@ -84,24 +86,55 @@ func TestRunWeekFindsAPlantedSpike(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := findings.NewService(pool, kpi.NewKPIs(pool), lay)
+	if _, err := reports.NewWebhooks(pool, reports.DeliveryConfig{}).Create(ctx, reports.NewWebhook{URL: "https://hooks.example.com/findings",
+		Events: []string{"finding.created"}, Secret: "0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
 	var hooked []findings.Stored
 	hook := func(ctx context.Context, tx pgx.Tx, w time.Time, found []findings.Stored) error {
 		if !w.Equal(week) {
 			t.Errorf("hook week %s, want %s", w, week)
 		}
 		hooked = found
-		return nil
+		return reports.FindingsCreated(ctx, tx, w, found)
 	}
 	n, err := svc.RunWeek(ctx, week.AddDate(0, 0, 3), hook) // any day of the week names it
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := svc.List(ctx, week, nil, "")
+	res, err := svc.List(ctx, time.Time{}, nil, "") // the latest judged week
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != len(res.Findings) || len(hooked) != n || res.Judged == 0 || res.FDR != 0.1 || res.Week != "2026-11-23" {
-		t.Fatalf("RunWeek %d, listed %d, hooked %d, judged %d, fdr %g, week %s", n, len(res.Findings), len(hooked), res.Judged, res.FDR, res.Week)
+	if n != len(res.Findings) || len(hooked) != n || res.Judged == 0 || res.FDR != 0.1 || *res.Week != "2026-11-23" {
+		t.Fatalf("RunWeek %d, listed %d, hooked %d, judged %d, fdr %g, week %s", n, len(res.Findings), len(hooked), res.Judged, res.FDR, *res.Week)
+	}
+	// One finding.created delivery per finding, each naming its series.
+	var deliveries int
+	var zoneNamed bool
+	rows, err := pool.Query(ctx, `SELECT body FROM report_deliveries WHERE event = 'finding.created'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			t.Fatal(err)
+		}
+		deliveries++
+		var ev struct {
+			Data struct {
+				Week   string           `json:"week"`
+				Series findings.Series0 `json:"series"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(body, &ev); err != nil || ev.Data.Week != "2026-11-23" {
+			t.Errorf("delivery %s: %v", body, err)
+		}
+		zoneNamed = zoneNamed || ev.Data.Series.Zone == zone.Code && ev.Data.Series.Block == nil
+	}
+	if rows.Err() != nil || deliveries != n || !zoneNamed {
+		t.Errorf("%d finding.created deliveries (zone named %v), want %d", deliveries, zoneNamed, n)
 	}
 	var whole, block *findings.Stored
 	for i, f := range res.Findings {
@@ -170,8 +203,8 @@ func TestRunWeekFindsAPlantedSpike(t *testing.T) {
 			t.Errorf("zone flagged in the week of its own layout change: %+v", f)
 		}
 	}
-	// An unjudged week is not found.
-	if _, err := svc.List(ctx, week.AddDate(0, 0, 7), nil, ""); ss.ErrorCode(err) != ss.ENOTFOUND {
-		t.Errorf("unjudged week: %v", err)
+	// A week not judged says so, with nothing found.
+	if res, err := svc.List(ctx, week.AddDate(0, 0, 9), nil, ""); err != nil || res.Judged != 0 || len(res.Findings) != 0 || *res.Week != "2026-11-30" {
+		t.Errorf("unjudged week: %+v, %v", res, err)
 	}
 }
