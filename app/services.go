@@ -39,13 +39,15 @@ func New(pool *pgxpool.Pool) Services {
 	staff := workforce.New(pool, lay, kpis)
 	rep := reports.NewReports(pool, kpis, lay)
 	rep.SetWorkforce(staff)
+	fnd := findings.NewService(pool, kpis, lay)
+	rep.SetFindings(fnd)
 	return Services{
 		Pool:      pool,
 		Layout:    lay,
 		Ingest:    kpi.NewIngester(pool, lay.Directory()),
 		KPIs:      kpis,
 		Segments:  segments.New(pool, kpis, lay),
-		Findings:  findings.NewService(pool, kpis, lay),
+		Findings:  fnd,
 		Tokens:    tokens.New(pool),
 		Workforce: staff,
 		Reports:   rep,

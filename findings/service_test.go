@@ -3,6 +3,8 @@ package findings_test
 import (
 	"context"
 	"encoding/json"
+	"html"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,6 +167,25 @@ func TestRunWeekFindsAPlantedSpike(t *testing.T) {
 	}
 	if block.BlockLabel != "Friday 18–21 h" || block.Observed < 60 {
 		t.Errorf("block finding %+v", block)
+	}
+	// The store's weekly report opens with them.
+	rep := reports.NewReports(pool, kpi.NewKPIs(pool), lay)
+	rep.SetFindings(svc)
+	if _, err := rep.WriteWeek(ctx, week); err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := rep.List(ctx, s.Code)
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("reports of %s: %v, %v", s.Code, snaps, err)
+	}
+	_, docBytes, err := rep.Document(ctx, snaps[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(docBytes)
+	at, kpis := strings.Index(doc, html.EscapeString(whole.Sentence)), strings.Index(doc, "<h2>KPIs</h2>")
+	if at < 0 || kpis < 0 || at > kpis || !strings.Contains(doc, "<h2>What changed</h2>") {
+		t.Errorf("the report does not open with the finding %q (at %d, KPIs at %d)", whole.Sentence, at, kpis)
 	}
 	// Scoped: another store's token sees none of S001's findings; store= narrows.
 	other, err := svc.List(ctx, week, []string{est.Stores[1].Code}, "")
