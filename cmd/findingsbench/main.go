@@ -27,6 +27,7 @@ func main() {
 	seeds := flag.Int("seeds", 3, "estates generated with no change, seeds 1…N")
 	trials := flag.Int("trials", 300, "planted changes per point of the power curve")
 	fdr := flag.Float64("fdr", findings.DefaultConfig.FDR, "false discovery rate")
+	judgedWeeks := flag.Int("judged", 0, "judge only the last N weeks (0: every week with history enough)")
 	flag.Parse()
 	cfg := findings.DefaultConfig
 	cfg.FDR = *fdr
@@ -34,17 +35,21 @@ func main() {
 	fmt.Printf("findingsbench: %d stores × %d weeks, FDR %.2f, history %d weeks (min %d), CUSUM δ %.2f, runs ≤ %d weeks\n",
 		*stores, *weeks, cfg.FDR, cfg.History, cfg.MinHistory, cfg.Delta, cfg.MaxRun)
 
-	var first *built
+	var firstEstate *built
 	var estateWeeks, weeksWithAny, storeWeeks, storeWeeksWithAny, total int
 	var judgedSum int
 	for seed := 1; seed <= *seeds; seed++ {
 		t0 := time.Now()
 		b := build(estate.Config{Seed: int64(seed), Stores: *stores, Days: *weeks * 7, End: end, NoChanges: true})
-		if first == nil {
-			first = b
+		if firstEstate == nil {
+			firstEstate = b
 		}
 		var weekTime time.Duration
-		for t := cfg.MinHistory; t < *weeks; t++ {
+		first := cfg.MinHistory
+		if *judgedWeeks > 0 {
+			first = max(first, *weeks-*judgedWeeks)
+		}
+		for t := first; t < *weeks; t++ {
 			w0 := time.Now()
 			found, judged := findings.Week(b.series, t, cfg)
 			weekTime += time.Since(w0)
@@ -62,8 +67,8 @@ func main() {
 			storeWeeksWithAny += len(with)
 		}
 		fmt.Printf("seed %d: %d series, built in %s, judged %d weeks in %s (%.0f ms a week)\n", seed, len(b.series),
-			b.took.Round(time.Millisecond), *weeks-cfg.MinHistory, time.Since(t0).Round(time.Millisecond),
-			float64(weekTime.Milliseconds())/float64(*weeks-cfg.MinHistory))
+			b.took.Round(time.Millisecond), *weeks-first, time.Since(t0).Round(time.Millisecond),
+			float64(weekTime.Milliseconds())/float64(*weeks-first))
 	}
 	lo, hi := wilson(weeksWithAny, estateWeeks)
 	fmt.Printf("\nNo change at all: %d estate-weeks, %d series judged a week on average\n", estateWeeks, judgedSum/estateWeeks)
@@ -73,7 +78,9 @@ func main() {
 	fmt.Printf("  store-weeks with any finding: %d of %d = %.5f (95%% CI %.5f–%.5f); findings in all: %d\n",
 		storeWeeksWithAny, storeWeeks, float64(storeWeeksWithAny)/float64(storeWeeks), lo, hi, total)
 
-	power(first, cfg, *weeks, *trials)
+	if *trials > 0 {
+		power(firstEstate, cfg, *weeks, *trials)
+	}
 }
 
 // built is one estate's series.
