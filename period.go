@@ -178,11 +178,11 @@ func (r PeriodRules) Check(p Period) error {
 	if p.To.Before(Earliest) {
 		return Errorf(EINVALID, "to", "to %s is before %s, the earliest date the service stores", p.To.Format(time.DateOnly), Earliest.Format(time.DateOnly))
 	}
+	if !p.To.Before(Latest) { // to first: from may be derived from it
+		return CheckDate("to", p.To)
+	}
 	if !p.From.Before(Latest) {
 		return CheckDate("from", p.From)
-	}
-	if !p.To.Before(Latest) {
-		return CheckDate("to", p.To)
 	}
 	if p.Dates && p.To.Before(p.From) || !p.Dates && !p.To.After(p.From) {
 		return Errorf(EINVALID, "to", "to %s is before from %s", p.To.Format(time.DateOnly), p.From.Format(time.DateOnly))

@@ -110,6 +110,9 @@ func (s *Server) checkBatch(field string, n int) error {
 func rejectBadText(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		for name, values := range c.QueryParams() {
+			if err := ss.CheckText("query parameter name", name, len(name)); err != nil {
+				return err
+			}
 			for _, v := range values {
 				if err := ss.CheckText(name, v, len(v)); err != nil {
 					return err
