@@ -26,8 +26,7 @@ type Geometry struct {
 }
 
 // ZonesFromGeoJSON validates a FeatureCollection whole and returns its zones;
-// a *BatchError lists every bad feature, and then every zone that overlaps
-// an earlier one in part (overlap.go).
+// a *BatchError lists every bad feature.
 func ZonesFromGeoJSON(fc *FeatureCollection) ([]Zone, error) {
 	if fc.Type != "FeatureCollection" {
 		return nil, Errorf(EINVALID, "type", "expected a GeoJSON FeatureCollection, got type %q", fc.Type)
@@ -41,7 +40,6 @@ func ZonesFromGeoJSON(fc *FeatureCollection) ([]Zone, error) {
 	var be BatchError
 	zones := make([]Zone, 0, len(fc.Features))
 	seen := map[string]int{}
-	at := make([]int, 0, len(fc.Features)) // feature index of each zone
 	for i, f := range fc.Features {
 		z, err := zoneFromFeature(&f)
 		if err != nil {
@@ -55,18 +53,6 @@ func ZonesFromGeoJSON(fc *FeatureCollection) ([]Zone, error) {
 		}
 		seen[z.Code] = i
 		zones = append(zones, z)
-		at = append(at, i)
-	}
-	if err := be.Err(); err != nil {
-		return zones, err
-	}
-	for j := range zones {
-		for i := range j {
-			if PartialOverlap(zones[i].Polygon, zones[j].Polygon) {
-				be.Add(at[j], "geometry.coordinates", "zone %q overlaps zone %q (feature %d) in part: a zone may lie inside another, but zones may not overlap otherwise", zones[j].Code, zones[i].Code, at[i])
-				break
-			}
-		}
 	}
 	return zones, be.Err()
 }

@@ -9,6 +9,24 @@ import "math"
 // which is an accident of their sizes, not a plan, and two zones with the
 // same outline leave it to neither.
 
+// CheckOverlaps returns a *BatchError naming each zone (by its index in
+// zones, and so its feature's) that overlaps an earlier one in part, with
+// both zone ids, else nil. It is the rule of a store's zone set, checked
+// when one is stored; readers of stored zones (the vision tier) do not
+// apply it, so a set stored before the rule still loads.
+func CheckOverlaps(zones []Zone) error {
+	var be BatchError
+	for j := range zones {
+		for i := range j {
+			if PartialOverlap(zones[i].Polygon, zones[j].Polygon) {
+				be.Add(j, "geometry.coordinates", "zone %q overlaps zone %q (feature %d) in part: a zone may lie inside another, but zones may not overlap otherwise", zones[j].Code, zones[i].Code, i)
+				break
+			}
+		}
+	}
+	return be.Err()
+}
+
 // PartialOverlap reports whether two simple closed rings overlap other than
 // by one lying inside the other: their boundaries cross, or one has floor
 // both inside and outside the other, or they enclose the same area. Rings

@@ -43,7 +43,7 @@ func TestPartialOverlap(t *testing.T) {
 	}
 }
 
-// TestZonesOverlapRefused: a collection with two zones overlapping in part
+// TestZonesOverlapRefused: a zone set with two zones overlapping in part
 // names both; nesting passes.
 func TestZonesOverlapRefused(t *testing.T) {
 	t.Parallel()
@@ -57,14 +57,17 @@ func TestZonesOverlapRefused(t *testing.T) {
 	}
 	fc := &ss.FeatureCollection{Type: "FeatureCollection", Features: []ss.Feature{
 		feature("A", ss.Rect(0, 0, 10, 4)), feature("P", ss.Rect(2, 1, 4, 3)), feature("B", ss.Rect(8, 0, 14, 4))}}
-	_, err := ss.ZonesFromGeoJSON(fc)
+	zones, err := ss.ZonesFromGeoJSON(fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ss.CheckOverlaps(zones)
 	be, ok := err.(*ss.BatchError)
 	if !ok || len(be.Items) != 1 || be.Items[0].Index != 2 || be.Items[0].Field != "geometry.coordinates" ||
 		!strings.Contains(be.Items[0].Message, `"B"`) || !strings.Contains(be.Items[0].Message, `"A"`) {
 		t.Fatalf("err %v, want feature 2 naming zones B and A", err)
 	}
-	fc.Features = fc.Features[:2]
-	if _, err := ss.ZonesFromGeoJSON(fc); err != nil {
+	if err := ss.CheckOverlaps(zones[:2]); err != nil {
 		t.Errorf("a promo inside an aisle: %v", err)
 	}
 }
