@@ -141,7 +141,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.observe, rejectNUL)
+	e.Use(s.observe, rejectBadText)
 	s.register(e)
 	s.echo = e
 	return s
