@@ -35,6 +35,10 @@ type Config struct {
 	DBMaxConns int
 	// Addr (SHRINKSCOPE_ADDR) is where serve listens.
 	Addr string
+	// MetricsAddr (SHRINKSCOPE_METRICS_ADDR), when set, is a listener of its
+	// own serving /metrics without a token (for a monitoring network);
+	// default empty: /metrics only on Addr, to admin tokens.
+	MetricsAddr string
 	// LogLevel (SHRINKSCOPE_LOG_LEVEL) is debug, info, warn or error.
 	LogLevel string
 	// LogFormat (SHRINKSCOPE_LOG_FORMAT) is json, text or auto (text on a terminal).
@@ -112,6 +116,7 @@ func settings(c *Config, getenv func(string) string) []setting {
 		{"state-dir", "SHRINKSCOPE_STATE_DIR", db.StateDir(getenv), "folder for the embedded database's data and log", str(&c.StateDir)},
 		{"db-max-conns", "SHRINKSCOPE_DB_MAX_CONNS", "8", "database connection pool size", num(&c.DBMaxConns)},
 		{"addr", "SHRINKSCOPE_ADDR", ":8080", "listen address of serve", str(&c.Addr)},
+		{"metrics-addr", "SHRINKSCOPE_METRICS_ADDR", "", "a second listen address serving /metrics without a token (bind it where only monitoring reaches); empty: /metrics on --addr needs an admin token", str(&c.MetricsAddr)},
 		{"log-level", "SHRINKSCOPE_LOG_LEVEL", "info", "debug, info, warn or error", func(v string) error {
 			switch v {
 			case "debug", "info", "warn", "error":
