@@ -4,10 +4,11 @@ export GOFLAGS ?= -buildvcs=false
 
 .PHONY: demo test check build fuzz bench-ingest bench-kpi bench-vision bench-pages screenshots clean
 
-## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on :8080
+## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on 127.0.0.1:8080 (DEMO_LISTEN=:8080 for every interface)
+DEMO_LISTEN ?= 127.0.0.1:8080
 demo:
 	@scripts/demo-postgres
-	$(GO) run ./cmd/shrinkscope demo
+	$(GO) run ./cmd/shrinkscope demo --listen $(DEMO_LISTEN)
 
 ## test: make sure PostgreSQL runs (starting or installing it), Chromium and ffmpeg are installed and ONNX Runtime is at hand (scripts/onnxruntime), then vet and run every test with -race
 test: check

@@ -285,7 +285,10 @@ func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Con
 		}
 	}
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() { printSettings(fs.Output(), fs.Name(), used) }
+	fs.Usage = func() {
+		printSettings(fs.Output(), fs.Name(), used)
+		printOwnFlags(fs.Output(), fs, used)
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -304,6 +307,24 @@ func printSettings(w io.Writer, cmd string, used []setting) {
 		}
 		fmt.Fprintf(w, "  --%-18s %-30s %s\n      %s\n", s.flag, s.env, def, s.help)
 	}
+}
+
+// printOwnFlags lists a command's flags that are not settings (demo's
+// --stores, --listen, …).
+func printOwnFlags(w io.Writer, fs *flag.FlagSet, used []setting) {
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		for _, s := range used {
+			if s.flag == f.Name {
+				return
+			}
+		}
+		if first {
+			fmt.Fprintf(w, "\nFlags of %s:\n", fs.Name())
+			first = false
+		}
+		fmt.Fprintf(w, "  --%-18s %s\n", f.Name, f.Usage)
+	})
 }
 
 // dbFlags are the settings every command that opens the database uses.
