@@ -26,13 +26,14 @@ check:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## fuzz: each ingest decoder's and the webhook registration's fuzz target for FUZZTIME (default 1m) against PostgreSQL; no panic, no 5xx
+## fuzz: each fuzz target for FUZZTIME (default 1m) against PostgreSQL: the ingest decoders, GeoJSON zones, webhook registrations and staffing what-ifs (no panic, no 5xx) and the vision config (no panic, every refusal names its field)
 FUZZTIME ?= 1m
-FUZZ_TARGETS = FuzzEventsDecoder FuzzEvents FuzzOutcomes FuzzFootfall FuzzSales FuzzStore FuzzZones FuzzWebhooks
+FUZZ_TARGETS = web:FuzzEventsDecoder web:FuzzEvents web:FuzzOutcomes web:FuzzFootfall web:FuzzSales web:FuzzStore web:FuzzZones \
+  web:FuzzWebhooks web:FuzzStaffingSolve vision:FuzzConfig
 fuzz:
-	@url=$$(scripts/ensure-postgres) && for f in $(FUZZ_TARGETS); do \
-	  echo "== $$f ($(FUZZTIME))"; \
-	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./web/ || exit 1; \
+	@url=$$(scripts/ensure-postgres) && for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; f=$${t#*:}; echo "== $$f in ./$$pkg ($(FUZZTIME))"; \
+	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; \
 	done
 
 build:
