@@ -65,7 +65,7 @@ func TestSecurityHeadersOnPagesAndDownloads(t *testing.T) {
 			t.Errorf("%s: status %d", c.path, res.StatusCode)
 		}
 		h := res.Header
-		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" ||
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" ||
 			h.Get("Cache-Control") != "no-store" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 			t.Errorf("%s (%d): nosniff %q, Referrer-Policy %q, Cache-Control %q, CSP %q", c.path, res.StatusCode,
 				h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"), h.Get("Cache-Control"), h.Get("Content-Security-Policy"))
