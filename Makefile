@@ -2,7 +2,7 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build fuzz bench-ingest bench-kpi bench-vision bench-pages screenshots clean
+.PHONY: demo test check build fuzz bench-ingest bench-kpi bench-vision bench-pages bench-load screenshots clean
 
 ## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on 127.0.0.1:8080 (DEMO_LISTEN=:8080 for every interface)
 DEMO_LISTEN ?= 127.0.0.1:8080
@@ -50,6 +50,10 @@ bench-kpi:
 ## bench-vision: the vision pipeline per frame against raw ONNX Runtime Run on a 640x640 detector, and zone lookups (docs/BENCHMARKS.md)
 bench-vision:
 	@ort=$$(scripts/onnxruntime) && ONNXRUNTIME_LIB="$$ort" $(GO) run ./cmd/visionbench -frames 25
+
+## bench-load: ingest at 200 events/s while 50, then 200 connections read KPIs, on a real server and PostgreSQL; ingest and read p50/p99/max and reads shed (docs/BENCHMARKS.md)
+bench-load:
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loadbench -readers 50,200 -duration 45s
 
 ## screenshots: a PNG of every page from the demo estate, at laptop and phone widths, into docs/screenshots
 screenshots:

@@ -37,26 +37,58 @@ func uploadOf(zones, n int, star bool) *FeatureCollection {
 	return fc
 }
 
-// BenchmarkZoneUploadChecks validates whole zone uploads: the 500
-// zones of 1,000 positions (regular polygons), the same count of stars,
-// and the largest upload the bounds admit, which mixes the worst
-// zones (stars) up to the positions cap.
+// BenchmarkRingChecks runs the self-intersection check over the rings of
+// the upload, 500 zones of 1,000 positions: regular polygons (a
+// traced round counter) and stars, whose every edge's box overlaps every
+// other's, the sweep's worst case.
+func BenchmarkRingChecks(b *testing.B) {
+	for _, star := range []bool{false, true} {
+		var rings [][]Point
+		for _, f := range uploadOf(500, 1000, star).Features {
+			var ring []Point
+			for _, p := range f.Geometry.Coordinates[0] {
+				ring = append(ring, Point{p[0], p[1]})
+			}
+			rings = append(rings, ring)
+		}
+		name := "500x1000-polygons"
+		if star {
+			name = "500x1000-stars"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				for _, r := range rings {
+					if _, _, bad := SelfIntersection(r); bad {
+						b.Fatal("a simple ring found crossing")
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkZoneUploadChecks validates whole uploads: the largest the bounds
+// admit, of the worst shapes (50 stars of 1,000 positions; 500 polygons of
+// 100), a planogram's usual one (500 zones of 20), and the 500 x
+// 1,000, which is now refused before any ring is checked.
 func BenchmarkZoneUploadChecks(b *testing.B) {
 	for _, bc := range []struct {
-		name  string
-		zones int
-		n     int
-		star  bool
+		name     string
+		zones, n int
+		star     bool
+		refused  bool
 	}{
-		{"500x1000-polygons", 500, 1000, false},
-		{"500x1000-stars", 500, 1000, true},
-		{"50x1000-stars", 50, 1000, true},
-		{"500x20-polygons", 500, 20, false},
+		{"bound-50x1000-stars", 50, 1000, true, false},
+		{"bound-500x100-polygons", 500, 100, false, false},
+		{"500x20-polygons", 500, 20, false, false},
+		{"500x1000-refused", 500, 1000, false, true},
 	} {
 		fc := uploadOf(bc.zones, bc.n, bc.star)
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
-				_, _ = ZonesFromGeoJSON(fc)
+				if _, err := ZonesFromGeoJSON(fc); (err != nil) != bc.refused {
+					b.Fatalf("refused: %v", err)
+				}
 			}
 		})
 	}
