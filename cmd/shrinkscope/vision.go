@@ -16,12 +16,13 @@ func cmdVision(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	path := fs.String("config", "", "YAML configuration file (required; see vision.Config)")
 	drain := fs.Bool("drain", false, "deliver the spool and exit without reading any camera")
+	dry := fs.Bool("dry-run", false, "run the whole pipeline and log its events and footfall, spooling and sending nothing")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *path == "" {
-		fmt.Fprintln(e.stderr, "usage: shrinkscope vision --config FILE [--drain]")
+		fmt.Fprintln(e.stderr, "usage: shrinkscope vision --config FILE [--drain | --dry-run]\n       shrinkscope vision check --config FILE [--frames N] [--out DIR]")
 		return errUsage
 	}
 	var lvl slog.Level
@@ -33,8 +34,13 @@ func cmdVision(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return flagError(err)
 	}
-	r, err := vision.NewRunner(cfg, log)
-	if err != nil {
+	if *drain && *dry {
+		return flagError(fmt.Errorf("--drain and --dry-run exclude each other"))
+	}
+	var r *vision.Runner
+	if *dry {
+		r = vision.NewDryRunner(cfg, log)
+	} else if r, err = vision.NewRunner(cfg, log); err != nil {
 		return err
 	}
 	if *drain {
