@@ -56,7 +56,10 @@ Usage:
   shrinkscope kpi rebuild [--store S] | refresh
   shrinkscope jobs list | run NAME        list the scheduled jobs, or run one now
   shrinkscope demo [flags]                generate a demo estate and serve it
-  shrinkscope vision --config FILE        run the in-store cameras-to-events tier
+  shrinkscope vision --config FILE [--drain|--dry-run]
+                                          run the in-store cameras-to-events tier
+  shrinkscope vision check --config FILE [--frames N] [--out DIR]
+                                          try a vision config: model fit, calibration, annotated frames
   shrinkscope version
 
 Every command takes --help. Settings come from flags or the environment.
