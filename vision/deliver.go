@@ -144,6 +144,46 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
+// Drain delivers until the spool is empty (or ctx ends), backing off while
+// the server is away. A permanent refusal ends it with the *RefusedError
+// unless Wait is set, when it waits for the refused kind.
+func (s *Sender) Drain(ctx context.Context) error {
+	backoff := time.Duration(0)
+	for {
+		more, err := s.Round(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var re *RefusedError
+		if errors.As(err, &re) {
+			s.Log.Error("delivery stopped", "err", err.Error())
+			return err
+		}
+		if err != nil {
+			backoff = min(max(2*backoff, s.RetryMin), s.RetryMax)
+			s.Log.Warn("delivery failed; will retry", "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(backoff):
+			}
+			continue
+		}
+		backoff = 0
+		if !more && s.Spool.Depth(spoolEvents) == 0 && s.Spool.Depth(spoolFootfall) == 0 {
+			s.Log.Info("spool drained")
+			return nil
+		}
+		if !more { // only refused kinds are left: wait for them
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(s.Interval):
+			}
+		}
+	}
+}
+
 type retryError struct {
 	msg   string
 	after time.Duration

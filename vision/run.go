@@ -85,42 +85,7 @@ func newRunner(cfg *Config, log *slog.Logger, sp *Spool) *Runner {
 // is empty (or ctx ends): for an edge box about to be switched off. A
 // permanent refusal ends it with the error unless delivery.on_refusal is
 // wait.
-func (r *Runner) Drain(ctx context.Context) error {
-	backoff := time.Duration(0)
-	for {
-		more, err := r.sender.Round(ctx)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		var re *RefusedError
-		if errors.As(err, &re) {
-			r.log.Error("delivery stopped", "err", err.Error())
-			return err
-		}
-		if err != nil {
-			backoff = min(max(2*backoff, r.cfg.Delivery.RetryMin), r.cfg.Delivery.RetryMax)
-			r.log.Warn("delivery failed; will retry", "err", err, "retry_in", backoff)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(backoff):
-			}
-			continue
-		}
-		backoff = 0
-		if !more && r.spool.Depth(spoolEvents) == 0 && r.spool.Depth(spoolFootfall) == 0 {
-			r.log.Info("spool drained")
-			return nil
-		}
-		if !more { // only refused kinds are left: wait for them
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(r.cfg.Delivery.Interval):
-			}
-		}
-	}
-}
+func (r *Runner) Drain(ctx context.Context) error { return r.sender.Drain(ctx) }
 
 // Run reads every camera until ctx ends. When every source has ended (files
 // and folders without loop), it delivers what is left and returns. A

@@ -60,6 +60,8 @@ Usage:
                                           run the in-store cameras-to-events tier
   shrinkscope vision check --config FILE [--frames N] [--out DIR]
                                           try a vision config: model fit, calibration, annotated frames
+  shrinkscope frigate --config FILE [--drain]
+                                          bridge a store's Frigate (MQTT) to events and footfall
   shrinkscope version
 
 Every command takes --help. Settings come from flags or the environment.
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdJobs(ctx, env, args[1:])
 	case "vision":
 		return cmdVision(ctx, env, args[1:])
+	case "frigate":
+		return cmdFrigate(ctx, env, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
