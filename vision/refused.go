@@ -22,7 +22,7 @@ type RefusedError struct {
 
 func (e *RefusedError) Error() string {
 	if e.Kind == "zones" {
-		return fmt.Sprintf("vision: the server refuses GET zones for good (%d %s: %s): %s; no camera is read until it is fixed",
+		return fmt.Sprintf("vision: the server refuses GET zones for good (%d %s: %s): %s; nothing is read or sent until it is fixed",
 			e.Status, http.StatusText(e.Status), e.Message, refusalHint(e.Status))
 	}
 	return fmt.Sprintf("vision: the server refuses POST %s for good (%d %s: %s): %s; the spool keeps %d item(s) for when it is fixed",

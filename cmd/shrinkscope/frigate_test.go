@@ -346,3 +346,40 @@ func TestFrigateBridgeReconnects(t *testing.T) {
 		t.Errorf("the server refused %v", rejected)
 	}
 }
+
+// A token the server does not know stops the bridge with the refusal and
+// a non-zero exit: at start when a calibrated camera needs the zones, else
+// once it has an event to send, which the spool keeps.
+func TestFrigateBridgeStopsOnRefusal(t *testing.T) {
+	broker := mqttURL(t)
+	f := newFrigateSetup(t, broker)
+	f.ingest = "ss_not-a-token"
+	var early syncBuffer
+	err := run(context.Background(), []string{"frigate", "--config", f.cfg}, envOf(map[string]string{"FRIGATE_TOKEN": f.ingest}), strings.NewReader(""), &early, &early)
+	if err == nil || !strings.Contains(err.Error(), "refuses GET zones for good (401") {
+		t.Errorf("with a calibrated camera: %v, want the zones' 401 at start\n%s", err, early.String())
+	}
+	text := readFile(t, f.cfg)
+	if err := os.WriteFile(f.cfg, []byte(text[:strings.Index(text, "  - name: overhead")]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"frigate", "--config", f.cfg}, envOf(map[string]string{"FRIGATE_TOKEN": f.ingest}), strings.NewReader(""), &logs, &logs)
+	}()
+	waitFor(t, &logs, "mqtt subscribed", 1)
+	publish(t, broker, f.topic+"/events", fmsg("update", "e1", "aisle", "pocket", float64(time.Now().Unix()-60), map[string]any{"current_zones": []string{"aisle_a"}}))
+	err = <-done
+	if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "for good") {
+		t.Fatalf("frigate ended with %v, want the 401 refusal before the timeout:\n%s", err, logs.String())
+	}
+	if n := len(errorLines(logs.String())); n != 1 {
+		t.Errorf("%d error records, want one:\n%s", n, logs.String())
+	}
+	if files, _ := filepath.Glob(filepath.Join(f.dir, "spool", "events", "*.json")); len(files) != 1 {
+		t.Errorf("spool keeps %v, want the event", files)
+	}
+}
