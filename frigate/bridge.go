@@ -41,6 +41,7 @@ type Bridge struct {
 	mu       sync.Mutex // one message at a time through the mapper, counter and spool
 	footfall *vision.Footfall
 	dirty    map[vision.FootfallKey]bool
+	checked  time.Time // the hour flushFootfall last looked for closed hours in
 }
 
 // New opens the spool and prepares delivery; nothing is read yet. Footfall
@@ -201,6 +202,9 @@ func (b *Bridge) handle(payload []byte) {
 	case d.Visitor:
 		k, _ := b.footfall.Add("", d.At)
 		b.dirty[k] = true
+		if k.Hour.Before(b.footfall.HourOf(time.Now())) {
+			b.checked = time.Time{} // a late message of a closed hour: send it at once
+		}
 		if err := b.spool.SaveCounts(b.footfall); err != nil {
 			b.log.Error("spool footfall counts", "err", err)
 			return
@@ -226,6 +230,10 @@ func objectID(m *Message) string {
 // runner does: an hour's footfall goes out in one batch.
 func (b *Bridge) flushFootfall(now time.Time, all bool) error {
 	current := b.footfall.HourOf(now)
+	if !all && current.Equal(b.checked) {
+		return nil // an hour closes only when the hour changes: nothing new to look at
+	}
+	b.checked = current
 	n := 0
 	for _, k := range b.footfall.Keys() {
 		if !b.dirty[k] || (!all && !k.Hour.Before(current)) {

@@ -34,6 +34,7 @@ type Runner struct {
 	dry      bool
 	mu       sync.Mutex           // one frame at a time through the detector, cameras and counter
 	dirty    map[FootfallKey]bool // zone-hours counted since they were last spooled
+	checked  time.Time            // the hour flushFootfall last looked for closed hours in
 	dryN     int                  // events a dry run logged
 }
 
@@ -358,6 +359,10 @@ func (r *Runner) flushFootfall(now time.Time, all bool) error {
 		return nil
 	}
 	current := r.footfall.HourOf(now)
+	if !all && current.Equal(r.checked) {
+		return nil // an hour closes only when the hour changes: nothing new to look at
+	}
+	r.checked = current
 	n := 0
 	for _, k := range r.footfall.Keys() {
 		if !r.dirty[k] || (!all && !k.Hour.Before(current)) {
