@@ -18,7 +18,7 @@ const module = "github.com/shrinkscope/shrinkscope"
 // house says which of our packages each package may import (DESIGN.md,
 // Shape): imports point down the loop; internal/ holds ground-floor helpers
 // that import nothing above the root vocabulary; vision talks to the server
-// over HTTP only; app, the service graph, is imported only by web and the
+// over HTTP only, and frigate through vision's spool and sender; app, the service graph, is imported only by web and the
 // programs. "" is the module root; a key ending in "/" covers a folder.
 var house = map[string][]string{
 	"":           {},
