@@ -135,7 +135,18 @@ func (b *Bridge) Run(ctx context.Context) error {
 		b.log.Debug("mqtt reconnecting", "broker", b.cfg.MQTT.Broker)
 	})
 	client := mqtt.NewClient(opts)
-	client.Connect() // with ConnectRetry it keeps trying in the background
+	connecting := client.Connect() // with ConnectRetry it keeps trying in the background
+	go func() {
+		for !connecting.WaitTimeout(15 * time.Second) {
+			if rctx.Err() != nil {
+				return
+			}
+			b.log.Warn("mqtt broker not reached yet; still trying", "broker", b.cfg.MQTT.Broker)
+		}
+		if err := connecting.Error(); err != nil {
+			b.log.Error("mqtt connect", "broker", b.cfg.MQTT.Broker, "err", err)
+		}
+	}()
 	b.log.Info("frigate bridge started", "broker", b.cfg.MQTT.Broker, "store", b.cfg.Store, "cameras", len(b.cfg.Cameras))
 
 	tick := time.NewTicker(time.Minute) // an hour closes with no message too
