@@ -57,6 +57,10 @@ type Options struct {
 	// ReadWait is how long a read waits for its turn before it is shed
 	// with 503 and Retry-After. Default 2 s.
 	ReadWait time.Duration
+	// TokenHint is the exact command that makes a token this server
+	// accepts, shown on the sign-in page (the demo sets it); empty: the
+	// page's general hint.
+	TokenHint string
 }
 
 func (o *Options) defaults() {
