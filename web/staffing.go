@@ -182,7 +182,7 @@ func (s *Server) getStaffingPlan(c echo.Context) error {
 		}
 		return download(c, csvType, name+".csv", buf.Bytes())
 	case "xlsx":
-		if err := pl.WriteXLSX(&buf); err != nil {
+		if err := pl.WriteXLSX(&buf, time.Now()); err != nil {
 			return err
 		}
 		return download(c, xlsxType, name+".xlsx", buf.Bytes())

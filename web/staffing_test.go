@@ -111,13 +111,24 @@ func TestStaffingPlanOverHTTP(t *testing.T) {
 		t.Errorf("hourly CSV lacks Monday 14:00:\n%.600s", r.Raw)
 	}
 
-	// XLSX: two sheets, frozen header, typed cells, totals.
+	// XLSX: two sheets, frozen header, typed cells, totals; the workbook
+	// is a zip too, its parts dated when it was made (the zip format keeps
+	// whole seconds), not 1980.
+	before := time.Now().Truncate(time.Second)
 	r = f.mustStatus(200, "GET", "/api/v1/stores/S1/staffing-plans/2026-01-19?format=xlsx", planner, nil)
 	checkPlanXLSX(t, r.Raw)
+	book, err := zip.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))
+	if err != nil || len(book.File) < 5 {
+		t.Fatalf("workbook as a zip: %v %v", err, book)
+	}
+	for _, zf := range book.File {
+		if m := zf.Modified; m.Before(before) || m.After(time.Now()) {
+			t.Errorf("workbook part %s dated %v, want the time it was made", zf.Name, m)
+		}
+	}
 
-	// The estate zip holds S1's workbook, dated when it was made (the zip
-	// format keeps whole seconds); a token scoped to S2 sees no S1 plan.
-	before := time.Now().Truncate(time.Second)
+	// The estate zip holds S1's workbook, dated when it was made; a token
+	// scoped to S2 sees no S1 plan.
 	r = f.mustStatus(200, "GET", "/api/v1/staffing-plans/2026-01-19", planner, nil)
 	after := time.Now()
 	z, err := zip.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))

@@ -86,7 +86,7 @@ func WriteZip(w io.Writer, plans []Plan, format string, made time.Time) error {
 				err = zipFile(z, base+"-hourly.csv", made, func(w io.Writer) error { return p.WriteCSV(w, true) })
 			}
 		} else {
-			err = zipFile(z, base+".xlsx", made, p.WriteXLSX)
+			err = zipFile(z, base+".xlsx", made, func(w io.Writer) error { return p.WriteXLSX(w, made) })
 		}
 		if err != nil {
 			return err

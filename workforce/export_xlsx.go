@@ -1,6 +1,8 @@
 package workforce
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -86,10 +88,16 @@ func (p *Plan) hourCols() []xlsxCol {
 // WriteXLSX writes a workbook with a Shifts and an Hourly sheet: a frozen
 // header row, typed cells (dates, times and numbers with their formats,
 // open as a boolean), a totals row, then the store's time zone, in which
-// every date and time of the sheet is read.
-func (p *Plan) WriteXLSX(w io.Writer) error {
+// every date and time of the sheet is read. The workbook and each of its
+// parts are dated made, the time it was generated.
+func (p *Plan) WriteXLSX(w io.Writer, made time.Time) error {
 	x := excelize.NewFile()
 	defer x.Close()
+	stamp := made.UTC().Format(time.RFC3339)
+	if err := x.SetDocProps(&excelize.DocProperties{Created: stamp, Modified: stamp, Creator: "shrinkscope",
+		Title: "Staffing plan " + p.Store + " " + p.Week}); err != nil {
+		return err
+	}
 	if err := x.SetSheetName("Sheet1", "Shifts"); err != nil {
 		return err
 	}
@@ -109,7 +117,38 @@ func (p *Plan) WriteXLSX(w io.Writer) error {
 			return fmt.Errorf("workforce: sheet %s: %w", sh.name, err)
 		}
 	}
-	return x.Write(w)
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		return err
+	}
+	return redate(w, buf.Bytes(), made)
+}
+
+// redate copies the zip in b to w with every entry dated made: excelize
+// leaves its parts at the zip format's zero date, 1980-00-00.
+func redate(w io.Writer, b []byte, made time.Time) error {
+	r, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return err
+	}
+	z := zip.NewWriter(w)
+	for _, f := range r.File {
+		// CreateHeader, not CreateRaw: only it writes Modified's dates.
+		out, err := z.CreateHeader(&zip.FileHeader{Name: f.Name, Method: f.Method, Modified: made})
+		if err != nil {
+			return err
+		}
+		in, err := f.Open()
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(out, in)
+		in.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return z.Close()
 }
 
 // xlsxStyles are the workbook's style ids: bold for the header and totals,
