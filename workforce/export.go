@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/shrinkscope/shrinkscope/internal/sheet"
 )
 
 // Column headers of the plan files, in order. Times are the store's local
@@ -35,8 +37,8 @@ func (p *Plan) shiftRows() [][]string {
 	loc := p.location()
 	rows := make([][]string, 0, len(p.Shifts))
 	for _, s := range p.Shifts {
-		rows = append(rows, []string{p.Store, s.Day, s.Start, offset(s.StartsAt, loc), s.End, strconv.Itoa(s.Hours),
-			strconv.Itoa(s.Headcount), strconv.Itoa(s.Hours * s.Headcount), s.Role})
+		rows = append(rows, []string{sheet.Text(p.Store), s.Day, s.Start, offset(s.StartsAt, loc), s.End, strconv.Itoa(s.Hours),
+			strconv.Itoa(s.Headcount), strconv.Itoa(s.Hours * s.Headcount), sheet.Text(s.Role)})
 	}
 	return rows
 }
@@ -46,7 +48,7 @@ func (p *Plan) hourRows() [][]string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 	rows := make([][]string, 0, len(p.Hours))
 	for _, h := range p.Hours {
-		rows = append(rows, []string{p.Store, h.Date, fmt.Sprintf("%02d:00", h.Hour), offset(h.Start, loc), strconv.FormatBool(h.Open),
+		rows = append(rows, []string{sheet.Text(p.Store), h.Date, fmt.Sprintf("%02d:00", h.Hour), offset(h.Start, loc), strconv.FormatBool(h.Open),
 			f(h.ForecastEvents), f(h.ForecastAlerts), fmt.Sprintf("%.2f", h.ForecastLoss), strconv.Itoa(h.Required),
 			strconv.Itoa(h.Scheduled), strconv.Itoa(h.Short), fmt.Sprintf("%.2f", h.UncoveredLoss), strconv.Itoa(h.Operators)})
 	}

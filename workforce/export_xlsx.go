@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/shrinkscope/shrinkscope/internal/sheet"
 )
 
 // Number formats of the plan workbook's typed cells.
@@ -54,7 +56,7 @@ func excelClock(s string) any {
 func (p *Plan) shiftCols() []xlsxCol {
 	loc, sh := p.location(), p.Shifts
 	return []xlsxCol{
-		{"store", "", false, func(int) any { return p.Store }},
+		{"store", "", false, func(int) any { return sheet.Text(p.Store) }},
 		{"day", xlsxDate, false, func(i int) any { return excelDate(sh[i].Day) }},
 		{"start", xlsxClock, false, func(i int) any { return excelClock(sh[i].Start) }},
 		{"utc_offset", "", false, func(i int) any { return offset(sh[i].StartsAt, loc) }},
@@ -62,14 +64,14 @@ func (p *Plan) shiftCols() []xlsxCol {
 		{"hours", xlsxInt, false, func(i int) any { return sh[i].Hours }},
 		{"headcount", xlsxInt, true, func(i int) any { return sh[i].Headcount }},
 		{"paid_hours", xlsxInt, true, func(i int) any { return sh[i].Hours * sh[i].Headcount }},
-		{"role", "", false, func(i int) any { return sh[i].Role }},
+		{"role", "", false, func(i int) any { return sheet.Text(sh[i].Role) }},
 	}
 }
 
 func (p *Plan) hourCols() []xlsxCol {
 	loc, hs := p.location(), p.Hours
 	return []xlsxCol{
-		{"store", "", false, func(int) any { return p.Store }},
+		{"store", "", false, func(int) any { return sheet.Text(p.Store) }},
 		{"date", xlsxDate, false, func(i int) any { return excelDate(hs[i].Date) }},
 		{"hour", xlsxClock, false, func(i int) any { return float64(hs[i].Hour) / 24 }},
 		{"utc_offset", "", false, func(i int) any { return offset(hs[i].Start, loc) }},
