@@ -16,6 +16,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
@@ -185,6 +186,7 @@ func TestStoreReportSections(t *testing.T) {
 		t.Fatalf("evaluation %+v %v", ev, err)
 	}
 	for _, want := range []string{"<h2>Evaluations completed</h2>", ev.Verdict, fmt.Sprintf("%.2f (%.2f–%.2f)", *ev.RateRatio, *ev.CILow, *ev.CIHigh),
+		"<td>" + stats.FormatSignificant(*ev.PValue, 3) + "</td>",
 		"&lt;b&gt;cases&lt;/b&gt; on the end bay", "<h2>Staffing plan</h2>", fmt.Sprintf("%d paid hours", plan.PaidHours)} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the report lacks %q", want)
