@@ -61,6 +61,11 @@ func kpiLines(row *kpi.Row) []kpiLine {
 		l := kpiLine{Name: k, Now: fmtp(round(now[k], 3)), Prev: fmtp(round(prev[k], 3)), Change: fmtp(round(ch[k], 3))}
 		if v, ok := row.Targets[k]; ok {
 			l.Target = v.Op + " " + strconv.FormatFloat(v.Value, 'f', -1, 64)
+			if v.Period != "" && v.Days != nil {
+				// Judged against the value scaled to the report's days.
+				l.Target += " a " + v.Period + " (" + strconv.FormatFloat(v.JudgedAgainst, 'f', -1, 64) + " over " +
+					strconv.FormatFloat(*v.Days, 'f', -1, 64) + " days)"
+			}
 			if v.Met != nil && *v.Met {
 				l.Class, l.Target = "met", l.Target+" met"
 			} else if v.Met != nil {

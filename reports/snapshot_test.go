@@ -38,6 +38,10 @@ func TestWeeklyReportOffline(t *testing.T) {
 	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A monthly target: the report's week of April is 7/30 of it, 70.
+	if err := kpi.NewKPIs(pool).SetTarget(ctx, &kpi.Target{KPI: "est_loss", Op: "<=", Value: 300, Period: kpi.PeriodMonth, SetBy: "ops"}); err != nil {
+		t.Fatal(err)
+	}
 	rep := reports.NewReports(pool, kpi.NewKPIs(pool), layout.New(pool))
 	week := end.AddDate(0, 0, -7)
 	if n, err := rep.WriteWeek(ctx, week); err != nil || n != 3 {
@@ -54,6 +58,9 @@ func TestWeeklyReportOffline(t *testing.T) {
 	gotCode, html, err := rep.Document(ctx, list[0].ID)
 	if err != nil || gotCode != code {
 		t.Fatal(gotCode, err)
+	}
+	if !bytes.Contains(html, []byte("&lt;= 300 a month (70 over 7 days)")) {
+		t.Error("the report does not state the monthly target scaled to its week")
 	}
 	// Later corrections do not change what was reported.
 	if _, err := pool.Exec(ctx, `DELETE FROM outcomes`); err != nil {
