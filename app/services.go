@@ -5,8 +5,12 @@
 package app
 
 import (
+	"context"
+	"time"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -37,12 +41,14 @@ func New(pool *pgxpool.Pool) Services {
 	staff := workforce.New(pool, lay, kpis)
 	rep := reports.NewReports(pool, kpis, lay)
 	rep.SetWorkforce(staff)
+	seg := segments.New(pool, kpis, lay)
+	seg.SetSOC(socWorkloads{staff})
 	return Services{
 		Pool:      pool,
 		Layout:    lay,
 		Ingest:    kpi.NewIngester(pool, lay.Directory()),
 		KPIs:      kpis,
-		Segments:  segments.New(pool, kpis, lay),
+		Segments:  seg,
 		Tokens:    tokens.New(pool),
 		Workforce: staff,
 		Reports:   rep,
@@ -59,4 +65,17 @@ func (s Services) WithIngestPool(pool *pgxpool.Pool) Services {
 	s.Ingest = kpi.NewIngester(pool, s.Layout.Directory())
 	s.Tokens = tokens.New(pool)
 	return s
+}
+
+// socWorkloads hands segments each store's SOC workload as workforce
+// defines it, so the segments' SOC return, the store's staffing plan and
+// /soc-staffing count the same operator hours.
+type socWorkloads struct{ w *workforce.Service }
+
+func (a socWorkloads) SOCWorkload(ctx context.Context, st *ss.Store, week time.Time) (segments.SOCWorkload, error) {
+	l, err := a.w.SOCLoad(ctx, st, week)
+	if err != nil {
+		return segments.SOCWorkload{}, err
+	}
+	return segments.SOCWorkload{Week: l.Week, OperatorHours: float64(l.OperatorHours), OperatorHourly: l.Params.OperatorHourly}, nil
 }

@@ -37,6 +37,15 @@ func TestTargetsPeriodMigration(t *testing.T) {
 		('events', '>=', 30, 'ops', NULL), ('rate_per_1k', '<=', 2.5, 'ops', NULL)`); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := pool.Exec(ctx, `INSERT INTO stores (code, name, timezone, opening_hours, operating_model) VALUES ('S1', 'S1', 'UTC', '{}', 'soc'), ('S2', 'S2', 'UTC', '{}', 'soc')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO staffing_policies (store_id, policy, set_by)
+		SELECT id, CASE code WHEN 'S1' THEN '{"min_staff": 1, "handle_seconds": 120, "service_level": 0.8, "answer_seconds": 60}'
+		                     ELSE '{"min_staff": 2, "handle_seconds": 150, "service_level": 0.8, "answer_seconds": 60}' END::jsonb, 'planner'
+		FROM stores`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := p.UpTo(ctx, 29); err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +74,23 @@ func TestTargetsPeriodMigration(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("target %d: %+v, want %+v", i, got[i], want[i])
 		}
+	}
+	// The policy holding the old defaults follows the configured SOC
+	// definition; the one with a chosen handling time keeps all three.
+	pol := map[string]string{}
+	prow, err := pool.Query(ctx, `SELECT s.code, p.policy::text FROM staffing_policies p JOIN stores s ON s.id = p.store_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for prow.Next() {
+		var code, js string
+		if err := prow.Scan(&code, &js); err != nil {
+			t.Fatal(err)
+		}
+		pol[code] = js
+	}
+	if pol["S1"] != `{"min_staff": 1}` || pol["S2"] != `{"min_staff": 2, "service_level": 0.8, "answer_seconds": 60, "handle_seconds": 150}` {
+		t.Errorf("policies after 00029: %v", pol)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO kpi_targets (kpi, op, value, period, set_by) VALUES ('visitors', '>=', 1, 'year', 'ops')`); err == nil {
 		t.Error("a period of a year was stored")

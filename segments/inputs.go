@@ -18,11 +18,32 @@ type StoreLister interface {
 	Stores(ctx context.Context, scope []string) ([]ss.Store, error)
 }
 
+// SOCWorkloads gives a store's SOC operator workload for the local week
+// whose Monday is week, as the workforce package defines it for plans and
+// /soc-staffing (app hands segments workforce's).
+type SOCWorkloads interface {
+	SOCWorkload(ctx context.Context, st *ss.Store, week time.Time) (SOCWorkload, error)
+}
+
 // Service decides and records the segments of the estate's stores.
 type Service struct {
 	pool   *pgxpool.Pool
 	kpis   *kpi.KPIs
 	stores StoreLister
+	soc    SOCWorkloads
+}
+
+// SetSOC has the SOC model priced on each store's weekly SOC workload from
+// w: the week after a window's end (the week holding the day after it, whose
+// forecast reads only the window's weeks). Without it the SOC is priced as
+// one shared centre (Input.SOC says how).
+func (s *Service) SetSOC(w SOCWorkloads) { s.soc = w }
+
+// SOCWeek is the local week (its Monday) whose SOC workload prices a window
+// ending on the date to: the ISO week holding the day after it.
+func SOCWeek(to time.Time) time.Time {
+	d := to.AddDate(0, 0, 1)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 }
 
 // New returns the segmentation service on pool, reading figures through kpis
@@ -84,6 +105,13 @@ func (s *Service) decide(ctx context.Context, from, to time.Time, cfg Config) ([
 	inputs := make([]Input, len(stores))
 	for i := range stores {
 		inputs[i] = input(&stores[i], totals[stores[i].ID])
+		if s.soc != nil {
+			w, err := s.soc.SOCWorkload(ctx, &stores[i], SOCWeek(to))
+			if err != nil {
+				return nil, nil, fmt.Errorf("segments: SOC workload of %s: %w", stores[i].Code, err)
+			}
+			inputs[i].SOC = &w
+		}
 	}
 	return Decide(inputs, per.Days(), cfg), stores, nil
 }
