@@ -63,8 +63,9 @@ var HistoryWindow = ss.PeriodRules{DefaultDays: 90, MaxDays: 730, DatesOnly: tru
 
 // Segments decides every store of the estate on its figures over the local
 // days from..to (both inclusive dates) and returns the stores in scope (all
-// when scope is empty). Estate statistics — standardisation, pooled rates,
-// the shared SOC — always use the whole estate; for a scope, each segment is
+// when scope is empty). Estate statistics — standardisation, pooled rates
+// (and the shared SOC where no SOC workload is set) — always use the whole
+// estate; for a scope, each segment is
 // Limited, so no figure drawn from a store outside it is returned.
 func (s *Service) Segments(ctx context.Context, from, to time.Time, scope []string, cfg Config) ([]Segment, error) {
 	all, _, err := s.decide(ctx, from, to, cfg)

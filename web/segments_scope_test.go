@@ -25,9 +25,9 @@ import (
 // S004: no risk index, percentile, factors, basis or returns, and no
 // "of 4 stores" or estate median in the rationale, in the API, the history
 // and the page. Changing S004's profile (its theft index, and its staffing
-// across the SOC's threshold, so it leaves or joins the shared SOC) moves
-// the unlimited answers for S001 and S002, and leaves the limited ones
-// identical byte for byte.
+// across the SOC's threshold) moves the unlimited answers for S001 and S002
+// (their risk index and factors), and leaves the limited ones identical
+// byte for byte.
 func TestSegmentsWithholdEstateFromScopedTokens(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
