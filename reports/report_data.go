@@ -62,6 +62,11 @@ func kpiLines(row *kpi.Row) []kpiLine {
 		l := kpiLine{Name: f.Label, Now: show(now[k], f.Value), Prev: show(prev[k], f.Value), Change: show(ch[k], f.Delta)}
 		if v, ok := row.Targets[k]; ok {
 			l.Target = v.Op + " " + f.Value(v.Value)
+			if v.Period != "" && v.Days != nil {
+				// Judged against the value scaled to the report's days.
+				l.Target += " a " + v.Period + " (" + f.Value(v.JudgedAgainst) + " over " +
+					strconv.FormatFloat(*v.Days, 'f', -1, 64) + " days)"
+			}
 			if v.Met != nil && *v.Met {
 				l.Class, l.Target = "met", l.Target+" met"
 			} else if v.Met != nil {

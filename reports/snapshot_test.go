@@ -18,6 +18,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
@@ -39,6 +40,10 @@ func TestWeeklyReportOffline(t *testing.T) {
 	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A monthly target: the report's week of April is 7/30 of it, 70.
+	if err := kpi.NewKPIs(pool).SetTarget(ctx, &kpi.Target{KPI: "est_loss", Op: "<=", Value: 300, Period: kpi.PeriodMonth, SetBy: "ops"}); err != nil {
+		t.Fatal(err)
+	}
 	rep := reports.NewReports(pool, kpi.NewKPIs(pool), layout.New(pool))
 	week := end.AddDate(0, 0, -7)
 	if n, err := rep.WriteWeek(ctx, week); err != nil || n != 3 {
@@ -55,6 +60,9 @@ func TestWeeklyReportOffline(t *testing.T) {
 	gotCode, html, err := rep.Document(ctx, list[0].ID)
 	if err != nil || gotCode != code {
 		t.Fatal(gotCode, err)
+	}
+	if !bytes.Contains(html, []byte("&lt;= 300 a month (70 over 7 days)")) {
+		t.Error("the report does not state the monthly target scaled to its week")
 	}
 	// Later corrections do not change what was reported.
 	if _, err := pool.Exec(ctx, `DELETE FROM outcomes`); err != nil {
@@ -187,6 +195,7 @@ func TestStoreReportSections(t *testing.T) {
 		t.Fatalf("evaluation %+v %v", ev, err)
 	}
 	for _, want := range []string{"<h2>Evaluations completed</h2>", ev.Verdict, fmt.Sprintf("%.2f (%.2f–%.2f)", *ev.RateRatio, *ev.CILow, *ev.CIHigh),
+		"<td>" + stats.FormatSignificant(*ev.PValue, 3) + "</td>",
 		"&lt;b&gt;cases&lt;/b&gt; on the end bay", "<h2>Staffing plan</h2>", fmt.Sprintf("%d paid hours", plan.PaidHours)} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the report lacks %q", want)

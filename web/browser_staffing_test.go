@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -92,6 +93,11 @@ func (p *pageFixture) checkStaffingBuild(code string) {
 		t.Errorf("the shifts CSV has %d data lines, the plan %d shifts", lines, len(shifts))
 	}
 	if isSOC(p, code) {
+		// Paid hours read as floor + operators.
+		want := fmt.Sprintf("%v floor + %v SOC operators", pl["floor_paid_hours"], pl["operator_paid_hours"])
+		if got := strings.ReplaceAll(eval[string](p, `document.getElementById('paid-split').textContent`), ",", ""); got != want {
+			t.Errorf("paid hours split %q, want %q", got, want)
+		}
 		soc := p.mustStatus(200, "GET", "/api/v1/soc-staffing?stores="+code+"&week="+week, p.admin, nil).Body
 		for _, k := range []string{"peak_operators", "operator_hours"} {
 			got := number(t, eval[string](p, `document.querySelector('#soc [data-kpi=`+k+`] .value').textContent`))

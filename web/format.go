@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 )
 
 // pageFuncs are the formatting helpers of the templates. Every figure passes
@@ -15,6 +17,7 @@ var pageFuncs = template.FuncMap{
 	"money":    fmtMoney,
 	"pct":      fmtPct,
 	"fixed":    fmtFixed,
+	"sig":      fmtSig,
 	"secs":     fmtSecs,
 	"date":     func(t time.Time) string { return t.Format(time.DateOnly) },
 	"longdate": func(t time.Time) string { return t.Format("2 Jan 2006") },
@@ -124,6 +127,15 @@ func fmtFixed(n int, v any) string {
 		return fmtFixed(n, *x)
 	}
 	return noValue
+}
+
+// fmtSig formats a statistic (a p-value) to three significant digits,
+// small ones in exponent form: 1.6e-6.
+func fmtSig(v *float64) string {
+	if v == nil {
+		return noValue
+	}
+	return stats.FormatSignificant(*v, stats.StatDigits)
 }
 
 // fmtSecs formats seconds: 42 s, 3 min 05 s.

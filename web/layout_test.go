@@ -9,6 +9,7 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -220,6 +221,13 @@ func TestLayoutLoopOverHTTP(t *testing.T) {
 		!(b["ci_high"].(float64) < 1) || b["p_value"].(float64) > 0.05 || len(b["series"].([]any)) != 112 || b["excluded_days"] != 0.0 ||
 		fmt.Sprint(b["control_zones"]) != "[Z2 Z3 Z4]" || b["before"].(map[string]any)["from"] != day(68) || b["after"].(map[string]any)["to"] != day(6) {
 		t.Errorf("evaluation (want rate ratio %v): %s", want, r.Raw)
+	}
+	// The p-value carries three significant digits, and the layout page
+	// prints it so.
+	if p := b["p_value"].(float64); p <= 0 || stats.Significant(p, 3) != p {
+		t.Errorf("p_value %v is not three significant digits", p)
+	} else if page := string(f.getRaw("/stores/S1/layout", planner, false)); !strings.Contains(page, `data-label="p-value">`+stats.FormatSignificant(p, 3)+`</td>`) {
+		t.Errorf("layout page lacks p-value %s", stats.FormatSignificant(p, 3))
 	}
 	row := b["series"].([]any)[0].(map[string]any)
 	if row["date"] != day(68) || row["group"] != "treated" || row["period"] != "before" || row["events"] != float64(count("Z1", 68)) || row["visitors"] != 1000.0 {

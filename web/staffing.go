@@ -118,16 +118,21 @@ func (s *Server) getSOCStaffing(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	def := workforce.DefaultPolicy()
-	var q workforce.ErlangRequest
-	if q.HandleSeconds, err = queryFloat(c, "handle_seconds", def.HandleSeconds); err != nil {
-		return err
-	}
-	if q.ServiceLevel, err = queryFloat(c, "service_level", def.ServiceLevel); err != nil {
-		return err
-	}
-	if q.AnswerSeconds, err = queryFloat(c, "answer_seconds", def.AnswerSeconds); err != nil {
-		return err
+	// Each store's own SOC definition, unless the request sets a target
+	// for them all (a what-if, or stores whose targets differ).
+	var q workforce.SOCOverride
+	for _, f := range []struct {
+		name string
+		dst  **float64
+	}{{"handle_seconds", &q.HandleSeconds}, {"service_level", &q.ServiceLevel}, {"answer_seconds", &q.AnswerSeconds}} {
+		if c.QueryParam(f.name) == "" {
+			continue
+		}
+		x, err := queryFloat(c, f.name, 0)
+		if err != nil {
+			return err
+		}
+		*f.dst = &x
 	}
 	res, err := s.workforce.SOCStaffing(c.Request().Context(), codes, week, q)
 	if err != nil {

@@ -65,11 +65,17 @@ func TestStaffingPlanOverHTTP(t *testing.T) {
 	// needs the minimum 1. Monday's 15 staff-hours are met exactly by
 	// 08–15 and 14–22; Sunday 10–16 is one 6-hour shift. Alerts: 3 an hour
 	// of 120 s is 0.1 erlang, and one operator answers 1 − 0.1·e^(−0.45) =
-	// 93.6% within 60 s, so one operator on a 4-hour shift; 25 paid hours
-	// at 15 are 375.
+	// 93.6% within 60 s (the policy's own SOC targets), so one operator
+	// needed in that one hour, on a 4-hour shift. 21 floor hours at the
+	// policy's 15 are 315; 4 operator hours at the configured operator
+	// rate, 20, are 80: 395.
 	r := f.mustStatus(201, "POST", "/api/v1/stores/S1/staffing-plans?week=2026-01-21", planner, nil)
-	if r.Body["week"] != "2026-01-19" || r.Body["paid_hours"] != 25.0 || r.Body["cost"] != 375.0 {
-		t.Fatalf("plan: week %v paid %v cost %v", r.Body["week"], r.Body["paid_hours"], r.Body["cost"])
+	if r.Body["week"] != "2026-01-19" || r.Body["paid_hours"] != 25.0 || r.Body["floor_paid_hours"] != 21.0 || r.Body["operator_paid_hours"] != 4.0 ||
+		r.Body["operator_hours_needed"] != 1.0 || r.Body["floor_cost"] != 315.0 || r.Body["operator_cost"] != 80.0 || r.Body["cost"] != 395.0 {
+		t.Fatalf("plan: %.300s", r.Raw)
+	}
+	if soc := r.Body["soc"].(map[string]any); soc["handle_seconds"] != 120.0 || soc["service_level"] != 0.8 || soc["answer_seconds"] != 60.0 || soc["operator_hourly"] != 20.0 {
+		t.Errorf("plan's SOC definition %v", soc)
 	}
 
 	// CSV: one row per shift, local times.
@@ -152,10 +158,20 @@ func TestStaffingPlanOverHTTP(t *testing.T) {
 	f.mustStatus(404, "GET", "/api/v1/staffing-plans/2026-01-19", s2, nil)
 	f.mustStatus(404, "GET", "/api/v1/stores/S1/staffing-plans/2026-02-02", planner, nil)
 
-	// The SOC serving S1 and S2 sees S1's 3 alerts at 14:00 UTC.
-	r = f.mustStatus(200, "GET", "/api/v1/soc-staffing?stores=S1,S2&week=2026-01-19", planner, nil)
-	if r.Body["peak_operators"] != 1.0 || r.Body["operator_hours"] != 1.0 {
+	// S1's policy sets its own SOC targets, S2 has the configured ones: one
+	// SOC has one target, so staffing them together needs it given.
+	if r := f.do("GET", "/api/v1/soc-staffing?stores=S1,S2&week=2026-01-19", planner, nil); r.Status != 422 || r.errField() != "stores" {
+		t.Errorf("stores with different SOC targets: %d %s", r.Status, r.Raw)
+	}
+	// The SOC serving S1 and S2 sees S1's 3 alerts at 14:00 UTC; both
+	// stores pay the configured 20 an operator hour.
+	r = f.mustStatus(200, "GET", "/api/v1/soc-staffing?stores=S1,S2&week=2026-01-19&handle_seconds=120&service_level=0.8&answer_seconds=60", planner, nil)
+	if r.Body["peak_operators"] != 1.0 || r.Body["operator_hours"] != 1.0 || r.Body["operator_hourly"] != 20.0 || r.Body["cost"] != 20.0 {
 		t.Errorf("SOC staffing: %.400s", r.Raw)
+	}
+	// S1 alone: its own definition, the plan's operator_hours_needed.
+	if r := f.mustStatus(200, "GET", "/api/v1/soc-staffing?stores=S1&week=2026-01-19", planner, nil); r.Body["operator_hours"] != 1.0 || r.Body["handle_seconds"] != 120.0 {
+		t.Errorf("SOC staffing of S1: %.400s", r.Raw)
 	}
 	if r := f.do("GET", "/api/v1/soc-staffing?stores=S1&week=2026-01-19&service_level=1.5", planner, nil); r.Status != 422 || r.errField() != "service_level" {
 		t.Errorf("bad service level: %d %s", r.Status, r.Raw)

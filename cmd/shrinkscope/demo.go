@@ -122,6 +122,7 @@ var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations",
 // their runs, and plans this week's staffing too (the job plans next week's).
 func runDemoJobs(ctx context.Context, e *env, pool *pgxpool.Pool, c *Config, log *slog.Logger) error {
 	svc := app.New(pool)
+	svc.Workforce.SOC = c.SOC()
 	sch, err := newScheduler(svc, c, log, kpi.NewRollups(pool))
 	if err != nil {
 		return err

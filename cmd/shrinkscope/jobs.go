@@ -79,7 +79,9 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	s, err := newScheduler(app.New(d.Pool), c, log, kpi.NewRollups(d.Pool))
+	svc := app.New(d.Pool)
+	svc.Workforce.SOC = c.SOC()
+	s, err := newScheduler(svc, c, log, kpi.NewRollups(d.Pool))
 	if err != nil {
 		return err
 	}
