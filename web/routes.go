@@ -44,7 +44,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{http.MethodGet, "/healthz", s.healthz, anyone, noStore},
 		{http.MethodGet, "/readyz", s.readyz, anyone, noStore},
-		{http.MethodGet, "/metrics", s.metricsHandler, anyone, noStore},
+		{http.MethodGet, "/metrics", s.metricsHandler, admins, noStore},
 		{http.MethodGet, "/api/v1/openapi.json", s.openapi, anyone, noStore},
 		{http.MethodGet, "/api/v1/me", s.me, ss.Roles, noStore},
 
@@ -128,6 +128,9 @@ func (s *Server) register(e *echo.Echo) {
 				h = s.gate(h)
 			}
 			h = s.authorize(r.Roles, h)
+		}
+		if formRoute(r) {
+			h = formBody(h)
 		}
 		e.Add(r.Method, r.Path, h)
 	}

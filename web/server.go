@@ -58,6 +58,14 @@ type Options struct {
 	// ReadWait is how long a read waits for its turn before it is shed
 	// with 503 and Retry-After. Default 2 s.
 	ReadWait time.Duration
+	// BodyGrace is how long a request body may take before MinBodyRate
+	// applies (bodylimits.go). Default 10 s.
+	BodyGrace time.Duration
+	// MinBodyRate is the average rate, in bytes a second, a request body
+	// must keep after BodyGrace, or it is cut with 408. Default 1,024: a
+	// body trickled to hold a connection open is cut, a batch on the
+	// slowest store uplink (tens of kilobytes a second) is not.
+	MinBodyRate int64
 	// TokenHint is the exact command that makes a token this server
 	// accepts, shown on the sign-in page (the demo sets it); empty: the
 	// page's general hint.
@@ -82,6 +90,12 @@ func (o *Options) defaults() {
 	}
 	if o.ReadWait <= 0 {
 		o.ReadWait = 2 * time.Second
+	}
+	if o.BodyGrace <= 0 {
+		o.BodyGrace = 10 * time.Second
+	}
+	if o.MinBodyRate <= 0 {
+		o.MinBodyRate = 1024
 	}
 	switch {
 	case o.SessionIdle == 0:
@@ -145,7 +159,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.observe, rejectBadText)
+	e.Use(s.observe, secureHeaders, s.bodyDeadline, rejectBadText)
 	s.register(e)
 	s.echo = e
 	return s

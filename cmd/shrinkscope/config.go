@@ -39,6 +39,10 @@ type Config struct {
 	DBMaxConns int
 	// Addr (SHRINKSCOPE_ADDR) is where serve listens.
 	Addr string
+	// MetricsAddr (SHRINKSCOPE_METRICS_ADDR), when set, is a listener of its
+	// own serving /metrics without a token (for a monitoring network);
+	// default empty: /metrics only on Addr, to admin tokens.
+	MetricsAddr string
 	// LogLevel (SHRINKSCOPE_LOG_LEVEL) is debug, info, warn or error.
 	LogLevel string
 	// LogFormat (SHRINKSCOPE_LOG_FORMAT) is json, text or auto (text on a terminal).
@@ -118,6 +122,7 @@ func settings(c *Config, getenv func(string) string) []setting {
 		{"state-dir", "SHRINKSCOPE_STATE_DIR", db.StateDir(getenv), "folder for the embedded database's data and log", str(&c.StateDir)},
 		{"db-max-conns", "SHRINKSCOPE_DB_MAX_CONNS", "8", "database connection pool size", num(&c.DBMaxConns)},
 		{"addr", "SHRINKSCOPE_ADDR", ":8080", "listen address of serve", str(&c.Addr)},
+		{"metrics-addr", "SHRINKSCOPE_METRICS_ADDR", "", "a second listen address serving /metrics without a token (bind it where only monitoring reaches); empty: /metrics on --addr needs an admin token", str(&c.MetricsAddr)},
 		{"log-level", "SHRINKSCOPE_LOG_LEVEL", "info", "debug, info, warn or error", func(v string) error {
 			switch v {
 			case "debug", "info", "warn", "error":
@@ -295,7 +300,10 @@ func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Con
 		}
 	}
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() { printSettings(fs.Output(), fs.Name(), used) }
+	fs.Usage = func() {
+		printSettings(fs.Output(), fs.Name(), used)
+		printOwnFlags(fs.Output(), fs, used)
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -318,6 +326,24 @@ func printSettings(w io.Writer, cmd string, used []setting) {
 		}
 		fmt.Fprintf(w, "  --%-18s %-30s %s\n      %s\n", s.flag, s.env, def, s.help)
 	}
+}
+
+// printOwnFlags lists a command's flags that are not settings (demo's
+// --stores, --listen, …).
+func printOwnFlags(w io.Writer, fs *flag.FlagSet, used []setting) {
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		for _, s := range used {
+			if s.flag == f.Name {
+				return
+			}
+		}
+		if first {
+			fmt.Fprintf(w, "\nFlags of %s:\n", fs.Name())
+			first = false
+		}
+		fmt.Fprintf(w, "  --%-18s %s\n", f.Name, f.Usage)
+	})
 }
 
 // dbFlags are the settings every command that opens the database uses.
