@@ -47,7 +47,7 @@ func TestEvaluationsAgainstSyntheticTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := before[layout.KindProtective]; e.RateRatio != 1 || e.BasedOn != 0 {
+	if e := before.Kind[layout.KindProtective]; e.RateRatio != 1 || e.BasedOn != 0 {
 		t.Fatalf("before any evaluation the effect is the prior, got %+v", e)
 	}
 
@@ -82,7 +82,7 @@ func TestEvaluationsAgainstSyntheticTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := after[layout.KindProtective]
+	e := after.Kind[layout.KindProtective]
 	t.Logf("protective fixtures: prior 1.00, pooled %.3f [%.3f, %.3f] on %d changes, planted geometric mean %.3f", e.RateRatio, e.Low, e.High, e.BasedOn, math.Exp(truthLog))
 	if e.BasedOn != 4 {
 		t.Errorf("pooled on %d changes, want 4", e.BasedOn)
