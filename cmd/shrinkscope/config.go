@@ -26,6 +26,10 @@ import (
 type Config struct {
 	// DatabaseURL (DATABASE_URL) is the PostgreSQL URL; empty finds or starts a local one.
 	DatabaseURL string
+	// given says which settings came from a flag or the environment, by flag name.
+	given map[string]bool
+	// tokenHint is the command the sign-in page names for a token (the demo's).
+	tokenHint string
 	// Demo (SHRINKSCOPE_DEMO) opens the demo's database, shrinkscope_demo on
 	// the same server, as `shrinkscope demo` made it.
 	Demo bool
@@ -306,6 +310,10 @@ func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Con
 	if err := checkSegments(c, used, src); err != nil {
 		return nil, err
 	}
+	c.given = map[string]bool{}
+	for f := range src {
+		c.given[f] = true
+	}
 	return c, nil
 }
 
@@ -389,8 +397,10 @@ func keyValues(s string, allowed ...string) (map[string]float64, error) {
 }
 
 // openMigrated opens the database and brings its schema up to date, for the
-// commands that work on the data.
+// commands that work on the data (token, kpi, jobs): run from the folder
+// a demo runs in, they open the demo's database (demoHere).
 func openMigrated(ctx context.Context, c *Config, e *env) (*db.DB, *slog.Logger, error) {
+	demoHere(c, e)
 	log := newLogger(c, e.stderr)
 	d, err := openDB(ctx, c, log)
 	if err != nil {
