@@ -19,15 +19,16 @@ FROM kpi_estate WHERE (kind = 'day' AND start = ANY({{days}}::date[])) OR (kind 
 
 var estateBranches = newBranches("estate", "whole estate", "some stores")
 
-// estateRecord is the bytes of one store in a kpi_estate row: twelve int8.
-const estateRecord = 12 * 8
+// estateRecord is the bytes of one store in a kpi_estate row: fifteen int8
+// (estateFigures).
+const estateRecord = 15 * 8
 
 // estateTotals adds up one group's store figures; money in cents.
 type estateTotals struct {
-	f                         Figures
-	estLoss, recovered, sales int64
-	visitors                  int64
-	hasSales, seen            bool
+	f                      Figures
+	recovered, paid, sales int64
+	visitors               int64
+	hasSales, seen         bool
 }
 
 // estateReader reads a plan's figures from kpi_estate: the stores of the
@@ -41,11 +42,18 @@ type estateReader struct {
 	index  map[string]int
 	totals [2][]estateTotals
 	merged [2][]sketch
+	// Each store's est_loss and open value in cents, by period and the
+	// store's index in ids: est_loss is discounted store by store in
+	// finish, with the store's basis.
+	ids   []int64
+	slot  map[int64]int
+	loss  [2][]money
+	bases [2]map[int64]storeBasis
 }
 
 // reads are the two statements, for the request's batch, in order.
 func (e *estateReader) reads(p *plan) []*read {
-	e.group, e.index = map[int64]int{}, map[string]int{}
+	e.group, e.index, e.slot = map[int64]int{}, map[string]int{}, map[int64]int{}
 	st := newStmt("estate")
 	where := "true"
 	if w := p.storeFilter(st); len(w) > 0 {
@@ -71,6 +79,8 @@ func (e *estateReader) reads(p *plan) []*read {
 			e.keys = append(e.keys, key)
 		}
 		e.group[id] = i
+		e.slot[id] = len(e.ids)
+		e.ids = append(e.ids, id)
 		return nil
 	})
 
@@ -81,7 +91,7 @@ func (e *estateReader) reads(p *plan) []*read {
 	// The bytes are read in place: valid until the next row, which is all they need.
 	var figures, blob pgtype.DriverBytes
 	rows := rt.read(sql, []any{&cur, &figures, &blob}, func() error { return e.add(cur, figures, blob) })
-	return []*read{stores, rows}
+	return []*read{stores, rows, p.basisRead(&e.bases)}
 }
 
 // add sums one estate row into its period's groups.
@@ -89,17 +99,18 @@ func (e *estateReader) add(cur bool, figures, blob []byte) error {
 	if e.totals[0] == nil {
 		for i := range e.totals {
 			e.totals[i], e.merged[i] = make([]estateTotals, len(e.keys)), make([]sketch, len(e.keys))
+			e.loss[i] = make([]money, len(e.ids))
 		}
 	}
 	if len(figures)%estateRecord != 0 {
 		return fmt.Errorf("estate row of %d bytes is not whole stores", len(figures))
 	}
-	tot, sk := e.totals[b2i(cur)], e.merged[b2i(cur)]
+	tot, sk, loss := e.totals[b2i(cur)], e.merged[b2i(cur)], e.loss[b2i(cur)]
 	group := e.group
 	var from int64
 	for rec := figures; len(rec) > 0; rec = rec[estateRecord:] {
 		v := func(i int) int64 { return int64(binary.BigEndian.Uint64(rec[8*i:])) }
-		id, to := v(0), v(11)
+		id, to := v(0), v(14)
 		gi, ok := group[id]
 		if !ok {
 			from = to
@@ -108,10 +119,14 @@ func (e *estateReader) add(cur bool, figures, blob []byte) error {
 		t := &tot[gi]
 		t.seen = true
 		t.f.Events += v(1)
-		t.estLoss += v(2)
+		m := &loss[e.slot[id]]
+		m.estLoss += v(2)
+		m.open += v(12)
 		t.recovered += v(3)
+		t.paid += v(13)
 		t.f.Recovered += v(4)
 		t.f.Lost += v(5)
+		t.f.Confirmed += v(11)
 		t.f.FalsePositives += v(6)
 		t.f.Open += v(7)
 		t.f.Interventions += v(8)
@@ -136,6 +151,19 @@ func (e *estateReader) add(cur bool, figures, blob []byte) error {
 // finish puts the groups' figures into r.
 func (e *estateReader) finish(r *results) {
 	for i := range e.totals {
+		if e.loss[i] == nil {
+			continue // no row of the period
+		}
+		lossCents := make([]int64, len(e.keys))
+		labels := make([]basisLabel, len(e.keys))
+		for k, id := range e.ids {
+			m, gi := e.loss[i][k], e.group[id]
+			b := e.bases[i][id]
+			lossCents[gi] += b.expectedCents(m.estLoss, m.open)
+			if m.open > 0 {
+				labels[gi].merge(b)
+			}
+		}
 		for gi, t := range e.totals[i] {
 			if !t.seen {
 				continue
@@ -143,8 +171,10 @@ func (e *estateReader) finish(r *results) {
 			key := e.keys[gi]
 			g := r.get(i == 1, key)
 			*g = t.f
-			g.EstLoss = float64(t.estLoss) / 100
-			g.RecoveredValue = float64(t.recovered) / 100
+			g.EstLoss = fromCents(lossCents[gi])
+			labels[gi].set(g)
+			g.RecoveredValue = fromCents(t.recovered)
+			g.PaidUnprompted = fromCents(t.paid)
 			v := t.visitors
 			g.Visitors = &v
 			if t.hasSales {

@@ -18,7 +18,7 @@ import (
 )
 
 var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow"}, append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...)...)
+	"rollup-interval", "min-reviews", "segment-weights", "segment-costs", "webhook-allow"}, append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -68,6 +68,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
 	svc := app.New(pool)
+	svc.KPIs.SetMinReviews(c.MinReviews)
 	ipool, releaseIngest, err := ingestPool(ctx, pool, c.DBIngestConns)
 	if err != nil {
 		return err
