@@ -109,6 +109,26 @@ type storeBasis struct {
 	fp, rev int64
 }
 
+// reviews are the false positives of the reviewed events of a store, a
+// region or the estate over a period.
+type reviews struct{ fp, rev int64 }
+
+// chooseBasis is basisSQL's choice in Go (read_estate.go, store_totals.go):
+// the store's own reviews when they are at least need, else its region's
+// (a store with a region) when they are as many, else the estate's when
+// there are any, else none.
+func chooseBasis(own, region, estate reviews, hasRegion bool, need int64) storeBasis {
+	switch {
+	case own.rev >= need:
+		return storeBasis{level: 1, fp: own.fp, rev: own.rev}
+	case hasRegion && region.rev >= need:
+		return storeBasis{level: 2, fp: region.fp, rev: region.rev}
+	case estate.rev > 0:
+		return storeBasis{level: 3, fp: estate.fp, rev: estate.rev}
+	}
+	return storeBasis{}
+}
+
 // expectedCents is the expected loss in cents of estLoss cents (lost,
 // confirmed and open value) holding open cents of open events: exact, then
 // rounded half a cent up, as expectedCentsSQL computes it.

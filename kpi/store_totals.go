@@ -79,25 +79,16 @@ func (k *KPIs) StoreTotals(ctx context.Context, from, to time.Time) (map[int64]S
 	if err != nil {
 		return nil, fmt.Errorf("kpi: store totals: %w", err)
 	}
-	type counts struct{ fp, rev int64 }
-	regions := map[string]counts{}
-	var estate counts
+	regions := map[string]reviews{}
+	var estate reviews
 	for _, x := range all {
 		c := regions[x.region]
-		regions[x.region] = counts{c.fp + x.fp, c.rev + x.rev}
+		regions[x.region] = reviews{c.fp + x.fp, c.rev + x.rev}
 		estate.fp, estate.rev = estate.fp+x.fp, estate.rev+x.rev
 	}
-	need := int64(k.minReviews)
 	out := make(map[int64]StoreTotals, len(all))
 	for _, x := range all {
-		b := storeBasis{level: 1, fp: x.fp, rev: x.rev}
-		if reg := regions[x.region]; x.rev < need && x.region != "" && reg.rev >= need {
-			b = storeBasis{level: 2, fp: reg.fp, rev: reg.rev}
-		} else if x.rev < need && estate.rev > 0 {
-			b = storeBasis{level: 3, fp: estate.fp, rev: estate.rev}
-		} else if x.rev < need {
-			b = storeBasis{}
-		}
+		b := chooseBasis(reviews{x.fp, x.rev}, regions[x.region], estate, x.region != "", int64(k.minReviews))
 		t := x.t
 		t.FalsePositives, t.Reviewed = float64(x.fp), float64(x.rev)
 		expected := b.expectedCents(x.loss, x.openV)

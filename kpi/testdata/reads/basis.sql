@@ -2,31 +2,6 @@
 -- the basis builder (kpi/read_basis.go) for the requests of kpiRequests (kpi/reads_sql_test.go).
 
 -- basis 1, for:
---   dates by estate (by=estate dates 2026-08-01..2026-08-31)
---   dates by region (by=region dates 2026-08-01..2026-08-31)
---   dates by store (by=store dates 2026-08-01..2026-08-31)
--- branches: basis: dates; week source: every store; week source: every store
--- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = 2026-08-01T00:00:00Z; $6 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $5::date AS cur,
-    sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($2::date[])) k GROUP BY 1, 2),
-wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $5::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($3::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($4::date[])) k) k JOIN store_directory s ON s.id = k.store_id
-    GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
-basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
-    CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $6
-        UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $6 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $6)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $6 AND w.estate AND w.cur = o.cur AND w.rev > 0)
-        UNION ALL SELECT 0, 0::bigint, 0::bigint
-        LIMIT 1) b)
-SELECT store_id, cur, level, fp, rev FROM basis;
-
--- basis 2, for:
 --   one store by zone (by=zone dates 2026-08-01..2026-08-31 store=S001)
 --   one store by zone, one method (by=zone dates 2026-08-01..2026-08-31 store=S001 method=bag)
 --   one store by category (by=category dates 2026-08-01..2026-08-31 store=S001)
@@ -36,52 +11,6 @@ WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $6::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) k GROUP BY 1, 2),
-wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $6::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($4::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($5::date[])) k) k JOIN store_directory s ON s.id = k.store_id
-    GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
-basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
-    CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $7
-        UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $7 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $7)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $7 AND w.estate AND w.cur = o.cur AND w.rev > 0)
-        UNION ALL SELECT 0, 0::bigint, 0::bigint
-        LIMIT 1) b)
-SELECT store_id, cur, level, fp, rev FROM basis;
-
--- basis 3, for:
---   one region by store (by=store dates 2026-08-01..2026-08-31 region=london)
--- branches: basis: dates; store filter: region; week source: stores; week source: every store
--- $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $5 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $6 = 2026-08-01T00:00:00Z; $7 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $6::date AS cur,
-    sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)) k GROUP BY 1, 2),
-wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $6::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($4::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($5::date[])) k) k JOIN store_directory s ON s.id = k.store_id
-    GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
-basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
-    CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $7
-        UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $7 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $7)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $7 AND w.estate AND w.cur = o.cur AND w.rev > 0)
-        UNION ALL SELECT 0, 0::bigint, 0::bigint
-        LIMIT 1) b)
-SELECT store_id, cur, level, fp, rev FROM basis;
-
--- basis 4, for:
---   a scope of 21 stores by region (by=region dates 2026-08-01..2026-08-31 scope=21 stores)
--- branches: basis: dates; store filter: scope; week source: stores; week source: every store
--- $1 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $5 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $6 = 2026-08-01T00:00:00Z; $7 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $6::date AS cur,
-    sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($1::text[]))
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($1::text[]))) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
     FROM (SELECT k.store_id, k.local_date >= $6::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
         FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($4::date[])
