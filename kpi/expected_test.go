@@ -321,3 +321,69 @@ func abs(x int64) int64 {
 	}
 	return x
 }
+
+// The region's false share, by hand, with a minimum of 4 reviews. E1 and
+// E2 share region r-UTC, E3 is in r-Asia/Tokyo. E1: confirmed 1.00, a
+// false alarm 1.00, an open 6.00 — 2 reviews, too few; its region has E2's
+// 4 more, none false: 1 false of 6, f = 1/6 (the estate's would be 6 of
+// 16, with E3's 5 false of 10). est_loss = 1 + 6 × 5/6 = 6.00 on every
+// read path: the estate's records (by store), one store's zone rows (by
+// zone), PostgreSQL's sums (by day), and the segmentation's totals.
+func TestExpectedLossRegionBasisByHand(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.kpis.SetMinReviews(4)
+	at := time.Date(2026, 5, 4, 3, 0, 0, 0, time.UTC) // 12:00 in Tokyo, the same local day
+	later := at.Add(time.Hour)
+	w.store("E1", "UTC", ss.ModelDetection, zone("Z1", "cosmetics", 1, 0))
+	w.store("E2", "UTC", ss.ModelSOC, zone("Z1", "cosmetics", 1, 0))
+	w.store("E3", "Asia/Tokyo", ss.ModelSOC, zone("Z1", "cosmetics", 1, 0))
+	w.outcome(w.event("E1", "Z1", at, 1), ss.OutcomeConfirmed, at, later, 0, 0)
+	w.outcome(w.event("E1", "Z1", at.Add(time.Minute), 1), ss.OutcomeFalsePositive, at, later, 0, 0)
+	w.event("E1", "Z1", at.Add(2*time.Minute), 6)
+	for i := range 4 {
+		w.outcome(w.event("E2", "Z1", at.Add(time.Duration(i)*time.Minute), 1), ss.OutcomeWalkedOut, at, later, 0, 0)
+	}
+	for i := range 10 {
+		kind := ss.OutcomeWalkedOut
+		if i%2 == 0 {
+			kind = ss.OutcomeFalsePositive
+		}
+		w.outcome(w.event("E3", "Z1", at.Add(time.Duration(i)*time.Minute), 1), kind, at, later, 0, 0)
+	}
+	w.refresh()
+	q := kpi.Query{From: day("2026-05-04"), To: day("2026-05-04"), Dates: true}
+	for _, c := range []struct {
+		by    kpi.Grouping
+		store string
+	}{{kpi.ByStore, ""}, {kpi.ByZone, "E1"}, {kpi.ByDay, "E1"}} {
+		cq := q
+		cq.By, cq.Store = c.by, c.store
+		var got *kpi.Row
+		for _, r := range w.get(cq) {
+			if r.Key.Store == "E1" || c.by == kpi.ByDay {
+				got = &r
+				break
+			}
+		}
+		if got == nil || got.EstLoss != 6 || got.EstLossBasis != kpi.BasisRegion || !near(got.EstLossFalseShare, 0.1667, 1e-12) {
+			t.Errorf("by %s: %+v", c.by, got)
+		}
+	}
+	totals, err := w.kpis.StoreTotals(w.ctx, q.From, q.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, tt := range totals {
+		if tt.Reviewed == 2 { // E1
+			found = true
+			if tt.EstLoss != 6 || tt.Basis != kpi.BasisRegion || tt.FalseShare != 1.0/6 || tt.ExpectedEvents != 2-1.0/6 {
+				t.Errorf("E1 totals %+v", tt)
+			}
+		}
+	}
+	if !found {
+		t.Error("no totals for E1")
+	}
+}
