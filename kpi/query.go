@@ -79,9 +79,13 @@ type KPIs struct {
 func NewKPIs(pool *pgxpool.Pool) *KPIs { return &KPIs{pool: pool, minReviews: DefaultMinReviews} }
 
 // SetMinReviews sets the reviews a store needs in a period before its own
-// false share discounts its open events (default DefaultMinReviews); n < 1
-// is taken as 1.
-func (k *KPIs) SetMinReviews(n int) { k.minReviews = max(n, 1) }
+// false share discounts its open events; n < 1 is DefaultMinReviews.
+func (k *KPIs) SetMinReviews(n int) {
+	if n < 1 {
+		n = DefaultMinReviews
+	}
+	k.minReviews = n
+}
 
 // MinReviews is the reviews a store needs before its own false share counts.
 func (k *KPIs) MinReviews() int { return k.minReviews }

@@ -19,12 +19,13 @@ import (
 
 // jobFlags are the settings of the scheduler.
 var jobFlags = []string{"schedule-rollups", "schedule-reports", "schedule-segments", "schedule-retention",
-	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "schedule-findings", "findings-fdr", "retention-months", "job-retries", "job-backoff"}
+	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "schedule-findings", "findings-fdr", "retention-months", "job-retries", "job-backoff", "min-reviews"}
 
 // jobTable is every scheduled job, each calling the package that does the work.
 func jobTable(svc app.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
 	lay, rep, staff := svc.Layout, svc.Reports, svc.Workforce
 	svc.Findings.SetConfig(findings.Config{FDR: c.FindingsFDR})
+	svc.KPIs.SetMinReviews(c.MinReviews) // the segments and reports jobs read est_loss too
 	jobs := []reports.Job{
 		{Name: "rollups", Schedule: c.Schedules["rollups"], Run: rollups.Refresh},
 		{Name: "segments", Schedule: c.Schedules["segments"], Run: func(ctx context.Context) (int, error) {

@@ -20,7 +20,7 @@ import (
 )
 
 var serveFlags = append([]string{"addr", "metrics-addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "min-reviews", "segment-weights", "segment-costs", "webhook-allow"}, append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow"}, append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
