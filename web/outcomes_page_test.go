@@ -52,7 +52,7 @@ func TestPagesLabelEstimatesAndReviews(t *testing.T) {
 		t.Fatalf("store page: %d", code)
 	}
 	// 30 + 60 × (1 − 1/2): the estate's two reviews, one false.
-	for _, want := range []string{"Expected loss", "60.00", "estimated: unreviewed events less the 50.0% false share of the estate&#39;s reviews",
+	for _, want := range []string{"Estimated loss", "60.00", "estimated: unreviewed events less the 50.0% false share of the estate&#39;s reviews",
 		`data-kpi="recovered_by_intervention"`, "reviews must be a random sample"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("S1 page lacks %q", want)

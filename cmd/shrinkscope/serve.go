@@ -71,6 +71,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	)
 	svc := app.New(pool)
 	svc.KPIs.SetMinReviews(c.MinReviews)
+	svc.Workforce.SOC = c.SOC()
 	ipool, releaseIngest, err := ingestPool(ctx, pool, c.DBIngestConns)
 	if err != nil {
 		return err
@@ -87,6 +88,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, MaxSolves: c.MaxSolves, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
 	}
 	webGuards(c, &opt)
+	opt.TokenHint = c.tokenHint
 	srv := web.New(svc, log, opt, reg)
 	if c.MetricsAddr != "" {
 		stopMetrics, err := serveMetrics(c.MetricsAddr, srv.MetricsHandler(), log)
