@@ -37,7 +37,7 @@ type hotspotLine struct{ Zone, Events, Index string }
 type storeLine struct{ Store, Name, Events, Rate, Loss, Recovered string }
 
 // headline KPIs of a report, by their API names.
-var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
+var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_by_intervention", "paid_unprompted", "recovery_rate",
 	"intervention_rate", "response_p50", "response_p90", "false_positive_rate", "shrink_pct"}
 
 func round(p *float64, d int) *float64 {
@@ -211,9 +211,11 @@ func (r *Reports) estateDoc(ctx context.Context, stores []ss.Store, week time.Ti
 	return d, nil
 }
 
+// mixOf is a row's outcome mix; confirmed concealments (reviewed, not
+// stopped) count with the lost ones.
 func mixOf(model string, f *kpi.Figures) OutcomeMix {
-	return OutcomeMix{Model: model, Recovered: f.Recovered, Lost: f.Lost, FalsePositive: f.FalsePositives, Open: f.Open,
-		Total: f.Recovered + f.Lost + f.FalsePositives + f.Open}
+	return OutcomeMix{Model: model, Recovered: f.Recovered, Lost: f.Lost + f.Confirmed, FalsePositive: f.FalsePositives, Open: f.Open,
+		Total: f.Recovered + f.Lost + f.Confirmed + f.FalsePositives + f.Open}
 }
 
 func val(p *float64) float64 {
