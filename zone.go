@@ -133,6 +133,8 @@ func validRing(ring []Point) error {
 	return nil
 }
 
-// maxRing bounds a ring's positions, which keeps the quadratic
-// self-intersection check cheap.
+// maxRing bounds a ring's positions: the self-intersection check sweeps
+// the edges' boxes, which costs n log n on a zone's usual shapes but up to
+// n²/2 box comparisons when every box overlaps every other (a star), so
+// the ring's size and MaxZonePositions bound that worst case.
 const maxRing = 1000

@@ -88,6 +88,9 @@ func jsonError(err error, limit int64) error {
 	if errors.As(err, &mbe) {
 		return ss.Errorf(ss.ETOOLARGE, "body", "request body exceeds %d bytes; send smaller batches", limit)
 	}
+	if errors.Is(err, errSlowBody) {
+		return slowBody()
+	}
 	return ss.Errorf(ss.EINVALID, jsonErrorField(err), "%s", ss.JSONErrorMessage(err))
 }
 

@@ -25,7 +25,7 @@ func render(c echo.Context, status int, name string, data any) error {
 	if err := pages.ExecuteTemplate(&b, name, data); err != nil {
 		return err
 	}
-	c.Response().Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'")
+	c.Response().Header().Set("Content-Security-Policy", pageCSP)
 	return c.HTML(status, b.String())
 }
 
