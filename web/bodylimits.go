@@ -44,7 +44,7 @@ func formBody(next echo.HandlerFunc) echo.HandlerFunc {
 		var mbe *http.MaxBytesError
 		switch {
 		case err == nil:
-			if err := checkFormText(r.Form); err != nil {
+			if err := checkForm(r.Form); err != nil {
 				return err
 			}
 			return next(c)

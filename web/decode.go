@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -106,15 +105,22 @@ func (s *Server) checkBatch(field string, n int) error {
 	return nil
 }
 
-// rejectBadText holds every query and path parameter to the text check of
-// JSON strings (ss.TextProblem), naming it: a NUL would otherwise fail in
-// PostgreSQL as a 500, and bytes that are not UTF-8 would be stored as
-// sent. Form values get the same check in formBody, once the form is read
-// within its size limit.
+// rejectBadText holds every query parameter, path parameter and form value
+// to the text check of JSON strings (ss.TextProblem), naming it: a NUL
+// would otherwise fail in PostgreSQL as a 500, and bytes that are not UTF-8
+// would be stored as sent. Forms are read here only when the request sends
+// one (URL-encoded or multipart); lengths are each field's own affair.
 func rejectBadText(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := checkFormText(c.QueryParams()); err != nil {
-			return err
+		for name, values := range c.QueryParams() {
+			if err := ss.CheckText("query parameter name", name, len(name)); err != nil {
+				return err
+			}
+			for _, v := range values {
+				if err := ss.CheckText(name, v, len(v)); err != nil {
+					return err
+				}
+			}
 		}
 		for i, name := range c.ParamNames() {
 			if i < len(c.ParamValues()) {
@@ -124,18 +130,19 @@ func rejectBadText(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 			}
 		}
+		// Form values are checked by formBody, once it has read the body
+		// under its size limit: parsing it here would read an unlimited one.
 		return next(c)
 	}
 }
 
-// checkFormText holds the names and values of query parameters or a form
-// to ss.TextProblem; lengths are each field's own affair.
-func checkFormText(values url.Values) error {
-	for name, vs := range values {
-		if err := ss.CheckText("parameter name", name, len(name)); err != nil {
+// checkForm passes every form field name and value through the text check.
+func checkForm(form map[string][]string) error {
+	for name, values := range form {
+		if err := ss.CheckText("form field", name, len(name)); err != nil {
 			return err
 		}
-		for _, v := range vs {
+		for _, v := range values {
 			if err := ss.CheckText(name, v, len(v)); err != nil {
 				return err
 			}
