@@ -9,16 +9,74 @@ import "math"
 // which is an accident of their sizes, not a plan, and two zones with the
 // same outline leave it to neither.
 
+// MaxOverlapWork bounds the work of CheckOverlaps: the sum, over the pairs
+// of zones whose bounding boxes meet, of the positions of each zone inside
+// the other's box times the other's positions (what the tests of
+// PartialOverlap cost, about 10 ns each). Zones side by side meet only along
+// a strip: a grid of 500 squares of 100 positions each, sharing their edges,
+// costs about 5 million; an outer zone around 499 rectangles, about 1
+// million. Only outlines of hundreds of positions piled inside one
+// another's boxes pass it (60 nested rings of 100 positions: 18 million,
+// 0.19 s of CPU), and they are refused (422 naming features) after a count
+// of positions in boxes and before any pair is compared, so the check of
+// one upload costs about a tenth of a second of CPU at most.
+const MaxOverlapWork = 10_000_000
+
+// bbox is a ring's bounding box.
+type bbox struct{ x0, y0, x1, y1 float64 }
+
+func boxOf(r []Point) bbox {
+	b := bbox{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, p := range r {
+		b.x0, b.y0 = math.Min(b.x0, p[0]), math.Min(b.y0, p[1])
+		b.x1, b.y1 = math.Max(b.x1, p[0]), math.Max(b.y1, p[1])
+	}
+	return b
+}
+
+func (b bbox) meets(o bbox) bool { return b.x0 <= o.x1 && o.x0 <= b.x1 && b.y0 <= o.y1 && o.y0 <= b.y1 }
+
+func (b bbox) holds(p Point) bool {
+	return b.x0 <= p[0] && p[0] <= b.x1 && b.y0 <= p[1] && p[1] <= b.y1
+}
+
+// inside counts the positions of ring r that lie in box b.
+func (b bbox) inside(r []Point) int {
+	n := 0
+	for _, p := range r {
+		if b.holds(p) {
+			n++
+		}
+	}
+	return n
+}
+
 // CheckOverlaps returns a *BatchError naming each zone (by its index in
 // zones, and so its feature's) that overlaps an earlier one in part, with
 // both zone ids, else nil. It is the rule of a store's zone set, checked
 // when one is stored; readers of stored zones (the vision tier) do not
 // apply it, so a set stored before the rule still loads.
 func CheckOverlaps(zones []Zone) error {
+	boxes := make([]bbox, len(zones))
+	for i := range zones {
+		boxes[i] = boxOf(zones[i].Polygon)
+	}
+	work := 0
+	for j := range zones {
+		for i := range j {
+			if boxes[i].meets(boxes[j]) {
+				a, b := zones[i].Polygon, zones[j].Polygon
+				work += boxes[j].inside(a)*len(b) + boxes[i].inside(b)*len(a)
+			}
+		}
+	}
+	if work > MaxOverlapWork {
+		return Errorf(EINVALID, "features", "the zones' outlines lie so much inside one another's bounds that checking them for overlaps would take %d comparisons, more than %d: simplify the outlines", work, MaxOverlapWork)
+	}
 	var be BatchError
 	for j := range zones {
 		for i := range j {
-			if PartialOverlap(zones[i].Polygon, zones[j].Polygon) {
+			if boxes[i].meets(boxes[j]) && partialOverlap(zones[i].Polygon, zones[j].Polygon, boxes[i], boxes[j]) {
 				be.Add(j, "geometry.coordinates", "zone %q overlaps zone %q (feature %d) in part: a zone may lie inside another, but zones may not overlap otherwise", zones[j].Code, zones[i].Code, i)
 				break
 			}
@@ -34,18 +92,31 @@ func CheckOverlaps(zones []Zone) error {
 // their positions and edge midpoints, which decides every case of polygons
 // whose boundaries meet only where those samples lie or cross properly.
 func PartialOverlap(a, b []Point) bool {
-	if !boxesMeet(a, b) {
-		return false
+	ba, bb := boxOf(a), boxOf(b)
+	return ba.meets(bb) && partialOverlap(a, b, ba, bb)
+}
+
+func partialOverlap(a, b []Point, ba, bb bbox) bool {
+	// Only edges inside the other ring's box can cross it.
+	near := func(r []Point, o bbox) []int {
+		var out []int
+		for i := 0; i+1 < len(r); i++ {
+			if o.meets(boxOf(r[i : i+2])) {
+				out = append(out, i)
+			}
+		}
+		return out
 	}
-	for i := 0; i+1 < len(a); i++ {
-		for j := 0; j+1 < len(b); j++ {
+	na, nb := near(a, bb), near(b, ba)
+	for _, i := range na {
+		for _, j := range nb {
 			if properCross(a[i], a[i+1], b[j], b[j+1]) {
 				return true
 			}
 		}
 	}
-	inA, outA := samplesAgainst(a, b)
-	inB, outB := samplesAgainst(b, a)
+	inA, outA := samplesAgainst(a, b, bb)
+	inB, outB := samplesAgainst(b, a, ba)
 	switch {
 	case inA > 0 && outA > 0, inB > 0 && outB > 0:
 		return true
@@ -56,9 +127,13 @@ func PartialOverlap(a, b []Point) bool {
 }
 
 // samplesAgainst counts the samples of ring a (positions and edge
-// midpoints) strictly inside and strictly outside ring b.
-func samplesAgainst(a, b []Point) (in, out int) {
+// midpoints) strictly inside and strictly outside ring b, whose box is bb.
+func samplesAgainst(a, b []Point, bb bbox) (in, out int) {
 	count := func(p Point) {
+		if !bb.holds(p) {
+			out++
+			return
+		}
 		switch pointSide(p, b) {
 		case 1:
 			in++
@@ -98,20 +173,4 @@ func properCross(p1, p2, p3, p4 Point) bool {
 	d1, d2 := cross(p3, p4, p1), cross(p3, p4, p2)
 	d3, d4 := cross(p1, p2, p3), cross(p1, p2, p4)
 	return (d1 > 0 && d2 < 0 || d1 < 0 && d2 > 0) && (d3 > 0 && d4 < 0 || d3 < 0 && d4 > 0)
-}
-
-// boxesMeet reports whether the bounding boxes of two rings share a point.
-func boxesMeet(a, b []Point) bool {
-	ax0, ay0, ax1, ay1 := box(a)
-	bx0, by0, bx1, by1 := box(b)
-	return ax0 <= bx1 && bx0 <= ax1 && ay0 <= by1 && by0 <= ay1
-}
-
-func box(r []Point) (x0, y0, x1, y1 float64) {
-	x0, y0, x1, y1 = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	for _, p := range r {
-		x0, y0 = math.Min(x0, p[0]), math.Min(y0, p[1])
-		x1, y1 = math.Max(x1, p[0]), math.Max(y1, p[1])
-	}
-	return x0, y0, x1, y1
 }
