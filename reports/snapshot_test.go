@@ -257,7 +257,8 @@ func TestWeeklyReportReadsForPeople(t *testing.T) {
 	for _, want := range []string{
 		kpiRow("Events", thousands(strconv.FormatInt(f.Events, 10))),
 		kpiRow("Estimated loss", thousands(fmt.Sprintf("%.2f", f.EstLoss))),
-		kpiRow("Recovered value", thousands(fmt.Sprintf("%.2f", f.RecoveredValue))),
+		kpiRow("Recovered by intervention", thousands(fmt.Sprintf("%.2f", f.RecoveredByIntervention))),
+		kpiRow("Paid unprompted", thousands(fmt.Sprintf("%.2f", f.PaidUnprompted))),
 		kpiRow("Recovery rate", fmt.Sprintf("%.1f%%", 100**f.RecoveryRate)),
 		kpiRow("Rate per 1,000 visitors", fmt.Sprintf("%.2f", *f.RatePer1k)),
 		"written " + time.Now().UTC().Format("2 January 2006"),
