@@ -95,8 +95,8 @@ func (z *Zone) Validate() error {
 	if !(z.UnitValue >= 0) || z.UnitValue > 1e6 {
 		return Errorf(EINVALID, "properties.unit_value", "unit_value must be between 0 and 1000000, got %v", z.UnitValue)
 	}
-	if len(z.Fixture) > 64 {
-		return Errorf(EINVALID, "properties.fixture", "fixture is at most 64 characters")
+	if err := CheckText("properties.fixture", z.Fixture, 64); err != nil {
+		return err
 	}
 	switch z.Visibility {
 	case "", VisibilityOpen, VisibilityPartial, VisibilityBlind:

@@ -67,6 +67,7 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/api/v1/targets", s.deleteTarget, operators, writeStore(inQuery("store"))},
 		{http.MethodGet, "/api/v1/segments", s.getSegments, readers, scopedList},
 		{http.MethodGet, "/api/v1/segments/history", s.getSegmentHistory, readers, scopedListOr(inQuery("store"))},
+		{http.MethodGet, "/api/v1/findings", s.getFindings, readers, scopedListOr(inQuery("store"))},
 
 		{http.MethodGet, "/api/v1/stores/:code/staffing-policy", s.getStaffingPolicy, readers, readStore(inPath)},
 		{http.MethodPut, "/api/v1/stores/:code/staffing-policy", s.putStaffingPolicy, planners, writeStore(inPath)},

@@ -15,6 +15,7 @@ import (
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -109,6 +110,7 @@ type Server struct {
 	ingest    *kpi.Ingester
 	kpis      *kpi.KPIs
 	segments  *segments.Service
+	findings  *findings.Service
 	reports   *reports.Reports
 	webhooks  *reports.Webhooks
 	tokens    *tokens.Service
@@ -137,6 +139,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		tokens:    svc.Tokens,
 		kpis:      svc.KPIs,
 		segments:  svc.Segments,
+		findings:  svc.Findings,
 		workforce: svc.Workforce,
 		reports:   svc.Reports,
 		webhooks:  svc.Webhooks,
@@ -152,7 +155,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.observe, secureHeaders, s.bodyDeadline, rejectNUL)
+	e.Use(s.observe, secureHeaders, s.bodyDeadline, rejectBadText)
 	s.register(e)
 	s.echo = e
 	return s

@@ -62,6 +62,8 @@ type Config struct {
 	Schedules map[string]string
 	// RetentionMonths (SHRINKSCOPE_RETENTION_MONTHS) is how long raw events are kept; rollups stay.
 	RetentionMonths int
+	// FindingsFDR (SHRINKSCOPE_FINDINGS_FDR) is the findings' false discovery rate.
+	FindingsFDR float64
 	// JobRetries (SHRINKSCOPE_JOB_RETRIES) is how often a failed job is retried.
 	JobRetries int
 	// JobBackoff (SHRINKSCOPE_JOB_BACKOFF) is the wait before a job's first retry, doubling after.
@@ -182,12 +184,21 @@ func settings(c *Config, getenv func(string) string) []setting {
 			return nil // checkSegments checks the ranges
 		}},
 		schedule(c, "rollups", "* * * * *", "rollup catch-up (the fast ticker of --rollup-interval runs too)"),
-		schedule(c, "reports", "0 12 * * 1", "weekly report snapshots of the week just ended (Monday 12:00 UTC: it has ended in every time zone)"),
+		schedule(c, "reports", "30 12 * * 1", "weekly report snapshots of the week just ended (Monday 12:30 UTC: it has ended in every time zone, and the findings that open each report are in)"),
+		schedule(c, "findings", "0 12 * * 1", "weekly findings of the week just ended: what changed beyond chance, per store × zone, zone × block of the week and method"),
 		schedule(c, "segments", "0 4 * * *", "daily store segmentation"),
 		schedule(c, "retention", "0 3 * * *", "daily purge of raw events older than --retention-months (rollups kept)"),
 		schedule(c, "staffing-plans", "0 13 * * 1", "weekly staffing plans"),
 		schedule(c, "recommendations", "0 14 * * 1", "weekly refresh of layout recommendations"),
 		schedule(c, "evaluations", "30 4 * * *", "daily evaluations of layout changes whose after window has completed"),
+		{"findings-fdr", "SHRINKSCOPE_FINDINGS_FDR", "0.10", "false discovery rate of the weekly findings, over every series judged in the estate that week (Benjamini–Hochberg)", func(v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(f > 0 && f < 1) {
+				return fmt.Errorf("want a rate between 0 and 1 exclusive, got %q", v)
+			}
+			c.FindingsFDR = f
+			return nil
+		}},
 		{"retention-months", "SHRINKSCOPE_RETENTION_MONTHS", "13", "months of raw events kept; older ones are purged, their rollups kept", func(v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {

@@ -114,7 +114,7 @@ const demoTokenName = "Demo admin"
 // that no page is empty on first open: the segments' daily record,
 // recommendations, evaluations, next week's staffing plans and last week's
 // reports (retention has nothing to purge in a fresh estate).
-var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations", "staffing-plans", "reports"}
+var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations", "staffing-plans", "findings", "reports"}
 
 // runDemoJobs runs demoJobs through the scheduler, so the jobs page shows
 // their runs, and plans this week's staffing too (the job plans next week's).

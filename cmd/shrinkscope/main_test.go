@@ -79,6 +79,11 @@ func TestTokenCommands(t *testing.T) {
 	if _, _, err := sh(t, vars, "token", "create", "--role", "ops", "--name", "x", "--stores", "NOPE"); err == nil || !strings.Contains(err.Error(), "NOPE") {
 		t.Errorf("unknown store: %v", err)
 	}
+	for _, stores := range []string{",", " , ", "S1,", ",S1", "S1,,S2"} {
+		if out, _, err := sh(t, vars, "token", "create", "--role", "ops", "--name", "x", "--stores", stores); err == nil || !strings.Contains(err.Error(), "--stores") || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("--stores %q: printed %q, err %v; want refused naming an empty store", stores, out, err)
+		}
+	}
 	if out, _, err := sh(t, vars, "token", "revoke", "night shift"); err != nil || !strings.Contains(out, "revoked 1") {
 		t.Errorf("revoke: %q %v", out, err)
 	}
