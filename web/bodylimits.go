@@ -44,6 +44,9 @@ func formBody(next echo.HandlerFunc) echo.HandlerFunc {
 		var mbe *http.MaxBytesError
 		switch {
 		case err == nil:
+			if err := checkForm(r.Form); err != nil {
+				return err
+			}
 			return next(c)
 		case errors.As(err, &mbe):
 			return ss.Errorf(ss.ETOOLARGE, "body", "a form body is at most %d bytes", maxFormBytes)

@@ -130,28 +130,23 @@ func rejectBadText(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 			}
 		}
-		if sendsForm(c.Request()) {
-			form, err := c.FormParams()
-			if err != nil {
-				return ss.Errorf(ss.EINVALID, "body", "the form cannot be read: %v", err)
-			}
-			for name, values := range form {
-				if err := ss.CheckText("form field", name, len(name)); err != nil {
-					return err
-				}
-				for _, v := range values {
-					if err := ss.CheckText(name, v, len(v)); err != nil {
-						return err
-					}
-				}
-			}
-		}
+		// Form values are checked by formBody, once it has read the body
+		// under its size limit: parsing it here would read an unlimited one.
 		return next(c)
 	}
 }
 
-// sendsForm reports whether r's body is a form.
-func sendsForm(r *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data"
+// checkForm passes every form field name and value through the text check.
+func checkForm(form map[string][]string) error {
+	for name, values := range form {
+		if err := ss.CheckText("form field", name, len(name)); err != nil {
+			return err
+		}
+		for _, v := range values {
+			if err := ss.CheckText(name, v, len(v)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
