@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -26,6 +27,7 @@ type Services struct {
 	Ingest    *kpi.Ingester
 	KPIs      *kpi.KPIs
 	Segments  *segments.Service
+	Findings  *findings.Service
 	Tokens    *tokens.Service
 	Workforce *workforce.Service
 	Reports   *reports.Reports
@@ -43,12 +45,15 @@ func New(pool *pgxpool.Pool) Services {
 	rep.SetWorkforce(staff)
 	seg := segments.New(pool, kpis, lay)
 	seg.SetSOC(socWorkloads{staff})
+	fnd := findings.NewService(pool, kpis, lay)
+	rep.SetFindings(fnd)
 	return Services{
 		Pool:      pool,
 		Layout:    lay,
 		Ingest:    kpi.NewIngester(pool, lay.Directory()),
 		KPIs:      kpis,
 		Segments:  seg,
+		Findings:  fnd,
 		Tokens:    tokens.New(pool),
 		Workforce: staff,
 		Reports:   rep,

@@ -22,6 +22,21 @@ var pageFuncs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.Format(time.DateOnly) },
 	"longdate": func(t time.Time) string { return t.Format("2 Jan 2006") },
 	"swatch":   swatch,
+	"sig3":     func(x float64) string { return stats.FormatSignificant(x, stats.StatDigits) },
+	// utc writes an instant in UTC and says so: the pages' instants (job
+	// runs, reports written) are the estate's, not one store's.
+	"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	// offset is t's UTC offset (±hh:mm) in the time zone tz: beside a store's
+	// local hour it tells the two 01:00s of an autumn night apart.
+	"offset": func(t time.Time, tz string) string {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			loc = time.UTC
+		}
+		return t.In(loc).Format("-07:00")
+	},
+	// utcs is utc to the second.
+	"utcs": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 }
 
 // noValue is what a page shows for a figure that has no value.

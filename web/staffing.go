@@ -187,7 +187,7 @@ func (s *Server) getStaffingPlan(c echo.Context) error {
 		}
 		return download(c, csvType, name+".csv", buf.Bytes())
 	case "xlsx":
-		if err := pl.WriteXLSX(&buf); err != nil {
+		if err := pl.WriteXLSX(&buf, time.Now()); err != nil {
 			return err
 		}
 		return download(c, xlsxType, name+".xlsx", buf.Bytes())
@@ -216,7 +216,7 @@ func (s *Server) getStaffingPlans(c echo.Context) error {
 		return ss.Errorf(ss.ENOTFOUND, "week", "no staffing plans for the week of %s", week.Format(time.DateOnly))
 	}
 	var buf bytes.Buffer
-	if err := workforce.WriteZip(&buf, plans, format); err != nil {
+	if err := workforce.WriteZip(&buf, plans, format, time.Now()); err != nil {
 		return err
 	}
 	return download(c, zipType, "staffing-plans-"+week.Format(time.DateOnly)+".zip", buf.Bytes())
