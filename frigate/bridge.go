@@ -42,7 +42,13 @@ type Bridge struct {
 	footfall *vision.Footfall
 	dirty    map[vision.FootfallKey]bool
 	checked  time.Time // the hour flushFootfall last looked for closed hours in
+	now      func() time.Time
 }
+
+// countHorizon is how far back a visitor can still be counted: the counter
+// keeps each hour's total for 48 hours (then forgets it), and a visitor of
+// an hour forgotten would send a smaller total over the server's.
+const countHorizon = 47 * time.Hour
 
 // New opens the spool and prepares delivery; nothing is read yet. Footfall
 // totals a stopped process had counted are spooled again at once.
@@ -57,7 +63,7 @@ func New(cfg *Config, log *slog.Logger) (*Bridge, error) {
 	pruneSeen(filepath.Join(cfg.Spool, seenDir), time.Now().Add(-seenKeep))
 	loc, _ := time.LoadLocation(cfg.Timezone)
 	b := &Bridge{cfg: cfg, log: log, spool: sp, mapper: NewMapper(cfg), loc: loc,
-		footfall: vision.NewFootfall(loc), dirty: map[vision.FootfallKey]bool{}}
+		footfall: vision.NewFootfall(loc), dirty: map[vision.FootfallKey]bool{}, now: time.Now}
 	b.client = &vision.Client{URL: cfg.Server.URL, Token: cfg.Server.Token, HTTP: &http.Client{Timeout: cfg.Delivery.Timeout}}
 	b.sender = &vision.Sender{Spool: sp, Client: b.client, Batch: cfg.Delivery.Batch, Interval: cfg.Delivery.Interval,
 		RetryMin: cfg.Delivery.RetryMin, RetryMax: cfg.Delivery.RetryMax, Wait: cfg.Delivery.OnRefusal == "wait",
@@ -211,9 +217,13 @@ func (b *Bridge) handle(payload []byte) {
 		default:
 		}
 	case d.Visitor:
+		if d.At.Before(b.now().Add(-countHorizon)) {
+			b.log.Warn("visitor too old to count: its hour's total was sent and forgotten", "frigate_id", objectID(&msg), "at", d.At)
+			return
+		}
 		k, _ := b.footfall.Add("", d.At)
 		b.dirty[k] = true
-		if k.Hour.Before(b.footfall.HourOf(time.Now())) {
+		if k.Hour.Before(b.footfall.HourOf(b.now())) {
 			b.checked = time.Time{} // a late message of a closed hour: send it at once
 		}
 		if err := b.spool.SaveCounts(b.footfall); err != nil {
@@ -224,7 +234,7 @@ func (b *Bridge) handle(payload []byte) {
 	if err := os.WriteFile(marker, nil, 0o644); err != nil {
 		b.log.Error("remember frigate object", "err", err)
 	}
-	if err := b.flushFootfall(time.Now(), false); err != nil {
+	if err := b.flushFootfall(b.now(), false); err != nil {
 		b.log.Error("spool footfall", "err", err)
 	}
 }

@@ -100,18 +100,30 @@ func TestLayoutLoopOverHTTP(t *testing.T) {
 		}
 		return out
 	}
+	refresh := func() {
+		r := f.mustStatus(200, "POST", "/api/v1/stores/S1/recommendations/refresh", merch, nil)
+		if r.Body["store"] != "S1" {
+			t.Fatalf("refresh %s", r.Raw)
+		}
+	}
+	if len(recs()) != 0 {
+		t.Fatalf("recommendations before any run: %v (reads do not generate them)", recs())
+	}
+	f.mustStatus(403, "POST", "/api/v1/stores/S1/recommendations/refresh", planner, nil)
+	refresh()
 	first := recs()
 	byKind := map[string]map[string]any{}
 	for _, rec := range first {
 		byKind[rec["kind"].(string)] = rec
 	}
 	sight := byKind["improve_sightlines"]
-	if sight == nil || sight["status"] != "proposed" || !strings.Contains(sight["rationale"].(string), "Zone Z1") {
+	if sight == nil || sight["status"] != "proposed" || !strings.Contains(sight["rationale"].(string), "zone Z1") {
 		t.Fatalf("recommendations %v", first)
 	}
 	if e := sight["expected_effect"].(map[string]any); e["based_on"] != 0.0 || e["rate_ratio"] != 0.8 {
 		t.Errorf("expected effect before any evaluation %v, want the prior 0.8 on 0 changes", e)
 	}
+	refresh()
 	if again := recs(); len(again) != len(first) {
 		t.Errorf("regenerating duplicated: %d then %d", len(first), len(again))
 	}
@@ -131,6 +143,7 @@ func TestLayoutLoopOverHTTP(t *testing.T) {
 	if r.Body["status"] != "rejected" || r.Body["reason"] != "fixtures on order already" {
 		t.Errorf("rejected %s", r.Raw)
 	}
+	refresh()
 	if again := recs(); len(again) != len(first) {
 		t.Errorf("a rejected recommendation was proposed again: %d then %d", len(first), len(again))
 	}

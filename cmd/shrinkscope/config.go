@@ -66,6 +66,9 @@ type Config struct {
 	Schedules map[string]string
 	// RetentionMonths (SHRINKSCOPE_RETENTION_MONTHS) is how long raw events are kept; rollups stay.
 	RetentionMonths int
+	// LayoutQuietDays (SHRINKSCOPE_LAYOUT_QUIET_DAYS) is how long a rejected
+	// recommendation stays quiet.
+	LayoutQuietDays int
 	// FindingsFDR (SHRINKSCOPE_FINDINGS_FDR) is the findings' false discovery rate.
 	FindingsFDR float64
 	// JobRetries (SHRINKSCOPE_JOB_RETRIES) is how often a failed job is retried.
@@ -201,6 +204,14 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return fmt.Errorf("want a rate between 0 and 1 exclusive, got %q", v)
 			}
 			c.FindingsFDR = f
+			return nil
+		}},
+		{"layout-quiet-days", "SHRINKSCOPE_LAYOUT_QUIET_DAYS", "90", "days a rejected layout recommendation is not proposed again (the same kind on the same zones)", func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 365 {
+				return fmt.Errorf("want a whole number of days from 1 to 365, got %q", v)
+			}
+			c.LayoutQuietDays = n
 			return nil
 		}},
 		{"retention-months", "SHRINKSCOPE_RETENTION_MONTHS", "13", "months of raw events kept; older ones are purged, their rollups kept", func(v string) error {
