@@ -9,74 +9,32 @@ import "math"
 // which is an accident of their sizes, not a plan, and two zones with the
 // same outline leave it to neither.
 
-// MaxOverlapWork bounds the work of CheckOverlaps: the sum, over the pairs
-// of zones whose bounding boxes meet, of the positions of each zone inside
-// the other's box times the other's positions (what the tests of
-// PartialOverlap cost, about 10 ns each). Zones side by side meet only along
-// a strip: a grid of 500 squares of 100 positions each, sharing their edges,
-// costs about 5 million; an outer zone around 499 rectangles, about 1
-// million. Only outlines of hundreds of positions piled inside one
-// another's boxes pass it (60 nested rings of 100 positions: 18 million,
-// 0.19 s of CPU), and they are refused (422 naming features) after a count
-// of positions in boxes and before any pair is compared, so the check of
-// one upload costs about a tenth of a second of CPU at most.
-const MaxOverlapWork = 10_000_000
-
-// bbox is a ring's bounding box.
-type bbox struct{ x0, y0, x1, y1 float64 }
-
-func boxOf(r []Point) bbox {
-	b := bbox{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, p := range r {
-		b.x0, b.y0 = math.Min(b.x0, p[0]), math.Min(b.y0, p[1])
-		b.x1, b.y1 = math.Max(b.x1, p[0]), math.Max(b.y1, p[1])
-	}
-	return b
-}
-
-func (b bbox) meets(o bbox) bool { return b.x0 <= o.x1 && o.x0 <= b.x1 && b.y0 <= o.y1 && o.y0 <= b.y1 }
-
-func (b bbox) holds(p Point) bool {
-	return b.x0 <= p[0] && p[0] <= b.x1 && b.y0 <= p[1] && p[1] <= b.y1
-}
-
-// inside counts the positions of ring r that lie in box b.
-func (b bbox) inside(r []Point) int {
-	n := 0
-	for _, p := range r {
-		if b.holds(p) {
-			n++
-		}
-	}
-	return n
-}
-
 // CheckOverlaps returns a *BatchError naming each zone (by its index in
 // zones, and so its feature's) that overlaps an earlier one in part, with
 // both zone ids, else nil. It is the rule of a store's zone set, checked
 // when one is stored; readers of stored zones (the vision tier) do not
 // apply it, so a set stored before the rule still loads.
+//
+// Each ring is indexed once (ringIndex: its edges by horizontal strip), so
+// a pair of rings costs about the edges near each sample and each edge
+// rather than every edge of one against every edge of the other: nested
+// traced outlines of 1,000 positions took seconds a pair before. The work
+// is still counted, and an upload whose outlines would take more than
+// maxOverlapWork edge tests is refused with 422 naming features.
 func CheckOverlaps(zones []Zone) error {
-	boxes := make([]bbox, len(zones))
+	idx := make([]*ringIndex, len(zones))
 	for i := range zones {
-		boxes[i] = boxOf(zones[i].Polygon)
+		idx[i] = newRingIndex(zones[i].Polygon)
 	}
-	work := 0
-	for j := range zones {
-		for i := range j {
-			if boxes[i].meets(boxes[j]) {
-				a, b := zones[i].Polygon, zones[j].Polygon
-				work += boxes[j].inside(a)*len(b) + boxes[i].inside(b)*len(a)
-			}
-		}
-	}
-	if work > MaxOverlapWork {
-		return Errorf(EINVALID, "features", "the zones' outlines lie so much inside one another's bounds that checking them for overlaps would take %d comparisons, more than %d: simplify the outlines", work, MaxOverlapWork)
-	}
+	budget := maxOverlapWork
 	var be BatchError
 	for j := range zones {
 		for i := range j {
-			if boxes[i].meets(boxes[j]) && partialOverlap(zones[i].Polygon, zones[j].Polygon, boxes[i], boxes[j]) {
+			over, ok := partialOverlap(idx[i], idx[j], &budget)
+			if !ok {
+				return Errorf(EINVALID, "features", "the zones' outlines are too detailed to check against each other (more than %d edge tests): simplify the largest outlines", maxOverlapWork)
+			}
+			if over {
 				be.Add(j, "geometry.coordinates", "zone %q overlaps zone %q (feature %d) in part: a zone may lie inside another, but zones may not overlap otherwise", zones[j].Code, zones[i].Code, i)
 				break
 			}
@@ -85,6 +43,12 @@ func CheckOverlaps(zones []Zone) error {
 	return be.Err()
 }
 
+// maxOverlapWork bounds the edge tests of one zone set's overlap check:
+// 1–1.5 s of a core on a machine at a load average of 23, well under a
+// second on a quiet one (docs/BENCHMARKS.md), and far above a planogram's
+// (500 rectangles side by side, some nested, need thousands).
+const maxOverlapWork = 20_000_000
+
 // PartialOverlap reports whether two simple closed rings overlap other than
 // by one lying inside the other: their boundaries cross, or one has floor
 // both inside and outside the other, or they enclose the same area. Rings
@@ -92,68 +56,130 @@ func CheckOverlaps(zones []Zone) error {
 // their positions and edge midpoints, which decides every case of polygons
 // whose boundaries meet only where those samples lie or cross properly.
 func PartialOverlap(a, b []Point) bool {
-	ba, bb := boxOf(a), boxOf(b)
-	return ba.meets(bb) && partialOverlap(a, b, ba, bb)
+	budget := math.MaxInt
+	over, _ := partialOverlap(newRingIndex(a), newRingIndex(b), &budget)
+	return over
 }
 
-func partialOverlap(a, b []Point, ba, bb bbox) bool {
-	// Only edges inside the other ring's box can cross it.
-	near := func(r []Point, o bbox) []int {
-		var out []int
-		for i := 0; i+1 < len(r); i++ {
-			if o.meets(boxOf(r[i : i+2])) {
-				out = append(out, i)
-			}
-		}
-		return out
+// partialOverlap is PartialOverlap on indexed rings, spending the edge
+// tests it makes from budget; ok is false when the budget ran out first.
+func partialOverlap(a, b *ringIndex, budget *int) (over, ok bool) {
+	if !(a.x0 <= b.x1 && b.x0 <= a.x1 && a.y0 <= b.y1 && b.y0 <= a.y1) {
+		return false, true
 	}
-	na, nb := near(a, bb), near(b, ba)
-	for _, i := range na {
-		for _, j := range nb {
-			if properCross(a[i], a[i+1], b[j], b[j+1]) {
-				return true
-			}
+	ring := a.ring
+	for i := 0; i+1 < len(ring); i++ {
+		p, q := ring[i], ring[i+1]
+		found := false
+		b.edgesNear(math.Min(p[1], q[1]), math.Max(p[1], q[1]), func(e int) bool {
+			*budget--
+			found = properCross(p, q, b.ring[e], b.ring[e+1])
+			return !found && *budget > 0
+		})
+		if found {
+			return true, true
+		}
+		if *budget <= 0 {
+			return false, false
 		}
 	}
-	inA, outA := samplesAgainst(a, b, bb)
-	inB, outB := samplesAgainst(b, a, ba)
+	inA, outA := samplesAgainst(a, b, budget)
+	inB, outB := samplesAgainst(b, a, budget)
+	if *budget <= 0 {
+		return false, false
+	}
 	switch {
 	case inA > 0 && outA > 0, inB > 0 && outB > 0:
-		return true
+		return true, true
 	case inA == 0 && outA == 0 && inB == 0 && outB == 0: // the same outline
-		return true
+		return true, true
 	}
-	return false
+	return false, true
 }
 
 // samplesAgainst counts the samples of ring a (positions and edge
-// midpoints) strictly inside and strictly outside ring b, whose box is bb.
-func samplesAgainst(a, b []Point, bb bbox) (in, out int) {
+// midpoints) strictly inside and strictly outside ring b.
+func samplesAgainst(a, b *ringIndex, budget *int) (in, out int) {
 	count := func(p Point) {
-		if !bb.holds(p) {
-			out++
-			return
-		}
-		switch pointSide(p, b) {
+		switch b.side(p, budget) {
 		case 1:
 			in++
 		case -1:
 			out++
 		}
 	}
-	for i := 0; i+1 < len(a); i++ {
-		count(a[i])
-		count(Point{(a[i][0] + a[i+1][0]) / 2, (a[i][1] + a[i+1][1]) / 2})
+	r := a.ring
+	for i := 0; i+1 < len(r) && *budget > 0; i++ {
+		count(r[i])
+		count(Point{(r[i][0] + r[i+1][0]) / 2, (r[i][1] + r[i+1][1]) / 2})
 	}
 	return in, out
 }
 
-// pointSide is 1 when p lies strictly inside the closed ring, 0 on its
-// boundary and -1 outside (even-odd ray casting).
-func pointSide(p Point, ring []Point) int {
+// ringIndex is a closed ring with its bounding box and its edges filed by
+// horizontal strip: an edge is in every strip its heights meet, so the
+// edges that can reach height y are all in y's strip.
+type ringIndex struct {
+	ring           []Point
+	x0, y0, x1, y1 float64
+	strips         [][]int32 // edge numbers per strip, bottom to top
+}
+
+// maxStrips caps a ring's strips (and so the index's size when every edge
+// spans every strip).
+const maxStrips = 256
+
+func newRingIndex(ring []Point) *ringIndex {
+	ix := &ringIndex{ring: ring}
+	ix.x0, ix.y0, ix.x1, ix.y1 = box(ring)
+	n := min(max(len(ring)-1, 1), maxStrips)
+	ix.strips = make([][]int32, n)
+	for e := 0; e+1 < len(ring); e++ {
+		lo, hi := ix.strip(math.Min(ring[e][1], ring[e+1][1])), ix.strip(math.Max(ring[e][1], ring[e+1][1]))
+		for k := lo; k <= hi; k++ {
+			ix.strips[k] = append(ix.strips[k], int32(e))
+		}
+	}
+	return ix
+}
+
+// strip is the strip holding height y, clamped to the ring's.
+func (ix *ringIndex) strip(y float64) int {
+	n := len(ix.strips)
+	if !(ix.y1 > ix.y0) {
+		return 0
+	}
+	k := int(float64(n) * (y - ix.y0) / (ix.y1 - ix.y0))
+	return min(max(k, 0), n-1)
+}
+
+// edgesNear calls f with each edge whose strip meets heights [lo, hi] (an
+// edge spanning several strips more than once) until f returns false.
+func (ix *ringIndex) edgesNear(lo, hi float64, f func(e int) bool) {
+	if hi < ix.y0 || lo > ix.y1 {
+		return
+	}
+	for k := ix.strip(lo); k <= ix.strip(hi); k++ {
+		for _, e := range ix.strips[k] {
+			if !f(int(e)) {
+				return
+			}
+		}
+	}
+}
+
+// side is 1 when p lies strictly inside the ring, 0 on its boundary and -1
+// outside (even-odd ray casting over the edges of p's strip, the only ones
+// that can reach its height).
+func (ix *ringIndex) side(p Point, budget *int) int {
+	if p[0] < ix.x0 || p[0] > ix.x1 || p[1] < ix.y0 || p[1] > ix.y1 {
+		return -1
+	}
 	inside := false
-	for i := 0; i+1 < len(ring); i++ {
-		q, r := ring[i], ring[i+1]
+	ring := ix.ring
+	for _, e := range ix.strips[ix.strip(p[1])] {
+		*budget--
+		q, r := ring[e], ring[e+1]
 		if cross(q, r, p) == 0 && onSegment(q, r, p) {
 			return 0
 		}
@@ -173,4 +199,13 @@ func properCross(p1, p2, p3, p4 Point) bool {
 	d1, d2 := cross(p3, p4, p1), cross(p3, p4, p2)
 	d3, d4 := cross(p1, p2, p3), cross(p1, p2, p4)
 	return (d1 > 0 && d2 < 0 || d1 < 0 && d2 > 0) && (d3 > 0 && d4 < 0 || d3 < 0 && d4 > 0)
+}
+
+func box(r []Point) (x0, y0, x1, y1 float64) {
+	x0, y0, x1, y1 = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, p := range r {
+		x0, y0 = math.Min(x0, p[0]), math.Min(y0, p[1])
+		x1, y1 = math.Max(x1, p[0]), math.Max(y1, p[1])
+	}
+	return x0, y0, x1, y1
 }

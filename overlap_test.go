@@ -74,9 +74,10 @@ func TestZonesOverlapRefused(t *testing.T) {
 	}
 }
 
-// TestOverlapWorkBound: outlines piled inside one another's boxes past
-// MaxOverlapWork are refused naming features before any pair is compared;
-// a grid of detailed zones sharing their edges is well within it.
+// TestOverlapWorkBound: outlines piled inside one another past the check's
+// work bound are refused naming features; 40 nested rings of 300
+// positions are checked (and pass: nested, none crossing), and a grid of
+// detailed zones sharing their edges is well within the bound.
 func TestOverlapWorkBound(t *testing.T) {
 	t.Parallel()
 	circle := func(r float64, n int) []ss.Point {
@@ -88,11 +89,18 @@ func TestOverlapWorkBound(t *testing.T) {
 		return append(p, p[0])
 	}
 	var piled []ss.Zone
-	for i := range 40 { // 780 pairs of 300 × 300 positions: 70 million
+	for i := range 40 {
 		piled = append(piled, ss.Zone{Code: "Z" + strconv.Itoa(i), Polygon: circle(float64(1+i), 299)})
 	}
+	if err := ss.CheckOverlaps(piled); err != nil {
+		t.Errorf("40 nested rings of 300 positions: %v, want accepted", err)
+	}
+	piled = piled[:0]
+	for i := range 60 { // 1,770 pairs of 1,000 × 1,000 positions
+		piled = append(piled, ss.Zone{Code: "Z" + strconv.Itoa(i), Polygon: circle(float64(1+i), 999)})
+	}
 	if err := ss.CheckOverlaps(piled); ss.ErrorCode(err) != ss.EINVALID || !strings.Contains(err.Error(), "features") {
-		t.Errorf("40 nested rings of 300 positions: %v, want refused naming features", err)
+		t.Errorf("60 nested rings of 1,000 positions: %v, want refused naming features", err)
 	}
 	square := func(x, y float64) []ss.Point { // 100 positions, 25 a side
 		var p []ss.Point

@@ -96,6 +96,12 @@ type Config struct {
 	TokenCacheTTL time.Duration
 	// DBIngestConns (SHRINKSCOPE_DB_INGEST_CONNS) sizes the pool of ingest and token lookups; 0: the main pool.
 	DBIngestConns int
+	// BodyGrace (SHRINKSCOPE_BODY_GRACE) is how long a request body may take
+	// before BodyMinRate applies; default 10s.
+	BodyGrace time.Duration
+	// BodyMinRate (SHRINKSCOPE_BODY_MIN_RATE) is the average bytes a second a
+	// body must keep after BodyGrace, or it is cut with 408; default 1024.
+	BodyMinRate int64
 }
 
 // setting is one line of the configuration table, printed by --help.
