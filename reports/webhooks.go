@@ -19,10 +19,13 @@ import (
 const (
 	EventReportCreated = "report.created" // a weekly report snapshot was stored
 	EventJobFailed     = "job.failed"     // a job's tick failed after its retries
+	// EventAlertUnclaimed: a soc store's alert was not claimed within the
+	// store's claim_seconds (alerts.EventUnclaimed; the data is the alert).
+	EventAlertUnclaimed = "alert.unclaimed"
 )
 
 // Events lists every event a webhook may subscribe to.
-var Events = []string{EventReportCreated, EventJobFailed}
+var Events = []string{EventReportCreated, EventJobFailed, EventAlertUnclaimed}
 
 // Webhook is a registered receiver of events; its secret is never shown.
 type Webhook struct {
@@ -200,6 +203,12 @@ FROM report_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id LIMIT 
 		out = []Delivery{}
 	}
 	return out, nil
+}
+
+// Enqueue writes a delivery of event with data to every webhook subscribed
+// to it inside tx, for another package's event (alerts.Notifier).
+func (s *Webhooks) Enqueue(ctx context.Context, tx pgx.Tx, event string, data any) error {
+	return enqueue(ctx, tx, event, data)
 }
 
 // enqueue writes a delivery of event with data to every webhook subscribed

@@ -44,7 +44,11 @@ func TestPermissionMatrix(t *testing.T) {
 				x.before()
 			}
 			path, body, ctype := m.request(t, rs, x, store)
-			got, raw := m.send(t, rs.Method, path, token, ctype, body)
+			send := m.send
+			if x.stream {
+				send = m.sendHead
+			}
+			got, raw := send(t, rs.Method, path, token, ctype, body)
 			switch {
 			case want == 0 && (got == 401 || got == 403 || got == 404 || got >= 500):
 				t.Errorf("%s naming %s: %d, want an answer (roles %v, scope %s %s %s): %.200s", key, store, got, rs.Roles, rs.Kind, rs.Where, rs.Field, raw)
@@ -123,6 +127,7 @@ type probe struct {
 	form   url.Values
 	id     func(store string) int64
 	before func()
+	stream bool // the answer never ends: judge it by its status
 }
 
 type matrix struct {
@@ -216,6 +221,32 @@ func (m *matrix) send(t *testing.T, method, path, token, ctype string, body []by
 	return res.StatusCode, raw
 }
 
+// sendHead is send for a stream: the status, and the body's first bytes
+// when it is an error.
+func (m *matrix) sendHead(t *testing.T, method, path, token, ctype string, body []byte) (int, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, m.f.url+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := noRedirects.Do(req)
+	if err != nil {
+		t.Errorf("%s %s: %v", method, path, err)
+		return 599, nil
+	}
+	defer res.Body.Close()
+	if res.StatusCode == http.StatusOK {
+		return res.StatusCode, nil
+	}
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, raw
+}
+
 // matrixFixture is setup's S1 and S2 with a resource of each kind that a
 // route names by id in each store (a layout change, two recommendations, a
 // report, an event), a staffing plan each, two webhooks, and a job, noop.
@@ -265,6 +296,14 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 		reps[code] = rid
 	}
 	m.estateReport = reps[""]
+	alertIDs := map[string]int64{}
+	for _, code := range []string{"S1", "S2"} {
+		if err := pool.QueryRow(ctx, `SELECT a.id FROM alerts a JOIN stores s ON s.id = a.store_id WHERE s.code = $1 AND a.event_id = $2`,
+			code, events[code]).Scan(&rid); err != nil {
+			t.Fatalf("alert of %s: %v", code, err)
+		}
+		alertIDs[code] = rid
+	}
 	hook := func() int64 {
 		return id(f.mustStatus(201, "POST", "/api/v1/webhooks", f.admin, webhookJSON()))
 	}
@@ -293,6 +332,11 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 		"DELETE /api/v1/webhooks/:id":                             {id: fixed(deleted)},
 		"GET /api/v1/webhooks/:id/deliveries":                     {id: fixed(listed)},
 		"POST /login":                                             {form: url.Values{"token": {f.admin}}},
+		"GET /api/v1/alerts/stream":                               {stream: true},
+		"POST /api/v1/alerts/:id/claim":                           {id: of(alertIDs)},
+		"POST /api/v1/alerts/:id/release":                         {id: of(alertIDs)},
+		"POST /api/v1/alerts/:id/close":                           {id: of(alertIDs), json: static(map[string]any{"outcome": "false_positive"})},
+		"PUT /api/v1/stores/:code/alert-settings":                 {json: static(map[string]any{"claim_seconds": 60, "expire_minutes": 30})},
 		"POST /stores/:code/targets":                              {form: url.Values{"kpi": {"rate_per_1k"}, "op": {"<="}, "value": {"1"}}},
 		"GET /staffing":                                           {query: "week=" + m.week},
 		"POST /staffing/plan":                                     {form: url.Values{"week": {m.week}}},

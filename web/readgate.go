@@ -20,8 +20,9 @@ import (
 
 // gated reports whether a route's requests pass the read gate: the GETs that
 // need a token (the public ones — health, metrics, static files — are
-// cheap and must answer when the server is busy).
-func gated(r route) bool { return r.Method == http.MethodGet && r.Roles != nil }
+// cheap and must answer when the server is busy), but the alert stream,
+// which would hold a slot for as long as a console stays open.
+func gated(r route) bool { return r.Method == http.MethodGet && r.Roles != nil && r.Path != streamPath }
 
 // gate admits next once a read slot is free, or answers 503 after ReadWait.
 func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {

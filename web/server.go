@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -57,6 +59,9 @@ type Options struct {
 	// ReadWait is how long a read waits for its turn before it is shed
 	// with 503 and Retry-After. Default 2 s.
 	ReadWait time.Duration
+	// AlertHeartbeat is how often a quiet alert stream sends a comment
+	// line, so proxies keep it open. Default 15 s.
+	AlertHeartbeat time.Duration
 }
 
 func (o *Options) defaults() {
@@ -77,6 +82,9 @@ func (o *Options) defaults() {
 	}
 	if o.ReadWait <= 0 {
 		o.ReadWait = 2 * time.Second
+	}
+	if o.AlertHeartbeat <= 0 {
+		o.AlertHeartbeat = 15 * time.Second
 	}
 	switch {
 	case o.SessionIdle == 0:
@@ -99,11 +107,14 @@ type Server struct {
 	webhooks  *reports.Webhooks
 	tokens    *tokens.Service
 	workforce *workforce.Service
+	alerts    *alerts.Service // nil: the alert routes answer 404
 	metrics   *metrics
 	limits    *limiter      // nil: no rate limits
 	reads     chan struct{} // the read gate's slots; nil: no gate
 	echo      *echo.Echo
 	solves    chan struct{} // a slot per solve running, MaxSolves in all
+	stopping  chan struct{} // closed when Serve begins to shut down: streams end
+	stopOnce  sync.Once
 }
 
 // New builds a server on svc. reg receives the Prometheus metrics; nil
@@ -126,7 +137,9 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		workforce: svc.Workforce,
 		reports:   svc.Reports,
 		webhooks:  svc.Webhooks,
+		alerts:    svc.Alerts,
 		solves:    make(chan struct{}, opt.MaxSolves),
+		stopping:  make(chan struct{}),
 	}
 	s.metrics = newMetrics(reg, pool)
 	if opt.RateLimits != nil {
@@ -157,6 +170,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Shutdown waits for in-flight requests; alert streams never finish by
+	// themselves, so they are told to end.
+	srv.RegisterOnShutdown(func() { s.stopOnce.Do(func() { close(s.stopping) }) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -79,6 +79,7 @@ type Config struct {
 	TokenCacheTTL time.Duration
 	// DBIngestConns (SHRINKSCOPE_DB_INGEST_CONNS) sizes the pool of ingest and token lookups; 0: the main pool.
 	DBIngestConns int
+	alertConfig
 }
 
 // setting is one line of the configuration table, printed by --help.
@@ -245,7 +246,7 @@ func schedule(c *Config, job, def, what string) setting {
 // which settings the command uses. A bad value fails naming its source.
 func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Config, error) {
 	c := &Config{}
-	all := append(append(settings(c, e.getenv), segmentSettings(c)...), guardSettings(c)...)
+	all := append(append(append(settings(c, e.getenv), segmentSettings(c)...), guardSettings(c)...), alertSettings(c)...)
 	src := map[string]string{} // where each setting's value came from, by flag
 	var used []setting
 	for _, s := range all {

@@ -1,0 +1,84 @@
+-- +goose Up
+-- Live alerts (alerts/): an event ingested for a store on the soc model opens an alert in the
+-- ingest transaction; operators claim, release and close it, and its close is written as the
+-- event's outcome through kpi's outcome path.
+
+-- Operators: the soc role reads and acts on its stores' alerts and sees nothing else.
+ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_role_check;
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_role_check
+    CHECK (role IN ('admin', 'ops', 'planner', 'merchandiser', 'ingest', 'soc'));
+
+CREATE VIEW store_operating_model AS
+SELECT id, operating_model FROM stores;
+COMMENT ON VIEW store_operating_model IS
+    'Owned by package layout: each store''s operating model, for the ingest transaction that opens alerts of soc stores. Other packages read it, not the table.';
+
+-- Escalation settings per store; a store without a row takes the defaults (60 s, 30 min).
+CREATE TABLE alert_settings (
+    store_id       bigint PRIMARY KEY REFERENCES stores (id),
+    claim_seconds  int NOT NULL CHECK (claim_seconds BETWEEN 5 AND 3600),
+    expire_minutes int NOT NULL CHECK (expire_minutes BETWEEN 1 AND 1440),
+    updated_at     timestamptz NOT NULL DEFAULT now()
+);
+
+-- One alert per event. The event's fields are copied in (events are immutable once stored: a
+-- different payload under an id is refused), so the console never reads the partitioned events.
+-- responded_at is the first claim and stays when a claim is released.
+CREATE TABLE alerts (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id        uuid NOT NULL UNIQUE,
+    store_id        bigint NOT NULL REFERENCES stores (id),
+    zone            text NOT NULL,
+    camera          text NOT NULL,
+    category        text NOT NULL,
+    est_value       numeric(12, 2) NOT NULL,
+    method          text NOT NULL,
+    occurred_at     timestamptz NOT NULL,
+    opened_at       timestamptz NOT NULL,
+    status          text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'claimed', 'closed')),
+    holder_token    bigint,
+    holder          text NOT NULL DEFAULT '',
+    claimed_at      timestamptz,
+    responded_at    timestamptz,
+    escalated_at    timestamptz,
+    closed_at       timestamptz,
+    closed_by       text NOT NULL DEFAULT '',
+    outcome         text NOT NULL DEFAULT '',
+    value_recovered numeric(12, 2),
+    note            text NOT NULL DEFAULT '',
+    CHECK ((status = 'claimed') = (holder_token IS NOT NULL)),
+    CHECK ((status = 'closed') = (closed_at IS NOT NULL))
+);
+CREATE INDEX alerts_live ON alerts (opened_at) WHERE status <> 'closed';
+CREATE INDEX alerts_store_time ON alerts (store_id, occurred_at DESC);
+
+-- The outbox the stream reads: one row per change of an alert, its data the alert as JSON
+-- after the change. Writers take advisory lock 'alert_changes' (transaction-scoped) before
+-- their first row, so ids commit in increasing order and a reader resuming after id N never
+-- misses a row that commits later with a smaller id. purged_through is the highest id deleted
+-- by the outbox's retention: a resume from below it answers resync.
+CREATE TABLE alert_changes (
+    id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    alert_id bigint NOT NULL,
+    store_id bigint NOT NULL,
+    change   text NOT NULL CHECK (change IN ('opened', 'claimed', 'released', 'closed', 'escalated', 'expired')),
+    at       timestamptz NOT NULL,
+    data     jsonb NOT NULL
+);
+CREATE INDEX alert_changes_at ON alert_changes (at);
+CREATE TABLE alert_changes_purged (
+    one            boolean PRIMARY KEY DEFAULT true CHECK (one),
+    purged_through bigint NOT NULL
+);
+INSERT INTO alert_changes_purged (purged_through) VALUES (0);
+
+-- +goose Down
+DROP TABLE alert_changes_purged;
+DROP TABLE alert_changes;
+DROP TABLE alerts;
+DROP TABLE alert_settings;
+DROP VIEW store_operating_model;
+DELETE FROM api_tokens WHERE role = 'soc';
+ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_role_check;
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_role_check
+    CHECK (role IN ('admin', 'ops', 'planner', 'merchandiser', 'ingest'));
