@@ -120,6 +120,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/reports", s.reportsPage, readers, scopedList},
 		{http.MethodGet, "/jobs", s.jobsPage, readers, noStore},
 		{http.MethodPost, "/jobs/:name/run", s.runJobOnPage, admins, estate},
+		{http.MethodGet, "/soc", s.socPage, responders, scopedList},
 		{http.MethodGet, "/static/*", s.static, anyone, noStore},
 	}
 }
