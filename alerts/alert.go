@@ -67,7 +67,7 @@ type Alert struct {
 	ValueRecovered *float64   `json:"value_recovered"`    // with a recovered outcome
 	Note           string     `json:"note"`               // the closer's note
 	Change         Change     `json:"change,omitempty"`   // in a stream message: what changed
-	Evidence       bool       `json:"evidence,omitempty"` // a clip is kept for it
+	Evidence       bool       `json:"evidence,omitempty"` // a clip is kept for it (GET /api/v1/alerts/{id}/evidence); absent without one, and always from webhooks
 	storeID        int64
 }
 

@@ -15,13 +15,15 @@ type Escalation struct {
 	Unclaimed int   // alerts that raised alert.unclaimed
 	Expired   int   // alerts closed unresolved by the system
 	Purged    int64 // stream messages past OutboxKeep deleted
+	Clips     int64 // evidence clips past EvidenceRetention deleted
 }
 
 // Tick escalates, once across replicas: an open alert nobody claimed within
 // its store's claim_seconds gets escalated_at and raises alert.unclaimed
 // (in the same transaction); an alert still not closed after its store's
 // expire_minutes is closed unresolved by the system, written as its event's
-// outcome like any close. Replicas take turns on an advisory lock, and each
+// outcome like any close. It also deletes stream messages past OutboxKeep
+// and evidence clips past EvidenceRetention. Replicas take turns on an advisory lock, and each
 // change is conditional on the alert's state, so none is made twice.
 func (s *Service) Tick(ctx context.Context) (Escalation, error) {
 	var e Escalation
@@ -80,6 +82,9 @@ ORDER BY a.id LIMIT 1000`, now, DefaultExpireMinutes)
 		}
 	}
 	if e.Purged, err = s.PurgeOutbox(ctx); err != nil {
+		return e, err
+	}
+	if e.Clips, err = s.PurgeEvidence(ctx); err != nil {
 		return e, err
 	}
 	return e, nil

@@ -36,6 +36,9 @@ type Config struct {
 	// Poll is how often a stream hub reads the outbox when no notification
 	// woke it (a lost NOTIFY costs at most this delay). Default 5 s.
 	Poll time.Duration
+	// EvidenceRetention is how long an alert's clip is kept after its
+	// upload; the escalation tick deletes it after. Default 72 h.
+	EvidenceRetention time.Duration
 	// Log receives the hub's and the escalation's errors. Default: discarded.
 	Log *slog.Logger
 }
@@ -49,6 +52,9 @@ func (c *Config) defaults() {
 	}
 	if c.Poll <= 0 {
 		c.Poll = 5 * time.Second
+	}
+	if c.EvidenceRetention <= 0 {
+		c.EvidenceRetention = 72 * time.Hour
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
@@ -75,13 +81,14 @@ func New(pool *pgxpool.Pool, outcomes *kpi.Ingester, cfg Config) *Service {
 // alertCols are an Alert's columns, of alerts a joined with store_directory s.
 const alertCols = `a.id, a.status, s.code, a.event_id, a.zone, a.camera, a.category, a.est_value::float8, a.method,
 a.occurred_at, a.opened_at, a.holder, a.holder_token, a.claimed_at, a.responded_at, a.escalated_at, a.closed_at,
-a.closed_by, a.outcome, a.value_recovered::float8, a.note, a.store_id`
+a.closed_by, a.outcome, a.value_recovered::float8, a.note, a.store_id,
+EXISTS (SELECT 1 FROM alert_evidence e WHERE e.event_id = a.event_id)`
 
 func scanAlert(row pgx.Row) (Alert, error) {
 	var a Alert
 	err := row.Scan(&a.ID, &a.Status, &a.Store, &a.Event.ID, &a.Event.Zone, &a.Event.Camera, &a.Event.Category,
 		&a.Event.EstValue, &a.Event.Method, &a.Event.OccurredAt, &a.OpenedAt, &a.Holder, &a.HolderID, &a.ClaimedAt,
-		&a.RespondedAt, &a.EscalatedAt, &a.ClosedAt, &a.ClosedBy, &a.Outcome, &a.ValueRecovered, &a.Note, &a.storeID)
+		&a.RespondedAt, &a.EscalatedAt, &a.ClosedAt, &a.ClosedBy, &a.Outcome, &a.ValueRecovered, &a.Note, &a.storeID, &a.Evidence)
 	a.Event.Store = a.Store
 	a.utc()
 	return a, err

@@ -61,7 +61,7 @@ CREATE TABLE alert_changes (
     id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     alert_id bigint NOT NULL,
     store_id bigint NOT NULL,
-    change   text NOT NULL CHECK (change IN ('opened', 'claimed', 'released', 'closed', 'escalated', 'expired')),
+    change   text NOT NULL CHECK (change IN ('opened', 'claimed', 'released', 'closed', 'escalated', 'expired', 'evidence')),
     at       timestamptz NOT NULL,
     data     jsonb NOT NULL
 );
@@ -72,7 +72,31 @@ CREATE TABLE alert_changes_purged (
 );
 INSERT INTO alert_changes_purged (purged_through) VALUES (0);
 
+-- Evidence clips of alerts (MP4, uploaded by the vision tier after the event): the only images
+-- that leave a camera, kept for the configured retention (72 h) and then deleted by the escalation
+-- tick; never read by reports, exports or webhooks. Each view is recorded, and the record outlives
+-- the clip.
+CREATE TABLE alert_evidence (
+    event_id     uuid PRIMARY KEY REFERENCES alerts (event_id) ON DELETE CASCADE,
+    content_type text NOT NULL,
+    bytes        bytea NOT NULL,
+    sha256       bytea NOT NULL,
+    uploaded_at  timestamptz NOT NULL
+);
+CREATE INDEX alert_evidence_uploaded ON alert_evidence (uploaded_at);
+CREATE TABLE alert_evidence_views (
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    alert_id  bigint NOT NULL,
+    token_id  bigint NOT NULL,
+    viewer    text NOT NULL,
+    role      text NOT NULL,
+    viewed_at timestamptz NOT NULL
+);
+CREATE INDEX alert_evidence_views_alert ON alert_evidence_views (alert_id, viewed_at);
+
 -- +goose Down
+DROP TABLE alert_evidence_views;
+DROP TABLE alert_evidence;
 DROP TABLE alert_changes_purged;
 DROP TABLE alert_changes;
 DROP TABLE alerts;

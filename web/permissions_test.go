@@ -122,12 +122,15 @@ func promise(rs web.RouteScope, role ss.Role, limited bool, store string) int {
 // says it names: more query parameters, a JSON body or form fields, the
 // :id of a store's resource, and a step before each request.
 type probe struct {
-	query  string
-	json   func(store string) map[string]any
-	form   url.Values
-	id     func(store string) int64
-	before func()
-	stream bool // the answer never ends: judge it by its status
+	query   string
+	json    func(store string) map[string]any
+	form    url.Values
+	id      func(store string) int64
+	before  func()
+	stream  bool                      // the answer never ends: judge it by its status
+	uuid    func(store string) string // the :id, where it is a UUID
+	raw     []byte                    // a body that is not JSON, of content type rawType
+	rawType string
 }
 
 type matrix struct {
@@ -147,6 +150,10 @@ func (m *matrix) request(t *testing.T, rs web.RouteScope, x probe, store string)
 		case ":code":
 			segs[i] = store
 		case ":id":
+			if x.uuid != nil {
+				segs[i] = x.uuid(store)
+				continue
+			}
 			if x.id == nil {
 				t.Fatalf("%s %s: no probe gives its :id", rs.Method, rs.Path)
 			}
@@ -178,6 +185,9 @@ func (m *matrix) request(t *testing.T, rs web.RouteScope, x probe, store string)
 			form.Set(rs.Field, store)
 		}
 		return path, []byte(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	if x.raw != nil {
+		return path, x.raw, x.rawType
 	}
 	if x.json == nil && rs.Where != "body" {
 		return path, nil, ""
@@ -303,6 +313,10 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 			t.Fatalf("alert of %s: %v", code, err)
 		}
 		alertIDs[code] = rid
+		// A clip for each, so that reading one is an answer, not a 404.
+		if r := f.doType("PUT", "/api/v1/events/"+events[code]+"/evidence", f.ingest, "video/mp4", matrixClip); r.Status != 204 {
+			t.Fatalf("clip of %s: %d %s", code, r.Status, r.Raw)
+		}
 	}
 	hook := func() int64 {
 		return id(f.mustStatus(201, "POST", "/api/v1/webhooks", f.admin, webhookJSON()))
@@ -333,6 +347,9 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 		"GET /api/v1/webhooks/:id/deliveries":                     {id: fixed(listed)},
 		"POST /login":                                             {form: url.Values{"token": {f.admin}}},
 		"GET /api/v1/alerts/stream":                               {stream: true},
+		"PUT /api/v1/events/:id/evidence":                         {uuid: func(code string) string { return events[code] }, raw: matrixClip, rawType: "video/mp4"},
+		"GET /api/v1/alerts/:id/evidence":                         {id: of(alertIDs)},
+		"GET /api/v1/alerts/:id/evidence/views":                   {id: of(alertIDs)},
 		"POST /api/v1/alerts/:id/claim":                           {id: of(alertIDs)},
 		"POST /api/v1/alerts/:id/release":                         {id: of(alertIDs)},
 		"POST /api/v1/alerts/:id/close":                           {id: of(alertIDs), json: static(map[string]any{"outcome": "false_positive"})},
@@ -363,6 +380,9 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 	}
 	return m
 }
+
+// matrixClip is the start of an MP4 file: a box of type ftyp.
+var matrixClip = append([]byte{0, 0, 0, 24, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0}, []byte("isomiso2avc1mp41")...)
 
 func webhookJSON() map[string]any {
 	return map[string]any{"url": "https://hooks.example.com/shrink", "events": []string{reports.EventReportCreated},

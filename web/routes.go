@@ -95,11 +95,14 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api/v1/alerts/:id/claim", s.claimAlert, responders, writeStore(byID("alert", s.alertStore))},
 		{http.MethodPost, "/api/v1/alerts/:id/release", s.releaseAlert, responders, writeStore(byID("alert", s.alertStore))},
 		{http.MethodPost, "/api/v1/alerts/:id/close", s.closeAlert, responders, writeStore(byID("alert", s.alertStore))},
+		{http.MethodGet, "/api/v1/alerts/:id/evidence", s.getEvidence, responders, readStore(byID("alert", s.alertStore))},
+		{http.MethodGet, "/api/v1/alerts/:id/evidence/views", s.getEvidenceViews, operators, readStore(byID("alert", s.alertStore))},
 		{http.MethodGet, "/api/v1/stores/:code/alert-settings", s.getAlertSettings, responders, readStore(inPath)},
 		{http.MethodPut, "/api/v1/stores/:code/alert-settings", s.putAlertSettings, operators, writeStore(inPath)},
 
 		{http.MethodPost, "/api/v1/events", s.postEvents, writers, itemStores},
 		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers, itemEvents},
+		{http.MethodPut, "/api/v1/events/:id/evidence", s.putEvidence, writers, writeStore(byUUID("event", s.eventStore))},
 		{http.MethodPost, "/api/v1/footfall", s.postFootfall, writers, itemStores},
 		{http.MethodPost, "/api/v1/sales", s.postSales, writers, itemStores},
 

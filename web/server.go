@@ -62,6 +62,9 @@ type Options struct {
 	// AlertHeartbeat is how often a quiet alert stream sends a comment
 	// line, so proxies keep it open. Default 15 s.
 	AlertHeartbeat time.Duration
+	// EvidenceMaxBytes caps one evidence clip; larger gets 413. Default 8 MiB
+	// (8 s of 720p H.264 at about 4 Mbit/s, twice over).
+	EvidenceMaxBytes int64
 }
 
 func (o *Options) defaults() {
@@ -82,6 +85,9 @@ func (o *Options) defaults() {
 	}
 	if o.ReadWait <= 0 {
 		o.ReadWait = 2 * time.Second
+	}
+	if o.EvidenceMaxBytes <= 0 {
+		o.EvidenceMaxBytes = 8 << 20
 	}
 	if o.AlertHeartbeat <= 0 {
 		o.AlertHeartbeat = 15 * time.Second

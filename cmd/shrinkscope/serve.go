@@ -77,7 +77,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	svc = svc.WithIngestPool(ipool)
 	svc.Tokens.SetCacheTTL(c.TokenCacheTTL)
 	svc.Webhooks = reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: c.WebhookAllow, Log: log})
-	svc = svc.WithAlerts(alerts.Config{OutboxKeep: c.AlertOutboxKeep, Log: log})
+	svc = svc.WithAlerts(alerts.Config{OutboxKeep: c.AlertOutboxKeep, EvidenceRetention: c.EvidenceRetention, Log: log})
 	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {
 		return err
@@ -86,7 +86,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, MaxSolves: c.MaxSolves, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
 	}
 	webGuards(c, &opt)
-	opt.AlertHeartbeat = c.AlertHeartbeat
+	opt.AlertHeartbeat, opt.EvidenceMaxBytes = c.AlertHeartbeat, c.EvidenceMaxBytes
 	srv := web.New(svc, log, opt, reg)
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{}, 4)

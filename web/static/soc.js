@@ -2,7 +2,8 @@
 // stream (EventSource resumes by itself with Last-Event-ID; a resync
 // reloads the list), and claims, releases and closes through the API with
 // the page's anti-forgery token. A new alert flashes and, unless muted,
-// beeps (Web Audio: no sound file, nothing from outside the binary).
+// beeps (Web Audio: no sound file, nothing from outside the binary). An
+// alert with a clip offers "View clip", which fetches it only then.
 (function () {
   'use strict';
   var root = document.getElementById('soc');
@@ -75,6 +76,18 @@
       facts.appendChild(d);
     });
     li.appendChild(facts);
+    if (a.evidence) {
+      // The clip loads only when asked for: each view is recorded.
+      var clip = button('View clip', 'clip', function () {
+        var v = el('video', 'evidence');
+        v.controls = true;
+        v.autoplay = true;
+        v.muted = true;
+        v.src = '/api/v1/alerts/' + a.id + '/evidence';
+        clip.replaceWith(v);
+      });
+      li.appendChild(clip);
+    }
     var acts = el('div', 'alert-actions');
     if (a.status === 'open') {
       acts.appendChild(button('Claim', 'claim', function () { act(a.id, 'claim'); }));
@@ -143,7 +156,7 @@
       li.tabIndex = -1;
       items.set(a.id, li);
     }
-    if (!old || old.status !== a.status || old.holder_id !== a.holder_id) draw(li, a);
+    if (!old || old.status !== a.status || old.holder_id !== a.holder_id || old.evidence !== a.evidence) draw(li, a);
     if (fresh) {
       li.classList.add('fresh');
       setTimeout(function () { li.classList.remove('fresh'); }, 4000);
