@@ -270,12 +270,14 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 		if err := copyEvents(ctx, tx, fresh); err != nil {
 			return err
 		}
-		if g.hook != nil {
-			if err := g.hook.EventsStored(ctx, tx, fresh); err != nil {
-				return err
-			}
+		if err := g.markDirty(ctx, tx, buckets); err != nil {
+			return err
 		}
-		return g.markDirty(ctx, tx, buckets)
+		// Last before commit: the hook may take a lock held until then.
+		if g.hook != nil {
+			return g.hook.EventsStored(ctx, tx, fresh)
+		}
+		return nil
 	})
 	return res, err
 }
