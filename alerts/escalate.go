@@ -81,6 +81,11 @@ ORDER BY a.id LIMIT 1000`, now, DefaultExpireMinutes)
 			e.Expired++
 		}
 	}
+	// Rows written while no console was connected anywhere wait for a
+	// sequencer; the tick is one, so they never pile up.
+	if _, err := sequence(ctx, s.pool); err != nil {
+		return e, err
+	}
 	if e.Purged, err = s.PurgeOutbox(ctx); err != nil {
 		return e, err
 	}

@@ -14,10 +14,11 @@ import (
 
 // Hub hands the outbox's new rows to the consoles connected to this
 // replica. It runs while it has subscribers: the first one starts it — a
-// connection of its own (not the pool's) that LISTENs on alert_changes —
-// and the last to leave stops it. Woken by a NOTIFY (or every Poll), it
-// reads the rows after the last it saw and gives each subscriber those of
-// its stores. A subscriber that falls SubBuffer messages behind, and every
+// connection of its own (not the pool's) that LISTENs on alert_changes
+// (a writer committed rows) and alert_seq (a sequencer numbered them) —
+// and the last to leave stops it. Woken by a writer, it sequences; woken by
+// a sequencer (or every Poll), it reads the rows after the last seq it saw
+// and gives each subscriber those of its stores. A subscriber that falls SubBuffer messages behind, and every
 // subscriber when the hub loses its connection, is ended: its console
 // reconnects with Last-Event-ID and replays from the outbox, so nothing is
 // lost either way.
@@ -101,8 +102,12 @@ func (h *Hub) start(ctx context.Context) error {
 		return fmt.Errorf("alerts: hub: connect: %w", err)
 	}
 	var last int64
-	if _, err = conn.Exec(ctx, `LISTEN alert_changes`); err == nil {
-		err = conn.QueryRow(ctx, `SELECT COALESCE(max(id), 0) FROM alert_changes`).Scan(&last)
+	// Rows written while this replica had no console get their seqs now,
+	// before the head is read: a console resuming replays them.
+	if _, err = conn.Exec(ctx, `LISTEN alert_changes; LISTEN alert_seq`); err == nil {
+		if _, err = sequence(ctx, conn); err == nil {
+			err = conn.QueryRow(ctx, `SELECT COALESCE((SELECT last_seq FROM alert_sequence), 0)`).Scan(&last)
+		}
 	}
 	if err != nil {
 		conn.Close(context.Background())
@@ -119,7 +124,7 @@ func (h *Hub) run(ctx context.Context, conn *pgx.Conn, last int64, gen int) {
 	defer conn.Close(context.Background())
 	for {
 		wait, cancel := context.WithTimeout(ctx, h.poll)
-		_, err := conn.WaitForNotification(wait)
+		note, err := conn.WaitForNotification(wait)
 		cancel()
 		if ctx.Err() != nil {
 			return
@@ -127,6 +132,29 @@ func (h *Hub) run(ctx context.Context, conn *pgx.Conn, last int64, gen int) {
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			h.lost(gen, err)
 			return
+		}
+		// Take every notification already queued, so that a burst of
+		// writers costs one sequencing and one read, not one each.
+		written := note == nil || note.Channel == "alert_changes"
+		for note != nil {
+			drain, cancel := context.WithTimeout(ctx, time.Millisecond)
+			note, err = conn.WaitForNotification(drain)
+			cancel()
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				if ctx.Err() == nil {
+					h.lost(gen, err)
+				}
+				return
+			}
+			written = written || note != nil && note.Channel == "alert_changes"
+		}
+		if written {
+			if _, err := sequence(ctx, conn); err != nil {
+				if ctx.Err() == nil {
+					h.lost(gen, err)
+				}
+				return
+			}
 		}
 		for {
 			msgs, err := changesAfter(ctx, conn, last, nil, 1000)

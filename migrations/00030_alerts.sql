@@ -53,24 +53,30 @@ CREATE INDEX alerts_live ON alerts (opened_at) WHERE status <> 'closed';
 CREATE INDEX alerts_store_time ON alerts (store_id, occurred_at DESC);
 
 -- The outbox the stream reads: one row per change of an alert, its data the alert as JSON
--- after the change. Writers take advisory lock 'alert_changes' (transaction-scoped) before
--- their first row, so ids commit in increasing order and a reader resuming after id N never
--- misses a row that commits later with a smaller id. purged_through is the highest id deleted
--- by the outbox's retention: a resume from below it answers resync.
+-- after the change, written in the change's transaction with no lock. Ids are drawn in
+-- transaction order, not commit order, so the stream does not read by id: a sequencer (any
+-- replica's hub, or the escalation tick) gives committed rows their seq, in id order, under the
+-- row lock of alert_sequence; one sequencer commits before the next begins, so seqs become
+-- visible in increasing order and a console resuming after seq N never misses a smaller one.
+-- purged_through is the highest seq deleted by the outbox's retention: a resume from below it
+-- answers resync.
 CREATE TABLE alert_changes (
     id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    seq      bigint UNIQUE,
     alert_id bigint NOT NULL,
     store_id bigint NOT NULL,
     change   text NOT NULL CHECK (change IN ('opened', 'claimed', 'released', 'closed', 'escalated', 'expired', 'evidence')),
     at       timestamptz NOT NULL,
     data     jsonb NOT NULL
 );
+CREATE INDEX alert_changes_unsequenced ON alert_changes (id) WHERE seq IS NULL;
 CREATE INDEX alert_changes_at ON alert_changes (at);
-CREATE TABLE alert_changes_purged (
+CREATE TABLE alert_sequence (
     one            boolean PRIMARY KEY DEFAULT true CHECK (one),
+    last_seq       bigint NOT NULL,
     purged_through bigint NOT NULL
 );
-INSERT INTO alert_changes_purged (purged_through) VALUES (0);
+INSERT INTO alert_sequence (last_seq, purged_through) VALUES (0, 0);
 
 -- Evidence clips of alerts (MP4, uploaded by the vision tier after the event): the only images
 -- that leave a camera, kept for the configured retention (72 h) and then deleted by the escalation
@@ -97,7 +103,7 @@ CREATE INDEX alert_evidence_views_alert ON alert_evidence_views (alert_id, viewe
 -- +goose Down
 DROP TABLE alert_evidence_views;
 DROP TABLE alert_evidence;
-DROP TABLE alert_changes_purged;
+DROP TABLE alert_sequence;
 DROP TABLE alert_changes;
 DROP TABLE alerts;
 DROP TABLE alert_settings;

@@ -279,7 +279,7 @@ func TestAlertStreamResyncAndHeartbeat(t *testing.T) {
 	f.mustStatus(200, "POST", "/api/v1/events", f.ingest, batch(event("S1", "Z1", at)))
 	f.mustStatus(200, "POST", "/api/v1/events", f.ingest, batch(event("S1", "Z1", at)))
 	time.Sleep(5 * time.Millisecond)
-	if _, err := svc.Alerts.PurgeOutbox(context.Background()); err != nil {
+	if _, err := svc.Alerts.Tick(context.Background()); err != nil { // sequences, then purges
 		t.Fatal(err)
 	}
 	st := openStream(t, base, soc, "1")
