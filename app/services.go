@@ -5,9 +5,14 @@
 package app
 
 import (
+	"context"
+	"time"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/alerts"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -23,6 +28,7 @@ type Services struct {
 	Ingest    *kpi.Ingester
 	KPIs      *kpi.KPIs
 	Segments  *segments.Service
+	Findings  *findings.Service
 	Tokens    *tokens.Service
 	Workforce *workforce.Service
 	Reports   *reports.Reports
@@ -45,12 +51,17 @@ func New(pool *pgxpool.Pool) Services {
 	// come back as outcomes through the same ingester.
 	al := alerts.New(pool, ingest, alerts.Config{Notifier: hooks})
 	ingest.SetEventHook(al)
+	seg := segments.New(pool, kpis, lay)
+	seg.SetSOC(socWorkloads{staff})
+	fnd := findings.NewService(pool, kpis, lay)
+	rep.SetFindings(fnd)
 	return Services{
 		Pool:      pool,
 		Layout:    lay,
 		Ingest:    ingest,
 		KPIs:      kpis,
-		Segments:  segments.New(pool, kpis, lay),
+		Segments:  seg,
+		Findings:  fnd,
 		Tokens:    tokens.New(pool),
 		Workforce: staff,
 		Reports:   rep,
@@ -83,4 +94,17 @@ func (s Services) WithIngestPool(pool *pgxpool.Pool) Services {
 	}
 	s.Tokens = tokens.New(pool)
 	return s
+}
+
+// socWorkloads hands segments each store's SOC workload as workforce
+// defines it, so the segments' SOC return, the store's staffing plan and
+// /soc-staffing count the same operator hours.
+type socWorkloads struct{ w *workforce.Service }
+
+func (a socWorkloads) SOCWorkload(ctx context.Context, st *ss.Store, week time.Time) (segments.SOCWorkload, error) {
+	l, err := a.w.SOCLoad(ctx, st, week)
+	if err != nil {
+		return segments.SOCWorkload{}, err
+	}
+	return segments.SOCWorkload{Week: l.Week, OperatorHours: float64(l.OperatorHours), OperatorHourly: l.Params.OperatorHourly}, nil
 }

@@ -19,26 +19,26 @@ type doc struct {
 	Stores                        []storeLine
 	Sections                      []Section
 	Charts                        []Chart
+	// Findings open a store's report: what changed beyond chance that week
+	// (nil: the week was not judged).
+	Findings *findingsPart
 }
 
-type kpiLine struct{ Name, Now, Prev, Change, Target, Class string }
-type hotspotLine struct {
-	Zone   string
-	Events int64
-	Index  string
+type findingsPart struct {
+	Lines  []findingLine
+	Judged int
+	FDR    string
 }
-type storeLine struct{ Store, Events, Rate, Loss, Recovered string }
+
+type findingLine struct{ Sentence, P, Q string }
+
+type kpiLine struct{ Name, Now, Prev, Change, Target, Class string }
+type hotspotLine struct{ Zone, Events, Index string }
+type storeLine struct{ Store, Name, Events, Rate, Loss, Recovered string }
 
 // headline KPIs of a report, by their API names.
 var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
 	"intervention_rate", "response_p50", "response_p90", "false_positive_rate", "shrink_pct"}
-
-func fmtp(p *float64) string {
-	if p == nil {
-		return "–"
-	}
-	return strconv.FormatFloat(*p, 'f', -1, 64)
-}
 
 func round(p *float64, d int) *float64 {
 	if p == nil {
@@ -58,9 +58,15 @@ func kpiLines(row *kpi.Row) []kpiLine {
 	ch := row.Change.Values()
 	var out []kpiLine
 	for _, k := range headline {
-		l := kpiLine{Name: k, Now: fmtp(round(now[k], 3)), Prev: fmtp(round(prev[k], 3)), Change: fmtp(round(ch[k], 3))}
+		f := kpiFormats[k]
+		l := kpiLine{Name: f.Label, Now: show(now[k], f.Value), Prev: show(prev[k], f.Value), Change: show(ch[k], f.Delta)}
 		if v, ok := row.Targets[k]; ok {
-			l.Target = v.Op + " " + strconv.FormatFloat(v.Value, 'f', -1, 64)
+			l.Target = v.Op + " " + f.Value(v.Value)
+			if v.Period != "" && v.Days != nil {
+				// Judged against the value scaled to the report's days.
+				l.Target += " a " + v.Period + " (" + f.Value(v.JudgedAgainst) + " over " +
+					strconv.FormatFloat(*v.Days, 'f', -1, 64) + " days)"
+			}
 			if v.Met != nil && *v.Met {
 				l.Class, l.Target = "met", l.Target+" met"
 			} else if v.Met != nil {
@@ -81,7 +87,7 @@ func (r *Reports) get(ctx context.Context, q kpi.Query) ([]kpi.Row, error) {
 func (r *Reports) common(ctx context.Context, d *doc, q kpi.Query, prefix string) (*kpi.Row, error) {
 	week := q.From
 	d.Week, d.WeekEnd = week.Format(time.DateOnly), q.To.Format(time.DateOnly)
-	d.Written = time.Now().UTC().Format(time.RFC3339)
+	d.Written = time.Now().UTC().Format("2 January 2006, 15:04 UTC")
 	head, err := r.get(ctx, q)
 	if err != nil {
 		return nil, err
@@ -139,13 +145,26 @@ func (r *Reports) storeDoc(ctx context.Context, st ss.Store, week time.Time) (*d
 		if z.HotspotIndex == nil {
 			continue
 		}
-		d.Hotspots = append(d.Hotspots, hotspotLine{Zone: z.Key.Zone, Events: z.Events, Index: fmtp(round(z.HotspotIndex, 2))})
+		d.Hotspots = append(d.Hotspots, hotspotLine{Zone: z.Key.Zone, Events: count(float64(z.Events)), Index: show(z.HotspotIndex, decimals(2))})
 		rank = append(rank, ZoneValue{Zone: z.Key.Zone, Value: *round(z.HotspotIndex, 2)})
 	}
 	if len(rank) > 0 {
 		d.Charts = append(d.Charts, ZoneRankingChart("szones", "Zones by hotspot index", rank))
 	}
 	d.Charts = append(d.Charts, OutcomeMixChart("smix", []OutcomeMix{mixOf(string(st.OperatingModel), &row.Figures)}))
+	if r.findings != nil {
+		res, err := r.findings.List(ctx, week, nil, st.Code)
+		if err != nil {
+			return nil, fmt.Errorf("reports: findings of %s: %w", st.Code, err)
+		}
+		if res.Judged > 0 {
+			d.Findings = &findingsPart{Judged: res.Judged, FDR: strconv.FormatFloat(100*res.FDR, 'f', -1, 64) + " %"}
+			for _, f := range res.Findings {
+				d.Findings.Lines = append(d.Findings.Lines, findingLine{Sentence: f.Sentence,
+					P: strconv.FormatFloat(f.P, 'g', 3, 64), Q: strconv.FormatFloat(f.Q, 'g', 3, 64)})
+			}
+		}
+	}
 	if d.Sections, err = r.storeSections(ctx, st, week); err != nil {
 		return nil, err
 	}
@@ -163,14 +182,14 @@ func (r *Reports) estateDoc(ctx context.Context, stores []ss.Store, week time.Ti
 	if err != nil {
 		return nil, err
 	}
-	model := map[string]string{}
+	model, name := map[string]string{}, map[string]string{}
 	for _, s := range stores {
-		model[s.Code] = string(s.OperatingModel)
+		model[s.Code], name[s.Code] = string(s.OperatingModel), s.Name
 	}
 	mix := map[string]*OutcomeMix{}
 	for _, x := range rows {
-		d.Stores = append(d.Stores, storeLine{Store: x.Key.Store, Events: strconv.FormatInt(x.Events, 10),
-			Rate: fmtp(round(x.RatePer1k, 2)), Loss: fmtp(round(&x.EstLoss, 2)), Recovered: fmtp(round(&x.RecoveredValue, 2))})
+		d.Stores = append(d.Stores, storeLine{Store: x.Key.Store, Name: name[x.Key.Store], Events: count(float64(x.Events)),
+			Rate: show(x.RatePer1k, decimals(2)), Loss: decimals(2)(x.EstLoss), Recovered: decimals(2)(x.RecoveredValue)})
 		m := model[x.Key.Store]
 		if mix[m] == nil {
 			mix[m] = &OutcomeMix{Model: m}

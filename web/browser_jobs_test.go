@@ -22,7 +22,7 @@ func (p *pageFixture) checkJobsAndReports(codes []string) {
 	}
 	jobs := p.mustStatus(200, "GET", "/api/v1/jobs", p.admin, nil).Body["jobs"].([]any)
 	next, _ := time.Parse(time.RFC3339, jobs[0].(map[string]any)["next_run"].(string))
-	if got := eval[string](p, `document.querySelector('#job-reports .next').textContent`); got != next.Format("2006-01-02 15:04") {
+	if got := eval[string](p, `document.querySelector('#job-reports .next').textContent`); got != next.UTC().Format("2006-01-02 15:04")+" UTC" {
 		t.Errorf("next run on the page %q, the API's %s", got, next)
 	}
 	if next.Weekday() != time.Monday || next.Hour() != 6 || next.Minute() != 0 || time.Until(next) > 7*24*time.Hour || time.Until(next) < 0 {
@@ -59,8 +59,28 @@ func (p *pageFixture) checkJobsAndReports(codes []string) {
 	if !strings.HasPrefix(doc, "200 text/html") {
 		t.Errorf("opening a report: %s", doc)
 	}
+	if got := eval[string](p, `document.querySelector('#reports td[data-label=Written]').textContent`); !strings.HasSuffix(got, " UTC") {
+		t.Errorf("a report's time %q does not say its zone", got)
+	}
 	if n := eval[int](p, `document.querySelectorAll('#reports a.download[download]').length`); n != want {
 		t.Errorf("%d download links for %d reports", n, want)
+	}
+	// The snapshot itself, opened: its policy names its inline scripts by
+	// hash, and under it ECharts still draws every chart (a canvas in each).
+	href := eval[string](p, `document.querySelector('#reports a.open').href`)
+	p.do("open a report", chromedp.Navigate(href), chromedp.WaitReady(chromedp.CSS("body")))
+	charts := eval[int](p, `document.querySelectorAll('div.item[id]').length`)
+	drawn := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if drawn = eval[int](p, `[...document.querySelectorAll('div[_echarts_instance_]')].filter(d => d.querySelector('canvas')).length`); drawn > 0 && drawn >= charts {
+			break
+		}
+	}
+	if charts == 0 || drawn < charts {
+		t.Errorf("the report drew %d charts of %d under its policy", drawn, charts)
+	}
+	if ok := eval[bool](p, `typeof echarts === 'object'`); !ok {
+		t.Error("ECharts did not run in the report")
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/sheet"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -42,7 +43,8 @@ func (s *Server) getKPIs(c echo.Context) error {
 // key columns, the period (from, to), each KPI, the previous period and its
 // KPIs, each change and, where change is empty, the reason. Dates are ISO
 // 8601 local dates (instants RFC 3339); an empty cell is a null; the
-// figures are the JSON answer's, at the same precision.
+// figures are the JSON answer's, at the same precision; text cells (the
+// keys: category, region, …) pass through sheet.Text.
 func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="kpis-`+string(by)+`.csv"`)
@@ -64,7 +66,7 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 	for _, r := range a.Rows {
 		rec := make([]string, 0, len(header))
 		for _, col := range by.KeyFields() {
-			rec = append(rec, r.Key.Field(col))
+			rec = append(rec, sheet.Text(r.Key.Field(col)))
 		}
 		var prev, chg map[string]*float64
 		if r.Previous != nil {
@@ -84,7 +86,7 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 				rec = append(rec, cell(vals[d.Name], d.Money))
 			}
 		}
-		rec = append(rec, r.ChangeReason)
+		rec = append(rec, sheet.Text(r.ChangeReason))
 		if err := w.Write(rec); err != nil {
 			return err
 		}
@@ -120,16 +122,17 @@ func (s *Server) getTargets(c echo.Context) error {
 func (s *Server) putTarget(c echo.Context) error {
 	var t kpi.Target
 	var in struct {
-		Store string  `json:"store"`
-		KPI   string  `json:"kpi"`
-		Op    string  `json:"op"`
-		Value float64 `json:"value"`
-		Note  string  `json:"note"`
+		Store  string  `json:"store"`
+		KPI    string  `json:"kpi"`
+		Op     string  `json:"op"`
+		Value  float64 `json:"value"`
+		Period string  `json:"period"`
+		Note   string  `json:"note"`
 	}
 	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	t = kpi.Target{Store: in.Store, KPI: in.KPI, Op: in.Op, Value: in.Value, Note: in.Note, SetBy: principal(c).Name}
+	t = kpi.Target{Store: in.Store, KPI: in.KPI, Op: in.Op, Value: in.Value, Period: in.Period, Note: in.Note, SetBy: principal(c).Name}
 	if err := s.kpis.SetTarget(c.Request().Context(), &t); err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{http.MethodGet, "/healthz", s.healthz, anyone, noStore},
 		{http.MethodGet, "/readyz", s.readyz, anyone, noStore},
-		{http.MethodGet, "/metrics", s.metricsHandler, anyone, noStore},
+		{http.MethodGet, "/metrics", s.metricsHandler, admins, noStore},
 		{http.MethodGet, "/api/v1/openapi.json", s.openapi, anyone, noStore},
 		{http.MethodGet, "/api/v1/me", s.me, ss.Roles, noStore},
 
@@ -61,6 +61,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api/v1/stores/:code/layout-changes", s.postLayoutChange, layouts, writeStore(inPath)},
 		{http.MethodGet, "/api/v1/layout-changes/:id/evaluation", s.getEvaluation, readers, readStore(byID("layout change", s.changeStore))},
 		{http.MethodGet, "/api/v1/stores/:code/recommendations", s.getRecommendations, readers, readStore(inPath)},
+		{http.MethodPost, "/api/v1/stores/:code/recommendations/refresh", s.postRecommendationsRefresh, layouts, writeStore(inPath)},
 		{http.MethodPost, "/api/v1/recommendations/:id/accept", s.acceptRecommendation, layouts, writeStore(byID("recommendation", s.recommendationStore))},
 		{http.MethodPost, "/api/v1/recommendations/:id/reject", s.rejectRecommendation, layouts, writeStore(byID("recommendation", s.recommendationStore))},
 
@@ -70,6 +71,7 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/api/v1/targets", s.deleteTarget, operators, writeStore(inQuery("store"))},
 		{http.MethodGet, "/api/v1/segments", s.getSegments, readers, scopedList},
 		{http.MethodGet, "/api/v1/segments/history", s.getSegmentHistory, readers, scopedListOr(inQuery("store"))},
+		{http.MethodGet, "/api/v1/findings", s.getFindings, readers, scopedListOr(inQuery("store"))},
 
 		{http.MethodGet, "/api/v1/stores/:code/staffing-policy", s.getStaffingPolicy, readers, readStore(inPath)},
 		{http.MethodPut, "/api/v1/stores/:code/staffing-policy", s.putStaffingPolicy, planners, writeStore(inPath)},
@@ -142,6 +144,9 @@ func (s *Server) register(e *echo.Echo) {
 				h = s.gate(h)
 			}
 			h = s.authorize(r.Roles, h)
+		}
+		if formRoute(r) {
+			h = formBody(h)
 		}
 		e.Add(r.Method, r.Path, h)
 	}

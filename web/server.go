@@ -17,6 +17,7 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/app"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -65,6 +66,18 @@ type Options struct {
 	// EvidenceMaxBytes caps one evidence clip; larger gets 413. Default 8 MiB
 	// (8 s of 720p H.264 at about 4 Mbit/s, twice over).
 	EvidenceMaxBytes int64
+	// BodyGrace is how long a request body may take before MinBodyRate
+	// applies (bodylimits.go). Default 10 s.
+	BodyGrace time.Duration
+	// MinBodyRate is the average rate, in bytes a second, a request body
+	// must keep after BodyGrace, or it is cut with 408. Default 1,024: a
+	// body trickled to hold a connection open is cut, a batch on the
+	// slowest store uplink (tens of kilobytes a second) is not.
+	MinBodyRate int64
+	// TokenHint is the exact command that makes a token this server
+	// accepts, shown on the sign-in page (the demo sets it); empty: the
+	// page's general hint.
+	TokenHint string
 }
 
 func (o *Options) defaults() {
@@ -92,6 +105,12 @@ func (o *Options) defaults() {
 	if o.AlertHeartbeat <= 0 {
 		o.AlertHeartbeat = 15 * time.Second
 	}
+	if o.BodyGrace <= 0 {
+		o.BodyGrace = 10 * time.Second
+	}
+	if o.MinBodyRate <= 0 {
+		o.MinBodyRate = 1024
+	}
 	switch {
 	case o.SessionIdle == 0:
 		o.SessionIdle = 2 * time.Hour
@@ -109,6 +128,7 @@ type Server struct {
 	ingest    *kpi.Ingester
 	kpis      *kpi.KPIs
 	segments  *segments.Service
+	findings  *findings.Service
 	reports   *reports.Reports
 	webhooks  *reports.Webhooks
 	tokens    *tokens.Service
@@ -140,6 +160,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		tokens:    svc.Tokens,
 		kpis:      svc.KPIs,
 		segments:  svc.Segments,
+		findings:  svc.Findings,
 		workforce: svc.Workforce,
 		reports:   svc.Reports,
 		webhooks:  svc.Webhooks,
@@ -157,7 +178,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.observe, rejectNUL)
+	e.Use(s.observe, secureHeaders, s.bodyDeadline, rejectBadText)
 	s.register(e)
 	s.echo = e
 	return s

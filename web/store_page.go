@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -60,6 +61,7 @@ func (s *Server) storePage(c echo.Context) error {
 		st                                    *ss.Store
 		zones                                 []ss.Zone
 		storeRows, zoneRows, howRows, dayRows []kpi.Row
+		found                                 *findings.WeekResult
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	q := kpi.Query{From: per.From, To: per.To, Dates: true, Store: code}
@@ -73,6 +75,8 @@ func (s *Server) storePage(c echo.Context) error {
 	}
 	g.Go(func() (err error) { st, err = s.layout.Store(gctx, code); return err })
 	g.Go(func() (err error) { zones, err = s.layout.Zones(gctx, code); return err })
+	// The latest judged week's findings: what changed, whatever the period.
+	g.Go(func() (err error) { found, err = s.findings.List(gctx, time.Time{}, nil, code); return err })
 	get("store", &storeRows)
 	get("zone", &zoneRows)
 	get("hour_of_week", &howRows)
@@ -101,11 +105,13 @@ func (s *Server) storePage(c echo.Context) error {
 		CanTarget    bool
 		Targets      []kpiMeta
 		WeekdayNames [7]string
+		Findings     *findings.WeekResult
 	}{
 		shell: newShell(c, "estate", st.Name), Store: st,
 		HasData:      row.Events > 0 || row.Visitors != nil || row.FalsePositives > 0,
 		CanTarget:    slices.Contains(operators, principal(c).Role),
 		WeekdayNames: weekdayNames,
+		Findings:     found,
 	}
 	data.Period = per
 	data.Cards = cardsOf(row, storeCards[st.OperatingModel]...)
@@ -214,7 +220,9 @@ func outcomeMix(m ss.OperatingModel, f *kpi.Figures) []mixPart {
 }
 
 // setStoreTarget is the target form of a store page: the value is read in
-// the unit the page shows (percent for ratios).
+// the unit the page shows (percent for ratios), and the form's period
+// applies to counts and money only (the API refuses one on a ratio; the
+// form has one select for both).
 func (s *Server) setStoreTarget(c echo.Context) error {
 	code := c.Param("code")
 	name, op := c.FormValue("kpi"), c.FormValue("op")
@@ -226,7 +234,11 @@ func (s *Server) setStoreTarget(c echo.Context) error {
 	if kpiMetas[name].Percent {
 		v = math.Round(v*1e4) / 1e6 // percent to a ratio, without float noise
 	}
-	t := kpi.Target{Store: code, KPI: name, Op: op, Value: v, Note: c.FormValue("note"), SetBy: principal(c).Name}
+	per := c.FormValue("period")
+	if !kpi.Additive(name) {
+		per = ""
+	}
+	t := kpi.Target{Store: code, KPI: name, Op: op, Value: v, Period: per, Note: c.FormValue("note"), SetBy: principal(c).Name}
 	if err := s.kpis.SetTarget(c.Request().Context(), &t); err != nil {
 		return err
 	}

@@ -30,10 +30,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	days := fs.Int("days", 120, "days of history")
 	seedVal := fs.Int64("seed", 1, "generator seed; the same seed gives the same estate")
 	reset := fs.Bool("reset", false, "delete the demo estate and generate it again")
+	listen := fs.String("listen", "", "address the demo listens on (default "+demoListen+", this machine only: the demo prints an admin token); e.g. :8080 for every interface")
 	c, err := parseConfig(fs, e, args, serveFlags...)
 	if err != nil {
 		return err
 	}
+	c.Addr = demoAddr(*listen, c, fs, e)
 	if *stores < 1 || *days < 1 {
 		return fmt.Errorf("--stores and --days must be at least 1")
 	}
@@ -47,6 +49,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := migrations.Up(ctx, d.Pool, log); err != nil {
 		return err
 	}
+	writeDemoMarker(c, log)
+	c.tokenHint = demoTokenCommand(c, d.URL)
 	lay := layout.New(d.Pool)
 	have, err := lay.Stores(ctx, nil)
 	if err != nil {
@@ -81,9 +85,28 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --addr or SHRINKSCOPE_ADDR): %w", c.Addr, err)
 	}
-	fmt.Fprintf(e.stdout, "\nshrinkscope demo is running at %s\nadmin token: %s\n\nsign in at the URL with the token, or:\n  curl -H 'Authorization: Bearer %s' %sapi/v1/stores\ntokens for others: shrinkscope token create --demo --role ops --name NAME\n\n",
-		browseURL(ln.Addr()), secret, secret, browseURL(ln.Addr()))
+	fmt.Fprintf(e.stdout, "\nshrinkscope demo is running at %s\nadmin token: %s\n\nsign in at the URL with the token, or:\n  curl -H 'Authorization: Bearer %s' %sapi/v1/stores\ntokens for others: %s\n\n",
+		browseURL(ln.Addr()), secret, secret, browseURL(ln.Addr()), c.tokenHint)
 	return serveOn(ctx, d.Pool, log, c, ln)
+}
+
+// demoListen is where the demo listens unless told otherwise: loopback,
+// since it prints an admin token and its estate opens to whoever reaches it.
+const demoListen = "127.0.0.1:8080"
+
+// demoAddr is the demo's listen address: --listen, else an --addr or
+// SHRINKSCOPE_ADDR given explicitly, else demoListen (never serve's default
+// of every interface).
+func demoAddr(listen string, c *Config, fs *flag.FlagSet, e *env) string {
+	if listen != "" {
+		return listen
+	}
+	told := e.getenv("SHRINKSCOPE_ADDR") != ""
+	fs.Visit(func(f *flag.Flag) { told = told || f.Name == "addr" })
+	if told {
+		return c.Addr
+	}
+	return demoListen
 }
 
 // demoTokenName is the name of the admin token the demo prints.
@@ -93,12 +116,13 @@ const demoTokenName = "Demo admin"
 // that no page is empty on first open: the segments' daily record,
 // recommendations, evaluations, next week's staffing plans and last week's
 // reports (retention has nothing to purge in a fresh estate).
-var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations", "staffing-plans", "reports"}
+var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations", "staffing-plans", "findings", "reports"}
 
 // runDemoJobs runs demoJobs through the scheduler, so the jobs page shows
 // their runs, and plans this week's staffing too (the job plans next week's).
 func runDemoJobs(ctx context.Context, e *env, pool *pgxpool.Pool, c *Config, log *slog.Logger) error {
 	svc := app.New(pool)
+	svc.Workforce.SOC = c.SOC()
 	sch, err := newScheduler(svc, c, log, kpi.NewRollups(pool))
 	if err != nil {
 		return err
