@@ -20,6 +20,7 @@ func TestListPeriods(t *testing.T) {
 		"2026-03-28T23:59:00Z", "2026-03-29T00:00:00Z", "2026-03-29T22:59:00Z", "2026-03-29T23:00:00Z",
 		"2026-10-24T22:59:00Z", "2026-10-24T23:00:00Z", "2026-10-25T23:59:00Z", "2026-10-26T00:00:00Z",
 	} {
+		w.clock.Set(utc(at)) // live at the time: an older event opens no alert
 		ids[at] = w.event("S1", utc(at))
 	}
 	for _, c := range []struct {

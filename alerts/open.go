@@ -13,7 +13,11 @@ import (
 
 // EventsStored opens an alert for each event of a store on the soc model,
 // in the ingest transaction tx (kpi.EventHook): the event and its alert
-// commit together, and an event of another model opens none. One statement
+// commit together, and an event of another model opens none. Nor does one
+// older than its store's expire_minutes: nobody can act on it any more,
+// and an alert for it would only expire at once and write "unresolved"
+// over the outcome a backfill (a spool drained after an outage, a loaded
+// history) brings with it. One statement
 // when the batch has no soc store; with one, its changes go to the outbox.
 func (s *Service) EventsStored(ctx context.Context, tx pgx.Tx, events []*ss.Event) error {
 	n := len(events)
@@ -41,10 +45,12 @@ WITH a AS (
     SELECT e.*, $9 FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::numeric[],
                                $7::text[], $8::timestamptz[]) e(event_id, store_id, zone, camera, category, est_value, method, occurred_at)
     WHERE e.store_id IN (SELECT id FROM store_operating_model WHERE operating_model = 'soc' AND id = ANY($2))
+      AND e.occurred_at > $9::timestamptz - make_interval(mins => COALESCE(
+          (SELECT t.expire_minutes FROM alert_settings t WHERE t.store_id = e.store_id), $10::int))
     ON CONFLICT (event_id) DO NOTHING
     RETURNING *)
 SELECT `+alertCols+` FROM a JOIN store_directory s ON s.id = a.store_id ORDER BY a.id`,
-		ids, stores, zones, cams, cats, values, methods, occs, now)
+		ids, stores, zones, cams, cats, values, methods, occs, now, DefaultExpireMinutes)
 	if err != nil {
 		return fmt.Errorf("alerts: open: %w", err)
 	}

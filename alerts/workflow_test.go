@@ -58,6 +58,20 @@ func TestEventsOfSOCStoresOpenAlerts(t *testing.T) {
 	if l, _ := w.al.List(w.ctx, alerts.Query{Status: alerts.StatusClaimed}); len(l) != 0 {
 		t.Errorf("claimed list: %+v", l)
 	}
+	// An event older than its store's expire_minutes (S1: 30 by default,
+	// S2: 5) opens none: it is history, not a live alert.
+	if _, err := w.al.SetSettings(w.ctx, alerts.Settings{Store: "S2", ClaimSeconds: 30, ExpireMinutes: 5}); err != nil {
+		t.Fatal(err)
+	}
+	w.events(
+		ss.EventInput{Store: "S1", OccurredAt: w.t0.Add(-30 * time.Minute).Format(time.RFC3339)},
+		ss.EventInput{Store: "S1", OccurredAt: w.t0.Add(-29 * time.Minute).Format(time.RFC3339)},
+		ss.EventInput{Store: "S2", OccurredAt: w.t0.Add(-5 * time.Minute).Format(time.RFC3339)},
+		ss.EventInput{Store: "S2", OccurredAt: w.t0.Add(-4 * time.Minute).Format(time.RFC3339)},
+	)
+	if l, _ := w.al.List(w.ctx, alerts.Query{}); len(l) != 4 {
+		t.Errorf("%d alerts after old and recent events, want 4 (the 29- and 4-minute-old ones opened)", len(l))
+	}
 }
 
 // Many operators claim one alert at once: exactly one gets it, every other

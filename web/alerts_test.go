@@ -18,7 +18,7 @@ import (
 func TestAlertScope(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	at := time.Now().Add(-time.Hour)
+	at := time.Now().Add(-time.Minute)
 	e1, e2 := event("S1", "Z1", at), event("S2", "Z1", at)
 	f.mustStatus(200, "POST", "/api/v1/events", f.ingest, batch(e1, e2))
 	a2 := strconv.FormatInt(alertIDOf(t, f.pool, e2["id"].(string)), 10)

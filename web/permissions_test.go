@@ -291,7 +291,7 @@ SELECT id, $2, '{Z1}', 'matrix', 0.9, 0.8, 1.0, 0 FROM stores WHERE code = $1 RE
 			r.into[code] = rid
 		}
 		f.mustStatus(201, "POST", "/api/v1/stores/"+code+"/staffing-plans?week="+m.week, f.admin, nil)
-		ev := event(code, "Z1", at)
+		ev := event(code, "Z1", now.Add(-time.Minute)) // live: it opens an alert
 		f.mustStatus(200, "POST", "/api/v1/events", f.ingest, batch(ev))
 		events[code] = ev["id"].(string)
 	}
@@ -365,7 +365,7 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 		}},
 		"POST /api/v1/events": {json: func(code string) map[string]any { return batch(event(code, "Z1", at)) }},
 		"POST /api/v1/outcomes": {json: func(code string) map[string]any {
-			return map[string]any{"outcomes": []any{map[string]any{"event": events[code], "outcome": "unresolved", "at": rfc(at.Add(time.Minute))}}}
+			return map[string]any{"outcomes": []any{map[string]any{"event": events[code], "outcome": "unresolved", "at": rfc(now)}}}
 		}},
 		"POST /api/v1/footfall": {json: func(code string) map[string]any {
 			hour := at.Truncate(time.Hour)
