@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -304,3 +305,36 @@ func TestAlertStreamResyncAndHeartbeat(t *testing.T) {
 }
 
 func alertsConfigKeep(d time.Duration) alerts.Config { return alerts.Config{OutboxKeep: d} }
+
+// Shutdown ends open alert streams at once instead of waiting out the
+// shutdown timeout for them (their consoles reconnect elsewhere).
+func TestAlertStreamEndsAtShutdown(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	srv := web.New(app.New(f.pool), slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{ShutdownTimeout: 20 * time.Second}, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	st := openStream(t, "http://"+ln.Addr().String(), f.token(ss.RoleSOC), "")
+	st.ready()
+	start := time.Now()
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("shutdown still waiting for the stream after 10 s")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("shutdown took %s with a stream open", d)
+	}
+	for m := range st.c { // the stream ends
+		_ = m
+	}
+}
