@@ -26,6 +26,12 @@ var KPIDefs = []KPIDef{
 		func(c *Changes) **float64 { return &c.EstLoss }, func(a, b *Figures) *float64 { return centsDiff(a.EstLoss, b.EstLoss) }},
 	{"recovered_value", "recovered_value", true, func(f *Figures) *float64 { return num(f.RecoveredValue) },
 		func(c *Changes) **float64 { return &c.RecoveredValue }, func(a, b *Figures) *float64 { return centsDiff(a.RecoveredValue, b.RecoveredValue) }},
+	{"recovered_by_intervention", "recovered_by_intervention", true, func(f *Figures) *float64 { return num(f.RecoveredByIntervention) },
+		func(c *Changes) **float64 { return &c.RecoveredByIntervention }, func(a, b *Figures) *float64 {
+			return centsDiff(a.RecoveredByIntervention, b.RecoveredByIntervention)
+		}},
+	{"paid_unprompted", "paid_unprompted", true, func(f *Figures) *float64 { return num(f.PaidUnprompted) },
+		func(c *Changes) **float64 { return &c.PaidUnprompted }, func(a, b *Figures) *float64 { return centsDiff(a.PaidUnprompted, b.PaidUnprompted) }},
 	ratioDef("recovery_rate", "recovery_rate", func(f *Figures) *float64 { return f.RecoveryRate }, func(c *Changes) **float64 { return &c.RecoveryRate }),
 	ratioDef("intervention_rate", "intervention_rate", func(f *Figures) *float64 { return f.InterventionRate }, func(c *Changes) **float64 { return &c.InterventionRate }),
 	ratioDef("response_p50", "response_p50_s", func(f *Figures) *float64 { return f.ResponseP50 }, func(c *Changes) **float64 { return &c.ResponseP50 }),

@@ -3,11 +3,13 @@ package reports
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -37,7 +39,7 @@ type hotspotLine struct{ Zone, Events, Index string }
 type storeLine struct{ Store, Name, Events, Rate, Loss, Recovered string }
 
 // headline KPIs of a report, by their API names.
-var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
+var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_by_intervention", "paid_unprompted", "recovery_rate",
 	"intervention_rate", "response_p50", "response_p90", "false_positive_rate", "shrink_pct"}
 
 func round(p *float64, d int) *float64 {
@@ -61,10 +63,16 @@ func kpiLines(row *kpi.Row) []kpiLine {
 		f := kpiFormats[k]
 		l := kpiLine{Name: f.Label, Now: show(now[k], f.Value), Prev: show(prev[k], f.Value), Change: show(ch[k], f.Delta)}
 		if v, ok := row.Targets[k]; ok {
-			l.Target = v.Op + " " + f.Value(v.Value)
+			value := func(x float64) string {
+				if x != math.Trunc(x) && (k == "events" || k == "visitors") {
+					return decimals(2)(x) // a count's share of a period
+				}
+				return f.Value(x)
+			}
+			l.Target = v.Op + " " + value(v.Value)
 			if v.Period != "" && v.Days != nil {
 				// Judged against the value scaled to the report's days.
-				l.Target += " a " + v.Period + " (" + f.Value(v.JudgedAgainst) + " over " +
+				l.Target += " a " + v.Period + " (" + value(v.JudgedAgainst) + " over " +
 					strconv.FormatFloat(*v.Days, 'f', -1, 64) + " days)"
 			}
 			if v.Met != nil && *v.Met {
@@ -161,7 +169,7 @@ func (r *Reports) storeDoc(ctx context.Context, st ss.Store, week time.Time) (*d
 			d.Findings = &findingsPart{Judged: res.Judged, FDR: strconv.FormatFloat(100*res.FDR, 'f', -1, 64) + " %"}
 			for _, f := range res.Findings {
 				d.Findings.Lines = append(d.Findings.Lines, findingLine{Sentence: f.Sentence,
-					P: strconv.FormatFloat(f.P, 'g', 3, 64), Q: strconv.FormatFloat(f.Q, 'g', 3, 64)})
+					P: stats.FormatSignificant(f.P, stats.StatDigits), Q: stats.FormatSignificant(f.Q, stats.StatDigits)})
 			}
 		}
 	}
@@ -211,9 +219,11 @@ func (r *Reports) estateDoc(ctx context.Context, stores []ss.Store, week time.Ti
 	return d, nil
 }
 
+// mixOf is a row's outcome mix; confirmed concealments (reviewed, not
+// stopped) count with the lost ones.
 func mixOf(model string, f *kpi.Figures) OutcomeMix {
-	return OutcomeMix{Model: model, Recovered: f.Recovered, Lost: f.Lost, FalsePositive: f.FalsePositives, Open: f.Open,
-		Total: f.Recovered + f.Lost + f.FalsePositives + f.Open}
+	return OutcomeMix{Model: model, Recovered: f.Recovered, Lost: f.Lost + f.Confirmed, FalsePositive: f.FalsePositives, Open: f.Open,
+		Total: f.Recovered + f.Lost + f.Confirmed + f.FalsePositives + f.Open}
 }
 
 func val(p *float64) float64 {

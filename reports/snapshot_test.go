@@ -61,7 +61,7 @@ func TestWeeklyReportOffline(t *testing.T) {
 	if err != nil || gotCode != code {
 		t.Fatal(gotCode, err)
 	}
-	if !bytes.Contains(html, []byte("&lt;= 300 a month (70 over 7 days)")) {
+	if !bytes.Contains(html, []byte("&lt;= 300.00 a month (70.00 over 7 days)")) {
 		t.Error("the report does not state the monthly target scaled to its week")
 	}
 	// Later corrections do not change what was reported.
