@@ -2,7 +2,7 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build fuzz bench-ingest bench-kpi bench-vision bench-pages bench-load screenshots clean
+.PHONY: demo test check build fuzz bench-ingest bench-alerts bench-kpi bench-vision bench-pages bench-load screenshots clean
 
 ## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on 127.0.0.1:8080 (DEMO_LISTEN=:8080 for every interface)
 DEMO_LISTEN ?= 127.0.0.1:8080
@@ -43,6 +43,10 @@ build:
 ## bench-ingest: 1,000,000 events over HTTP against a raw COPY of the same rows (docs/BENCHMARKS.md)
 bench-ingest:
 	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/ingestbench -events 1000000 -runs 3
+
+## bench-alerts: POST acknowledged to alert message at 50 SSE consoles and 200 events/s, and ingest with and without soc stores (docs/BENCHMARKS.md)
+bench-alerts:
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/alertbench -consoles 50 -rate 200 -seconds 30
 
 ## bench-kpi: KPI request latency on a large estate (2000 stores x 365 days: a long load, see docs/BENCHMARKS.md)
 bench-kpi:

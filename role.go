@@ -10,10 +10,11 @@ const (
 	RolePlanner      Role = "planner"      // workforce planners: staffing plans
 	RoleMerchandiser Role = "merchandiser" // layout and recommendations
 	RoleIngest       Role = "ingest"       // writes facts; reads only its stores' zones (for vision)
+	RoleSOC          Role = "soc"          // SOC operators: its stores' live alerts and the console, nothing else
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleAdmin, RoleOps, RolePlanner, RoleMerchandiser, RoleIngest}
+var Roles = []Role{RoleAdmin, RoleOps, RolePlanner, RoleMerchandiser, RoleIngest, RoleSOC}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -32,6 +33,7 @@ type Services struct {
 	Workforce *workforce.Service
 	Reports   *reports.Reports
 	Webhooks  *reports.Webhooks // nil: the webhook endpoints answer 404
+	Alerts    *alerts.Service   // live alerts of soc stores; nil: the alert endpoints answer 404
 }
 
 // New builds every service on pool: layout's directory resolves the codes
@@ -43,6 +45,12 @@ func New(pool *pgxpool.Pool) Services {
 	staff := workforce.New(pool, lay, kpis)
 	rep := reports.NewReports(pool, kpis, lay)
 	rep.SetWorkforce(staff)
+	ingest := kpi.NewIngester(pool, lay.Directory())
+	hooks := reports.NewWebhooks(pool, reports.DeliveryConfig{})
+	// Events of soc stores open alerts in the ingest transaction; closes
+	// come back as outcomes through the same ingester.
+	al := alerts.New(pool, ingest, alerts.Config{Notifier: hooks})
+	ingest.SetEventHook(al)
 	seg := segments.New(pool, kpis, lay)
 	seg.SetSOC(socWorkloads{staff})
 	fnd := findings.NewService(pool, kpis, lay)
@@ -50,15 +58,28 @@ func New(pool *pgxpool.Pool) Services {
 	return Services{
 		Pool:      pool,
 		Layout:    lay,
-		Ingest:    kpi.NewIngester(pool, lay.Directory()),
+		Ingest:    ingest,
 		KPIs:      kpis,
 		Segments:  seg,
 		Findings:  fnd,
 		Tokens:    tokens.New(pool),
 		Workforce: staff,
 		Reports:   rep,
-		Webhooks:  reports.NewWebhooks(pool, reports.DeliveryConfig{}),
+		Webhooks:  hooks,
+		Alerts:    al,
 	}
+}
+
+// WithAlerts replaces the alert service with one configured by cfg (its
+// clock, stream and escalation settings); a nil Notifier takes the
+// services' webhooks.
+func (s Services) WithAlerts(cfg alerts.Config) Services {
+	if cfg.Notifier == nil && s.Webhooks != nil {
+		cfg.Notifier = s.Webhooks
+	}
+	s.Alerts = alerts.New(s.Pool, s.Ingest, cfg)
+	s.Ingest.SetEventHook(s.Alerts)
+	return s
 }
 
 // WithIngestPool has ingest, the store directory it resolves codes with,
@@ -68,6 +89,9 @@ func New(pool *pgxpool.Pool) Services {
 func (s Services) WithIngestPool(pool *pgxpool.Pool) Services {
 	s.Layout.Directory().SetPool(pool)
 	s.Ingest = kpi.NewIngester(pool, s.Layout.Directory())
+	if s.Alerts != nil {
+		s.Ingest.SetEventHook(s.Alerts)
+	}
 	s.Tokens = tokens.New(pool)
 	return s
 }

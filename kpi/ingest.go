@@ -24,6 +24,15 @@ type Directory interface {
 	Store(ctx context.Context, code, zone string) (*ss.StoreRef, error)
 }
 
+// EventHook runs in the transaction that stores a batch's fresh events (not
+// its duplicates), after they are written: what it writes commits or rolls
+// back with them. alerts.Service is the one the server uses, opening an
+// alert for each event of a soc store; cmd/ and app hand it in, so kpi/
+// imports no package above it.
+type EventHook interface {
+	EventsStored(ctx context.Context, tx pgx.Tx, events []*ss.Event) error
+}
+
 // Ingester validates and stores batches of facts. Each batch is validated
 // whole and stored in one transaction: all of it or none of it.
 type Ingester struct {
@@ -32,6 +41,7 @@ type Ingester struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	parts map[time.Time]bool // months whose event partition is known to exist
+	hook  EventHook          // nil: none
 
 	afterMark func(context.Context) // tests: runs after a writer's dirty marks, before its commit
 }
@@ -40,6 +50,9 @@ type Ingester struct {
 func NewIngester(pool *pgxpool.Pool, dir Directory) *Ingester {
 	return &Ingester{pool: pool, dir: dir, now: time.Now, parts: map[time.Time]bool{}}
 }
+
+// SetEventHook has every batch of fresh events run hook in its transaction.
+func (g *Ingester) SetEventHook(hook EventHook) { g.hook = hook }
 
 // Result is what a stored batch reports.
 type Result struct {
@@ -261,7 +274,14 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 		if err := copyEvents(ctx, tx, fresh); err != nil {
 			return err
 		}
-		return g.markDirty(ctx, tx, buckets)
+		if err := g.markDirty(ctx, tx, buckets); err != nil {
+			return err
+		}
+		// Last before commit: the hook may take a lock held until then.
+		if g.hook != nil {
+			return g.hook.EventsStored(ctx, tx, fresh)
+		}
+		return nil
 	})
 	return res, err
 }

@@ -140,6 +140,13 @@ type ResolvedOutcome struct {
 // content fails the whole batch with an ECONFLICT *ss.BatchError whose
 // indices are into rows.
 func (g *Ingester) StoreOutcomes(ctx context.Context, rows []ResolvedOutcome) (Result, error) {
+	return g.StoreOutcomesWith(ctx, rows, nil)
+}
+
+// StoreOutcomesWith is StoreOutcomes that first runs before (when not nil)
+// in the same transaction: an error from it stores nothing. alerts/ closes
+// an alert this way, so its close and the event's outcome commit together.
+func (g *Ingester) StoreOutcomesWith(ctx context.Context, rows []ResolvedOutcome, before func(pgx.Tx) error) (Result, error) {
 	// One statement may not update a row twice: keep each event's latest outcome.
 	all := rows
 	latest := make(map[[16]byte]int, len(rows))
@@ -175,6 +182,11 @@ func (g *Ingester) StoreOutcomes(ctx context.Context, rows []ResolvedOutcome) (R
 	}
 	var accepted int
 	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
+		if before != nil {
+			if err := before(tx); err != nil {
+				return err
+			}
+		}
 		// Every outcome sent, latest or not, against the stored ones (locked
 		// until commit); then, after the upsert, the kept ones again, for an
 		// outcome a concurrent batch stored meanwhile.

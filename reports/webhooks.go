@@ -21,10 +21,13 @@ const (
 	EventReportCreated = "report.created"  // a weekly report snapshot was stored
 	EventJobFailed     = "job.failed"      // a job's tick failed after its retries
 	EventFinding       = "finding.created" // the weekly findings job found a series that changed
+	// EventAlertUnclaimed: a soc store's alert was not claimed within the
+	// store's claim_seconds (alerts.EventUnclaimed; the data is the alert).
+	EventAlertUnclaimed = "alert.unclaimed"
 )
 
 // Events lists every event a webhook may subscribe to.
-var Events = []string{EventReportCreated, EventJobFailed, EventFinding}
+var Events = []string{EventReportCreated, EventJobFailed, EventFinding, EventAlertUnclaimed}
 
 // findingCreated is the data of a finding.created event.
 type findingCreated struct {
@@ -219,6 +222,12 @@ FROM report_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id LIMIT 
 		out = []Delivery{}
 	}
 	return out, nil
+}
+
+// Enqueue writes a delivery of event with data to every webhook subscribed
+// to it inside tx, for another package's event (alerts.Notifier).
+func (s *Webhooks) Enqueue(ctx context.Context, tx pgx.Tx, event string, data any) error {
+	return enqueue(ctx, tx, event, data)
 }
 
 // enqueue writes a delivery of event with data to every webhook subscribed

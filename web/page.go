@@ -23,6 +23,7 @@ var menu = []menuEntry{
 	{"staffing", "Staffing", "/staffing", staffViewers},
 	{"reports", "Reports", "/reports", readers},
 	{"jobs", "Jobs", "/jobs", readers},
+	{"soc", "SOC console", "/soc", responders},
 }
 
 // menuItem is a menu entry as one page shows it.

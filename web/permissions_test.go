@@ -44,7 +44,11 @@ func TestPermissionMatrix(t *testing.T) {
 				x.before()
 			}
 			path, body, ctype := m.request(t, rs, x, store)
-			got, raw := m.send(t, rs.Method, path, token, ctype, body)
+			send := m.send
+			if x.stream {
+				send = m.sendHead
+			}
+			got, raw := send(t, rs.Method, path, token, ctype, body)
 			switch {
 			case want == 0 && (got == 401 || got == 403 || got == 404 || got >= 500):
 				t.Errorf("%s naming %s: %d, want an answer (roles %v, scope %s %s %s): %.200s", key, store, got, rs.Roles, rs.Kind, rs.Where, rs.Field, raw)
@@ -118,11 +122,15 @@ func promise(rs web.RouteScope, role ss.Role, limited bool, store string) int {
 // says it names: more query parameters, a JSON body or form fields, the
 // :id of a store's resource, and a step before each request.
 type probe struct {
-	query  string
-	json   func(store string) map[string]any
-	form   url.Values
-	id     func(store string) int64
-	before func()
+	query   string
+	json    func(store string) map[string]any
+	form    url.Values
+	id      func(store string) int64
+	before  func()
+	stream  bool                      // the answer never ends: judge it by its status
+	uuid    func(store string) string // the :id, where it is a UUID
+	raw     []byte                    // a body that is not JSON, of content type rawType
+	rawType string
 }
 
 type matrix struct {
@@ -142,6 +150,10 @@ func (m *matrix) request(t *testing.T, rs web.RouteScope, x probe, store string)
 		case ":code":
 			segs[i] = store
 		case ":id":
+			if x.uuid != nil {
+				segs[i] = x.uuid(store)
+				continue
+			}
 			if x.id == nil {
 				t.Fatalf("%s %s: no probe gives its :id", rs.Method, rs.Path)
 			}
@@ -173,6 +185,9 @@ func (m *matrix) request(t *testing.T, rs web.RouteScope, x probe, store string)
 			form.Set(rs.Field, store)
 		}
 		return path, []byte(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	if x.raw != nil {
+		return path, x.raw, x.rawType
 	}
 	if x.json == nil && rs.Where != "body" {
 		return path, nil, ""
@@ -216,6 +231,32 @@ func (m *matrix) send(t *testing.T, method, path, token, ctype string, body []by
 	return res.StatusCode, raw
 }
 
+// sendHead is send for a stream: the status, and the body's first bytes
+// when it is an error.
+func (m *matrix) sendHead(t *testing.T, method, path, token, ctype string, body []byte) (int, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, m.f.url+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := noRedirects.Do(req)
+	if err != nil {
+		t.Errorf("%s %s: %v", method, path, err)
+		return 599, nil
+	}
+	defer res.Body.Close()
+	if res.StatusCode == http.StatusOK {
+		return res.StatusCode, nil
+	}
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, raw
+}
+
 // matrixFixture is setup's S1 and S2 with a resource of each kind that a
 // route names by id in each store (a layout change, two recommendations, a
 // report, an event), a staffing plan each, two webhooks, and a job, noop.
@@ -250,7 +291,7 @@ SELECT id, $2, '{Z1}', 'matrix', 0.9, 0.8, 1.0, 0 FROM stores WHERE code = $1 RE
 			r.into[code] = rid
 		}
 		f.mustStatus(201, "POST", "/api/v1/stores/"+code+"/staffing-plans?week="+m.week, f.admin, nil)
-		ev := event(code, "Z1", at)
+		ev := event(code, "Z1", now.Add(-time.Minute)) // live: it opens an alert
 		f.mustStatus(200, "POST", "/api/v1/events", f.ingest, batch(ev))
 		events[code] = ev["id"].(string)
 	}
@@ -265,6 +306,18 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 		reps[code] = rid
 	}
 	m.estateReport = reps[""]
+	alertIDs := map[string]int64{}
+	for _, code := range []string{"S1", "S2"} {
+		if err := pool.QueryRow(ctx, `SELECT a.id FROM alerts a JOIN stores s ON s.id = a.store_id WHERE s.code = $1 AND a.event_id = $2`,
+			code, events[code]).Scan(&rid); err != nil {
+			t.Fatalf("alert of %s: %v", code, err)
+		}
+		alertIDs[code] = rid
+		// A clip for each, so that reading one is an answer, not a 404.
+		if r := f.doType("PUT", "/api/v1/events/"+events[code]+"/evidence", f.ingest, "video/mp4", matrixClip); r.Status != 204 {
+			t.Fatalf("clip of %s: %d %s", code, r.Status, r.Raw)
+		}
+	}
 	hook := func() int64 {
 		return id(f.mustStatus(201, "POST", "/api/v1/webhooks", f.admin, webhookJSON()))
 	}
@@ -293,6 +346,14 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 		"DELETE /api/v1/webhooks/:id":                             {id: fixed(deleted)},
 		"GET /api/v1/webhooks/:id/deliveries":                     {id: fixed(listed)},
 		"POST /login":                                             {form: url.Values{"token": {f.admin}}},
+		"GET /api/v1/alerts/stream":                               {stream: true},
+		"PUT /api/v1/events/:id/evidence":                         {uuid: func(code string) string { return events[code] }, raw: matrixClip, rawType: "video/mp4"},
+		"GET /api/v1/alerts/:id/evidence":                         {id: of(alertIDs)},
+		"GET /api/v1/alerts/:id/evidence/views":                   {id: of(alertIDs)},
+		"POST /api/v1/alerts/:id/claim":                           {id: of(alertIDs)},
+		"POST /api/v1/alerts/:id/release":                         {id: of(alertIDs)},
+		"POST /api/v1/alerts/:id/close":                           {id: of(alertIDs), json: static(map[string]any{"outcome": "false_positive"})},
+		"PUT /api/v1/stores/:code/alert-settings":                 {json: static(map[string]any{"claim_seconds": 60, "expire_minutes": 30})},
 		"POST /stores/:code/targets":                              {form: url.Values{"kpi": {"rate_per_1k"}, "op": {"<="}, "value": {"1"}}},
 		"GET /staffing":                                           {query: "week=" + m.week},
 		"POST /staffing/plan":                                     {form: url.Values{"week": {m.week}}},
@@ -304,7 +365,7 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 		}},
 		"POST /api/v1/events": {json: func(code string) map[string]any { return batch(event(code, "Z1", at)) }},
 		"POST /api/v1/outcomes": {json: func(code string) map[string]any {
-			return map[string]any{"outcomes": []any{map[string]any{"event": events[code], "outcome": "unresolved", "at": rfc(at.Add(time.Minute))}}}
+			return map[string]any{"outcomes": []any{map[string]any{"event": events[code], "outcome": "unresolved", "at": rfc(now)}}}
 		}},
 		"POST /api/v1/footfall": {json: func(code string) map[string]any {
 			hour := at.Truncate(time.Hour)
@@ -319,6 +380,9 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 	}
 	return m
 }
+
+// matrixClip is the start of an MP4 file: a box of type ftyp.
+var matrixClip = append([]byte{0, 0, 0, 24, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0}, []byte("isomiso2avc1mp41")...)
 
 func webhookJSON() map[string]any {
 	return map[string]any{"url": "https://hooks.example.com/shrink", "events": []string{reports.EventReportCreated},

@@ -33,7 +33,7 @@ func (r Rate) String() string {
 // a store's vision tier (one batch a second or so, a few hundred a
 // minute when it drains a spool after an outage) or a person on the pages
 // sends, and low enough that one runaway client cannot flood a replica.
-const DefaultRateLimits = "admin=20/s,ops=20/s,planner=20/s,merchandiser=20/s,ingest=50/s"
+const DefaultRateLimits = "admin=20/s,ops=20/s,planner=20/s,merchandiser=20/s,ingest=50/s,soc=20/s"
 
 // ParseRateLimits reads "role=N/s,role=N/m,…" (s: per second, m: per
 // minute); roles left out are not limited. A bad entry fails naming it.

@@ -20,9 +20,10 @@ import (
 
 // gated reports whether a route's requests pass the read gate: the GETs that
 // need a token (the public ones — health, static files — and /metrics are
-// cheap and must answer when the server is busy).
+// cheap and must answer when the server is busy), but the alert stream,
+// which would hold a slot for as long as a console stays open.
 func gated(r route) bool {
-	return r.Method == http.MethodGet && r.Roles != nil && r.Path != "/metrics"
+	return r.Method == http.MethodGet && r.Roles != nil && r.Path != "/metrics" && r.Path != streamPath
 }
 
 // gate admits next once a read slot is free, or answers 503 after ReadWait.

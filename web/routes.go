@@ -24,6 +24,9 @@ var (
 	planners = []ss.Role{ss.RoleAdmin, ss.RolePlanner}
 	// staffViewers may open the staffing page; planners may also build plans there.
 	staffViewers = []ss.Role{ss.RoleAdmin, ss.RolePlanner, ss.RoleOps}
+	// responders read and act on live alerts: SOC operators, store
+	// operations and admins.
+	responders = []ss.Role{ss.RoleAdmin, ss.RoleOps, ss.RoleSOC}
 )
 
 // route is one line of the API surface: method, path, handler, and who may
@@ -89,8 +92,19 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/api/v1/webhooks/:id", s.deleteWebhook, admins, estate},
 		{http.MethodGet, "/api/v1/webhooks/:id/deliveries", s.webhookDeliveries, admins, estate},
 
+		{http.MethodGet, "/api/v1/alerts", s.listAlerts, responders, scopedListOr(inQuery("store"))},
+		{http.MethodGet, streamPath, s.alertStream, responders, scopedList},
+		{http.MethodPost, "/api/v1/alerts/:id/claim", s.claimAlert, responders, writeStore(byID("alert", s.alertStore))},
+		{http.MethodPost, "/api/v1/alerts/:id/release", s.releaseAlert, responders, writeStore(byID("alert", s.alertStore))},
+		{http.MethodPost, "/api/v1/alerts/:id/close", s.closeAlert, responders, writeStore(byID("alert", s.alertStore))},
+		{http.MethodGet, "/api/v1/alerts/:id/evidence", s.getEvidence, responders, readStore(byID("alert", s.alertStore))},
+		{http.MethodGet, "/api/v1/alerts/:id/evidence/views", s.getEvidenceViews, operators, readStore(byID("alert", s.alertStore))},
+		{http.MethodGet, "/api/v1/stores/:code/alert-settings", s.getAlertSettings, responders, readStore(inPath)},
+		{http.MethodPut, "/api/v1/stores/:code/alert-settings", s.putAlertSettings, operators, writeStore(inPath)},
+
 		{http.MethodPost, "/api/v1/events", s.postEvents, writers, itemStores},
 		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers, itemEvents},
+		{http.MethodPut, "/api/v1/events/:id/evidence", s.putEvidence, writers, writeStore(byUUID("event", s.eventStore))},
 		{http.MethodPost, "/api/v1/footfall", s.postFootfall, writers, itemStores},
 		{http.MethodPost, "/api/v1/sales", s.postSales, writers, itemStores},
 
@@ -111,6 +125,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/reports", s.reportsPage, readers, scopedList},
 		{http.MethodGet, "/jobs", s.jobsPage, readers, noStore},
 		{http.MethodPost, "/jobs/:name/run", s.runJobOnPage, admins, estate},
+		{http.MethodGet, "/soc", s.socPage, responders, scopedList},
 		{http.MethodGet, "/static/*", s.static, anyone, noStore},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	ss "github.com/shrinkscope/shrinkscope"
@@ -155,6 +156,21 @@ func byID(noun string, resolve func(ctx context.Context, id int64) (string, erro
 	}}
 }
 
+// byUUID is byID for a resource named by a UUID (an event).
+func byUUID(noun string, resolve func(ctx context.Context, id uuid.UUID) (string, error)) storeSource {
+	return storeSource{where: "id", field: noun, codes: func(_ *Server, c echo.Context) ([]string, error) {
+		id, err := uuid.Parse(c.Param("id"))
+		if err != nil || len(c.Param("id")) != 36 {
+			return nil, ss.Errorf(ss.EINVALID, "id", "id %q is not an event id (UUID)", c.Param("id"))
+		}
+		code, err := resolve(c.Request().Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		return []string{code}, nil
+	}}
+}
+
 // String is the scope as the OpenAPI document's x-scope states it.
 func (sc scope) String() string {
 	name := [...]string{"none", "read store", "write store", "scoped list", "batch", "estate"}[sc.kind]
@@ -230,8 +246,7 @@ func (s *Server) guard(sc scope, next echo.HandlerFunc) echo.HandlerFunc {
 func (sc scope) refuse(c echo.Context, code string) error {
 	switch {
 	case sc.from.where == "id":
-		id, _ := pathID(c)
-		return ss.Errorf(ss.ENOTFOUND, "id", "no %s %d", sc.from.field, id)
+		return ss.Errorf(ss.ENOTFOUND, "id", "no %s %s", sc.from.field, c.Param("id"))
 	case sc.kind != scopeWrite:
 		return ss.Errorf(ss.ENOTFOUND, "store", "no store with code %q", code)
 	case code == "":

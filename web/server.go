@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
@@ -58,6 +60,12 @@ type Options struct {
 	// ReadWait is how long a read waits for its turn before it is shed
 	// with 503 and Retry-After. Default 2 s.
 	ReadWait time.Duration
+	// AlertHeartbeat is how often a quiet alert stream sends a comment
+	// line, so proxies keep it open. Default 15 s.
+	AlertHeartbeat time.Duration
+	// EvidenceMaxBytes caps one evidence clip; larger gets 413. Default 8 MiB
+	// (8 s of 720p H.264 at about 4 Mbit/s, twice over).
+	EvidenceMaxBytes int64
 	// BodyGrace is how long a request body may take before MinBodyRate
 	// applies (bodylimits.go). Default 10 s.
 	BodyGrace time.Duration
@@ -91,6 +99,12 @@ func (o *Options) defaults() {
 	if o.ReadWait <= 0 {
 		o.ReadWait = 2 * time.Second
 	}
+	if o.EvidenceMaxBytes <= 0 {
+		o.EvidenceMaxBytes = 8 << 20
+	}
+	if o.AlertHeartbeat <= 0 {
+		o.AlertHeartbeat = 15 * time.Second
+	}
 	if o.BodyGrace <= 0 {
 		o.BodyGrace = 10 * time.Second
 	}
@@ -119,11 +133,14 @@ type Server struct {
 	webhooks  *reports.Webhooks
 	tokens    *tokens.Service
 	workforce *workforce.Service
+	alerts    *alerts.Service // nil: the alert routes answer 404
 	metrics   *metrics
 	limits    *limiter      // nil: no rate limits
 	reads     chan struct{} // the read gate's slots; nil: no gate
 	echo      *echo.Echo
 	solves    chan struct{} // a slot per solve running, MaxSolves in all
+	stopping  chan struct{} // closed when Serve begins to shut down: streams end
+	stopOnce  sync.Once
 }
 
 // New builds a server on svc. reg receives the Prometheus metrics; nil
@@ -147,7 +164,9 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		workforce: svc.Workforce,
 		reports:   svc.Reports,
 		webhooks:  svc.Webhooks,
+		alerts:    svc.Alerts,
 		solves:    make(chan struct{}, opt.MaxSolves),
+		stopping:  make(chan struct{}),
 	}
 	s.metrics = newMetrics(reg, pool)
 	if opt.RateLimits != nil {
@@ -178,6 +197,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Shutdown waits for in-flight requests; alert streams never finish by
+	// themselves, so they are told to end.
+	srv.RegisterOnShutdown(func() { s.stopOnce.Do(func() { close(s.stopping) }) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

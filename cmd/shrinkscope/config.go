@@ -102,6 +102,7 @@ type Config struct {
 	// BodyMinRate (SHRINKSCOPE_BODY_MIN_RATE) is the average bytes a second a
 	// body must keep after BodyGrace, or it is cut with 408; default 1024.
 	BodyMinRate int64
+	alertConfig
 }
 
 // setting is one line of the configuration table, printed by --help.
@@ -294,7 +295,7 @@ func schedule(c *Config, job, def, what string) setting {
 // which settings the command uses. A bad value fails naming its source.
 func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Config, error) {
 	c := &Config{}
-	all := append(append(settings(c, e.getenv), segmentSettings(c)...), guardSettings(c)...)
+	all := append(append(append(settings(c, e.getenv), segmentSettings(c)...), guardSettings(c)...), alertSettings(c)...)
 	src := map[string]string{} // where each setting's value came from, by flag
 	var used []setting
 	for _, s := range all {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/migrations"
@@ -20,7 +21,7 @@ import (
 )
 
 var serveFlags = append([]string{"addr", "metrics-addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow"}, append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -80,6 +81,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	svc = svc.WithIngestPool(ipool)
 	svc.Tokens.SetCacheTTL(c.TokenCacheTTL)
 	svc.Webhooks = reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: c.WebhookAllow, Log: log})
+	svc = svc.WithAlerts(alerts.Config{OutboxKeep: c.AlertOutboxKeep, EvidenceRetention: c.EvidenceRetention, Log: log})
 	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {
 		return err
@@ -88,6 +90,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, MaxSolves: c.MaxSolves, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
 	}
 	webGuards(c, &opt)
+	opt.AlertHeartbeat, opt.EvidenceMaxBytes = c.AlertHeartbeat, c.EvidenceMaxBytes
 	opt.TokenHint = c.tokenHint
 	srv := web.New(svc, log, opt, reg)
 	if c.MetricsAddr != "" {
@@ -98,7 +101,11 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		defer stopMetrics()
 	}
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{}, 3)
+	done := make(chan struct{}, 4)
+	go func() {
+		defer func() { done <- struct{}{} }()
+		svc.Alerts.Run(rctx, c.AlertEscalateEvery)
+	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
 		rollups.Run(rctx, c.RollupInterval, log)
@@ -114,6 +121,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	err = srv.Serve(ctx, ln)
 	// In-flight requests are done; stop refreshing and the jobs only then.
 	stop()
+	<-done
 	<-done
 	<-done
 	<-done
