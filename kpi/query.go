@@ -25,6 +25,8 @@ type Query struct {
 	Category string
 	Method   string // concealment method (ss.Methods)
 	By       Grouping
+
+	reporting ss.Currency // set by KPIs.Answer: the currency of multi-store rows
 }
 
 // Validate checks the query and names the bad parameter.
@@ -66,7 +68,10 @@ func (q Query) previous() Query {
 }
 
 // KPIs answers KPI requests from the rollups.
-type KPIs struct{ pool *pgxpool.Pool }
+type KPIs struct {
+	pool      *pgxpool.Pool
+	reporting ss.Currency // of multi-store figures; empty: DefaultReportingCurrency
+}
 
 // NewKPIs returns the KPI reader on pool.
 func NewKPIs(pool *pgxpool.Pool) *KPIs { return &KPIs{pool: pool} }
@@ -137,6 +142,18 @@ type Figures struct {
 	HotspotIndex      *float64 `json:"hotspot_index"`
 	Sales             *float64 `json:"sales"`
 	ShrinkPct         *float64 `json:"shrink_pct"`
+
+	// Currency is the currency of est_loss, recovered_value and sales: the
+	// store's for a row of one store, the reporting currency for a row of
+	// several (converted day by day, money.go).
+	Currency ss.Currency `json:"currency"`
+	// MoneyReason says why a money figure is null: the rates it would need
+	// and the table lacks, by currency and days.
+	MoneyReason string `json:"money_reason,omitempty"`
+	// Reporting is a store row's money in the reporting currency.
+	Reporting *Converted `json:"reporting,omitempty"`
+
+	missing moneyMissing // money figures that need a missing rate: null
 }
 
 // Get computes the query's rows and the previous period's, ordered by key.
@@ -154,6 +171,7 @@ func (k *KPIs) Answer(ctx context.Context, q Query) (*Answer, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	q.reporting = k.ReportingCurrency()
 	cur, prev, live, cov, err := k.periods(ctx, q)
 	if err != nil {
 		return nil, err
@@ -175,7 +193,10 @@ func (k *KPIs) Answer(ctx context.Context, q Query) (*Answer, error) {
 		} else if p, ok := prev.figures[pair(key)]; ok {
 			r.Previous = p
 		} else {
-			r.Previous = &Figures{}
+			r.Previous = &Figures{Currency: r.Currency}
+			if r.Reporting != nil {
+				r.Previous.Reporting = &Converted{Currency: r.Reporting.Currency, EstLoss: num(0), RecoveredValue: num(0)}
+			}
 			r.Previous.derive()
 		}
 		switch {

@@ -74,7 +74,7 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	s, err := newScheduler(app.New(d.Pool), c, log, kpi.NewRollups(d.Pool))
+	s, err := newScheduler(newServices(d.Pool, c), c, log, kpi.NewRollups(d.Pool))
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
-	"github.com/shrinkscope/shrinkscope/migrations"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
 )
@@ -38,7 +36,7 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 	}
 	defer d.Close()
 	if c.Migrate {
-		if err := migrations.Up(ctx, d.Pool, log); err != nil {
+		if err := migrateUp(ctx, d.Pool, log, c); err != nil {
 			return err
 		}
 	}
@@ -67,7 +65,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 			Name: "shrinkscope_rollup_refresh_failures_total", Help: "Failed refreshes of one store's rollup buckets (the store waits and retries; others go on).",
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
-	svc := app.New(pool)
+	svc := newServices(pool, c)
 	ipool, releaseIngest, err := ingestPool(ctx, pool, c.DBIngestConns)
 	if err != nil {
 		return err

@@ -117,7 +117,7 @@ func newVisionSetup(t *testing.T) *visionSetup {
 			t.Fatalf("PUT %s: %d %s", path, res.StatusCode, b)
 		}
 	}
-	put("/api/v1/stores/S1", json.RawMessage(`{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection"}`))
+	put("/api/v1/stores/S1", json.RawMessage(`{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection","currency":"GBP"}`))
 	put("/api/v1/stores/S1/zones", ss.GeoJSON(scene.Zones()))
 	tok, _, err := sh(t, v.srv.vars, "token", "create", "--role", "ingest", "--name", "vision", "--stores", "S1")
 	if err != nil {
