@@ -70,7 +70,12 @@ func (c Currency) MinorUnits() int {
 // units, but at most the two that facts are stored with (numeric(…, 2)),
 // so a store in a three-decimal currency (BHD, KWD, OMR, …) records
 // amounts to the 10-fils.
-func (c Currency) StoredDecimals() int { return min(max(c.MinorUnits(), 0), 2) }
+func (c Currency) StoredDecimals() int {
+	if m := c.MinorUnits(); m >= 0 {
+		return min(m, 2)
+	}
+	return 2 // not a currency: the cents amounts are stored with
+}
 
 // Symbol is what pages put before an amount of c: its symbol, or its code
 // and a space where it has none in the table.

@@ -136,7 +136,7 @@ func TestMoneyInThreeCurrencies(t *testing.T) {
 	for _, r := range w.get(q) {
 		byDay[r.Key.Day] = r
 	}
-	money(t, "2 March", byDay["2026-03-02"].Figures, "GBP", 42.53, 9.49, 3505)  // 10 + 23.70 + 0.8769 + 7.95; 5.25 + 4.24; 1000 + 1580 + 395 + 530
+	money(t, "2 March", byDay["2026-03-02"].Figures, "GBP", 42.53, 9.49, 3505) // 10 + 23.70 + 0.8769 + 7.95; 5.25 + 4.24; 1000 + 1580 + 395 + 530
 	money(t, "3 March", byDay["2026-03-03"].Figures, "GBP", 45.97, 5.68, 3404) // 20.5 + 9.872 + 15.5948; 7.10×0.8; 1100 + 1680 + 624
 
 	// Store rows: their own currency, and the converted figures beside.
