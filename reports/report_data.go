@@ -15,6 +15,8 @@ import (
 type doc struct {
 	Title, Week, WeekEnd, Written string
 	KPIs                          []kpiLine
+	Currency                      ss.Currency // of the headline money figures
+	MoneyReason                   string      // why a headline money figure is missing
 	Hotspots                      []hotspotLine
 	Stores                        []storeLine
 	Sections                      []Section
@@ -27,7 +29,15 @@ type hotspotLine struct {
 	Events int64
 	Index  string
 }
-type storeLine struct{ Store, Events, Rate, Loss, Recovered string }
+type storeLine struct{ Store, Events, Rate, Currency, Loss, Recovered, ReportingLoss, ReportingRecovered string }
+
+// moneyText is an amount of cur with its minor unit's decimals, "–" when missing.
+func moneyText(cur ss.Currency, p *float64) string {
+	if p == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*p, 'f', cur.StoredDecimals(), 64)
+}
 
 // headline KPIs of a report, by their API names.
 var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
@@ -59,6 +69,12 @@ func kpiLines(row *kpi.Row) []kpiLine {
 	var out []kpiLine
 	for _, k := range headline {
 		l := kpiLine{Name: k, Now: fmtp(round(now[k], 3)), Prev: fmtp(round(prev[k], 3)), Change: fmtp(round(ch[k], 3))}
+		if k == "est_loss" || k == "recovered_value" {
+			// Money says its currency, at its minor unit.
+			cur := row.Currency
+			l.Name += " (" + string(cur) + ")"
+			l.Now, l.Prev, l.Change = moneyText(cur, now[k]), moneyText(cur, prev[k]), moneyText(cur, ch[k])
+		}
 		if v, ok := row.Targets[k]; ok {
 			l.Target = v.Op + " " + strconv.FormatFloat(v.Value, 'f', -1, 64)
 			if v.Met != nil && *v.Met {
@@ -91,6 +107,7 @@ func (r *Reports) common(ctx context.Context, d *doc, q kpi.Query, prefix string
 		row = head[0]
 	}
 	d.KPIs = kpiLines(&row)
+	d.Currency, d.MoneyReason = row.Currency, row.MoneyReason
 	q.By = "day"
 	days, err := r.get(ctx, q)
 	if err != nil {
@@ -169,8 +186,13 @@ func (r *Reports) estateDoc(ctx context.Context, stores []ss.Store, week time.Ti
 	}
 	mix := map[string]*OutcomeMix{}
 	for _, x := range rows {
-		d.Stores = append(d.Stores, storeLine{Store: x.Key.Store, Events: strconv.FormatInt(x.Events, 10),
-			Rate: fmtp(round(x.RatePer1k, 2)), Loss: fmtp(round(&x.EstLoss, 2)), Recovered: fmtp(round(&x.RecoveredValue, 2))})
+		line := storeLine{Store: x.Key.Store, Events: strconv.FormatInt(x.Events, 10), Rate: fmtp(round(x.RatePer1k, 2)),
+			Currency: string(x.Currency), Loss: moneyText(x.Currency, &x.EstLoss), Recovered: moneyText(x.Currency, &x.RecoveredValue),
+			ReportingLoss: "–", ReportingRecovered: "–"}
+		if rep := x.Reporting; rep != nil {
+			line.ReportingLoss, line.ReportingRecovered = moneyText(rep.Currency, rep.EstLoss), moneyText(rep.Currency, rep.RecoveredValue)
+		}
+		d.Stores = append(d.Stores, line)
 		m := model[x.Key.Store]
 		if mix[m] == nil {
 			mix[m] = &OutcomeMix{Model: m}

@@ -72,6 +72,7 @@ type kpiCard struct {
 	Target             string // "" without a target
 	Met                string // "met", "missed" or "unknown"
 	NoChange           string // why there is no change, when there is none
+	Note               string // why a money figure is missing: the exchange rates it needs
 }
 
 // cardsOf builds the cards of names from a KPI row.
@@ -83,6 +84,12 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 	out := make([]kpiCard, 0, len(names))
 	for _, n := range names {
 		m := kpiMetas[n]
+		if n == "est_loss" || n == "recovered_value" {
+			// Money reads in the row's currency, with its symbol and minor units.
+			cur := r.Currency
+			m.Format = func(v any) string { return fmtCash(cur, v) }
+			m.Delta = signed(m.Format)
+		}
 		c := kpiCard{Name: n, Label: m.Label, Raw: vals[n], Value: m.Format(vals[n]), NoChange: noChangeWords(r.ChangeReason)}
 		if d := changes[n]; d != nil {
 			c.Change = m.Delta(*d)
@@ -104,6 +111,9 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 					c.Better = "bad"
 				}
 			}
+		}
+		if vals[n] == nil && (n == "est_loss" || n == "recovered_value") {
+			c.Note = r.MoneyReason
 		}
 		if v, ok := r.Targets[n]; ok {
 			c.Target = v.Op + " " + m.Format(v.Value)

@@ -53,6 +53,7 @@ type Plan struct {
 	FloorHours    int         `json:"floor_paid_hours"`    // floor staff: what the policy's budget_hours caps
 	OperatorHours int         `json:"operator_paid_hours"` // SOC operators (soc stores)
 	Cost          float64     `json:"cost"`
+	Currency      ss.Currency `json:"currency"` // of cost, uncovered_loss, the hours' losses and the policy's hourly_cost: the store's
 	UncoveredLoss float64     `json:"uncovered_loss"`
 	Shifts        []PlanShift `json:"shifts"`
 	Hours         []PlanHour  `json:"hours"`
@@ -64,7 +65,7 @@ type Plan struct {
 // and, for stores on the soc model, operators per hour by Erlang C with
 // their own shifts. It stops with ctx.Err() when ctx ends.
 func BuildPlan(ctx context.Context, st *ss.Store, loc *time.Location, week time.Time, fc []HourForecast, p Policy) (Plan, error) {
-	pl := Plan{Store: st.Code, Week: week.Format(time.DateOnly), Timezone: st.Timezone, Model: string(st.OperatingModel), Policy: p,
+	pl := Plan{Store: st.Code, Week: week.Format(time.DateOnly), Timezone: st.Timezone, Model: string(st.OperatingModel), Policy: p, Currency: st.Currency,
 		Shifts: []PlanShift{}, Hours: make([]PlanHour, len(fc))}
 	for i, f := range fc {
 		h := PlanHour{Start: f.Start, Date: f.Date, Hour: f.Hour, Open: f.Open,
