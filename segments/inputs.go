@@ -85,6 +85,9 @@ func (s *Service) decide(ctx context.Context, from, to time.Time, cfg Config) ([
 	for i := range stores {
 		inputs[i] = input(&stores[i], totals[stores[i].ID])
 	}
+	if err := s.priceInputs(ctx, inputs, stores, to, cfg); err != nil { // money.go
+		return nil, nil, err
+	}
 	return Decide(inputs, per.Days(), cfg), stores, nil
 }
 
