@@ -203,3 +203,28 @@ func TestMoneySaysItsCurrency(t *testing.T) {
 		t.Errorf("hourly CSV %.300s", csvRaw)
 	}
 }
+
+// A store without a staffing policy takes its currency's hourly cost, and
+// a policy's hourly cost is in the store's minor units.
+func TestStaffingPolicyCurrency(t *testing.T) {
+	t.Parallel()
+	f := currencyEstate(t)
+	planner := f.token("planner")
+	// No configured yen cost: 15 GBP over the latest JPY rate, 0.0053: 2830.19 → 2830 yen.
+	r := f.mustStatus(200, "GET", "/api/v1/stores/S3/staffing-policy", planner, nil)
+	if r.Body["currency"] != "JPY" || r.Body["hourly_cost"] != 2830.0 {
+		t.Errorf("S3 default policy: %s", r.Raw)
+	}
+	if r := f.mustStatus(200, "GET", "/api/v1/stores/S1/staffing-policy", planner, nil); r.Body["currency"] != "GBP" || r.Body["hourly_cost"] != 15.0 {
+		t.Errorf("S1 default policy: %s", r.Raw)
+	}
+	p := map[string]any{"incidents_per_staffer": 2, "min_staff": 1, "max_staff": 4,
+		"shift_rules": map[string]int{"min_hours": 4, "max_hours": 8}, "hourly_cost": 1500.5, "handle_seconds": 120, "service_level": 0.8, "answer_seconds": 60}
+	if r := f.do("PUT", "/api/v1/stores/S3/staffing-policy", planner, p); r.Status != 422 || r.errField() != "hourly_cost" {
+		t.Errorf("1500.5 JPY an hour: %d %s", r.Status, r.Raw)
+	}
+	p["hourly_cost"] = 1500
+	if r := f.mustStatus(200, "PUT", "/api/v1/stores/S3/staffing-policy", planner, p); r.Body["currency"] != "JPY" {
+		t.Errorf("put policy: %s", r.Raw)
+	}
+}

@@ -20,7 +20,8 @@ type Policy struct {
 	// (loss prevention). SOC operators, staffed by Erlang C to meet the
 	// service level, are planned outside it; a plan reports both.
 	BudgetHours *int `json:"budget_hours,omitempty"`
-	// HourlyCost is the cost of one paid staff-hour, in the store's currency.
+	// HourlyCost is the cost of one paid staff-hour, in the store's
+	// currency (the policy's answer says which).
 	HourlyCost float64 `json:"hourly_cost"`
 	// SOC operator staffing for stores on the soc model: mean handling time
 	// of an alert, and the share of alerts to pick up within AnswerSeconds.
@@ -51,8 +52,8 @@ func (p *Policy) Validate() error {
 		return ss.Errorf(ss.EINVALID, "min_staff", "min_staff (%d) must not exceed max_staff (%d)", p.MinStaff, p.MaxStaff)
 	case p.BudgetHours != nil && (*p.BudgetHours < 0 || *p.BudgetHours > 100_000):
 		return ss.Errorf(ss.EINVALID, "budget_hours", "budget_hours must be between 0 and 100000, got %d", *p.BudgetHours)
-	case !finite(p.HourlyCost) || p.HourlyCost < 0 || p.HourlyCost > 10_000:
-		return ss.Errorf(ss.EINVALID, "hourly_cost", "hourly_cost must be between 0 and 10000, got %v", p.HourlyCost)
+	case !finite(p.HourlyCost) || p.HourlyCost < 0 || p.HourlyCost > 1_000_000:
+		return ss.Errorf(ss.EINVALID, "hourly_cost", "hourly_cost must be between 0 and 1000000 (in the store's currency), got %v", p.HourlyCost)
 	case !finite(p.HandleSeconds) || p.HandleSeconds <= 0 || p.HandleSeconds > 86_400:
 		return ss.Errorf(ss.EINVALID, "handle_seconds", "handle_seconds must be above 0 and at most 86400, got %v", p.HandleSeconds)
 	case !finite(p.ServiceLevel) || p.ServiceLevel <= 0 || p.ServiceLevel >= 1:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -29,6 +30,34 @@ type Service struct {
 	kpis   *kpi.KPIs
 	// Forecast tunes every forecast; zero values take its defaults.
 	Forecast ForecastConfig
+	// HourlyCosts is the default hourly_cost of a store without a policy, by
+	// its currency, in that currency. A currency without one takes
+	// DefaultPolicy's, which is in the reporting currency, converted at the
+	// latest rate of the last year; with no rate either, DefaultPolicy's
+	// figure as it is. Default none.
+	HourlyCosts map[ss.Currency]float64
+}
+
+// defaultPolicy is DefaultPolicy with the hourly cost of st's currency.
+func (s *Service) defaultPolicy(ctx context.Context, st *ss.Store) (Policy, error) {
+	p := DefaultPolicy()
+	if v, ok := s.HourlyCosts[st.Currency]; ok {
+		p.HourlyCost = v
+		return p, nil
+	}
+	if st.Currency == "" || st.Currency == s.kpis.ReportingCurrency() {
+		return p, nil
+	}
+	now := time.Now().UTC()
+	rates, err := s.kpis.Rates(ctx, st.Currency, now.AddDate(-1, 0, 0), now)
+	if err != nil {
+		return Policy{}, fmt.Errorf("workforce: default policy of %s: %w", st.Code, err)
+	}
+	if len(rates) > 0 {
+		scale := math.Pow10(st.Currency.StoredDecimals())
+		p.HourlyCost = math.Round(p.HourlyCost/rates[len(rates)-1].Rate*scale) / scale
+	}
+	return p, nil
 }
 
 // New returns a Service on pool reading stores from stores and KPIs from kpis.
@@ -49,17 +78,21 @@ func ParseWeek(field, s string) (time.Time, error) {
 	return WeekStart(d, time.UTC), nil
 }
 
-// Policy returns the store's policy, or DefaultPolicy when none is set.
+// Policy returns the store's policy, or DefaultPolicy (with its currency's
+// hourly cost) when none is set.
 func (s *Service) Policy(ctx context.Context, st *ss.Store) (Policy, error) {
 	var raw []byte
 	err := s.pool.QueryRow(ctx, `SELECT policy FROM staffing_policies WHERE store_id = $1`, st.ID).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return DefaultPolicy(), nil
+		return s.defaultPolicy(ctx, st)
 	}
 	if err != nil {
 		return Policy{}, fmt.Errorf("workforce: policy of %s: %w", st.Code, err)
 	}
-	p := DefaultPolicy()
+	p, err := s.defaultPolicy(ctx, st)
+	if err != nil {
+		return Policy{}, err
+	}
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return Policy{}, fmt.Errorf("workforce: policy of %s: %w", st.Code, err)
 	}

@@ -87,6 +87,9 @@ type Config struct {
 	// DefaultCurrency (SHRINKSCOPE_DEFAULT_CURRENCY) is given to stores made before stores had a
 	// currency, when the schema is migrated; default: the reporting currency.
 	DefaultCurrency ss.Currency
+	// StaffingHourlyCosts (SHRINKSCOPE_STAFFING_HOURLY_COST) is the default hourly cost of a
+	// staffing policy by currency; default none (15 in the reporting currency, converted).
+	StaffingHourlyCosts map[ss.Currency]float64
 	// DBIngestConns (SHRINKSCOPE_DB_INGEST_CONNS) sizes the pool of ingest and token lookups; 0: the main pool.
 	DBIngestConns int
 }
@@ -124,6 +127,21 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return fmt.Errorf("want an active ISO 4217 code such as GBP, EUR or USD, got %q", v)
 			}
 			c.ReportingCurrency = ss.Currency(v)
+			return nil
+		}},
+		{"staffing-hourly-cost", "SHRINKSCOPE_STAFFING_HOURLY_COST", "", "default hourly cost of a store's staffing policy by currency, in that currency, e.g. GBP=15,USD=21,JPY=2200; a currency left out takes 15 in the reporting currency converted at its latest rate (15 as it is without one)", func(v string) error {
+			c.StaffingHourlyCosts = nil
+			for _, part := range splitList(v) {
+				cur, n, ok := strings.Cut(part, "=")
+				f, err := strconv.ParseFloat(n, 64)
+				if !ok || !ss.Currency(cur).Valid() || err != nil || !(f >= 0 && f <= 1e6) || !ss.Currency(cur).InMinorUnits(f) {
+					return fmt.Errorf("want CUR=cost pairs (an ISO 4217 code, a cost of 0 to 1000000 in its minor units), got %q", part)
+				}
+				if c.StaffingHourlyCosts == nil {
+					c.StaffingHourlyCosts = map[ss.Currency]float64{}
+				}
+				c.StaffingHourlyCosts[ss.Currency(cur)] = f
+			}
 			return nil
 		}},
 		{"default-currency", "SHRINKSCOPE_DEFAULT_CURRENCY", "", "ISO 4217 currency given to stores that had none (made before stores had a currency) when the schema is migrated; empty: the reporting currency", func(v string) error {
@@ -426,6 +444,7 @@ func (c *Config) reporting() ss.Currency {
 func newServices(pool *pgxpool.Pool, c *Config) app.Services {
 	svc := app.New(pool)
 	_ = svc.KPIs.SetReportingCurrency(c.reporting()) // checked when parsed
+	svc.Workforce.HourlyCosts = c.StaffingHourlyCosts
 	return svc
 }
 

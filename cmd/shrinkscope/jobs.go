@@ -65,7 +65,7 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 	if args[0] == "run" && usageError(args[1:]) != flag.ErrHelp {
 		rest = args[2:]
 	}
-	c, err := parseConfig(flag.NewFlagSet("jobs "+args[0], flag.ContinueOnError), e, rest, append(append([]string{"segment-weights", "segment-costs"}, jobFlags...), dbFlags...)...)
+	c, err := parseConfig(flag.NewFlagSet("jobs "+args[0], flag.ContinueOnError), e, rest, append(append([]string{"segment-weights", "segment-costs", "segment-currency-costs", "staffing-hourly-cost"}, jobFlags...), dbFlags...)...)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow"}, append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost"}, append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
