@@ -2,12 +2,13 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build fuzz bench-ingest bench-kpi bench-vision bench-pages screenshots clean
+.PHONY: demo test check build fuzz bench-ingest bench-kpi bench-vision bench-pages bench-load screenshots clean
 
-## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on :8080
+## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on 127.0.0.1:8080 (DEMO_LISTEN=:8080 for every interface)
+DEMO_LISTEN ?= 127.0.0.1:8080
 demo:
 	@scripts/demo-postgres
-	$(GO) run ./cmd/shrinkscope demo
+	$(GO) run ./cmd/shrinkscope demo --listen $(DEMO_LISTEN)
 
 ## test: make sure PostgreSQL runs (starting or installing it), Chromium and ffmpeg are installed and ONNX Runtime is at hand (scripts/onnxruntime), then vet and run every test with -race
 test: check
@@ -25,13 +26,14 @@ check:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## fuzz: each ingest decoder's and the webhook registration's fuzz target for FUZZTIME (default 1m) against PostgreSQL; no panic, no 5xx
+## fuzz: each fuzz target for FUZZTIME (default 1m) against PostgreSQL: the ingest decoders, GeoJSON zones, webhook registrations and staffing what-ifs (no panic, no 5xx) and the vision config (no panic, every refusal names its field)
 FUZZTIME ?= 1m
-FUZZ_TARGETS = FuzzEventsDecoder FuzzEvents FuzzOutcomes FuzzFootfall FuzzSales FuzzStore FuzzZones FuzzWebhooks
+FUZZ_TARGETS = web:FuzzEventsDecoder web:FuzzEvents web:FuzzOutcomes web:FuzzFootfall web:FuzzSales web:FuzzStore web:FuzzZones \
+  web:FuzzWebhooks web:FuzzStaffingSolve vision:FuzzConfig
 fuzz:
-	@url=$$(scripts/ensure-postgres) && for f in $(FUZZ_TARGETS); do \
-	  echo "== $$f ($(FUZZTIME))"; \
-	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./web/ || exit 1; \
+	@url=$$(scripts/ensure-postgres) && for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; f=$${t#*:}; echo "== $$f in ./$$pkg ($(FUZZTIME))"; \
+	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; \
 	done
 
 build:
@@ -48,6 +50,10 @@ bench-kpi:
 ## bench-vision: the vision pipeline per frame against raw ONNX Runtime Run on a 640x640 detector, and zone lookups (docs/BENCHMARKS.md)
 bench-vision:
 	@ort=$$(scripts/onnxruntime) && ONNXRUNTIME_LIB="$$ort" $(GO) run ./cmd/visionbench -frames 25
+
+## bench-load: ingest at 200 events/s while 50, then 200 connections read KPIs, on a real server and PostgreSQL; ingest and read p50/p99/max and reads shed (docs/BENCHMARKS.md)
+bench-load:
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loadbench -readers 50,200 -duration 45s
 
 ## screenshots: a PNG of every page from the demo estate, at laptop and phone widths, into docs/screenshots
 screenshots:

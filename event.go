@@ -70,8 +70,26 @@ const (
 	MaxClockSkew = 15 * time.Minute
 )
 
-// Earliest is the earliest timestamp the service accepts.
-var Earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+// Earliest is the earliest timestamp the service accepts, and Latest the
+// first it no longer accepts: every date and instant of the API lies in
+// [Earliest, Latest). No shop's event, layout change, plan or report falls
+// outside this century, and a bound keeps a typo or a probe (0001-01-01,
+// 9999-12-31) from becoming a layout version from year 1 or a period whose
+// date arithmetic runs off the calendar.
+var (
+	Earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	Latest   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// CheckDate returns an EINVALID *Error naming field when t lies outside
+// [Earliest, Latest), else nil.
+func CheckDate(field string, t time.Time) error {
+	if t.Before(Earliest) || !t.Before(Latest) {
+		return Errorf(EINVALID, field, "%s %s is outside %s..%s, the dates the service accepts", field,
+			t.Format(time.DateOnly), Earliest.Format(time.DateOnly), Latest.AddDate(0, 0, -1).Format(time.DateOnly))
+	}
+	return nil
+}
 
 // Parse validates the input against now and returns the event; errors go to
 // be under item index i.

@@ -25,6 +25,21 @@ type Geometry struct {
 	Coordinates [][][]float64 `json:"coordinates"`
 }
 
+// The bounds of a zone upload, each answered by 422 naming its field. A
+// planogram zone is a rectangle or an L of 5 to 20 positions, and the
+// largest stores map a few hundred zones; the bounds leave room for traced
+// shapes while keeping one upload's checks (each ring tested for
+// self-intersection, zone.go) within a fraction of a second of one core at
+// worst: docs/BENCHMARKS.md.
+const (
+	// MaxZones is the most zones one store's upload holds ("features").
+	MaxZones = 500
+	// MaxZonePositions is the most positions of all an upload's rings
+	// together ("features"): 100 a zone on average at MaxZones. Each ring
+	// is also at most maxRing positions ("geometry.coordinates").
+	MaxZonePositions = 50_000
+)
+
 // ZonesFromGeoJSON validates a FeatureCollection whole and returns its zones;
 // a *BatchError lists every bad feature.
 func ZonesFromGeoJSON(fc *FeatureCollection) ([]Zone, error) {
@@ -34,8 +49,17 @@ func ZonesFromGeoJSON(fc *FeatureCollection) ([]Zone, error) {
 	if len(fc.Features) == 0 {
 		return nil, Errorf(EINVALID, "features", "a store needs at least one zone")
 	}
-	if len(fc.Features) > 500 {
-		return nil, Errorf(EINVALID, "features", "at most 500 zones per store, got %d", len(fc.Features))
+	if len(fc.Features) > MaxZones {
+		return nil, Errorf(EINVALID, "features", "at most %d zones per store, got %d", MaxZones, len(fc.Features))
+	}
+	positions := 0
+	for _, f := range fc.Features {
+		for _, ring := range f.Geometry.Coordinates {
+			positions += len(ring)
+		}
+	}
+	if positions > MaxZonePositions {
+		return nil, Errorf(EINVALID, "features", "at most %d positions in all of a store's zone polygons, got %d", MaxZonePositions, positions)
 	}
 	var be BatchError
 	zones := make([]Zone, 0, len(fc.Features))

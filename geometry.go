@@ -1,6 +1,10 @@
 package shrinkscope
 
-import "math"
+import (
+	"cmp"
+	"math"
+	"slices"
+)
 
 // Point is a floor position in metres from the plan's origin.
 type Point [2]float64
@@ -10,6 +14,14 @@ type Point [2]float64
 // neighbours share their common position; repeated consecutive positions
 // are ignored. A ring with none is a simple polygon (Jordan curve), whose
 // shoelace area and point-in-polygon test mean what they say.
+//
+// Only edges whose bounding boxes overlap can meet, so the edges are swept
+// from left to right by their boxes (sorted by left end, each compared with
+// the ones still open at its left end whose heights overlap too): a floor
+// plan's zone, whose edges are short against the ring, costs O(n log n)
+// rather than the n²/2 pairs of comparing every edge with every other. A
+// ring whose edges' boxes all overlap (a star) still costs n²/2 box
+// comparisons, which the bounds of a zone upload keep small (zone.go).
 func SelfIntersection(ring []Point) (i, j int, found bool) {
 	pts := make([]Point, 0, len(ring))
 	idx := make([]int, 0, len(ring)) // edge number in the input of each kept position
@@ -21,25 +33,48 @@ func SelfIntersection(ring []Point) (i, j int, found bool) {
 		idx = append(idx, k)
 	}
 	n := len(pts) - 1 // edges
+	if n < 2 {
+		return 0, 0, false
+	}
+	// Neighbours share one position; they only clash when they fold back
+	// along each other.
 	for a := 0; a < n; a++ {
-		for b := a + 1; b < n; b++ {
-			adjacent := b == a+1 || (a == 0 && b == n-1)
-			if adjacent {
-				// Neighbours share one position; they only clash when they
-				// fold back along each other.
-				p, q, r := pts[a], pts[a+1], pts[a+2]
-				if b != a+1 { // edge n-1 then edge 0, sharing pts[0]
-					p, q, r = pts[n-1], pts[0], pts[1]
-				}
-				if cross(p, q, r) == 0 && dot(q, p, r) > 0 {
-					return idx[a], idx[b], true
-				}
+		p, q, r := pts[a], pts[a+1], pts[(a+2)%n]
+		if cross(p, q, r) == 0 && dot(q, p, r) > 0 {
+			b := (a + 1) % n
+			return idx[min(a, b)], idx[max(a, b)], true
+		}
+	}
+	type box struct {
+		e                      int
+		minX, maxX, minY, maxY float64
+	}
+	boxes := make([]box, n)
+	for e := range n {
+		p, q := pts[e], pts[e+1]
+		boxes[e] = box{e, math.Min(p[0], q[0]), math.Max(p[0], q[0]), math.Min(p[1], q[1]), math.Max(p[1], q[1])}
+	}
+	slices.SortFunc(boxes, func(x, y box) int { return cmp.Compare(x.minX, y.minX) })
+	open := make([]box, 0, 16)
+	for _, bx := range boxes {
+		kept := open[:0]
+		for _, o := range open {
+			if o.maxX < bx.minX {
+				continue // closed: no later box reaches back to it
+			}
+			kept = append(kept, o)
+			if o.maxY < bx.minY || bx.maxY < o.minY {
 				continue
+			}
+			a, b := min(o.e, bx.e), max(o.e, bx.e)
+			if b == a+1 || (a == 0 && b == n-1) {
+				continue // neighbours: checked above
 			}
 			if segmentsMeet(pts[a], pts[a+1], pts[b], pts[b+1]) {
 				return idx[a], idx[b], true
 			}
 		}
+		open = append(kept, bx)
 	}
 	return 0, 0, false
 }

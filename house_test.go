@@ -28,10 +28,11 @@ var house = map[string][]string{
 	"layout":     {"", "internal/", "kpi"},
 	"segments":   {"", "internal/", "kpi"},
 	"workforce":  {"", "internal/", "kpi"},
-	"reports":    {"", "internal/", "kpi", "layout", "segments", "workforce"},
+	"findings":   {"", "internal/", "kpi", "layout"},
+	"reports":    {"", "internal/", "kpi", "layout", "segments", "workforce", "findings"},
 	"vision":     {"", "internal/"},
-	"app":        {"", "internal/", "kpi", "layout", "segments", "workforce", "reports"},
-	"web":        {"", "internal/", "migrations", "kpi", "layout", "segments", "workforce", "reports", "app"},
+	"app":        {"", "internal/", "kpi", "layout", "segments", "workforce", "findings", "reports"},
+	"web":        {"", "internal/", "migrations", "kpi", "layout", "segments", "workforce", "findings", "reports", "app"},
 	"cmd/":       nil, // programs wire everything
 }
 

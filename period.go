@@ -168,7 +168,7 @@ func parseEnds(f, t, d string, now time.Time, r PeriodRules) (Period, error) {
 }
 
 // Check refuses a bound before the earliest time the service stores (it
-// would otherwise read as a missing bound), ends out of order and a length
+// would otherwise read as a missing bound) or from Latest on, ends out of order and a length
 // outside r's bounds: what ParsePeriod checks, for periods built in code.
 func (r PeriodRules) Check(p Period) error {
 	r = r.withDefaults()
@@ -177,6 +177,12 @@ func (r PeriodRules) Check(p Period) error {
 	}
 	if p.To.Before(Earliest) {
 		return Errorf(EINVALID, "to", "to %s is before %s, the earliest date the service stores", p.To.Format(time.DateOnly), Earliest.Format(time.DateOnly))
+	}
+	if !p.To.Before(Latest) { // to first: from may be derived from it
+		return CheckDate("to", p.To)
+	}
+	if !p.From.Before(Latest) {
+		return CheckDate("from", p.From)
 	}
 	if p.Dates && p.To.Before(p.From) || !p.Dates && !p.To.After(p.From) {
 		return Errorf(EINVALID, "to", "to %s is before from %s", p.To.Format(time.DateOnly), p.From.Format(time.DateOnly))

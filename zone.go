@@ -95,8 +95,8 @@ func (z *Zone) Validate() error {
 	if !(z.UnitValue >= 0) || z.UnitValue > 1e6 {
 		return Errorf(EINVALID, "properties.unit_value", "unit_value must be between 0 and 1000000, got %v", z.UnitValue)
 	}
-	if len(z.Fixture) > 64 {
-		return Errorf(EINVALID, "properties.fixture", "fixture is at most 64 characters")
+	if err := CheckText("properties.fixture", z.Fixture, 64); err != nil {
+		return err
 	}
 	switch z.Visibility {
 	case "", VisibilityOpen, VisibilityPartial, VisibilityBlind:
@@ -133,6 +133,8 @@ func validRing(ring []Point) error {
 	return nil
 }
 
-// maxRing bounds a ring's positions, which keeps the quadratic
-// self-intersection check cheap.
+// maxRing bounds a ring's positions: the self-intersection check sweeps
+// the edges' boxes, which costs n log n on a zone's usual shapes but up to
+// n²/2 box comparisons when every box overlaps every other (a star), so
+// the ring's size and MaxZonePositions bound that worst case.
 const maxRing = 1000

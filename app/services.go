@@ -7,6 +7,7 @@ package app
 import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -22,6 +23,7 @@ type Services struct {
 	Ingest    *kpi.Ingester
 	KPIs      *kpi.KPIs
 	Segments  *segments.Service
+	Findings  *findings.Service
 	Tokens    *tokens.Service
 	Workforce *workforce.Service
 	Reports   *reports.Reports
@@ -37,12 +39,15 @@ func New(pool *pgxpool.Pool) Services {
 	staff := workforce.New(pool, lay, kpis)
 	rep := reports.NewReports(pool, kpis, lay)
 	rep.SetWorkforce(staff)
+	fnd := findings.NewService(pool, kpis, lay)
+	rep.SetFindings(fnd)
 	return Services{
 		Pool:      pool,
 		Layout:    lay,
 		Ingest:    kpi.NewIngester(pool, lay.Directory()),
 		KPIs:      kpis,
 		Segments:  segments.New(pool, kpis, lay),
+		Findings:  fnd,
 		Tokens:    tokens.New(pool),
 		Workforce: staff,
 		Reports:   rep,

@@ -51,6 +51,21 @@ func addConflict(be *ss.BatchError, i int, fields []string, format string, args 
 	be.Items[len(be.Items)-1].Fields = fields
 }
 
+// takenID records item i's conflict with a stored event of another store.
+// Its fields are not compared: which of them differ would tell a sender
+// about an event it may have no right to see (its zone, camera, time), so a
+// store's events answer a sender of another store only that the id is
+// taken. The id cannot be stored again either way (an id names one event),
+// and the sender made it, so it learns nothing but that it must make a new
+// one: with UUIDv7's random bits no sender hits another's id but by copying
+// it. The answer is the same whether or not the sender's token may read
+// that other store (docs/SECURITY.md).
+func takenID(be *ss.BatchError, i int, id any) {
+	be.Code = ss.ECONFLICT
+	be.Add(i, "id", "id %s is already taken by another event; give this event a new id", id)
+	be.Items[len(be.Items)-1].Fields = []string{"id"}
+}
+
 // uniqueEvents drops the repeats of an id within a batch; an identical
 // repeat counts as a duplicate, a different one is a conflict. pos maps the
 // kept events to their indices in events.

@@ -241,6 +241,10 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 				fresh = append(fresh, &events[i])
 				continue
 			}
+			if !s.gone && s.StoreID != events[i].StoreID {
+				takenID(&conflicts, i, events[i].ID)
+				continue
+			}
 			if d := eventDiff(&s.Event, &events[i], flagOf(flags, i)); !s.gone && len(d) > 0 {
 				addConflict(&conflicts, i, d, "id %s is already stored with a different payload", events[i].ID)
 			}

@@ -82,14 +82,17 @@ func (in *ChangeInput) validate(cfg Config, today time.Time, zones map[string]bo
 	if err != nil {
 		return time.Time{}, win, ss.Errorf(ss.EINVALID, "implemented_at", "implemented_at must be a date YYYY-MM-DD, got %q", in.ImplementedAt)
 	}
+	if err := ss.CheckDate("implemented_at", d); err != nil {
+		return time.Time{}, win, err
+	}
 	if d.After(today) {
 		return time.Time{}, win, ss.Errorf(ss.EINVALID, "implemented_at", "implemented_at %s is in the future (the store's date is %s)", in.ImplementedAt, today.Format(time.DateOnly))
 	}
 	if !validKind(in.Kind) {
 		return time.Time{}, win, ss.Errorf(ss.EINVALID, "kind", "kind must be one of %s, got %q", strings.Join(ChangeKinds, ", "), in.Kind)
 	}
-	if len(in.Description) > 2000 {
-		return time.Time{}, win, ss.Errorf(ss.EINVALID, "description", "description is at most 2000 characters")
+	if err := ss.CheckText("description", in.Description, 2000); err != nil {
+		return time.Time{}, win, err
 	}
 	for i, w := range []struct {
 		field  string

@@ -202,8 +202,8 @@ func (s *Service) Decide(ctx context.Context, id int64, accept bool, by, reason 
 			return nil, ss.Errorf(ss.EINVALID, "reason", "a rejection needs a reason")
 		}
 	}
-	if len(reason) > 2000 {
-		return nil, ss.Errorf(ss.EINVALID, "reason", "reason is at most 2000 characters")
+	if err := ss.CheckText("reason", reason, 2000); err != nil {
+		return nil, err
 	}
 	tag, err := s.pool.Exec(ctx, `
 UPDATE recommendations SET status = $2, reason = $3, decided_by = $4, decided_at = $5

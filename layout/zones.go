@@ -15,8 +15,12 @@ import (
 
 // PutZones replaces the zone set of a store with zones and records the set as
 // a new layout version effective from effective (now when zero). Zones left out
-// are retired, not deleted: events keep referring to them.
+// are retired, not deleted: events keep referring to them. Zones that
+// overlap in part are refused (ss.CheckOverlaps), naming both.
 func (s *Service) PutZones(ctx context.Context, storeCode string, zones []ss.Zone, effective time.Time) (version int, err error) {
+	if err := ss.CheckOverlaps(zones); err != nil {
+		return 0, err
+	}
 	if effective.IsZero() {
 		effective = time.Now()
 	}

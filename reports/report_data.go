@@ -21,7 +21,18 @@ type doc struct {
 	Stores                        []storeLine
 	Sections                      []Section
 	Charts                        []Chart
+	// Findings open a store's report: what changed beyond chance that week
+	// (nil: the week was not judged).
+	Findings *findingsPart
 }
+
+type findingsPart struct {
+	Lines  []findingLine
+	Judged int
+	FDR    string
+}
+
+type findingLine struct{ Sentence, P, Q string }
 
 type kpiLine struct{ Name, Now, Prev, Change, Target, Class string }
 type hotspotLine struct {
@@ -163,6 +174,19 @@ func (r *Reports) storeDoc(ctx context.Context, st ss.Store, week time.Time) (*d
 		d.Charts = append(d.Charts, ZoneRankingChart("szones", "Zones by hotspot index", rank))
 	}
 	d.Charts = append(d.Charts, OutcomeMixChart("smix", []OutcomeMix{mixOf(string(st.OperatingModel), &row.Figures)}))
+	if r.findings != nil {
+		res, err := r.findings.List(ctx, week, nil, st.Code)
+		if err != nil {
+			return nil, fmt.Errorf("reports: findings of %s: %w", st.Code, err)
+		}
+		if res.Judged > 0 {
+			d.Findings = &findingsPart{Judged: res.Judged, FDR: strconv.FormatFloat(100*res.FDR, 'f', -1, 64) + " %"}
+			for _, f := range res.Findings {
+				d.Findings.Lines = append(d.Findings.Lines, findingLine{Sentence: f.Sentence,
+					P: strconv.FormatFloat(f.P, 'g', 3, 64), Q: strconv.FormatFloat(f.Q, 'g', 3, 64)})
+			}
+		}
+	}
 	if d.Sections, err = r.storeSections(ctx, st, week); err != nil {
 		return nil, err
 	}

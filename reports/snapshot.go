@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/workforce"
@@ -42,7 +43,11 @@ type Reports struct {
 	kpis      *kpi.KPIs
 	layout    *layout.Service
 	workforce *workforce.Service // nil: reports carry no staffing section
+	findings  *findings.Service  // nil: reports do not open with findings
 }
+
+// SetFindings lets each store report open with its week's findings.
+func (r *Reports) SetFindings(f *findings.Service) { r.findings = f }
 
 // NewReports returns the snapshot service on pool.
 func NewReports(pool *pgxpool.Pool, kpis *kpi.KPIs, lay *layout.Service) *Reports {

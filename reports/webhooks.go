@@ -13,16 +13,35 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/findings"
 )
 
 // Webhook events.
 const (
-	EventReportCreated = "report.created" // a weekly report snapshot was stored
-	EventJobFailed     = "job.failed"     // a job's tick failed after its retries
+	EventReportCreated = "report.created"  // a weekly report snapshot was stored
+	EventJobFailed     = "job.failed"      // a job's tick failed after its retries
+	EventFinding       = "finding.created" // the weekly findings job found a series that changed
 )
 
 // Events lists every event a webhook may subscribe to.
-var Events = []string{EventReportCreated, EventJobFailed}
+var Events = []string{EventReportCreated, EventJobFailed, EventFinding}
+
+// findingCreated is the data of a finding.created event.
+type findingCreated struct {
+	Week string `json:"week"`
+	findings.Stored
+}
+
+// FindingsCreated writes a finding.created delivery per finding, in the
+// transaction that stores them (a findings.Hook).
+func FindingsCreated(ctx context.Context, tx pgx.Tx, week time.Time, found []findings.Stored) error {
+	for _, f := range found {
+		if err := enqueue(ctx, tx, EventFinding, findingCreated{Week: week.Format(time.DateOnly), Stored: f}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Webhook is a registered receiver of events; its secret is never shown.
 type Webhook struct {

@@ -62,6 +62,23 @@ func (p *pageFixture) checkJobsAndReports(codes []string) {
 	if n := eval[int](p, `document.querySelectorAll('#reports a.download[download]').length`); n != want {
 		t.Errorf("%d download links for %d reports", n, want)
 	}
+	// The snapshot itself, opened: its policy names its inline scripts by
+	// hash, and under it ECharts still draws every chart (a canvas in each).
+	href := eval[string](p, `document.querySelector('#reports a.open').href`)
+	p.do("open a report", chromedp.Navigate(href), chromedp.WaitReady(chromedp.CSS("body")))
+	charts := eval[int](p, `document.querySelectorAll('div.item[id]').length`)
+	drawn := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if drawn = eval[int](p, `[...document.querySelectorAll('div[_echarts_instance_]')].filter(d => d.querySelector('canvas')).length`); drawn > 0 && drawn >= charts {
+			break
+		}
+	}
+	if charts == 0 || drawn < charts {
+		t.Errorf("the report drew %d charts of %d under its policy", drawn, charts)
+	}
+	if ok := eval[bool](p, `typeof echarts === 'object'`); !ok {
+		t.Error("ECharts did not run in the report")
+	}
 }
 
 // checkJobsViewOnly: ops sees the jobs page without "run now" and is

@@ -73,6 +73,7 @@ func TestPagesInBrowser(t *testing.T) {
 	if h := eval[string](p, `document.querySelector('h1').textContent`); !strings.HasPrefix(h, "404") {
 		t.Errorf("a scoped token opened another store's page: %q", h)
 	}
+	p.checkSignOut()
 
 	if off := p.b.Offsite(); len(off) > 0 {
 		t.Errorf("requests left localhost: %v", off)

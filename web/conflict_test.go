@@ -159,3 +159,32 @@ func TestEventConflictsConcurrent(t *testing.T) {
 		t.Errorf("%d rows stored, want 1", rows)
 	}
 }
+
+// TestEventIDOfAnotherStore: an id already stored for another store's event
+// answers 409 naming only the id, not the fields in which that event
+// differs, for a token limited to the sender's store as for one of the
+// estate; nothing is stored.
+func TestEventIDOfAnotherStore(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	at := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	theirs := event("S2", "Z1", at)
+	theirs["camera"], theirs["track"] = "C-back-door", "t-secret"
+	f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, batch(theirs))
+	before := f.count("events")
+	for _, tok := range []string{f.token("ingest", "S1"), f.ingest} {
+		mine := copyEvent(event("S1", "Z1", at.Add(time.Minute)), "id", theirs["id"])
+		r := f.do("POST", "/api/v1/events", tok, batch(event("S1", "Z2", at), mine))
+		if r.Status != http.StatusConflict || !slices.Equal(r.conflictFields(), []string{"1:id"}) {
+			t.Errorf("status %d items %v, want 409 naming item 1's id alone: %s", r.Status, r.conflictFields(), r.Raw)
+		}
+		for _, leak := range []string{"zone", "camera", "occurred_at", "track", "S2"} {
+			if strings.Contains(string(r.Raw), leak) {
+				t.Errorf("the 409 mentions %q of the other store's event: %s", leak, r.Raw)
+			}
+		}
+	}
+	if n := f.count("events"); n != before {
+		t.Errorf("%d events stored after refused batches, want %d", n, before)
+	}
+}

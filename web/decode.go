@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -63,8 +62,12 @@ func (s *Server) readJSON(c echo.Context) (*bytes.Buffer, error) {
 }
 
 // decodeBody decodes body as one JSON document into v, strictly: unknown
-// fields are errors, and nothing may follow the document.
+// fields are errors, nothing may follow the document, and every string
+// passes checkJSONText.
 func decodeBody(body []byte, v any, limit int64) error {
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -85,6 +88,9 @@ func jsonError(err error, limit int64) error {
 	if errors.As(err, &mbe) {
 		return ss.Errorf(ss.ETOOLARGE, "body", "request body exceeds %d bytes; send smaller batches", limit)
 	}
+	if errors.Is(err, errSlowBody) {
+		return slowBody()
+	}
 	return ss.Errorf(ss.EINVALID, jsonErrorField(err), "%s", ss.JSONErrorMessage(err))
 }
 
@@ -99,11 +105,17 @@ func (s *Server) checkBatch(field string, n int) error {
 	return nil
 }
 
-// rejectNUL refuses a NUL character in any query or path parameter, naming
-// it: PostgreSQL text cannot hold one, so it would otherwise fail as a 500.
-func rejectNUL(next echo.HandlerFunc) echo.HandlerFunc {
+// rejectBadText holds every query parameter, path parameter and form value
+// to the text check of JSON strings (ss.TextProblem), naming it: a NUL
+// would otherwise fail in PostgreSQL as a 500, and bytes that are not UTF-8
+// would be stored as sent. Forms are read here only when the request sends
+// one (URL-encoded or multipart); lengths are each field's own affair.
+func rejectBadText(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		for name, values := range c.QueryParams() {
+			if err := ss.CheckText("query parameter name", name, len(name)); err != nil {
+				return err
+			}
 			for _, v := range values {
 				if err := ss.CheckText(name, v, len(v)); err != nil {
 					return err
@@ -111,10 +123,30 @@ func rejectNUL(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		for i, name := range c.ParamNames() {
-			if v := c.ParamValues()[i]; strings.IndexByte(v, 0) >= 0 {
-				return ss.CheckText(name, v, len(v))
+			if i < len(c.ParamValues()) {
+				v := c.ParamValues()[i]
+				if err := ss.CheckText(name, v, len(v)); err != nil {
+					return err
+				}
 			}
 		}
+		// Form values are checked by formBody, once it has read the body
+		// under its size limit: parsing it here would read an unlimited one.
 		return next(c)
 	}
+}
+
+// checkForm passes every form field name and value through the text check.
+func checkForm(form map[string][]string) error {
+	for name, values := range form {
+		if err := ss.CheckText("form field", name, len(name)); err != nil {
+			return err
+		}
+		for _, v := range values {
+			if err := ss.CheckText(name, v, len(v)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -38,7 +38,9 @@ func TestClientCloseIsNotAServerError(t *testing.T) {
 	line := `route="/api/v1/stores",status="499"`
 	var metrics string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		res, err := http.Get(f.url + "/metrics")
+		mreq, _ := http.NewRequest("GET", f.url+"/metrics", nil)
+		mreq.Header.Set("Authorization", "Bearer "+f.admin)
+		res, err := http.DefaultClient.Do(mreq)
 		if err != nil {
 			t.Fatal(err)
 		}

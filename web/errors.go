@@ -80,7 +80,9 @@ func (s *Server) renderError(err error, c echo.Context) (int, errorBody) {
 		be *ss.BatchError
 		he *echo.HTTPError
 	)
-	domain := errors.As(err, &be) || errors.As(err, &de)
+	// An echo.HTTPError is an answer (a 408 for a body cut for its rate
+	// among them, whose failed read cancelled the request's context).
+	domain := errors.As(err, &be) || errors.As(err, &de) || errors.As(err, &he)
 	switch {
 	case !domain && c.Request().Context().Err() != nil:
 		// The client closed the connection: nobody hears the answer and the
@@ -100,7 +102,7 @@ func (s *Server) renderError(err error, c echo.Context) (int, errorBody) {
 		return statusOf[code], errorBody{errorDetail{Code: code, Message: msg, Items: items}}
 	case de != nil && de.Code != ss.EINTERNAL:
 		return statusOf[de.Code], errorBody{errorDetail{Code: de.Code, Message: de.Message, Field: de.Field}}
-	case errors.As(err, &he):
+	case he != nil:
 		code := ss.EINVALID
 		switch he.Code {
 		case http.StatusNotFound:
@@ -111,6 +113,8 @@ func (s *Server) renderError(err error, c echo.Context) (int, errorBody) {
 			code = ss.EUNAUTHORIZED
 		case http.StatusRequestEntityTooLarge:
 			code = ss.ETOOLARGE
+		case http.StatusRequestTimeout:
+			code = "timeout"
 		}
 		msg := http.StatusText(he.Code)
 		if m, ok := he.Message.(string); ok {

@@ -22,6 +22,7 @@ var pageFuncs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.Format(time.DateOnly) },
 	"longdate": func(t time.Time) string { return t.Format("2 Jan 2006") },
 	"swatch":   swatch,
+	"sig3":     func(x float64) string { return strconv.FormatFloat(x, 'g', 3, 64) },
 }
 
 // noValue is what a page shows for a figure that has no value.

@@ -166,3 +166,75 @@ func FuzzWebhooks(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStaffingSolve posts staffing what-ifs. Beyond "no 5xx": every answer
+// comes within the solve's bounds of time (a body past a bound is refused
+// with 422, not solved slowly), and an answered plan's shifts add up to
+// its paid hours, inside its budget when it has one.
+func FuzzStaffingSolve(f *testing.F) {
+	budget := whatIf()
+	budget["budget_hours"] = 3
+	night := whatIf()
+	night["opening_hours"] = map[string][]string{"2026-06-01": {"22:00", "06:00"}}
+	night["requirements"] = []map[string]any{{"day": "2026-06-02", "hour": 3, "required": 4}}
+	for _, s := range []any{whatIf(), budget, night, monthWhatIf(),
+		`{"opening_hours":{"2026-06-01":["08:00","08:00"]},"requirements":[],"shift_rules":{"min_hours":24,"max_hours":24},"budget_hours":0}`,
+		`{"opening_hours":{"2026-06-01":["08:00","22:00","23:00"]},"requirements":[],"shift_rules":{"min_hours":1,"max_hours":1}}`,
+		`{"opening_hours":{"x":["8","9"]},"requirements":[{"day":"2026-06-01","hour":-1,"required":1e9}],"shift_rules":{}}`,
+		`{"opening_hours":null,"requirements":null,"shift_rules":null,"budget_hours":null}`, `{}`, `[`, ``,
+	} {
+		switch b := s.(type) {
+		case string:
+			f.Add([]byte(b))
+		default:
+			raw, err := json.Marshal(b)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(raw)
+		}
+	}
+	fx := setup(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/staffing/solve", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+fx.admin)
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		fx.server.ServeHTTP(rec, req)
+		if took := time.Since(start); took > 30*time.Second {
+			t.Fatalf("%s for body %q", took, body)
+		}
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for body %q: %s", rec.Code, body, rec.Body.Bytes())
+		}
+		if rec.Code != http.StatusOK {
+			return
+		}
+		var in struct {
+			BudgetHours *int `json:"budget_hours"`
+		}
+		_ = json.Unmarshal(body, &in)
+		var res struct {
+			PaidHours int `json:"paid_hours"`
+			Shifts    []struct {
+				Start, End string
+				Headcount  int
+			}
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+			t.Fatal(err)
+		}
+		sum := 0
+		for _, s := range res.Shifts {
+			a, b := hourOf(t, s.Start), hourOf(t, s.End)
+			if b <= a {
+				b += 24
+			}
+			sum += (b - a) * s.Headcount
+		}
+		if sum != res.PaidHours || (in.BudgetHours != nil && res.PaidHours > *in.BudgetHours) {
+			t.Fatalf("paid %d, shifts add up to %d, budget %v, for body %q", res.PaidHours, sum, in.BudgetHours, body)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/sheet"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -42,7 +43,8 @@ func (s *Server) getKPIs(c echo.Context) error {
 // key columns, the period (from, to), each KPI, the previous period and its
 // KPIs, each change and, where change is empty, the reason. Dates are ISO
 // 8601 local dates (instants RFC 3339); an empty cell is a null; the
-// figures are the JSON answer's, at the same precision.
+// figures are the JSON answer's, at the same precision; text cells (the
+// keys: category, region, …) pass through sheet.Text.
 func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="kpis-`+string(by)+`.csv"`)
@@ -68,7 +70,7 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 	for _, r := range a.Rows {
 		rec := make([]string, 0, len(header))
 		for _, col := range by.KeyFields() {
-			rec = append(rec, r.Key.Field(col))
+			rec = append(rec, sheet.Text(r.Key.Field(col)))
 		}
 		rec = append(rec, string(r.Currency))
 		var prev, chg map[string]*float64
@@ -93,10 +95,10 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 		if r.Previous != nil {
 			prevReason = r.Previous.MoneyReason
 		}
-		rec = append(rec, r.ChangeReason, r.MoneyReason, prevReason)
+		rec = append(rec, sheet.Text(r.ChangeReason), sheet.Text(r.MoneyReason), sheet.Text(prevReason))
 		if by == kpi.ByStore {
 			if c := r.Reporting; c != nil {
-				rec = append(rec, string(c.Currency), cell(c.EstLoss, true, c.Currency), cell(c.RecoveredValue, true, c.Currency), c.MoneyReason)
+				rec = append(rec, string(c.Currency), cell(c.EstLoss, true, c.Currency), cell(c.RecoveredValue, true, c.Currency), sheet.Text(c.MoneyReason))
 			} else {
 				rec = append(rec, "", "", "", "")
 			}

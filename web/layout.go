@@ -30,6 +30,9 @@ func queryDate(c echo.Context, name string) (time.Time, bool, error) {
 	if err != nil {
 		return time.Time{}, false, ss.Errorf(ss.EINVALID, name, "%s must be a date YYYY-MM-DD, got %q", name, v)
 	}
+	if err := ss.CheckDate(name, t); err != nil {
+		return time.Time{}, false, err
+	}
 	return t, true, nil
 }
 

@@ -115,7 +115,9 @@ func (s *Server) pageRecommendation(c echo.Context) (*layout.Recommendation, err
 		return nil, err
 	}
 	if r.Store != code {
-		return nil, ss.Errorf(ss.ENOTFOUND, "id", "store %s has no recommendation %d", code, id)
+		// Answered exactly as a missing id: another store's id is none of
+		// this page's business, and may be outside the token's scope.
+		return nil, ss.Errorf(ss.ENOTFOUND, "id", "no recommendation %d", id)
 	}
 	return r, nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -37,9 +38,19 @@ func newMetrics(reg *prometheus.Registry, pool *pgxpool.Pool) *metrics {
 	return m
 }
 
+// metricsHandler answers /metrics on the main listener, to admins only: the
+// figures (routes, request counts, pool sizes) map the service for whoever
+// reads them. Prometheus without a token scrapes MetricsHandler on a
+// listener of its own (serve's --metrics-addr).
 func (s *Server) metricsHandler(c echo.Context) error {
-	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
+	s.MetricsHandler().ServeHTTP(c.Response(), c.Request())
 	return nil
+}
+
+// MetricsHandler serves the Prometheus metrics with no token asked, for a
+// listener that only the monitoring network reaches.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 }
 
 // observe logs each request and records its count and latency under the

@@ -25,7 +25,7 @@ func render(c echo.Context, status int, name string, data any) error {
 	if err := pages.ExecuteTemplate(&b, name, data); err != nil {
 		return err
 	}
-	c.Response().Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'")
+	c.Response().Header().Set("Content-Security-Policy", pageCSP)
 	return c.HTML(status, b.String())
 }
 
@@ -64,10 +64,20 @@ func (s *Server) login(c echo.Context) error {
 }
 
 // logout ends the session on the server, so the cookie opens nothing even
-// if a copy of it survives, and clears it in the browser.
+// if a copy of it survives, and clears it in the browser. It needs the
+// session's anti-forgery token like every other form (the pages' sign-out
+// control sends it): else a cross-site page could sign a user out at will.
+// Without a session cookie there is nothing to end: it goes to the login
+// page.
 func (s *Server) logout(c echo.Context) error {
+	ck, err := c.Cookie(cookieName)
+	if err == nil && ck.Value != "" {
+		if err := checkCSRF(c, ck.Value); err != nil {
+			return err
+		}
+	}
 	c.SetCookie(&http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
-	if ck, err := c.Cookie(cookieName); err == nil && ck.Value != "" {
+	if err == nil && ck.Value != "" {
 		if err := s.tokens.EndSession(c.Request().Context(), ck.Value); err != nil {
 			return err
 		}

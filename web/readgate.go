@@ -19,9 +19,11 @@ import (
 // client to come back rather than wait on.
 
 // gated reports whether a route's requests pass the read gate: the GETs that
-// need a token (the public ones — health, metrics, static files — are
+// need a token (the public ones — health, static files — and /metrics are
 // cheap and must answer when the server is busy).
-func gated(r route) bool { return r.Method == http.MethodGet && r.Roles != nil }
+func gated(r route) bool {
+	return r.Method == http.MethodGet && r.Roles != nil && r.Path != "/metrics"
+}
 
 // gate admits next once a read slot is free, or answers 503 after ReadWait.
 func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {

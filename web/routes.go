@@ -44,7 +44,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{http.MethodGet, "/healthz", s.healthz, anyone, noStore},
 		{http.MethodGet, "/readyz", s.readyz, anyone, noStore},
-		{http.MethodGet, "/metrics", s.metricsHandler, anyone, noStore},
+		{http.MethodGet, "/metrics", s.metricsHandler, admins, noStore},
 		{http.MethodGet, "/api/v1/openapi.json", s.openapi, anyone, noStore},
 		{http.MethodGet, "/api/v1/me", s.me, ss.Roles, noStore},
 
@@ -69,6 +69,7 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/api/v1/targets", s.deleteTarget, operators, writeStore(inQuery("store"))},
 		{http.MethodGet, "/api/v1/segments", s.getSegments, readers, scopedList},
 		{http.MethodGet, "/api/v1/segments/history", s.getSegmentHistory, readers, scopedListOr(inQuery("store"))},
+		{http.MethodGet, "/api/v1/findings", s.getFindings, readers, scopedListOr(inQuery("store"))},
 
 		{http.MethodGet, "/api/v1/stores/:code/staffing-policy", s.getStaffingPolicy, readers, readStore(inPath)},
 		{http.MethodPut, "/api/v1/stores/:code/staffing-policy", s.putStaffingPolicy, planners, writeStore(inPath)},
@@ -129,6 +130,9 @@ func (s *Server) register(e *echo.Echo) {
 				h = s.gate(h)
 			}
 			h = s.authorize(r.Roles, h)
+		}
+		if formRoute(r) {
+			h = formBody(h)
 		}
 		e.Add(r.Method, r.Path, h)
 	}

@@ -15,6 +15,7 @@ import (
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -57,6 +58,14 @@ type Options struct {
 	// ReadWait is how long a read waits for its turn before it is shed
 	// with 503 and Retry-After. Default 2 s.
 	ReadWait time.Duration
+	// BodyGrace is how long a request body may take before MinBodyRate
+	// applies (bodylimits.go). Default 10 s.
+	BodyGrace time.Duration
+	// MinBodyRate is the average rate, in bytes a second, a request body
+	// must keep after BodyGrace, or it is cut with 408. Default 1,024: a
+	// body trickled to hold a connection open is cut, a batch on the
+	// slowest store uplink (tens of kilobytes a second) is not.
+	MinBodyRate int64
 }
 
 func (o *Options) defaults() {
@@ -78,6 +87,12 @@ func (o *Options) defaults() {
 	if o.ReadWait <= 0 {
 		o.ReadWait = 2 * time.Second
 	}
+	if o.BodyGrace <= 0 {
+		o.BodyGrace = 10 * time.Second
+	}
+	if o.MinBodyRate <= 0 {
+		o.MinBodyRate = 1024
+	}
 	switch {
 	case o.SessionIdle == 0:
 		o.SessionIdle = 2 * time.Hour
@@ -95,6 +110,7 @@ type Server struct {
 	ingest    *kpi.Ingester
 	kpis      *kpi.KPIs
 	segments  *segments.Service
+	findings  *findings.Service
 	reports   *reports.Reports
 	webhooks  *reports.Webhooks
 	tokens    *tokens.Service
@@ -123,6 +139,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		tokens:    svc.Tokens,
 		kpis:      svc.KPIs,
 		segments:  svc.Segments,
+		findings:  svc.Findings,
 		workforce: svc.Workforce,
 		reports:   svc.Reports,
 		webhooks:  svc.Webhooks,
@@ -138,7 +155,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.observe, rejectNUL)
+	e.Use(s.observe, secureHeaders, s.bodyDeadline, rejectBadText)
 	s.register(e)
 	s.echo = e
 	return s

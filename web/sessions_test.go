@@ -121,6 +121,17 @@ func TestSessionsEndOnTheServer(t *testing.T) {
 	if code, _, body := b.send("POST", "/stores/S1/targets", ck.Value, target); code != http.StatusSeeOther {
 		t.Errorf("form with CSRF token: %d %s, want 303", code, body)
 	}
+	// Sign-out is a form like the others: without the page's token (a
+	// cross-site page's POST) it is refused and the session stays.
+	if code, _, _ := b.send("POST", "/logout", ck.Value, url.Values{}); code != http.StatusForbidden {
+		t.Errorf("sign-out without CSRF token: %d, want 403", code)
+	}
+	if code, _, _ := b.send("POST", "/logout", ck.Value, url.Values{"csrf": {strings.Repeat("0", len(m[1]))}}); code != http.StatusForbidden {
+		t.Errorf("sign-out with a wrong CSRF token: %d, want 403", code)
+	}
+	if n := f.count("web_sessions"); n != 1 {
+		t.Errorf("%d sessions stored after refused sign-outs, want 1", n)
+	}
 	// Sign-out deletes the session: the same cookie value opens nothing.
 	if code, loc, _ := b.send("POST", "/logout", ck.Value, url.Values{"csrf": {m[1]}}); code != http.StatusSeeOther || loc != "/login" {
 		t.Errorf("sign-out: %d to %q", code, loc)

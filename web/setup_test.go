@@ -69,7 +69,10 @@ func setupWith(t testing.TB, pool *pgxpool.Pool, opt web.Options) *fixture {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLogWriter(), logs), nil))
-	opt.MaxBodyBytes, opt.MaxBatch = 1<<20, 1000
+	if opt.MaxBodyBytes == 0 {
+		opt.MaxBodyBytes = 1 << 20
+	}
+	opt.MaxBatch = 1000
 	srv := web.New(app.New(pool), log, opt, nil)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

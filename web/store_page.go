@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -60,6 +61,7 @@ func (s *Server) storePage(c echo.Context) error {
 		st                                    *ss.Store
 		zones                                 []ss.Zone
 		storeRows, zoneRows, howRows, dayRows []kpi.Row
+		found                                 *findings.WeekResult
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	q := kpi.Query{From: per.From, To: per.To, Dates: true, Store: code}
@@ -73,6 +75,8 @@ func (s *Server) storePage(c echo.Context) error {
 	}
 	g.Go(func() (err error) { st, err = s.layout.Store(gctx, code); return err })
 	g.Go(func() (err error) { zones, err = s.layout.Zones(gctx, code); return err })
+	// The latest judged week's findings: what changed, whatever the period.
+	g.Go(func() (err error) { found, err = s.findings.List(gctx, time.Time{}, nil, code); return err })
 	get("store", &storeRows)
 	get("zone", &zoneRows)
 	get("hour_of_week", &howRows)
@@ -101,11 +105,13 @@ func (s *Server) storePage(c echo.Context) error {
 		CanTarget    bool
 		Targets      []kpiMeta
 		WeekdayNames [7]string
+		Findings     *findings.WeekResult
 	}{
 		shell: newShell(c, "estate", st.Name), Store: st,
 		HasData:      row.Events > 0 || row.Visitors != nil || row.FalsePositives > 0,
 		CanTarget:    slices.Contains(operators, principal(c).Role),
 		WeekdayNames: weekdayNames,
+		Findings:     found,
 	}
 	data.Period = per
 	data.Cards = cardsOf(row, storeCards[st.OperatingModel]...)

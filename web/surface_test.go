@@ -10,8 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
+	"github.com/shrinkscope/shrinkscope/internal/tokens"
 )
 
 // Every route in the table must be documented in the OpenAPI document, and
@@ -51,11 +53,19 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 func TestHealthReadyMetrics(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
-	srv := New(app.Services{Pool: pool}, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{}, nil)
+	srv := New(app.New(pool), slog.New(slog.NewTextHandler(io.Discard, nil)), Options{}, nil)
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
+	admin, _, err := tokens.New(pool).Create(t.Context(), "metrics", ss.RoleAdmin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	get := func(path string) (int, string) {
-		res, err := http.Get(hs.URL + path)
+		req, _ := http.NewRequest("GET", hs.URL+path, nil)
+		if path == "/metrics" {
+			req.Header.Set("Authorization", "Bearer "+admin)
+		}
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/shrinkscope/shrinkscope/internal/sheet"
 )
 
 // Column headers of the plan files, in order.
@@ -21,7 +23,7 @@ var (
 func (p *Plan) shiftRows() [][]string {
 	rows := make([][]string, 0, len(p.Shifts))
 	for _, s := range p.Shifts {
-		rows = append(rows, []string{p.Store, s.Day, s.Start, s.End, strconv.Itoa(s.Hours), strconv.Itoa(s.Headcount), s.Role})
+		rows = append(rows, []string{sheet.Text(p.Store), s.Day, s.Start, s.End, strconv.Itoa(s.Hours), strconv.Itoa(s.Headcount), sheet.Text(s.Role)})
 	}
 	return rows
 }
@@ -31,7 +33,7 @@ func (p *Plan) hourRows() [][]string {
 	money := func(x float64) string { return strconv.FormatFloat(x, 'f', p.Currency.StoredDecimals(), 64) } // in p.Currency
 	rows := make([][]string, 0, len(p.Hours))
 	for _, h := range p.Hours {
-		rows = append(rows, []string{p.Store, h.Date, fmt.Sprintf("%02d:00", h.Hour), strconv.FormatBool(h.Open),
+		rows = append(rows, []string{sheet.Text(p.Store), h.Date, fmt.Sprintf("%02d:00", h.Hour), strconv.FormatBool(h.Open),
 			f(h.ForecastEvents), f(h.ForecastAlerts), money(h.ForecastLoss), strconv.Itoa(h.Required),
 			strconv.Itoa(h.Scheduled), strconv.Itoa(h.Short), money(h.UncoveredLoss), strconv.Itoa(h.Operators), string(p.Currency)})
 	}

@@ -99,6 +99,9 @@ func (q *SolveRequest) Solve(ctx context.Context) (SolveResult, error) {
 		if err != nil {
 			return SolveResult{}, ss.Errorf(ss.EINVALID, field, "opening_hours keys must be dates (YYYY-MM-DD), got %q", d)
 		}
+		if err := ss.CheckDate(field, day); err != nil {
+			return SolveResult{}, err
+		}
 		if len(iv) != 2 {
 			return SolveResult{}, ss.Errorf(ss.EINVALID, field, "opening hours are one interval of two clock hours, [\"08:00\", \"22:00\"]; got %d values", len(iv))
 		}

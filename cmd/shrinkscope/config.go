@@ -39,6 +39,10 @@ type Config struct {
 	DBMaxConns int
 	// Addr (SHRINKSCOPE_ADDR) is where serve listens.
 	Addr string
+	// MetricsAddr (SHRINKSCOPE_METRICS_ADDR), when set, is a listener of its
+	// own serving /metrics without a token (for a monitoring network);
+	// default empty: /metrics only on Addr, to admin tokens.
+	MetricsAddr string
 	// LogLevel (SHRINKSCOPE_LOG_LEVEL) is debug, info, warn or error.
 	LogLevel string
 	// LogFormat (SHRINKSCOPE_LOG_FORMAT) is json, text or auto (text on a terminal).
@@ -62,6 +66,8 @@ type Config struct {
 	Schedules map[string]string
 	// RetentionMonths (SHRINKSCOPE_RETENTION_MONTHS) is how long raw events are kept; rollups stay.
 	RetentionMonths int
+	// FindingsFDR (SHRINKSCOPE_FINDINGS_FDR) is the findings' false discovery rate.
+	FindingsFDR float64
 	// JobRetries (SHRINKSCOPE_JOB_RETRIES) is how often a failed job is retried.
 	JobRetries int
 	// JobBackoff (SHRINKSCOPE_JOB_BACKOFF) is the wait before a job's first retry, doubling after.
@@ -158,6 +164,7 @@ func settings(c *Config, getenv func(string) string) []setting {
 		{"state-dir", "SHRINKSCOPE_STATE_DIR", db.StateDir(getenv), "folder for the embedded database's data and log", str(&c.StateDir)},
 		{"db-max-conns", "SHRINKSCOPE_DB_MAX_CONNS", "8", "database connection pool size", num(&c.DBMaxConns)},
 		{"addr", "SHRINKSCOPE_ADDR", ":8080", "listen address of serve", str(&c.Addr)},
+		{"metrics-addr", "SHRINKSCOPE_METRICS_ADDR", "", "a second listen address serving /metrics without a token (bind it where only monitoring reaches); empty: /metrics on --addr needs an admin token", str(&c.MetricsAddr)},
 		{"log-level", "SHRINKSCOPE_LOG_LEVEL", "info", "debug, info, warn or error", func(v string) error {
 			switch v {
 			case "debug", "info", "warn", "error":
@@ -223,12 +230,21 @@ func settings(c *Config, getenv func(string) string) []setting {
 			return nil // checkSegments checks the ranges
 		}},
 		schedule(c, "rollups", "* * * * *", "rollup catch-up (the fast ticker of --rollup-interval runs too)"),
-		schedule(c, "reports", "0 12 * * 1", "weekly report snapshots of the week just ended (Monday 12:00 UTC: it has ended in every time zone)"),
+		schedule(c, "reports", "30 12 * * 1", "weekly report snapshots of the week just ended (Monday 12:30 UTC: it has ended in every time zone, and the findings that open each report are in)"),
+		schedule(c, "findings", "0 12 * * 1", "weekly findings of the week just ended: what changed beyond chance, per store × zone, zone × block of the week and method"),
 		schedule(c, "segments", "0 4 * * *", "daily store segmentation"),
 		schedule(c, "retention", "0 3 * * *", "daily purge of raw events older than --retention-months (rollups kept)"),
 		schedule(c, "staffing-plans", "0 13 * * 1", "weekly staffing plans"),
 		schedule(c, "recommendations", "0 14 * * 1", "weekly refresh of layout recommendations"),
 		schedule(c, "evaluations", "30 4 * * *", "daily evaluations of layout changes whose after window has completed"),
+		{"findings-fdr", "SHRINKSCOPE_FINDINGS_FDR", "0.10", "false discovery rate of the weekly findings, over every series judged in the estate that week (Benjamini–Hochberg)", func(v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(f > 0 && f < 1) {
+				return fmt.Errorf("want a rate between 0 and 1 exclusive, got %q", v)
+			}
+			c.FindingsFDR = f
+			return nil
+		}},
 		{"retention-months", "SHRINKSCOPE_RETENTION_MONTHS", "13", "months of raw events kept; older ones are purged, their rollups kept", func(v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
@@ -326,7 +342,10 @@ func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Con
 		}
 	}
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() { printSettings(fs.Output(), fs.Name(), used) }
+	fs.Usage = func() {
+		printSettings(fs.Output(), fs.Name(), used)
+		printOwnFlags(fs.Output(), fs, used)
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -345,6 +364,24 @@ func printSettings(w io.Writer, cmd string, used []setting) {
 		}
 		fmt.Fprintf(w, "  --%-18s %-30s %s\n      %s\n", s.flag, s.env, def, s.help)
 	}
+}
+
+// printOwnFlags lists a command's flags that are not settings (demo's
+// --stores, --listen, …).
+func printOwnFlags(w io.Writer, fs *flag.FlagSet, used []setting) {
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		for _, s := range used {
+			if s.flag == f.Name {
+				return
+			}
+		}
+		if first {
+			fmt.Fprintf(w, "\nFlags of %s:\n", fs.Name())
+			first = false
+		}
+		fmt.Fprintf(w, "  --%-18s %s\n", f.Name, f.Usage)
+	})
 }
 
 // dbFlags are the settings every command that opens the database uses.

@@ -29,10 +29,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	days := fs.Int("days", 120, "days of history")
 	seedVal := fs.Int64("seed", 1, "generator seed; the same seed gives the same estate")
 	reset := fs.Bool("reset", false, "delete the demo estate and generate it again")
+	listen := fs.String("listen", "", "address the demo listens on (default "+demoListen+", this machine only: the demo prints an admin token); e.g. :8080 for every interface")
 	c, err := parseConfig(fs, e, args, serveFlags...)
 	if err != nil {
 		return err
 	}
+	c.Addr = demoAddr(*listen, c, fs, e)
 	if *stores < 1 || *days < 1 {
 		return fmt.Errorf("--stores and --days must be at least 1")
 	}
@@ -91,6 +93,25 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	return serveOn(ctx, d.Pool, log, c, ln)
 }
 
+// demoListen is where the demo listens unless told otherwise: loopback,
+// since it prints an admin token and its estate opens to whoever reaches it.
+const demoListen = "127.0.0.1:8080"
+
+// demoAddr is the demo's listen address: --listen, else an --addr or
+// SHRINKSCOPE_ADDR given explicitly, else demoListen (never serve's default
+// of every interface).
+func demoAddr(listen string, c *Config, fs *flag.FlagSet, e *env) string {
+	if listen != "" {
+		return listen
+	}
+	told := e.getenv("SHRINKSCOPE_ADDR") != ""
+	fs.Visit(func(f *flag.Flag) { told = told || f.Name == "addr" })
+	if told {
+		return c.Addr
+	}
+	return demoListen
+}
+
 // demoTokenName is the name of the admin token the demo prints.
 const demoTokenName = "Demo admin"
 
@@ -98,7 +119,7 @@ const demoTokenName = "Demo admin"
 // that no page is empty on first open: the segments' daily record,
 // recommendations, evaluations, next week's staffing plans and last week's
 // reports (retention has nothing to purge in a fresh estate).
-var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations", "staffing-plans", "reports"}
+var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations", "staffing-plans", "findings", "reports"}
 
 // runDemoJobs runs demoJobs through the scheduler, so the jobs page shows
 // their runs, and plans this week's staffing too (the job plans next week's).

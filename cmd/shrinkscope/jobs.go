@@ -11,6 +11,7 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 
 	"github.com/shrinkscope/shrinkscope/app"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/segments"
@@ -18,11 +19,12 @@ import (
 
 // jobFlags are the settings of the scheduler.
 var jobFlags = []string{"schedule-rollups", "schedule-reports", "schedule-segments", "schedule-retention",
-	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "retention-months", "job-retries", "job-backoff"}
+	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "schedule-findings", "findings-fdr", "retention-months", "job-retries", "job-backoff"}
 
 // jobTable is every scheduled job, each calling the package that does the work.
 func jobTable(svc app.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
 	lay, rep, staff := svc.Layout, svc.Reports, svc.Workforce
+	svc.Findings.SetConfig(findings.Config{FDR: c.FindingsFDR})
 	jobs := []reports.Job{
 		{Name: "rollups", Schedule: c.Schedules["rollups"], Run: rollups.Refresh},
 		{Name: "segments", Schedule: c.Schedules["segments"], Run: func(ctx context.Context) (int, error) {
@@ -43,6 +45,9 @@ func jobTable(svc app.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
 		}},
 		{Name: "recommendations", Schedule: c.Schedules["recommendations"], Run: lay.RefreshRecommendations},
 		{Name: "evaluations", Schedule: c.Schedules["evaluations"], Run: lay.EvaluateDue},
+		{Name: "findings", Schedule: c.Schedules["findings"], Run: func(ctx context.Context) (int, error) {
+			return svc.Findings.RunWeek(ctx, reports.LastWeek(time.Now()), reports.FindingsCreated)
+		}},
 	}
 	return jobs
 }

@@ -79,6 +79,11 @@ func TestTokenCommands(t *testing.T) {
 	if _, _, err := sh(t, vars, "token", "create", "--role", "ops", "--name", "x", "--stores", "NOPE"); err == nil || !strings.Contains(err.Error(), "NOPE") {
 		t.Errorf("unknown store: %v", err)
 	}
+	for _, stores := range []string{",", " , ", "S1,", ",S1", "S1,,S2"} {
+		if out, _, err := sh(t, vars, "token", "create", "--role", "ops", "--name", "x", "--stores", stores); err == nil || !strings.Contains(err.Error(), "--stores") || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("--stores %q: printed %q, err %v; want refused naming an empty store", stores, out, err)
+		}
+	}
 	if out, _, err := sh(t, vars, "token", "revoke", "night shift"); err != nil || !strings.Contains(out, "revoked 1") {
 		t.Errorf("revoke: %q %v", out, err)
 	}
@@ -207,8 +212,8 @@ func TestServeShutsDownGracefully(t *testing.T) {
 func TestServeKeepsKPIsCurrent(t *testing.T) {
 	t.Parallel()
 	pool, url := dbtest.NewWithURL(t)
-	addr := freeAddr(t)
-	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr, "SHRINKSCOPE_ROLLUP_INTERVAL": "200ms"}
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr, "SHRINKSCOPE_ROLLUP_INTERVAL": "200ms", "SHRINKSCOPE_METRICS_ADDR": metricsAddr}
 	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
 	if err != nil {
 		t.Fatal(err)
@@ -265,6 +270,21 @@ func TestServeKeepsKPIsCurrent(t *testing.T) {
 	if _, body := call("GET", "/metrics", ""); !strings.Contains(body, "shrinkscope_rollup_refresh_failures_total 0") ||
 		strings.Contains(body, "shrinkscope_rollup_buckets_refreshed_total 0\n") || !strings.Contains(body, "shrinkscope_rollup_buckets_refreshed_total") {
 		t.Errorf("rollup metrics missing from /metrics")
+	}
+	// Without a token: refused on the main address, served on --metrics-addr.
+	if res, err := http.Get(base + "/metrics"); err != nil || res.StatusCode != 401 {
+		t.Errorf("/metrics on the main address without a token: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	if res, err := http.Get("http://" + metricsAddr + "/metrics"); err != nil || res.StatusCode != 200 {
+		t.Errorf("/metrics on --metrics-addr: %v %v", res, err)
+	} else {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(b), "shrinkscope_rollup_buckets_refreshed_total") {
+			t.Errorf("--metrics-addr serves other metrics: %.300s", b)
+		}
 	}
 	out, _, err := sh(t, vars, "kpi", "rebuild", "--store", "S1")
 	if err != nil || !strings.Contains(out, "rebuilt") {

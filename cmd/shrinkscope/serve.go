@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,7 +17,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
-var serveFlags = append([]string{"addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
+var serveFlags = append([]string{"addr", "metrics-addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
 	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost"}, append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -83,6 +85,13 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	}
 	webGuards(c, &opt)
 	srv := web.New(svc, log, opt, reg)
+	if c.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(c.MetricsAddr, srv.MetricsHandler(), log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{}, 3)
 	go func() {
@@ -104,4 +113,21 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	<-done
 	<-done
 	return err
+}
+
+// serveMetrics answers GET /metrics on addr, without a token, until stop is
+// called: a listener for the monitoring network alone, so Prometheus needs
+// no admin token and the main address shows metrics to admins only.
+func serveMetrics(addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (set --metrics-addr or SHRINKSCOPE_METRICS_ADDR): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }, nil
 }

@@ -37,7 +37,10 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 	svc := tokens.New(d.Pool)
 	switch args[0] {
 	case "create":
-		codes := splitList(stores)
+		codes, err := storeList(stores)
+		if err != nil {
+			return err
+		}
 		if len(codes) > 0 {
 			known, err := layout.New(d.Pool).Stores(ctx, codes)
 			if err != nil {
@@ -111,4 +114,21 @@ func flagError(err error) error {
 		return fmt.Errorf("--%s: %s", de.Field, de.Message)
 	}
 	return err
+}
+
+// storeList reads --stores: empty for every store, else store codes
+// separated by commas, none of them empty. An empty name is refused, not
+// skipped: "--stores ," read leniently is no store at all, which would make
+// a token for every store out of one meant for some.
+func storeList(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		if parts[i] = strings.TrimSpace(p); parts[i] == "" {
+			return nil, fmt.Errorf("--stores: store %d of %q is empty; name each store once, separated by commas (omit --stores for every store)", i+1, s)
+		}
+	}
+	return parts, nil
 }

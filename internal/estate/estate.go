@@ -21,6 +21,10 @@ type Config struct {
 	// RateScale multiplies every zone's concealment rate (default 1: about
 	// 2.4 per 1,000 visitors); benchmarks raise it to reach an event volume.
 	RateScale float64
+	// NoChanges plants no layout change (the draws are the same, so every
+	// other fact matches the estate with changes): an estate where nothing
+	// changes at all, for measuring false alarms.
+	NoChanges bool
 }
 
 // withDefaults fills the zero fields.
@@ -104,7 +108,7 @@ func New(cfg Config) *Estate {
 		buildStore(s, i, r, cfg.RateScale)
 		s.setWindow(cfg)
 		u := r.float() // always drawn, so the draws below do not depend on the outcome
-		if cfg.Days >= 2 && (u < 0.3 || i == 2) {
+		if cfg.Days >= 2 && (u < 0.3 || i == 2) && !cfg.NoChanges {
 			e.Changes = append(e.Changes, s.layoutChange(cfg, r))
 			s.Change = len(e.Changes) - 1
 		}

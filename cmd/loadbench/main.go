@@ -1,0 +1,306 @@
+// Command loadbench measures ingest and KPI reads together: a real server
+// on loopback, configured as `serve` is by default (an 8-connection pool,
+// a 4-connection ingest pool, reads gated at 4 and shed after 2 s, token
+// cache 5 s, rollups refreshed every 2 s), against a synthetic estate in a
+// fresh test database. For each count of readers it runs that many keep-
+// alive connections requesting the estate's KPIs by store as fast as they
+// are answered, while 200 events a second are ingested (each store a batch
+// a second, as its vision tier sends them), and prints ingest and read
+// latency (p50, p99, max) and how many reads were shed with 503.
+//
+//	go run ./cmd/loadbench -readers 50,200 -duration 45s
+//
+// Rate limits are off: they are per token, and the readers stand for many
+// people. See docs/BENCHMARKS.md.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/app"
+	"github.com/shrinkscope/shrinkscope/internal/dbtest"
+	"github.com/shrinkscope/shrinkscope/internal/estate"
+	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/web"
+)
+
+func main() {
+	readers := flag.String("readers", "50,200", "reader connections of each run, comma-separated")
+	duration := flag.Duration("duration", 45*time.Second, "length of each run (after a 5 s warm-up)")
+	rate := flag.Int("events", 200, "events ingested per second")
+	stores := flag.Int("stores", 10, "stores of the synthetic estate")
+	days := flag.Int("days", 60, "days of history of the synthetic estate")
+	flag.Parse()
+	var counts []int
+	for _, s := range strings.Split(*readers, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			log.Fatalf("-readers: want counts like 50,200, got %q", *readers)
+		}
+		counts = append(counts, n)
+	}
+	r := &runner{}
+	defer r.cleanup()
+	ctx := context.Background()
+	_, url := dbtest.NewWithURL(r)
+	b, err := newBench(ctx, url, *stores, *days)
+	if err != nil {
+		r.Fatalf("%v", err)
+	}
+	defer b.close()
+	log.Printf("%d stores x %d days loaded; %d CPUs", *stores, *days, runtime.NumCPU())
+	fmt.Printf("%-8s %-8s %-28s %-28s %-8s %s\n", "readers", "reads", "read p50/p99/max ms", "ingest p50/p99/max ms", "shed", "ingest errors")
+	for _, n := range counts {
+		res := b.run(n, *rate, *duration)
+		fmt.Printf("%-8d %-8d %-28s %-28s %-8d %d\n", n, len(res.reads), pct(res.reads), pct(res.ingest), res.shed, res.ingestErrors)
+	}
+}
+
+// bench is the server under load and what the load needs to know of it.
+type bench struct {
+	base           string
+	reader, ingest string              // an ops token for the reads, an ingest token
+	zones          map[string][]string // store code → zone codes
+	from, to       string              // the read's period: the last 30 days of the estate
+	stop           func()
+}
+
+func newBench(ctx context.Context, url string, stores, days int) (*bench, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = 8 // serve's --db-max-conns
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	if _, _, err := app.LoadReady(ctx, pool, estate.Config{Seed: 3, Stores: stores, Days: days, End: end}, nil); err != nil {
+		return nil, err
+	}
+	icfg := pool.Config().Copy()
+	icfg.MaxConns, icfg.MinConns = 4, 0 // --db-ingest-conns
+	ipool, err := pgxpool.NewWithConfig(ctx, icfg)
+	if err != nil {
+		return nil, err
+	}
+	svc := app.New(pool).WithIngestPool(ipool)
+	svc.Tokens.SetCacheTTL(5 * time.Second)
+	b := &bench{zones: map[string][]string{},
+		from: end.AddDate(0, 0, -30).Format(time.DateOnly), to: end.AddDate(0, 0, -1).Format(time.DateOnly)}
+	if b.reader, _, err = svc.Tokens.Create(ctx, "readers", ss.RoleOps, nil); err != nil {
+		return nil, err
+	}
+	if b.ingest, _, err = svc.Tokens.Create(ctx, "vision", ss.RoleIngest, nil); err != nil {
+		return nil, err
+	}
+	list, err := svc.Layout.Stores(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range list {
+		zs, err := svc.Layout.Zones(ctx, st.Code)
+		if err != nil {
+			return nil, err
+		}
+		for _, z := range zs {
+			b.zones[st.Code] = append(b.zones[st.Code], z.Code)
+		}
+	}
+	srv := web.New(svc, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{ReadConcurrency: 4, ReadWait: 2 * time.Second}, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	b.base = "http://" + ln.Addr().String()
+	sctx, cancel := context.WithCancel(ctx)
+	rollups := kpi.NewRollups(pool)
+	done := make(chan struct{}, 2)
+	go func() { _ = srv.Serve(sctx, ln); done <- struct{}{} }()
+	go func() {
+		rollups.Run(sctx, 2*time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		done <- struct{}{}
+	}()
+	b.stop = func() { cancel(); <-done; <-done; ipool.Close(); pool.Close() }
+	return b, nil
+}
+
+func (b *bench) close() { b.stop() }
+
+// result is what one run measured (after its warm-up).
+type result struct {
+	reads, ingest []time.Duration
+	shed          int // reads answered 503
+	ingestErrors  int // batches not answered 200
+}
+
+// run loads the server with readers connections of KPI reads and rate
+// events a second for d after a 5 s warm-up.
+func (b *bench) run(readers, rate int, d time.Duration) result {
+	const warm = 5 * time.Second
+	start := time.Now()
+	measureFrom, end := start.Add(warm), start.Add(warm+d)
+	var mu sync.Mutex
+	var res result
+	var wg sync.WaitGroup
+	tr := &http.Transport{MaxIdleConnsPerHost: readers + 64, MaxConnsPerHost: 0}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	url := fmt.Sprintf("%s/api/v1/kpis?by=store&from=%s&to=%s", b.base, b.from, b.to)
+	for range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) {
+				t0 := time.Now()
+				status := get(client, url, b.reader)
+				took := time.Since(t0)
+				if t0.Before(measureFrom) {
+					continue
+				}
+				mu.Lock()
+				switch status {
+				case http.StatusOK:
+					res.reads = append(res.reads, took)
+				case http.StatusServiceUnavailable:
+					res.shed++
+				default:
+					log.Printf("read answered %d", status)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	// Each store sends a batch a second, staggered across the second, so
+	// that the estate sends rate events a second.
+	codes := make([]string, 0, len(b.zones))
+	for c := range b.zones {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	per := max(1, rate/len(codes))
+	for i, code := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * time.Second / time.Duration(len(codes)))
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for ; time.Now().Before(end); <-tick.C {
+				body := b.batch(code, per)
+				t0 := time.Now()
+				status := post(client, b.base+"/api/v1/events", b.ingest, body)
+				took := time.Since(t0)
+				if t0.Before(measureFrom) {
+					continue
+				}
+				mu.Lock()
+				res.ingest = append(res.ingest, took)
+				if status != http.StatusOK {
+					res.ingestErrors++
+					log.Printf("ingest answered %d", status)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return res
+}
+
+// batch is n events of store code just now, in its zones.
+func (b *bench) batch(code string, n int) []byte {
+	zs := b.zones[code]
+	type ev struct {
+		ID         string  `json:"id"`
+		Store      string  `json:"store"`
+		Zone       string  `json:"zone"`
+		Camera     string  `json:"camera"`
+		Track      string  `json:"track"`
+		OccurredAt string  `json:"occurred_at"`
+		Score      float64 `json:"score"`
+		Method     string  `json:"method"`
+	}
+	evs := make([]ev, n)
+	now := time.Now().UTC()
+	for i := range evs {
+		evs[i] = ev{uuid.Must(uuid.NewV7()).String(), code, zs[i%len(zs)], "C1", "t" + strconv.Itoa(i),
+			now.Add(-time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano), 0.9, "pocket"}
+	}
+	raw, _ := json.Marshal(map[string]any{"events": evs})
+	return raw
+}
+
+func get(c *http.Client, url, token string) int {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	return do(c, req)
+}
+
+func post(c *http.Client, url, token string, body []byte) int {
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(string(body)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	return do(c, req)
+}
+
+func do(c *http.Client, req *http.Request) int {
+	res, err := c.Do(req)
+	if err != nil {
+		log.Printf("%s %s: %v", req.Method, req.URL.Path, err)
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// pct formats p50/p99/max of ds in milliseconds.
+func pct(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "-"
+	}
+	slices.Sort(ds)
+	q := func(p float64) float64 {
+		return float64(ds[min(len(ds)-1, int(p*float64(len(ds))))].Microseconds()) / 1000
+	}
+	return fmt.Sprintf("%.1f / %.1f / %.1f", q(0.5), q(0.99), float64(ds[len(ds)-1].Microseconds())/1000)
+}
+
+// runner lets dbtest make databases outside `go test`.
+type runner struct{ cleanups []func() }
+
+func (r *runner) Helper()                         {}
+func (r *runner) Logf(format string, args ...any) { log.Printf(format, args...) }
+func (r *runner) Cleanup(f func())                { r.cleanups = append(r.cleanups, f) }
+func (r *runner) Fatalf(format string, args ...any) {
+	r.cleanup()
+	log.Printf(format, args...)
+	os.Exit(1)
+}
+func (r *runner) cleanup() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+	r.cleanups = nil
+}

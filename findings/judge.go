@@ -1,0 +1,328 @@
+package findings
+
+import (
+	"math"
+	"sort"
+)
+
+// Config holds the method's parameters; the zero value of a field means its
+// default (DefaultConfig).
+type Config struct {
+	// FDR is the false discovery rate Benjamini–Hochberg controls over all
+	// series judged in one week (default 0.10).
+	FDR float64
+	// History is how many weeks before the tested window form its baseline
+	// (default 26); MinHistory the fewest weeks a series needs to be judged
+	// at all (default 6).
+	History, MinHistory int
+	// Delta is the rate ratio the CUSUMs are tuned to detect: the upper one
+	// looks for Delta×, the lower one for 1/Delta× (default 1.5).
+	Delta float64
+	// MaxRun is the longest window a CUSUM run is tested over (default 8
+	// weeks); the drift test's Bonferroni factor is 2·(MaxRun − 1).
+	MaxRun int
+	// Level is the confidence level of the ratio's interval (default 0.95).
+	Level float64
+}
+
+// DefaultConfig is the configuration the job runs with unless told.
+var DefaultConfig = Config{FDR: 0.10, History: 26, MinHistory: 6, Delta: 1.5, MaxRun: 8, Level: 0.95}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig
+	if c.FDR > 0 && c.FDR < 1 {
+		d.FDR = c.FDR
+	}
+	if c.History > 0 {
+		d.History = c.History
+	}
+	if c.MinHistory > 0 {
+		d.MinHistory = c.MinHistory
+	}
+	if c.Delta > 1 {
+		d.Delta = c.Delta
+	}
+	if c.MaxRun >= 2 {
+		d.MaxRun = c.MaxRun
+	}
+	if c.Level > 0 && c.Level < 1 {
+		d.Level = c.Level
+	}
+	return d
+}
+
+// Weeks is one series' weekly history, oldest first: the count of events and
+// the exposure (footfall, or 1 per week where none is counted) of each week.
+// From is the first week the series may be compared over: a layout change
+// of the zone is a breakpoint, so the weeks before it are not its baseline.
+type Weeks struct {
+	Counts   []int64
+	Exposure []float64
+	From     int
+}
+
+// Direction says which way a series moved.
+type Direction string
+
+// Directions.
+const (
+	Up   Direction = "up"
+	Down Direction = "down"
+)
+
+// Verdict is the judgement of one series in one week, before the estate-wide
+// correction.
+type Verdict struct {
+	Judged bool // false when the series has too little history
+	// Observed and Expected are the counts over the tested window (the week
+	// itself, or a CUSUM run ending with it); Weeks is that window's length.
+	Observed int64
+	Expected float64
+	Weeks    int
+	// Ratio is the window's rate over the baseline's; Lo and Hi its exact
+	// interval, filled in for findings (Hi is +Inf when the baseline has no
+	// events; call Interval for a series judged alone).
+	Ratio, Lo, Hi float64
+	Direction     Direction
+	// P is the series' p-value: the smaller of the week's two-sided exact
+	// test and the drift test, Bonferroni-corrected for the pair.
+	P float64
+	// PWeek and PDrift are the two tests' own p-values (PDrift 1 when no
+	// CUSUM run is open); Running the weeks in a row, ending with this one,
+	// whose count lay on Direction's side of its expected count (at least
+	// the tested window's length).
+	PWeek, PDrift float64
+	Running       int
+
+	n     int64   // events in the window and its baseline together
+	share float64 // the window's share of their exposure
+}
+
+// Interval fills in Lo and Hi.
+func (v *Verdict) Interval(cfg Config) { v.interval(cfg.withDefaults()) }
+
+// Judge judges week t of a series against its own history.
+func Judge(w Weeks, t int, cfg Config) Verdict {
+	cfg = cfg.withDefaults()
+	from := max(w.From, 0)
+	if t < 0 || t >= len(w.Counts) || t-from < cfg.MinHistory {
+		return Verdict{}
+	}
+	pre := newPrefix(w)
+	// The week on its own: exact conditional test of its rate against the
+	// baseline's. Given the total, the week's count is binomial with the
+	// week's share of the exposure under "no change".
+	week := pre.test(t, t+1, max(from, t-cfg.History), t, cfg)
+	pWeek := math.Min(1, 2*math.Min(week.pUp, week.pDown))
+
+	up, down := pre.cusum(from, t, cfg)
+	v := Verdict{Judged: true, PWeek: pWeek, PDrift: 1}
+	best := week
+	best.dir = Up
+	if week.pDown < week.pUp {
+		best.dir = Down
+	}
+	// The drift test: each CUSUM's open run (at most MaxRun weeks) against
+	// the baseline before it, one-sided in the CUSUM's direction. The run is
+	// chosen by the data, so the test is Bonferroni-corrected over every
+	// window it could have chosen: lengths 2 … MaxRun, two directions.
+	for _, r := range []struct {
+		run int
+		dir Direction
+	}{{up, Up}, {down, Down}} {
+		n := min(r.run, cfg.MaxRun)
+		if n < 2 || t+1-n-from < cfg.MinHistory {
+			continue
+		}
+		s := t + 1 - n
+		d := pre.test(s, t+1, max(from, s-cfg.History), s, cfg)
+		d.dir = r.dir
+		p := d.pUp
+		if r.dir == Down {
+			p = d.pDown
+		}
+		p = math.Min(1, float64(2*(cfg.MaxRun-1))*p)
+		if p < v.PDrift {
+			v.PDrift = p
+			if p < pWeek {
+				best = d
+			}
+		}
+	}
+	v.P = math.Min(1, 2*math.Min(pWeek, v.PDrift))
+	v.Observed, v.Expected, v.Weeks = best.observed, best.expected, best.end-best.start
+	v.Ratio, v.n, v.share = best.ratio, best.n, best.share
+	v.Direction = best.dir
+	v.Running = pre.running(from, t, best)
+	return v
+}
+
+// running counts the weeks ending at t, back to the window's start at
+// least, whose own count lies on the finding's side of what the finding's
+// baseline rate expects for them: "third week running".
+func (p prefix) running(from, t int, best window) int {
+	e := p.x[best.he] - p.x[best.hs]
+	if !(e > 0) {
+		return t + 1 - best.start
+	}
+	rate := float64(p.y[best.he]-p.y[best.hs]) / e
+	n := 0
+	for k := t; k >= from; k-- {
+		y, mu := float64(p.y[k+1]-p.y[k]), rate*(p.x[k+1]-p.x[k])
+		if k < best.start && (best.dir == Up && !(y > mu) || best.dir == Down && !(y < mu)) {
+			break
+		}
+		n++
+	}
+	return max(n, 1)
+}
+
+// prefix holds running sums of a series' counts and exposures.
+type prefix struct {
+	y []int64
+	x []float64
+}
+
+func newPrefix(w Weeks) prefix {
+	p := prefix{y: make([]int64, len(w.Counts)+1), x: make([]float64, len(w.Counts)+1)}
+	for i, c := range w.Counts {
+		e := 1.0
+		if i < len(w.Exposure) {
+			e = w.Exposure[i]
+		}
+		p.y[i+1] = p.y[i] + c
+		p.x[i+1] = p.x[i] + e
+	}
+	return p
+}
+
+// window is the conditional test of weeks [start, end) against the baseline
+// weeks [hs, he).
+type window struct {
+	start, end int
+	hs, he     int // the baseline weeks
+	observed   int64
+	expected   float64
+	ratio      float64
+	pUp, pDown float64
+	dir        Direction
+	n          int64
+	share      float64
+}
+
+func (p prefix) test(start, end, hs, he int, cfg Config) window {
+	y := p.y[end] - p.y[start]
+	x := p.x[end] - p.x[start]
+	s := p.y[he] - p.y[hs]
+	e := p.x[he] - p.x[hs]
+	w := window{start: start, end: end, hs: hs, he: he, observed: y, pUp: 1, pDown: 1, ratio: math.NaN()}
+	if !(x > 0) || !(e > 0) {
+		return w
+	}
+	w.expected = float64(s) * x / e
+	n := y + s
+	share := x / (x + e)
+	if n == 0 {
+		return w
+	}
+	w.pUp = BinomialUpper(y, n, share)
+	w.pDown = BinomialLower(y, n, share)
+	if s > 0 {
+		w.ratio = float64(y) / w.expected
+	} else {
+		w.ratio = math.Inf(1)
+	}
+	w.n, w.share = n, share
+	return w
+}
+
+// interval is the exact interval of the verdict's ratio at cfg.Level: the
+// rate ratio R and the binomial proportion π = R·x / (R·x + e) map one to
+// one, so Clopper–Pearson's interval for π gives R's. It costs some hundred
+// tail sums, so Week computes it for findings only.
+func (v *Verdict) interval(cfg Config) {
+	v.Lo, v.Hi = 0, math.Inf(1)
+	if v.n == 0 {
+		return
+	}
+	odds := func(pi float64) float64 {
+		if pi >= 1 {
+			return math.Inf(1)
+		}
+		return pi / (1 - pi) * (1 - v.share) / v.share
+	}
+	lo, hi := clopperPearson(v.Observed, v.n, 1-cfg.Level)
+	v.Lo, v.Hi = odds(lo), odds(hi)
+	if v.Observed == v.n {
+		v.Hi = math.Inf(1)
+	}
+}
+
+// cusum runs the one-sided Poisson CUSUMs over weeks from+MinHistory … t and
+// returns how many weeks each has been above zero at t (0 when at zero).
+//
+// Reference: at a week where a CUSUM starts from zero, its expected rate is
+// frozen from the History weeks before it (never from weeks inside its own
+// run, which would absorb the drift it is looking for); μ = rate · exposure.
+// The upper CUSUM adds y − k with k = μ(δ − 1)/ln δ, the lower one adds
+// k' − y with k' = μ(1 − 1/δ)/ln δ: the log-likelihood-ratio increments of
+// Poisson(δμ) (or μ/δ) against Poisson(μ), scaled. Each resets to zero
+// whenever its sum falls to zero or below, and at the series' breakpoint.
+func (p prefix) cusum(from, t int, cfg Config) (up, down int) {
+	ld := math.Log(cfg.Delta)
+	ku := (cfg.Delta - 1) / ld
+	kd := (1 - 1/cfg.Delta) / ld
+	var su, sd float64
+	var rateU, rateD float64
+	for w := from + cfg.MinHistory; w <= t; w++ {
+		rate := func() float64 {
+			hs := max(from, w-cfg.History)
+			e := p.x[w] - p.x[hs]
+			if !(e > 0) {
+				return 0
+			}
+			return float64(p.y[w]-p.y[hs]) / e
+		}
+		y := float64(p.y[w+1] - p.y[w])
+		x := p.x[w+1] - p.x[w]
+		if su == 0 {
+			rateU = rate()
+		}
+		if sd == 0 {
+			rateD = rate()
+		}
+		su = math.Max(0, su+y-ku*rateU*x)
+		sd = math.Max(0, sd+kd*rateD*x-y)
+		if su > 0 {
+			up++
+		} else {
+			up = 0
+		}
+		if sd > 0 {
+			down++
+		} else {
+			down = 0
+		}
+	}
+	return up, down
+}
+
+// BH returns the Benjamini–Hochberg adjusted p-values (q-values) of ps, in
+// their order: q(i) = min over j with p(j) ≥ p(i) of p(j)·m / rank(j). A
+// series is a finding at false discovery rate α when its q ≤ α.
+func BH(ps []float64) []float64 {
+	m := len(ps)
+	order := make([]int, m)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return ps[order[a]] < ps[order[b]] })
+	q := make([]float64, m)
+	run := 1.0
+	for r := m - 1; r >= 0; r-- {
+		i := order[r]
+		run = math.Min(run, ps[i]*float64(m)/float64(r+1))
+		q[i] = run
+	}
+	return q
+}
