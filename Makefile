@@ -10,12 +10,13 @@ demo:
 	@scripts/demo-postgres
 	$(GO) run ./cmd/shrinkscope demo --listen $(DEMO_LISTEN)
 
-## test: make sure PostgreSQL runs (starting or installing it), Chromium and ffmpeg are installed and ONNX Runtime is at hand (scripts/onnxruntime), then vet and run every test with -race
+## test: make sure PostgreSQL runs (starting or installing it), Chromium and ffmpeg are installed, ONNX Runtime is at hand (scripts/onnxruntime) and an MQTT broker answers (scripts/ensure-mosquitto), then vet and run every test with -race
 test: check
 	@scripts/ensure-chromium
 	@url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
 	  scripts/ensure-ffmpeg && ort=$$(scripts/onnxruntime) && echo "vision tests use ONNX Runtime $${ort:-(none: they skip)}" && \
-	  TEST_DATABASE_URL="$$url" ONNXRUNTIME_LIB="$$ort" $(GO) test -race -count=1 -timeout 15m ./...
+	  mqtt=$$(scripts/ensure-mosquitto) && echo "Frigate bridge tests use MQTT broker $${mqtt:-(none: they skip)}" && \
+	  TEST_DATABASE_URL="$$url" ONNXRUNTIME_LIB="$$ort" TEST_MQTT_URL="$$mqtt" $(GO) test -race -count=1 -timeout 15m ./...
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 

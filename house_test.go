@@ -18,7 +18,7 @@ const module = "github.com/shrinkscope/shrinkscope"
 // house says which of our packages each package may import (DESIGN.md,
 // Shape): imports point down the loop; internal/ holds ground-floor helpers
 // that import nothing above the root vocabulary; vision talks to the server
-// over HTTP only; app, the service graph, is imported only by web and the
+// over HTTP only, and frigate through vision's spool and sender; app, the service graph, is imported only by web and the
 // programs. "" is the module root; a key ending in "/" covers a folder.
 var house = map[string][]string{
 	"":           {},
@@ -31,6 +31,7 @@ var house = map[string][]string{
 	"findings":   {"", "internal/", "kpi", "layout"},
 	"reports":    {"", "internal/", "kpi", "layout", "segments", "workforce", "findings"},
 	"vision":     {"", "internal/"},
+	"frigate":    {"", "internal/", "vision"},
 	"app":        {"", "internal/", "kpi", "layout", "segments", "workforce", "findings", "reports"},
 	"web":        {"", "internal/", "migrations", "kpi", "layout", "segments", "workforce", "findings", "reports", "app"},
 	"cmd/":       nil, // programs wire everything
@@ -39,10 +40,11 @@ var house = map[string][]string{
 // edges says which outside modules only one package may import (STYLE.md:
 // outside dependencies stay at their edge).
 var edges = map[string][]string{
-	"github.com/labstack/echo":         {"web"},
-	"github.com/yalue/onnxruntime_go":  {"vision"},
-	"github.com/go-echarts/go-echarts": {"reports"},
-	"github.com/robfig/cron":           {"reports"},
+	"github.com/labstack/echo":            {"web"},
+	"github.com/yalue/onnxruntime_go":     {"vision"},
+	"github.com/go-echarts/go-echarts":    {"reports"},
+	"github.com/robfig/cron":              {"reports"},
+	"github.com/eclipse/paho.mqtt.golang": {"frigate"},
 }
 
 func rule(pkg string) (allowed []string, ok bool) {

@@ -5,8 +5,12 @@
 package app
 
 import (
+	"context"
+	"time"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -39,6 +43,8 @@ func New(pool *pgxpool.Pool) Services {
 	staff := workforce.New(pool, lay, kpis)
 	rep := reports.NewReports(pool, kpis, lay)
 	rep.SetWorkforce(staff)
+	seg := segments.New(pool, kpis, lay)
+	seg.SetSOC(socWorkloads{staff})
 	fnd := findings.NewService(pool, kpis, lay)
 	rep.SetFindings(fnd)
 	return Services{
@@ -46,7 +52,7 @@ func New(pool *pgxpool.Pool) Services {
 		Layout:    lay,
 		Ingest:    kpi.NewIngester(pool, lay.Directory()),
 		KPIs:      kpis,
-		Segments:  segments.New(pool, kpis, lay),
+		Segments:  seg,
 		Findings:  fnd,
 		Tokens:    tokens.New(pool),
 		Workforce: staff,
@@ -64,4 +70,17 @@ func (s Services) WithIngestPool(pool *pgxpool.Pool) Services {
 	s.Ingest = kpi.NewIngester(pool, s.Layout.Directory())
 	s.Tokens = tokens.New(pool)
 	return s
+}
+
+// socWorkloads hands segments each store's SOC workload as workforce
+// defines it, so the segments' SOC return, the store's staffing plan and
+// /soc-staffing count the same operator hours.
+type socWorkloads struct{ w *workforce.Service }
+
+func (a socWorkloads) SOCWorkload(ctx context.Context, st *ss.Store, week time.Time) (segments.SOCWorkload, error) {
+	l, err := a.w.SOCLoad(ctx, st, week)
+	if err != nil {
+		return segments.SOCWorkload{}, err
+	}
+	return segments.SOCWorkload{Week: l.Week, OperatorHours: float64(l.OperatorHours), OperatorHourly: l.Params.OperatorHourly}, nil
 }

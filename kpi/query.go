@@ -208,7 +208,7 @@ func (k *KPIs) Answer(ctx context.Context, q Query) (*Answer, error) {
 		a.Rows = append(a.Rows, r)
 	}
 	sort.Slice(a.Rows, func(i, j int) bool { return a.Rows[i].Key.less(a.Rows[j].Key) })
-	judge(a.Rows, live)
+	judge(q, a.Rows, live)
 	return a, nil
 }
 

@@ -13,11 +13,15 @@ import (
 
 // Target is a KPI goal for one store, or for the estate when Store is "".
 type Target struct {
-	ID           int64      `json:"id"`
-	Store        string     `json:"store,omitempty"`
-	KPI          string     `json:"kpi"`
-	Op           string     `json:"op"` // "<=" or ">="
-	Value        float64    `json:"value"`
+	ID    int64   `json:"id"`
+	Store string  `json:"store,omitempty"`
+	KPI   string  `json:"kpi"`
+	Op    string  `json:"op"` // "<=" or ">="
+	Value float64 `json:"value"`
+	// Period is the span Value is for — "day", "week" or "month" — on an
+	// additive KPI (Additive), where it is required; ratio targets have
+	// none. A request is judged against Value scaled to its length.
+	Period       string     `json:"period,omitempty"`
 	Note         string     `json:"note,omitempty"`
 	SetBy        string     `json:"set_by"`
 	SetAt        time.Time  `json:"set_at"`
@@ -25,12 +29,19 @@ type Target struct {
 }
 
 // Verdict is a KPI's target and whether the figure meets it (null when the
-// figure is null).
+// figure is null). A target with a period is judged against its value
+// scaled to the row's length: JudgedAgainst = Value × Periods, to the cent,
+// where Periods counts the target's periods in the row's days (a month
+// day by day, each 1/(days of its month)).
 type Verdict struct {
-	Op    string  `json:"op"`
-	Value float64 `json:"value"`
-	Scope string  `json:"scope"` // "store" or "estate": where the target was set
-	Met   *bool   `json:"met"`
+	Op            string   `json:"op"`
+	Value         float64  `json:"value"`
+	Period        string   `json:"period,omitempty"`  // the target's period; absent for a ratio
+	Periods       *float64 `json:"periods,omitempty"` // the target's periods in the row (with Period)
+	Days          *float64 `json:"days,omitempty"`    // the row's length in days (with Period)
+	JudgedAgainst float64  `json:"judged_against"`    // Value, or Value × Periods with a period
+	Scope         string   `json:"scope"`             // "store" or "estate": where the target was set
+	Met           *bool    `json:"met"`
 }
 
 // Validate checks a target before it is set.
@@ -47,6 +58,9 @@ func (t *Target) Validate() error {
 	}
 	if t.Value != t.Value || t.Value < 0 || t.Value > 1e12 {
 		return ss.Errorf(ss.EINVALID, "value", "value must be a non-negative number")
+	}
+	if err := validPeriod(t); err != nil {
+		return err
 	}
 	if err := ss.CheckText("note", t.Note, 500); err != nil {
 		return err
@@ -80,8 +94,8 @@ func (k *KPIs) SetTarget(ctx context.Context, t *Target) error {
 		if _, err := tx.Exec(ctx, `UPDATE kpi_targets SET superseded_at = now() WHERE coalesce(store_id, 0) = coalesce($1::bigint, 0) AND kpi = $2 AND superseded_at IS NULL`, storeID, t.KPI); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO kpi_targets (store_id, kpi, op, value, note, set_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, set_at`,
-			storeID, t.KPI, t.Op, t.Value, t.Note, t.SetBy).Scan(&t.ID, &t.SetAt)
+		return tx.QueryRow(ctx, `INSERT INTO kpi_targets (store_id, kpi, op, value, period, note, set_by) VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7) RETURNING id, set_at`,
+			storeID, t.KPI, t.Op, t.Value, t.Period, t.Note, t.SetBy).Scan(&t.ID, &t.SetAt)
 	})
 }
 
@@ -121,7 +135,7 @@ func (k *KPIs) Targets(ctx context.Context, scope []string, history bool) ([]Tar
 
 // targetsQuery lists targets: $1 with history, $2 the stores in scope (none: all).
 const targetsQuery = `
-SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
+SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, coalesce(t.period, ''), t.note, t.set_by, t.set_at, t.superseded_at
 FROM kpi_targets t LEFT JOIN store_directory s ON s.id = t.store_id
 WHERE ($1 OR t.superseded_at IS NULL) AND (coalesce(cardinality($2::text[]), 0) = 0 OR s.code IS NULL OR s.code = ANY($2))
 ORDER BY t.set_at DESC, t.id DESC`
@@ -136,11 +150,14 @@ func (rq *request) liveTargets() {
 
 // fields are the scan destinations of a targetsQuery row.
 func (t *Target) fields() []any {
-	return []any{&t.ID, &t.Store, &t.KPI, &t.Op, &t.Value, &t.Note, &t.SetBy, &t.SetAt, &t.SupersededAt}
+	return []any{&t.ID, &t.Store, &t.KPI, &t.Op, &t.Value, &t.Period, &t.Note, &t.SetBy, &t.SetAt, &t.SupersededAt}
 }
 
-// judge attaches to each row the live target of its store, else the estate's.
-func judge(rows []Row, live []Target) {
+// judge attaches to each row of the answer to q the live target of its
+// store (the row's, or the request's store), else the estate's. A target with a period is judged against its
+// value scaled to the row's days (rowPeriods); an hour-of-week row gets
+// none of those.
+func judge(q Query, rows []Row, live []Target) {
 	if len(live) == 0 {
 		return
 	}
@@ -159,19 +176,33 @@ func judge(rows []Row, live []Target) {
 	for i := range rows {
 		r := &rows[i]
 		values := r.Figures.Values()
+		// A row of one store's request (by day, week, zone…) is that store's.
+		store := r.Key.Store
+		if store == "" {
+			store = q.Store
+		}
 		for _, name := range KPINames {
 			t, scope := estate[name], "estate"
-			if st, ok := byStore[r.Key.Store][name]; ok && r.Key.Store != "" {
+			if st, ok := byStore[store][name]; ok && store != "" {
 				t, scope = st, "store"
 			}
 			if t.KPI == "" {
 				continue
 			}
-			v := Verdict{Op: t.Op, Value: t.Value, Scope: scope}
+			v := Verdict{Op: t.Op, Value: t.Value, JudgedAgainst: t.Value, Scope: scope}
+			if t.Period != "" {
+				n, ok := rowPeriods(q, r.Key, t.Period)
+				if !ok {
+					continue
+				}
+				days, _ := rowPeriods(q, r.Key, PeriodDay)
+				v.Period, v.Periods, v.Days = t.Period, &n, &days
+				v.JudgedAgainst = scaledTarget(t.Value, n)
+			}
 			if x := values[name]; x != nil {
-				met := *x <= t.Value
+				met := *x <= v.JudgedAgainst
 				if t.Op == ">=" {
-					met = *x >= t.Value
+					met = *x >= v.JudgedAgainst
 				}
 				v.Met = &met
 			}

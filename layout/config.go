@@ -13,11 +13,13 @@ const (
 	KindSightlines  = "improve_sightlines"  // open up the sight lines of a blind-spot zone
 	KindProtective  = "protective_fixtures" // locked cases, security caps, shelf alarms
 	KindToCheckout  = "move_to_checkout"    // move a category next to the checkout
+	KindStaff       = "staff_presence"      // a colleague on the floor near it in the hours it is hit
+	KindSignage     = "signage"             // deterrence signage and a visible camera notice
 	KindOtherChange = "other"
 )
 
 // ChangeKinds are the kinds a layout change may have.
-var ChangeKinds = []string{KindRelocate, KindSwap, KindSightlines, KindProtective, KindToCheckout, KindOtherChange}
+var ChangeKinds = []string{KindRelocate, KindSwap, KindSightlines, KindProtective, KindToCheckout, KindStaff, KindSignage, KindOtherChange}
 
 // Prior is what a kind of change is expected to do before this estate has
 // evaluated any: a rate ratio and the standard deviation of its logarithm.
@@ -37,6 +39,9 @@ type Config struct {
 	// HotspotDays is the period recommendations read hotspots over, ending
 	// yesterday. Default 28.
 	HotspotDays int
+	// QuietDays is how long a rejected recommendation is not proposed again
+	// (the same kind on the same zones). Default 90.
+	QuietDays int
 	// Priors are the expected rate ratio per change kind before the
 	// estate's own evaluations; defaults in DefaultPriors. Kinds left out
 	// keep their default.
@@ -52,6 +57,8 @@ var DefaultPriors = map[string]Prior{
 	KindSightlines:  {0.80, 0.25},
 	KindProtective:  {0.75, 0.25},
 	KindToCheckout:  {0.80, 0.25},
+	KindStaff:       {0.80, 0.25},
+	KindSignage:     {0.92, 0.25},
 	KindOtherChange: {0.95, 0.30},
 }
 
@@ -67,6 +74,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HotspotDays == 0 {
 		c.HotspotDays = 28
+	}
+	if c.QuietDays == 0 {
+		c.QuietDays = 90
 	}
 	p := map[string]Prior{}
 	for k, v := range DefaultPriors {
@@ -85,7 +95,7 @@ func (c Config) Validate() error {
 		field string
 		v     int
 		lo    int
-	}{{"BeforeDays", c.BeforeDays, 7}, {"AfterDays", c.AfterDays, 7}, {"GapDays", c.GapDays, 0}, {"HotspotDays", c.HotspotDays, 7}} {
+	}{{"BeforeDays", c.BeforeDays, 7}, {"AfterDays", c.AfterDays, 7}, {"GapDays", c.GapDays, 0}, {"HotspotDays", c.HotspotDays, 7}, {"QuietDays", c.QuietDays, 1}} {
 		if w.v != 0 && (w.v < w.lo || w.v > 365) {
 			return ss.Errorf(ss.EINVALID, w.field, "%s must be between %d and 365 days, got %d", w.field, w.lo, w.v)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,7 +49,7 @@ func TestEvaluationsAgainstSyntheticTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := before[layout.KindProtective]; e.RateRatio != 1 || e.BasedOn != 0 {
+	if e := before.Kind[layout.KindProtective]; e.RateRatio != 1 || e.BasedOn != 0 {
 		t.Fatalf("before any evaluation the effect is the prior, got %+v", e)
 	}
 
@@ -82,7 +84,7 @@ func TestEvaluationsAgainstSyntheticTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := after[layout.KindProtective]
+	e := after.Kind[layout.KindProtective]
 	t.Logf("protective fixtures: prior 1.00, pooled %.3f [%.3f, %.3f] on %d changes, planted geometric mean %.3f", e.RateRatio, e.Low, e.High, e.BasedOn, math.Exp(truthLog))
 	if e.BasedOn != 4 {
 		t.Errorf("pooled on %d changes, want 4", e.BasedOn)
@@ -155,5 +157,48 @@ func placebo(t *testing.T, pool *pgxpool.Pool, est *estate.Estate) {
 	t.Logf("placebo verdicts: %v", verdicts)
 	if verdicts[layout.VerdictNoChange] < 90 {
 		t.Errorf("placebo: %d of 100 no_clear_change, want at least 90 (%v)", verdicts[layout.VerdictNoChange], verdicts)
+	}
+}
+
+// On a synthetic estate the open recommendations follow their causes: at
+// least four kinds, none a kind already implemented on its zone that was
+// not measured no_clear_change or worse.
+func TestRecommendationsVaryWithTheCause(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	est, _, err := app.LoadReady(ctx, pool, estate.Config{Seed: 1, Stores: 12, Days: 120}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay := layout.New(pool)
+	kinds := map[string]int{}
+	for _, s := range est.Stores {
+		recs, err := lay.Recommendations(ctx, s.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changes, err := lay.Changes(ctx, s.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Status != layout.StatusProposed {
+				continue
+			}
+			kinds[r.Kind]++
+			for _, c := range changes {
+				if c.Kind == r.Kind && slices.Contains(c.Zones, r.Zones[0]) && (c.Verdict == nil || *c.Verdict == layout.VerdictImproved) {
+					t.Errorf("%s %s proposes %s again after change %d (%v)", s.Code, r.Zones[0], r.Kind, c.ID, c.Verdict)
+				}
+			}
+			if strings.Contains(r.Rationale, "_") {
+				t.Errorf("rationale with a raw label: %q", r.Rationale)
+			}
+		}
+	}
+	t.Logf("open recommendations by kind: %v", kinds)
+	if len(kinds) < 4 {
+		t.Errorf("open recommendations span %d kinds, want at least 4: %v", len(kinds), kinds)
 	}
 }

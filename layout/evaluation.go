@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -154,13 +155,24 @@ WHERE store_id = $1 AND id <> $2 AND implemented_at > $3 AND implemented_at <= $
 	est := Fit(ev.Series)
 	ev.Method, ev.MethodNote, ev.Verdict, ev.Reason = est.Method, methodNotes[est.Method], est.Verdict, est.Reason
 	if est.Verdict != VerdictInsufficient {
-		f := func(v float64) *float64 { return &v }
-		r6 := func(v float64) *float64 { return f(math.Round(v*1e6) / 1e6) }
-		ev.RateRatio, ev.CILow, ev.CIHigh = r6(est.RateRatio), r6(est.CILow), r6(est.CIHigh)
-		ev.PValue, ev.EffectPct, ev.Dispersion = r6(est.PValue), f(math.Round(est.EffectPct*100)/100), r6(est.Dispersion)
-		ev.logRR, ev.se = f(est.LogRR), f(est.SE)
+		ev.report(est)
 	}
 	return nil
+}
+
+// report copies the fit's figures into ev, rounded as the API documents:
+// the rate ratio and its interval to six decimals (they sit near 1, where
+// that is more than their precision), the effect to hundredths of a
+// percent, and the p-value and the dispersion to stats.StatDigits
+// significant digits, since six fixed decimals read a p of 1.6e-6 as 2e-6
+// and one under 5e-7 as 0.
+func (ev *Evaluation) report(est Estimate) {
+	f := func(v float64) *float64 { return &v }
+	r6 := func(v float64) *float64 { return f(math.Round(v*1e6) / 1e6) }
+	sig := func(v float64) *float64 { return f(stats.Significant(v, stats.StatDigits)) }
+	ev.RateRatio, ev.CILow, ev.CIHigh = r6(est.RateRatio), r6(est.CILow), r6(est.CIHigh)
+	ev.PValue, ev.EffectPct, ev.Dispersion = sig(est.PValue), f(math.Round(est.EffectPct*100)/100), sig(est.Dispersion)
+	ev.logRR, ev.se = f(est.LogRR), f(est.SE)
 }
 
 func zonesWithFootfall(days []kpi.ZoneDay) map[int64]bool {

@@ -2,6 +2,7 @@ package layout
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,7 +163,7 @@ func TestSuggest(t *testing.T) {
 		{Zone: "Z3", Events: 20, Visitors: 10000, RatePer1k: f(2), Index: f(0.9), ProbHot: f(0.01)},
 		{Zone: "Z2", Events: 10, Visitors: 10000, RatePer1k: f(1), Index: f(0.5), ProbHot: f(0)},
 	}
-	got := Suggest(zones, ranked, 2.5)
+	got := Suggest(zones, ranked, 2.5, nil, "Over the 28 days 1 Nov – 28 Nov 2026")
 	kinds := map[string][]string{}
 	for _, s := range got {
 		kinds[s.Kind] = s.Zones
@@ -171,7 +172,7 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("suggestions %+v", got)
 	}
 	for _, s := range got {
-		for _, n := range []string{"Z1", "6.00 per 1,000", "hotspot index 2.40", "99%", "1800.00"} {
+		for _, n := range []string{"Over the 28 days 1 Nov – 28 Nov 2026", "Z1", "6.00 per 1,000", "hotspot index 2.40", "99%", "1,800.00"} {
 			if !strings.Contains(s.Rationale, n) {
 				t.Errorf("rationale %q lacks %q", s.Rationale, n)
 			}
@@ -222,3 +223,110 @@ func BenchmarkFit(b *testing.B) {
 }
 
 var sink float64
+
+func TestRemedyRules(t *testing.T) {
+	t.Parallel()
+	f := func(v float64) *float64 { return &v }
+	hotspot := func(code string) Hotspot {
+		return Hotspot{Zone: code, Events: 40, Visitors: 8000, RatePer1k: f(5), Index: f(2.2), ProbHot: f(0.95), EstLoss: 900}
+	}
+	cold := []Hotspot{
+		{Zone: "C1", Events: 3, Visitors: 8000, RatePer1k: f(0.4), Index: f(0.3), ProbHot: f(0)},
+		{Zone: "C2", Events: 3, Visitors: 8000, RatePer1k: f(0.4), Index: f(0.3), ProbHot: f(0)},
+	}
+	base := []ss.Zone{
+		{Code: "C1", Kind: ss.KindAisle, Category: "grocery", UnitValue: 4, StaffedDistance: 3},
+		{Code: "C2", Kind: ss.KindAisle, Category: "bakery", UnitValue: 3, StaffedDistance: 30},
+	}
+	rr := 0.97
+	for _, c := range []struct {
+		name    string
+		zone    ss.Zone
+		ev      Evidence
+		want    []string // kinds proposed, in order
+		notWant []string
+		says    string
+	}{
+		{"high value on open shelves", ss.Zone{Code: "Z", Kind: ss.KindAisle, Category: "spirits", UnitValue: 30, StaffedDistance: 5},
+			Evidence{Methods: map[ss.Method]int64{ss.MethodBag: 30, ss.MethodPocket: 10}}, []string{KindProtective}, nil, "open shelf fixtures"},
+		{"a fitting room never gets locks", ss.Zone{Code: "Z", Kind: ss.KindFitting, Category: "womenswear", UnitValue: 30, StaffedDistance: 5},
+			Evidence{Methods: map[ss.Method]int64{ss.MethodClothing: 40}}, []string{KindStaff}, []string{KindProtective}, "cannot be locked"},
+		{"nor a service counter", ss.Zone{Code: "Z", Kind: ss.KindCounter, Category: "cosmetics", UnitValue: 30, StaffedDistance: 5},
+			Evidence{}, []string{KindStaff}, []string{KindProtective}, ""},
+		{"concealed under clothing: no locks", ss.Zone{Code: "Z", Kind: ss.KindAisle, Category: "menswear", UnitValue: 30, StaffedDistance: 5},
+			Evidence{Methods: map[ss.Method]int64{ss.MethodClothing: 30, ss.MethodBag: 5}}, []string{KindStaff}, []string{KindProtective}, ""},
+		{"hit in the quiet hours", ss.Zone{Code: "Z", Kind: ss.KindAisle, Category: "razors", UnitValue: 30, StaffedDistance: 5},
+			Evidence{QuietShare: 0.7, QuietVisitors: 0.2}, []string{KindStaff, KindProtective}, nil, "70% of its concealments came in the store's quietest hours, which bring 20%"},
+		{"pockets, cheap goods: signage", ss.Zone{Code: "Z", Kind: ss.KindAisle, Category: "confectionery", UnitValue: 4, StaffedDistance: 5},
+			Evidence{Methods: map[ss.Method]int64{ss.MethodPocket: 20, ss.MethodSleeve: 5, ss.MethodBag: 5}}, []string{KindSignage}, []string{KindProtective}, "83% of its concealments went into a pocket or sleeve"},
+		{"a blind spot", ss.Zone{Code: "Z", Kind: ss.KindAisle, Category: "spirits", UnitValue: 30, StaffedDistance: 5, Visibility: ss.VisibilityBlind},
+			Evidence{}, []string{KindSightlines, KindProtective}, nil, "blind spot"},
+		{"far from staff: swap with a cold zone near staff", ss.Zone{Code: "Z", Kind: ss.KindAisle, Category: "spirits", UnitValue: 30, StaffedDistance: 20},
+			Evidence{}, []string{KindSwap, KindProtective}, []string{KindRelocate}, "swap its spirits with the grocery of C1"},
+		{"locks that worked are not proposed again", ss.Zone{Code: "Z", Kind: ss.KindAisle, Category: "spirits", UnitValue: 30, StaffedDistance: 5},
+			Evidence{Tried: []Tried{{Kind: KindProtective, Verdict: VerdictImproved, ImplementedAt: "2026-10-03"}}}, nil, []string{KindProtective}, ""},
+		{"nor locks not yet measured", ss.Zone{Code: "Z", Kind: ss.KindAisle, Category: "spirits", UnitValue: 30, StaffedDistance: 5},
+			Evidence{Tried: []Tried{{Kind: KindProtective, Verdict: VerdictPending, ImplementedAt: "2026-11-20"}}}, nil, []string{KindProtective}, ""},
+		{"locks that did nothing: another kind, naming them", ss.Zone{Code: "Z", Kind: ss.KindAisle, Category: "spirits", UnitValue: 30, StaffedDistance: 5},
+			Evidence{Tried: []Tried{{Kind: KindProtective, Verdict: VerdictNoChange, ImplementedAt: "2026-10-03", RateRatio: &rr}}},
+			[]string{KindStaff}, []string{KindProtective}, "protective fixtures was tried on 2026-10-03 and measured no clear change (rate ×0.97), so another kind is proposed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			zones := append([]ss.Zone{c.zone}, base...)
+			ranked := append([]Hotspot{hotspot("Z")}, cold...)
+			got := Suggest(zones, ranked, 1.2, map[string]Evidence{"Z": c.ev}, "Over the 28 days 1 Nov – 28 Nov 2026")
+			var kinds []string
+			for _, s := range got {
+				kinds = append(kinds, s.Kind)
+				if c.says != "" && !strings.Contains(s.Rationale, c.says) && s.Kind == got[0].Kind {
+					t.Errorf("%s rationale %q lacks %q", s.Kind, s.Rationale, c.says)
+				}
+			}
+			if c.want != nil && !slices.Equal(kinds, c.want) {
+				t.Errorf("kinds %v, want %v", kinds, c.want)
+			}
+			for _, k := range c.notWant {
+				if slices.Contains(kinds, k) {
+					t.Errorf("proposed %s: %v", k, kinds)
+				}
+			}
+		})
+	}
+}
+
+func TestCategoryEffectsPoolTowardTheKind(t *testing.T) {
+	t.Parallel()
+	// Kind: prior ×0.75 (log SD 0.25) and three evaluations, two on
+	// spirits (×0.6 and ×0.7, SE 0.2) and one on grocery (×0.9, SE 0.3).
+	y := []float64{math.Log(0.6), math.Log(0.7), math.Log(0.9)}
+	se := []float64{0.2, 0.2, 0.3}
+	kind := PoolEffect(Prior{0.75, 0.25}, y, se)
+	// By hand: weights 16, 25, 25, 11.11; the kind's log mean and SD.
+	w0, w := 16.0, []float64{25, 25, 1 / 0.09}
+	muK := (w0*math.Log(0.75) + w[0]*y[0] + w[1]*y[1] + w[2]*y[2]) / (w0 + w[0] + w[1] + w[2])
+	sdK := 1 / math.Sqrt(w0+w[0]+w[1]+w[2])
+	if math.Abs(kind.RateRatio-math.Exp(muK)) > 1e-4 {
+		t.Fatalf("kind %+v, want ×%.4f", kind, math.Exp(muK))
+	}
+	// τ² by DerSimonian–Laird over the three: ȳ, Q, then the formula.
+	sw := w[0] + w[1] + w[2]
+	ybar := (w[0]*y[0] + w[1]*y[1] + w[2]*y[2]) / sw
+	q := w[0]*(y[0]-ybar)*(y[0]-ybar) + w[1]*(y[1]-ybar)*(y[1]-ybar) + w[2]*(y[2]-ybar)*(y[2]-ybar)
+	tau2 := math.Max(0, (q-2)/(sw-(w[0]*w[0]+w[1]*w[1]+w[2]*w[2])/sw))
+	if got := Tau2(y, se); math.Abs(got-tau2) > 1e-12 {
+		t.Errorf("τ² %g, want %g", got, tau2)
+	}
+	// Spirits: its two evaluations on a prior N(μ_kind, sd_kind² + τ²).
+	v := sdK*sdK + tau2
+	mu := (muK/v + w[0]*y[0] + w[1]*y[1]) / (1/v + w[0] + w[1])
+	sd := 1 / math.Sqrt(1/v+w[0]+w[1])
+	sp := CategoryEffect(kind, Tau2(y, se), y[:2], se[:2])
+	if math.Abs(sp.RateRatio-math.Exp(mu)) > 1e-4 || math.Abs(sp.Low-math.Exp(mu-stats.Z975*sd)) > 1e-4 || sp.BasedOn != 2 {
+		t.Errorf("spirits %+v, want ×%.4f (%.4f–)", sp, math.Exp(mu), math.Exp(mu-stats.Z975*sd))
+	}
+	// Partial pooling: spirits lies between its own evaluations' mean and the kind.
+	own := math.Exp((y[0] + y[1]) / 2)
+	if !(sp.RateRatio > own && sp.RateRatio < kind.RateRatio) {
+		t.Errorf("spirits ×%.4f should lie between its own ×%.4f and the kind's ×%.4f", sp.RateRatio, own, kind.RateRatio)
+	}
+}

@@ -93,7 +93,7 @@ func TrendChart(id string, pts []TrendPoint) Chart {
 	c.SetXAxis(days).AddSeries("events", ev)
 	c.ExtendYAxis(opts.YAxis{Name: "per 1k", Position: "right"})
 	line := charts.NewLine()
-	line.SetXAxis(days).AddSeries("rate per 1k", rate, charts.WithLineChartOpts(opts.LineChart{YAxisIndex: 1}))
+	line.SetXAxis(days).AddSeries("rate per 1,000 visitors", rate, charts.WithLineChartOpts(opts.LineChart{YAxisIndex: 1}))
 	c.Overlap(line)
 	return snippet(id, title, c)
 }

@@ -35,31 +35,18 @@ type findingsPart struct {
 type findingLine struct{ Sentence, P, Q string }
 
 type kpiLine struct{ Name, Now, Prev, Change, Target, Class string }
-type hotspotLine struct {
-	Zone   string
-	Events int64
-	Index  string
+type hotspotLine struct{ Zone, Events, Index string }
+type storeLine struct {
+	Store, Name, Events, Rate, Loss, Recovered string
+	Currency, ReportingLoss, ReportingRecovered string // the store's currency; its money in the reporting one
 }
-type storeLine struct{ Store, Events, Rate, Currency, Loss, Recovered, ReportingLoss, ReportingRecovered string }
 
-// moneyText is an amount of cur with its minor unit's decimals, "–" when missing.
-func moneyText(cur ss.Currency, p *float64) string {
-	if p == nil {
-		return "–"
-	}
-	return strconv.FormatFloat(*p, 'f', cur.StoredDecimals(), 64)
-}
+// moneyText shows an amount of cur with its minor unit's decimals.
+func moneyText(cur ss.Currency, p *float64) string { return show(p, decimals(cur.StoredDecimals())) }
 
 // headline KPIs of a report, by their API names.
 var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
 	"intervention_rate", "response_p50", "response_p90", "false_positive_rate", "shrink_pct"}
-
-func fmtp(p *float64) string {
-	if p == nil {
-		return "–"
-	}
-	return strconv.FormatFloat(*p, 'f', -1, 64)
-}
 
 func round(p *float64, d int) *float64 {
 	if p == nil {
@@ -79,15 +66,22 @@ func kpiLines(row *kpi.Row) []kpiLine {
 	ch := row.Change.Values()
 	var out []kpiLine
 	for _, k := range headline {
-		l := kpiLine{Name: k, Now: fmtp(round(now[k], 3)), Prev: fmtp(round(prev[k], 3)), Change: fmtp(round(ch[k], 3))}
+		f := kpiFormats[k]
+		l := kpiLine{Name: f.Label, Now: show(now[k], f.Value), Prev: show(prev[k], f.Value), Change: show(ch[k], f.Delta)}
 		if k == "est_loss" || k == "recovered_value" {
 			// Money says its currency, at its minor unit.
 			cur := row.Currency
 			l.Name += " (" + string(cur) + ")"
-			l.Now, l.Prev, l.Change = moneyText(cur, now[k]), moneyText(cur, prev[k]), moneyText(cur, ch[k])
+			l.Now, l.Prev = moneyText(cur, now[k]), moneyText(cur, prev[k])
+			l.Change = show(ch[k], signedBy(decimals(cur.StoredDecimals())))
 		}
 		if v, ok := row.Targets[k]; ok {
-			l.Target = v.Op + " " + strconv.FormatFloat(v.Value, 'f', -1, 64)
+			l.Target = v.Op + " " + f.Value(v.Value)
+			if v.Period != "" && v.Days != nil {
+				// Judged against the value scaled to the report's days.
+				l.Target += " a " + v.Period + " (" + f.Value(v.JudgedAgainst) + " over " +
+					strconv.FormatFloat(*v.Days, 'f', -1, 64) + " days)"
+			}
 			if v.Met != nil && *v.Met {
 				l.Class, l.Target = "met", l.Target+" met"
 			} else if v.Met != nil {
@@ -108,7 +102,7 @@ func (r *Reports) get(ctx context.Context, q kpi.Query) ([]kpi.Row, error) {
 func (r *Reports) common(ctx context.Context, d *doc, q kpi.Query, prefix string) (*kpi.Row, error) {
 	week := q.From
 	d.Week, d.WeekEnd = week.Format(time.DateOnly), q.To.Format(time.DateOnly)
-	d.Written = time.Now().UTC().Format(time.RFC3339)
+	d.Written = time.Now().UTC().Format("2 January 2006, 15:04 UTC")
 	head, err := r.get(ctx, q)
 	if err != nil {
 		return nil, err
@@ -167,7 +161,7 @@ func (r *Reports) storeDoc(ctx context.Context, st ss.Store, week time.Time) (*d
 		if z.HotspotIndex == nil {
 			continue
 		}
-		d.Hotspots = append(d.Hotspots, hotspotLine{Zone: z.Key.Zone, Events: z.Events, Index: fmtp(round(z.HotspotIndex, 2))})
+		d.Hotspots = append(d.Hotspots, hotspotLine{Zone: z.Key.Zone, Events: count(float64(z.Events)), Index: show(z.HotspotIndex, decimals(2))})
 		rank = append(rank, ZoneValue{Zone: z.Key.Zone, Value: *round(z.HotspotIndex, 2)})
 	}
 	if len(rank) > 0 {
@@ -204,15 +198,16 @@ func (r *Reports) estateDoc(ctx context.Context, stores []ss.Store, week time.Ti
 	if err != nil {
 		return nil, err
 	}
-	model := map[string]string{}
+	model, name := map[string]string{}, map[string]string{}
 	for _, s := range stores {
-		model[s.Code] = string(s.OperatingModel)
+		model[s.Code], name[s.Code] = string(s.OperatingModel), s.Name
 	}
 	mix := map[string]*OutcomeMix{}
 	for _, x := range rows {
-		line := storeLine{Store: x.Key.Store, Events: strconv.FormatInt(x.Events, 10), Rate: fmtp(round(x.RatePer1k, 2)),
-			Currency: string(x.Currency), Loss: moneyText(x.Currency, &x.EstLoss), Recovered: moneyText(x.Currency, &x.RecoveredValue),
-			ReportingLoss: "–", ReportingRecovered: "–"}
+		line := storeLine{Store: x.Key.Store, Name: name[x.Key.Store], Events: count(float64(x.Events)),
+			Rate: show(x.RatePer1k, decimals(2)), Currency: string(x.Currency),
+			Loss: moneyText(x.Currency, &x.EstLoss), Recovered: moneyText(x.Currency, &x.RecoveredValue),
+			ReportingLoss: noFigure, ReportingRecovered: noFigure}
 		if rep := x.Reporting; rep != nil {
 			line.ReportingLoss, line.ReportingRecovered = moneyText(rep.Currency, rep.EstLoss), moneyText(rep.Currency, rep.RecoveredValue)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/workforce"
 )
@@ -16,21 +17,21 @@ import (
 // The store report's sections past the KPIs, each shown when its data
 // exists: the open layout recommendations, the evaluations completed, and
 // the week's staffing plan. Every string is escaped by html/template.
-var sectionTemplates = template.Must(template.New("").Parse(`
+var sectionTemplates = template.Must(template.New("").Funcs(template.FuncMap{"money": decimals(2), "hours": func(n int) string { return count(float64(n)) }}).Parse(`
 {{define "recommendations"}}<table><tr><th>Kind</th><th>Zones</th><th>Status</th><th>Expected effect</th><th>Rationale</th></tr>
 {{range .}}<tr><td>{{.Kind}}</td><td>{{range $i, $z := .Zones}}{{if $i}}, {{end}}{{$z}}{{end}}</td><td>{{.Status}}</td>
 <td>rate × {{printf "%.2f" .Expected.RateRatio}} ({{printf "%.2f" .Expected.Low}}–{{printf "%.2f" .Expected.High}}), from {{.Expected.BasedOn}} evaluated changes</td><td>{{.Rationale}}</td></tr>
 {{end}}</table>{{end}}
-{{define "evaluations"}}<table><tr><th>Change</th><th>Implemented</th><th>Verdict</th><th>Rate ratio (95% CI)</th><th>Method</th></tr>
-{{range .}}<tr><td>{{.Kind}} {{.Description}}</td><td>{{.ImplementedAt}}</td><td>{{.Verdict}}</td><td>{{.Ratio}}</td><td>{{.Method}}</td></tr>
+{{define "evaluations"}}<table><tr><th>Change</th><th>Implemented</th><th>Verdict</th><th>Rate ratio (95% CI)</th><th>p-value</th><th>Method</th></tr>
+{{range .}}<tr><td>{{.Kind}} {{.Description}}</td><td>{{.ImplementedAt}}</td><td>{{.Verdict}}</td><td>{{.Ratio}}</td><td>{{.P}}</td><td>{{.Method}}</td></tr>
 {{end}}</table>{{end}}
-{{define "staffing"}}<p>{{len .Shifts}} shifts, {{.PaidHours}} paid hours, cost {{printf "%.2f" .Cost}};
-expected loss in hours left uncovered {{printf "%.2f" .UncoveredLoss}}.</p>{{end}}
+{{define "staffing"}}<p>{{len .Shifts}} shifts, {{hours .PaidHours}} paid hours, cost {{money .Cost}};
+expected loss in hours left uncovered {{money .UncoveredLoss}}.</p>{{end}}
 `))
 
 // evaluationLine is one completed evaluation as the report shows it.
 type evaluationLine struct {
-	Kind, Description, ImplementedAt, Verdict, Ratio, Method string
+	Kind, Description, ImplementedAt, Verdict, Ratio, P, Method string
 }
 
 // storeSections builds the sections of store st's report for week.
@@ -75,6 +76,9 @@ func (r *Reports) storeSections(ctx context.Context, st ss.Store, week time.Time
 		line := evaluationLine{Kind: c.Kind, Description: c.Description, ImplementedAt: c.ImplementedAt, Verdict: ev.Verdict, Method: ev.Method}
 		if ev.RateRatio != nil && ev.CILow != nil && ev.CIHigh != nil {
 			line.Ratio = fmt.Sprintf("%.2f (%.2f–%.2f)", *ev.RateRatio, *ev.CILow, *ev.CIHigh)
+		}
+		if ev.PValue != nil {
+			line.P = stats.FormatSignificant(*ev.PValue, stats.StatDigits)
 		}
 		done = append(done, line)
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html/template"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
@@ -37,6 +40,10 @@ func TestWeeklyReportOffline(t *testing.T) {
 	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A monthly target: the report's week of April is 7/30 of it, 70.
+	if err := kpi.NewKPIs(pool).SetTarget(ctx, &kpi.Target{KPI: "est_loss", Op: "<=", Value: 300, Period: kpi.PeriodMonth, SetBy: "ops"}); err != nil {
+		t.Fatal(err)
+	}
 	rep := reports.NewReports(pool, kpi.NewKPIs(pool), layout.New(pool))
 	week := end.AddDate(0, 0, -7)
 	if n, err := rep.WriteWeek(ctx, week); err != nil || n != 3 {
@@ -53,6 +60,9 @@ func TestWeeklyReportOffline(t *testing.T) {
 	gotCode, html, err := rep.Document(ctx, list[0].ID)
 	if err != nil || gotCode != code {
 		t.Fatal(gotCode, err)
+	}
+	if !bytes.Contains(html, []byte("&lt;= 300 a month (70 over 7 days)")) {
+		t.Error("the report does not state the monthly target scaled to its week")
 	}
 	// Later corrections do not change what was reported.
 	if _, err := pool.Exec(ctx, `DELETE FROM outcomes`); err != nil {
@@ -185,6 +195,7 @@ func TestStoreReportSections(t *testing.T) {
 		t.Fatalf("evaluation %+v %v", ev, err)
 	}
 	for _, want := range []string{"<h2>Evaluations completed</h2>", ev.Verdict, fmt.Sprintf("%.2f (%.2f–%.2f)", *ev.RateRatio, *ev.CILow, *ev.CIHigh),
+		"<td>" + stats.FormatSignificant(*ev.PValue, 3) + "</td>",
 		"&lt;b&gt;cases&lt;/b&gt; on the end bay", "<h2>Staffing plan</h2>", fmt.Sprintf("%d paid hours", plan.PaidHours)} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the report lacks %q", want)
@@ -203,4 +214,82 @@ func TestStoreReportSections(t *testing.T) {
 	if got := strings.Contains(doc, "<h2>Open layout recommendations</h2>"); got != (open > 0) {
 		t.Errorf("recommendations section shown %v with %d open", got, open)
 	}
+}
+
+// The weekly reports read as a person reads: KPI labels (not API names),
+// rates as percentages, thousands separators, store names beside codes.
+func TestWeeklyReportReadsForPeople(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	end := time.Date(2026, 4, 13, 0, 0, 0, 0, time.UTC) // a Monday
+	est := estate.New(estate.Config{Seed: 5, Stores: 3, Days: 14, End: end})
+	if _, err := app.LoadEstate(ctx, pool, est, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kpis := kpi.NewKPIs(pool)
+	rep := reports.NewReports(pool, kpis, layout.New(pool))
+	week := end.AddDate(0, 0, -7)
+	if _, err := rep.WriteWeek(ctx, week); err != nil {
+		t.Fatal(err)
+	}
+	list, err := rep.List(ctx, "")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("estate reports %+v %v", list, err)
+	}
+	_, raw, err := rep.Document(ctx, list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	rows, err := kpis.Get(ctx, kpi.Query{From: week, To: week.AddDate(0, 0, 6), Dates: true, By: kpi.ByEstate})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("estate KPIs %v %v", rows, err)
+	}
+	f := rows[0].Figures
+	if f.EstLoss < 1000 || f.RecoveryRate == nil {
+		t.Fatalf("the estate's week lost %v (recovery %v): too little to show separators and percentages", f.EstLoss, f.RecoveryRate)
+	}
+	kpiRow := func(label, value string) string { return "<tr><td>" + label + "</td><td>" + value + "</td>" }
+	for _, want := range []string{
+		kpiRow("Events", thousands(strconv.FormatInt(f.Events, 10))),
+		kpiRow("Estimated loss", thousands(fmt.Sprintf("%.2f", f.EstLoss))),
+		kpiRow("Recovered value", thousands(fmt.Sprintf("%.2f", f.RecoveredValue))),
+		kpiRow("Recovery rate", fmt.Sprintf("%.1f%%", 100**f.RecoveryRate)),
+		kpiRow("Rate per 1,000 visitors", fmt.Sprintf("%.2f", *f.RatePer1k)),
+		"written " + time.Now().UTC().Format("2 January 2006"),
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the estate report lacks %q", want)
+		}
+	}
+	for _, name := range []string{">est_loss<", ">rate_per_1k<", ">recovery_rate<", ">recovered_value<"} {
+		if strings.Contains(doc, name) {
+			t.Errorf("the estate report shows the API name %s", name)
+		}
+	}
+	for _, s := range est.Stores {
+		if want := "<td>" + template.HTMLEscapeString(s.Name) + ` <span class="code">` + s.Code + "</span></td>"; !strings.Contains(doc, want) {
+			t.Errorf("the estate report's stores lack %q", want)
+		}
+	}
+}
+
+// thousands puts a comma between each group of three digits of a number's
+// whole part, counting from the decimal point.
+func thousands(s string) string {
+	whole, frac, ok := strings.Cut(s, ".")
+	var groups []string
+	for len(whole) > 3 {
+		groups = append([]string{whole[len(whole)-3:]}, groups...)
+		whole = whole[:len(whole)-3]
+	}
+	out := strings.Join(append([]string{whole}, groups...), ",")
+	if ok {
+		out += "." + frac
+	}
+	return out
 }

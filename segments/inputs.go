@@ -18,11 +18,32 @@ type StoreLister interface {
 	Stores(ctx context.Context, scope []string) ([]ss.Store, error)
 }
 
+// SOCWorkloads gives a store's SOC operator workload for the local week
+// whose Monday is week, as the workforce package defines it for plans and
+// /soc-staffing (app hands segments workforce's).
+type SOCWorkloads interface {
+	SOCWorkload(ctx context.Context, st *ss.Store, week time.Time) (SOCWorkload, error)
+}
+
 // Service decides and records the segments of the estate's stores.
 type Service struct {
 	pool   *pgxpool.Pool
 	kpis   *kpi.KPIs
 	stores StoreLister
+	soc    SOCWorkloads
+}
+
+// SetSOC has the SOC model priced on each store's weekly SOC workload from
+// w: the week after a window's end (the week holding the day after it, whose
+// forecast reads only the window's weeks). Without it the SOC is priced as
+// one shared centre (Input.SOC says how).
+func (s *Service) SetSOC(w SOCWorkloads) { s.soc = w }
+
+// SOCWeek is the local week (its Monday) whose SOC workload prices a window
+// ending on the date to: the ISO week holding the day after it.
+func SOCWeek(to time.Time) time.Time {
+	d := to.AddDate(0, 0, 1)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 }
 
 // New returns the segmentation service on pool, reading figures through kpis
@@ -42,8 +63,9 @@ var HistoryWindow = ss.PeriodRules{DefaultDays: 90, MaxDays: 730, DatesOnly: tru
 
 // Segments decides every store of the estate on its figures over the local
 // days from..to (both inclusive dates) and returns the stores in scope (all
-// when scope is empty). Estate statistics — standardisation, pooled rates,
-// the shared SOC — always use the whole estate; for a scope, each segment is
+// when scope is empty). Estate statistics — standardisation, pooled rates
+// (and the shared SOC where no SOC workload is set) — always use the whole
+// estate; for a scope, each segment is
 // Limited, so no figure drawn from a store outside it is returned.
 func (s *Service) Segments(ctx context.Context, from, to time.Time, scope []string, cfg Config) ([]Segment, error) {
 	all, _, err := s.decide(ctx, from, to, cfg)
@@ -84,6 +106,13 @@ func (s *Service) decide(ctx context.Context, from, to time.Time, cfg Config) ([
 	inputs := make([]Input, len(stores))
 	for i := range stores {
 		inputs[i] = input(&stores[i], totals[stores[i].ID])
+		if s.soc != nil {
+			w, err := s.soc.SOCWorkload(ctx, &stores[i], SOCWeek(to))
+			if err != nil {
+				return nil, nil, fmt.Errorf("segments: SOC workload of %s: %w", stores[i].Code, err)
+			}
+			inputs[i].SOC = &w
+		}
 	}
 	if err := s.priceInputs(ctx, inputs, stores, to, cfg); err != nil { // money.go
 		return nil, nil, err

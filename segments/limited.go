@@ -9,9 +9,9 @@ import (
 //
 // The decision is the estate's: a store's tier, recommended model and
 // mismatch are those the whole estate's statistics give, the same that a
-// token for every store sees and the daily record keeps, because the SOC
-// really is one centre shared by the estate and the pooled rates really are
-// the best estimates there are. Recomputing them over the token's stores
+// token for every store sees and the daily record keeps, because the pooled
+// rates really are the best estimates there are (and, for Decide on bare
+// figures, the SOC is one centre shared by the estate). Recomputing them over the token's stores
 // alone would recommend a different model for the same store depending on
 // who asks (a regional manager's three stores cannot fill a shared SOC's
 // economies of scale, and their pooled rates rest on a fraction of the
@@ -45,10 +45,16 @@ func (seg Segment) Limited() Segment {
 // store's own facts only.
 func segLimitedRationale(seg *Segment) string {
 	var b strings.Builder
+	// A SOC priced on the store's own workload draws on no other store;
+	// the shared SOC of Decide on bare figures does.
+	basis := "the estate's pooled rates and its shared SOC"
+	if seg.Basis != nil && seg.Basis.SOCWeek != "" {
+		basis = "the estate's pooled rates"
+	}
 	fmt.Fprintf(&b, "%s risk against the estate's stores. %s has the best net return of the models the store can run, "+
-		"priced on the estate's pooled rates and its shared SOC; those figures draw on other stores, so a token limited to some stores is shown the decision without them.",
+		"priced on %s; those figures draw on other stores, so a token limited to some stores is shown the decision without them.",
 		map[string]string{TierHigh: "High", TierMedium: "Medium", TierLow: "Low"}[seg.Tier],
-		segCapital(segModelName(seg.Recommended)))
+		segCapital(segModelName(seg.Recommended)), basis)
 	for _, m := range segModels {
 		if r, ok := seg.Returns[m]; ok && !r.Feasible {
 			fmt.Fprintf(&b, " %s is not possible: %s.", segCapital(segModelName(m)), r.Reason)

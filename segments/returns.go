@@ -49,22 +49,27 @@ func segSOCPool(in []Input, cfg Config) float64 {
 //
 //	at risk      = concealed value × 365/days × (1 − self-pay share)
 //	prevented    = at risk × (insight + (1 − insight) × recovery rate)
-//	SOC hours    = operators × store alerts / pool alert rate
+//	SOC hours    = the store's weekly SOC workload × 365/7 (Input.SOC), else
+//	               operators × store alerts / pool alert rate
 //	floor hours  = SOC:      max(ResponderShare × open hours, dispatches × FloorMinutes / 60)
 //	               checkout: max(TillShare × open hours, blocks × BlockMinutes / 60)
 //	friction     = alerts × false share × reach × cost per false intervention
 //	               + checkout blocks × cost per block
-//	net          = prevented − technology − operator hours × OperatorHourly
+//	net          = prevented − technology − operator hours × operator rate
 //	               − floor hours × (FloorHourly for a SOC's guard, TillHourly at the tills)
 //	               − friction
 //
 // Concealments a shopper pays for unprompted were never a loss, so no model
 // is credited with them. Every model runs the analytics loop, so each gets
 // the insight reduction; the intervening ones recover a share of what is
-// left. The SOC is one centre shared by every store that can run one
-// (segSOCPool): Erlang C (stats.Servers) sizes it for the pool's alert rate
-// and the service-level target, and each store pays for the operators'
-// time in proportion to its alerts over its open hours. An alert is only
+// left. A store's SOC operators are its weekly SOC workload (Input.SOC: the
+// forecast alerts of each open hour, Erlang C under the store's own SOC
+// definition, the figure its staffing plan and /soc-staffing report), a
+// year of such weeks at its operator rate. Without one, the SOC is one
+// centre shared by every store that can run one (segSOCPool): Erlang C
+// (stats.Servers) sizes it for the pool's alert rate and the service-level
+// target, and each store pays for the operators' time in proportion to its
+// alerts over its open hours. An alert is only
 // worth something if a person at the store can act on it while the shopper
 // is still there, so both intervening models pay for a person on the floor
 // through every open hour: this fixed cost is what makes intervention not
@@ -88,14 +93,21 @@ func segReturns(s *Input, p *segPooled, poolRate float64, cfg Config) (*Basis, m
 		SelfPayShare: rates.selfPay, SelfPaySource: rates.selfPaySource, AtRiskPerYear: segCents(atRisk),
 		FalseShare: rates.falseShare, FalseShareSource: rates.falseSource,
 		InsightReduction: i, InsightSource: SourcePrior,
-		SOCPoolAlertsPerHr: segRound(pool, 3), SOCPoolOperators: max(operators, 0),
+	}
+	operatorHourly := cfg.OperatorHourly
+	if s.SOC != nil {
+		week, rate := s.SOC.OperatorHours, s.SOC.OperatorHourly
+		basis.SOCWeek, basis.SOCOperatorHoursWeek, basis.SOCOperatorHourly = s.SOC.Week, &week, &rate
+		operatorHourly = rate
+	} else {
+		basis.SOCPoolAlertsPerHr, basis.SOCPoolOperators = segRound(pool, 3), max(operators, 0)
 	}
 
 	out := make(map[ss.OperatingModel]ModelReturn, len(segModels))
 	price := func(r ModelReturn, falseReach, floorHourly float64) ModelReturn {
 		r.PreventedLoss = segCents(atRisk * (i + (1-i)*r.RecoveryRate))
 		r.FalseInterventions = segRound(alerts*rates.falseShare*falseReach, 1)
-		r.StaffingCost = segCents(r.OperatorHours*cfg.OperatorHourly + r.FloorHours*floorHourly)
+		r.StaffingCost = segCents(r.OperatorHours*operatorHourly + r.FloorHours*floorHourly)
 		r.Cost = segCents(r.TechnologyCost + r.StaffingCost)
 		r.FrictionCost = segCents(r.FalseInterventions*cfg.FalseInterventionCost + r.Blocks*cfg.BlockCost)
 		r.Net = segCents(r.PreventedLoss - r.Cost - r.FrictionCost)
@@ -113,7 +125,10 @@ func segReturns(s *Input, p *segPooled, poolRate float64, cfg Config) (*Basis, m
 	soc := ModelReturn{Feasible: true,
 		RecoveryRate: rates.recovery[ss.ModelSOC], RecoverySource: rates.recoverySource[ss.ModelSOC],
 		TechnologyCost: segCents(cfg.Costs.SOC)}
-	if operators > 0 && pool > 0 {
+	switch {
+	case s.SOC != nil:
+		soc.OperatorHours = segRound(s.SOC.OperatorHours*365/7, 1)
+	case operators > 0 && pool > 0:
 		soc.OperatorHours = segRound(float64(operators)*alerts/pool, 1)
 	}
 	// A responder goes to every alert that is concealment and to the false

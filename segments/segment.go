@@ -61,6 +61,23 @@ type Input struct {
 	// NoRate, when set, is why the store cannot be decided: no exchange
 	// rate to compare its loss with the estate's.
 	NoRate string
+
+	// SOC is the store's SOC operator workload for a week as the workforce
+	// package defines it (forecast alerts of the open hours, the store's
+	// handling time, answer time, service level and operator rate), the
+	// same figure its staffing plan and /soc-staffing report. The SOC model
+	// is priced on it: OperatorHours × 365/7 a year at OperatorHourly.
+	// Without it (Decide on bare figures) the SOC is priced as one centre
+	// shared by every store that can run one (segSOCPool) at the Config's
+	// SOC fields.
+	SOC *SOCWorkload
+}
+
+// SOCWorkload is one store's SOC operator workload for one local week.
+type SOCWorkload struct {
+	Week           string  // local Monday
+	OperatorHours  float64 // Σ over the week's open hours of Erlang C operators
+	OperatorHourly float64 // cost of an operator hour, in the store's currency
 }
 
 // Segment is one store's risk segment and operating-model decision.
@@ -106,17 +123,23 @@ type Data struct {
 // Basis is what every model's yearly return at one store is built
 // from, each rate with where it came from ("store", "estate" or "default").
 type Basis struct {
-	AlertsPerYear      float64 `json:"alerts_per_year"`          // detections × 365 / days
-	ConcealedPerYear   float64 `json:"concealed_per_year"`       // concealed value × 365 / days
-	SelfPayShare       float64 `json:"self_pay_share"`           // share paid at the till unprompted
-	SelfPaySource      string  `json:"self_pay_source"`          //
-	AtRiskPerYear      float64 `json:"at_risk_per_year"`         // ConcealedPerYear × (1 − SelfPayShare)
-	FalseShare         float64 `json:"false_share"`              // share of alerts that are not concealment
-	FalseShareSource   string  `json:"false_share_source"`       //
-	InsightReduction   float64 `json:"insight_reduction"`        // loss the analytics loop removes
-	InsightSource      string  `json:"insight_source"`           // "prior" until layout evaluations measure it
-	SOCPoolAlertsPerHr float64 `json:"soc_pool_alerts_per_hour"` // the shared SOC's load (Erlang C input)
-	SOCPoolOperators   int     `json:"soc_pool_operators"`       // operators Erlang C gives the shared SOC
+	AlertsPerYear    float64 `json:"alerts_per_year"`    // detections × 365 / days
+	ConcealedPerYear float64 `json:"concealed_per_year"` // concealed value × 365 / days
+	SelfPayShare     float64 `json:"self_pay_share"`     // share paid at the till unprompted
+	SelfPaySource    string  `json:"self_pay_source"`    //
+	AtRiskPerYear    float64 `json:"at_risk_per_year"`   // ConcealedPerYear × (1 − SelfPayShare)
+	FalseShare       float64 `json:"false_share"`        // share of alerts that are not concealment
+	FalseShareSource string  `json:"false_share_source"` //
+	InsightReduction float64 `json:"insight_reduction"`  // loss the analytics loop removes
+	InsightSource    string  `json:"insight_source"`     // "prior" until layout evaluations measure it
+	// The SOC's operator workload: with a forecast workload (Input.SOC),
+	// its week, the week's operator hours and the operator rate; without
+	// one, the load and operators of the shared SOC it is priced in.
+	SOCWeek              string   `json:"soc_week,omitempty"`
+	SOCOperatorHoursWeek *float64 `json:"soc_operator_hours_week,omitempty"`
+	SOCOperatorHourly    *float64 `json:"soc_operator_hourly,omitempty"`
+	SOCPoolAlertsPerHr   float64  `json:"soc_pool_alerts_per_hour,omitempty"` // the shared SOC's load (Erlang C input)
+	SOCPoolOperators     int      `json:"soc_pool_operators,omitempty"`       // operators Erlang C gives the shared SOC
 }
 
 // ModelReturn is the estimated yearly return of one operating model at one
@@ -133,7 +156,7 @@ type ModelReturn struct {
 	// PreventedLoss = at-risk value × (insight + (1 − insight) · RecoveryRate).
 	PreventedLoss  float64 `json:"prevented_loss"`
 	TechnologyCost float64 `json:"technology_cost"`
-	OperatorHours  float64 `json:"operator_hours"` // SOC operator hours a year (Erlang C share)
+	OperatorHours  float64 `json:"operator_hours"` // SOC operator hours a year: the week's workload × 365/7 (Erlang C)
 	// FloorHours is the store's own staff hours a year the model needs: a
 	// SOC's responder on the floor, checkout's colleague at the validation
 	// tills (a share of every open hour, or the dispatches' or blocks' own

@@ -58,6 +58,12 @@ type Config struct {
 		RetryMin time.Duration `yaml:"retry_min"` // first back-off after a failure (500ms)
 		RetryMax time.Duration `yaml:"retry_max"` // longest back-off (30s)
 		Timeout  time.Duration `yaml:"timeout"`   // per request (10s)
+		// OnRefusal is what a permanent refusal (401, 403, 404, or a 422 about
+		// the request or its store) does: "stop" ends the process with the
+		// error and a non-zero exit, "wait" keeps the spool and tries that kind
+		// again every retry_max while the cameras run on ("stop"). Either way
+		// the spool keeps the refused items.
+		OnRefusal string `yaml:"on_refusal"`
 	} `yaml:"delivery"`
 
 	ZonesRefresh time.Duration `yaml:"zones_refresh"` // how often zones are fetched again (5m)
@@ -137,6 +143,7 @@ func (c *Config) defaults() {
 	setNum(&c.Delivery.RetryMin, 500*time.Millisecond)
 	setNum(&c.Delivery.RetryMax, 30*time.Second)
 	setNum(&c.Delivery.Timeout, 10*time.Second)
+	setStr(&c.Delivery.OnRefusal, "stop")
 	setNum(&c.ZonesRefresh, 5*time.Minute)
 }
 

@@ -73,6 +73,9 @@ func (c *Config) validate() error {
 	if c.Delivery.RetryMax < c.Delivery.RetryMin {
 		return invalid("delivery.retry_max", "delivery.retry_max must be at least retry_min")
 	}
+	if c.Delivery.OnRefusal != "stop" && c.Delivery.OnRefusal != "wait" {
+		return invalid("delivery.on_refusal", "delivery.on_refusal must be stop or wait, got %q", c.Delivery.OnRefusal)
+	}
 	if len(c.Cameras) == 0 {
 		return invalid("cameras", "at least one camera is required")
 	}
@@ -124,5 +127,22 @@ func (cam *CameraConfig) check(f string, maxErr float64) error {
 		return invalid(f+".calibration", "calibration reprojection error %.3f m exceeds %.3f m (thresholds.max_reprojection_m): check the point pairs", worst, maxErr)
 	}
 	cam.Homography, cam.Reprojection = h, worst
+	if s.Width > 0 {
+		return cam.CheckFrame(s.Width, s.Height)
+	}
+	return nil
+}
+
+// CheckFrame checks that every calibration point lies inside a w×h frame:
+// a point outside it was measured on another image size, and its
+// homography places people wrongly without any other sign.
+func (cam *CameraConfig) CheckFrame(w, h int) error {
+	for i, p := range cam.Calibration {
+		if u, v := p.Image[0], p.Image[1]; !(u >= 0 && u <= float64(w) && v >= 0 && v <= float64(h)) {
+			return invalid(fmt.Sprintf("cameras.%s.calibration[%d].image", cam.ID, i),
+				"camera %s: calibration point %d (%g, %g) lies outside its %d×%d frame: measure the image points on a frame of this camera at this size",
+				cam.ID, i, u, v, w, h)
+		}
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -55,13 +56,17 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (resp
 	return r, nil
 }
 
-// Zones fetches the store's zones as GeoJSON.
+// Zones fetches the store's zones as GeoJSON. A 401, 403 or 404 is a
+// *RefusedError: the token or the store code needs fixing.
 func (c *Client) Zones(ctx context.Context, store string) ([]byte, error) {
 	r, err := c.do(ctx, http.MethodGet, "/api/v1/stores/"+store+"/zones", nil)
 	if err != nil {
 		return nil, err
 	}
 	if r.status != http.StatusOK {
+		if perm, msg := permanent(r); perm && r.status != http.StatusUnprocessableEntity {
+			return nil, &RefusedError{Kind: "zones", Status: r.status, Message: msg}
+		}
 		return nil, fmt.Errorf("GET zones of %s: %d %s", store, r.status, bytes.TrimSpace(r.body))
 	}
 	return r.body, nil
@@ -84,9 +89,15 @@ type Sender struct {
 	Interval time.Duration
 	RetryMin time.Duration
 	RetryMax time.Duration
-	Log      *slog.Logger
-	Metrics  *Metrics
-	Wake     chan struct{} // a send on it starts a delivery round now
+	// Wait keeps delivering after a permanent refusal (delivery.on_refusal:
+	// wait): the refused kind is tried again every RetryMax while the others
+	// go on. Without it the first permanent refusal ends Run.
+	Wait    bool
+	Log     *slog.Logger
+	Metrics *Metrics
+	Wake    chan struct{} // a send on it starts a delivery round now
+
+	refused map[string]time.Time // kind → when a waiting sender tries it again
 }
 
 // kinds are the spooled kinds, their endpoints and request keys.
@@ -96,13 +107,17 @@ var kinds = []struct{ dir, path, key string }{
 }
 
 // Run delivers until ctx ends, backing off exponentially (honouring
-// Retry-After) while the server cannot take the items.
-func (s *Sender) Run(ctx context.Context) {
+// Retry-After) while the server cannot take the items. A permanent refusal
+// (*RefusedError) ends it with that error, unless Wait is set.
+func (s *Sender) Run(ctx context.Context) error {
 	backoff := time.Duration(0)
 	for {
 		wait := s.Interval
 		more, err := s.Round(ctx)
+		var re *RefusedError
 		switch {
+		case errors.As(err, &re):
+			return err
 		case err != nil && ctx.Err() == nil:
 			var hint time.Duration
 			if re, ok := err.(*retryError); ok {
@@ -124,7 +139,47 @@ func (s *Sender) Run(ctx context.Context) {
 			}
 		}
 		if ctx.Err() != nil {
-			return
+			return nil
+		}
+	}
+}
+
+// Drain delivers until the spool is empty (or ctx ends), backing off while
+// the server is away. A permanent refusal ends it with the *RefusedError
+// unless Wait is set, when it waits for the refused kind.
+func (s *Sender) Drain(ctx context.Context) error {
+	backoff := time.Duration(0)
+	for {
+		more, err := s.Round(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var re *RefusedError
+		if errors.As(err, &re) {
+			s.Log.Error("delivery stopped", "err", err.Error())
+			return err
+		}
+		if err != nil {
+			backoff = min(max(2*backoff, s.RetryMin), s.RetryMax)
+			s.Log.Warn("delivery failed; will retry", "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(backoff):
+			}
+			continue
+		}
+		backoff = 0
+		if !more && s.Spool.Depth(spoolEvents) == 0 && s.Spool.Depth(spoolFootfall) == 0 {
+			s.Log.Info("spool drained")
+			return nil
+		}
+		if !more { // only refused kinds are left: wait for them
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(s.Interval):
+			}
 		}
 	}
 }
@@ -136,9 +191,16 @@ type retryError struct {
 
 func (e *retryError) Error() string { return e.msg }
 
-// Round sends one batch of each kind; more reports items left behind.
+// Round sends one batch of each kind; more reports items left behind. A
+// kind the server refuses for good returns a *RefusedError, or, with Wait,
+// is logged once and left until RetryMax has passed while the other kinds
+// go on.
 func (s *Sender) Round(ctx context.Context) (more bool, err error) {
+	defer s.Metrics.setDepth(s.Spool)
 	for _, k := range kinds {
+		if next, ok := s.refused[k.key]; ok && time.Now().Before(next) {
+			continue
+		}
 		items, err := s.Spool.pending(k.dir, s.Batch)
 		if err != nil {
 			return false, err
@@ -146,14 +208,33 @@ func (s *Sender) Round(ctx context.Context) (more bool, err error) {
 		if len(items) == 0 {
 			continue
 		}
-		if err := s.send(ctx, k.path, k.key, items); err != nil {
+		err = s.send(ctx, k.path, k.key, items)
+		var re *RefusedError
+		if errors.As(err, &re) {
+			re.Waiting = s.Spool.Depth(k.dir)
+			if !s.Wait {
+				return false, err
+			}
+			if _, again := s.refused[k.key]; !again {
+				s.Log.Error("delivery of "+k.key+" stopped; the spool keeps it and it is tried again every delivery.retry_max (delivery.on_refusal: wait)", "err", err.Error())
+			}
+			if s.refused == nil {
+				s.refused = map[string]time.Time{}
+			}
+			s.refused[k.key] = time.Now().Add(s.RetryMax)
+			continue
+		}
+		if err != nil {
 			return false, err
+		}
+		if _, was := s.refused[k.key]; was {
+			s.Log.Info("delivery of " + k.key + " accepted again")
+			delete(s.refused, k.key)
 		}
 		if len(items) == s.Batch {
 			more = true
 		}
 	}
-	s.Metrics.setDepth(s.Spool)
 	return more, nil
 }
 
@@ -171,6 +252,9 @@ func (s *Sender) send(ctx context.Context, path, key string, items []item) error
 	if err != nil {
 		return &retryError{msg: fmt.Sprintf("POST %s: %v", path, err)}
 	}
+	if perm, msg := permanent(r); perm {
+		return &RefusedError{Kind: key, Status: r.status, Message: msg}
+	}
 	switch {
 	case r.status == http.StatusOK:
 		var res struct{ Accepted, Duplicates int }
@@ -182,8 +266,8 @@ func (s *Sender) send(ctx context.Context, path, key string, items []item) error
 		s.Log.Info("delivered", "kind", key, "items", len(items), "accepted", res.Accepted, "duplicates", res.Duplicates)
 		return nil
 	case r.status == http.StatusUnprocessableEntity || r.status == http.StatusConflict || r.status == http.StatusRequestEntityTooLarge:
-		return s.refused(ctx, path, key, items, r)
-	default: // 401/403 (a token to fix), 429, 5xx: keep everything and retry
+		return s.refusedBatch(ctx, path, key, items, r)
+	default: // 429, 5xx and the like: keep everything and retry
 		return &retryError{msg: fmt.Sprintf("POST %s: %d %s", path, r.status, bytes.TrimSpace(r.body)), after: r.retry}
 	}
 }
@@ -191,7 +275,7 @@ func (s *Sender) send(ctx context.Context, path, key string, items []item) error
 // refused handles a batch the server refused: nothing of it was stored. The
 // items it names are set aside; without names a batch is retried one by one
 // so that only the bad item is set aside.
-func (s *Sender) refused(ctx context.Context, path, key string, items []item, r response) error {
+func (s *Sender) refusedBatch(ctx context.Context, path, key string, items []item, r response) error {
 	var eb struct {
 		Error struct {
 			Message string         `json:"message"`

@@ -28,10 +28,15 @@ func NewFootfall(loc *time.Location) *Footfall {
 	return &Footfall{loc: loc, counts: map[FootfallKey]int64{}}
 }
 
-// HourOf is the UTC start of the local hour holding t.
+// HourOf is the UTC start of the local hour holding t. It steps back from
+// t by the local minutes and seconds rather than rebuilding the local
+// time, which is ambiguous in the hour repeated when clocks go back
+// (time.Date would give both 01:00s of an October night in London the
+// same instant).
 func (f *Footfall) HourOf(t time.Time) time.Time {
 	l := t.In(f.loc)
-	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), 0, 0, 0, f.loc).UTC()
+	back := time.Duration(l.Minute())*time.Minute + time.Duration(l.Second())*time.Second + time.Duration(l.Nanosecond())
+	return t.Add(-back).UTC()
 }
 
 // Add counts one visitor of zone at t and returns the hour's new total.

@@ -170,3 +170,18 @@ func solve8(a [8][8]float64, b [8]float64) ([8]float64, bool) {
 	}
 	return x, true
 }
+
+// Inverse is the floor-to-image map H⁻¹ (the adjugate over the
+// determinant); ok is false for a singular H.
+func (h *Homography) Inverse() (inv Homography, ok bool) {
+	a, b, c, d, e, f, g, k, l := h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]
+	det := a*(e*l-f*k) - b*(d*l-f*g) + c*(d*k-e*g)
+	if det == 0 || math.IsNaN(det) {
+		return inv, false
+	}
+	inv = Homography{e*l - f*k, c*k - b*l, b*f - c*e, f*g - d*l, a*l - c*g, c*d - a*f, d*k - e*g, b*g - a*k, a*e - b*d}
+	for i := range inv {
+		inv[i] /= det
+	}
+	return inv, true
+}

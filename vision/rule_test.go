@@ -110,6 +110,14 @@ func TestFootfallHoursAreLocalAcrossDST(t *testing.T) {
 	if !k1.Hour.Equal(time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)) || !k2.Hour.Equal(time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC)) || n != 1 || k3 != k2 || n3 != 2 {
 		t.Errorf("%v %v %d %v %d", k1, k2, n, k3, n3)
 	}
+	// 2026-10-25 01:00 UTC clocks go back: 01:00-02:00 local comes twice, as
+	// two hours: 00:30 UTC is 01:30 BST (hour from 00:00 UTC), 01:30 UTC is
+	// 01:30 GMT (hour from 01:00 UTC).
+	a, _ := f.Add("A", time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC))
+	b, _ := f.Add("A", time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC))
+	if !a.Hour.Equal(time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC)) || !b.Hour.Equal(time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC)) {
+		t.Errorf("the repeated hour: %v and %v, want 00:00 and 01:00 UTC", a.Hour, b.Hour)
+	}
 	// Kolkata is UTC+5:30: its hours start at :30 UTC.
 	ind, _ := time.LoadLocation("Asia/Kolkata")
 	g := NewFootfall(ind)

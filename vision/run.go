@@ -31,58 +31,68 @@ type Runner struct {
 	sender   *Sender
 	loc      *time.Location
 	footfall *Footfall
-	mu       sync.Mutex // one frame at a time through the detector, cameras and counter
+	dry      bool
+	mu       sync.Mutex           // one frame at a time through the detector, cameras and counter
+	dirty    map[FootfallKey]bool // zone-hours counted since they were last spooled
+	checked  time.Time            // the hour flushFootfall last looked for closed hours in
+	dryN     int                  // events a dry run logged
 }
 
 // NewRunner opens the spool and prepares delivery; nothing is read from the
-// cameras or the server yet.
+// cameras or the server yet. Footfall totals a stopped process had counted
+// are spooled again at once (a total replaces the hour's, so a resend is
+// harmless).
 func NewRunner(cfg *Config, log *slog.Logger) (*Runner, error) {
 	sp, err := OpenSpool(cfg.Spool)
 	if err != nil {
 		return nil, err
 	}
-	loc, _ := time.LoadLocation(cfg.Timezone)
-	r := &Runner{cfg: cfg, log: log, spool: sp, reg: prometheus.NewRegistry(), loc: loc}
-	r.metrics = NewMetrics(r.reg)
-	r.client = &Client{URL: cfg.Server.URL, Token: cfg.Server.Token, HTTP: &http.Client{Timeout: cfg.Delivery.Timeout}}
-	r.sender = &Sender{Spool: sp, Client: r.client, Batch: cfg.Delivery.Batch, Interval: cfg.Delivery.Interval,
-		RetryMin: cfg.Delivery.RetryMin, RetryMax: cfg.Delivery.RetryMax, Log: log, Metrics: r.metrics, Wake: make(chan struct{}, 1)}
-	r.footfall = NewFootfall(loc)
+	r := newRunner(cfg, log, sp)
 	if err := sp.LoadCounts(r.footfall); err != nil {
+		return nil, err
+	}
+	for k := range r.footfall.Counts() {
+		r.dirty[k] = true
+	}
+	if err := r.flushFootfall(time.Now(), true); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// Drain delivers the spool without reading any camera and returns once it
-// is empty (or ctx ends): for an edge box about to be switched off.
-func (r *Runner) Drain(ctx context.Context) error {
-	backoff := time.Duration(0)
-	for {
-		more, err := r.sender.Round(ctx)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			backoff = min(max(2*backoff, r.cfg.Delivery.RetryMin), r.cfg.Delivery.RetryMax)
-			r.log.Warn("delivery failed; will retry", "err", err, "retry_in", backoff)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(backoff):
-			}
-			continue
-		}
-		backoff = 0
-		if !more && r.spool.Depth(spoolEvents) == 0 && r.spool.Depth(spoolFootfall) == 0 {
-			r.log.Info("spool drained")
-			return nil
-		}
-	}
+// NewDryRunner prepares a dry run (--dry-run): the whole pipeline runs and
+// its events and footfall are logged, but nothing is spooled or sent, so
+// test footage never reaches the store's figures. It reads the zones from
+// the server (a GET), or from the spool's copy with the server away.
+func NewDryRunner(cfg *Config, log *slog.Logger) *Runner {
+	r := newRunner(cfg, log, &Spool{dir: cfg.Spool})
+	r.dry = true
+	return r
 }
 
+func newRunner(cfg *Config, log *slog.Logger, sp *Spool) *Runner {
+	loc, _ := time.LoadLocation(cfg.Timezone)
+	r := &Runner{cfg: cfg, log: log, spool: sp, reg: prometheus.NewRegistry(), loc: loc, dirty: map[FootfallKey]bool{}}
+	r.metrics = NewMetrics(r.reg)
+	r.client = &Client{URL: cfg.Server.URL, Token: cfg.Server.Token, HTTP: &http.Client{Timeout: cfg.Delivery.Timeout}}
+	r.sender = &Sender{Spool: sp, Client: r.client, Batch: cfg.Delivery.Batch, Interval: cfg.Delivery.Interval,
+		RetryMin: cfg.Delivery.RetryMin, RetryMax: cfg.Delivery.RetryMax, Wait: cfg.Delivery.OnRefusal == "wait",
+		Log: log, Metrics: r.metrics, Wake: make(chan struct{}, 1)}
+	r.footfall = NewFootfall(loc)
+	return r
+}
+
+// Drain delivers the spool without reading any camera and returns once it
+// is empty (or ctx ends): for an edge box about to be switched off. A
+// permanent refusal ends it with the error unless delivery.on_refusal is
+// wait.
+func (r *Runner) Drain(ctx context.Context) error { return r.sender.Drain(ctx) }
+
 // Run reads every camera until ctx ends. When every source has ended (files
-// and folders without loop), it delivers what is left and returns.
+// and folders without loop), it delivers what is left and returns. A
+// permanent refusal by the server stops the cameras and returns the
+// *RefusedError (the spool keeps everything), unless delivery.on_refusal is
+// wait.
 func (r *Runner) Run(ctx context.Context) error {
 	if err := r.loadZones(ctx); err != nil {
 		return err
@@ -93,18 +103,29 @@ func (r *Runner) Run(ctx context.Context) error {
 		return err
 	}
 	defer det.Close()
+	if r.dry {
+		r.log.Info("dry run: events and footfall are logged, nothing is spooled or sent")
+		return r.runDry(ctx, det)
+	}
 	stopMetrics, err := r.serveMetrics()
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
 
+	cctx, stopCameras := context.WithCancelCause(ctx)
+	defer stopCameras(nil)
 	sctx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	senderDone := make(chan struct{})
-	go func() { defer close(senderDone); r.sender.Run(sctx) }()
+	go func() {
+		defer close(senderDone)
+		if err := r.sender.Run(sctx); err != nil {
+			stopCameras(err)
+		}
+	}()
 	go r.refreshZones(sctx)
 
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(cctx)
 	for i := range r.cfg.Cameras {
 		cam := &r.cfg.Cameras[i]
 		g.Go(func() error { return r.runCamera(gctx, cam, det) })
@@ -112,14 +133,47 @@ func (r *Runner) Run(ctx context.Context) error {
 	err = g.Wait()
 	stopSender()
 	<-senderDone
+	r.mu.Lock()
+	ferr := r.flushFootfall(time.Now(), true)
+	r.mu.Unlock()
+	var re *RefusedError
+	if cause := context.Cause(cctx); errors.As(cause, &re) {
+		r.log.Error("delivery stopped; the cameras are stopped too (delivery.on_refusal: wait keeps them running)", "err", cause.Error())
+		return cause
+	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
+	}
+	if ferr != nil {
+		return ferr
 	}
 	if ctx.Err() != nil {
 		return nil
 	}
 	r.log.Info("every source ended; delivering what is left")
 	return r.Drain(ctx)
+}
+
+// runDry runs the cameras without a sender and logs what would be sent.
+func (r *Runner) runDry(ctx context.Context, det *Detector) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range r.cfg.Cameras {
+		cam := &r.cfg.Cameras[i]
+		g.Go(func() error { return r.runCamera(gctx, cam, det) })
+	}
+	err := g.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_ = r.flushFootfall(time.Now(), true)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	var visitors int64
+	for _, n := range r.footfall.Counts() {
+		visitors += n
+	}
+	r.log.Info("dry run ended; nothing was sent", "events", r.dryN, "footfall_rows", len(r.footfall.Counts()), "visitors", visitors)
+	return nil
 }
 
 func (r *Runner) serveMetrics() (func(), error) {
@@ -140,9 +194,11 @@ func (r *Runner) serveMetrics() (func(), error) {
 
 // loadZones fetches the store's zones, keeping a copy in the spool; with the
 // server away it starts from that copy, and without one it waits for the
-// server.
+// server. A permanent refusal (401, 403, 404) ends it, unless
+// delivery.on_refusal is wait.
 func (r *Runner) loadZones(ctx context.Context) error {
 	backoff := r.cfg.Delivery.RetryMin
+	logged := false
 	for {
 		err := r.fetchZones(ctx)
 		if err == nil {
@@ -151,14 +207,28 @@ func (r *Runner) loadZones(ctx context.Context) error {
 		if ss.ErrorCode(err) == ss.EINVALID {
 			return err
 		}
+		var re *RefusedError
+		refused := errors.As(err, &re)
+		if refused && !r.sender.Wait {
+			r.log.Error("cannot start", "err", err.Error())
+			return err
+		}
 		if data, cerr := r.spool.LoadZones(); cerr == nil {
 			if zs, perr := ParseZones(data); perr == nil {
 				r.zones.Store(NewZoneIndex(zs))
-				r.log.Warn("zones from the spool's copy; the server is away", "err", err, "zones", len(zs))
+				r.log.Warn("zones from the spool's copy; the server is away or refuses", "err", err.Error(), "zones", len(zs))
 				return nil
 			}
 		}
-		r.log.Warn("waiting for the server's zones", "err", err, "retry_in", backoff)
+		if refused {
+			backoff = r.cfg.Delivery.RetryMax
+			if !logged {
+				r.log.Error("the server refuses the zones; waiting (delivery.on_refusal: wait)", "err", err.Error())
+				logged = true
+			}
+		} else {
+			r.log.Warn("waiting for the server's zones", "err", err, "retry_in", backoff)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -178,8 +248,10 @@ func (r *Runner) fetchZones(ctx context.Context) error {
 		return fmt.Errorf("vision: zones of store %s from the server: %w", r.cfg.Store, err)
 	}
 	r.zones.Store(NewZoneIndex(zs))
-	if err := r.spool.SaveZones(data); err != nil {
-		return err
+	if !r.dry {
+		if err := r.spool.SaveZones(data); err != nil {
+			return err
+		}
 	}
 	r.log.Info("zones", "store", r.cfg.Store, "zones", len(zs))
 	return nil
@@ -227,6 +299,9 @@ func (r *Runner) runCamera(ctx context.Context, cc *CameraConfig, det *Detector)
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if lb == nil || lb.W != f.W || lb.H != f.H {
+			if err := cc.CheckFrame(f.W, f.H); err != nil {
+				return err
+			}
 			lb = NewLetterbox(f.W, f.H, det.Size)
 		}
 		lb.Fill(det.Input())
@@ -237,14 +312,23 @@ func (r *Runner) runCamera(ctx context.Context, cc *CameraConfig, det *Detector)
 		}
 		r.metrics.frame(cc.ID, time.Now(), time.Since(start))
 		dets = Decode(det.Output(), det.Candidates, det.Classes, thresholds, r.cfg.Thresholds.NMSIoU, lb, dets)
-		return cam.Step(People(dets, person, len(classes)), time.Now())
+		now := time.Now()
+		if err := cam.Step(People(dets, person, len(classes)), now); err != nil {
+			return err
+		}
+		return r.flushFootfall(now, false)
 	})
 	r.log.Info("camera ended", "camera", cc.ID, "err", err)
 	return err
 }
 
-// Event spools an event (the Sink of every camera).
+// Event spools an event (the Sink of every camera); a dry run logs it.
 func (r *Runner) Event(ev ss.EventInput) error {
+	if r.dry {
+		r.dryN++
+		r.log.Info("dry run: concealment event (not sent)", "camera", ev.Camera, "zone", ev.Zone, "track", ev.Track, "method", ev.Method, "score", *ev.Score, "occurred_at", ev.OccurredAt)
+		return nil
+	}
 	if err := r.spool.AddEvent(&ev); err != nil {
 		return err
 	}
@@ -254,13 +338,49 @@ func (r *Runner) Event(ev ss.EventInput) error {
 	return nil
 }
 
-// Footfall spools a zone-hour's total and keeps the counter's state.
+// Footfall notes a zone-hour's new total (the Sink of every camera) and
+// keeps the counter's state; totals are spooled by flushFootfall, an hour's
+// at once when it has closed.
 func (r *Runner) Footfall(k FootfallKey, total int64) error {
-	n := total
-	if err := r.spool.SetFootfall(ss.FootfallInput{Store: r.cfg.Store, Zone: k.Zone, Hour: k.Hour.Format(time.RFC3339), Visitors: &n}); err != nil {
-		return err
+	r.dirty[k] = true
+	if r.dry {
+		return nil
 	}
-	r.footfall.Forget(k.Hour.Add(-48 * time.Hour))
+	return r.spool.SaveCounts(r.footfall)
+}
+
+// flushFootfall spools the totals of every zone-hour counted since its last
+// flush whose hour has closed by now — or all of them, closed or not, with
+// all (at the end of a run: a later, larger total replaces the hour's) — and
+// wakes the sender once, so an hour's footfall goes out together in a batch
+// instead of one request per visitor. The caller holds r.mu or is alone.
+func (r *Runner) flushFootfall(now time.Time, all bool) error {
+	if len(r.dirty) == 0 {
+		return nil
+	}
+	current := r.footfall.HourOf(now)
+	if !all && current.Equal(r.checked) {
+		return nil // an hour closes only when the hour changes: nothing new to look at
+	}
+	r.checked = current
+	n := 0
+	for _, k := range r.footfall.Keys() {
+		if !r.dirty[k] || (!all && !k.Hour.Before(current)) {
+			continue
+		}
+		total := r.footfall.Counts()[k]
+		if r.dry {
+			r.log.Info("dry run: footfall (not sent)", "zone", k.Zone, "hour", k.Hour.Format(time.RFC3339), "visitors", total)
+		} else if err := r.spool.SetFootfall(ss.FootfallInput{Store: r.cfg.Store, Zone: k.Zone, Hour: k.Hour.Format(time.RFC3339), Visitors: &total}); err != nil {
+			return err
+		}
+		delete(r.dirty, k)
+		n++
+	}
+	if n == 0 || r.dry {
+		return nil
+	}
+	r.footfall.Forget(current.Add(-48 * time.Hour))
 	if err := r.spool.SaveCounts(r.footfall); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (p *pageFixture) checkJobsAndReports(codes []string) {
 	}
 	jobs := p.mustStatus(200, "GET", "/api/v1/jobs", p.admin, nil).Body["jobs"].([]any)
 	next, _ := time.Parse(time.RFC3339, jobs[0].(map[string]any)["next_run"].(string))
-	if got := eval[string](p, `document.querySelector('#job-reports .next').textContent`); got != next.Format("2006-01-02 15:04") {
+	if got := eval[string](p, `document.querySelector('#job-reports .next').textContent`); got != next.UTC().Format("2006-01-02 15:04")+" UTC" {
 		t.Errorf("next run on the page %q, the API's %s", got, next)
 	}
 	if next.Weekday() != time.Monday || next.Hour() != 6 || next.Minute() != 0 || time.Until(next) > 7*24*time.Hour || time.Until(next) < 0 {
@@ -58,6 +58,9 @@ func (p *pageFixture) checkJobsAndReports(codes []string) {
 	doc := eval[string](p, `fetch(document.querySelector('#reports a.open').href).then(r => r.status + ' ' + r.headers.get('content-type') + ' ' + (r.ok ? 'ok' : ''))`, chromedp.EvalAwaitPromise)
 	if !strings.HasPrefix(doc, "200 text/html") {
 		t.Errorf("opening a report: %s", doc)
+	}
+	if got := eval[string](p, `document.querySelector('#reports td[data-label=Written]').textContent`); !strings.HasSuffix(got, " UTC") {
+		t.Errorf("a report's time %q does not say its zone", got)
 	}
 	if n := eval[int](p, `document.querySelectorAll('#reports a.download[download]').length`); n != want {
 		t.Errorf("%d download links for %d reports", n, want)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/png"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -252,25 +253,33 @@ func (p *pageFixture) checkPhoneWidth(paths ...string) {
 func (p *pageFixture) checkTargetForm(code string) {
 	t := p.t
 	p.open("/stores/" + code)
-	set := func(kpi, op, value string) {
+	set := func(kpi, op, value, period string) {
 		p.do("target form", chromedp.SetValue(chromedp.CSS(`#target-form select[name=kpi]`), kpi),
 			chromedp.SetValue(chromedp.CSS(`#target-form select[name=op]`), op),
+			chromedp.SetValue(chromedp.CSS(`#target-form select[name=period]`), period),
 			chromedp.SendKeys(chromedp.CSS(`#target-form input[name=value]`), value),
 			chromedp.Submit(chromedp.CSS(`#target-form input[name=value]`)),
 			chromedp.WaitVisible(chromedp.CSS(`.card[data-kpi=`+kpi+`] .target`)))
 	}
-	set("events", "<=", "5")
-	if got := eval[string](p, `document.querySelector('.card[data-kpi=events] .target').textContent`); got != "target <= 5 · missed" {
-		t.Errorf("events card after setting a target: %q", got)
+	// 5 events a day over the page's 30 days is judged against 150.
+	set("events", "<=", "5", "day")
+	shown := eval[string](p, `document.querySelector('.card[data-kpi=events] .value').textContent`)
+	n, err := strconv.Atoi(strings.ReplaceAll(shown, ",", ""))
+	if err != nil {
+		t.Fatalf("events card value %q", shown)
 	}
-	set("recovery_rate", ">=", "12.5")
+	verdict := map[bool]string{true: "met", false: "missed"}[n <= 150]
+	if got := eval[string](p, `document.querySelector('.card[data-kpi=events] .target').textContent`); got != "target <= 5 a day: 150 over 30 days · "+verdict {
+		t.Errorf("events card (%d events) after setting a target: %q", n, got)
+	}
+	set("recovery_rate", ">=", "12.5", "week") // a ratio: the form's period is not kept
 	var found []string
 	for _, tg := range p.mustStatus(200, "GET", "/api/v1/targets", p.admin, nil).Body["targets"].([]any) {
 		m := tg.(map[string]any)
-		found = append(found, fmt.Sprintf("%v %v %v %v", m["store"], m["kpi"], m["op"], m["value"]))
+		found = append(found, fmt.Sprintf("%v %v %v %v %v", m["store"], m["kpi"], m["op"], m["value"], m["period"]))
 	}
 	slices.Sort(found)
-	if want := []string{code + " events <= 5", code + " recovery_rate >= 0.125"}; !slices.Equal(found, want) {
+	if want := []string{code + " events <= 5 day", code + " recovery_rate >= 0.125 <nil>"}; !slices.Equal(found, want) {
 		t.Errorf("targets after the form: %v, want %v", found, want)
 	}
 	// A forged post without the page's token is refused.

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -58,6 +59,18 @@ func (p *pageFixture) checkStaffingBuild(code string) {
 	if n := eval[int](p, `document.querySelectorAll('#hours tbody tr').length`); n != len(hours) {
 		t.Errorf("hours table has %d rows, the plan %d hours", n, len(hours))
 	}
+	// Local hours say their zone: the header names it, each hour its offset,
+	// the same instant as the API's start.
+	st := p.mustStatus(200, "GET", "/api/v1/stores/"+code, p.admin, nil).Body
+	if th := eval[string](p, `document.querySelectorAll('#hours thead th')[1].textContent`); th != "Hour ("+st["timezone"].(string)+")" {
+		t.Errorf("hours table header %q, want the store's time zone %s", th, st["timezone"])
+	}
+	first := hours[0].(map[string]any)
+	start, _ := time.Parse(time.RFC3339, first["start"].(string))
+	loc, _ := time.LoadLocation(st["timezone"].(string))
+	if got, want := eval[string](p, `document.querySelector('#hours tbody tr td:nth-child(2)').textContent`), start.In(loc).Format("15:04 -07:00"); got != want {
+		t.Errorf("first hour reads %q, want %q", got, want)
+	}
 	pageSum := eval[float64](p, `[...document.querySelectorAll('#hours td[data-col=scheduled]')].reduce((a, td) => a + Number(td.textContent), 0)`)
 	if pageSum != sched {
 		t.Errorf("hours table schedules %v staff-hours, the API %v", pageSum, sched)
@@ -80,6 +93,11 @@ func (p *pageFixture) checkStaffingBuild(code string) {
 		t.Errorf("the shifts CSV has %d data lines, the plan %d shifts", lines, len(shifts))
 	}
 	if isSOC(p, code) {
+		// Paid hours read as floor + operators.
+		want := fmt.Sprintf("%v floor + %v SOC operators", pl["floor_paid_hours"], pl["operator_paid_hours"])
+		if got := strings.ReplaceAll(eval[string](p, `document.getElementById('paid-split').textContent`), ",", ""); got != want {
+			t.Errorf("paid hours split %q, want %q", got, want)
+		}
 		soc := p.mustStatus(200, "GET", "/api/v1/soc-staffing?stores="+code+"&week="+week, p.admin, nil).Body
 		for _, k := range []string{"peak_operators", "operator_hours"} {
 			got := number(t, eval[string](p, `document.querySelector('#soc [data-kpi=`+k+`] .value').textContent`))

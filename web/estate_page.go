@@ -2,6 +2,8 @@ package web
 
 import (
 	"cmp"
+	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -56,17 +58,14 @@ func (s *Server) estatePage(c echo.Context) error {
 	segWindow := ss.LastDays(now, nil, segments.Window.DefaultDays)
 	segFrom, segTo := segWindow.From, segWindow.To
 	var (
-		stores      []ss.Store
-		rows, total []kpi.Row
-		segs        []segments.Segment
+		stores []ss.Store
+		rows   []kpi.Row
+		segs   []segments.Segment
 	)
 	g, gctx := errgroup.WithContext(ctx) // independent reads, at once
 	q := kpi.Query{From: per.From, To: per.To, Dates: true, Scope: vis, By: "store"}
-	qe := q
-	qe.By = "estate"
 	g.Go(func() (err error) { stores, err = s.layout.Stores(gctx, vis); return err })
 	g.Go(func() (err error) { rows, err = s.kpis.Get(gctx, q); return err })
-	g.Go(func() (err error) { total, err = s.kpis.Get(gctx, qe); return err })
 	g.Go(func() (err error) {
 		segs, err = s.segments.Segments(gctx, segFrom, segTo, vis, s.opt.Segments)
 		return err
@@ -108,6 +107,11 @@ func (s *Server) estatePage(c echo.Context) error {
 		}
 		table = append(table, r)
 	}
+	filtered := f.Region != "" || f.Tier != "" || f.Model != ""
+	total, trend, err := s.estateFigures(ctx, per, vis, table, filtered)
+	if err != nil {
+		return err
+	}
 	sortBy, dir := c.QueryParam("sort"), c.QueryParam("dir")
 	sortEstate(table, sortBy, dir == "desc")
 	data := struct {
@@ -120,12 +124,20 @@ func (s *Server) estatePage(c echo.Context) error {
 		Tiers      []filterChoice
 		Models     []filterChoice
 		Filtered   bool
+		Trend      []trendWeek
+		TrendSVG   [2]template.HTML // events, estimated loss
 		SegFrom    time.Time
 		SegTo      time.Time
 		FilterVals url.Values
 	}{
 		shell: newShell(c, "estate", "Estate"), Rows: table, Total: len(stores),
-		Filtered: f.Region != "" || f.Tier != "" || f.Model != "", SegFrom: segFrom, SegTo: segTo,
+		Filtered: filtered, SegFrom: segFrom, SegTo: segTo, Trend: trend,
+	}
+	if len(trend) > 0 {
+		data.TrendSVG[0] = weekTrendSVG(trend, "Events", func(w trendWeek) (float64, float64) {
+			return float64(w.Events), float64(w.PrevEvents)
+		}, fmtInt)
+		data.TrendSVG[1] = weekTrendSVG(trend, "Estimated loss", func(w trendWeek) (float64, float64) { return w.Loss, w.PrevLoss }, fmtInt)
 	}
 	data.Period = per
 	if len(total) == 1 {
@@ -141,6 +153,37 @@ func (s *Server) estatePage(c echo.Context) error {
 	data.Tiers = choices(f.Tier, []string{segments.TierHigh, segments.TierMedium, segments.TierLow}, []string{"High", "Medium", "Low"})
 	data.Models = choices(f.Model, []string{"soc", "checkout", "detection"}, []string{"SOC-led", "Aisle-to-checkout", "Detection-only"})
 	return render(c, http.StatusOK, "estate.html", data)
+}
+
+// estateFigures reads the headline cards' figures and the trend by week
+// for the stores the table shows: every store in scope, or those the
+// filters leave (none: no figures).
+func (s *Server) estateFigures(ctx context.Context, per *period, vis []string, table []estateRow, filtered bool) ([]kpi.Row, []trendWeek, error) {
+	scope := vis
+	if filtered {
+		if len(table) == 0 {
+			return nil, nil, nil
+		}
+		scope = make([]string, len(table))
+		for i, r := range table {
+			scope[i] = r.Store.Code
+		}
+	}
+	prev := ss.Period{From: per.From, To: per.To, Dates: true}.Previous()
+	qe := kpi.Query{From: per.From, To: per.To, Dates: true, Scope: scope, By: kpi.ByEstate}
+	qw := qe
+	qw.By = kpi.ByWeek
+	qp := qw
+	qp.From, qp.To = prev.From, prev.To
+	var total, cur, before []kpi.Row
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { total, err = s.kpis.Get(gctx, qe); return err })
+	g.Go(func() (err error) { cur, err = s.kpis.Get(gctx, qw); return err })
+	g.Go(func() (err error) { before, err = s.kpis.Get(gctx, qp); return err })
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return total, estateTrend(per.From, per.To, prev.From, prev.To, cur, before), nil
 }
 
 func choices(selected string, values, labels []string) []filterChoice {

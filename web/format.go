@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shrinkscope/shrinkscope/internal/stats"
+
 	ss "github.com/shrinkscope/shrinkscope"
 )
 
@@ -18,11 +20,26 @@ var pageFuncs = template.FuncMap{
 	"cash":     fmtCash,
 	"pct":      fmtPct,
 	"fixed":    fmtFixed,
+	"sig":      fmtSig,
 	"secs":     fmtSecs,
 	"date":     func(t time.Time) string { return t.Format(time.DateOnly) },
 	"longdate": func(t time.Time) string { return t.Format("2 Jan 2006") },
 	"swatch":   swatch,
 	"sig3":     func(x float64) string { return strconv.FormatFloat(x, 'g', 3, 64) },
+	// utc writes an instant in UTC and says so: the pages' instants (job
+	// runs, reports written) are the estate's, not one store's.
+	"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	// offset is t's UTC offset (±hh:mm) in the time zone tz: beside a store's
+	// local hour it tells the two 01:00s of an autumn night apart.
+	"offset": func(t time.Time, tz string) string {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			loc = time.UTC
+		}
+		return t.In(loc).Format("-07:00")
+	},
+	// utcs is utc to the second.
+	"utcs": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 }
 
 // noValue is what a page shows for a figure that has no value.
@@ -131,6 +148,15 @@ func fmtFixed(n int, v any) string {
 		return fmtFixed(n, *x)
 	}
 	return noValue
+}
+
+// fmtSig formats a statistic (a p-value) to three significant digits,
+// small ones in exponent form: 1.6e-6.
+func fmtSig(v *float64) string {
+	if v == nil {
+		return noValue
+	}
+	return stats.FormatSignificant(*v, stats.StatDigits)
 }
 
 // fmtSecs formats seconds: 42 s, 3 min 05 s.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -116,7 +117,7 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 			c.Note = r.MoneyReason
 		}
 		if v, ok := r.Targets[n]; ok {
-			c.Target = v.Op + " " + m.Format(v.Value)
+			c.Target = targetWords(m, v)
 			c.Met = "unknown"
 			if v.Met != nil {
 				c.Met = map[bool]string{true: "met", false: "missed"}[*v.Met]
@@ -133,4 +134,28 @@ func noChangeWords(reason string) string {
 		return "no comparable previous period"
 	}
 	return strings.ReplaceAll(reason, "_", " ")
+}
+
+// targetWords says a target as the page shows it: "<= 12.5%" for a ratio;
+// for a target with a period its value per period and what the row's days
+// make of it, "<= 1,000.00 a week: 4,285.71 over 30 days".
+func targetWords(m kpiMeta, v kpi.Verdict) string {
+	value := func(x float64) string {
+		if (m.Name == "events" || m.Name == "visitors") && x != float64(int64(x)) {
+			return fmtFixed(2, x) // a count's share of a period
+		}
+		return m.Format(x)
+	}
+	if v.Period == "" || v.Days == nil {
+		return v.Op + " " + value(v.Value)
+	}
+	days := strconv.FormatFloat(*v.Days, 'f', -1, 64)
+	if *v.Days != float64(int64(*v.Days)) {
+		days = strconv.FormatFloat(*v.Days, 'f', 2, 64)
+	}
+	unit := " days"
+	if *v.Days == 1 {
+		unit = " day"
+	}
+	return v.Op + " " + value(v.Value) + " a " + v.Period + ": " + value(v.JudgedAgainst) + " over " + days + unit
 }

@@ -138,16 +138,17 @@ func (s *Server) getTargets(c echo.Context) error {
 func (s *Server) putTarget(c echo.Context) error {
 	var t kpi.Target
 	var in struct {
-		Store string  `json:"store"`
-		KPI   string  `json:"kpi"`
-		Op    string  `json:"op"`
-		Value float64 `json:"value"`
-		Note  string  `json:"note"`
+		Store  string  `json:"store"`
+		KPI    string  `json:"kpi"`
+		Op     string  `json:"op"`
+		Value  float64 `json:"value"`
+		Period string  `json:"period"`
+		Note   string  `json:"note"`
 	}
 	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	t = kpi.Target{Store: in.Store, KPI: in.KPI, Op: in.Op, Value: in.Value, Note: in.Note, SetBy: principal(c).Name}
+	t = kpi.Target{Store: in.Store, KPI: in.KPI, Op: in.Op, Value: in.Value, Period: in.Period, Note: in.Note, SetBy: principal(c).Name}
 	if err := s.kpis.SetTarget(c.Request().Context(), &t); err != nil {
 		return err
 	}

@@ -150,6 +150,26 @@ func TestTargetsAndSegmentsOverHTTP(t *testing.T) {
 	if r := f.do("PUT", "/api/v1/targets", ops, map[string]any{"kpi": "rate_per_1k", "op": "<", "value": 1.0}); r.Status != 422 || r.errField() != "op" {
 		t.Errorf("bad op: %d %s", r.Status, r.Raw)
 	}
+	// Additive KPIs need a period; ratios refuse one; nothing is stored.
+	for _, body := range []map[string]any{
+		{"kpi": "est_loss", "op": "<=", "value": 10000.0},
+		{"kpi": "events", "op": "<=", "value": 10.0, "period": "fortnight"},
+		{"kpi": "rate_per_1k", "op": "<=", "value": 1.0, "period": "week"},
+	} {
+		if r := f.do("PUT", "/api/v1/targets", ops, body); r.Status != 422 || r.errField() != "period" {
+			t.Errorf("%v: %d %s, want 422 naming period", body, r.Status, r.Raw)
+		}
+	}
+	f.mustStatus(200, "PUT", "/api/v1/targets", ops, map[string]any{"kpi": "est_loss", "op": "<=", "value": 700.0, "period": "week"})
+	// Over 7 days a weekly 700 is judged as 700; over 3 days as 300.
+	for q, want := range map[string]float64{"from=2026-01-05&to=2026-01-11": 700, "from=2026-01-05&to=2026-01-07": 300} {
+		r := f.mustStatus(200, "GET", "/api/v1/kpis?by=store&"+q, planner, nil)
+		tg := r.Body["rows"].([]any)[0].(map[string]any)["targets"].(map[string]any)["est_loss"].(map[string]any)
+		if tg["period"] != "week" || tg["judged_against"] != want || tg["value"] != 700.0 || tg["met"] != true {
+			t.Errorf("%s: est_loss verdict %v, want met against %v", q, tg, want)
+		}
+	}
+	f.mustStatus(204, "DELETE", "/api/v1/targets?kpi=est_loss", ops, nil)
 	r := f.mustStatus(200, "GET", "/api/v1/kpis?from=2026-01-05&to=2026-01-11&by=store", planner, nil)
 	tg := r.Body["rows"].([]any)[0].(map[string]any)["targets"].(map[string]any)["rate_per_1k"].(map[string]any)
 	if tg["met"] != false || tg["scope"] != "estate" {
@@ -157,7 +177,7 @@ func TestTargetsAndSegmentsOverHTTP(t *testing.T) {
 	}
 	f.mustStatus(204, "DELETE", "/api/v1/targets?kpi=rate_per_1k", ops, nil)
 	r = f.mustStatus(200, "GET", "/api/v1/targets?history=true", planner, nil)
-	if list := r.Body["targets"].([]any); len(list) != 1 || list[0].(map[string]any)["superseded_at"] == nil {
+	if list := r.Body["targets"].([]any); len(list) != 2 || list[0].(map[string]any)["superseded_at"] == nil || list[1].(map[string]any)["superseded_at"] == nil {
 		t.Errorf("history %s", r.Raw)
 	}
 }

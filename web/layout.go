@@ -81,6 +81,7 @@ func (s *Server) postLayoutChange(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.refreshRecommendations(c, code)
 	return c.JSON(http.StatusCreated, map[string]any{"id": id})
 }
 
@@ -103,6 +104,30 @@ func (s *Server) getEvaluation(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, ev)
+}
+
+// refreshRecommendations regenerates a store's recommendations after its
+// layout changed (a zone upload, a change implemented): they are read as
+// stored. The layout is already committed, so a failure is logged, not
+// answered; the weekly job and POST …/recommendations/refresh redo it.
+func (s *Server) refreshRecommendations(c echo.Context, code string) {
+	if _, err := s.layout.RefreshStoreRecommendations(c.Request().Context(), code); err != nil {
+		s.log.Warn("recommendations not refreshed after a layout change", "store", code, "err", err)
+	}
+}
+
+// postRecommendationsRefresh is POST /api/v1/stores/{code}/recommendations/refresh.
+func (s *Server) postRecommendationsRefresh(c echo.Context) error {
+	code := c.Param("code")
+	n, err := s.layout.RefreshStoreRecommendations(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	recs, err := s.layout.Recommendations(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"store": code, "refreshed": n, "recommendations": recs})
 }
 
 func (s *Server) getRecommendations(c echo.Context) error {

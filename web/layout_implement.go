@@ -35,6 +35,7 @@ func (s *Server) implementOnPage(c echo.Context) error {
 	if _, err := s.layout.CreateChange(ctx, code, principal(c).Name, in); err != nil {
 		return err
 	}
+	s.refreshRecommendations(c, code)
 	return c.Redirect(http.StatusSeeOther, "/stores/"+url.PathEscape(code)+"/layout#rec-"+strconv.FormatInt(id, 10))
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -99,18 +100,30 @@ func TestLayoutLoopOverHTTP(t *testing.T) {
 		}
 		return out
 	}
+	refresh := func() {
+		r := f.mustStatus(200, "POST", "/api/v1/stores/S1/recommendations/refresh", merch, nil)
+		if r.Body["store"] != "S1" {
+			t.Fatalf("refresh %s", r.Raw)
+		}
+	}
+	if len(recs()) != 0 {
+		t.Fatalf("recommendations before any run: %v (reads do not generate them)", recs())
+	}
+	f.mustStatus(403, "POST", "/api/v1/stores/S1/recommendations/refresh", planner, nil)
+	refresh()
 	first := recs()
 	byKind := map[string]map[string]any{}
 	for _, rec := range first {
 		byKind[rec["kind"].(string)] = rec
 	}
 	sight := byKind["improve_sightlines"]
-	if sight == nil || sight["status"] != "proposed" || !strings.Contains(sight["rationale"].(string), "Zone Z1") {
+	if sight == nil || sight["status"] != "proposed" || !strings.Contains(sight["rationale"].(string), "zone Z1") {
 		t.Fatalf("recommendations %v", first)
 	}
 	if e := sight["expected_effect"].(map[string]any); e["based_on"] != 0.0 || e["rate_ratio"] != 0.8 {
 		t.Errorf("expected effect before any evaluation %v, want the prior 0.8 on 0 changes", e)
 	}
+	refresh()
 	if again := recs(); len(again) != len(first) {
 		t.Errorf("regenerating duplicated: %d then %d", len(first), len(again))
 	}
@@ -130,6 +143,7 @@ func TestLayoutLoopOverHTTP(t *testing.T) {
 	if r.Body["status"] != "rejected" || r.Body["reason"] != "fixtures on order already" {
 		t.Errorf("rejected %s", r.Raw)
 	}
+	refresh()
 	if again := recs(); len(again) != len(first) {
 		t.Errorf("a rejected recommendation was proposed again: %d then %d", len(first), len(again))
 	}
@@ -220,6 +234,13 @@ func TestLayoutLoopOverHTTP(t *testing.T) {
 		!(b["ci_high"].(float64) < 1) || b["p_value"].(float64) > 0.05 || len(b["series"].([]any)) != 112 || b["excluded_days"] != 0.0 ||
 		fmt.Sprint(b["control_zones"]) != "[Z2 Z3 Z4]" || b["before"].(map[string]any)["from"] != day(68) || b["after"].(map[string]any)["to"] != day(6) {
 		t.Errorf("evaluation (want rate ratio %v): %s", want, r.Raw)
+	}
+	// The p-value carries three significant digits, and the layout page
+	// prints it so.
+	if p := b["p_value"].(float64); p <= 0 || stats.Significant(p, 3) != p {
+		t.Errorf("p_value %v is not three significant digits", p)
+	} else if page := string(f.getRaw("/stores/S1/layout", planner, false)); !strings.Contains(page, `data-label="p-value">`+stats.FormatSignificant(p, 3)+`</td>`) {
+		t.Errorf("layout page lacks p-value %s", stats.FormatSignificant(p, 3))
 	}
 	row := b["series"].([]any)[0].(map[string]any)
 	if row["date"] != day(68) || row["group"] != "treated" || row["period"] != "before" || row["events"] != float64(count("Z1", 68)) || row["visitors"] != 1000.0 {

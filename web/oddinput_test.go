@@ -58,7 +58,7 @@ func TestOddInputRefused(t *testing.T) {
 		{"NUL in event camera", "POST", "/api/v1/events", withEvent("camera", "C\x001"), "0:camera"},
 		{"NUL in event track", "POST", "/api/v1/events", withEvent("track", "t\x00"), "0:track"},
 		{"NUL in event category", "POST", "/api/v1/events", withEvent("category", "\x00"), "0:category"},
-		{"NUL in target note", "PUT", "/api/v1/targets", map[string]any{"kpi": "events", "op": "<=", "value": 3, "note": "a\x00"}, "note"},
+		{"NUL in target note", "PUT", "/api/v1/targets", map[string]any{"kpi": "events", "op": "<=", "value": 3, "period": "day", "note": "a\x00"}, "note"},
 		{"NUL in a query parameter", "GET", "/api/v1/kpis?region=no%00rth", nil, "region"},
 		{"NUL in a path parameter", "GET", "/api/v1/stores/S%001", nil, "code"},
 

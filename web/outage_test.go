@@ -112,7 +112,7 @@ func TestDatabaseOutageAnswers503(t *testing.T) {
 		{"GET", "/api/v1/kpis", f.admin, ""},
 		{"GET", "/api/v1/targets", f.admin, ""},
 		{"GET", "/api/v1/segments", f.admin, ""},
-		{"PUT", "/api/v1/targets", f.admin, `{"kpi":"events","op":"<=","value":3}`},
+		{"PUT", "/api/v1/targets", f.admin, `{"kpi":"events","op":"<=","value":3,"period":"week"}`},
 	}
 	for _, c := range calls {
 		var b any

@@ -30,7 +30,7 @@ func render(c echo.Context, status int, name string, data any) error {
 }
 
 func (s *Server) loginPage(c echo.Context) error {
-	return render(c, http.StatusOK, "login.html", map[string]any{"Error": ""})
+	return render(c, http.StatusOK, "login.html", map[string]any{"Error": "", "Hint": s.opt.TokenHint})
 }
 
 // login checks a pasted token and opens a server-side session for it,
@@ -40,15 +40,15 @@ func (s *Server) login(c echo.Context) error {
 	p, err := s.tokens.Authenticate(c.Request().Context(), secret)
 	if err != nil {
 		if ss.ErrorCode(err) == ss.EUNAUTHORIZED {
-			return render(c, http.StatusUnauthorized, "login.html", map[string]any{"Error": "Unknown or revoked token."})
+			return render(c, http.StatusUnauthorized, "login.html", map[string]any{"Error": "Unknown or revoked token.", "Hint": s.opt.TokenHint})
 		}
 		return err
 	}
 	if p.Role == ss.RoleIngest {
-		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Ingest tokens cannot read dashboards."})
+		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Ingest tokens cannot read dashboards.", "Hint": s.opt.TokenHint})
 	}
 	if !sameOrigin(c.Request()) {
-		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Sign in from this site's own sign-in page."})
+		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Sign in from this site's own sign-in page.", "Hint": s.opt.TokenHint})
 	}
 	id, expires, err := s.tokens.StartSession(c.Request().Context(), p.TokenID, s.opt.SessionTTL)
 	if err != nil {

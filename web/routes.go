@@ -58,6 +58,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api/v1/stores/:code/layout-changes", s.postLayoutChange, layouts, writeStore(inPath)},
 		{http.MethodGet, "/api/v1/layout-changes/:id/evaluation", s.getEvaluation, readers, readStore(byID("layout change", s.changeStore))},
 		{http.MethodGet, "/api/v1/stores/:code/recommendations", s.getRecommendations, readers, readStore(inPath)},
+		{http.MethodPost, "/api/v1/stores/:code/recommendations/refresh", s.postRecommendationsRefresh, layouts, writeStore(inPath)},
 		{http.MethodPost, "/api/v1/recommendations/:id/accept", s.acceptRecommendation, layouts, writeStore(byID("recommendation", s.recommendationStore))},
 		{http.MethodPost, "/api/v1/recommendations/:id/reject", s.rejectRecommendation, layouts, writeStore(byID("recommendation", s.recommendationStore))},
 

@@ -66,6 +66,10 @@ type Options struct {
 	// body trickled to hold a connection open is cut, a batch on the
 	// slowest store uplink (tens of kilobytes a second) is not.
 	MinBodyRate int64
+	// TokenHint is the exact command that makes a token this server
+	// accepts, shown on the sign-in page (the demo sets it); empty: the
+	// page's general hint.
+	TokenHint string
 }
 
 func (o *Options) defaults() {

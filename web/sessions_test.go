@@ -113,7 +113,7 @@ func TestSessionsEndOnTheServer(t *testing.T) {
 	if m == nil {
 		t.Fatal("store page has no CSRF token")
 	}
-	target := url.Values{"kpi": {"events"}, "op": {"<="}, "value": {"5"}}
+	target := url.Values{"kpi": {"events"}, "op": {"<="}, "value": {"5"}, "period": {"week"}}
 	if code, _, _ := b.send("POST", "/stores/S1/targets", ck.Value, target); code != http.StatusForbidden {
 		t.Errorf("form without CSRF token: %d, want 403", code)
 	}

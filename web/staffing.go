@@ -129,16 +129,21 @@ func (s *Server) getSOCStaffing(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	def := workforce.DefaultPolicy()
-	var q workforce.ErlangRequest
-	if q.HandleSeconds, err = queryFloat(c, "handle_seconds", def.HandleSeconds); err != nil {
-		return err
-	}
-	if q.ServiceLevel, err = queryFloat(c, "service_level", def.ServiceLevel); err != nil {
-		return err
-	}
-	if q.AnswerSeconds, err = queryFloat(c, "answer_seconds", def.AnswerSeconds); err != nil {
-		return err
+	// Each store's own SOC definition, unless the request sets a target
+	// for them all (a what-if, or stores whose targets differ).
+	var q workforce.SOCOverride
+	for _, f := range []struct {
+		name string
+		dst  **float64
+	}{{"handle_seconds", &q.HandleSeconds}, {"service_level", &q.ServiceLevel}, {"answer_seconds", &q.AnswerSeconds}} {
+		if c.QueryParam(f.name) == "" {
+			continue
+		}
+		x, err := queryFloat(c, f.name, 0)
+		if err != nil {
+			return err
+		}
+		*f.dst = &x
 	}
 	res, err := s.workforce.SOCStaffing(c.Request().Context(), codes, week, q)
 	if err != nil {
@@ -193,7 +198,7 @@ func (s *Server) getStaffingPlan(c echo.Context) error {
 		}
 		return download(c, csvType, name+".csv", buf.Bytes())
 	case "xlsx":
-		if err := pl.WriteXLSX(&buf); err != nil {
+		if err := pl.WriteXLSX(&buf, time.Now()); err != nil {
 			return err
 		}
 		return download(c, xlsxType, name+".xlsx", buf.Bytes())
@@ -222,7 +227,7 @@ func (s *Server) getStaffingPlans(c echo.Context) error {
 		return ss.Errorf(ss.ENOTFOUND, "week", "no staffing plans for the week of %s", week.Format(time.DateOnly))
 	}
 	var buf bytes.Buffer
-	if err := workforce.WriteZip(&buf, plans, format); err != nil {
+	if err := workforce.WriteZip(&buf, plans, format, time.Now()); err != nil {
 		return err
 	}
 	return download(c, zipType, "staffing-plans-"+week.Format(time.DateOnly)+".zip", buf.Bytes())

@@ -95,9 +95,8 @@ func (s *Server) staffingPage(c echo.Context) error {
 		v.Chart = &ch
 	}
 	if st.OperatingModel == ss.ModelSOC {
-		def := workforce.DefaultPolicy()
-		soc, err := s.workforce.SOCStaffing(ctx, []string{st.Code}, week, workforce.ErlangRequest{
-			HandleSeconds: def.HandleSeconds, ServiceLevel: def.ServiceLevel, AnswerSeconds: def.AnswerSeconds})
+		// The store's own SOC definition, the one its plan is built on.
+		soc, err := s.workforce.SOCStaffing(ctx, []string{st.Code}, week, workforce.SOCOverride{})
 		if err != nil {
 			return err
 		}

@@ -65,11 +65,17 @@ func TestStaffingPlanOverHTTP(t *testing.T) {
 	// needs the minimum 1. Monday's 15 staff-hours are met exactly by
 	// 08–15 and 14–22; Sunday 10–16 is one 6-hour shift. Alerts: 3 an hour
 	// of 120 s is 0.1 erlang, and one operator answers 1 − 0.1·e^(−0.45) =
-	// 93.6% within 60 s, so one operator on a 4-hour shift; 25 paid hours
-	// at 15 are 375.
+	// 93.6% within 60 s (the policy's own SOC targets), so one operator
+	// needed in that one hour, on a 4-hour shift. 21 floor hours at the
+	// policy's 15 are 315; 4 operator hours at the configured operator
+	// rate, 20, are 80: 395.
 	r := f.mustStatus(201, "POST", "/api/v1/stores/S1/staffing-plans?week=2026-01-21", planner, nil)
-	if r.Body["week"] != "2026-01-19" || r.Body["paid_hours"] != 25.0 || r.Body["cost"] != 375.0 {
-		t.Fatalf("plan: week %v paid %v cost %v", r.Body["week"], r.Body["paid_hours"], r.Body["cost"])
+	if r.Body["week"] != "2026-01-19" || r.Body["paid_hours"] != 25.0 || r.Body["floor_paid_hours"] != 21.0 || r.Body["operator_paid_hours"] != 4.0 ||
+		r.Body["operator_hours_needed"] != 1.0 || r.Body["floor_cost"] != 315.0 || r.Body["operator_cost"] != 80.0 || r.Body["cost"] != 395.0 {
+		t.Fatalf("plan: %.300s", r.Raw)
+	}
+	if soc := r.Body["soc"].(map[string]any); soc["handle_seconds"] != 120.0 || soc["service_level"] != 0.8 || soc["answer_seconds"] != 60.0 || soc["operator_hourly"] != 20.0 {
+		t.Errorf("plan's SOC definition %v", soc)
 	}
 
 	// CSV: one row per shift, local times.
@@ -79,18 +85,18 @@ func TestStaffingPlanOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{
-		"S1,2026-01-19,08:00,15:00,7,1,loss_prevention": true, "S1,2026-01-19,14:00,22:00,8,1,loss_prevention": true,
-		"S1,2026-01-25,10:00,16:00,6,1,loss_prevention": true,
+		"S1,2026-01-19,08:00,+00:00,15:00,7,1,7,loss_prevention": true, "S1,2026-01-19,14:00,+00:00,22:00,8,1,8,loss_prevention": true,
+		"S1,2026-01-25,10:00,+00:00,16:00,6,1,6,loss_prevention": true,
 	}
-	if strings.Join(rows[0], ",") != "store,day,start,end,hours,headcount,role" {
+	if strings.Join(rows[0], ",") != "store,day,start,utc_offset,end,hours,headcount,paid_hours,role" {
 		t.Errorf("header %v", rows[0])
 	}
 	operators := 0
 	for _, row := range rows[1:] {
 		line := strings.Join(row, ",")
-		if row[6] == "soc_operator" {
+		if row[8] == "soc_operator" {
 			operators += 4
-			if row[4] != "4" || row[1] != "2026-01-19" {
+			if row[5] != "4" || row[7] != "4" || row[1] != "2026-01-19" {
 				t.Errorf("operator shift %s", line)
 			}
 			continue
@@ -107,28 +113,65 @@ func TestStaffingPlanOverHTTP(t *testing.T) {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 	r = f.mustStatus(200, "GET", "/api/v1/stores/S1/staffing-plans/2026-01-19?format=csv&part=hourly", planner, nil)
-	if !strings.Contains(string(r.Raw), "\nS1,2026-01-19,14:00,true,3,3,37.50,2,2,0,0.00,1,GBP\n") {
+	if !strings.Contains(string(r.Raw), "\nS1,2026-01-19,14:00,+00:00,true,3,3,37.50,2,2,0,0.00,1,GBP\n") {
 		t.Errorf("hourly CSV lacks Monday 14:00:\n%.600s", r.Raw)
 	}
 
-	// XLSX: two sheets, frozen header, numbers as numbers.
+	// XLSX: two sheets, frozen header, typed cells, totals; the workbook
+	// is a zip too, its parts dated when it was made (the zip format keeps
+	// whole seconds), not 1980.
+	before := time.Now().Truncate(time.Second)
 	r = f.mustStatus(200, "GET", "/api/v1/stores/S1/staffing-plans/2026-01-19?format=xlsx", planner, nil)
 	checkPlanXLSX(t, r.Raw)
+	book, err := zip.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))
+	if err != nil || len(book.File) < 5 {
+		t.Fatalf("workbook as a zip: %v %v", err, book)
+	}
+	for _, zf := range book.File {
+		if m := zf.Modified; m.Before(before) || m.After(time.Now()) {
+			t.Errorf("workbook part %s dated %v, want the time it was made", zf.Name, m)
+		}
+	}
 
-	// The estate zip holds S1's workbook; a token scoped to S2 sees no S1 plan.
+	// The estate zip holds S1's workbook, dated when it was made; a token
+	// scoped to S2 sees no S1 plan.
 	r = f.mustStatus(200, "GET", "/api/v1/staffing-plans/2026-01-19", planner, nil)
+	after := time.Now()
 	z, err := zip.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))
 	if err != nil || len(z.File) != 1 || z.File[0].Name != "S1-2026-01-19.xlsx" {
 		t.Fatalf("zip: %v %v", err, z)
+	}
+	if m := z.File[0].Modified; m.Before(before) || m.After(after) {
+		t.Errorf("zip entry dated %v, want the time it was made, between %v and %v", m, before, after)
+	}
+	r = f.mustStatus(200, "GET", "/api/v1/staffing-plans/2026-01-19?format=csv", planner, nil)
+	z, err = zip.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))
+	if err != nil || len(z.File) != 2 || z.File[0].Name != "S1-2026-01-19.csv" || z.File[1].Name != "S1-2026-01-19-hourly.csv" {
+		t.Fatalf("csv zip: %v %v", err, z)
+	}
+	for _, zf := range z.File {
+		if m := zf.Modified; m.Before(before) || m.After(time.Now()) {
+			t.Errorf("zip entry %s dated %v, want the time it was made", zf.Name, m)
+		}
 	}
 	f.mustStatus(404, "GET", "/api/v1/stores/S1/staffing-plans/2026-01-19", s2, nil)
 	f.mustStatus(404, "GET", "/api/v1/staffing-plans/2026-01-19", s2, nil)
 	f.mustStatus(404, "GET", "/api/v1/stores/S1/staffing-plans/2026-02-02", planner, nil)
 
-	// The SOC serving S1 and S2 sees S1's 3 alerts at 14:00 UTC.
-	r = f.mustStatus(200, "GET", "/api/v1/soc-staffing?stores=S1,S2&week=2026-01-19", planner, nil)
-	if r.Body["peak_operators"] != 1.0 || r.Body["operator_hours"] != 1.0 {
+	// S1's policy sets its own SOC targets, S2 has the configured ones: one
+	// SOC has one target, so staffing them together needs it given.
+	if r := f.do("GET", "/api/v1/soc-staffing?stores=S1,S2&week=2026-01-19", planner, nil); r.Status != 422 || r.errField() != "stores" {
+		t.Errorf("stores with different SOC targets: %d %s", r.Status, r.Raw)
+	}
+	// The SOC serving S1 and S2 sees S1's 3 alerts at 14:00 UTC; both
+	// stores pay the configured 20 an operator hour.
+	r = f.mustStatus(200, "GET", "/api/v1/soc-staffing?stores=S1,S2&week=2026-01-19&handle_seconds=120&service_level=0.8&answer_seconds=60", planner, nil)
+	if r.Body["peak_operators"] != 1.0 || r.Body["operator_hours"] != 1.0 || r.Body["operator_hourly"] != 20.0 || r.Body["cost"] != 20.0 {
 		t.Errorf("SOC staffing: %.400s", r.Raw)
+	}
+	// S1 alone: its own definition, the plan's operator_hours_needed.
+	if r := f.mustStatus(200, "GET", "/api/v1/soc-staffing?stores=S1&week=2026-01-19", planner, nil); r.Body["operator_hours"] != 1.0 || r.Body["handle_seconds"] != 120.0 {
+		t.Errorf("SOC staffing of S1: %.400s", r.Raw)
 	}
 	if r := f.do("GET", "/api/v1/soc-staffing?stores=S1&week=2026-01-19&service_level=1.5", planner, nil); r.Status != 422 || r.errField() != "service_level" {
 		t.Errorf("bad service level: %d %s", r.Status, r.Raw)
@@ -151,24 +194,81 @@ func checkPlanXLSX(t *testing.T, raw []byte) {
 			t.Errorf("%s: header not frozen: %+v %v", sh, p, err)
 		}
 	}
+	// 168 hours, then the totals row, a blank one and the time zone.
 	rows, _ := x.GetRows("Hourly")
-	if len(rows) != 169 || rows[0][4] != "forecast_events" {
+	if len(rows) != 172 || rows[0][5] != "forecast_events" || rows[0][3] != "utc_offset" {
 		t.Fatalf("Hourly: %d rows, header %v", len(rows), rows[0])
 	}
-	// Monday 14:00 is the 15th hour of the week: row 16.
-	if got := strings.Join(rows[15][:10], ","); got != "S1,2026-01-19,14:00,true,3,3,37.5,2,2,0" {
+	// Monday 14:00 is the 15th hour of the week: row 16, shown with its formats.
+	if got := strings.Join(rows[15][:11], ","); got != "S1,2026-01-19,14:00,+00:00,TRUE,3,3,37.50,2,2,0" {
 		t.Errorf("Hourly Monday 14:00: %s", got)
 	}
-	if typ, _ := x.GetCellType("Hourly", "E16"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
-		t.Errorf("forecast_events is stored as %v, not a number", typ)
+	// The cells are typed: a date serial (2026-01-19 is day 46041 counted
+	// from 1899-12-30), a time as a fraction of a day, a boolean, numbers.
+	for _, c := range []struct {
+		sheet, cell, raw, format string
+		typ                      excelize.CellType
+	}{
+		{"Hourly", "B16", "46041", "yyyy-mm-dd", excelize.CellTypeUnset},
+		{"Hourly", "C16", "0.583333333333333", "hh:mm", excelize.CellTypeUnset},
+		{"Hourly", "E16", "1", "", excelize.CellTypeBool},
+		{"Hourly", "F16", "3", "#,##0.##", excelize.CellTypeUnset},
+		{"Hourly", "H16", "37.5", "#,##0.00", excelize.CellTypeUnset},
+		{"Hourly", "I16", "2", "0", excelize.CellTypeUnset},
+		{"Shifts", "B2", "46041", "yyyy-mm-dd", excelize.CellTypeUnset},
+		{"Shifts", "C2", "0.333333333333333", "hh:mm", excelize.CellTypeUnset},
+		{"Shifts", "F2", "7", "0", excelize.CellTypeUnset},
+	} {
+		typ, _ := x.GetCellType(c.sheet, c.cell)
+		v, _ := x.GetCellValue(c.sheet, c.cell, excelize.Options{RawCellValue: true})
+		if typ != c.typ || !strings.HasPrefix(v, c.raw) {
+			t.Errorf("%s!%s: type %v value %q, want type %v value %s", c.sheet, c.cell, typ, v, c.typ, c.raw)
+		}
+		if got := cellFormat(t, x, c.sheet, c.cell); got != c.format {
+			t.Errorf("%s!%s: number format %q, want %q", c.sheet, c.cell, got, c.format)
+		}
 	}
-	if w, _ := x.GetColWidth("Hourly", "E"); w < float64(len("forecast_events")) {
-		t.Errorf("column E is %v wide", w)
+	// Totals, by hand: 14 open hours on Monday (one more staffer at 14:00)
+	// and 6 on Sunday need 21 staff-hours, which the shifts 08–15, 14–22
+	// and 10–16 schedule; 3 events forecast, 37.50 of loss, an operator at
+	// 14:00.
+	if got := strings.Join(rows[169][:13], ","); got != "Total,,,,,3,3,37.50,21,21,0,0.00,1" {
+		t.Errorf("Hourly totals: %s", got)
 	}
+	if rows[171][0] != "time zone" || !strings.HasPrefix(rows[171][1], "Europe/London") {
+		t.Errorf("Hourly time zone row: %v", rows[171])
+	}
+	if w, _ := x.GetColWidth("Hourly", "F"); w < float64(len("forecast_events")) {
+		t.Errorf("column F is %v wide", w)
+	}
+	// Shifts: 08–15, 14–22, 10–16 and the operator's 4 hours: 25 paid.
 	shifts, _ := x.GetRows("Shifts")
-	if len(shifts) < 4 || shifts[1][2] == "" {
-		t.Errorf("Shifts: %v", shifts)
+	if len(shifts) != 8 || shifts[1][2] == "" {
+		t.Fatalf("Shifts: %v", shifts)
 	}
+	if got := strings.Join(shifts[5][:8], ","); got != "Total,,,,,,4,25" {
+		t.Errorf("Shifts totals: %s", got)
+	}
+	if shifts[7][0] != "time zone" || !strings.HasPrefix(shifts[7][1], "Europe/London") {
+		t.Errorf("Shifts time zone row: %v", shifts[7])
+	}
+}
+
+// cellFormat is the custom number format of a cell's style, "" for none.
+func cellFormat(t *testing.T, x *excelize.File, sheet, cell string) string {
+	t.Helper()
+	id, err := x.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := x.GetStyle(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CustomNumFmt == nil {
+		return ""
+	}
+	return *st.CustomNumFmt
 }
 
 func TestStaffingWhatIfsOverHTTP(t *testing.T) {
@@ -201,5 +301,65 @@ func TestStaffingWhatIfsOverHTTP(t *testing.T) {
 	}
 	if r := f.do("POST", "/api/v1/staffing/erlang", ops, map[string]any{"alerts_per_hour": -1, "handle_seconds": 180, "service_level": 0.8}); r.Status != 422 || r.errField() != "alerts_per_hour" {
 		t.Errorf("negative alerts: %d %s", r.Status, r.Raw)
+	}
+}
+
+// A planner opening the hourly CSV of a week with a DST change in London
+// (Sunday 29 March 2026: 01:00 GMT becomes 02:00 BST; Sunday 25 October:
+// 02:00 BST becomes 01:00 GMT) finds every real hour once, with the offset
+// that tells the autumn's two 01:00s apart.
+func TestStaffingPlanCSVAcrossDST(t *testing.T) {
+	t.Parallel()
+	f := staffingFixture(t)
+	planner := f.token(ss.RolePlanner)
+	for _, wk := range []struct {
+		week   string
+		hours  int
+		sunday []string // the Sunday's first hours: hour and offset
+	}{
+		{"2026-03-23", 167, []string{"00:00+00:00", "02:00+01:00", "03:00+01:00"}},
+		{"2026-10-19", 169, []string{"00:00+01:00", "01:00+01:00", "01:00+00:00", "02:00+00:00"}},
+	} {
+		f.mustStatus(201, "POST", "/api/v1/stores/S1/staffing-plans?week="+wk.week, planner, nil)
+		r := f.mustStatus(200, "GET", "/api/v1/stores/S1/staffing-plans/"+wk.week+"?format=csv&part=hourly", planner, nil)
+		rows, err := csv.NewReader(bytes.NewReader(r.Raw)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != wk.hours+1 || rows[0][3] != "utc_offset" {
+			t.Fatalf("week %s: %d rows (want %d hours and a header), header %v", wk.week, len(rows), wk.hours, rows[0])
+		}
+		// Read as instants, the rows are the week's hours one after another.
+		monday, _ := time.Parse(time.DateOnly, wk.week)
+		var want time.Time
+		seen := map[string]bool{}
+		var sunday []string
+		for i, row := range rows[1:] {
+			at, err := time.Parse("2006-01-02 15:04 -07:00", row[1]+" "+row[2]+" "+row[3])
+			if err != nil {
+				t.Fatalf("week %s row %d: %v", wk.week, i+1, err)
+			}
+			if i == 0 {
+				want = at // Monday 00:00 local, whatever its offset
+				if row[1] != wk.week || row[2] != "00:00" {
+					t.Errorf("week %s starts at %s %s", wk.week, row[1], row[2])
+				}
+			}
+			if !at.Equal(want) {
+				t.Errorf("week %s row %d is %v, want the hour after the last, %v", wk.week, i+1, at, want)
+			}
+			want = at.Add(time.Hour)
+			key := row[1] + " " + row[2] + row[3]
+			if seen[key] {
+				t.Errorf("week %s: %s twice", wk.week, key)
+			}
+			seen[key] = true
+			if row[1] == monday.AddDate(0, 0, 6).Format(time.DateOnly) && len(sunday) < len(wk.sunday) {
+				sunday = append(sunday, row[2]+row[3])
+			}
+		}
+		if strings.Join(sunday, " ") != strings.Join(wk.sunday, " ") {
+			t.Errorf("week %s Sunday starts %v, want %v", wk.week, sunday, wk.sunday)
+		}
 	}
 }

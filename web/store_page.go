@@ -220,7 +220,9 @@ func outcomeMix(m ss.OperatingModel, f *kpi.Figures) []mixPart {
 }
 
 // setStoreTarget is the target form of a store page: the value is read in
-// the unit the page shows (percent for ratios).
+// the unit the page shows (percent for ratios), and the form's period
+// applies to counts and money only (the API refuses one on a ratio; the
+// form has one select for both).
 func (s *Server) setStoreTarget(c echo.Context) error {
 	code := c.Param("code")
 	name, op := c.FormValue("kpi"), c.FormValue("op")
@@ -232,7 +234,11 @@ func (s *Server) setStoreTarget(c echo.Context) error {
 	if kpiMetas[name].Percent {
 		v = math.Round(v*1e4) / 1e6 // percent to a ratio, without float noise
 	}
-	t := kpi.Target{Store: code, KPI: name, Op: op, Value: v, Note: c.FormValue("note"), SetBy: principal(c).Name}
+	per := c.FormValue("period")
+	if !kpi.Additive(name) {
+		per = ""
+	}
+	t := kpi.Target{Store: code, KPI: name, Op: op, Value: v, Period: per, Note: c.FormValue("note"), SetBy: principal(c).Name}
 	if err := s.kpis.SetTarget(c.Request().Context(), &t); err != nil {
 		return err
 	}

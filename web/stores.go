@@ -93,5 +93,6 @@ func (s *Server) putZones(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.refreshRecommendations(c, code)
 	return c.JSON(http.StatusOK, map[string]any{"store": code, "layout_version": version, "zones": len(zones)})
 }

@@ -8,32 +8,48 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/shrinkscope/shrinkscope/internal/sheet"
 )
 
-// Column headers of the plan files, in order.
+// Column headers of the plan files, in order. Times are the store's local
+// times; utc_offset is the offset in force at the row's start hour, so the
+// hour a DST change repeats (01:00 twice in an autumn week in London) reads
+// as two different hours.
 var (
-	ShiftColumns = []string{"store", "day", "start", "end", "hours", "headcount", "role"}
-	HourColumns  = []string{"store", "date", "hour", "open", "forecast_events", "forecast_alerts", "forecast_loss",
+	ShiftColumns = []string{"store", "day", "start", "utc_offset", "end", "hours", "headcount", "paid_hours", "role"}
+	HourColumns  = []string{"store", "date", "hour", "utc_offset", "open", "forecast_events", "forecast_alerts", "forecast_loss",
 		"required", "scheduled", "short", "uncovered_loss", "operators", "currency"}
 )
 
+// location is the plan's time zone; a plan whose zone this machine does not
+// know (it was built here, so it should) reads in UTC.
+func (p *Plan) location() *time.Location {
+	if loc, err := time.LoadLocation(p.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// offset formats t's UTC offset in loc as ±hh:mm.
+func offset(t time.Time, loc *time.Location) string { return t.In(loc).Format("-07:00") }
+
 func (p *Plan) shiftRows() [][]string {
+	loc := p.location()
 	rows := make([][]string, 0, len(p.Shifts))
 	for _, s := range p.Shifts {
-		rows = append(rows, []string{sheet.Text(p.Store), s.Day, s.Start, s.End, strconv.Itoa(s.Hours), strconv.Itoa(s.Headcount), sheet.Text(s.Role)})
+		rows = append(rows, []string{sheet.Text(p.Store), s.Day, s.Start, offset(s.StartsAt, loc), s.End, strconv.Itoa(s.Hours),
+			strconv.Itoa(s.Headcount), strconv.Itoa(s.Hours * s.Headcount), sheet.Text(s.Role)})
 	}
 	return rows
 }
 
 func (p *Plan) hourRows() [][]string {
+	loc := p.location()
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 	money := func(x float64) string { return strconv.FormatFloat(x, 'f', p.Currency.StoredDecimals(), 64) } // in p.Currency
 	rows := make([][]string, 0, len(p.Hours))
 	for _, h := range p.Hours {
-		rows = append(rows, []string{sheet.Text(p.Store), h.Date, fmt.Sprintf("%02d:00", h.Hour), strconv.FormatBool(h.Open),
+		rows = append(rows, []string{sheet.Text(p.Store), h.Date, fmt.Sprintf("%02d:00", h.Hour), offset(h.Start, loc), strconv.FormatBool(h.Open),
 			f(h.ForecastEvents), f(h.ForecastAlerts), money(h.ForecastLoss), strconv.Itoa(h.Required),
 			strconv.Itoa(h.Scheduled), strconv.Itoa(h.Short), money(h.UncoveredLoss), strconv.Itoa(h.Operators), string(p.Currency)})
 	}
@@ -41,7 +57,8 @@ func (p *Plan) hourRows() [][]string {
 }
 
 // WriteCSV writes the plan's shifts (one row per shift) or, with hourly, its
-// hourly table, with a header row; times are the store's local times.
+// hourly table, with a header row; times are the store's local times, each
+// row with its UTC offset.
 func (p *Plan) WriteCSV(w io.Writer, hourly bool) error {
 	cw := csv.NewWriter(w)
 	head, rows := ShiftColumns, p.shiftRows()
@@ -57,74 +74,22 @@ func (p *Plan) WriteCSV(w io.Writer, hourly bool) error {
 	return cw.Error()
 }
 
-// WriteXLSX writes a workbook with a Shifts and an Hourly sheet, header rows
-// frozen, numbers as numbers and columns wide enough for their contents.
-func (p *Plan) WriteXLSX(w io.Writer) error {
-	x := excelize.NewFile()
-	defer x.Close()
-	if err := x.SetSheetName("Sheet1", "Shifts"); err != nil {
-		return err
-	}
-	if _, err := x.NewSheet("Hourly"); err != nil {
-		return err
-	}
-	for _, sh := range []struct {
-		name string
-		head []string
-		rows [][]string
-	}{{"Shifts", ShiftColumns, p.shiftRows()}, {"Hourly", HourColumns, p.hourRows()}} {
-		if err := writeSheet(x, sh.name, sh.head, sh.rows); err != nil {
-			return fmt.Errorf("workforce: sheet %s: %w", sh.name, err)
-		}
-	}
-	return x.Write(w)
-}
-
-func writeSheet(x *excelize.File, name string, head []string, rows [][]string) error {
-	width := make([]int, len(head))
-	all := append([][]string{head}, rows...)
-	for r, row := range all {
-		vals := make([]any, len(row))
-		for c, v := range row {
-			width[c] = max(width[c], len(v))
-			vals[c] = v
-			if r > 0 && c > 0 {
-				if n, err := strconv.ParseFloat(v, 64); err == nil && v != "" && !isClock(v) {
-					vals[c] = n
-				}
-			}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, r+1)
-		if err := x.SetSheetRow(name, cell, &vals); err != nil {
-			return err
-		}
-	}
-	for c, wd := range width {
-		col, _ := excelize.ColumnNumberToName(c + 1)
-		if err := x.SetColWidth(name, col, col, float64(wd)+2); err != nil {
-			return err
-		}
-	}
-	return x.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
-}
-
-func isClock(s string) bool { _, err := time.Parse("15:04", s); return err == nil }
-
 // WriteZip writes every plan into one zip, a file per store named
-// <store>-<week>.<format> (format csv: shifts and an -hourly.csv each).
-func WriteZip(w io.Writer, plans []Plan, format string) error {
+// <store>-<week>.<format> (format csv: shifts and an -hourly.csv each),
+// each entry dated made (the time the files were generated).
+func WriteZip(w io.Writer, plans []Plan, format string, made time.Time) error {
 	z := zip.NewWriter(w)
 	for i := range plans {
 		p := &plans[i]
 		base := p.Store + "-" + p.Week
 		var err error
 		if format == "csv" {
-			err = zipFile(z, base+".csv", func(w io.Writer) error { return p.WriteCSV(w, false) })
+			err = zipFile(z, base+".csv", made, func(w io.Writer) error { return p.WriteCSV(w, false) })
 			if err == nil {
-				err = zipFile(z, base+"-hourly.csv", func(w io.Writer) error { return p.WriteCSV(w, true) })
+				err = zipFile(z, base+"-hourly.csv", made, func(w io.Writer) error { return p.WriteCSV(w, true) })
 			}
 		} else {
-			err = zipFile(z, base+".xlsx", p.WriteXLSX)
+			err = zipFile(z, base+".xlsx", made, func(w io.Writer) error { return p.WriteXLSX(w, made) })
 		}
 		if err != nil {
 			return err
@@ -133,8 +98,10 @@ func WriteZip(w io.Writer, plans []Plan, format string) error {
 	return z.Close()
 }
 
-func zipFile(z *zip.Writer, name string, write func(io.Writer) error) error {
-	f, err := z.Create(name)
+func zipFile(z *zip.Writer, name string, made time.Time, write func(io.Writer) error) error {
+	// Without Modified an entry is dated 1980-00-00; with it, the zip holds
+	// the MS-DOS local time and an extended timestamp in UTC.
+	f, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: made})
 	if err != nil {
 		return err
 	}

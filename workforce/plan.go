@@ -6,7 +6,6 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/internal/stats"
 )
 
 // Shift roles.
@@ -44,36 +43,51 @@ type PlanHour struct {
 
 // Plan is a store's staffing plan for one local week.
 type Plan struct {
-	Store         string      `json:"store"`
-	Week          string      `json:"week"` // local Monday
-	Timezone      string      `json:"timezone"`
-	Model         string      `json:"operating_model"`
-	Policy        Policy      `json:"policy"`
-	PaidHours     int         `json:"paid_hours"`          // floor and operator hours
-	FloorHours    int         `json:"floor_paid_hours"`    // floor staff: what the policy's budget_hours caps
-	OperatorHours int         `json:"operator_paid_hours"` // SOC operators (soc stores)
-	Cost          float64     `json:"cost"`
-	Currency      ss.Currency `json:"currency"` // of cost, uncovered_loss, the hours' losses and the policy's hourly_cost: the store's
-	UncoveredLoss float64     `json:"uncovered_loss"`
-	Shifts        []PlanShift `json:"shifts"`
-	Hours         []PlanHour  `json:"hours"`
+	Store    string `json:"store"`
+	Week     string `json:"week"` // local Monday
+	Timezone string `json:"timezone"`
+	Model    string `json:"operating_model"`
+	Policy   Policy `json:"policy"`
+	// SOC is the store's SOC workload definition the plan was built on
+	// (soc stores).
+	SOC           *SOCParams `json:"soc,omitempty"`
+	PaidHours     int        `json:"paid_hours"`          // FloorHours + OperatorHours
+	FloorHours    int        `json:"floor_paid_hours"`    // floor staff: what the policy's budget_hours caps
+	OperatorHours int        `json:"operator_paid_hours"` // SOC operators' shifts (soc stores)
+	// OperatorNeeded is Σ over the hours of the operators Erlang C asks
+	// for: the week's SOC workload (SOCLoad), as /soc-staffing and the
+	// segments count it; OperatorHours is its shifts, at least as long.
+	OperatorNeeded int         `json:"operator_hours_needed"`
+	FloorCost      float64     `json:"floor_cost"`    // FloorHours × the policy's hourly_cost
+	OperatorCost   float64     `json:"operator_cost"` // OperatorHours × the SOC's operator_hourly
+	Cost           float64     `json:"cost"`          // FloorCost + OperatorCost
+	Currency       ss.Currency `json:"currency"`      // of the costs, uncovered_loss, the hours' losses and the policy's hourly costs: the store's
+	UncoveredLoss  float64     `json:"uncovered_loss"`
+	Shifts         []PlanShift `json:"shifts"`
+	Hours          []PlanHour  `json:"hours"`
 }
 
 // BuildPlan turns a week's forecast into a plan: each hour's requirement by
 // the policy, shifts over each run of consecutive open hours (so a store open
 // past midnight gets shifts across it) by PlanSpans under the weekly budget,
-// and, for stores on the soc model, operators per hour by Erlang C with
-// their own shifts. It stops with ctx.Err() when ctx ends.
-func BuildPlan(ctx context.Context, st *ss.Store, loc *time.Location, week time.Time, fc []HourForecast, p Policy) (Plan, error) {
+// and, for stores on the soc model, operators per hour by Erlang C under
+// soc (SOCParams.Load) with their own shifts, costed at its operator rate.
+// It stops with ctx.Err() when ctx ends.
+func BuildPlan(ctx context.Context, st *ss.Store, loc *time.Location, week time.Time, fc []HourForecast, p Policy, soc SOCParams) (Plan, error) {
 	pl := Plan{Store: st.Code, Week: week.Format(time.DateOnly), Timezone: st.Timezone, Model: string(st.OperatingModel), Policy: p, Currency: st.Currency,
 		Shifts: []PlanShift{}, Hours: make([]PlanHour, len(fc))}
+	var load SOCLoad
+	if st.OperatingModel == ss.ModelSOC {
+		load = soc.Load(fc)
+		pl.SOC, pl.OperatorNeeded = &soc, load.OperatorHours
+	}
 	for i, f := range fc {
 		h := PlanHour{Start: f.Start, Date: f.Date, Hour: f.Hour, Open: f.Open,
 			ForecastEvents: f.Events, ForecastAlerts: f.Alerts, ForecastLoss: f.Loss}
 		if f.Open {
 			h.Required = p.Required(f.Events)
 			if st.OperatingModel == ss.ModelSOC {
-				h.Operators = max(stats.Servers(f.Alerts/3600, p.HandleSeconds, p.AnswerSeconds, p.ServiceLevel), 0)
+				h.Operators = load.PerHour[i]
 			}
 		}
 		pl.Hours[i] = h
@@ -125,7 +139,9 @@ func BuildPlan(ctx context.Context, st *ss.Store, loc *time.Location, week time.
 	}
 	pl.PaidHours = pl.FloorHours + pl.OperatorHours
 	pl.UncoveredLoss = math.Round(pl.UncoveredLoss*100) / 100
-	pl.Cost = math.Round(float64(pl.PaidHours)*p.HourlyCost*100) / 100
+	pl.FloorCost = math.Round(float64(pl.FloorHours)*p.HourlyCost*100) / 100
+	pl.OperatorCost = math.Round(float64(pl.OperatorHours)*soc.OperatorHourly*100) / 100
+	pl.Cost = math.Round((pl.FloorCost+pl.OperatorCost)*100) / 100
 	return pl, nil
 }
 

@@ -20,22 +20,40 @@ type Policy struct {
 	// (loss prevention). SOC operators, staffed by Erlang C to meet the
 	// service level, are planned outside it; a plan reports both.
 	BudgetHours *int `json:"budget_hours,omitempty"`
-	// HourlyCost is the cost of one paid staff-hour, in the store's
-	// currency (the policy's answer says which).
+	// HourlyCost is the cost of one paid floor staff-hour, in the store's
+	// currency (the policy's answer says which). SOC operator hours cost
+	// OperatorHourly.
 	HourlyCost float64 `json:"hourly_cost"`
-	// SOC operator staffing for stores on the soc model: mean handling time
-	// of an alert, and the share of alerts to pick up within AnswerSeconds.
-	HandleSeconds float64 `json:"handle_seconds"`
-	ServiceLevel  float64 `json:"service_level"`
-	AnswerSeconds float64 `json:"answer_seconds"`
+	// The store's overrides of the SOC workload (SOCParams): mean handling
+	// time of an alert, the share of alerts to pick up within AnswerSeconds,
+	// and the cost of an operator hour. Absent, each is the configured
+	// default (Service.SOC), the same for the plan, /soc-staffing and the
+	// segments.
+	HandleSeconds  *float64 `json:"handle_seconds,omitempty"`
+	ServiceLevel   *float64 `json:"service_level,omitempty"`
+	AnswerSeconds  *float64 `json:"answer_seconds,omitempty"`
+	OperatorHourly *float64 `json:"operator_hourly,omitempty"`
+}
+
+// SOC is the store's SOC workload definition: its overrides over d.
+func (p *Policy) SOC(d SOCParams) SOCParams {
+	set := func(dst *float64, v *float64) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&d.HandleSeconds, p.HandleSeconds)
+	set(&d.ServiceLevel, p.ServiceLevel)
+	set(&d.AnswerSeconds, p.AnswerSeconds)
+	set(&d.OperatorHourly, p.OperatorHourly)
+	return d
 }
 
 // DefaultPolicy is the policy of a store that has none: 2 incidents per
-// staffer-hour, 1–4 staff, shifts of 4–8 hours, no budget, 15 an hour, and
-// SOC alerts of 120 s, 80% picked up within 60 s.
+// staffer-hour, 1–4 staff, shifts of 4–8 hours, no budget, 15 a floor hour,
+// and the configured SOC workload.
 func DefaultPolicy() Policy {
-	return Policy{IncidentsPerStaffer: 2, MinStaff: 1, MaxStaff: 4, ShiftRules: Rules{4, 8}, HourlyCost: 15,
-		HandleSeconds: 120, ServiceLevel: 0.8, AnswerSeconds: 60}
+	return Policy{IncidentsPerStaffer: 2, MinStaff: 1, MaxStaff: 4, ShiftRules: Rules{4, 8}, HourlyCost: 15}
 }
 
 // Validate checks every field and names the first bad one.
@@ -54,12 +72,11 @@ func (p *Policy) Validate() error {
 		return ss.Errorf(ss.EINVALID, "budget_hours", "budget_hours must be between 0 and 100000, got %d", *p.BudgetHours)
 	case !finite(p.HourlyCost) || p.HourlyCost < 0 || p.HourlyCost > 1_000_000:
 		return ss.Errorf(ss.EINVALID, "hourly_cost", "hourly_cost must be between 0 and 1000000 (in the store's currency), got %v", p.HourlyCost)
-	case !finite(p.HandleSeconds) || p.HandleSeconds <= 0 || p.HandleSeconds > 86_400:
-		return ss.Errorf(ss.EINVALID, "handle_seconds", "handle_seconds must be above 0 and at most 86400, got %v", p.HandleSeconds)
-	case !finite(p.ServiceLevel) || p.ServiceLevel <= 0 || p.ServiceLevel >= 1:
-		return ss.Errorf(ss.EINVALID, "service_level", "service_level must be between 0 and 1 (exclusive), got %v", p.ServiceLevel)
-	case !finite(p.AnswerSeconds) || p.AnswerSeconds < 0 || p.AnswerSeconds > 86_400:
-		return ss.Errorf(ss.EINVALID, "answer_seconds", "answer_seconds must be between 0 and 86400, got %v", p.AnswerSeconds)
+	}
+	// Each override is checked as its own field; a valid stand-in fills the
+	// others.
+	if err := p.SOC(DefaultSOCParams()).Validate(""); err != nil {
+		return err
 	}
 	return p.ShiftRules.Validate("shift_rules")
 }

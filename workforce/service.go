@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -30,6 +29,10 @@ type Service struct {
 	kpis   *kpi.KPIs
 	// Forecast tunes every forecast; zero values take its defaults.
 	Forecast ForecastConfig
+	// SOC is the SOC workload definition of every store without its own
+	// override in its staffing policy; a zero field takes
+	// DefaultSOCParams' (90 s, 30 s, 90%, 20 an hour).
+	SOC SOCParams
 	// HourlyCosts is the default hourly_cost of a store without a policy, by
 	// its currency, in that currency. A currency without one takes
 	// DefaultPolicy's, which is in the reporting currency, converted at the
@@ -58,6 +61,33 @@ func (s *Service) defaultPolicy(ctx context.Context, st *ss.Store) (Policy, erro
 		p.HourlyCost = math.Round(p.HourlyCost/rates[len(rates)-1].Rate*scale) / scale
 	}
 	return p, nil
+}
+
+// SOCParams is store st's SOC workload definition: its staffing policy's
+// overrides over the configured defaults.
+func (s *Service) SOCParams(ctx context.Context, st *ss.Store) (SOCParams, error) {
+	p, err := s.Policy(ctx, st)
+	if err != nil {
+		return SOCParams{}, err
+	}
+	return p.SOC(s.SOC.WithDefaults(DefaultSOCParams())), nil
+}
+
+// SOCLoad is store st's SOC workload for the local week whose Monday is
+// week: its forecast alerts of each open hour under its SOCParams. Plans,
+// /soc-staffing and the segments' SOC return all count it this way.
+func (s *Service) SOCLoad(ctx context.Context, st *ss.Store, week time.Time) (SOCLoad, error) {
+	p, err := s.SOCParams(ctx, st)
+	if err != nil {
+		return SOCLoad{}, err
+	}
+	fc, err := s.ForecastWeek(ctx, st, week)
+	if err != nil {
+		return SOCLoad{}, err
+	}
+	l := p.Load(fc)
+	l.Store, l.Week = st.Code, week.Format(time.DateOnly)
+	return l, nil
 }
 
 // New returns a Service on pool reading stores from stores and KPIs from kpis.
@@ -158,7 +188,7 @@ func (s *Service) makePlan(ctx context.Context, st *ss.Store, week time.Time, by
 		return nil, err
 	}
 	loc, _ := st.Location()
-	pl, err := BuildPlan(ctx, st, loc, week, fc, p)
+	pl, err := BuildPlan(ctx, st, loc, week, fc, p, p.SOC(s.SOC.WithDefaults(DefaultSOCParams())))
 	if err != nil {
 		return nil, err
 	}
@@ -252,14 +282,24 @@ func (s *Service) PlanWeek(ctx context.Context, day time.Time) (int, error) {
 
 // SOCWeek is the operator staffing of a SOC serving several stores.
 type SOCWeek struct {
-	Week          string    `json:"week"`
-	Stores        []string  `json:"stores"`
-	HandleSeconds float64   `json:"handle_seconds"`
-	ServiceLevel  float64   `json:"service_level"`
-	AnswerSeconds float64   `json:"answer_seconds"`
-	PeakOperators int       `json:"peak_operators"`
-	OperatorHours int       `json:"operator_hours"`
-	Hours         []SOCHour `json:"hours"`
+	Week          string   `json:"week"`
+	Stores        []string `json:"stores"`
+	HandleSeconds float64  `json:"handle_seconds"`
+	ServiceLevel  float64  `json:"service_level"`
+	AnswerSeconds float64  `json:"answer_seconds"`
+	// OperatorHourly and Cost (OperatorHours × OperatorHourly) are absent
+	// when the stores' operator hours cost differently.
+	OperatorHourly *float64  `json:"operator_hourly,omitempty"`
+	Cost           *float64  `json:"cost,omitempty"`
+	PeakOperators  int       `json:"peak_operators"`
+	OperatorHours  int       `json:"operator_hours"`
+	Hours          []SOCHour `json:"hours"`
+}
+
+// SOCOverride is what a /soc-staffing request sets over the stores' own
+// SOC definitions; nil fields keep theirs.
+type SOCOverride struct {
+	HandleSeconds, ServiceLevel, AnswerSeconds *float64
 }
 
 // maxSOCStores bounds the stores of one SOC: each costs a forecast (three
@@ -268,14 +308,14 @@ type SOCWeek struct {
 const maxSOCStores = 200
 
 // SOCStaffing staffs one SOC for the stores' local weeks starting on week's
-// Monday: their forecast alerts summed per UTC hour, operators per hour by
-// Erlang C on the sum. A store named twice is counted once; codes is the
-// "stores" parameter, at most maxSOCStores different ones.
-func (s *Service) SOCStaffing(ctx context.Context, codes []string, week time.Time, q ErlangRequest) (*SOCWeek, error) {
-	q.AlertsPerHour = 0
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
+// Monday: their forecast alerts of open hours summed per UTC hour, operators
+// per hour by Erlang C on the sum, under the stores' SOC definition
+// (SOCParams) with o's fields over it. The stores must share handling time,
+// answer time and service level (one SOC has one target) unless o sets
+// them. A store named twice is counted once; codes is the "stores"
+// parameter, at most maxSOCStores different ones. For one store the
+// operator hours are its SOCLoad's.
+func (s *Service) SOCStaffing(ctx context.Context, codes []string, week time.Time, o SOCOverride) (*SOCWeek, error) {
 	seen := make(map[string]bool, len(codes))
 	uniq := make([]string, 0, min(len(codes), maxSOCStores))
 	for _, code := range codes {
@@ -292,7 +332,9 @@ func (s *Service) SOCStaffing(ctx context.Context, codes []string, week time.Tim
 	}
 	codes = uniq
 	alerts := map[int64]float64{}
-	for _, code := range codes {
+	var q SOCParams
+	sameRate := true
+	for i, code := range codes {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -300,13 +342,37 @@ func (s *Service) SOCStaffing(ctx context.Context, codes []string, week time.Tim
 		if err != nil {
 			return nil, err
 		}
+		p, err := s.SOCParams(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range []struct {
+			dst *float64
+			o   *float64
+		}{{&p.HandleSeconds, o.HandleSeconds}, {&p.ServiceLevel, o.ServiceLevel}, {&p.AnswerSeconds, o.AnswerSeconds}} {
+			if f.o != nil {
+				*f.dst = *f.o
+			}
+		}
+		if i == 0 {
+			q = p
+		} else if p.HandleSeconds != q.HandleSeconds || p.ServiceLevel != q.ServiceLevel || p.AnswerSeconds != q.AnswerSeconds {
+			return nil, ss.Errorf(ss.EINVALID, "stores", "stores %s and %s have different SOC targets (handle_seconds %v and %v, service_level %v and %v, answer_seconds %v and %v): give handle_seconds, service_level and answer_seconds to staff them as one SOC",
+				codes[0], code, q.HandleSeconds, p.HandleSeconds, q.ServiceLevel, p.ServiceLevel, q.AnswerSeconds, p.AnswerSeconds)
+		}
+		sameRate = sameRate && p.OperatorHourly == q.OperatorHourly
 		fc, err := s.ForecastWeek(ctx, st, week)
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range fc {
-			alerts[f.Start.Truncate(time.Hour).Unix()] += f.Alerts
+			if f.Open {
+				alerts[f.Start.Truncate(time.Hour).Unix()] += f.Alerts
+			}
 		}
+	}
+	if err := q.Validate(""); err != nil {
+		return nil, err
 	}
 	out := &SOCWeek{Week: week.Format(time.DateOnly), Stores: codes, HandleSeconds: q.HandleSeconds,
 		ServiceLevel: q.ServiceLevel, AnswerSeconds: q.AnswerSeconds, Hours: []SOCHour{}}
@@ -317,10 +383,14 @@ func (s *Service) SOCStaffing(ctx context.Context, codes []string, week time.Tim
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	for _, k := range keys {
 		a := round6(alerts[k])
-		n := max(stats.Servers(a/3600, q.HandleSeconds, q.AnswerSeconds, q.ServiceLevel), 0)
+		n := q.Operators(a)
 		out.Hours = append(out.Hours, SOCHour{Start: time.Unix(k, 0).UTC().Format(time.RFC3339), Alerts: a, Operators: n})
 		out.PeakOperators = max(out.PeakOperators, n)
 		out.OperatorHours += n
+	}
+	if sameRate {
+		rate, cost := q.OperatorHourly, math.Round(float64(out.OperatorHours)*q.OperatorHourly*100)/100
+		out.OperatorHourly, out.Cost = &rate, &cost
 	}
 	return out, nil
 }

@@ -59,7 +59,8 @@ func Erlang(q ErlangRequest) (ErlangResult, error) {
 		Operators:            c,
 		ServiceLevelAchieved: round6(stats.ServiceLevel(c, rate, q.HandleSeconds, q.AnswerSeconds)),
 		Occupancy:            round6(a / float64(c)),
-		WaitProbability:      round6(stats.ErlangC(c, a)),
+		// A probability that can be tiny keeps its significant digits.
+		WaitProbability: stats.Significant(stats.ErlangC(c, a), stats.StatDigits),
 	}, nil
 }
 

@@ -105,8 +105,16 @@ func TestErlangWhatIf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Operators != 14 || !near(r.WaitProbability, 0.174132) || !near(r.Occupancy, 10.0/14) || r.ServiceLevelAchieved < 0.888 || r.ServiceLevelAchieved > 0.8885 {
+	if r.Operators != 14 || r.WaitProbability != 0.174 || !near(r.Occupancy, 10.0/14) || r.ServiceLevelAchieved < 0.888 || r.ServiceLevelAchieved > 0.8885 {
 		t.Errorf("%+v", r)
+	}
+	// One alert an hour of 1 s is a = 1/3600 erlang; waiting at most one in
+	// ten million needs 2 operators, where C(2, a) = (a²/2 · 2/(2−a)) /
+	// (1 + a + a²/2 · 2/(2−a)) = 3.857e-8: three significant digits, where
+	// six decimals read 0.
+	r, err = Erlang(ErlangRequest{AlertsPerHour: 1, HandleSeconds: 1, ServiceLevel: 0.9999999, AnswerSeconds: 0})
+	if err != nil || r.Operators != 2 || r.WaitProbability != 3.86e-8 {
+		t.Errorf("tiny wait: %+v %v", r, err)
 	}
 	if _, err := Erlang(ErlangRequest{AlertsPerHour: 1, HandleSeconds: 60, ServiceLevel: 1}); ss.ErrorCode(err) != ss.EINVALID {
 		t.Errorf("service level 1 accepted: %v", err)

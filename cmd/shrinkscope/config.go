@@ -30,6 +30,10 @@ import (
 type Config struct {
 	// DatabaseURL (DATABASE_URL) is the PostgreSQL URL; empty finds or starts a local one.
 	DatabaseURL string
+	// given says which settings came from a flag or the environment, by flag name.
+	given map[string]bool
+	// tokenHint is the command the sign-in page names for a token (the demo's).
+	tokenHint string
 	// Demo (SHRINKSCOPE_DEMO) opens the demo's database, shrinkscope_demo on
 	// the same server, as `shrinkscope demo` made it.
 	Demo bool
@@ -66,6 +70,9 @@ type Config struct {
 	Schedules map[string]string
 	// RetentionMonths (SHRINKSCOPE_RETENTION_MONTHS) is how long raw events are kept; rollups stay.
 	RetentionMonths int
+	// LayoutQuietDays (SHRINKSCOPE_LAYOUT_QUIET_DAYS) is how long a rejected
+	// recommendation stays quiet.
+	LayoutQuietDays int
 	// FindingsFDR (SHRINKSCOPE_FINDINGS_FDR) is the findings' false discovery rate.
 	FindingsFDR float64
 	// JobRetries (SHRINKSCOPE_JOB_RETRIES) is how often a failed job is retried.
@@ -245,6 +252,14 @@ func settings(c *Config, getenv func(string) string) []setting {
 			c.FindingsFDR = f
 			return nil
 		}},
+		{"layout-quiet-days", "SHRINKSCOPE_LAYOUT_QUIET_DAYS", "90", "days a rejected layout recommendation is not proposed again (the same kind on the same zones)", func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 365 {
+				return fmt.Errorf("want a whole number of days from 1 to 365, got %q", v)
+			}
+			c.LayoutQuietDays = n
+			return nil
+		}},
 		{"retention-months", "SHRINKSCOPE_RETENTION_MONTHS", "13", "months of raw events kept; older ones are purged, their rollups kept", func(v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
@@ -352,6 +367,10 @@ func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Con
 	if err := checkSegments(c, used, src); err != nil {
 		return nil, err
 	}
+	c.given = map[string]bool{}
+	for f := range src {
+		c.given[f] = true
+	}
 	return c, nil
 }
 
@@ -435,8 +454,10 @@ func keyValues(s string, allowed ...string) (map[string]float64, error) {
 }
 
 // openMigrated opens the database and brings its schema up to date, for the
-// commands that work on the data.
+// commands that work on the data (token, kpi, jobs): run from the folder
+// a demo runs in, they open the demo's database (demoHere).
 func openMigrated(ctx context.Context, c *Config, e *env) (*db.DB, *slog.Logger, error) {
+	demoHere(c, e)
 	log := newLogger(c, e.stderr)
 	d, err := openDB(ctx, c, log)
 	if err != nil {

@@ -48,6 +48,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := migrateUp(ctx, d.Pool, log, c); err != nil {
 		return err
 	}
+	writeDemoMarker(c, log)
+	c.tokenHint = demoTokenCommand(c, d.URL)
 	lay := layout.New(d.Pool)
 	have, err := lay.Stores(ctx, nil)
 	if err != nil {
@@ -88,8 +90,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --addr or SHRINKSCOPE_ADDR): %w", c.Addr, err)
 	}
-	fmt.Fprintf(e.stdout, "\nshrinkscope demo is running at %s\nadmin token: %s\n\nsign in at the URL with the token, or:\n  curl -H 'Authorization: Bearer %s' %sapi/v1/stores\ntokens for others: shrinkscope token create --demo --role ops --name NAME\n\n",
-		browseURL(ln.Addr()), secret, secret, browseURL(ln.Addr()))
+	fmt.Fprintf(e.stdout, "\nshrinkscope demo is running at %s\nadmin token: %s\n\nsign in at the URL with the token, or:\n  curl -H 'Authorization: Bearer %s' %sapi/v1/stores\ntokens for others: %s\n\n",
+		browseURL(ln.Addr()), secret, secret, browseURL(ln.Addr()), c.tokenHint)
 	return serveOn(ctx, d.Pool, log, c, ln)
 }
 
@@ -125,6 +127,7 @@ var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations",
 // their runs, and plans this week's staffing too (the job plans next week's).
 func runDemoJobs(ctx context.Context, e *env, pool *pgxpool.Pool, c *Config, log *slog.Logger) error {
 	svc := newServices(pool, c)
+	svc.Workforce.SOC = c.SOC()
 	sch, err := newScheduler(svc, c, log, kpi.NewRollups(pool))
 	if err != nil {
 		return err

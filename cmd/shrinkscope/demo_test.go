@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -80,6 +81,7 @@ func TestDemoOnBareMachine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "unshare", "--mount", "--net", "bash", "-c", bareMachine)
+	cmd.Dir = dir // the folder the demo runs in, as make demo's is the checkout
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PG") && !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "SHRINKSCOPE_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -179,6 +181,14 @@ func TestDemoHelperProcess(t *testing.T) {
 			t.Errorf("the staffing plan of the week of %s: %d", week.Format(time.DateOnly), code)
 		}
 	}
+	// Last week's reports are written: the estate's and the store's.
+	var reps struct{ Reports []struct{ Week string } }
+	if get("api/v1/reports", &reps); len(reps.Reports) != 1 || reps.Reports[0].Week != monday.AddDate(0, 0, -7).Format(time.DateOnly) {
+		t.Errorf("the estate's reports %+v, want last week's", reps.Reports)
+	}
+	if get("api/v1/stores/S001/reports", &reps); len(reps.Reports) != 1 {
+		t.Errorf("S001's reports %+v, want last week's", reps.Reports)
+	}
 	// A token made from the same folder with --demo opens the demo's estate.
 	var tokOut, tokErr syncBuffer
 	if err := run(context.Background(), []string{"token", "create", "--demo", "--role", "ops", "--name", "night shift"},
@@ -188,6 +198,30 @@ func TestDemoHelperProcess(t *testing.T) {
 	token = strings.TrimSpace(tokOut.String())
 	if get("api/v1/me", &me); me.Name != "night shift" {
 		t.Errorf("the token made with --demo names %q on the demo", me.Name)
+	}
+	// Without --demo too, from the folder the demo runs in: the command
+	// opens the demo's database and says so.
+	var hereOut, hereErr syncBuffer
+	if err := run(context.Background(), []string{"token", "create", "--role", "ops", "--name", "day shift"},
+		os.Getenv, strings.NewReader(""), &hereOut, &hereErr); err != nil {
+		t.Fatalf("token create from the demo's folder: %v\n%s", err, hereErr.String())
+	}
+	if !strings.Contains(hereErr.String(), "using the demo's database shrinkscope_demo") {
+		t.Errorf("token create did not say it used the demo's database:\n%s", hereErr.String())
+	}
+	token = strings.TrimSpace(hereOut.String())
+	if get("api/v1/me", &me); me.Name != "day shift" {
+		t.Errorf("the token made from the demo's folder names %q on the demo", me.Name)
+	}
+	// The sign-in page names the exact command.
+	res, err := http.Get(m[1] + "login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if want := "token create --demo --role ops --name you --state-dir " + os.Getenv("SHRINKSCOPE_STATE_DIR"); !strings.Contains(string(page), want) {
+		t.Errorf("the sign-in page does not name %q:\n%s", want, page)
 	}
 	cancel()
 	if err := <-done; err != nil {

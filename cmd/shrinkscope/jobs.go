@@ -13,18 +13,23 @@ import (
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/segments"
 )
 
 // jobFlags are the settings of the scheduler.
 var jobFlags = []string{"schedule-rollups", "schedule-reports", "schedule-segments", "schedule-retention",
-	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "schedule-findings", "findings-fdr", "retention-months", "job-retries", "job-backoff"}
+	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "schedule-findings", "findings-fdr", "layout-quiet-days", "retention-months", "job-retries", "job-backoff"}
 
 // jobTable is every scheduled job, each calling the package that does the work.
 func jobTable(svc app.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
 	lay, rep, staff := svc.Layout, svc.Reports, svc.Workforce
 	svc.Findings.SetConfig(findings.Config{FDR: c.FindingsFDR})
+	// The flag is checked to 1–365 when parsed, within what Validate allows.
+	if err := lay.SetConfig(layout.Config{QuietDays: c.LayoutQuietDays}); err != nil {
+		panic("layout config passed its flag's check but not Validate: " + err.Error())
+	}
 	jobs := []reports.Job{
 		{Name: "rollups", Schedule: c.Schedules["rollups"], Run: rollups.Refresh},
 		{Name: "segments", Schedule: c.Schedules["segments"], Run: func(ctx context.Context) (int, error) {
@@ -79,7 +84,9 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	s, err := newScheduler(newServices(d.Pool, c), c, log, kpi.NewRollups(d.Pool))
+	svc := newServices(d.Pool, c)
+	svc.Workforce.SOC = c.SOC()
+	s, err := newScheduler(svc, c, log, kpi.NewRollups(d.Pool))
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,12 @@ Usage:
   shrinkscope kpi rebuild [--store S] | refresh
   shrinkscope jobs list | run NAME        list the scheduled jobs, or run one now
   shrinkscope demo [flags]                generate a demo estate and serve it
-  shrinkscope vision --config FILE        run the in-store cameras-to-events tier
+  shrinkscope vision --config FILE [--drain|--dry-run]
+                                          run the in-store cameras-to-events tier
+  shrinkscope vision check --config FILE [--frames N] [--out DIR]
+                                          try a vision config: model fit, calibration, annotated frames
+  shrinkscope frigate --config FILE [--drain]
+                                          bridge a store's Frigate (MQTT) to events and footfall
   shrinkscope version
 
 Every command takes --help. Settings come from flags or the environment.
@@ -85,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdJobs(ctx, env, args[1:])
 	case "vision":
 		return cmdVision(ctx, env, args[1:])
+	case "frigate":
+		return cmdFrigate(ctx, env, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

@@ -324,7 +324,7 @@ func TestHelpTouchesNoDatabase(t *testing.T) {
 		{"serve"}, {"migrate"}, {"migrate", "up"}, {"migrate", "status"},
 		{"token"}, {"token", "create"}, {"token", "list"}, {"token", "revoke"},
 		{"kpi"}, {"kpi", "rebuild"}, {"kpi", "refresh"}, {"kpi", "verify"},
-		{"jobs"}, {"jobs", "list"}, {"jobs", "run"}, {"demo"}, {"vision"},
+		{"jobs"}, {"jobs", "list"}, {"jobs", "run"}, {"demo"}, {"vision"}, {"vision", "check"}, {"frigate"},
 	} {
 		for _, help := range []string{"--help", "-h"} {
 			_, stderr, err := sh(t, vars, append(args, help)...)

@@ -9,6 +9,7 @@ import (
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/segments"
+	"github.com/shrinkscope/shrinkscope/workforce"
 )
 
 // segmentSettings are the settings of the segment economics, one per field
@@ -65,10 +66,10 @@ func segmentSettings(c *Config) []setting {
 		num("high-quantile", &s.HighQuantile, d.HighQuantile, "risk-index percentile from which a store is high risk"),
 		num("low-quantile", &s.LowQuantile, d.LowQuantile, "risk-index percentile below which a store is low risk"),
 		num("staffing-short", &s.StaffingShort, d.StaffingShort, "staffing capacity (1 = typical) below which a store cannot run a SOC"),
-		num("operator-hourly", &s.OperatorHourly, d.OperatorHourly, "loaded cost of a SOC operator hour"),
-		num("handling-seconds", &s.HandlingSeconds, d.HandlingSeconds, "operator time per SOC alert (Erlang C handling time)"),
-		num("answer-seconds", &s.AnswerSeconds, d.AnswerSeconds, "SOC target: alerts picked up within this many seconds"),
-		num("service-level", &s.ServiceLevel, d.ServiceLevel, "SOC target: share of alerts picked up within the answer time"),
+		num("operator-hourly", &s.OperatorHourly, d.OperatorHourly, "loaded cost of a SOC operator hour, in the store's currency (every store's SOC definition unless its staffing policy sets operator_hourly: segments, plans, /soc-staffing)"),
+		num("handling-seconds", &s.HandlingSeconds, d.HandlingSeconds, "operator time per SOC alert, Erlang C handling time (every store's unless its staffing policy sets handle_seconds)"),
+		num("answer-seconds", &s.AnswerSeconds, d.AnswerSeconds, "SOC target: alerts picked up within this many seconds (every store's unless its staffing policy sets answer_seconds)"),
+		num("service-level", &s.ServiceLevel, d.ServiceLevel, "SOC target: share of alerts picked up within the answer time (every store's unless its staffing policy sets service_level)"),
 		num("floor-hourly", &s.FloorHourly, d.FloorHourly, "loaded cost of the guard hour a SOC dispatches"),
 		num("responder-share", &s.ResponderShare, d.ResponderShare, "share of a guard's hour a SOC store pays per open hour to have a responder ready"),
 		num("floor-minutes", &s.FloorMinutes, d.FloorMinutes, "guard minutes one SOC dispatch takes"),
@@ -148,4 +149,12 @@ func checkSegments(c *Config, used []setting, src map[string]string) error {
 		from = fmt.Sprintf("%s (default %q)", s.env, s.def)
 	}
 	return fmt.Errorf("%s: %s", from, e.Message)
+}
+
+// SOC is the SOC workload definition of every store without its own: the
+// four SOC settings above, read once for the segments, the staffing plans
+// and /soc-staffing alike (a store's staffing policy may override each).
+func (c *Config) SOC() workforce.SOCParams {
+	return workforce.SOCParams{HandleSeconds: c.Segments.HandlingSeconds, AnswerSeconds: c.Segments.AnswerSeconds,
+		ServiceLevel: c.Segments.ServiceLevel, OperatorHourly: c.Segments.OperatorHourly}.WithDefaults(workforce.DefaultSOCParams())
 }

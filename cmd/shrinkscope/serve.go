@@ -68,6 +68,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
 	svc := newServices(pool, c)
+	svc.Workforce.SOC = c.SOC()
 	ipool, releaseIngest, err := ingestPool(ctx, pool, c.DBIngestConns)
 	if err != nil {
 		return err
@@ -84,6 +85,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		MaxBodyBytes: c.MaxBodyBytes, MaxBatch: c.MaxBatch, MaxSolves: c.MaxSolves, ShutdownTimeout: c.ShutdownTimeout, Segments: c.Segments, Jobs: jobs,
 	}
 	webGuards(c, &opt)
+	opt.TokenHint = c.tokenHint
 	srv := web.New(svc, log, opt, reg)
 	if c.MetricsAddr != "" {
 		stopMetrics, err := serveMetrics(c.MetricsAddr, srv.MetricsHandler(), log)

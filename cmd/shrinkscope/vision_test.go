@@ -83,10 +83,14 @@ type visionSetup struct {
 	dir    string
 	model  string
 	lib    string
+	admin  string
 }
 
-func newVisionSetup(t *testing.T) *visionSetup {
-	lib := visionLib(t)
+func newVisionSetup(t *testing.T) *visionSetup { return newServedStore(t, visionLib(t)) }
+
+// newServedStore is newVisionSetup for tests that run no model (--drain):
+// lib may be empty.
+func newServedStore(t *testing.T, lib string) *visionSetup {
 	pool, url := dbtest.NewWithURL(t)
 	v := &visionSetup{pool: pool, dir: t.TempDir(), lib: lib}
 	v.srv = &server{t: t, vars: map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": freeAddr(t), "SHRINKSCOPE_ROLLUP_INTERVAL": "1h"}}
@@ -117,6 +121,7 @@ func newVisionSetup(t *testing.T) *visionSetup {
 			t.Fatalf("PUT %s: %d %s", path, res.StatusCode, b)
 		}
 	}
+	v.admin = strings.TrimSpace(admin)
 	put("/api/v1/stores/S1", json.RawMessage(`{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection","currency":"GBP"}`))
 	put("/api/v1/stores/S1/zones", ss.GeoJSON(scene.Zones()))
 	tok, _, err := sh(t, v.srv.vars, "token", "create", "--role", "ingest", "--name", "vision", "--stores", "S1")

@@ -95,7 +95,61 @@ func buildZones(r *rng) plan {
 		x := 2 + 8*float64(counters)
 		add(ss.KindFitting, "Fitting rooms", "apparel", x, depth-5, x+6, depth-1)
 	}
+	furnish(&p)
 	return p
+}
+
+// furnish gives the zones the planogram properties a merchandiser records,
+// from the plan alone (no random draws, so the facts do not change): the
+// walking distance from staff (checkouts and counters are staffed) to the
+// zone's centre; counters hold their goods behind the counter; the aisle
+// farthest from the checkouts, at the back-left corner, is a blind spot
+// when the floor has five aisles or more, and the next one is partly seen.
+func furnish(p *plan) {
+	centre := func(z ss.Zone) (x, y float64) {
+		for _, q := range z.Polygon[:len(z.Polygon)-1] {
+			x += q[0]
+			y += q[1]
+		}
+		n := float64(len(z.Polygon) - 1)
+		return x / n, y / n
+	}
+	var staffed [][2]float64
+	aisles := 0
+	for _, z := range p.zones {
+		if z.Kind == ss.KindCheckout || z.Kind == ss.KindCounter {
+			x, y := centre(z)
+			staffed = append(staffed, [2]float64{x, y})
+		}
+		if z.Kind == ss.KindAisle {
+			aisles++
+		}
+	}
+	seen := 0
+	for i := range p.zones {
+		z := &p.zones[i]
+		x, y := centre(*z)
+		d := math.Inf(1)
+		for _, s := range staffed {
+			d = math.Min(d, math.Abs(x-s[0])+math.Abs(y-s[1])) // along the aisles, not through them
+		}
+		z.StaffedDistance = math.Round(d*10) / 10
+		switch z.Kind {
+		case ss.KindCounter:
+			z.Fixture = "behind_counter"
+		case ss.KindAisle:
+			z.Visibility = ss.VisibilityOpen
+			if aisles >= 5 {
+				switch seen {
+				case 0:
+					z.Visibility = ss.VisibilityBlind
+				case 1:
+					z.Visibility = ss.VisibilityPartial
+				}
+			}
+			seen++
+		}
+	}
 }
 
 func shuffled(r *rng, xs []string) []string {

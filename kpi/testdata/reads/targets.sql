@@ -27,7 +27,7 @@
 --   instants by method, one store (by=method instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001)
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
 -- $1 = false; $2 = []
-SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, t.note, t.set_by, t.set_at, t.superseded_at
+SELECT t.id, coalesce(s.code, ''), t.kpi, t.op, t.value, coalesce(t.period, ''), t.note, t.set_by, t.set_at, t.superseded_at
 FROM kpi_targets t LEFT JOIN store_directory s ON s.id = t.store_id
 WHERE ($1 OR t.superseded_at IS NULL) AND (coalesce(cardinality($2::text[]), 0) = 0 OR s.code IS NULL OR s.code = ANY($2))
 ORDER BY t.set_at DESC, t.id DESC;

@@ -1,0 +1,89 @@
+package reports
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// kpiFormat says how a report shows one KPI to a person: its label, how its
+// value reads and how a change of it reads.
+type kpiFormat struct {
+	Label string
+	Value func(float64) string
+	Delta func(float64) string
+}
+
+// kpiFormats are the headline KPIs' labels and formats: counts and money
+// with thousands separators, ratios as percentages (their changes in
+// percentage points), seconds as seconds.
+var kpiFormats = map[string]kpiFormat{
+	"events":              {"Events", count, signedBy(count)},
+	"visitors":            {"Visitors", count, signedBy(count)},
+	"rate_per_1k":         {"Rate per 1,000 visitors", decimals(2), signedBy(decimals(2))},
+	"est_loss":            {"Estimated loss", decimals(2), signedBy(decimals(2))},
+	"recovered_value":     {"Recovered value", decimals(2), signedBy(decimals(2))},
+	"recovery_rate":       {"Recovery rate", percent, signedBy(points)},
+	"intervention_rate":   {"Intervention rate", percent, signedBy(points)},
+	"response_p50":        {"Response time, median", seconds, signedBy(seconds)},
+	"response_p90":        {"Response time, 90th percentile", seconds, signedBy(seconds)},
+	"false_positive_rate": {"False alarm rate", percent, signedBy(points)},
+	"shrink_pct":          {"Shrink (% of sales)", func(v float64) string { return decimals(2)(v) + "%" }, signedBy(func(v float64) string { return decimals(2)(v) + " pp" })},
+}
+
+// noFigure is what a report shows where a figure has no value.
+const noFigure = "–"
+
+// grouped writes the integer part of a decimal number with a comma every
+// three digits: 1234567.5 reads 1,234,567.5.
+func grouped(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func count(v float64) string { return grouped(strconv.FormatFloat(math.Round(v), 'f', 0, 64)) }
+
+func decimals(n int) func(float64) string {
+	return func(v float64) string { return grouped(strconv.FormatFloat(v, 'f', n, 64)) }
+}
+
+// percent shows a ratio (0.253) as a percentage (25.3%).
+func percent(v float64) string { return decimals(1)(100*v) + "%" }
+
+// points shows a change of a ratio in percentage points.
+func points(v float64) string { return decimals(1)(100*v) + " pp" }
+
+func seconds(v float64) string { return count(v) + " s" }
+
+// signedBy prefixes + to a positive change.
+func signedBy(f func(float64) string) func(float64) string {
+	return func(v float64) string {
+		if v > 0 {
+			return "+" + f(v)
+		}
+		return f(v)
+	}
+}
+
+// show formats an optional figure with f.
+func show(p *float64, f func(float64) string) string {
+	if p == nil {
+		return noFigure
+	}
+	return f(*p)
+}

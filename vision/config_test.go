@@ -1,0 +1,68 @@
+package vision
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+func errField(err error) string {
+	var e *ss.Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+const baseConfig = `server: {url: "http://127.0.0.1:8080", token: t}
+store: S1
+spool: /tmp/spool
+model: {path: m.onnx, classes: [person, pocket], methods: {pocket: pocket}}
+cameras:
+  - id: aisle-3
+    source: {kind: ffmpeg, url: "rtsp://10.0.0.21/stream1", width: 640, height: 480}
+    calibration:
+      - {image: [0, 480], floor: [0, 0]}
+      - {image: [640, 480], floor: [6, 0]}
+      - {image: [%s], floor: [6, 9]}
+      - {image: [0, 0], floor: [0, 9]}
+`
+
+// A calibration point outside the size the source is scaled to is refused
+// at start, naming the camera, the point and the frame; on the frame's
+// edge it is inside.
+func TestConfigCalibrationInsideFrame(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		point string
+		bad   bool
+	}{{"640, 0", false}, {"640.5, 0", true}, {"1180, 700", true}, {"320, -1", true}} {
+		_, err := ParseConfig([]byte(strings.Replace(baseConfig, "%s", c.point, 1)), func(string) string { return "" })
+		if !c.bad {
+			if err != nil {
+				t.Errorf("point %s: %v", c.point, err)
+			}
+			continue
+		}
+		if err == nil || errField(err) != "cameras.aisle-3.calibration[2].image" ||
+			!strings.Contains(err.Error(), "camera aisle-3: calibration point 2") || !strings.Contains(err.Error(), "640×480 frame") {
+			t.Errorf("point %s: err %v (field %q), want the camera, point 2 and the 640×480 frame named", c.point, err, errField(err))
+		}
+	}
+}
+
+// delivery.on_refusal is stop by default and refuses other words.
+func TestConfigOnRefusal(t *testing.T) {
+	t.Parallel()
+	cfg := strings.Replace(baseConfig, "%s", "640, 0", 1)
+	c, err := ParseConfig([]byte(cfg), func(string) string { return "" })
+	if err != nil || c.Delivery.OnRefusal != "stop" {
+		t.Fatalf("default on_refusal %q (%v), want stop", c.Delivery.OnRefusal, err)
+	}
+	_, err = ParseConfig([]byte(cfg+"delivery: {on_refusal: forever}\n"), func(string) string { return "" })
+	if errField(err) != "delivery.on_refusal" {
+		t.Errorf("on_refusal forever: %v, want refused naming delivery.on_refusal", err)
+	}
+}
