@@ -37,7 +37,7 @@ type findingLine struct{ Sentence, P, Q string }
 type kpiLine struct{ Name, Now, Prev, Change, Target, Class string }
 type hotspotLine struct{ Zone, Events, Index string }
 type storeLine struct {
-	Store, Name, Events, Rate, Loss, Recovered string
+	Store, Name, Events, Rate, Loss, Recovered  string
 	Currency, ReportingLoss, ReportingRecovered string // the store's currency; its money in the reporting one
 }
 
