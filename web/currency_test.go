@@ -184,8 +184,13 @@ func TestMoneySaysItsCurrency(t *testing.T) {
 	// The staffing plan of the yen store: JSON, CSV and XLSX say JPY.
 	planner := f.token("planner")
 	f.mustStatus(201, "POST", "/api/v1/stores/S3/staffing-plans?week=2026-03-09", planner, nil)
-	if pl := f.mustStatus(200, "GET", "/api/v1/stores/S3/staffing-plans/2026-03-09", planner, nil); pl.Body["currency"] != "JPY" {
+	pl := f.mustStatus(200, "GET", "/api/v1/stores/S3/staffing-plans/2026-03-09", planner, nil)
+	if pl.Body["currency"] != "JPY" {
 		t.Errorf("plan currency %v", pl.Body["currency"])
+	}
+	// The configured operator rate, 20 GBP an hour, in yen: 20 / 0.0053 = 3773.58 → 3774.
+	if soc, _ := pl.Body["soc"].(map[string]any); soc == nil || soc["operator_hourly"] != 3774.0 {
+		t.Errorf("plan SOC %v", pl.Body["soc"])
 	}
 	raw := f.mustStatus(200, "GET", "/api/v1/stores/S3/staffing-plans/2026-03-09?format=xlsx", planner, nil).Raw
 	x, err := excelize.OpenReader(bytes.NewReader(raw))

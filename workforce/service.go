@@ -48,19 +48,9 @@ func (s *Service) defaultPolicy(ctx context.Context, st *ss.Store) (Policy, erro
 		p.HourlyCost = v
 		return p, nil
 	}
-	if st.Currency == "" || st.Currency == s.kpis.ReportingCurrency() {
-		return p, nil
-	}
-	now := time.Now().UTC()
-	rates, err := s.kpis.Rates(ctx, st.Currency, now.AddDate(-1, 0, 0), now)
-	if err != nil {
-		return Policy{}, fmt.Errorf("workforce: default policy of %s: %w", st.Code, err)
-	}
-	if len(rates) > 0 {
-		scale := math.Pow10(st.Currency.StoredDecimals())
-		p.HourlyCost = math.Round(p.HourlyCost/rates[len(rates)-1].Rate*scale) / scale
-	}
-	return p, nil
+	var err error
+	p.HourlyCost, err = s.inCurrency(ctx, st, p.HourlyCost)
+	return p, err
 }
 
 // SOCParams is store st's SOC workload definition: its staffing policy's
@@ -70,7 +60,33 @@ func (s *Service) SOCParams(ctx context.Context, st *ss.Store) (SOCParams, error
 	if err != nil {
 		return SOCParams{}, err
 	}
-	return p.SOC(s.SOC.WithDefaults(DefaultSOCParams())), nil
+	d := s.SOC.WithDefaults(DefaultSOCParams())
+	if p.OperatorHourly == nil {
+		// The configured operator rate is in the reporting currency.
+		if d.OperatorHourly, err = s.inCurrency(ctx, st, d.OperatorHourly); err != nil {
+			return SOCParams{}, err
+		}
+	}
+	return p.SOC(d), nil
+}
+
+// inCurrency converts v, an amount of the reporting currency, to st's
+// currency at the latest rate of the last year, rounded to its minor unit;
+// v as it is for a store in the reporting currency or without a rate.
+func (s *Service) inCurrency(ctx context.Context, st *ss.Store, v float64) (float64, error) {
+	if st.Currency == "" || st.Currency == s.kpis.ReportingCurrency() {
+		return v, nil
+	}
+	now := time.Now().UTC()
+	rates, err := s.kpis.Rates(ctx, st.Currency, now.AddDate(-1, 0, 0), now)
+	if err != nil {
+		return 0, fmt.Errorf("workforce: rate of %s for store %s: %w", st.Currency, st.Code, err)
+	}
+	if len(rates) == 0 {
+		return v, nil
+	}
+	scale := math.Pow10(st.Currency.StoredDecimals())
+	return math.Round(v/rates[len(rates)-1].Rate*scale) / scale, nil
 }
 
 // SOCLoad is store st's SOC workload for the local week whose Monday is
@@ -188,7 +204,11 @@ func (s *Service) makePlan(ctx context.Context, st *ss.Store, week time.Time, by
 		return nil, err
 	}
 	loc, _ := st.Location()
-	pl, err := BuildPlan(ctx, st, loc, week, fc, p, p.SOC(s.SOC.WithDefaults(DefaultSOCParams())))
+	soc, err := s.SOCParams(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := BuildPlan(ctx, st, loc, week, fc, p, soc)
 	if err != nil {
 		return nil, err
 	}
