@@ -86,7 +86,7 @@ func TestOutcomeClasses(t *testing.T) {
 	t.Parallel()
 	want := map[OutcomeKind]OutcomeClass{
 		OutcomePaid: ClassRecovered, OutcomeNudgedPaid: ClassRecovered, OutcomeBlockedRecovered: ClassRecovered,
-		OutcomeIntervenedRecovered: ClassRecovered, OutcomeWalkedOut: ClassLost, OutcomeFalsePositive: ClassFalse,
+		OutcomeIntervenedRecovered: ClassRecovered, OutcomeWalkedOut: ClassLost, OutcomeConfirmed: ClassConfirmed, OutcomeFalsePositive: ClassFalse,
 		OutcomeUnresolved: ClassOpen, "": ClassOpen,
 	}
 	for k, c := range want {

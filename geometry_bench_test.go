@@ -131,3 +131,31 @@ func TestZoneUploadBounds(t *testing.T) {
 		}
 	}
 }
+
+// nestedUpload is zones regular polygons of n positions around one centre,
+// each inside the next: allowed (a zone may lie inside another), and the
+// worst case for the overlap check, whose every pair's boxes meet.
+func nestedUpload(zones, n int) []Zone {
+	out := make([]Zone, zones)
+	for i := range out {
+		var ring []Point
+		for _, p := range polygonRing(n-1, 50, 50, 1+float64(i), false) {
+			ring = append(ring, Point{p[0], p[1]})
+		}
+		out[i] = Zone{Code: fmt.Sprintf("Z%d", i), Polygon: ring}
+	}
+	return out
+}
+
+// BenchmarkZoneOverlapChecks checks a store's zones against each other:
+// nested rings, every pair's boxes meeting.
+func BenchmarkZoneOverlapChecks(b *testing.B) {
+	for _, bc := range []struct{ zones, n int }{{10, 1000}, {50, 1000}, {500, 100}, {500, 5}} {
+		zs := nestedUpload(bc.zones, bc.n)
+		b.Run(fmt.Sprintf("nested-%dx%d", bc.zones, bc.n), func(b *testing.B) {
+			for b.Loop() {
+				_ = CheckOverlaps(zs)
+			}
+		})
+	}
+}

@@ -16,20 +16,25 @@ const (
 	OutcomeBlockedRecovered    OutcomeKind = "blocked_recovered"
 	OutcomeIntervenedRecovered OutcomeKind = "intervened_recovered"
 	OutcomeWalkedOut           OutcomeKind = "walked_out"
-	OutcomeFalsePositive       OutcomeKind = "false_positive"
-	OutcomeUnresolved          OutcomeKind = "unresolved"
+	// OutcomeConfirmed: a person reviewed the event and it was a real
+	// concealment, but nobody intervened (a detection store's review, an
+	// alert closed without a response).
+	OutcomeConfirmed     OutcomeKind = "confirmed"
+	OutcomeFalsePositive OutcomeKind = "false_positive"
+	OutcomeUnresolved    OutcomeKind = "unresolved"
 )
 
 // OutcomeKinds lists every kind, in a stable order.
-var OutcomeKinds = []OutcomeKind{OutcomePaid, OutcomeNudgedPaid, OutcomeBlockedRecovered, OutcomeIntervenedRecovered, OutcomeWalkedOut, OutcomeFalsePositive, OutcomeUnresolved}
+var OutcomeKinds = []OutcomeKind{OutcomePaid, OutcomeNudgedPaid, OutcomeBlockedRecovered, OutcomeIntervenedRecovered, OutcomeWalkedOut, OutcomeConfirmed, OutcomeFalsePositive, OutcomeUnresolved}
 
 // OutcomeClass groups outcome kinds for KPIs.
 type OutcomeClass string
 
-// The four classes.
+// The five classes.
 const (
 	ClassRecovered OutcomeClass = "recovered"
 	ClassLost      OutcomeClass = "lost"
+	ClassConfirmed OutcomeClass = "confirmed"
 	ClassFalse     OutcomeClass = "false"
 	ClassOpen      OutcomeClass = "open"
 )
@@ -41,12 +46,18 @@ func (k OutcomeKind) Class() OutcomeClass {
 		return ClassRecovered
 	case OutcomeWalkedOut:
 		return ClassLost
+	case OutcomeConfirmed:
+		return ClassConfirmed
 	case OutcomeFalsePositive:
 		return ClassFalse
 	default:
 		return ClassOpen
 	}
 }
+
+// Reviewed reports whether an event with outcome k was reviewed: its class
+// is recovered, lost, confirmed or false (DESIGN.md, "KPI definitions").
+func (k OutcomeKind) Reviewed() bool { return k.Class() != ClassOpen }
 
 // Intervention reports whether k involved an intervention (nudge, block or staff).
 func (k OutcomeKind) Intervention() bool {

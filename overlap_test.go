@@ -1,6 +1,8 @@
 package shrinkscope_test
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,5 +71,52 @@ func TestZonesOverlapRefused(t *testing.T) {
 	}
 	if err := ss.CheckOverlaps(zones[:2]); err != nil {
 		t.Errorf("a promo inside an aisle: %v", err)
+	}
+}
+
+// TestOverlapWorkBound: outlines piled inside one another past the check's
+// work bound are refused naming features; 40 nested rings of 300
+// positions are checked (and pass: nested, none crossing), and a grid of
+// detailed zones sharing their edges is well within the bound.
+func TestOverlapWorkBound(t *testing.T) {
+	t.Parallel()
+	circle := func(r float64, n int) []ss.Point {
+		p := make([]ss.Point, 0, n+1)
+		for k := range n {
+			a := 2 * math.Pi * float64(k) / float64(n)
+			p = append(p, ss.Point{r * math.Cos(a), r * math.Sin(a)})
+		}
+		return append(p, p[0])
+	}
+	var piled []ss.Zone
+	for i := range 40 {
+		piled = append(piled, ss.Zone{Code: "Z" + strconv.Itoa(i), Polygon: circle(float64(1+i), 299)})
+	}
+	if err := ss.CheckOverlaps(piled); err != nil {
+		t.Errorf("40 nested rings of 300 positions: %v, want accepted", err)
+	}
+	piled = piled[:0]
+	for i := range 60 { // 1,770 pairs of 1,000 × 1,000 positions
+		piled = append(piled, ss.Zone{Code: "Z" + strconv.Itoa(i), Polygon: circle(float64(1+i), 999)})
+	}
+	if err := ss.CheckOverlaps(piled); ss.ErrorCode(err) != ss.EINVALID || !strings.Contains(err.Error(), "features") {
+		t.Errorf("60 nested rings of 1,000 positions: %v, want refused naming features", err)
+	}
+	square := func(x, y float64) []ss.Point { // 100 positions, 25 a side
+		var p []ss.Point
+		for side := range 4 {
+			for k := range 25 {
+				f := 10 * float64(k) / 25
+				p = append(p, [4]ss.Point{{x + f, y}, {x + 10, y + f}, {x + 10 - f, y + 10}, {x, y + 10 - f}}[side])
+			}
+		}
+		return append(p, p[0])
+	}
+	var grid []ss.Zone
+	for i := range 500 {
+		grid = append(grid, ss.Zone{Code: "G" + strconv.Itoa(i), Polygon: square(float64(i%25)*10, float64(i/25)*10)})
+	}
+	if err := ss.CheckOverlaps(grid); err != nil {
+		t.Errorf("a grid of 500 squares sharing edges: %v", err)
 	}
 }

@@ -75,7 +75,7 @@ func TestChangeOnlyBetweenCoveredPeriods(t *testing.T) {
 	if *r.RatePer1k != 0.4286 || *r.Previous.RatePer1k != 0.1667 || r.EstLoss != 10.3 || r.Previous.EstLoss != 0.1 {
 		t.Errorf("figures %s, previous %s", mustJSON(t, r.Figures), mustJSON(t, r.Previous))
 	}
-	if got := mustJSON(t, c); got != `{"events":2,"visitors":1000,"rate_per_1k":0.2619,"est_loss":10.2,"recovered_value":0,"recovery_rate":null,"intervention_rate":0,"response_p50":null,"response_p90":null,"false_positive_rate":null,"hotspot_index":null,"shrink_pct":null}` {
+	if got := mustJSON(t, c); got != `{"events":2,"visitors":1000,"rate_per_1k":0.2619,"est_loss":10.2,"recovered_value":0,"recovered_by_intervention":0,"paid_unprompted":0,"recovery_rate":null,"intervention_rate":0,"response_p50":null,"response_p90":null,"false_positive_rate":null,"hotspot_index":null,"shrink_pct":null}` {
 		t.Errorf("change JSON %s", got)
 	}
 

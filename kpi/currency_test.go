@@ -291,3 +291,31 @@ func TestPutRatesValidation(t *testing.T) {
 		t.Errorf("rates stored from refused batches: %v %v", got, err)
 	}
 }
+
+// Converted est_loss is the expected loss: each store's open value is
+// discounted by its false share before the day's rate applies.
+func TestMoneyConvertsExpectedLoss(t *testing.T) {
+	t.Parallel()
+	w := threeCurrencies(t)
+	at := localNoon("2026-03-02", "Asia/Tokyo")
+	w.event("T1", "Z1", at, 1000) // open
+	id := w.event("T1", "Z1", at.Add(time.Hour), 500)
+	w.outcome(id, ss.OutcomeFalsePositive, at, at.Add(2*time.Hour), 0, 0)
+	w.refresh()
+	// T1 has 4 reviews, 1 false: f = 1/4, so its open 1000 JPY counts 750 JPY = 3.975 GBP at 0.0053;
+	// the estate is 88.4937 + 3.975 = 92.4687, shown 92.47; T1 in pounds 23.5448 + 3.975 = 27.5198.
+	q := kpi.Query{From: day("2026-03-02"), To: day("2026-03-03"), Dates: true, By: kpi.ByEstate, MinReviews: 1}
+	r := w.get(q)[0]
+	if !near(r.Values()["est_loss"], 92.47, 0) {
+		t.Errorf("estate expected loss %v, want 92.47 (%s)", show(r.Values()["est_loss"]), r.MoneyReason)
+	}
+	q.By = kpi.ByStore
+	for _, r := range w.get(q) {
+		if r.Key.Store != "T1" {
+			continue
+		}
+		if r.EstLoss != 5249 || r.Reporting == nil || !near(r.Reporting.EstLoss, 27.52, 0) {
+			t.Errorf("T1 expected loss %v JPY, reporting %+v; want 5249 and 27.52", r.EstLoss, r.Reporting)
+		}
+	}
+}

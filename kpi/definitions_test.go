@@ -27,11 +27,14 @@ import (
 // Store level, 5–11 Jan after the late outcome:
 //
 //	events = 6 (e3 is false); visitors 2000; rate_per_1k = 1000·6/2000 = 3
-//	recovered e1 e6 e7 = 3, lost e2 = 1, false e3 = 1, open e4 e5 = 2
-//	est_loss = e2 10 + e4 45 + e5 30 = 85; recovered_value = 8 + 20 + 30 = 58
+//	recovered e1 e6 e7 = 3, lost e2 = 1, false e3 = 1, open e4 e5 = 2; reviewed 5
+//	false share: A1's 5 reviews are fewer than the default 30, as are its region's (A1
+//	alone), so the estate's: A1 is the estate, f = 1/5
+//	est_loss = e2 10 + (e4 45 + e5 30) × (1 − 1/5) = 10 + 60 = 70, estimated on the estate's basis
+//	recovered_value = 8 + 20 + 30 = 58: by intervention e1 8 + e7 30 = 38, paid unprompted e6 20
 //	recovery_rate = 3/4; intervention_rate = (e1 + e7)/6 = 1/3, shown to 4 significant digits: 0.3333
 //	false_positive_rate = 1/(3+1+1) = 0.2; response p50 = 60 s, p90 = 90 s (3 responses)
-//	shrink_pct = 100·85/8500 = 1
+//	shrink_pct = 100·70/8500 = 0.823529… → 0.8235
 func smallStore(t *testing.T) (*world, map[string]string) {
 	w := newWorld(t)
 	w.store("A1", "Europe/London", ss.ModelSOC, zone("Z1", "cosmetics", 10, 0), zone("Z2", "spirits", 30, 2), zone("Z3", "razors", 20, 4))
@@ -96,14 +99,20 @@ func TestStoreKPIsByHand(t *testing.T) {
 		tol  float64
 	}{
 		{"rate_per_1k", r.RatePer1k, 3, 1e-9},
-		{"est_loss", &r.EstLoss, 85, 1e-9},
+		{"est_loss", &r.EstLoss, 70, 1e-9},
 		{"recovered_value", &r.RecoveredValue, 58, 1e-9},
+		{"recovered_by_intervention", &r.RecoveredByIntervention, 38, 1e-9},
+		{"paid_unprompted", &r.PaidUnprompted, 20, 1e-9},
+		{"est_loss_false_share", r.EstLossFalseShare, 0.2, 1e-9},
 		{"recovery_rate", r.RecoveryRate, 0.75, 1e-9},
 		{"intervention_rate", r.InterventionRate, 0.3333, 1e-9},
 		{"false_positive_rate", r.FalsePositiveRate, 0.2, 1e-9},
 		{"response_p50", r.ResponseP50, 60, 60 * 0.02},
 		{"response_p90", r.ResponseP90, 90, 90 * 0.02},
-		{"shrink_pct", r.ShrinkPct, 1, 1e-9},
+		{"shrink_pct", r.ShrinkPct, 0.8235, 1e-9},
+	}
+	if !r.EstLossEstimated || r.EstLossBasis != kpi.BasisEstate || r.Reviewed != 5 {
+		t.Errorf("est_loss estimated %v on basis %q, reviewed %d; want true, estate, 5", r.EstLossEstimated, r.EstLossBasis, r.Reviewed)
 	}
 	for _, c := range checks {
 		if !near(c.got, c.want, c.tol) {
@@ -113,9 +122,9 @@ func TestStoreKPIsByHand(t *testing.T) {
 	if r.Recovered != 3 || r.Lost != 1 || r.FalsePositives != 1 || r.Open != 2 || r.Interventions != 2 {
 		t.Errorf("classes %d/%d/%d/%d, interventions %d; want 3/1/1/2, 2", r.Recovered, r.Lost, r.FalsePositives, r.Open, r.Interventions)
 	}
-	// Previous week: p1 only, 500 visitors: 1 event, rate 2, est_loss 10.
+	// Previous week: p1 only, 500 visitors: 1 event, rate 2, est_loss 10 (nothing open).
 	p := r.Previous
-	if p.Events != 1 || !near(p.RatePer1k, 2, 1e-9) || p.EstLoss != 10 || !near(p.RecoveryRate, 0, 1e-9) {
+	if p.Events != 1 || !near(p.RatePer1k, 2, 1e-9) || p.EstLoss != 10 || !near(p.RecoveryRate, 0, 1e-9) || p.EstLossEstimated {
 		t.Errorf("previous %+v", *p)
 	}
 	// The store's data starts on 2 Jan, inside the previous week: no change
@@ -140,8 +149,9 @@ func TestZoneKPIsByHand(t *testing.T) {
 		!near(z1.RecoveryRate, 0.5, 1e-9) || !near(z1.FalsePositiveRate, 0.3333, 1e-9) {
 		t.Errorf("Z1 %+v", z1.Figures)
 	}
-	// Z2: e4 e5 e7, 250 visitors: rate 12, est_loss 45+30, recovered 30 (e7 at the zone's 30), interventions 1/3.
-	if z2.Key.Zone != "Z2" || z2.Events != 3 || !near(z2.RatePer1k, 12, 1e-9) || z2.EstLoss != 75 || z2.RecoveredValue != 30 ||
+	// Z2: e4 e5 e7, 250 visitors: rate 12, est_loss (45+30) × 0.8 with the store's f = 1/5 (not the
+	// zone's: Z2 has no false alarm), recovered 30 (e7 at the zone's 30), interventions 1/3.
+	if z2.Key.Zone != "Z2" || z2.Events != 3 || !near(z2.RatePer1k, 12, 1e-9) || z2.EstLoss != 60 || z2.RecoveredValue != 30 ||
 		!near(z2.RecoveryRate, 1, 1e-9) || !near(z2.InterventionRate, 0.3333, 1e-9) || z2.ResponseP50 != nil {
 		t.Errorf("Z2 %+v", z2.Figures)
 	}
@@ -182,9 +192,10 @@ func TestCategoryAndDayKPIsByHand(t *testing.T) {
 	if len(rows) != 2 || rows[0].Key.Day != "2026-01-05" || rows[1].Key.Day != "2026-01-06" {
 		t.Fatalf("days %+v", rows)
 	}
-	// 5 Jan: e1 e2 e4, est_loss 55 of 5000 sales; 6 Jan: e5 e6 e7, est_loss 30 of 3500:
-	// shrink 1.1 and 100·30/3500 = 0.857142…, to 4 significant digits 0.8571.
-	if rows[0].Events != 3 || !near(rows[0].ShrinkPct, 1.1, 1e-9) || rows[1].Events != 3 || !near(rows[1].ShrinkPct, 0.8571, 1e-9) {
+	// The week's f = 1/5 on every day. 5 Jan: e1 e2 e4, est_loss 10 + 45 × 0.8 = 46 of 5000 sales;
+	// 6 Jan: e5 e6 e7, est_loss 30 × 0.8 = 24 of 3500: shrink 0.92 and 100·24/3500 = 0.685714… → 0.6857.
+	if rows[0].Events != 3 || rows[0].EstLoss != 46 || !near(rows[0].ShrinkPct, 0.92, 1e-9) ||
+		rows[1].Events != 3 || rows[1].EstLoss != 24 || !near(rows[1].ShrinkPct, 0.6857, 1e-9) {
 		t.Errorf("day rows %+v / %+v", rows[0].Figures, rows[1].Figures)
 	}
 	// Instants: [5 Jan 10:00, 5 Jan 10:15) holds e1 and e2 — counted by whole local hours that start

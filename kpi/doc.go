@@ -11,8 +11,10 @@
 //     events: query.go takes the request, plan.go decides which rollups it
 //     reads, request.go lists the statements, one builder per read shape in
 //     read_*.go, each with its SQL template at the top (statement.go fills
-//     the slots; testdata/reads/ shows every statement); targets.go, and the
-//     store totals other packages weigh (store_totals.go).
+//     the slots; testdata/reads/ shows every statement); read_basis.go
+//     says how est_loss, an expected loss, discounts each store's open
+//     events by its reviews' false share; targets.go, and the store totals
+//     other packages weigh (store_totals.go).
 //
 // kpi imports no other package of the loop: its ingest declares the small
 // code-resolution interface it needs (Directory), which layout fills.

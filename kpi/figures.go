@@ -46,6 +46,9 @@ func fromCents(c int64) float64 { return float64(c) / 100 }
 func (f *Figures) derive() {
 	f.EstLoss = fromCents(toCents(f.EstLoss))
 	f.RecoveredValue = fromCents(toCents(f.RecoveredValue))
+	f.PaidUnprompted = fromCents(toCents(f.PaidUnprompted))
+	f.RecoveredByIntervention = fromCents(toCents(f.RecoveredValue) - toCents(f.PaidUnprompted))
+	f.Reviewed = f.Recovered + f.Lost + f.Confirmed + f.FalsePositives
 	if f.Visitors != nil && *f.Visitors > 0 {
 		f.RatePer1k = ratio(1000*float64(f.Events), float64(*f.Visitors))
 	} else {
@@ -53,7 +56,7 @@ func (f *Figures) derive() {
 	}
 	f.RecoveryRate = ratio(float64(f.Recovered), float64(f.Recovered+f.Lost))
 	f.InterventionRate = ratio(float64(f.Interventions), float64(f.Events))
-	f.FalsePositiveRate = ratio(float64(f.FalsePositives), float64(f.Recovered+f.Lost+f.FalsePositives))
+	f.FalsePositiveRate = ratio(float64(f.FalsePositives), float64(f.Reviewed))
 	if f.Sales != nil {
 		sales := fromCents(toCents(*f.Sales))
 		f.Sales = &sales
@@ -68,18 +71,20 @@ func (f *Figures) derive() {
 // Changes are current − previous for each KPI both periods have; null
 // where either is null. Fields follow KPIDefs.
 type Changes struct {
-	Events            *float64 `json:"events"`
-	Visitors          *float64 `json:"visitors"`
-	RatePer1k         *float64 `json:"rate_per_1k"`
-	EstLoss           *float64 `json:"est_loss"`
-	RecoveredValue    *float64 `json:"recovered_value"`
-	RecoveryRate      *float64 `json:"recovery_rate"`
-	InterventionRate  *float64 `json:"intervention_rate"`
-	ResponseP50       *float64 `json:"response_p50"`
-	ResponseP90       *float64 `json:"response_p90"`
-	FalsePositiveRate *float64 `json:"false_positive_rate"`
-	HotspotIndex      *float64 `json:"hotspot_index"`
-	ShrinkPct         *float64 `json:"shrink_pct"`
+	Events                  *float64 `json:"events"`
+	Visitors                *float64 `json:"visitors"`
+	RatePer1k               *float64 `json:"rate_per_1k"`
+	EstLoss                 *float64 `json:"est_loss"`
+	RecoveredValue          *float64 `json:"recovered_value"`
+	RecoveredByIntervention *float64 `json:"recovered_by_intervention"`
+	PaidUnprompted          *float64 `json:"paid_unprompted"`
+	RecoveryRate            *float64 `json:"recovery_rate"`
+	InterventionRate        *float64 `json:"intervention_rate"`
+	ResponseP50             *float64 `json:"response_p50"`
+	ResponseP90             *float64 `json:"response_p90"`
+	FalsePositiveRate       *float64 `json:"false_positive_rate"`
+	HotspotIndex            *float64 `json:"hotspot_index"`
+	ShrinkPct               *float64 `json:"shrink_pct"`
 }
 
 // change is current − previous for each KPI both periods have, computed

@@ -103,8 +103,14 @@ func (p *plan) current(a string, st *stmt) string {
 // weekSource is the rows of both periods of the daily and weekly tables,
 // with the given columns (weekSourceSQL).
 func (p *plan) weekSource(daily, weekly, columns string, st *stmt) string {
+	return p.weekSourceOf(daily, weekly, columns, p.storeFilter(st), st)
+}
+
+// weekSourceOf is weekSource for the stores that pass the conditions w
+// (every store when there are none).
+func (p *plan) weekSourceOf(daily, weekly, columns string, w []string, st *stmt) string {
 	stores := ""
-	if w := p.storeFilter(st); len(w) > 0 {
+	if len(w) > 0 {
 		st.take(weekSourceBranches, "stores")
 		stores = scopeStoresSQL.fill(map[string]string{"filter": strings.Join(w, " AND ")})
 	} else {

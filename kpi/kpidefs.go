@@ -28,6 +28,14 @@ var KPIDefs = []KPIDef{
 		func(c *Changes) **float64 { return &c.RecoveredValue }, func(a, b *Figures) *float64 {
 			return moneyDiff(a, b, missingRecovered, a.RecoveredValue, b.RecoveredValue)
 		}},
+	{"recovered_by_intervention", "recovered_by_intervention", true, func(f *Figures) *float64 { return f.moneyOrNil(missingRecovered, num(f.RecoveredByIntervention)) },
+		func(c *Changes) **float64 { return &c.RecoveredByIntervention }, func(a, b *Figures) *float64 {
+			return moneyDiff(a, b, missingRecovered, a.RecoveredByIntervention, b.RecoveredByIntervention)
+		}},
+	{"paid_unprompted", "paid_unprompted", true, func(f *Figures) *float64 { return f.moneyOrNil(missingRecovered, num(f.PaidUnprompted)) },
+		func(c *Changes) **float64 { return &c.PaidUnprompted }, func(a, b *Figures) *float64 {
+			return moneyDiff(a, b, missingRecovered, a.PaidUnprompted, b.PaidUnprompted)
+		}},
 	ratioDef("recovery_rate", "recovery_rate", func(f *Figures) *float64 { return f.RecoveryRate }, func(c *Changes) **float64 { return &c.RecoveryRate }),
 	ratioDef("intervention_rate", "intervention_rate", func(f *Figures) *float64 { return f.InterventionRate }, func(c *Changes) **float64 { return &c.InterventionRate }),
 	ratioDef("response_p50", "response_p50_s", func(f *Figures) *float64 { return f.ResponseP50 }, func(c *Changes) **float64 { return &c.ResponseP50 }),

@@ -58,9 +58,12 @@ func (f Figures) MarshalJSON() ([]byte, error) {
 	type plain Figures
 	return json.Marshal(struct {
 		plain
-		EstLoss        *float64 `json:"est_loss"`
-		RecoveredValue *float64 `json:"recovered_value"`
-	}{plain(f), f.moneyOrNil(missingEstLoss, num(f.EstLoss)), f.moneyOrNil(missingRecovered, num(f.RecoveredValue))})
+		EstLoss                 *float64 `json:"est_loss"`
+		RecoveredValue          *float64 `json:"recovered_value"`
+		RecoveredByIntervention *float64 `json:"recovered_by_intervention"`
+		PaidUnprompted          *float64 `json:"paid_unprompted"`
+	}{plain(f), f.moneyOrNil(missingEstLoss, num(f.EstLoss)), f.moneyOrNil(missingRecovered, num(f.RecoveredValue)),
+		f.moneyOrNil(missingRecovered, num(f.RecoveredByIntervention)), f.moneyOrNil(missingRecovered, num(f.PaidUnprompted))})
 }
 
 // MarshalJSON writes the row as one object: its key, its figures inline,
@@ -114,17 +117,17 @@ func (k *KPIs) ReportingCurrency() ss.Currency {
 // converted is one group's converted money in one period: exact converted of
 // amount × rate, and the days each currency lacks a rate on.
 type converted struct {
-	estLoss, recovered, sales big.Rat
-	hasSales                  bool
-	missing                   moneyMissing
-	lacking                   map[ss.Currency][]time.Time
+	estLoss, recovered, sales, paid big.Rat
+	hasSales                        bool
+	missing                         moneyMissing
+	lacking                         map[ss.Currency][]time.Time
 }
 
-func (m *converted) add(cur ss.Currency, est, rec, sales string, hasSales bool, missing moneyMissing, days []time.Time) error {
+func (m *converted) add(cur ss.Currency, est, rec, sales, paid string, hasSales bool, missing moneyMissing, days []time.Time) error {
 	for _, x := range []struct {
 		into *big.Rat
 		s    string
-	}{{&m.estLoss, est}, {&m.recovered, rec}, {&m.sales, sales}} {
+	}{{&m.estLoss, est}, {&m.recovered, rec}, {&m.sales, sales}, {&m.paid, paid}} {
 		if x.s == "" {
 			continue
 		}
@@ -228,6 +231,14 @@ func (m *converted) apply(f *Figures, reporting ss.Currency, storeRow bool) {
 		return
 	}
 	f.Currency, f.EstLoss, f.RecoveredValue, f.Sales = reporting, est, rec, sales
+	f.PaidUnprompted = rounded(&m.paid, minor) // derive splits recovered_value by it
+	// A figure that needs a missing rate holds 0, not the part that converted.
+	if m.missing&missingEstLoss != 0 {
+		f.EstLoss = 0
+	}
+	if m.missing&missingRecovered != 0 {
+		f.RecoveredValue, f.PaidUnprompted = 0, 0
+	}
 	f.missing, f.MoneyReason = m.missing, reason
 }
 

@@ -79,10 +79,13 @@ func (k *KPIs) periods(ctx context.Context, q Query) (cur, prev *periodResult, l
 	return rq.r.cur, rq.r.prev, rq.live, rq.cov, nil
 }
 
-// money is est_loss and recovered_value in cents.
-type money struct{ estLoss, recovered int64 }
+// money is est_loss (lost, confirmed and open value: before the open
+// value's discount), recovered_value, open_value and paid_value in cents.
+type money struct{ estLoss, recovered, open, paid int64 }
 
-func (m money) add(loss, value int64) money { return money{m.estLoss + loss, m.recovered + value} }
+func (m money) add(o money) money {
+	return money{m.estLoss + o.estLoss, m.recovered + o.recovered, m.open + o.open, m.paid + o.paid}
+}
 
 func b2i(b bool) int {
 	if b {

@@ -28,8 +28,9 @@ type plan struct {
 	byZoneID   bool // …keyed by zone id, named from the store's zones (read_zone_names.go)
 	estateWide bool // store rows of many stores over dates: from kpi_estate (read_estate.go)
 
-	keys []string // the grouping's key expressions over rows k, stores s and zones z
-	took trace
+	keys       []string // the grouping's key expressions over rows k, stores s and zones z
+	minReviews int      // Query.MinReviews, or DefaultMinReviews
+	took       trace
 }
 
 // planBranches are the tables a plan reads its events from, and when it
@@ -38,7 +39,10 @@ var planBranches = newBranches("plan", "kpi_method_hourly", "kpi_hourly", "kpi_m
 	"kpi_estate", "kpi_estate for a scope", "store rows for a scope")
 
 func newPlan(q Query) *plan {
-	p := &plan{q: q, prev: q.previous()}
+	p := &plan{q: q, prev: q.previous(), minReviews: q.MinReviews}
+	if p.minReviews <= 0 {
+		p.minReviews = DefaultMinReviews
+	}
 	p.hourly = q.By == ByHourOfWeek || !q.Dates
 	p.zoneRows = q.By.zoneCut() || q.Zone != "" || q.Category != "" || q.Method != ""
 	p.zoneVis = q.By == ByZone || q.Zone != ""

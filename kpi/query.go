@@ -25,6 +25,10 @@ type Query struct {
 	Category string
 	Method   string // concealment method (ss.Methods)
 	By       Grouping
+	// MinReviews is the reviews a store needs in the period before its own
+	// false share discounts its open events in est_loss (read_basis.go);
+	// 0: the reader's setting (KPIs.SetMinReviews, DefaultMinReviews).
+	MinReviews int
 
 	reporting ss.Currency // set by KPIs.Answer: the currency of multi-store rows
 }
@@ -69,12 +73,25 @@ func (q Query) previous() Query {
 
 // KPIs answers KPI requests from the rollups.
 type KPIs struct {
-	pool      *pgxpool.Pool
-	reporting ss.Currency // of multi-store figures; empty: DefaultReportingCurrency
+	pool       *pgxpool.Pool
+	minReviews int
+	reporting  ss.Currency // of multi-store figures; empty: DefaultReportingCurrency
 }
 
 // NewKPIs returns the KPI reader on pool.
-func NewKPIs(pool *pgxpool.Pool) *KPIs { return &KPIs{pool: pool} }
+func NewKPIs(pool *pgxpool.Pool) *KPIs { return &KPIs{pool: pool, minReviews: DefaultMinReviews} }
+
+// SetMinReviews sets the reviews a store needs in a period before its own
+// false share discounts its open events; n < 1 is DefaultMinReviews.
+func (k *KPIs) SetMinReviews(n int) {
+	if n < 1 {
+		n = DefaultMinReviews
+	}
+	k.minReviews = n
+}
+
+// MinReviews is the reviews a store needs before its own false share counts.
+func (k *KPIs) MinReviews() int { return k.minReviews }
 
 // Row is one group of a KPI answer: its key, its figures, the previous
 // period's and the change between them. Change is null, with the reason,
@@ -124,24 +141,39 @@ func (k Key) less(o Key) bool {
 // Figures are the KPIs of DESIGN.md for one group and period. A ratio with
 // nothing to divide by is null.
 type Figures struct {
-	Events            int64    `json:"events"`
-	Visitors          *int64   `json:"visitors"`
-	RatePer1k         *float64 `json:"rate_per_1k"`
-	EstLoss           float64  `json:"est_loss"`
+	Events    int64    `json:"events"`
+	Visitors  *int64   `json:"visitors"`
+	RatePer1k *float64 `json:"rate_per_1k"`
+	EstLoss   float64  `json:"est_loss"`
+	// EstLossEstimated is true when est_loss holds open (unreviewed) value
+	// at its expected share; EstLossBasis says whose reviews gave that
+	// share (store, region, estate, none: no review in the period, open
+	// value counted whole; mixed: stores on different bases) and
+	// EstLossFalseShare the false share, where one applies to the group.
+	EstLossEstimated  bool     `json:"est_loss_estimated"`
+	EstLossBasis      string   `json:"est_loss_basis,omitempty"`
+	EstLossFalseShare *float64 `json:"est_loss_false_share"`
 	RecoveredValue    float64  `json:"recovered_value"`
-	Recovered         int64    `json:"recovered"`
-	Lost              int64    `json:"lost"`
-	FalsePositives    int64    `json:"false_positives"`
-	Open              int64    `json:"open"`
-	Interventions     int64    `json:"interventions"`
-	RecoveryRate      *float64 `json:"recovery_rate"`
-	InterventionRate  *float64 `json:"intervention_rate"`
-	ResponseP50       *float64 `json:"response_p50"`
-	ResponseP90       *float64 `json:"response_p90"`
-	FalsePositiveRate *float64 `json:"false_positive_rate"`
-	HotspotIndex      *float64 `json:"hotspot_index"`
-	Sales             *float64 `json:"sales"`
-	ShrinkPct         *float64 `json:"shrink_pct"`
+	// RecoveredByIntervention is recovered_value of nudged_paid,
+	// blocked_recovered and intervened_recovered events: what the system
+	// changed. PaidUnprompted is that of paid events.
+	RecoveredByIntervention float64  `json:"recovered_by_intervention"`
+	PaidUnprompted          float64  `json:"paid_unprompted"`
+	Recovered               int64    `json:"recovered"`
+	Lost                    int64    `json:"lost"`
+	Confirmed               int64    `json:"confirmed"`
+	FalsePositives          int64    `json:"false_positives"`
+	Reviewed                int64    `json:"reviewed"` // recovered + lost + confirmed + false positives
+	Open                    int64    `json:"open"`
+	Interventions           int64    `json:"interventions"`
+	RecoveryRate            *float64 `json:"recovery_rate"`
+	InterventionRate        *float64 `json:"intervention_rate"`
+	ResponseP50             *float64 `json:"response_p50"`
+	ResponseP90             *float64 `json:"response_p90"`
+	FalsePositiveRate       *float64 `json:"false_positive_rate"`
+	HotspotIndex            *float64 `json:"hotspot_index"`
+	Sales                   *float64 `json:"sales"`
+	ShrinkPct               *float64 `json:"shrink_pct"`
 
 	// Currency is the currency of est_loss, recovered_value and sales: the
 	// store's for a row of one store, the reporting currency for a row of
@@ -172,6 +204,9 @@ func (k *KPIs) Answer(ctx context.Context, q Query) (*Answer, error) {
 		return nil, err
 	}
 	q.reporting = k.ReportingCurrency()
+	if q.MinReviews <= 0 {
+		q.MinReviews = k.minReviews
+	}
 	cur, prev, live, cov, err := k.periods(ctx, q)
 	if err != nil {
 		return nil, err

@@ -8,9 +8,11 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// estateStoresSQL reads the stores of the query's scope ({{stores}}: its
-// filter, or true for the whole estate), to group their figures.
-var estateStoresSQL = newTemplate(`SELECT s.id, s.code, s.region FROM store_directory s WHERE {{stores}}`)
+// estateStoresSQL reads every store, whether it is in the query's scope
+// ({{stores}}: its filter, or true for the whole estate), to group the
+// figures of those in scope; the others' reviews count toward their
+// region's and the estate's false share (read_basis.go).
+var estateStoresSQL = newTemplate(`SELECT s.id, s.code, s.region, {{stores}} FROM store_directory s`)
 
 // estateRowsSQL reads the kpi_estate rows of both periods' whole weeks and
 // end days: every store's figures of a day or a week in one row.
@@ -19,15 +21,16 @@ FROM kpi_estate WHERE (kind = 'day' AND start = ANY({{days}}::date[])) OR (kind 
 
 var estateBranches = newBranches("estate", "whole estate", "some stores")
 
-// estateRecord is the bytes of one store in a kpi_estate row: twelve int8.
-const estateRecord = 12 * 8
+// estateRecord is the bytes of one store in a kpi_estate row: fifteen int8
+// (estateFigures).
+const estateRecord = 15 * 8
 
 // estateTotals adds up one group's store figures; money in cents.
 type estateTotals struct {
-	f                         Figures
-	estLoss, recovered, sales int64
-	visitors                  int64
-	hasSales, seen            bool
+	f                      Figures
+	recovered, paid, sales int64
+	visitors               int64
+	hasSales, seen         bool
 }
 
 // estateReader reads a plan's figures from kpi_estate: the stores of the
@@ -41,11 +44,26 @@ type estateReader struct {
 	index  map[string]int
 	totals [2][]estateTotals
 	merged [2][]sketch
+	// Every store's slot (its index in ids), its group's index (-1: out of
+	// scope) and region, and per period its est_loss and open value in
+	// cents and its reviews: in finish each store in scope gets its basis
+	// as read_basis.go chooses it, from the same records, and its
+	// est_loss is discounted with it.
+	ids        []int64
+	slot       map[int64]int
+	groupOf    []int
+	region     []string
+	acc        [2][]storeAcc
+	minReviews int64
 }
+
+// storeAcc is one store's est_loss and open value in cents, reviews and
+// false positives over one period.
+type storeAcc struct{ estLoss, open, rev, fp int64 }
 
 // reads are the two statements, for the request's batch, in order.
 func (e *estateReader) reads(p *plan) []*read {
-	e.group, e.index = map[int64]int{}, map[string]int{}
+	e.group, e.index, e.slot, e.minReviews = map[int64]int{}, map[string]int{}, map[int64]int{}, int64(p.minReviews)
 	st := newStmt("estate")
 	where := "true"
 	if w := p.storeFilter(st); len(w) > 0 {
@@ -56,7 +74,14 @@ func (e *estateReader) reads(p *plan) []*read {
 	}
 	var id int64
 	var code, region string
-	stores := st.read(estateStoresSQL.fill(map[string]string{"stores": where}), []any{&id, &code, &region}, func() error {
+	var in bool
+	stores := st.read(estateStoresSQL.fill(map[string]string{"stores": where}), []any{&id, &code, &region, &in}, func() error {
+		e.slot[id] = len(e.ids)
+		e.ids, e.region = append(e.ids, id), append(e.region, region)
+		if !in {
+			e.groupOf = append(e.groupOf, -1)
+			return nil
+		}
 		key := ""
 		switch p.q.By {
 		case ByStore:
@@ -71,6 +96,7 @@ func (e *estateReader) reads(p *plan) []*read {
 			e.keys = append(e.keys, key)
 		}
 		e.group[id] = i
+		e.groupOf = append(e.groupOf, i)
 		return nil
 	})
 
@@ -89,29 +115,40 @@ func (e *estateReader) add(cur bool, figures, blob []byte) error {
 	if e.totals[0] == nil {
 		for i := range e.totals {
 			e.totals[i], e.merged[i] = make([]estateTotals, len(e.keys)), make([]sketch, len(e.keys))
+			e.acc[i] = make([]storeAcc, len(e.ids))
 		}
 	}
 	if len(figures)%estateRecord != 0 {
 		return fmt.Errorf("estate row of %d bytes is not whole stores", len(figures))
 	}
-	tot, sk := e.totals[b2i(cur)], e.merged[b2i(cur)]
-	group := e.group
+	tot, sk, acc := e.totals[b2i(cur)], e.merged[b2i(cur)], e.acc[b2i(cur)]
 	var from int64
 	for rec := figures; len(rec) > 0; rec = rec[estateRecord:] {
 		v := func(i int) int64 { return int64(binary.BigEndian.Uint64(rec[8*i:])) }
-		id, to := v(0), v(11)
-		gi, ok := group[id]
+		id, to := v(0), v(14)
+		si, ok := e.slot[id]
 		if !ok {
 			from = to
 			continue
 		}
+		m := &acc[si]
+		m.rev += v(4) + v(5) + v(6) + v(11)
+		m.fp += v(6)
+		gi := e.groupOf[si]
+		if gi < 0 {
+			from = to
+			continue
+		}
+		m.estLoss += v(2)
+		m.open += v(12)
 		t := &tot[gi]
 		t.seen = true
 		t.f.Events += v(1)
-		t.estLoss += v(2)
 		t.recovered += v(3)
+		t.paid += v(13)
 		t.f.Recovered += v(4)
 		t.f.Lost += v(5)
+		t.f.Confirmed += v(11)
 		t.f.FalsePositives += v(6)
 		t.f.Open += v(7)
 		t.f.Interventions += v(8)
@@ -136,6 +173,22 @@ func (e *estateReader) add(cur bool, figures, blob []byte) error {
 // finish puts the groups' figures into r.
 func (e *estateReader) finish(r *results) {
 	for i := range e.totals {
+		if e.acc[i] == nil {
+			continue // no row of the period
+		}
+		bases := e.bases(e.acc[i])
+		lossCents := make([]int64, len(e.keys))
+		labels := make([]basisLabel, len(e.keys))
+		for si, m := range e.acc[i] {
+			gi := e.groupOf[si]
+			if gi < 0 {
+				continue
+			}
+			lossCents[gi] += bases[si].expectedCents(m.estLoss, m.open)
+			if m.open > 0 {
+				labels[gi].merge(bases[si])
+			}
+		}
 		for gi, t := range e.totals[i] {
 			if !t.seen {
 				continue
@@ -143,8 +196,10 @@ func (e *estateReader) finish(r *results) {
 			key := e.keys[gi]
 			g := r.get(i == 1, key)
 			*g = t.f
-			g.EstLoss = float64(t.estLoss) / 100
-			g.RecoveredValue = float64(t.recovered) / 100
+			g.EstLoss = fromCents(lossCents[gi])
+			labels[gi].set(g)
+			g.RecoveredValue = fromCents(t.recovered)
+			g.PaidUnprompted = fromCents(t.paid)
 			v := t.visitors
 			g.Visitors = &v
 			if t.hasSales {
@@ -156,4 +211,21 @@ func (e *estateReader) finish(r *results) {
 			}
 		}
 	}
+}
+
+// bases chooses each store's basis over one period from every store's
+// reviews, as basisSQL does.
+func (e *estateReader) bases(acc []storeAcc) []storeBasis {
+	regions := map[string]reviews{}
+	var estate reviews
+	for si, m := range acc {
+		c := regions[e.region[si]]
+		regions[e.region[si]] = reviews{c.fp + m.fp, c.rev + m.rev}
+		estate.fp, estate.rev = estate.fp+m.fp, estate.rev+m.rev
+	}
+	out := make([]storeBasis, len(acc))
+	for si, m := range acc {
+		out[si] = chooseBasis(reviews{m.fp, m.rev}, regions[e.region[si]], estate, e.region[si] != "", e.minReviews)
+	}
+	return out
 }

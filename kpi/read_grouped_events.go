@@ -3,28 +3,48 @@ package kpi
 // groupedEventsSQL reads the event figures summed per group and period by
 // PostgreSQL. {{source}} is a rollup table, the zone rows of whole weeks
 // and end days (weekSourceSQL), or store rows already summed per store and
-// period (storeWeeksSQL); store rows add {{storeFigures}}, zone rows
-// {{zoneJoin}}.
-var groupedEventsSQL = newTemplate(`SELECT {{key}}, {{current}},
-    coalesce(sum(k.events), 0), coalesce(sum(k.est_loss), 0)::float8, coalesce(sum(k.recovered_value), 0)::float8,
-    coalesce(sum(k.recovered), 0), coalesce(sum(k.lost), 0), coalesce(sum(k.false_positive), 0), coalesce(sum(k.open), 0),
-    coalesce(sum(k.interventions), 0){{storeFigures}}
-FROM {{source}} k JOIN store_directory s ON s.id = k.store_id{{zoneJoin}}
-WHERE {{where}}
-GROUP BY {{groups}}`)
+// period (storeWeeksSQL); store rows add {{storeFigures}} and
+// {{storeTotals}}, zone rows {{zoneJoin}}. The rows are summed per group,
+// period and store first (g), so that each store's open value is
+// discounted by its own false share ({{basis}}, read_basis.go) and
+// rounded to the cent once, then per group and period.
+var groupedEventsSQL = newTemplate(`WITH {{basis}}
+SELECT g.key, g.cur, coalesce(sum(g.events), 0), coalesce(sum(` + expectedCentsSQL + `), 0)::bigint,
+    coalesce(sum(g.recovered_value), 0)::float8, coalesce(sum(g.paid_value), 0)::float8,
+    coalesce(sum(g.recovered), 0), coalesce(sum(g.lost), 0), coalesce(sum(g.confirmed), 0), coalesce(sum(g.false_positive), 0),
+    coalesce(sum(g.open), 0), coalesce(sum(g.interventions), 0),
+    min(b.level) FILTER (WHERE g.open_value > 0), max(b.level) FILTER (WHERE g.open_value > 0),
+    min(b.fp::float8 / b.rev) FILTER (WHERE g.open_value > 0 AND b.rev > 0),
+    max(b.fp::float8 / b.rev) FILTER (WHERE g.open_value > 0 AND b.rev > 0){{storeTotals}}
+FROM (SELECT {{key}} AS key, {{current}} AS cur, k.store_id,
+        sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.open_value) AS open_value,
+        sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
+        sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
+        sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions{{storeFigures}}
+    FROM {{source}} k JOIN store_directory s ON s.id = k.store_id{{zoneJoin}}
+    WHERE {{where}}
+    GROUP BY {{groups}}, k.store_id) g
+LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
+GROUP BY 1, 2`)
 
-// storeFigures are the figures only store rows hold: visitors, sales and
-// the response sketches, concatenated.
-const storeFigures = `, sum(k.visitors), sum(k.sales)::float8, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0)`
+// storeFigures are the figures only store rows hold, per group, period
+// and store: visitors, sales and the response sketches, concatenated;
+// storeTotals sums them per group and period.
+const (
+	storeFigures = `,
+        sum(k.visitors) AS visitors, sum(k.sales) AS sales, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch`
+	storeTotals = `, sum(g.visitors), sum(g.sales)::float8, string_agg(g.sketch, ''::bytea)`
+)
 
 // storeWeeksSQL sums store rows of whole weeks and end days per store and
 // period first: the outer grouping then joins one row per store and period
 // to stores.
 var storeWeeksSQL = newTemplate(`(SELECT store_id, {{current}} AS cur,
-    sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value,
-    sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open,
-    sum(k.interventions) AS interventions, sum(k.visitors) AS visitors, sum(k.sales) AS sales, sum(k.responded) AS responded,
-    string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch
+    sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.open_value) AS open_value,
+    sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
+    sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed, sum(k.false_positive) AS false_positive,
+    sum(k.open) AS open, sum(k.interventions) AS interventions, sum(k.visitors) AS visitors, sum(k.sales) AS sales,
+    sum(k.responded) AS responded, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch
     FROM {{rows}} k GROUP BY 1, 2)`)
 
 var groupedBranches = newBranches("grouped_events", "store weeks", "zone weeks", "table", "store rows", "zone rows")
@@ -50,16 +70,16 @@ func (rq *request) groupedEvents() {
 		source = p.table
 		cur = p.current("k", st)
 	}
-	extra, join := "", zoneJoin
+	extra, totals, join := "", "", zoneJoin
 	if p.storeLevel {
 		st.take(groupedBranches, "store rows")
-		extra, join = storeFigures, ""
+		extra, totals, join = storeFigures, storeTotals, ""
 	} else {
 		st.take(groupedBranches, "zone rows")
 	}
 	sql := groupedEventsSQL.fill(map[string]string{
-		"key": selectKeys(p.keys), "current": cur, "storeFigures": extra, "source": source, "zoneJoin": join,
-		"where": p.where("k", !p.storeLevel, st), "groups": groupKeys(p.keys),
+		"key": selectKeys(p.keys), "current": cur, "storeFigures": extra, "storeTotals": totals, "source": source, "zoneJoin": join,
+		"where": p.where("k", !p.storeLevel, st), "groups": groupKeys(p.keys), "basis": p.basisCTEs(st),
 	})
 
 	var key string
@@ -68,7 +88,10 @@ func (rq *request) groupedEvents() {
 	var vis *int64
 	var sales *float64
 	var sk []byte
-	dest := []any{&key, &current, &f.Events, &f.EstLoss, &f.RecoveredValue, &f.Recovered, &f.Lost, &f.FalsePositives, &f.Open, &f.Interventions}
+	var lossCents int64
+	var label basisLabel
+	dest := []any{&key, &current, &f.Events, &lossCents, &f.RecoveredValue, &f.PaidUnprompted, &f.Recovered, &f.Lost, &f.Confirmed,
+		&f.FalsePositives, &f.Open, &f.Interventions, &label.lo, &label.hi, &label.loF, &label.hiF}
 	if p.storeLevel {
 		dest = append(dest, &vis, &sales, &sk)
 	}
@@ -76,6 +99,8 @@ func (rq *request) groupedEvents() {
 		g := rq.r.get(current, key)
 		visitors := g.Visitors
 		*g = f
+		g.EstLoss = fromCents(lossCents)
+		label.set(g)
 		g.Visitors = visitors
 		if p.storeLevel && vis != nil {
 			v := *vis

@@ -7,19 +7,25 @@ import (
 )
 
 // moneySQL converts the money of each group, period and currency to the
+// reporting currency; est_loss is each store-day's expected loss (its open
+// value discounted by its store's false share of the period, read_basis.go)
+// before it is converted, paid_value gives paid_unprompted. It converts to the
 // reporting currency ({{reporting}}) day by day (money.go): exact numeric
 // products of each store-day's amounts and that day's rate, as text, and
 // the days with an amount but no rate. It reads the daily or hourly rows
 // even where the figures come from weeks, since a rate is per day. The
 // EXISTS is a one-time filter: with every store of the scope in the
 // reporting currency the figures need no conversion and nothing is read.
-var moneySQL = newTemplate(`SELECT {{key}}, {{current}}, coalesce(s.currency, ''),
-    sum(k.est_loss * x.rate)::text, sum(k.recovered_value * x.rate)::text, sum({{sales}} * x.rate)::text, count({{sales}}) > 0,
+var moneySQL = newTemplate(`WITH {{basis}}
+SELECT {{key}}, {{current}}, coalesce(s.currency, ''),
+    sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
+    sum(k.recovered_value * x.rate)::text, sum({{sales}} * x.rate)::text, count({{sales}}) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND {{sales}} IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR {{sales}} IS NOT NULL)), '{}')
 FROM {{table}} k JOIN store_directory s ON s.id = k.store_id{{zoneJoin}}
     LEFT JOIN fx_rates r ON r.reporting = {{reporting}} AND r.currency = s.currency AND r.day = k.local_date
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = {{reporting}} THEN 1::numeric ELSE r.rate END AS rate) x
+    LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = ({{current}})
 WHERE {{where}} AND EXISTS (SELECT 1 FROM store_directory s WHERE {{stores}} AND s.currency IS DISTINCT FROM {{reporting}})
 GROUP BY {{groups}}, 3`)
 
@@ -51,16 +57,17 @@ func (rq *request) money() {
 		st.take(moneyBranches, "zone rows")
 	}
 	rep := st.add(string(rq.reporting()))
+	basis := p.basisCTEs(st)
 	sql := moneySQL.fill(map[string]string{
-		"key": selectKeys(p.keys), "current": p.current("k", st), "sales": sales, "table": p.table, "zoneJoin": join,
+		"basis": basis, "key": selectKeys(p.keys), "current": p.current("k", st), "sales": sales, "table": p.table, "zoneJoin": join,
 		"reporting": rep, "where": daily.where("k", !p.storeLevel, st), "stores": p.inScope(st), "groups": groupKeys(p.keys),
 	})
 	var key, cur, est, rec, sale string
 	var current, hasSales, mEst, mRec, mSales bool
 	var days []time.Time
-	var e, r2, s2 *string
+	var e, r2, s2, paid *string
 	rq.conv = [2]map[string]*converted{{}, {}}
-	rq.reads = append(rq.reads, st.read(sql, []any{&key, &current, &cur, &e, &r2, &s2, &hasSales, &mEst, &mRec, &mSales, &days}, func() error {
+	rq.reads = append(rq.reads, st.read(sql, []any{&key, &current, &cur, &e, &r2, &s2, &hasSales, &paid, &mEst, &mRec, &mSales, &days}, func() error {
 		est, rec, sale = deref(e), deref(r2), deref(s2)
 		var m moneyMissing
 		if mEst {
@@ -77,7 +84,7 @@ func (rq *request) money() {
 			c = &converted{}
 			rq.conv[b2i(current)][key] = c
 		}
-		return c.add(ss.Currency(cur), est, rec, sale, hasSales, m, days)
+		return c.add(ss.Currency(cur), est, rec, sale, deref(paid), hasSales, m, days)
 	}))
 }
 

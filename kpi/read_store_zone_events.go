@@ -13,7 +13,8 @@ import (
 // {{names}} is empty; otherwise namedZoneRowsSQL joins each row to its
 // store and zone, for the key and the filter.
 var storeZoneEventsSQL = newTemplate(`SELECT {{key}}, {{current}}, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
-    k.recovered, k.lost, k.false_positive, k.open, k.interventions, array_send(k.response)
+    (k.open_value * 100)::bigint, (k.paid_value * 100)::bigint,
+    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response)
 FROM {{source}} k{{names}}`)
 
 // namedZoneRowsSQL names the store s and zone z of each zone row k, and
@@ -23,7 +24,8 @@ var namedZoneRowsSQL = newTemplate(` JOIN store_directory s ON s.id = k.store_id
 var storeZoneBranches = newBranches("store_zone_events", "by zone id", "by key")
 
 // storeZoneEvents reads one store's zone rows over dates and sums them per
-// group and period, money in cents.
+// group and period, money in cents; the store's basis (read_basis.go),
+// read beside them, discounts each group's open value in finish.
 func (rq *request) storeZoneEvents() {
 	p := rq.p
 	st := newStmt("store_zone_events")
@@ -41,9 +43,10 @@ func (rq *request) storeZoneEvents() {
 	var group string
 	var current bool
 	var f Figures
-	var loss, value int64
+	var loss, value, open, paid int64
 	var packed pgtype.DriverBytes
-	dest := []any{&group, &current, &f.Events, &loss, &value, &f.Recovered, &f.Lost, &f.FalsePositives, &f.Open, &f.Interventions, &packed}
+	dest := []any{&group, &current, &f.Events, &loss, &value, &open, &paid, &f.Recovered, &f.Lost, &f.Confirmed,
+		&f.FalsePositives, &f.Open, &f.Interventions, &packed}
 	rq.reads = append(rq.reads, st.read(sql, dest, func() error {
 		if p.byZoneID {
 			k, ok := rq.zoneKeys[group]
@@ -56,10 +59,12 @@ func (rq *request) storeZoneEvents() {
 		g.Events += f.Events
 		g.Recovered += f.Recovered
 		g.Lost += f.Lost
+		g.Confirmed += f.Confirmed
 		g.FalsePositives += f.FalsePositives
 		g.Open += f.Open
 		g.Interventions += f.Interventions
-		rq.cents[b2i(current)][group] = rq.cents[b2i(current)][group].add(loss, value)
+		rq.cents[b2i(current)][group] = rq.cents[b2i(current)][group].add(money{loss, value, open, paid})
 		return rq.r.sketch(current, group).addArray(packed)
 	}))
+	rq.reads = append(rq.reads, p.basisRead(&rq.bases))
 }

@@ -134,24 +134,25 @@ func TestStoreRowsFromWeeksMatchRawEvents(t *testing.T) {
 		t.Fatalf("got %d store rows, want 3", len(rows))
 	}
 	percentiles := 0
+	expected := map[time.Time]map[string]float64{
+		from: rawExpected(t, w, from, to, kpi.DefaultMinReviews, false), day("2026-10-04"): rawExpected(t, w, day("2026-10-04"), day("2026-10-21"), kpi.DefaultMinReviews, false)}
 	for _, r := range rows {
 		for _, per := range []struct {
 			f        *kpi.Figures
 			from, to time.Time
 		}{{&r.Figures, from, to}, {r.Previous, day("2026-10-04"), day("2026-10-21")}} {
 			var events, visitors int64
-			var loss float64
 			var p50, p90 *float64
+			loss := expected[per.from][r.Key.Store]
 			err := w.pool.QueryRow(w.ctx, `
 SELECT count(*) FILTER (WHERE o.outcome IS DISTINCT FROM 'false_positive'),
-    coalesce(sum(e.est_value) FILTER (WHERE o.outcome IS NULL OR o.outcome IN ('walked_out', 'unresolved')), 0)::float8,
     percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.responded_at - e.occurred_at))::float8,
     percentile_disc(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM o.responded_at - e.occurred_at))::float8,
     (SELECT coalesce(sum(f.visitors), 0) FROM footfall f WHERE f.store_id = s.id AND f.zone_id IS NULL
         AND (f.hour AT TIME ZONE s.timezone)::date BETWEEN $2 AND $3)
 FROM stores s JOIN events e ON e.store_id = s.id LEFT JOIN outcomes o ON o.event_id = e.id
 WHERE s.code = $1 AND (e.occurred_at AT TIME ZONE s.timezone)::date BETWEEN $2 AND $3
-GROUP BY s.id`, r.Key.Store, per.from, per.to).Scan(&events, &loss, &p50, &p90, &visitors)
+GROUP BY s.id`, r.Key.Store, per.from, per.to).Scan(&events, &p50, &p90, &visitors)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,16 +198,15 @@ GROUP BY s.id`, r.Key.Store, per.from, per.to).Scan(&events, &loss, &p50, &p90, 
 		t.Fatal("no zone rows")
 	}
 	var zoneVisitors int64
+	zoneLoss := rawExpected(t, w, from, to, kpi.DefaultMinReviews, true)
 	for _, r := range zones {
 		var events, visitors int64
-		var loss float64
+		loss := zoneLoss[code+" "+r.Key.Zone]
 		err := w.pool.QueryRow(w.ctx, `
 SELECT (SELECT count(*) FROM events e LEFT JOIN outcomes o ON o.event_id = e.id
         WHERE e.zone_id = z.id AND o.outcome IS DISTINCT FROM 'false_positive' AND (e.occurred_at AT TIME ZONE s.timezone)::date BETWEEN $3 AND $4),
-    (SELECT coalesce(sum(e.est_value), 0)::float8 FROM events e LEFT JOIN outcomes o ON o.event_id = e.id
-        WHERE e.zone_id = z.id AND (o.outcome IS NULL OR o.outcome IN ('walked_out', 'unresolved')) AND (e.occurred_at AT TIME ZONE s.timezone)::date BETWEEN $3 AND $4),
     (SELECT coalesce(sum(f.visitors), 0) FROM footfall f WHERE f.zone_id = z.id AND (f.hour AT TIME ZONE s.timezone)::date BETWEEN $3 AND $4)
-FROM stores s JOIN zones z ON z.store_id = s.id WHERE s.code = $1 AND z.code = $2`, code, r.Key.Zone, from, to).Scan(&events, &loss, &visitors)
+FROM stores s JOIN zones z ON z.store_id = s.id WHERE s.code = $1 AND z.code = $2`, code, r.Key.Zone, from, to).Scan(&events, &visitors)
 		if err != nil {
 			t.Fatal(err)
 		}

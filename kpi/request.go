@@ -11,8 +11,9 @@ type request struct {
 	r     *results
 	reads []*read
 
-	zoneKeys map[string]string   // zone id → group key, when the plan reads by zone id
-	cents    [2]map[string]money // est_loss and recovered_value per group, when it reads one store's zone rows
+	zoneKeys map[string]string       // zone id → group key, when the plan reads by zone id
+	cents    [2]map[string]money     // money per group, when it reads one store's zone rows
+	bases    [2]map[int64]storeBasis // by period and store id, where a read applies the basis in Go
 	estate   estateReader
 	cov      *coverage
 	live     []Target
@@ -63,9 +64,20 @@ func (rq *request) finish() {
 		rq.estate.finish(rq.r)
 	}
 	for i := range rq.cents {
+		// One store's zone rows: its basis, the one row of the period.
+		var b storeBasis
+		for _, x := range rq.bases[i] {
+			b = x
+		}
 		for key, c := range rq.cents[i] {
 			f := rq.r.get(i == 1, key)
-			f.EstLoss, f.RecoveredValue = float64(c.estLoss)/100, float64(c.recovered)/100
+			f.EstLoss, f.RecoveredValue = fromCents(b.expectedCents(c.estLoss, c.open)), fromCents(c.recovered)
+			f.PaidUnprompted = fromCents(c.paid)
+			var l basisLabel
+			if c.open > 0 {
+				l.merge(b)
+			}
+			l.set(f)
 		}
 	}
 	rq.convert() // read_money.go

@@ -20,6 +20,7 @@ import (
 const classify = `CASE
     WHEN o.outcome IN ('paid', 'nudged_paid', 'blocked_recovered', 'intervened_recovered') THEN 'recovered'
     WHEN o.outcome = 'walked_out' THEN 'lost'
+    WHEN o.outcome = 'confirmed' THEN 'confirmed'
     WHEN o.outcome = 'false_positive' THEN 'false'
     ELSE 'open' END`
 
@@ -35,12 +36,16 @@ var responseBucket = `CASE WHEN o.responded_at IS NULL THEN NULL
 // column order.
 var figureColumns = []string{"detections", "events", "est_loss", "recovered_value", "concealed_value", "recovered", "lost",
 	"false_positive", "open", "paid", "nudged_paid", "blocked_recovered", "intervened_recovered", "unresolved",
-	"interventions", "responded"}
+	"interventions", "responded", "confirmed", "open_value", "paid_value"}
 
 // eventFigures computes figureColumns from classified events (ev).
+//
+// est_loss is the est_value of lost, confirmed and open events: the loss
+// if every open event were a concealment. The reads take the open events'
+// expected false share out of it (open_value, read_basis.go).
 const eventFigures = `count(*),
     count(*) FILTER (WHERE cls <> 'false'),
-    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'open')), 0),
+    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'confirmed', 'open')), 0),
     coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
     coalesce(sum(est_value) FILTER (WHERE cls <> 'false'), 0),
     count(*) FILTER (WHERE cls = 'recovered'),
@@ -53,7 +58,10 @@ const eventFigures = `count(*),
     count(*) FILTER (WHERE outcome = 'intervened_recovered'),
     count(*) FILTER (WHERE outcome = 'unresolved'),
     count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
-    count(rb)`
+    count(rb),
+    count(*) FILTER (WHERE cls = 'confirmed'),
+    coalesce(sum(est_value) FILTER (WHERE cls = 'open'), 0),
+    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0)`
 
 func columnList(prefix string) string {
 	out := make([]string, len(figureColumns))
@@ -278,7 +286,8 @@ var (
 // store rows k (money in cents, sales -1 where none were reported), in the
 // order estateReader.add decodes them.
 var estateFigures = []string{"k.store_id", "k.events", "k.est_loss * 100", "k.recovered_value * 100", "k.recovered", "k.lost",
-	"k.false_positive", "k.open", "k.interventions", "k.visitors", "coalesce(k.sales * 100, -1)", "k.sketch_end"}
+	"k.false_positive", "k.open", "k.interventions", "k.visitors", "coalesce(k.sales * 100, -1)",
+	"k.confirmed", "k.open_value * 100", "k.paid_value * 100", "k.sketch_end"}
 
 // estateInsert fills kpi_estate from the store rows of the days (kpi_store_daily)
 // and weeks (kpi_store_weekly) that pass the conditions on k.

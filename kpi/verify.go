@@ -203,7 +203,8 @@ var estateColumns = []struct {
 	name string
 	pos  int
 }{{"events", 1}, {"est_loss_cents", 2}, {"recovered_value_cents", 3}, {"recovered", 4}, {"lost", 5},
-	{"false_positive", 6}, {"open", 7}, {"interventions", 8}, {"visitors", 9}, {"sales_cents", 10}}
+	{"false_positive", 6}, {"open", 7}, {"interventions", 8}, {"visitors", 9}, {"sales_cents", 10},
+	{"confirmed", 11}, {"open_value_cents", 12}, {"paid_value_cents", 13}}
 
 var verifyChecks = func() []check {
 	figs := figureColumns
@@ -253,7 +254,8 @@ var verifyChecks = func() []check {
 		estRoll[i] = fmt.Sprintf(`('x' || encode(substring(x.figures FROM x.at + %d FOR 8), 'hex'))::bit(64)::bigint`, c.pos*8+1)
 	}
 	copy(estRaw, []string{"k.events", "(k.est_loss * 100)::bigint", "(k.recovered_value * 100)::bigint", "k.recovered", "k.lost",
-		"k.false_positive", "k.open", "k.interventions", "k.visitors", "coalesce((k.sales * 100)::bigint, -1)"})
+		"k.false_positive", "k.open", "k.interventions", "k.visitors", "coalesce((k.sales * 100)::bigint, -1)",
+		"k.confirmed", "(k.open_value * 100)::bigint", "(k.paid_value * 100)::bigint"})
 	// The store's records in the estate rows, against its figures per day
 	// and per week from the facts.
 	estate := compare("kpi_estate",

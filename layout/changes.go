@@ -24,6 +24,72 @@ type ChangeInput struct {
 	BeforeDays     *int     `json:"before_days"` // default Config.BeforeDays
 	AfterDays      *int     `json:"after_days"`  // default Config.AfterDays
 	GapDays        *int     `json:"gap_days"`    // default Config.GapDays
+	// Properties are the zone properties the change set, by zone code, over
+	// what its kind does (ZoneAfter). They are the planogram of
+	// the change's layout version and of the zones from then on.
+	Properties map[string]ZoneProperties `json:"properties,omitempty"`
+}
+
+// ZoneProperties are the planogram properties of a zone a change may set;
+// a nil field keeps the zone's.
+type ZoneProperties struct {
+	Fixture         *string        `json:"fixture,omitempty"`
+	Visibility      *ss.Visibility `json:"visibility,omitempty"`
+	StaffedDistance *float64       `json:"staffed_distance_m,omitempty"`
+	Category        *string        `json:"category,omitempty"`
+	UnitValue       *float64       `json:"unit_value,omitempty"`
+}
+
+// ZoneAfter is what a change of kind does to zone z where the change does
+// not say (zones holds the change's zones as they were, in its order):
+// protective fixtures lock its goods (fixture locked_case), better sight
+// lines open it up (visibility open), a swap exchanges the categories and
+// unit values of its two zones. A relocation, a move to the checkout,
+// staff presence and signage change no recorded property on their own:
+// the merchandiser says where goods went in Properties.
+func ZoneAfter(kind string, z ss.Zone, zones []ss.Zone) ss.Zone {
+	switch kind {
+	case KindProtective:
+		if !slices.Contains(protectiveFixtures, z.Fixture) {
+			z.Fixture = "locked_case"
+		}
+	case KindSightlines:
+		z.Visibility = ss.VisibilityOpen
+	case KindSwap:
+		if len(zones) == 2 {
+			other := zones[0]
+			if other.Code == z.Code {
+				other = zones[1]
+			}
+			z.Category, z.UnitValue = other.Category, other.UnitValue
+		}
+	}
+	return z
+}
+
+// props are the properties a change may set, comparable.
+func props(z ss.Zone) [5]any {
+	return [5]any{z.Fixture, z.Visibility, z.StaffedDistance, z.Category, z.UnitValue}
+}
+
+// apply is z with p's fields set.
+func (p ZoneProperties) apply(z ss.Zone) ss.Zone {
+	if p.Fixture != nil {
+		z.Fixture = *p.Fixture
+	}
+	if p.Visibility != nil {
+		z.Visibility = *p.Visibility
+	}
+	if p.StaffedDistance != nil {
+		z.StaffedDistance = *p.StaffedDistance
+	}
+	if p.Category != nil {
+		z.Category = *p.Category
+	}
+	if p.UnitValue != nil {
+		z.UnitValue = *p.UnitValue
+	}
+	return z
 }
 
 // Change is a stored layout change.
@@ -94,6 +160,31 @@ func (in *ChangeInput) validate(cfg Config, today time.Time, zones map[string]bo
 	if err := ss.CheckText("description", in.Description, 2000); err != nil {
 		return time.Time{}, win, err
 	}
+	for code, p := range in.Properties {
+		field := "properties." + code
+		if !seen[code] {
+			return time.Time{}, win, ss.Errorf(ss.EINVALID, field, "zone %q is not one of the change's zones", code)
+		}
+		if p.Fixture != nil {
+			if err := ss.CheckText(field+".fixture", *p.Fixture, 64); err != nil {
+				return time.Time{}, win, err
+			}
+		}
+		if v := p.Visibility; v != nil && *v != ss.VisibilityOpen && *v != ss.VisibilityPartial && *v != ss.VisibilityBlind {
+			return time.Time{}, win, ss.Errorf(ss.EINVALID, field+".visibility", "visibility must be open, partial or blind_spot, got %q", *p.Visibility)
+		}
+		if p.StaffedDistance != nil && !(*p.StaffedDistance >= 0 && *p.StaffedDistance <= 1000) {
+			return time.Time{}, win, ss.Errorf(ss.EINVALID, field+".staffed_distance_m", "staffed_distance_m must be 0–1000 m, got %g", *p.StaffedDistance)
+		}
+		if p.Category != nil {
+			if err := ss.CheckText(field+".category", *p.Category, 64); err != nil || *p.Category == "" {
+				return time.Time{}, win, ss.Errorf(ss.EINVALID, field+".category", "category must be 1–64 characters of text")
+			}
+		}
+		if p.UnitValue != nil && !(*p.UnitValue >= 0 && *p.UnitValue <= 1e9) {
+			return time.Time{}, win, ss.Errorf(ss.EINVALID, field+".unit_value", "unit_value must be 0–1e9, got %g", *p.UnitValue)
+		}
+	}
 	for i, w := range []struct {
 		field  string
 		v      *int
@@ -113,7 +204,8 @@ func (in *ChangeInput) validate(cfg Config, today time.Time, zones map[string]bo
 
 // CreateChange records a layout change of a store: a new planogram version
 // effective from local midnight of implemented_at (the zones as they are
-// now), and, when it names one, marks the recommendation implemented. by
+// now, with the properties the change sets: its Properties, else its
+// kind's, ZoneAfter), and, when it names one, marks the recommendation implemented. by
 // names who reported it. Nothing is stored when any field is bad.
 func (s *Service) CreateChange(ctx context.Context, storeCode, by string, in ChangeInput) (int64, error) {
 	st, err := s.Store(ctx, storeCode)
@@ -157,6 +249,34 @@ func (s *Service) CreateChange(ctx context.Context, storeCode, by string, in Cha
 		current, err := s.zonesTx(ctx, tx, st.ID)
 		if err != nil {
 			return err
+		}
+		// The change's zones as they were, then as the change leaves them:
+		// the new version's planogram and the zones from now on.
+		var before []ss.Zone
+		for _, code := range in.Zones {
+			for _, z := range current {
+				if z.Code == code {
+					before = append(before, z)
+				}
+			}
+		}
+		for i := range current {
+			z := &current[i]
+			if !slices.Contains(in.Zones, z.Code) {
+				continue
+			}
+			after := ZoneAfter(in.Kind, *z, before)
+			if p, ok := in.Properties[z.Code]; ok {
+				after = p.apply(after)
+			}
+			if props(after) != props(*z) {
+				if _, err := tx.Exec(ctx, `UPDATE zones SET fixture = $3, visibility = $4, staffed_distance_m = $5, category = $6,
+    unit_value = $7, updated_at = now() WHERE store_id = $1 AND code = $2`, st.ID, z.Code, after.Fixture, after.Visibility,
+					after.StaffedDistance, after.Category, after.UnitValue); err != nil {
+					return err
+				}
+				*z = after
+			}
 		}
 		features, _ := json.Marshal(ss.GeoJSON(current))
 		effective := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)

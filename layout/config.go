@@ -37,7 +37,8 @@ type Config struct {
 	// may set its own.
 	BeforeDays, AfterDays, GapDays int
 	// HotspotDays is the period recommendations read hotspots over, ending
-	// yesterday. Default 28.
+	// yesterday. Default 30: the store page's default period, so a
+	// rationale's figures are the page's.
 	HotspotDays int
 	// QuietDays is how long a rejected recommendation is not proposed again
 	// (the same kind on the same zones). Default 90.
@@ -73,7 +74,7 @@ func (c Config) withDefaults() Config {
 		c.GapDays = 7
 	}
 	if c.HotspotDays == 0 {
-		c.HotspotDays = 28
+		c.HotspotDays = 30
 	}
 	if c.QuietDays == 0 {
 		c.QuietDays = 90

@@ -245,10 +245,14 @@ func rationale(h *Hotspot, z ss.Zone, storeRatePer1k float64, window string) str
 	if h.RatePer1k != nil {
 		rate = *h.RatePer1k
 	}
-	return fmt.Sprintf("%s, zone %s (%s, %s a unit) had %s concealments per %s visitors (%s per 1,000; the store %s): "+
+	store := "not counted"
+	if !math.IsNaN(storeRatePer1k) {
+		store = grouped(storeRatePer1k, 2) + " per 1,000 entrance visitors"
+	}
+	return fmt.Sprintf("%s, zone %s (%s, %s a unit) had %s concealments per %s visitors of the zone (%s per 1,000; the store %s): "+
 		"hotspot index %.2f, probability %.0f%% that its rate is 1.5× the store's or more; estimated loss %s.",
 		window, z.Code, label(z.Category), money(z.UnitValue), grouped(float64(h.Events), 0), grouped(float64(h.Visitors), 0),
-		grouped(rate, 2), grouped(storeRatePer1k, 2), *h.Index, 100**h.ProbHot, money(h.EstLoss))
+		grouped(rate, 2), store, *h.Index, 100**h.ProbHot, money(h.EstLoss))
 }
 
 // label is a code for people: "baby_formula" reads "baby formula".

@@ -148,9 +148,36 @@ func (s *Service) refreshStore(ctx context.Context, st *ss.Store, effects Effect
 	if err != nil {
 		return 0, err
 	}
+	// The rationale's figures are the KPIs' (what the store page shows for
+	// the same days): the zone's estimated loss and rate, and the store's
+	// concealments per 1,000 entrance visitors.
+	q := kpi.Query{From: from, To: to, Dates: true, Store: st.Code, By: kpi.ByZone}
+	zoneRows, err := s.kpis.Get(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	for i := range ranked {
+		for _, r := range zoneRows {
+			if r.Key.Zone == ranked[i].Zone {
+				ranked[i].EstLoss = r.EstLoss
+				if r.RatePer1k != nil {
+					ranked[i].RatePer1k = r.RatePer1k // rounded as the KPIs round it
+				}
+			}
+		}
+	}
+	q.By = kpi.ByStore
+	storeRows, err := s.kpis.Get(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	storeRate := math.NaN()
+	if len(storeRows) == 1 && storeRows[0].RatePer1k != nil {
+		storeRate = *storeRows[0].RatePer1k
+	}
 	window := fmt.Sprintf("Over the %d days %s – %s", s.cfg.HotspotDays, from.Format("2 Jan"), to.Format("2 Jan 2006"))
 	n := 0
-	for _, sg := range Suggest(zones, ranked, 1000*rate, evidence, window) {
+	for _, sg := range Suggest(zones, ranked, storeRate, evidence, window) {
 		e := effects.For(sg.Kind, sg.Category)
 		rationale := sg.Rationale + " " + effectText(sg, e, effects)
 		if note, err := s.lastRejection(ctx, st.ID, sg.Kind, sg.Zones); err != nil {

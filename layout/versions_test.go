@@ -3,6 +3,7 @@ package layout_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +79,107 @@ func TestVersionsInForce(t *testing.T) {
 	}
 	if err := lay.SetConfig(layout.Config{Priors: map[string]layout.Prior{"paint": {1, 1}}}); ss.ErrorCode(err) != ss.EINVALID {
 		t.Errorf("unknown kind prior: %v", err)
+	}
+}
+
+// An implemented change updates the planogram: its layout version and the
+// zones from then on carry what it changed, by its kind or as it says.
+func TestChangesUpdateTheLayout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	lay := layout.New(pool)
+	st := ss.Store{Code: "S1", Name: "One", Timezone: "Europe/London", OperatingModel: ss.ModelDetection,
+		OpeningHours: ss.OpeningHours{"mon": {{"08:00", "20:00"}}}}
+	if _, err := lay.PutStore(ctx, &st); err != nil {
+		t.Fatal(err)
+	}
+	london, _ := time.LoadLocation("Europe/London")
+	zones := []ss.Zone{
+		{Code: "Z1", Name: "Spirits", Kind: ss.KindAisle, Category: "spirits", UnitValue: 30, Polygon: ss.Rect(0, 0, 2, 2), Visibility: ss.VisibilityBlind, StaffedDistance: 20},
+		{Code: "Z2", Name: "Grocery", Kind: ss.KindAisle, Category: "grocery", UnitValue: 4, Polygon: ss.Rect(3, 0, 5, 2), StaffedDistance: 3},
+	}
+	if _, err := lay.PutZones(ctx, "S1", zones, time.Date(2026, 1, 5, 0, 0, 0, 0, london)); err != nil {
+		t.Fatal(err)
+	}
+	get := func(day string) map[string]ss.Zone {
+		t.Helper()
+		d, _ := time.Parse(time.DateOnly, day)
+		v, err := lay.ZonesAt(ctx, "S1", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zs, err := ss.ZonesFromGeoJSON(&v.Zones)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]ss.Zone{}
+		for _, z := range zs {
+			out[z.Code] = z
+		}
+		return out
+	}
+	change := func(in layout.ChangeInput) error {
+		_, err := lay.CreateChange(ctx, "S1", "test", in)
+		return err
+	}
+	if err := change(layout.ChangeInput{Zones: []string{"Z1"}, ImplementedAt: "2026-02-02", Kind: layout.KindProtective}); err != nil {
+		t.Fatal(err)
+	}
+	if err := change(layout.ChangeInput{Zones: []string{"Z1"}, ImplementedAt: "2026-03-02", Kind: layout.KindSightlines}); err != nil {
+		t.Fatal(err)
+	}
+	if err := change(layout.ChangeInput{Zones: []string{"Z1", "Z2"}, ImplementedAt: "2026-04-06", Kind: layout.KindSwap}); err != nil {
+		t.Fatal(err)
+	}
+	two := 2.5
+	if err := change(layout.ChangeInput{Zones: []string{"Z2"}, ImplementedAt: "2026-05-04", Kind: layout.KindToCheckout,
+		Properties: map[string]layout.ZoneProperties{"Z2": {StaffedDistance: &two}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		day                  string
+		z1Fixture            string
+		z1Vis                ss.Visibility
+		z1Cat, z2Cat         string
+		z1Value, z2Value, z2 float64
+	}{
+		{"2026-01-20", "shelf", ss.VisibilityBlind, "spirits", "grocery", 30, 4, 3},
+		{"2026-02-02", "locked_case", ss.VisibilityBlind, "spirits", "grocery", 30, 4, 3},
+		{"2026-03-02", "locked_case", ss.VisibilityOpen, "spirits", "grocery", 30, 4, 3},
+		{"2026-04-06", "locked_case", ss.VisibilityOpen, "grocery", "spirits", 4, 30, 3},
+		{"2026-05-04", "locked_case", ss.VisibilityOpen, "grocery", "spirits", 4, 30, 2.5},
+	} {
+		z := get(c.day)
+		z1, z2 := z["Z1"], z["Z2"]
+		if z1.Fixture != c.z1Fixture || z1.Visibility != c.z1Vis || z1.Category != c.z1Cat || z2.Category != c.z2Cat ||
+			z1.UnitValue != c.z1Value || z2.UnitValue != c.z2Value || z2.StaffedDistance != c.z2 {
+			t.Errorf("%s: Z1 %s/%s/%s/%g, Z2 %s/%g/%g m; want %s/%s/%s/%g, %s/%g/%g m", c.day, z1.Fixture, z1.Visibility, z1.Category, z1.UnitValue,
+				z2.Category, z2.UnitValue, z2.StaffedDistance, c.z1Fixture, c.z1Vis, c.z1Cat, c.z1Value, c.z2Cat, c.z2Value, c.z2)
+		}
+	}
+	// The current zones are the last version's.
+	cur, err := lay.Zones(ctx, "S1")
+	if err != nil || cur[0].Category != "grocery" || cur[1].StaffedDistance != 2.5 {
+		t.Errorf("current zones %+v, %v", cur, err)
+	}
+	// A property of a zone outside the change, or out of range: 422 naming it, nothing stored.
+	bad := -1.0
+	for _, c := range []struct {
+		in    layout.ChangeInput
+		field string
+	}{
+		{layout.ChangeInput{Zones: []string{"Z2"}, ImplementedAt: "2026-06-01", Kind: layout.KindRelocate,
+			Properties: map[string]layout.ZoneProperties{"Z1": {StaffedDistance: &two}}}, "properties.Z1"},
+		{layout.ChangeInput{Zones: []string{"Z2"}, ImplementedAt: "2026-06-01", Kind: layout.KindRelocate,
+			Properties: map[string]layout.ZoneProperties{"Z2": {StaffedDistance: &bad}}}, "properties.Z2.staffed_distance_m"},
+	} {
+		if err := change(c.in); ss.ErrorCode(err) != ss.EINVALID || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("%+v: %v, want invalid %s", c.in.Properties, err, c.field)
+		}
+	}
+	changes, _ := lay.Changes(ctx, "S1")
+	if len(changes) != 4 {
+		t.Errorf("%d changes stored, want 4", len(changes))
 	}
 }

@@ -18,17 +18,19 @@ type kpiFormat struct {
 // with thousands separators, ratios as percentages (their changes in
 // percentage points), seconds as seconds.
 var kpiFormats = map[string]kpiFormat{
-	"events":              {"Events", count, signedBy(count)},
-	"visitors":            {"Visitors", count, signedBy(count)},
-	"rate_per_1k":         {"Rate per 1,000 visitors", decimals(2), signedBy(decimals(2))},
-	"est_loss":            {"Estimated loss", decimals(2), signedBy(decimals(2))},
-	"recovered_value":     {"Recovered value", decimals(2), signedBy(decimals(2))},
-	"recovery_rate":       {"Recovery rate", percent, signedBy(points)},
-	"intervention_rate":   {"Intervention rate", percent, signedBy(points)},
-	"response_p50":        {"Response time, median", seconds, signedBy(seconds)},
-	"response_p90":        {"Response time, 90th percentile", seconds, signedBy(seconds)},
-	"false_positive_rate": {"False alarm rate", percent, signedBy(points)},
-	"shrink_pct":          {"Shrink (% of sales)", func(v float64) string { return decimals(2)(v) + "%" }, signedBy(func(v float64) string { return decimals(2)(v) + " pp" })},
+	"events":                    {"Events", count, signedBy(count)},
+	"visitors":                  {"Visitors", count, signedBy(count)},
+	"rate_per_1k":               {"Rate per 1,000 visitors", decimals(2), signedBy(decimals(2))},
+	"est_loss":                  {"Estimated loss", decimals(2), signedBy(decimals(2))},
+	"recovered_value":           {"Recovered value", decimals(2), signedBy(decimals(2))},
+	"recovered_by_intervention": {"Recovered by intervention", decimals(2), signedBy(decimals(2))},
+	"paid_unprompted":           {"Paid unprompted", decimals(2), signedBy(decimals(2))},
+	"recovery_rate":             {"Recovery rate", percent, signedBy(points)},
+	"intervention_rate":         {"Intervention rate", percent, signedBy(points)},
+	"response_p50":              {"Response time, median", seconds, signedBy(seconds)},
+	"response_p90":              {"Response time, 90th percentile", seconds, signedBy(seconds)},
+	"false_positive_rate":       {"False alarm rate", percent, signedBy(points)},
+	"shrink_pct":                {"Shrink (% of sales)", func(v float64) string { return decimals(2)(v) + "%" }, signedBy(func(v float64) string { return decimals(2)(v) + " pp" })},
 }
 
 // noFigure is what a report shows where a figure has no value.

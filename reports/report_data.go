@@ -3,11 +3,13 @@ package reports
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
@@ -45,7 +47,7 @@ type storeLine struct {
 func moneyText(cur ss.Currency, p *float64) string { return show(p, decimals(cur.StoredDecimals())) }
 
 // headline KPIs of a report, by their API names.
-var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate",
+var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_by_intervention", "paid_unprompted", "recovery_rate",
 	"intervention_rate", "response_p50", "response_p90", "false_positive_rate", "shrink_pct"}
 
 func round(p *float64, d int) *float64 {
@@ -68,7 +70,7 @@ func kpiLines(row *kpi.Row) []kpiLine {
 	for _, k := range headline {
 		f := kpiFormats[k]
 		l := kpiLine{Name: f.Label, Now: show(now[k], f.Value), Prev: show(prev[k], f.Value), Change: show(ch[k], f.Delta)}
-		if k == "est_loss" || k == "recovered_value" {
+		if kpiMoney(k) {
 			// Money says its currency, at its minor unit.
 			cur := row.Currency
 			l.Name += " (" + string(cur) + ")"
@@ -76,10 +78,16 @@ func kpiLines(row *kpi.Row) []kpiLine {
 			l.Change = show(ch[k], signedBy(decimals(cur.StoredDecimals())))
 		}
 		if v, ok := row.Targets[k]; ok {
-			l.Target = v.Op + " " + f.Value(v.Value)
+			value := func(x float64) string {
+				if x != math.Trunc(x) && (k == "events" || k == "visitors") {
+					return decimals(2)(x) // a count's share of a period
+				}
+				return f.Value(x)
+			}
+			l.Target = v.Op + " " + value(v.Value)
 			if v.Period != "" && v.Days != nil {
 				// Judged against the value scaled to the report's days.
-				l.Target += " a " + v.Period + " (" + f.Value(v.JudgedAgainst) + " over " +
+				l.Target += " a " + v.Period + " (" + value(v.JudgedAgainst) + " over " +
 					strconv.FormatFloat(*v.Days, 'f', -1, 64) + " days)"
 			}
 			if v.Met != nil && *v.Met {
@@ -177,7 +185,7 @@ func (r *Reports) storeDoc(ctx context.Context, st ss.Store, week time.Time) (*d
 			d.Findings = &findingsPart{Judged: res.Judged, FDR: strconv.FormatFloat(100*res.FDR, 'f', -1, 64) + " %"}
 			for _, f := range res.Findings {
 				d.Findings.Lines = append(d.Findings.Lines, findingLine{Sentence: f.Sentence,
-					P: strconv.FormatFloat(f.P, 'g', 3, 64), Q: strconv.FormatFloat(f.Q, 'g', 3, 64)})
+					P: stats.FormatSignificant(f.P, stats.StatDigits), Q: stats.FormatSignificant(f.Q, stats.StatDigits)})
 			}
 		}
 	}
@@ -233,9 +241,11 @@ func (r *Reports) estateDoc(ctx context.Context, stores []ss.Store, week time.Ti
 	return d, nil
 }
 
+// mixOf is a row's outcome mix; confirmed concealments (reviewed, not
+// stopped) count with the lost ones.
 func mixOf(model string, f *kpi.Figures) OutcomeMix {
-	return OutcomeMix{Model: model, Recovered: f.Recovered, Lost: f.Lost, FalsePositive: f.FalsePositives, Open: f.Open,
-		Total: f.Recovered + f.Lost + f.FalsePositives + f.Open}
+	return OutcomeMix{Model: model, Recovered: f.Recovered, Lost: f.Lost + f.Confirmed, FalsePositive: f.FalsePositives, Open: f.Open,
+		Total: f.Recovered + f.Lost + f.Confirmed + f.FalsePositives + f.Open}
 }
 
 func val(p *float64) float64 {
@@ -243,4 +253,14 @@ func val(p *float64) float64 {
 		return -1
 	}
 	return *p
+}
+
+// kpiMoney says whether the KPI named k is money: it says its currency.
+func kpiMoney(k string) bool {
+	for _, d := range kpi.KPIDefs {
+		if d.Name == k {
+			return d.Money
+		}
+	}
+	return false
 }

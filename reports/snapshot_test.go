@@ -61,7 +61,7 @@ func TestWeeklyReportOffline(t *testing.T) {
 	if err != nil || gotCode != code {
 		t.Fatal(gotCode, err)
 	}
-	if !bytes.Contains(html, []byte("&lt;= 300 a month (70 over 7 days)")) {
+	if !bytes.Contains(html, []byte("&lt;= 300.00 a month (70.00 over 7 days)")) {
 		t.Error("the report does not state the monthly target scaled to its week")
 	}
 	// Later corrections do not change what was reported.
@@ -231,6 +231,9 @@ func TestWeeklyReportReadsForPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	kpis := kpi.NewKPIs(pool)
+	if err := app.LoadRates(ctx, kpis, est); err != nil { // its stores price in pounds, dollars and euros
+		t.Fatal(err)
+	}
 	rep := reports.NewReports(pool, kpis, layout.New(pool))
 	week := end.AddDate(0, 0, -7)
 	if _, err := rep.WriteWeek(ctx, week); err != nil {
@@ -256,8 +259,8 @@ func TestWeeklyReportReadsForPeople(t *testing.T) {
 	kpiRow := func(label, value string) string { return "<tr><td>" + label + "</td><td>" + value + "</td>" }
 	for _, want := range []string{
 		kpiRow("Events", thousands(strconv.FormatInt(f.Events, 10))),
-		kpiRow("Estimated loss", thousands(fmt.Sprintf("%.2f", f.EstLoss))),
-		kpiRow("Recovered value", thousands(fmt.Sprintf("%.2f", f.RecoveredValue))),
+		kpiRow("Estimated loss (GBP)", thousands(fmt.Sprintf("%.2f", f.EstLoss))),
+		kpiRow("Recovered by intervention (GBP)", thousands(fmt.Sprintf("%.2f", f.RecoveredByIntervention))),
 		kpiRow("Recovery rate", fmt.Sprintf("%.1f%%", 100**f.RecoveryRate)),
 		kpiRow("Rate per 1,000 visitors", fmt.Sprintf("%.2f", *f.RatePer1k)),
 		"written " + time.Now().UTC().Format("2 January 2006"),

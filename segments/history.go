@@ -24,8 +24,11 @@ type Snapshot struct {
 	RiskIndex   *float64          `json:"risk_index,omitempty"`
 	Current     ss.OperatingModel `json:"current_model"`
 	Recommended ss.OperatingModel `json:"recommended_model,omitempty"`
-	Mismatch    bool              `json:"mismatch"`
-	Rationale   string            `json:"rationale"`
+	// NoModelPays: the store was decided (status ok) and no model paid, so
+	// none was recommended.
+	NoModelPays bool   `json:"no_model_pays"`
+	Mismatch    bool   `json:"mismatch"`
+	Rationale   string `json:"rationale"`
 }
 
 // Record computes every store's segment over from..to (as Segments) and
@@ -115,6 +118,7 @@ WHERE g.day BETWEEN $1::date AND $2::date AND g.store_id = ANY($3::bigint[])`, f
 			return g, err
 		}
 		g.Store, g.Current, g.Recommended = codes[id], ss.OperatingModel(cur), ss.OperatingModel(rec)
+		g.NoModelPays = g.Status == StatusOK && rec == ""
 		if limited {
 			var full Segment
 			if err := json.Unmarshal(seg, &full); err != nil {

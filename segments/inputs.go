@@ -124,7 +124,7 @@ func (s *Service) decide(ctx context.Context, from, to time.Time, cfg Config) ([
 func input(st *ss.Store, t kpi.StoreTotals) Input {
 	return Input{Store: st.Code, Current: st.OperatingModel, Profile: st.Profile,
 		Days: t.Days, WeeklyOpenHours: weeklyOpenHours(st.OpeningHours),
-		Visitors: t.Visitors, Detections: t.Detections, Events: t.Events, FalsePositives: t.FalsePositives,
+		Visitors: t.Visitors, Detections: t.Detections, Events: t.ExpectedEvents, FalsePositives: t.FalsePositives, Reviewed: t.Reviewed,
 		EstLoss: t.EstLoss, ConcealedValue: t.ConcealedValue, Paid: t.Paid, Interventions: t.Interventions,
 		Blocked: t.Blocked, Lost: t.Lost}
 }

@@ -34,7 +34,7 @@ import (
 // none of them. EstateWithheld says so.
 func (seg Segment) Limited() Segment {
 	out := Segment{Store: seg.Store, Status: seg.Status, Data: seg.Data, Tier: seg.Tier, Current: seg.Current,
-		Recommended: seg.Recommended, Mismatch: seg.Mismatch, Rationale: seg.Rationale, EstateWithheld: true}
+		Recommended: seg.Recommended, NoModelPays: seg.NoModelPays, Mismatch: seg.Mismatch, Rationale: seg.Rationale, EstateWithheld: true}
 	if seg.Status == StatusOK {
 		out.Rationale = segLimitedRationale(&seg)
 	}
@@ -50,6 +50,12 @@ func segLimitedRationale(seg *Segment) string {
 	basis := "the estate's pooled rates and its shared SOC"
 	if seg.Basis != nil && seg.Basis.SOCWeek != "" {
 		basis = "the estate's pooled rates"
+	}
+	if seg.NoModelPays {
+		fmt.Fprintf(&b, "%s risk against the estate's stores. No model pays here: none nets a positive return, "+
+			"priced on %s; those figures draw on other stores, so a token limited to some stores is shown the decision without them.",
+			map[string]string{TierHigh: "High", TierMedium: "Medium", TierLow: "Low"}[seg.Tier], basis)
+		return b.String()
 	}
 	fmt.Fprintf(&b, "%s risk against the estate's stores. %s has the best net return of the models the store can run, "+
 		"priced on %s; those figures draw on other stores, so a token limited to some stores is shown the decision without them.",

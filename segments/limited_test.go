@@ -27,7 +27,7 @@ func TestLimitedHandEstate(t *testing.T) {
 			"A SOC is not possible: staffing capacity 0.80 is below the 0.90 a SOC needs to act on its alerts.",
 		"B": "Low risk against the estate's stores. A SOC has the best net return of the models the store can run, " +
 			"priced on the estate's pooled rates and its shared SOC; those figures draw on other stores, so a token limited to some stores is shown the decision without them.",
-		"C": "Medium risk against the estate's stores. Detection-led analytics has the best net return of the models the store can run, " +
+		"C": "Medium risk against the estate's stores. No model pays here: none nets a positive return, " +
 			"priced on the estate's pooled rates and its shared SOC; those figures draw on other stores, so a token limited to some stores is shown the decision without them.",
 	}
 	for _, g := range got {

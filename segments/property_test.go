@@ -62,8 +62,17 @@ func TestSegmentPropertyChoiceAgreesWithReturns(t *testing.T) {
 				}
 				continue
 			}
+			if g.Recommended == "" {
+				// No model pays: every feasible model nets nothing or less.
+				for _, m := range segModels {
+					if o := g.Returns[m]; !g.NoModelPays || o.Feasible && o.Net > 0 {
+						t.Fatalf("trial %d %s: no recommendation, but %s nets %v (no_model_pays %v)", trial, g.Store, m, o.Net, g.NoModelPays)
+					}
+				}
+				continue
+			}
 			rec, ok := g.Returns[g.Recommended]
-			if !ok || !rec.Feasible {
+			if !ok || !rec.Feasible || g.NoModelPays || rec.Net <= 0 {
 				t.Fatalf("trial %d %s: recommended %s is not a feasible return: %+v", trial, g.Store, g.Recommended, g.Returns)
 			}
 			if g.Mismatch != (g.Recommended != s.Current) {

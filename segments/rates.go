@@ -35,9 +35,9 @@ type segPooled struct {
 	selfPay segRatio
 	// block: blocks of (events − paid) at checkout stores.
 	block segRatio
-	// falseShare: false positives of detections at stores whose model
-	// reviews every alert (soc, checkout); detection stores review few, and
-	// not at random.
+	// falseShare: false positives of reviewed alerts, at every store: a
+	// detection store's reviews are a random sample (the product asks for
+	// one), so they measure its false share as a SOC's reviews do.
 	falseShare segRatio
 }
 
@@ -48,8 +48,8 @@ func segPool(in []Input, cfg Config) *segPooled {
 		unpaid := s.Events - s.Paid
 		if r, ok := p.recovery[s.Current]; ok {
 			r.add(s.Interventions, unpaid)
-			p.falseShare.add(s.FalsePositives, s.Detections)
 		}
+		p.falseShare.add(s.FalsePositives, s.Reviewed)
 		if s.Current == ss.ModelCheckout {
 			p.selfPay.add(s.Paid, s.Events)
 			p.block.add(s.Blocked, unpaid)
@@ -92,7 +92,6 @@ func segRatesFor(s *Input, p *segPooled, cfg Config) segStoreRates {
 	checkout := s.Current == ss.ModelCheckout
 	r.selfPay, r.selfPaySource = segRate(checkout, s.Paid, s.Events, p.selfPay, cfg.DefaultSelfPay, cfg)
 	r.block, _ = segRate(checkout, s.Blocked, unpaid, p.block, cfg.DefaultBlockShare, cfg)
-	reviews := s.Current == ss.ModelSOC || checkout
-	r.falseShare, r.falseSource = segRate(reviews, s.FalsePositives, s.Detections, p.falseShare, cfg.DefaultFalseShare, cfg)
+	r.falseShare, r.falseSource = segRate(true, s.FalsePositives, s.Reviewed, p.falseShare, cfg.DefaultFalseShare, cfg)
 	return r
 }

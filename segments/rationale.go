@@ -15,6 +15,21 @@ func segRationale(seg *Segment, r *segRiskResult, n int) string {
 	var b strings.Builder
 	b.WriteString(r.phrase)
 	b.WriteString(". ")
+	if seg.NoModelPays {
+		var nets []string
+		for _, m := range segModels {
+			o := seg.Returns[m]
+			switch {
+			case o.Feasible:
+				nets = append(nets, fmt.Sprintf("%s %s", segModelName(m), segMoney(o.Net)))
+			default:
+				nets = append(nets, fmt.Sprintf("%s %s (not possible: %s)", segModelName(m), segMoney(o.Net), o.Reason))
+			}
+		}
+		fmt.Fprintf(&b, "No model pays here: no model's net return is positive (%s a year), so none is recommended. The store runs %s today.",
+			strings.Join(nets, ", "), segModelName(seg.Current))
+		return b.String()
+	}
 	rec := seg.Returns[seg.Recommended]
 	fmt.Fprintf(&b, "%s has the best net return of the models the store can run, %s a year: it prevents %s of loss, costs %s",
 		segCapital(segModelName(seg.Recommended)), segMoney(rec.Net), segMoney(rec.PreventedLoss), segMoney(rec.Cost))

@@ -39,12 +39,23 @@ type Input struct {
 	// read as always open (168).
 	WeeklyOpenHours float64
 
-	Visitors       float64 // entrance visitors
-	Detections     float64 // every alert, false positives included
-	Events         float64 // concealments: detections whose outcome is not false
+	Visitors   float64 // entrance visitors
+	Detections float64 // every alert, false positives included
+	// Events are the concealments: detections whose outcome is not false,
+	// less the open ones' expected false share (kpi.StoreTotals).
+	Events         float64
 	FalsePositives float64 // reviewed alerts that were not concealment
-	EstLoss        float64 // Σ est_value of lost and open events
-	ConcealedValue float64 // Σ est_value of every concealment (what was at risk)
+	// Reviewed is the alerts reviewed (recovered, lost, confirmed or
+	// false), of which FalsePositives were false: the store's false share,
+	// whatever its model, since reviews are a random sample.
+	Reviewed float64
+	// EstLoss is the expected loss (the KPI est_loss): lost and confirmed
+	// value, and open value less its expected false share. Every model's
+	// store is measured on this one basis.
+	EstLoss float64
+	// ConcealedValue is Σ est_value of every concealment (what was at
+	// risk), the open events' expected false share taken out.
+	ConcealedValue float64
 	Paid           float64 // concealments paid for at the till without a prompt
 	Interventions  float64 // nudged_paid + blocked_recovered + intervened_recovered
 	Blocked        float64 // blocked_recovered
@@ -98,10 +109,14 @@ type Segment struct {
 	// Currency is the currency of the store's returns and basis amounts.
 	Currency ss.Currency `json:"currency,omitempty"`
 	// Recommended is the feasible model with the best Net; empty without
-	// enough data.
+	// enough data, and where no model's Net is positive (NoModelPays).
 	Recommended ss.OperatingModel `json:"recommended_model,omitempty"`
-	Mismatch    bool              `json:"mismatch"` // Recommended is set and differs from Current
-	Rationale   string            `json:"rationale"`
+	// NoModelPays is true for a store with enough data where no feasible
+	// model nets more than it costs: none is recommended, not the least
+	// negative.
+	NoModelPays bool   `json:"no_model_pays"`
+	Mismatch    bool   `json:"mismatch"` // Recommended is set and differs from Current
+	Rationale   string `json:"rationale"`
 	// Basis holds the estimates every model's return is built from.
 	Basis *Basis `json:"basis,omitempty"`
 	// Returns is the estimated yearly return of each of the three models.
@@ -184,7 +199,8 @@ var segModels = [3]ss.OperatingModel{ss.ModelDetection, ss.ModelCheckout, ss.Mod
 // hold fewer than MinEvents concealments is marked StatusInsufficient and
 // gets no tier, returns or recommendation; it is left out of every estate
 // statistic. Every other store is tiered (segRisk), priced under each model
-// (segReturns) and recommended the feasible model with the best Net.
+// (segReturns) and recommended the feasible model with the best Net — or
+// none, with NoModelPays, where that Net is not positive.
 func Decide(in []Input, windowDays int, cfg Config) []Segment {
 	cfg = cfg.withDefaults()
 	out := make([]Segment, len(in))
@@ -221,7 +237,10 @@ func Decide(in []Input, windowDays int, cfg Config) []Segment {
 		seg.RiskIndex, seg.Percentile, seg.Tier, seg.Factors = &r.index, &r.percentile, r.tier, r.factors
 		seg.Basis, seg.Returns = segReturns(&sub[k], rates, pool, cfg.withMoney(sub[k].Money))
 		seg.Recommended = segBest(seg.Returns)
-		seg.Mismatch = seg.Recommended != seg.Current
+		if seg.Returns[seg.Recommended].Net <= 0 {
+			seg.Recommended, seg.NoModelPays = "", true
+		}
+		seg.Mismatch = seg.Recommended != "" && seg.Recommended != seg.Current
 		seg.Rationale = segRationale(seg, &r, len(ok))
 	}
 	return out

@@ -53,8 +53,10 @@ func handEstate() []Input {
 	}
 	a := base("A", ss.ModelCheckout, 0.8)
 	a.FalsePositives, a.Events, a.Paid, a.Interventions, a.Blocked, a.Lost, a.ConcealedValue, a.EstLoss = 100, 900, 300, 360, 120, 200, 900_000, 200_000
+	a.Reviewed = 1000
 	b := base("B", ss.ModelSOC, 1.2)
 	b.FalsePositives, b.Events, b.Interventions, b.Lost, b.ConcealedValue, b.EstLoss = 200, 800, 560, 200, 600_000, 150_000
+	b.Reviewed = 1000
 	c := base("C", ss.ModelDetection, 1.0)
 	c.FalsePositives, c.Events, c.ConcealedValue, c.EstLoss = 10, 990, 29_700, 29_700
 	return []Input{a, b, c}
@@ -93,8 +95,9 @@ func TestSegmentDecisionHandComputed(t *testing.T) {
 		}},
 		// C. detection: 1,980 − 5,000 = −3,020. checkout: friction 150 × 10 + (660 × 0.2 = 132) × 2 = 1,764;
 		// net 12,672 − 70,370 − 1,764 = −59,462. SOC: cost 106,360; friction 75 × 10;
-		// net 14,454 − 106,360 − 750 = −92,656. Everything loses money; detection loses least.
-		{"C", ss.ModelDetection, map[ss.OperatingModel]ret{
+		// net 14,454 − 106,360 − 750 = −92,656. Everything loses money: no model pays, none is
+		// recommended (not detection, which loses least).
+		{"C", "", map[ss.OperatingModel]ret{
 			ss.ModelDetection: {true, 1_980, 0, 0, 5_000, 0, 0, 0, -3_020},
 			ss.ModelCheckout:  {true, 12_672, 0, 2_190, 70_370, 1_764, 150, 132, -59_462},
 			ss.ModelSOC:       {true, 14_454, 4_380, 2_628, 106_360, 750, 75, 0, -92_656},
@@ -105,7 +108,7 @@ func TestSegmentDecisionHandComputed(t *testing.T) {
 		if g.Store != w.store || g.Status != StatusOK || g.Recommended != w.rec {
 			t.Errorf("%s: store %s status %s recommended %s, want %s", w.store, g.Store, g.Status, g.Recommended, w.rec)
 		}
-		if g.Mismatch != (w.rec != handEstate()[i].Current) {
+		if g.Mismatch != (w.rec != "" && w.rec != handEstate()[i].Current) || g.NoModelPays != (w.rec == "") {
 			t.Errorf("%s: mismatch %v", w.store, g.Mismatch)
 		}
 		for m, r := range w.returns {
@@ -139,7 +142,7 @@ func TestSegmentDecisionHandComputed(t *testing.T) {
 		t.Errorf("B rationale:\n got %q\nwant suffix %q", b.Rationale, want)
 	}
 	c := got[2]
-	if !strings.Contains(c.Rationale, "Detection-led analytics has the best net return of the models the store can run, -3,020 a year") || strings.Contains(c.Rationale, "today") {
+	if want := "No model pays here: no model's net return is positive (detection-led analytics -3,020, checkout validation -59,462, a SOC -92,656 a year), so none is recommended. The store runs detection-led analytics today."; !strings.HasSuffix(c.Rationale, want) {
 		t.Errorf("C rationale %q", c.Rationale)
 	}
 	if bs := b.Basis; bs.SOCPoolOperators != 1 || bs.SelfPaySource != SourceEstate || !segNear(bs.SelfPayShare, 1.0/3, 1e-12) ||

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"strings"
@@ -48,7 +49,7 @@ func formBody(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 			return next(c)
-		case errors.As(err, &mbe):
+		case errors.As(err, &mbe), errors.Is(err, multipart.ErrMessageTooLarge):
 			return ss.Errorf(ss.ETOOLARGE, "body", "a form body is at most %d bytes", maxFormBytes)
 		case errors.Is(err, errSlowBody):
 			return slowBody()

@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/web"
 )
@@ -144,5 +147,43 @@ func TestSlowBodiesAreCut(t *testing.T) {
 	status, _, took = rawPost(t, f.url, "/api/v1/events", header, 100, func(io.Writer) error { return nil })
 	if status != http.StatusRequestTimeout || took > 10*time.Second {
 		t.Errorf("a body that never comes: %d after %s", status, took)
+	}
+}
+
+// Headers trickled in, a line every second, are cut by the server's
+// header timeout (10 s): the connection is closed without an answer.
+func TestSlowHeadersAreCut(t *testing.T) {
+	t.Parallel()
+	srv := web.New(app.New(dbtest.New(t)), slog.New(slog.NewTextHandler(testLogWriter(), nil)), web.Options{}, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	go func() {
+		_, _ = io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: test\r\n")
+		for i := 0; i < 30; i++ {
+			time.Sleep(time.Second)
+			if _, err := fmt.Fprintf(conn, "X-Slow-%d: 1\r\n", i); err != nil {
+				return
+			}
+		}
+	}()
+	_ = conn.SetReadDeadline(time.Now().Add(25 * time.Second))
+	b, err := io.ReadAll(conn) // ends when the server closes the connection
+	if took := time.Since(start); took < 9*time.Second || took > 20*time.Second {
+		t.Errorf("trickled headers: connection ended after %s (%v, %q), want about 10 s", took, err, b)
+	}
+	if strings.Contains(string(b), "200 OK") {
+		t.Errorf("trickled headers were answered: %q", b)
 	}
 }

@@ -22,7 +22,7 @@ import (
 var estateColumns = []string{"events", "rate_per_1k", "est_loss", "recovery_rate", "shrink_pct"}
 
 // estateCards are the KPIs of the estate's headline cards.
-var estateCards = []string{"events", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate", "shrink_pct"}
+var estateCards = []string{"events", "rate_per_1k", "est_loss", "recovered_by_intervention", "recovery_rate", "shrink_pct"}
 
 // estateRow is one store of the estate table.
 type estateRow struct {

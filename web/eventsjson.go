@@ -99,8 +99,8 @@ func (d *eventsDecoder) lit(c byte) bool {
 	return true
 }
 
-// str consumes a string with no escape, no control character and valid
-// UTF-8, and returns its content.
+// str consumes a string with no escape, no control character (C0, DEL or
+// C1: checkJSONText refuses those) and valid UTF-8, and returns its content.
 func (d *eventsDecoder) str() (string, bool) {
 	if !d.lit('"') {
 		return "", false
@@ -113,8 +113,10 @@ func (d *eventsDecoder) str() (string, bool) {
 			v := d.s[start:d.i]
 			d.i++
 			return v, utf8.ValidString(v)
-		case c == '\\' || c < 0x20:
+		case c == '\\' || c < 0x20 || c == 0x7f:
 			return "", false
+		case c == 0xc2 && d.i+1 < len(d.s) && d.s[d.i+1] >= 0x80 && d.s[d.i+1] <= 0x9f:
+			return "", false // a C1 control: encoding/json's path words the refusal
 		}
 		d.i++
 	}

@@ -133,3 +133,19 @@ func eventsBody(n int, event func(i int) string) []byte {
 	b.WriteString(`]}`)
 	return []byte(b.String())
 }
+
+// TestDecodeEventsFastDeclinesControls: a string holding DEL or a C1
+// control is left to encoding/json's path, which refuses it naming the
+// item, as the text check of every body does.
+func TestDecodeEventsFastDeclinesControls(t *testing.T) {
+	t.Parallel()
+	for _, c := range []string{"\x7f", "\u0085", "\u009f"} {
+		body := []byte(`{"events":[` + strings.Replace(fastEvent, `"C1"`, `"C`+c+`"`, 1) + `]}`)
+		if checkFastAgainstStd(t, body) {
+			t.Errorf("fast decoder accepted camera %q", c)
+		}
+		if _, err := decodeItems[ss.EventInput](body, "events", 1<<30); err == nil || !strings.Contains(err.Error(), "camera") {
+			t.Errorf("camera %q: %v, want refused naming camera", c, err)
+		}
+	}
+}

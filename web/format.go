@@ -25,7 +25,7 @@ var pageFuncs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.Format(time.DateOnly) },
 	"longdate": func(t time.Time) string { return t.Format("2 Jan 2006") },
 	"swatch":   swatch,
-	"sig3":     func(x float64) string { return strconv.FormatFloat(x, 'g', 3, 64) },
+	"sig3":     func(x float64) string { return stats.FormatSignificant(x, stats.StatDigits) },
 	// utc writes an instant in UTC and says so: the pages' instants (job
 	// runs, reports written) are the estate's, not one store's.
 	"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },

@@ -53,8 +53,14 @@ func checkJSONText(body []byte) error {
 			raw := body[off:dec.InputOffset()]
 			field := pathName(path)
 			if isKey {
-				path[top].key, path[top].wantKey = t, false
-				field = pathName(path)
+				// A bad key is named by where it stands, not by itself.
+				path[top].wantKey = false
+				field = pathName(path[:top])
+				if p := stringProblem("a key of "+field, t, raw); p != "" {
+					return ss.Errorf(ss.EINVALID, field, "%s", p)
+				}
+				path[top].key = t
+				continue
 			}
 			if len(path) > 2 && batchKeys[path[0].key] && path[1].array {
 				// An item of a batch: a per-item error, as its other

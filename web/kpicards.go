@@ -19,18 +19,20 @@ type kpiMeta struct {
 }
 
 var kpiMetas = map[string]kpiMeta{
-	"events":              {"events", "Events", fmtInt, signed(fmtInt), true, false},
-	"visitors":            {"visitors", "Visitors", fmtInt, signed(fmtInt), false, false},
-	"rate_per_1k":         {"rate_per_1k", "Rate per 1,000 visitors", fixed2, signed(fixed2), true, false},
-	"est_loss":            {"est_loss", "Estimated loss", fmtMoney, signed(fmtMoney), true, false},
-	"recovered_value":     {"recovered_value", "Recovered value", fmtMoney, signed(fmtMoney), false, false},
-	"recovery_rate":       {"recovery_rate", "Recovery rate", fmtPct, signed(fmtPP), false, true},
-	"intervention_rate":   {"intervention_rate", "Intervention rate", fmtPct, signed(fmtPP), false, true},
-	"response_p50":        {"response_p50", "Response time, median", fmtSecs, signed(fmtSecs), true, false},
-	"response_p90":        {"response_p90", "Response time, 90th pct", fmtSecs, signed(fmtSecs), true, false},
-	"false_positive_rate": {"false_positive_rate", "False alarm rate", fmtPct, signed(fmtPP), true, true},
-	"hotspot_index":       {"hotspot_index", "Hotspot index", fixed2, signed(fixed2), true, false},
-	"shrink_pct":          {"shrink_pct", "Shrink (% of sales)", fixed2pct, signed(fixed2pp), true, false},
+	"events":                    {"events", "Events", fmtInt, signed(fmtInt), true, false},
+	"visitors":                  {"visitors", "Visitors", fmtInt, signed(fmtInt), false, false},
+	"rate_per_1k":               {"rate_per_1k", "Rate per 1,000 visitors", fixed2, signed(fixed2), true, false},
+	"est_loss":                  {"est_loss", "Estimated loss", fmtMoney, signed(fmtMoney), true, false},
+	"recovered_value":           {"recovered_value", "Recovered value", fmtMoney, signed(fmtMoney), false, false},
+	"recovered_by_intervention": {"recovered_by_intervention", "Recovered by intervention", fmtMoney, signed(fmtMoney), false, false},
+	"paid_unprompted":           {"paid_unprompted", "Paid unprompted", fmtMoney, signed(fmtMoney), false, false},
+	"recovery_rate":             {"recovery_rate", "Recovery rate", fmtPct, signed(fmtPP), false, true},
+	"intervention_rate":         {"intervention_rate", "Intervention rate", fmtPct, signed(fmtPP), false, true},
+	"response_p50":              {"response_p50", "Response time, median", fmtSecs, signed(fmtSecs), true, false},
+	"response_p90":              {"response_p90", "Response time, 90th pct", fmtSecs, signed(fmtSecs), true, false},
+	"false_positive_rate":       {"false_positive_rate", "False alarm rate", fmtPct, signed(fmtPP), true, true},
+	"hotspot_index":             {"hotspot_index", "Hotspot index", fixed2, signed(fixed2), true, false},
+	"shrink_pct":                {"shrink_pct", "Shrink (% of sales)", fixed2pct, signed(fixed2pp), true, false},
 }
 
 func fixed2(v any) string { return fmtFixed(2, v) }
@@ -73,7 +75,10 @@ type kpiCard struct {
 	Target             string // "" without a target
 	Met                string // "met", "missed" or "unknown"
 	NoChange           string // why there is no change, when there is none
-	Note               string // why a money figure is missing: the exchange rates it needs
+	// Note qualifies the value: est_loss "estimated" with its basis, a
+	// false alarm rate "not reviewed", a money figure the exchange rates it
+	// lacks.
+	Note string
 }
 
 // cardsOf builds the cards of names from a KPI row.
@@ -85,13 +90,19 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 	out := make([]kpiCard, 0, len(names))
 	for _, n := range names {
 		m := kpiMetas[n]
-		if n == "est_loss" || n == "recovered_value" {
+		if isMoney(n) {
 			// Money reads in the row's currency, with its symbol and minor units.
 			cur := r.Currency
 			m.Format = func(v any) string { return fmtCash(cur, v) }
 			m.Delta = signed(m.Format)
 		}
 		c := kpiCard{Name: n, Label: m.Label, Raw: vals[n], Value: m.Format(vals[n]), NoChange: noChangeWords(r.ChangeReason)}
+		switch {
+		case n == "est_loss" && r.EstLossEstimated:
+			c.Note = estimatedWords(&r.Figures)
+		case n == "false_positive_rate" && vals[n] == nil:
+			c.Value, c.Note = "not reviewed", "no event was reviewed; reviews must be a random sample of the detections"
+		}
 		if d := changes[n]; d != nil {
 			c.Change = m.Delta(*d)
 			if strings.Trim(c.Change, "+-0.,%p s") == "" { // rounds to nothing at the shown precision
@@ -113,7 +124,7 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 				}
 			}
 		}
-		if vals[n] == nil && (n == "est_loss" || n == "recovered_value") {
+		if vals[n] == nil && isMoney(n) {
 			c.Note = r.MoneyReason
 		}
 		if v, ok := r.Targets[n]; ok {
@@ -126,6 +137,20 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 		out = append(out, c)
 	}
 	return out
+}
+
+// estimatedWords says how an expected loss was estimated: the open events'
+// value less the false share measured by whose reviews.
+func estimatedWords(f *kpi.Figures) string {
+	by := map[string]string{kpi.BasisStore: "the store's", kpi.BasisRegion: "the region's", kpi.BasisEstate: "the estate's",
+		kpi.BasisMixed: "each store's"}[f.EstLossBasis]
+	switch {
+	case f.EstLossBasis == kpi.BasisNone:
+		return "estimated: unreviewed events counted whole, nothing was reviewed"
+	case f.EstLossFalseShare != nil:
+		return "estimated: unreviewed events less the " + fmtPct(*f.EstLossFalseShare) + " false share of " + by + " reviews"
+	}
+	return "estimated: unreviewed events less the false share of " + by + " reviews"
 }
 
 // noChangeWords says in words why a row has no change.
@@ -158,4 +183,14 @@ func targetWords(m kpiMeta, v kpi.Verdict) string {
 		unit = " day"
 	}
 	return v.Op + " " + value(v.Value) + " a " + v.Period + ": " + value(v.JudgedAgainst) + " over " + days + unit
+}
+
+// isMoney says whether KPI n is money.
+func isMoney(n string) bool {
+	for _, d := range kpi.KPIDefs {
+		if d.Name == n {
+			return d.Money
+		}
+	}
+	return false
 }

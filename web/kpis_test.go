@@ -44,9 +44,11 @@ func TestKPIsOverHTTPAndCSV(t *testing.T) {
 		t.Fatalf("rows %s", r.Raw)
 	}
 	row := rows[0].(map[string]any)
-	// 2 events (e1 false), 1500 visitors: rate 1000·2/1500; est_loss 30 (e2 lost) + 60 (e3 open) = 90;
-	// FP rate 1/(0+1+1) = 0.5.
-	if row["events"] != 2.0 || row["visitors"] != 1500.0 || row["est_loss"] != 90.0 || row["false_positive_rate"] != 0.5 {
+	// 2 events (e1 false), 1500 visitors: rate 1000·2/1500; FP rate 1/(0+1+0+1) = 0.5. Two reviews
+	// are fewer than 30, in S1 and its region: the estate's false share, 1/2, so est_loss is
+	// 30 (e2 lost) + 60 (e3 open) × (1 − 1/2) = 60, estimated.
+	if row["events"] != 2.0 || row["visitors"] != 1500.0 || row["est_loss"] != 60.0 || row["false_positive_rate"] != 0.5 ||
+		row["est_loss_estimated"] != true || row["est_loss_basis"] != "estate" || row["reviewed"] != 2.0 {
 		t.Errorf("row %v", row)
 	}
 	// 4/3, to the documented 4 significant digits.

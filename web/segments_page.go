@@ -31,6 +31,7 @@ type segmentRecord struct {
 	Model                     ss.OperatingModel
 	ModelSince                string
 	ModelWas                  ss.OperatingModel
+	NoPay                     bool // the latest day decided that no model pays (Model is empty)
 	tierChanged, modelChanged bool
 }
 
@@ -45,9 +46,10 @@ func segmentRecords(snaps []segments.Snapshot) map[string]*segmentRecord {
 	for _, g := range snaps {
 		r := out[g.Store]
 		if r == nil {
-			out[g.Store] = &segmentRecord{First: g.Day, Tier: g.Tier, TierSince: g.Day, Model: g.Recommended, ModelSince: g.Day}
+			out[g.Store] = &segmentRecord{First: g.Day, Tier: g.Tier, TierSince: g.Day, Model: g.Recommended, ModelSince: g.Day, NoPay: g.NoModelPays}
 			continue
 		}
+		r.NoPay = g.NoModelPays
 		if g.Tier != r.Tier {
 			r.TierWas, r.Tier, r.TierSince, r.tierChanged = r.Tier, g.Tier, g.Day, true
 		}

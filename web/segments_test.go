@@ -29,8 +29,10 @@ func TestSegmentsOverHTTP(t *testing.T) {
 			!strings.HasPrefix(m["rationale"].(string), "Too little data") || data["needed_days"] != 7.0 {
 			t.Errorf("segment %v", m)
 		}
-		if m["store"] == "S1" && (data["days"] != 1.0 || data["events"] != 2.0) {
-			t.Errorf("S1 data %v, want 1 day and 2 concealments", data)
+		// S1's concealments are expected ones: e2 lost and e3 open, less e3's false share (the
+		// estate's 1/2, from e1 and e2): 2 − 1 × 1/2 = 1.5.
+		if m["store"] == "S1" && (data["days"] != 1.0 || data["events"] != 1.5) {
+			t.Errorf("S1 data %v, want 1 day and 1.5 concealments", data)
 		}
 	}
 	// days is a shorthand for from; the default is the 90 days to yesterday.

@@ -21,8 +21,8 @@ import (
 // storeCards are the KPI cards of a store page per operating model: what
 // DESIGN.md says each model's reporting must show.
 var storeCards = map[ss.OperatingModel][]string{
-	ss.ModelSOC:       {"events", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate", "intervention_rate", "response_p50", "response_p90", "false_positive_rate", "shrink_pct"},
-	ss.ModelCheckout:  {"events", "rate_per_1k", "est_loss", "recovered_value", "recovery_rate", "intervention_rate", "false_positive_rate", "shrink_pct"},
+	ss.ModelSOC:       {"events", "rate_per_1k", "est_loss", "recovered_by_intervention", "recovery_rate", "intervention_rate", "response_p50", "response_p90", "false_positive_rate", "shrink_pct"},
+	ss.ModelCheckout:  {"events", "rate_per_1k", "est_loss", "recovered_by_intervention", "paid_unprompted", "recovery_rate", "intervention_rate", "false_positive_rate", "shrink_pct"},
 	ss.ModelDetection: {"events", "rate_per_1k", "est_loss", "visitors", "false_positive_rate", "shrink_pct"},
 }
 
@@ -208,15 +208,18 @@ func outcomeMix(m ss.OperatingModel, f *kpi.Figures) []mixPart {
 	case ss.ModelSOC:
 		return []mixPart{
 			{"Recovered by intervention", "ok", f.Interventions}, {"Paid unprompted", "paid", paid},
-			{"Walked out", "lost", f.Lost}, {"Unresolved", "open", f.Open}, {"False alarms", "false", f.FalsePositives}}
+			{"Walked out", "lost", f.Lost}, {"Confirmed, not stopped", "lost", f.Confirmed},
+			{"Unresolved", "open", f.Open}, {"False alarms", "false", f.FalsePositives}}
 	case ss.ModelCheckout:
 		return []mixPart{
 			{"Paid at the till", "paid", paid}, {"Nudged or blocked, recovered", "ok", f.Interventions},
-			{"Walked out", "lost", f.Lost}, {"Unlinked", "open", f.Open}, {"False links", "false", f.FalsePositives}}
+			{"Walked out", "lost", f.Lost}, {"Confirmed, not stopped", "lost", f.Confirmed},
+			{"Unlinked", "open", f.Open}, {"False links", "false", f.FalsePositives}}
 	}
+	// Detection: nobody intervenes; a random sample is reviewed.
 	return []mixPart{
-		{"Recorded, no intervention", "open", f.Open}, {"Paid", "paid", paid}, {"Walked out", "lost", f.Lost},
-		{"Recovered", "ok", f.Interventions}, {"Not concealment", "false", f.FalsePositives}}
+		{"Not reviewed", "open", f.Open}, {"Reviewed: concealment", "lost", f.Confirmed}, {"Paid", "paid", paid},
+		{"Walked out", "lost", f.Lost}, {"Recovered", "ok", f.Interventions}, {"Reviewed: not concealment", "false", f.FalsePositives}}
 }
 
 // setStoreTarget is the target form of a store page: the value is read in

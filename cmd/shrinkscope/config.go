@@ -63,6 +63,9 @@ type Config struct {
 	Migrate bool
 	// RollupInterval (SHRINKSCOPE_ROLLUP_INTERVAL) is how often KPI rollups catch up with ingest.
 	RollupInterval time.Duration
+	// MinReviews (SHRINKSCOPE_MIN_REVIEWS) is the reviews a store needs in a period before its
+	// own false share discounts its open events in est_loss; default kpi.DefaultMinReviews.
+	MinReviews int
 	// Segments (SHRINKSCOPE_SEGMENT_WEIGHTS, SHRINKSCOPE_SEGMENT_COSTS and the
 	// SHRINKSCOPE_SEGMENT_* of segmentSettings) configures store segmentation.
 	Segments segments.Config
@@ -105,6 +108,12 @@ type Config struct {
 	StaffingHourlyCosts map[ss.Currency]float64
 	// DBIngestConns (SHRINKSCOPE_DB_INGEST_CONNS) sizes the pool of ingest and token lookups; 0: the main pool.
 	DBIngestConns int
+	// BodyGrace (SHRINKSCOPE_BODY_GRACE) is how long a request body may take
+	// before BodyMinRate applies; default 10s.
+	BodyGrace time.Duration
+	// BodyMinRate (SHRINKSCOPE_BODY_MIN_RATE) is the average bytes a second a
+	// body must keep after BodyGrace, or it is cut with 408; default 1024.
+	BodyMinRate int64
 }
 
 // setting is one line of the configuration table, printed by --help.
@@ -212,6 +221,14 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return fmt.Errorf("want a duration of at least 100ms, got %q", v)
 			}
 			c.RollupInterval = d
+			return nil
+		}},
+		{"min-reviews", "SHRINKSCOPE_MIN_REVIEWS", strconv.Itoa(kpi.DefaultMinReviews), "reviews a store needs in a period before its own false share discounts its unreviewed events in est_loss (else its region's, else the estate's)", func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1_000_000 {
+				return fmt.Errorf("want a whole number from 1 to 1000000, got %q", v)
+			}
+			c.MinReviews = n
 			return nil
 		}},
 		{"segment-weights", "SHRINKSCOPE_SEGMENT_WEIGHTS", "", "risk-index weights, e.g. rate=0.35,loss=0.25,theft=0.15,urban=0.1,footfall=0.1,staffing=-0.05; empty: those defaults", func(v string) error {

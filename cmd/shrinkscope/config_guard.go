@@ -16,7 +16,8 @@ import (
 // guardFlags are the settings that protect serve from its clients: browser
 // sessions, rate limits, the read gate, the token cache and the ingest
 // pool.
-var guardFlags = []string{"session-ttl", "session-idle", "rate-limit", "read-concurrency", "read-wait", "token-cache-ttl", "db-ingest-conns"}
+var guardFlags = []string{"session-ttl", "session-idle", "rate-limit", "read-concurrency", "read-wait", "token-cache-ttl", "db-ingest-conns",
+	"body-grace", "body-min-rate"}
 
 func guardSettings(c *Config) []setting {
 	dur := func(p *time.Duration, zeroOK bool) func(string) error {
@@ -66,6 +67,15 @@ func guardSettings(c *Config) []setting {
 			c.DBIngestConns = n
 			return nil
 		}},
+		{"body-grace", "SHRINKSCOPE_BODY_GRACE", "10s", "how long a request body may take before --body-min-rate applies", dur(&c.BodyGrace, false)},
+		{"body-min-rate", "SHRINKSCOPE_BODY_MIN_RATE", "1024", "bytes a second a request body must average after --body-grace, or it is cut with 408 (a trickled body holding a connection open); far below any store uplink", func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return fmt.Errorf("want a positive number of bytes a second, got %q", v)
+			}
+			c.BodyMinRate = n
+			return nil
+		}},
 	}
 }
 
@@ -80,6 +90,7 @@ func webGuards(c *Config, o *web.Options) {
 		o.RateLimits = map[ss.Role]web.Rate{} // none asked for: limit nothing
 	}
 	o.ReadWait = c.ReadWait
+	o.BodyGrace, o.MinBodyRate = c.BodyGrace, c.BodyMinRate
 	switch c.ReadConcurrency {
 	case 0:
 		conns := c.DBMaxConns

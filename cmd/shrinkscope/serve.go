@@ -68,6 +68,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
 	svc := newServices(pool, c)
+	svc.KPIs.SetMinReviews(c.MinReviews)
 	svc.Workforce.SOC = c.SOC()
 	ipool, releaseIngest, err := ingestPool(ctx, pool, c.DBIngestConns)
 	if err != nil {

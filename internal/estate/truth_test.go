@@ -271,7 +271,8 @@ func TestOutcomes(t *testing.T) {
 				}
 			}
 		case ss.ModelDetection:
-			if nout >= 0.2*nev || nout == 0 || kinds[ss.OutcomeFalsePositive]+kinds[ss.OutcomeUnresolved] != len(c.Outcomes) {
+			if nout >= 0.2*nev || nout == 0 || kinds[ss.OutcomeFalsePositive]+kinds[ss.OutcomeConfirmed] != len(c.Outcomes) ||
+				kinds[ss.OutcomeConfirmed] <= kinds[ss.OutcomeFalsePositive] {
 				t.Errorf("%s detection: %v outcomes of %v events, kinds %v", s.Code, nout, nev, kinds)
 			}
 		}

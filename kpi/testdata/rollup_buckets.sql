@@ -11,6 +11,7 @@ WITH ev AS MATERIALIZED (
     ELSE least(floor(ln(extract(epoch FROM o.responded_at - e.occurred_at)) / ln(1.02)), 32767) END::smallint AS rb, CASE
     WHEN o.outcome IN ('paid', 'nudged_paid', 'blocked_recovered', 'intervened_recovered') THEN 'recovered'
     WHEN o.outcome = 'walked_out' THEN 'lost'
+    WHEN o.outcome = 'confirmed' THEN 'confirmed'
     WHEN o.outcome = 'false_positive' THEN 'false'
     ELSE 'open' END AS cls
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
@@ -22,12 +23,12 @@ WITH ev AS MATERIALIZED (
 src AS (SELECT store_id, zone_id, category, method, hour, rb, count(*) AS n FROM ev WHERE rb IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6),
 resp AS (SELECT store_id, zone_id, category, method, hour, array_agg((rb::bigint << 32) | n ORDER BY rb) AS response
     FROM src GROUP BY 1, 2, 3, 4, 5)
-INSERT INTO kpi_method_hourly (store_id, zone_id, category, method, hour, local_date, how, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response)
+INSERT INTO kpi_method_hourly (store_id, zone_id, category, method, hour, local_date, how, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
     SELECT store_id, zone_id, category, method, hour, (hour AT TIME ZONE tz)::date,
     ((extract(isodow FROM hour AT TIME ZONE tz)::int - 1) * 24 + extract(hour FROM hour AT TIME ZONE tz)::int)::smallint, count(*),
     count(*) FILTER (WHERE cls <> 'false'),
-    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'open')), 0),
+    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'confirmed', 'open')), 0),
     coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
     coalesce(sum(est_value) FILTER (WHERE cls <> 'false'), 0),
     count(*) FILTER (WHERE cls = 'recovered'),
@@ -40,7 +41,10 @@ SELECT g.*, coalesce(r.response, '{}') FROM (
     count(*) FILTER (WHERE outcome = 'intervened_recovered'),
     count(*) FILTER (WHERE outcome = 'unresolved'),
     count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
-    count(rb)
+    count(rb),
+    count(*) FILTER (WHERE cls = 'confirmed'),
+    coalesce(sum(est_value) FILTER (WHERE cls = 'open'), 0),
+    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0)
     FROM ev GROUP BY store_id, zone_id, category, method, hour, tz) g
 LEFT JOIN resp r USING (store_id, zone_id, category, method, hour);
 
@@ -56,9 +60,9 @@ src AS MATERIALIZED (SELECT k.* FROM unnest($1::bigint[], $2::timestamptz[]) h(s
 resp AS (SELECT store_id, zone_id, category, hour, local_date, how, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, hour, local_date, how, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, hour, local_date, how, b) q GROUP BY store_id, zone_id, category, hour, local_date, how)
-INSERT INTO kpi_hourly (store_id, zone_id, category, hour, local_date, how, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response)
+INSERT INTO kpi_hourly (store_id, zone_id, category, hour, local_date, how, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, hour, local_date, how, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded FROM src GROUP BY store_id, zone_id, category, hour, local_date, how) g
+    SELECT store_id, zone_id, category, hour, local_date, how, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, hour, local_date, how) g
 LEFT JOIN resp r USING (store_id, zone_id, category, hour, local_date, how);
 
 -- bucket 5
@@ -86,9 +90,9 @@ src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_met
 resp AS (SELECT store_id, zone_id, category, method, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, method, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, method, local_date, b) q GROUP BY store_id, zone_id, category, method, local_date)
-INSERT INTO kpi_method_daily (store_id, zone_id, category, method, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response)
+INSERT INTO kpi_method_daily (store_id, zone_id, category, method, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, method, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded FROM src GROUP BY store_id, zone_id, category, method, local_date) g
+    SELECT store_id, zone_id, category, method, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, method, local_date) g
 LEFT JOIN resp r USING (store_id, zone_id, category, method, local_date);
 
 -- bucket 9
@@ -105,9 +109,9 @@ src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_hou
 resp AS (SELECT store_id, zone_id, category, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, local_date, b) q GROUP BY store_id, zone_id, category, local_date)
-INSERT INTO kpi_daily (store_id, zone_id, category, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response)
+INSERT INTO kpi_daily (store_id, zone_id, category, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded FROM src GROUP BY store_id, zone_id, category, local_date) g
+    SELECT store_id, zone_id, category, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, local_date) g
 LEFT JOIN resp r USING (store_id, zone_id, category, local_date);
 
 -- bucket 11
@@ -138,11 +142,11 @@ src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_dai
 resp AS (SELECT store_id, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, local_date, b) q GROUP BY store_id, local_date),
-g AS (SELECT store_id, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded FROM src GROUP BY 1, 2),
+g AS (SELECT store_id, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY 1, 2),
 vis AS (SELECT k.store_id, k.local_date, k.visitors FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_visitors_daily k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k WHERE k.zone_id = 0),
 sal AS (SELECT k.store_id, k.local_date, k.amount FROM d CROSS JOIN LATERAL (SELECT * FROM (SELECT store_id, day AS local_date, amount FROM sales) k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k)
-INSERT INTO kpi_store_daily (store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch)
-SELECT store_id, local_date, coalesce(g.detections, 0), coalesce(g.events, 0), coalesce(g.est_loss, 0), coalesce(g.recovered_value, 0), coalesce(g.concealed_value, 0), coalesce(g.recovered, 0), coalesce(g.lost, 0), coalesce(g.false_positive, 0), coalesce(g.open, 0), coalesce(g.paid, 0), coalesce(g.nudged_paid, 0), coalesce(g.blocked_recovered, 0), coalesce(g.intervened_recovered, 0), coalesce(g.unresolved, 0), coalesce(g.interventions, 0), coalesce(g.responded, 0), coalesce(vis.visitors, 0), sal.amount, (SELECT coalesce(string_agg(int2send((x >> 32)::smallint) || int4send((x & 4294967295)::int), ''::bytea ORDER BY x), ''::bytea)
+INSERT INTO kpi_store_daily (store_id, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales, sketch)
+SELECT store_id, local_date, coalesce(g.detections, 0), coalesce(g.events, 0), coalesce(g.est_loss, 0), coalesce(g.recovered_value, 0), coalesce(g.concealed_value, 0), coalesce(g.recovered, 0), coalesce(g.lost, 0), coalesce(g.false_positive, 0), coalesce(g.open, 0), coalesce(g.paid, 0), coalesce(g.nudged_paid, 0), coalesce(g.blocked_recovered, 0), coalesce(g.intervened_recovered, 0), coalesce(g.unresolved, 0), coalesce(g.interventions, 0), coalesce(g.responded, 0), coalesce(g.confirmed, 0), coalesce(g.open_value, 0), coalesce(g.paid_value, 0), coalesce(vis.visitors, 0), sal.amount, (SELECT coalesce(string_agg(int2send((x >> 32)::smallint) || int4send((x & 4294967295)::int), ''::bytea ORDER BY x), ''::bytea)
     FROM unnest(coalesce(r.response, '{}')) x)
 FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date);
 
@@ -161,9 +165,9 @@ src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FR
 resp AS (SELECT store_id, zone_id, category, method, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, method, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, method, week, b) q GROUP BY store_id, zone_id, category, method, week)
-INSERT INTO kpi_method_weekly (store_id, zone_id, category, method, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response)
+INSERT INTO kpi_method_weekly (store_id, zone_id, category, method, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, method, week, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded FROM src GROUP BY store_id, zone_id, category, method, week) g
+    SELECT store_id, zone_id, category, method, week, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, method, week) g
 LEFT JOIN resp r USING (store_id, zone_id, category, method, week);
 
 -- bucket 17
@@ -181,9 +185,9 @@ src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FR
 resp AS (SELECT store_id, zone_id, category, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, week, b) q GROUP BY store_id, zone_id, category, week)
-INSERT INTO kpi_weekly (store_id, zone_id, category, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, response)
+INSERT INTO kpi_weekly (store_id, zone_id, category, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, week, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded FROM src GROUP BY store_id, zone_id, category, week) g
+    SELECT store_id, zone_id, category, week, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, week) g
 LEFT JOIN resp r USING (store_id, zone_id, category, week);
 
 -- bucket 19
@@ -216,10 +220,10 @@ src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FR
 resp AS (SELECT store_id, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, week, b) q GROUP BY store_id, week),
-g AS (SELECT k.store_id, k.week, sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.visitors) AS visitors, sum(k.sales) AS sales
+g AS (SELECT k.store_id, k.week, sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.confirmed) AS confirmed, sum(k.open_value) AS open_value, sum(k.paid_value) AS paid_value, sum(k.visitors) AS visitors, sum(k.sales) AS sales
     FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM kpi_store_daily k WHERE k.store_id = w.store_id
     AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k GROUP BY 1, 2)
-INSERT INTO kpi_store_weekly (store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, visitors, sales, sketch)
+INSERT INTO kpi_store_weekly (store_id, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales, sketch)
 SELECT g.*, (SELECT coalesce(string_agg(int2send((x >> 32)::smallint) || int4send((x & 4294967295)::int), ''::bytea ORDER BY x), ''::bytea)
     FROM unnest(coalesce(r.response, '{}')) x) FROM g LEFT JOIN resp r USING (store_id, week);
 
@@ -234,14 +238,14 @@ WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 INSERT INTO kpi_estate (kind, start, figures, sketches)
-SELECT k.kind, k.start, string_agg(int8send((k.store_id)::bigint) || int8send((k.events)::bigint) || int8send((k.est_loss * 100)::bigint) || int8send((k.recovered_value * 100)::bigint) || int8send((k.recovered)::bigint) || int8send((k.lost)::bigint) || int8send((k.false_positive)::bigint) || int8send((k.open)::bigint) || int8send((k.interventions)::bigint) || int8send((k.visitors)::bigint) || int8send((coalesce(k.sales * 100, -1))::bigint) || int8send((k.sketch_end)::bigint), ''::bytea ORDER BY k.store_id),
+SELECT k.kind, k.start, string_agg(int8send((k.store_id)::bigint) || int8send((k.events)::bigint) || int8send((k.est_loss * 100)::bigint) || int8send((k.recovered_value * 100)::bigint) || int8send((k.recovered)::bigint) || int8send((k.lost)::bigint) || int8send((k.false_positive)::bigint) || int8send((k.open)::bigint) || int8send((k.interventions)::bigint) || int8send((k.visitors)::bigint) || int8send((coalesce(k.sales * 100, -1))::bigint) || int8send((k.confirmed)::bigint) || int8send((k.open_value * 100)::bigint) || int8send((k.paid_value * 100)::bigint) || int8send((k.sketch_end)::bigint), ''::bytea ORDER BY k.store_id),
     string_agg(k.sketch, ''::bytea ORDER BY k.store_id)
 FROM (
-    SELECT 'day' AS kind, k.local_date AS start, k.store_id, k.detections, k.events, k.est_loss, k.recovered_value, k.concealed_value, k.recovered, k.lost, k.false_positive, k.open, k.paid, k.nudged_paid, k.blocked_recovered, k.intervened_recovered, k.unresolved, k.interventions, k.responded, k.visitors, k.sales, k.sketch,
+    SELECT 'day' AS kind, k.local_date AS start, k.store_id, k.detections, k.events, k.est_loss, k.recovered_value, k.concealed_value, k.recovered, k.lost, k.false_positive, k.open, k.paid, k.nudged_paid, k.blocked_recovered, k.intervened_recovered, k.unresolved, k.interventions, k.responded, k.confirmed, k.open_value, k.paid_value, k.visitors, k.sales, k.sketch,
         sum(length(k.sketch)) OVER (PARTITION BY k.local_date ORDER BY k.store_id) AS sketch_end
     FROM kpi_store_daily k WHERE k.local_date IN (SELECT local_date FROM d)
     UNION ALL
-    SELECT 'week', k.week, k.store_id, k.detections, k.events, k.est_loss, k.recovered_value, k.concealed_value, k.recovered, k.lost, k.false_positive, k.open, k.paid, k.nudged_paid, k.blocked_recovered, k.intervened_recovered, k.unresolved, k.interventions, k.responded, k.visitors, k.sales, k.sketch,
+    SELECT 'week', k.week, k.store_id, k.detections, k.events, k.est_loss, k.recovered_value, k.concealed_value, k.recovered, k.lost, k.false_positive, k.open, k.paid, k.nudged_paid, k.blocked_recovered, k.intervened_recovered, k.unresolved, k.interventions, k.responded, k.confirmed, k.open_value, k.paid_value, k.visitors, k.sales, k.sketch,
         sum(length(k.sketch)) OVER (PARTITION BY k.week ORDER BY k.store_id)
     FROM kpi_store_weekly k WHERE k.week IN (SELECT week FROM w)) k
 GROUP BY k.kind, k.start;

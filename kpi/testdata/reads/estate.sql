@@ -6,7 +6,7 @@
 --   dates by region (by=region dates 2026-08-01..2026-08-31)
 --   dates by store (by=store dates 2026-08-01..2026-08-31)
 -- branches: estate: whole estate
-SELECT s.id, s.code, s.region FROM store_directory s WHERE true;
+SELECT s.id, s.code, s.region, true FROM store_directory s;
 
 -- estate 2, for:
 --   dates by estate (by=estate dates 2026-08-01..2026-08-31)
@@ -22,10 +22,10 @@ FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'wee
 --   one region by store (by=store dates 2026-08-01..2026-08-31 region=london)
 -- branches: store filter: region; estate: some stores
 -- $1 = london
-SELECT s.id, s.code, s.region FROM store_directory s WHERE s.region = $1;
+SELECT s.id, s.code, s.region, s.region = $1 FROM store_directory s;
 
 -- estate 4, for:
 --   a scope of 21 stores by region (by=region dates 2026-08-01..2026-08-31 scope=21 stores)
 -- branches: store filter: scope; estate: some stores
 -- $1 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]
-SELECT s.id, s.code, s.region FROM store_directory s WHERE s.code = ANY($1::text[]);
+SELECT s.id, s.code, s.region, s.code = ANY($1::text[]) FROM store_directory s;
