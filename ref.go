@@ -7,6 +7,7 @@ type StoreRef struct {
 	ID       int64
 	Code     string
 	Location *time.Location
+	Currency Currency // amounts of its facts are in its minor units
 	Zones    map[string]ZoneRef
 }
 

@@ -3,6 +3,7 @@ package shrinkscope
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -40,7 +41,19 @@ type Store struct {
 	OpeningHours   OpeningHours   `json:"opening_hours"`
 	Profile        Profile        `json:"profile"`
 	OperatingModel OperatingModel `json:"operating_model"`
+	// Currency is the ISO 4217 currency of the store's sales, values and
+	// every money figure of it.
+	Currency Currency `json:"currency"`
+	// SegmentCosts overrides the configured money settings of the store
+	// segmentation for this store, in its currency (SegmentCostKeys).
+	SegmentCosts map[string]float64 `json:"segment_costs,omitempty"`
 }
+
+// SegmentCostKeys are the money settings of the store segmentation a store
+// may override: the yearly technology cost of each operating model, the
+// loaded hourly costs and the per-event costs.
+var SegmentCostKeys = []string{"soc", "checkout", "detection", "operator_hourly", "floor_hourly", "till_hourly",
+	"false_intervention_cost", "block_cost"}
 
 // ValidCode reports whether s is a valid store or zone code: 1–64 ASCII
 // letters, digits, '_', '.', '-', starting with a letter or digit. (A loop,
@@ -101,6 +114,21 @@ func (s *Store) Validate() error {
 	}
 	if !s.OperatingModel.Valid() {
 		return Errorf(EINVALID, "operating_model", "operating_model must be soc, checkout or detection, got %q", s.OperatingModel)
+	}
+	if err := CheckCurrency("currency", s.Currency); err != nil {
+		return err
+	}
+	for k, v := range s.SegmentCosts {
+		field := "segment_costs." + k
+		if !slices.Contains(SegmentCostKeys, k) {
+			return Errorf(EINVALID, field, "unknown segment cost %q (use %s)", k, strings.Join(SegmentCostKeys, ", "))
+		}
+		if !(v >= 0 && v <= 1e9) {
+			return Errorf(EINVALID, field, "%s must be between 0 and 1000000000, got %v", field, v)
+		}
+		if !s.Currency.InMinorUnits(v) {
+			return Errorf(EINVALID, field, "%s", s.Currency.AmountRule(field, v))
+		}
 	}
 	return nil
 }

@@ -21,6 +21,9 @@ func LoadReady(ctx context.Context, pool *pgxpool.Pool, cfg estate.Config, progr
 	if err != nil {
 		return nil, st, err
 	}
+	if err := LoadRates(ctx, kpi.NewKPIs(pool), est); err != nil {
+		return nil, st, err
+	}
 	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
 		return nil, st, fmt.Errorf("app: build rollups: %w", err)
 	}

@@ -62,6 +62,9 @@ func (f *Figures) derive() {
 		f.Sales = &sales
 		f.ShrinkPct = ratio(100*float64(toCents(f.EstLoss)), float64(toCents(sales)))
 	}
+	if f.missing&(missingEstLoss|missingSales) != 0 {
+		f.Sales, f.ShrinkPct = f.moneyOrNil(missingSales, f.Sales), nil
+	}
 	f.ResponseP50, f.ResponseP90 = tenths(f.ResponseP50), tenths(f.ResponseP90)
 }
 

@@ -145,6 +145,8 @@ func (g *Ingester) Events(ctx context.Context, p *ss.Principal, in []ss.EventInp
 		}
 		if ev.EstValue < 0 {
 			ev.EstValue, f = z.UnitValue, f|valueFromZone
+		} else if !amountIn(i, ref.Currency, "est_value", ev.EstValue, &be) {
+			continue
 		}
 		events = append(events, ev)
 		flags = append(flags, f)

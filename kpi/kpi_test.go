@@ -35,7 +35,7 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) store(code, tz string, model ss.OperatingModel, zones ...ss.Zone) {
 	w.t.Helper()
-	st := ss.Store{Code: code, Name: code, Region: "r-" + tz, Timezone: tz, OperatingModel: model,
+	st := ss.Store{Code: code, Name: code, Region: "r-" + tz, Timezone: tz, OperatingModel: model, Currency: "GBP",
 		OpeningHours: ss.OpeningHours{"mon": {{"00:00", "24:00"}}},
 		Profile:      ss.Profile{UrbanDensity: 1, TheftIndex: 1, StaffingCapacity: 1}}
 	if _, err := w.lay.PutStore(w.ctx, &st); err != nil {

@@ -22,16 +22,20 @@ var KPIDefs = []KPIDef{
 	{"visitors", "visitors", false, func(f *Figures) *float64 { return count(f.Visitors) },
 		func(c *Changes) **float64 { return &c.Visitors }, func(a, b *Figures) *float64 { return countDiff(a.Visitors, b.Visitors) }},
 	ratioDef("rate_per_1k", "rate_per_1k", func(f *Figures) *float64 { return f.RatePer1k }, func(c *Changes) **float64 { return &c.RatePer1k }),
-	{"est_loss", "est_loss", true, func(f *Figures) *float64 { return num(f.EstLoss) },
-		func(c *Changes) **float64 { return &c.EstLoss }, func(a, b *Figures) *float64 { return centsDiff(a.EstLoss, b.EstLoss) }},
-	{"recovered_value", "recovered_value", true, func(f *Figures) *float64 { return num(f.RecoveredValue) },
-		func(c *Changes) **float64 { return &c.RecoveredValue }, func(a, b *Figures) *float64 { return centsDiff(a.RecoveredValue, b.RecoveredValue) }},
-	{"recovered_by_intervention", "recovered_by_intervention", true, func(f *Figures) *float64 { return num(f.RecoveredByIntervention) },
-		func(c *Changes) **float64 { return &c.RecoveredByIntervention }, func(a, b *Figures) *float64 {
-			return centsDiff(a.RecoveredByIntervention, b.RecoveredByIntervention)
+	{"est_loss", "est_loss", true, func(f *Figures) *float64 { return f.moneyOrNil(missingEstLoss, num(f.EstLoss)) },
+		func(c *Changes) **float64 { return &c.EstLoss }, func(a, b *Figures) *float64 { return moneyDiff(a, b, missingEstLoss, a.EstLoss, b.EstLoss) }},
+	{"recovered_value", "recovered_value", true, func(f *Figures) *float64 { return f.moneyOrNil(missingRecovered, num(f.RecoveredValue)) },
+		func(c *Changes) **float64 { return &c.RecoveredValue }, func(a, b *Figures) *float64 {
+			return moneyDiff(a, b, missingRecovered, a.RecoveredValue, b.RecoveredValue)
 		}},
-	{"paid_unprompted", "paid_unprompted", true, func(f *Figures) *float64 { return num(f.PaidUnprompted) },
-		func(c *Changes) **float64 { return &c.PaidUnprompted }, func(a, b *Figures) *float64 { return centsDiff(a.PaidUnprompted, b.PaidUnprompted) }},
+	{"recovered_by_intervention", "recovered_by_intervention", true, func(f *Figures) *float64 { return f.moneyOrNil(missingRecovered, num(f.RecoveredByIntervention)) },
+		func(c *Changes) **float64 { return &c.RecoveredByIntervention }, func(a, b *Figures) *float64 {
+			return moneyDiff(a, b, missingRecovered, a.RecoveredByIntervention, b.RecoveredByIntervention)
+		}},
+	{"paid_unprompted", "paid_unprompted", true, func(f *Figures) *float64 { return f.moneyOrNil(missingRecovered, num(f.PaidUnprompted)) },
+		func(c *Changes) **float64 { return &c.PaidUnprompted }, func(a, b *Figures) *float64 {
+			return moneyDiff(a, b, missingRecovered, a.PaidUnprompted, b.PaidUnprompted)
+		}},
 	ratioDef("recovery_rate", "recovery_rate", func(f *Figures) *float64 { return f.RecoveryRate }, func(c *Changes) **float64 { return &c.RecoveryRate }),
 	ratioDef("intervention_rate", "intervention_rate", func(f *Figures) *float64 { return f.InterventionRate }, func(c *Changes) **float64 { return &c.InterventionRate }),
 	ratioDef("response_p50", "response_p50_s", func(f *Figures) *float64 { return f.ResponseP50 }, func(c *Changes) **float64 { return &c.ResponseP50 }),
@@ -109,3 +113,12 @@ func countDiff(a, b *int64) *float64 {
 
 // centsDiff is the change of a money figure, computed in cents.
 func centsDiff(a, b float64) *float64 { return num(fromCents(toCents(a) - toCents(b))) }
+
+// moneyDiff is the change of a money figure, null when either period's
+// figure needs a missing rate.
+func moneyDiff(a, b *Figures, m moneyMissing, x, y float64) *float64 {
+	if a.missing&m != 0 || b.missing&m != 0 {
+		return nil
+	}
+	return centsDiff(x, y)
+}

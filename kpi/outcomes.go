@@ -31,12 +31,13 @@ func (g *Ingester) Outcomes(ctx context.Context, p *ss.Principal, in []ss.Outcom
 		occurredAt time.Time
 		keptFrom   *time.Time // the store's kept_from date (kept.go); nil when nothing was purged
 		keptAt     *time.Time // the instant it began
+		currency   ss.Currency
 	}
 	known := make(map[[16]byte]eventInfo, len(ids))
 	if len(ids) > 0 {
 		// event_ids finds each event by its id alone, without probing every partition.
 		rows, err := g.pool.Query(ctx, `
-SELECT e.id, e.store_id, s.code, e.occurred_at, r.kept_from, r.kept_from::timestamp AT TIME ZONE s.timezone
+SELECT e.id, e.store_id, s.code, e.occurred_at, r.kept_from, r.kept_from::timestamp AT TIME ZONE s.timezone, coalesce(s.currency, '')
 FROM event_ids e JOIN store_directory s ON s.id = e.store_id LEFT JOIN kpi_retention r ON r.store_id = e.store_id
 WHERE e.id = ANY($1)`, ids)
 		if err != nil {
@@ -45,7 +46,7 @@ WHERE e.id = ANY($1)`, ids)
 		for rows.Next() {
 			var id [16]byte
 			var info eventInfo
-			if err := rows.Scan(&id, &info.storeID, &info.store, &info.occurredAt, &info.keptFrom, &info.keptAt); err != nil {
+			if err := rows.Scan(&id, &info.storeID, &info.store, &info.occurredAt, &info.keptFrom, &info.keptAt, &info.currency); err != nil {
 				rows.Close()
 				return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
 			}
@@ -85,6 +86,9 @@ WHERE e.id = ANY($1)`, ids)
 		}
 		if o.RespondedAt != nil && o.RespondedAt.Before(info.occurredAt) {
 			be.Add(i, "responded_at", "responded_at %s is before the event occurred (%s)", o.RespondedAt.Format(time.RFC3339), info.occurredAt.UTC().Format(time.RFC3339))
+			continue
+		}
+		if o.ValueRecovered != nil && !amountIn(i, info.currency, "value_recovered", *o.ValueRecovered, &be) {
 			continue
 		}
 		k := eventAt{o.EventID, o.At.UnixMicro()}

@@ -29,6 +29,8 @@ type Query struct {
 	// false share discounts its open events in est_loss (read_basis.go);
 	// 0: the reader's setting (KPIs.SetMinReviews, DefaultMinReviews).
 	MinReviews int
+
+	reporting ss.Currency // set by KPIs.Answer: the currency of multi-store rows
 }
 
 // Validate checks the query and names the bad parameter.
@@ -73,6 +75,7 @@ func (q Query) previous() Query {
 type KPIs struct {
 	pool       *pgxpool.Pool
 	minReviews int
+	reporting  ss.Currency // of multi-store figures; empty: DefaultReportingCurrency
 }
 
 // NewKPIs returns the KPI reader on pool.
@@ -171,6 +174,18 @@ type Figures struct {
 	HotspotIndex            *float64 `json:"hotspot_index"`
 	Sales                   *float64 `json:"sales"`
 	ShrinkPct               *float64 `json:"shrink_pct"`
+
+	// Currency is the currency of est_loss, recovered_value and sales: the
+	// store's for a row of one store, the reporting currency for a row of
+	// several (converted day by day, money.go).
+	Currency ss.Currency `json:"currency"`
+	// MoneyReason says why a money figure is null: the rates it would need
+	// and the table lacks, by currency and days.
+	MoneyReason string `json:"money_reason,omitempty"`
+	// Reporting is a store row's money in the reporting currency.
+	Reporting *Converted `json:"reporting,omitempty"`
+
+	missing moneyMissing // money figures that need a missing rate: null
 }
 
 // Get computes the query's rows and the previous period's, ordered by key.
@@ -188,6 +203,7 @@ func (k *KPIs) Answer(ctx context.Context, q Query) (*Answer, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	q.reporting = k.ReportingCurrency()
 	if q.MinReviews <= 0 {
 		q.MinReviews = k.minReviews
 	}
@@ -212,7 +228,10 @@ func (k *KPIs) Answer(ctx context.Context, q Query) (*Answer, error) {
 		} else if p, ok := prev.figures[pair(key)]; ok {
 			r.Previous = p
 		} else {
-			r.Previous = &Figures{}
+			r.Previous = &Figures{Currency: r.Currency}
+			if r.Reporting != nil {
+				r.Previous.Reporting = &Converted{Currency: r.Reporting.Currency, EstLoss: num(0), RecoveredValue: num(0)}
+			}
 			r.Previous.derive()
 		}
 		switch {

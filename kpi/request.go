@@ -1,5 +1,7 @@
 package kpi
 
+import ss "github.com/shrinkscope/shrinkscope"
+
 // request is one KPI request's statements, built from its plan, and what
 // their rows add up to. Each builder adds the statements of one read shape;
 // none of them touches the database.
@@ -15,6 +17,9 @@ type request struct {
 	estate   estateReader
 	cov      *coverage
 	live     []Target
+
+	conv       [2]map[string]*converted // converted money per period and group (read_money.go)
+	currencies map[string]ss.Currency   // store code → currency, for rows of one store
 }
 
 func newRequest(q Query) *request {
@@ -41,6 +46,12 @@ func newRequest(q Query) *request {
 	}
 	if !p.storeLevel && !p.storeZones {
 		rq.zoneSketches() // read_zone_sketches.go
+	}
+	if p.convertsMoney() {
+		rq.money() // read_money.go
+	}
+	if !p.multiStore() {
+		rq.storeCurrencies() // read_money.go
 	}
 	rq.reads = append(rq.reads, p.coverageReads(rq.cov)...) // read_coverage.go
 	rq.liveTargets()                                        // targets.go
@@ -69,6 +80,7 @@ func (rq *request) finish() {
 			l.set(f)
 		}
 	}
+	rq.convert() // read_money.go
 	for i, res := range []*periodResult{rq.r.prev, rq.r.cur} {
 		for key, s := range rq.r.sketches[i] {
 			f := rq.r.get(i == 1, key)

@@ -20,7 +20,7 @@ func (g *Ingester) Sales(ctx context.Context, p *ss.Principal, in []ss.SaleInput
 			return s, key{}, false
 		}
 		ref := r.store(i, s.Store, "", be)
-		if ref == nil || r.beforeDay(i, ref, "day", s.Day, be) {
+		if ref == nil || r.beforeDay(i, ref, "day", s.Day, be) || !amountIn(i, ref.Currency, "amount", s.Amount, be) {
 			return s, key{}, false
 		}
 		s.StoreID = ref.ID

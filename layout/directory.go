@@ -75,7 +75,7 @@ func (d *Directory) Store(ctx context.Context, code, zone string) (*ss.StoreRef,
 func (d *Directory) load(ctx context.Context, code string) (*ss.StoreRef, error) {
 	ref := &ss.StoreRef{Code: code, Zones: map[string]ss.ZoneRef{}}
 	var tz string
-	err := d.pool.Load().QueryRow(ctx, `SELECT id, timezone FROM stores WHERE code = $1`, code).Scan(&ref.ID, &tz)
+	err := d.pool.Load().QueryRow(ctx, `SELECT id, timezone, coalesce(currency, '') FROM stores WHERE code = $1`, code).Scan(&ref.ID, &tz, &ref.Currency)
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, nil

@@ -47,43 +47,103 @@ func (s *Service) Directory() *Directory { return s.dir }
 
 const upsertStore = `
 INSERT INTO stores (code, name, region, timezone, opening_hours, urban_density, theft_index,
-                    staffing_capacity, operating_model)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    staffing_capacity, operating_model, currency, segment_costs)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (code) DO UPDATE SET
     name = excluded.name, region = excluded.region, timezone = excluded.timezone,
     opening_hours = excluded.opening_hours, urban_density = excluded.urban_density,
     theft_index = excluded.theft_index, staffing_capacity = excluded.staffing_capacity,
-    operating_model = excluded.operating_model, updated_at = now()
+    operating_model = excluded.operating_model, currency = excluded.currency,
+    segment_costs = excluded.segment_costs, updated_at = now()
 RETURNING id, (xmax = 0) AS created`
 
+// storeCurrency is the stored currency of a store, locked until the
+// transaction ends so that a change of currency and the check of the
+// store's facts see the same store.
+const storeCurrency = `SELECT id, coalesce(currency, '') FROM stores WHERE code = $1 FOR UPDATE`
+
 // PutStore creates or replaces the store with st.Code; created reports which.
+// A new store needs its currency; a replaced one keeps its own when st
+// gives none, and may change it only while it has no facts (they are in
+// the currency they were recorded in).
 func (s *Service) PutStore(ctx context.Context, st *ss.Store) (created bool, err error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("layout: put store %s: %w", st.Code, err)
+	}
+	defer tx.Rollback(ctx)
+	var id int64
+	var had ss.Currency
+	switch err := tx.QueryRow(ctx, storeCurrency, st.Code).Scan(&id, &had); {
+	case errors.Is(err, pgx.ErrNoRows):
+		if st.Currency == "" {
+			return false, ss.Errorf(ss.EINVALID, "currency", "currency is required for a new store: an ISO 4217 code such as GBP, EUR, USD or JPY")
+		}
+	case err != nil:
+		return false, fmt.Errorf("layout: put store %s: %w", st.Code, err)
+	case st.Currency == "":
+		st.Currency = had
+	}
 	if err := st.Validate(); err != nil {
 		return false, err
 	}
+	if had != "" && had != st.Currency {
+		facts, err := kpi.StoreHasFacts(ctx, tx, id)
+		if err != nil {
+			return false, fmt.Errorf("layout: put store %s: %w", st.Code, err)
+		}
+		if facts {
+			return false, ss.Errorf(ss.ECONFLICT, "currency", "store %s has facts in %s; its currency cannot change to %s", st.Code, had, st.Currency)
+		}
+	}
 	hours, _ := json.Marshal(st.OpeningHours)
-	err = s.pool.QueryRow(ctx, upsertStore, st.Code, st.Name, st.Region, st.Timezone, hours,
+	costs := st.SegmentCosts
+	if costs == nil {
+		costs = map[string]float64{}
+	}
+	err = tx.QueryRow(ctx, upsertStore, st.Code, st.Name, st.Region, st.Timezone, hours,
 		st.Profile.UrbanDensity, st.Profile.TheftIndex, st.Profile.StaffingCapacity, st.OperatingModel,
+		st.Currency, costs,
 	).Scan(&st.ID, &created)
 	if err != nil {
+		return false, fmt.Errorf("layout: put store %s: %w", st.Code, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return false, fmt.Errorf("layout: put store %s: %w", st.Code, err)
 	}
 	s.dir.forget(st.Code)
 	return created, nil
 }
 
+// AdoptCurrency gives every store without a currency (stores made before
+// migration 00028) the configured default; it returns how many it set.
+func (s *Service) AdoptCurrency(ctx context.Context, c ss.Currency) (int64, error) {
+	if err := ss.CheckCurrency("default_currency", c); err != nil {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE stores SET currency = $1 WHERE currency IS NULL`, c)
+	if err != nil {
+		return 0, fmt.Errorf("layout: adopt currency %s: %w", c, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 const selectStores = `
 SELECT id, code, name, region, timezone, opening_hours, urban_density, theft_index,
-       staffing_capacity, operating_model
+       staffing_capacity, operating_model, coalesce(currency, ''), segment_costs
 FROM stores`
 
 func scanStore(row pgx.Row) (ss.Store, error) {
 	var st ss.Store
 	var hours []byte
 	err := row.Scan(&st.ID, &st.Code, &st.Name, &st.Region, &st.Timezone, &hours,
-		&st.Profile.UrbanDensity, &st.Profile.TheftIndex, &st.Profile.StaffingCapacity, &st.OperatingModel)
+		&st.Profile.UrbanDensity, &st.Profile.TheftIndex, &st.Profile.StaffingCapacity, &st.OperatingModel,
+		&st.Currency, &st.SegmentCosts)
 	if err == nil {
 		err = json.Unmarshal(hours, &st.OpeningHours)
+	}
+	if len(st.SegmentCosts) == 0 {
+		st.SegmentCosts = nil
 	}
 	return st, err
 }

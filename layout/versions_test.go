@@ -19,7 +19,7 @@ func TestVersionsInForce(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	lay := layout.New(pool)
-	st := ss.Store{Code: "S1", Name: "One", Timezone: "Europe/Berlin", OperatingModel: ss.ModelDetection,
+	st := ss.Store{Code: "S1", Name: "One", Timezone: "Europe/Berlin", OperatingModel: ss.ModelDetection, Currency: "EUR",
 		OpeningHours: ss.OpeningHours{"mon": {{"08:00", "20:00"}}}}
 	if _, err := lay.PutStore(ctx, &st); err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func TestChangesUpdateTheLayout(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	lay := layout.New(pool)
-	st := ss.Store{Code: "S1", Name: "One", Timezone: "Europe/London", OperatingModel: ss.ModelDetection,
+	st := ss.Store{Code: "S1", Name: "One", Timezone: "Europe/London", OperatingModel: ss.ModelDetection, Currency: "GBP",
 		OpeningHours: ss.OpeningHours{"mon": {{"08:00", "20:00"}}}}
 	if _, err := lay.PutStore(ctx, &st); err != nil {
 		t.Fatal(err)

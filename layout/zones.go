@@ -31,13 +31,20 @@ func (s *Service) PutZones(ctx context.Context, storeCode string, zones []ss.Zon
 	features, _ := json.Marshal(fc)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var storeID int64
+		var cur ss.Currency
 		// Lock the store row so concurrent layout updates get consecutive versions.
-		err := tx.QueryRow(ctx, `SELECT id FROM stores WHERE code = $1 FOR UPDATE`, storeCode).Scan(&storeID)
+		err := tx.QueryRow(ctx, `SELECT id, coalesce(currency, '') FROM stores WHERE code = $1 FOR UPDATE`, storeCode).Scan(&storeID, &cur)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ss.Errorf(ss.ENOTFOUND, "store", "no store with code %q", storeCode)
 		}
 		if err != nil {
 			return err
+		}
+		// A zone's unit value is an amount of the store's currency.
+		for i := range zones {
+			if cur != "" && !cur.InMinorUnits(zones[i].UnitValue) {
+				return ss.Errorf(ss.EINVALID, fmt.Sprintf("features[%d].properties.unit_value", i), "%s", cur.AmountRule("unit_value", zones[i].UnitValue))
+			}
 		}
 		codes := make([]string, len(zones))
 		for i := range zones {

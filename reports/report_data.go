@@ -17,6 +17,8 @@ import (
 type doc struct {
 	Title, Week, WeekEnd, Written string
 	KPIs                          []kpiLine
+	Currency                      ss.Currency // of the headline money figures
+	MoneyReason                   string      // why a headline money figure is missing
 	Hotspots                      []hotspotLine
 	Stores                        []storeLine
 	Sections                      []Section
@@ -36,7 +38,13 @@ type findingLine struct{ Sentence, P, Q string }
 
 type kpiLine struct{ Name, Now, Prev, Change, Target, Class string }
 type hotspotLine struct{ Zone, Events, Index string }
-type storeLine struct{ Store, Name, Events, Rate, Loss, Recovered string }
+type storeLine struct {
+	Store, Name, Events, Rate, Loss, Recovered  string
+	Currency, ReportingLoss, ReportingRecovered string // the store's currency; its money in the reporting one
+}
+
+// moneyText shows an amount of cur with its minor unit's decimals.
+func moneyText(cur ss.Currency, p *float64) string { return show(p, decimals(cur.StoredDecimals())) }
 
 // headline KPIs of a report, by their API names.
 var headline = []string{"events", "visitors", "rate_per_1k", "est_loss", "recovered_by_intervention", "paid_unprompted", "recovery_rate",
@@ -62,6 +70,13 @@ func kpiLines(row *kpi.Row) []kpiLine {
 	for _, k := range headline {
 		f := kpiFormats[k]
 		l := kpiLine{Name: f.Label, Now: show(now[k], f.Value), Prev: show(prev[k], f.Value), Change: show(ch[k], f.Delta)}
+		if kpiMoney(k) {
+			// Money says its currency, at its minor unit.
+			cur := row.Currency
+			l.Name += " (" + string(cur) + ")"
+			l.Now, l.Prev = moneyText(cur, now[k]), moneyText(cur, prev[k])
+			l.Change = show(ch[k], signedBy(decimals(cur.StoredDecimals())))
+		}
 		if v, ok := row.Targets[k]; ok {
 			value := func(x float64) string {
 				if x != math.Trunc(x) && (k == "events" || k == "visitors") {
@@ -105,6 +120,7 @@ func (r *Reports) common(ctx context.Context, d *doc, q kpi.Query, prefix string
 		row = head[0]
 	}
 	d.KPIs = kpiLines(&row)
+	d.Currency, d.MoneyReason = row.Currency, row.MoneyReason
 	q.By = "day"
 	days, err := r.get(ctx, q)
 	if err != nil {
@@ -196,8 +212,14 @@ func (r *Reports) estateDoc(ctx context.Context, stores []ss.Store, week time.Ti
 	}
 	mix := map[string]*OutcomeMix{}
 	for _, x := range rows {
-		d.Stores = append(d.Stores, storeLine{Store: x.Key.Store, Name: name[x.Key.Store], Events: count(float64(x.Events)),
-			Rate: show(x.RatePer1k, decimals(2)), Loss: decimals(2)(x.EstLoss), Recovered: decimals(2)(x.RecoveredValue)})
+		line := storeLine{Store: x.Key.Store, Name: name[x.Key.Store], Events: count(float64(x.Events)),
+			Rate: show(x.RatePer1k, decimals(2)), Currency: string(x.Currency),
+			Loss: moneyText(x.Currency, &x.EstLoss), Recovered: moneyText(x.Currency, &x.RecoveredValue),
+			ReportingLoss: noFigure, ReportingRecovered: noFigure}
+		if rep := x.Reporting; rep != nil {
+			line.ReportingLoss, line.ReportingRecovered = moneyText(rep.Currency, rep.EstLoss), moneyText(rep.Currency, rep.RecoveredValue)
+		}
+		d.Stores = append(d.Stores, line)
 		m := model[x.Key.Store]
 		if mix[m] == nil {
 			mix[m] = &OutcomeMix{Model: m}
@@ -231,4 +253,14 @@ func val(p *float64) float64 {
 		return -1
 	}
 	return *p
+}
+
+// kpiMoney says whether the KPI named k is money: it says its currency.
+func kpiMoney(k string) bool {
+	for _, d := range kpi.KPIDefs {
+		if d.Name == k {
+			return d.Money
+		}
+	}
+	return false
 }

@@ -231,6 +231,9 @@ func TestWeeklyReportReadsForPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	kpis := kpi.NewKPIs(pool)
+	if err := app.LoadRates(ctx, kpis, est); err != nil { // its stores price in pounds, dollars and euros
+		t.Fatal(err)
+	}
 	rep := reports.NewReports(pool, kpis, layout.New(pool))
 	week := end.AddDate(0, 0, -7)
 	if _, err := rep.WriteWeek(ctx, week); err != nil {
@@ -256,9 +259,9 @@ func TestWeeklyReportReadsForPeople(t *testing.T) {
 	kpiRow := func(label, value string) string { return "<tr><td>" + label + "</td><td>" + value + "</td>" }
 	for _, want := range []string{
 		kpiRow("Events", thousands(strconv.FormatInt(f.Events, 10))),
-		kpiRow("Estimated loss", thousands(fmt.Sprintf("%.2f", f.EstLoss))),
-		kpiRow("Recovered by intervention", thousands(fmt.Sprintf("%.2f", f.RecoveredByIntervention))),
-		kpiRow("Paid unprompted", thousands(fmt.Sprintf("%.2f", f.PaidUnprompted))),
+		kpiRow("Estimated loss (GBP)", thousands(fmt.Sprintf("%.2f", f.EstLoss))),
+		kpiRow("Recovered by intervention (GBP)", thousands(fmt.Sprintf("%.2f", f.RecoveredByIntervention))),
+		kpiRow("Paid unprompted (GBP)", thousands(fmt.Sprintf("%.2f", f.PaidUnprompted))),
 		kpiRow("Recovery rate", fmt.Sprintf("%.1f%%", 100**f.RecoveryRate)),
 		kpiRow("Rate per 1,000 visitors", fmt.Sprintf("%.2f", *f.RatePer1k)),
 		"written " + time.Now().UTC().Format("2 January 2006"),

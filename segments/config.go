@@ -2,6 +2,8 @@ package segments
 
 import (
 	"math"
+	"slices"
+	"strings"
 
 	ss "github.com/shrinkscope/shrinkscope"
 )
@@ -62,6 +64,14 @@ type Config struct {
 	// Costs is the yearly technology cost per store of each model. Defaults
 	// SOC 12,000, Checkout 25,000, Detection 6,000.
 	Costs ModelCosts
+
+	// CurrencyCosts are the money settings (ss.SegmentCostKeys: the three
+	// models' yearly costs, operator_hourly, floor_hourly, till_hourly,
+	// false_intervention_cost, block_cost) of stores in each currency, in
+	// that currency. The base settings here are in the reporting currency: a
+	// currency's setting missing from CurrencyCosts is the base one converted
+	// at the latest rate (money.go). Default none.
+	CurrencyCosts map[ss.Currency]map[string]float64
 
 	// OperatorHourly is the loaded cost of one SOC operator hour (wage,
 	// on-costs, supervision and the seat). Default 20.
@@ -247,6 +257,18 @@ func (c Config) Validate() error {
 		{"segments.min_own", d.MinOwn, 1, inf},
 		{"segments.min_data_days", float64(d.MinDataDays), 1, 730},
 		{"segments.min_events", d.MinEvents, 0, inf},
+	}
+	for cur, costs := range d.CurrencyCosts {
+		if err := ss.CheckCurrency("segments.currency_costs", cur); err != nil {
+			return err
+		}
+		for k, v := range costs {
+			field := "segments.currency_costs." + string(cur) + "." + k
+			if !slices.Contains(ss.SegmentCostKeys, k) {
+				return ss.Errorf(ss.EINVALID, field, "unknown segment cost %q (use %s)", k, strings.Join(ss.SegmentCostKeys, ", "))
+			}
+			rules = append(rules, rule{field, v, 0, inf})
+		}
 	}
 	for _, r := range rules {
 		if math.IsNaN(r.v) || math.IsInf(r.v, 0) || r.v < r.lo || r.v > r.hi {

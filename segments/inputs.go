@@ -114,6 +114,9 @@ func (s *Service) decide(ctx context.Context, from, to time.Time, cfg Config) ([
 			inputs[i].SOC = &w
 		}
 	}
+	if err := s.priceInputs(ctx, inputs, stores, to, cfg); err != nil { // money.go
+		return nil, nil, err
+	}
 	return Decide(inputs, per.Days(), cfg), stores, nil
 }
 

@@ -52,7 +52,11 @@ var segFactors = []segFactor{
 			if !(in.Visitors > 0) {
 				return 0, false
 			}
-			return segFinite(in.EstLoss / in.Visitors)
+			rate := in.ToReporting // loss per visitor compares across currencies in the reporting one
+			if rate == 0 {
+				rate = 1
+			}
+			return segFinite(in.EstLoss * rate / in.Visitors)
 		},
 		func(v string) string { return v + " of loss per visitor" }},
 	{FactorTheft, func(w Weights) float64 { return w.Theft },

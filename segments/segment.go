@@ -61,6 +61,18 @@ type Input struct {
 	Blocked        float64 // blocked_recovered
 	Lost           float64 // walked_out
 
+	// Currency is the store's; EstLoss, ConcealedValue and Money are in it.
+	Currency ss.Currency
+	// ToReporting converts the store's money to the reporting currency
+	// (the rate; 0 reads as 1), for the risk index's loss per visitor.
+	ToReporting float64
+	// Money is the store's money settings by ss.SegmentCostKeys; nil: the
+	// Config's (money.go).
+	Money map[string]float64
+	// NoRate, when set, is why the store cannot be decided: no exchange
+	// rate to compare its loss with the estate's.
+	NoRate string
+
 	// SOC is the store's SOC operator workload for a week as the workforce
 	// package defines it (forecast alerts of the open hours, the store's
 	// handling time, answer time, service level and operator rate), the
@@ -94,6 +106,8 @@ type Segment struct {
 	Tier       string             `json:"tier,omitempty"`
 	Factors    map[string]float64 `json:"factors,omitempty"` // z-score per Factor*
 	Current    ss.OperatingModel  `json:"current_model"`
+	// Currency is the currency of the store's returns and basis amounts.
+	Currency ss.Currency `json:"currency,omitempty"`
 	// Recommended is the feasible model with the best Net; empty without
 	// enough data, and where no model's Net is positive (NoModelPays).
 	Recommended ss.OperatingModel `json:"recommended_model,omitempty"`
@@ -194,8 +208,12 @@ func Decide(in []Input, windowDays int, cfg Config) []Segment {
 	var ok []int
 	for i := range in {
 		s := &in[i]
-		out[i] = Segment{Store: s.Store, Current: s.Current, Status: StatusOK,
+		out[i] = Segment{Store: s.Store, Current: s.Current, Status: StatusOK, Currency: s.Currency,
 			Data: Data{Days: s.Days, NeededDays: needDays, Events: s.Events, NeededEvts: cfg.MinEvents}}
+		if s.NoRate != "" {
+			out[i].Status, out[i].Rationale = StatusInsufficient, s.NoRate
+			continue
+		}
 		if s.Days < needDays || !(s.Events >= cfg.MinEvents) {
 			out[i].Status = StatusInsufficient
 			out[i].Rationale = segInsufficientRationale(&out[i].Data)
@@ -217,7 +235,7 @@ func Decide(in []Input, windowDays int, cfg Config) []Segment {
 		seg := &out[i]
 		r := risks[k]
 		seg.RiskIndex, seg.Percentile, seg.Tier, seg.Factors = &r.index, &r.percentile, r.tier, r.factors
-		seg.Basis, seg.Returns = segReturns(&sub[k], rates, pool, cfg)
+		seg.Basis, seg.Returns = segReturns(&sub[k], rates, pool, cfg.withMoney(sub[k].Money))
 		seg.Recommended = segBest(seg.Returns)
 		if seg.Returns[seg.Recommended].Net <= 0 {
 			seg.Recommended, seg.NoModelPays = "", true

@@ -114,7 +114,7 @@ func (p *pageFixture) checkCards(what, token string, codes []string, extra ...st
 	if len(a.Rows) != 1 {
 		t.Fatalf("%s: %s answers %d rows", what, path, len(a.Rows))
 	}
-	for _, k := range []string{"events", "est_loss", "recovered_by_intervention"} {
+	for _, k := range []string{"events", "est_loss", "recovered_by_intervention"} { // the cards the estate shows
 		card := eval[string](p, `document.querySelector('.card[data-kpi=`+k+`] .value').textContent`)
 		if want, _ := a.Rows[0][k].(float64); !near(number(t, card), want, 0.005) {
 			t.Errorf("%s (%v): card %s reads %s, the API %v", what, codes, k, card, want)

@@ -106,7 +106,13 @@ func (p *pageFixture) open(path string) {
 // number reads a figure as the page prints it ("12,345.60", "80.3%").
 func number(t testing.TB, s string) float64 {
 	t.Helper()
-	s = strings.TrimSpace(strings.NewReplacer(",", "", "%", "", "+", "").Replace(s))
+	s = strings.TrimSpace(strings.NewReplacer(",", "", "%", "", "+", "", "−", "-").Replace(s))
+	// Money starts with its currency's symbol or code: £1,234.50, A$9.99, INR 12.00.
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeftFunc(strings.TrimPrefix(s, "-"), func(r rune) bool { return r != '.' && (r < '0' || r > '9') })
+	if neg {
+		s = "-" + s
+	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		t.Fatalf("page figure %q is not a number", s)

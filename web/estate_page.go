@@ -101,6 +101,10 @@ func (s *Server) estatePage(c echo.Context) error {
 		}
 		r.Cells = cardsOf(row, estateColumns...)
 		r.sortKey = row.Figures.Values()
+		if rep := row.Reporting; rep != nil {
+			// Stores in different currencies sort by their figures in the reporting currency.
+			r.sortKey["est_loss"], r.sortKey["recovered_value"] = rep.EstLoss, rep.RecoveredValue
+		}
 		table = append(table, r)
 	}
 	filtered := f.Region != "" || f.Tier != "" || f.Model != ""

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shrinkscope/shrinkscope/internal/stats"
+
+	ss "github.com/shrinkscope/shrinkscope"
 )
 
 // pageFuncs are the formatting helpers of the templates. Every figure passes
@@ -15,6 +17,7 @@ import (
 var pageFuncs = template.FuncMap{
 	"num":      fmtInt,
 	"money":    fmtMoney,
+	"cash":     fmtCash,
 	"pct":      fmtPct,
 	"fixed":    fmtFixed,
 	"sig":      fmtSig,
@@ -97,6 +100,24 @@ func fmtMoney(v any) string {
 			return noValue
 		}
 		return fmtMoney(*x)
+	}
+	return noValue
+}
+
+// fmtCash formats an amount of a currency with its symbol and minor
+// units: £12,345.60, ¥12,346, A$980.00; without a currency as fmtMoney.
+func fmtCash(cur ss.Currency, v any) string {
+	if cur == "" {
+		return fmtMoney(v)
+	}
+	switch x := v.(type) {
+	case float64:
+		return cur.Format(x)
+	case *float64:
+		if x == nil {
+			return noValue
+		}
+		return cur.Format(*x)
 	}
 	return noValue
 }

@@ -95,7 +95,7 @@ func FuzzStore(f *testing.F) {
 	nul := storeJSON("Factory")
 	nul["name"] = "a\x00b"
 	fuzzIngest(f, "/api/v1/stores/S9", storeJSON("Europe/London"), odd, nul,
-		`{"name":"x","timezone":"Europe/London","opening_hours":{"mon":[["24:00","08:00"]]},"operating_model":"soc"}`)
+		`{"name":"x","timezone":"Europe/London","opening_hours":{"mon":[["24:00","08:00"]]},"operating_model":"soc","currency":"GBP"}`)
 }
 
 func FuzzZones(f *testing.F) {

@@ -76,7 +76,8 @@ type kpiCard struct {
 	Met                string // "met", "missed" or "unknown"
 	NoChange           string // why there is no change, when there is none
 	// Note qualifies the value: est_loss "estimated" with its basis, a
-	// false alarm rate "not reviewed".
+	// false alarm rate "not reviewed", a money figure the exchange rates it
+	// lacks.
 	Note string
 }
 
@@ -89,6 +90,12 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 	out := make([]kpiCard, 0, len(names))
 	for _, n := range names {
 		m := kpiMetas[n]
+		if isMoney(n) {
+			// Money reads in the row's currency, with its symbol and minor units.
+			cur := r.Currency
+			m.Format = func(v any) string { return fmtCash(cur, v) }
+			m.Delta = signed(m.Format)
+		}
 		c := kpiCard{Name: n, Label: m.Label, Raw: vals[n], Value: m.Format(vals[n]), NoChange: noChangeWords(r.ChangeReason)}
 		switch {
 		case n == "est_loss" && r.EstLossEstimated:
@@ -116,6 +123,9 @@ func cardsOf(r *kpi.Row, names ...string) []kpiCard {
 					c.Better = "bad"
 				}
 			}
+		}
+		if vals[n] == nil && isMoney(n) {
+			c.Note = r.MoneyReason
 		}
 		if v, ok := r.Targets[n]; ok {
 			c.Target = targetWords(m, v)
@@ -173,4 +183,14 @@ func targetWords(m kpiMeta, v kpi.Verdict) string {
 		unit = " day"
 	}
 	return v.Op + " " + value(v.Value) + " a " + v.Period + ": " + value(v.JudgedAgainst) + " over " + days + unit
+}
+
+// isMoney says whether KPI n is money.
+func isMoney(n string) bool {
+	for _, d := range kpi.KPIDefs {
+		if d.Name == n {
+			return d.Money
+		}
+	}
+	return false
 }

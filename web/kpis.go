@@ -51,6 +51,7 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
 	header := append([]string{}, by.KeyFields()...)
+	header = append(header, "currency")
 	for _, prefix := range []string{"", "previous_", "change_"} {
 		if prefix != "change_" {
 			header = append(header, prefix+"from", prefix+"to")
@@ -59,7 +60,10 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 			header = append(header, prefix+d.Column)
 		}
 	}
-	header = append(header, "change_reason")
+	header = append(header, "change_reason", "money_reason", "previous_money_reason")
+	if by == kpi.ByStore {
+		header = append(header, "reporting_currency", "reporting_est_loss", "reporting_recovered_value", "reporting_money_reason")
+	}
 	if err := w.Write(header); err != nil {
 		return err
 	}
@@ -68,6 +72,7 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 		for _, col := range by.KeyFields() {
 			rec = append(rec, sheet.Text(r.Key.Field(col)))
 		}
+		rec = append(rec, string(r.Currency))
 		var prev, chg map[string]*float64
 		if r.Previous != nil {
 			prev = r.Previous.Values()
@@ -83,10 +88,21 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 				rec = append(rec, a.Previous.From, a.Previous.To)
 			}
 			for _, d := range kpi.KPIDefs {
-				rec = append(rec, cell(vals[d.Name], d.Money))
+				rec = append(rec, cell(vals[d.Name], d.Money, r.Currency))
 			}
 		}
-		rec = append(rec, sheet.Text(r.ChangeReason))
+		prevReason := ""
+		if r.Previous != nil {
+			prevReason = r.Previous.MoneyReason
+		}
+		rec = append(rec, sheet.Text(r.ChangeReason), sheet.Text(r.MoneyReason), sheet.Text(prevReason))
+		if by == kpi.ByStore {
+			if c := r.Reporting; c != nil {
+				rec = append(rec, string(c.Currency), cell(c.EstLoss, true, c.Currency), cell(c.RecoveredValue, true, c.Currency), sheet.Text(c.MoneyReason))
+			} else {
+				rec = append(rec, "", "", "", "")
+			}
+		}
 		if err := w.Write(rec); err != nil {
 			return err
 		}
@@ -96,13 +112,13 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 }
 
 // cell prints a figure as its shortest decimal (the figures are already
-// rounded), money with its two decimals.
-func cell(v *float64, money bool) string {
+// rounded), money with the decimals of its currency's minor unit.
+func cell(v *float64, money bool, cur ss.Currency) string {
 	switch {
 	case v == nil:
 		return ""
 	case money:
-		return strconv.FormatFloat(*v, 'f', 2, 64)
+		return strconv.FormatFloat(*v, 'f', cur.StoredDecimals(), 64)
 	}
 	return strconv.FormatFloat(*v, 'f', -1, 64)
 }

@@ -66,6 +66,8 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api/v1/recommendations/:id/reject", s.rejectRecommendation, layouts, writeStore(byID("recommendation", s.recommendationStore))},
 
 		{http.MethodGet, "/api/v1/kpis", s.getKPIs, readers, scopedListOr(inQuery("store"))},
+		{http.MethodGet, "/api/v1/fx-rates", s.getFXRates, readers, noStore},
+		{http.MethodPut, "/api/v1/fx-rates", s.putFXRates, admins, estate},
 		{http.MethodGet, "/api/v1/targets", s.getTargets, readers, scopedList},
 		{http.MethodPut, "/api/v1/targets", s.putTarget, operators, writeStore(inBody("store"))},
 		{http.MethodDelete, "/api/v1/targets", s.deleteTarget, operators, writeStore(inQuery("store"))},

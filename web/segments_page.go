@@ -65,6 +65,7 @@ type modelReturn struct {
 	Model       ss.OperatingModel
 	Return      segments.ModelReturn
 	Recommended bool
+	Currency    ss.Currency // the store's: the return is in it
 }
 
 func (s *Server) segmentsPage(c echo.Context) error {
@@ -98,7 +99,7 @@ func (s *Server) segmentsPage(c echo.Context) error {
 		rows[i] = segmentRow{Segment: sg, Name: names[sg.Store], History: records[sg.Store]}
 		for _, m := range []ss.OperatingModel{ss.ModelDetection, ss.ModelCheckout, ss.ModelSOC} {
 			if r, ok := sg.Returns[m]; ok {
-				rows[i].Returns = append(rows[i].Returns, modelReturn{m, r, m == sg.Recommended})
+				rows[i].Returns = append(rows[i].Returns, modelReturn{m, r, m == sg.Recommended, sg.Currency})
 			}
 		}
 		counts[sg.Tier]++

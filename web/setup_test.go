@@ -199,7 +199,7 @@ func storeJSON(tz string) map[string]any {
 		"name": "Test store", "region": "north", "timezone": tz,
 		"opening_hours":   map[string]any{"mon": [][]string{{"08:00", "22:00"}}, "sun": [][]string{{"10:00", "16:00"}}},
 		"profile":         map[string]any{"urban_density": 1.2, "theft_index": 1.5, "staffing_capacity": 0.8},
-		"operating_model": "soc",
+		"operating_model": "soc", "currency": "GBP",
 	}
 }
 

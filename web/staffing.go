@@ -33,8 +33,16 @@ func (s *Server) getStaffingPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p)
+	return c.JSON(http.StatusOK, withCurrency(p, st))
 }
+
+// policyAnswer is a policy with the currency of its hourly_cost: the store's.
+type policyAnswer struct {
+	workforce.Policy
+	Currency ss.Currency `json:"currency"`
+}
+
+func withCurrency(p workforce.Policy, st *ss.Store) policyAnswer { return policyAnswer{p, st.Currency} }
 
 func (s *Server) putStaffingPolicy(c echo.Context) error {
 	st, err := s.storeFor(c)
@@ -45,10 +53,13 @@ func (s *Server) putStaffingPolicy(c echo.Context) error {
 	if err := s.decodeJSON(c, &p); err != nil {
 		return err
 	}
+	if !st.Currency.InMinorUnits(p.HourlyCost) {
+		return ss.Errorf(ss.EINVALID, "hourly_cost", "%s", st.Currency.AmountRule("hourly_cost", p.HourlyCost))
+	}
 	if err := s.workforce.PutPolicy(c.Request().Context(), st, p, principal(c).Name); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p)
+	return c.JSON(http.StatusOK, withCurrency(p, st))
 }
 
 // solving runs fn, a staffing solve, in one of MaxSolves slots, or answers

@@ -113,7 +113,7 @@ func TestStaffingPlanOverHTTP(t *testing.T) {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 	r = f.mustStatus(200, "GET", "/api/v1/stores/S1/staffing-plans/2026-01-19?format=csv&part=hourly", planner, nil)
-	if !strings.Contains(string(r.Raw), "\nS1,2026-01-19,14:00,+00:00,true,3,3,37.50,2,2,0,0.00,1\n") {
+	if !strings.Contains(string(r.Raw), "\nS1,2026-01-19,14:00,+00:00,true,3,3,37.50,2,2,0,0.00,1,GBP\n") {
 		t.Errorf("hourly CSV lacks Monday 14:00:\n%.600s", r.Raw)
 	}
 

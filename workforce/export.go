@@ -18,7 +18,7 @@ import (
 var (
 	ShiftColumns = []string{"store", "day", "start", "utc_offset", "end", "hours", "headcount", "paid_hours", "role"}
 	HourColumns  = []string{"store", "date", "hour", "utc_offset", "open", "forecast_events", "forecast_alerts", "forecast_loss",
-		"required", "scheduled", "short", "uncovered_loss", "operators"}
+		"required", "scheduled", "short", "uncovered_loss", "operators", "currency"}
 )
 
 // location is the plan's time zone; a plan whose zone this machine does not
@@ -46,11 +46,12 @@ func (p *Plan) shiftRows() [][]string {
 func (p *Plan) hourRows() [][]string {
 	loc := p.location()
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	money := func(x float64) string { return strconv.FormatFloat(x, 'f', p.Currency.StoredDecimals(), 64) } // in p.Currency
 	rows := make([][]string, 0, len(p.Hours))
 	for _, h := range p.Hours {
 		rows = append(rows, []string{sheet.Text(p.Store), h.Date, fmt.Sprintf("%02d:00", h.Hour), offset(h.Start, loc), strconv.FormatBool(h.Open),
-			f(h.ForecastEvents), f(h.ForecastAlerts), fmt.Sprintf("%.2f", h.ForecastLoss), strconv.Itoa(h.Required),
-			strconv.Itoa(h.Scheduled), strconv.Itoa(h.Short), fmt.Sprintf("%.2f", h.UncoveredLoss), strconv.Itoa(h.Operators)})
+			f(h.ForecastEvents), f(h.ForecastAlerts), money(h.ForecastLoss), strconv.Itoa(h.Required),
+			strconv.Itoa(h.Scheduled), strconv.Itoa(h.Short), money(h.UncoveredLoss), strconv.Itoa(h.Operators), string(p.Currency)})
 	}
 	return rows
 }

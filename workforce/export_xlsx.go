@@ -78,13 +78,23 @@ func (p *Plan) hourCols() []xlsxCol {
 		{"open", "", false, func(i int) any { return hs[i].Open }},
 		{"forecast_events", xlsxCount, true, func(i int) any { return hs[i].ForecastEvents }},
 		{"forecast_alerts", xlsxCount, true, func(i int) any { return hs[i].ForecastAlerts }},
-		{"forecast_loss", xlsxDecimal, true, func(i int) any { return hs[i].ForecastLoss }},
+		{"forecast_loss", p.moneyFormat(), true, func(i int) any { return hs[i].ForecastLoss }},
 		{"required", xlsxInt, true, func(i int) any { return hs[i].Required }},
 		{"scheduled", xlsxInt, true, func(i int) any { return hs[i].Scheduled }},
 		{"short", xlsxInt, true, func(i int) any { return hs[i].Short }},
-		{"uncovered_loss", xlsxDecimal, true, func(i int) any { return hs[i].UncoveredLoss }},
+		{"uncovered_loss", p.moneyFormat(), true, func(i int) any { return hs[i].UncoveredLoss }},
 		{"operators", xlsxInt, true, func(i int) any { return hs[i].Operators }},
+		{"currency", "", false, func(int) any { return sheet.Text(string(p.Currency)) }}, // of the losses
 	}
+}
+
+// moneyFormat shows amounts of the plan's currency with its minor unit's
+// decimals: yen whole, pounds to the penny.
+func (p *Plan) moneyFormat() string {
+	if p.Currency.StoredDecimals() == 0 {
+		return "#,##0"
+	}
+	return xlsxDecimal
 }
 
 // WriteXLSX writes a workbook with a Shifts and an Hourly sheet: a frozen

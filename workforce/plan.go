@@ -61,6 +61,7 @@ type Plan struct {
 	FloorCost      float64     `json:"floor_cost"`    // FloorHours × the policy's hourly_cost
 	OperatorCost   float64     `json:"operator_cost"` // OperatorHours × the SOC's operator_hourly
 	Cost           float64     `json:"cost"`          // FloorCost + OperatorCost
+	Currency       ss.Currency `json:"currency"`      // of the costs, uncovered_loss, the hours' losses and the policy's hourly costs: the store's
 	UncoveredLoss  float64     `json:"uncovered_loss"`
 	Shifts         []PlanShift `json:"shifts"`
 	Hours          []PlanHour  `json:"hours"`
@@ -73,7 +74,7 @@ type Plan struct {
 // soc (SOCParams.Load) with their own shifts, costed at its operator rate.
 // It stops with ctx.Err() when ctx ends.
 func BuildPlan(ctx context.Context, st *ss.Store, loc *time.Location, week time.Time, fc []HourForecast, p Policy, soc SOCParams) (Plan, error) {
-	pl := Plan{Store: st.Code, Week: week.Format(time.DateOnly), Timezone: st.Timezone, Model: string(st.OperatingModel), Policy: p,
+	pl := Plan{Store: st.Code, Week: week.Format(time.DateOnly), Timezone: st.Timezone, Model: string(st.OperatingModel), Policy: p, Currency: st.Currency,
 		Shifts: []PlanShift{}, Hours: make([]PlanHour, len(fc))}
 	var load SOCLoad
 	if st.OperatingModel == ss.ModelSOC {

@@ -21,7 +21,8 @@ type Policy struct {
 	// service level, are planned outside it; a plan reports both.
 	BudgetHours *int `json:"budget_hours,omitempty"`
 	// HourlyCost is the cost of one paid floor staff-hour, in the store's
-	// currency. SOC operator hours cost OperatorHourly.
+	// currency (the policy's answer says which). SOC operator hours cost
+	// OperatorHourly.
 	HourlyCost float64 `json:"hourly_cost"`
 	// The store's overrides of the SOC workload (SOCParams): mean handling
 	// time of an alert, the share of alerts to pick up within AnswerSeconds,
@@ -69,8 +70,8 @@ func (p *Policy) Validate() error {
 		return ss.Errorf(ss.EINVALID, "min_staff", "min_staff (%d) must not exceed max_staff (%d)", p.MinStaff, p.MaxStaff)
 	case p.BudgetHours != nil && (*p.BudgetHours < 0 || *p.BudgetHours > 100_000):
 		return ss.Errorf(ss.EINVALID, "budget_hours", "budget_hours must be between 0 and 100000, got %d", *p.BudgetHours)
-	case !finite(p.HourlyCost) || p.HourlyCost < 0 || p.HourlyCost > 10_000:
-		return ss.Errorf(ss.EINVALID, "hourly_cost", "hourly_cost must be between 0 and 10000, got %v", p.HourlyCost)
+	case !finite(p.HourlyCost) || p.HourlyCost < 0 || p.HourlyCost > 1_000_000:
+		return ss.Errorf(ss.EINVALID, "hourly_cost", "hourly_cost must be between 0 and 1000000 (in the store's currency), got %v", p.HourlyCost)
 	}
 	// Each override is checked as its own field; a valid stand-in fills the
 	// others.

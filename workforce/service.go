@@ -33,6 +33,24 @@ type Service struct {
 	// override in its staffing policy; a zero field takes
 	// DefaultSOCParams' (90 s, 30 s, 90%, 20 an hour).
 	SOC SOCParams
+	// HourlyCosts is the default hourly_cost of a store without a policy, by
+	// its currency, in that currency. A currency without one takes
+	// DefaultPolicy's, which is in the reporting currency, converted at the
+	// latest rate of the last year; with no rate either, DefaultPolicy's
+	// figure as it is. Default none.
+	HourlyCosts map[ss.Currency]float64
+}
+
+// defaultPolicy is DefaultPolicy with the hourly cost of st's currency.
+func (s *Service) defaultPolicy(ctx context.Context, st *ss.Store) (Policy, error) {
+	p := DefaultPolicy()
+	if v, ok := s.HourlyCosts[st.Currency]; ok {
+		p.HourlyCost = v
+		return p, nil
+	}
+	var err error
+	p.HourlyCost, err = s.inCurrency(ctx, st, p.HourlyCost)
+	return p, err
 }
 
 // SOCParams is store st's SOC workload definition: its staffing policy's
@@ -42,7 +60,33 @@ func (s *Service) SOCParams(ctx context.Context, st *ss.Store) (SOCParams, error
 	if err != nil {
 		return SOCParams{}, err
 	}
-	return p.SOC(s.SOC.WithDefaults(DefaultSOCParams())), nil
+	d := s.SOC.WithDefaults(DefaultSOCParams())
+	if p.OperatorHourly == nil {
+		// The configured operator rate is in the reporting currency.
+		if d.OperatorHourly, err = s.inCurrency(ctx, st, d.OperatorHourly); err != nil {
+			return SOCParams{}, err
+		}
+	}
+	return p.SOC(d), nil
+}
+
+// inCurrency converts v, an amount of the reporting currency, to st's
+// currency at the latest rate of the last year, rounded to its minor unit;
+// v as it is for a store in the reporting currency or without a rate.
+func (s *Service) inCurrency(ctx context.Context, st *ss.Store, v float64) (float64, error) {
+	if st.Currency == "" || st.Currency == s.kpis.ReportingCurrency() {
+		return v, nil
+	}
+	now := time.Now().UTC()
+	rates, err := s.kpis.Rates(ctx, st.Currency, now.AddDate(-1, 0, 0), now)
+	if err != nil {
+		return 0, fmt.Errorf("workforce: rate of %s for store %s: %w", st.Currency, st.Code, err)
+	}
+	if len(rates) == 0 {
+		return v, nil
+	}
+	scale := math.Pow10(st.Currency.StoredDecimals())
+	return math.Round(v/rates[len(rates)-1].Rate*scale) / scale, nil
 }
 
 // SOCLoad is store st's SOC workload for the local week whose Monday is
@@ -80,17 +124,21 @@ func ParseWeek(field, s string) (time.Time, error) {
 	return WeekStart(d, time.UTC), nil
 }
 
-// Policy returns the store's policy, or DefaultPolicy when none is set.
+// Policy returns the store's policy, or DefaultPolicy (with its currency's
+// hourly cost) when none is set.
 func (s *Service) Policy(ctx context.Context, st *ss.Store) (Policy, error) {
 	var raw []byte
 	err := s.pool.QueryRow(ctx, `SELECT policy FROM staffing_policies WHERE store_id = $1`, st.ID).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return DefaultPolicy(), nil
+		return s.defaultPolicy(ctx, st)
 	}
 	if err != nil {
 		return Policy{}, fmt.Errorf("workforce: policy of %s: %w", st.Code, err)
 	}
-	p := DefaultPolicy()
+	p, err := s.defaultPolicy(ctx, st)
+	if err != nil {
+		return Policy{}, err
+	}
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return Policy{}, fmt.Errorf("workforce: policy of %s: %w", st.Code, err)
 	}
@@ -156,7 +204,11 @@ func (s *Service) makePlan(ctx context.Context, st *ss.Store, week time.Time, by
 		return nil, err
 	}
 	loc, _ := st.Location()
-	pl, err := BuildPlan(ctx, st, loc, week, fc, p, p.SOC(s.SOC.WithDefaults(DefaultSOCParams())))
+	soc, err := s.SOCParams(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := BuildPlan(ctx, st, loc, week, fc, p, soc)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ func TestPlanWeekStoresEveryStore(t *testing.T) {
 	pool := dbtest.New(t)
 	lay := layout.New(pool)
 	for _, code := range []string{"A1", "B2"} {
-		st := &ss.Store{Code: code, Name: code, Timezone: "Europe/Paris", OperatingModel: ss.ModelDetection,
+		st := &ss.Store{Code: code, Name: code, Timezone: "Europe/Paris", OperatingModel: ss.ModelDetection, Currency: "EUR",
 			OpeningHours: ss.OpeningHours{"mon": {{"08:00", "22:00"}}}, Profile: ss.Profile{UrbanDensity: 1, TheftIndex: 1, StaffingCapacity: 1}}
 		if _, err := lay.PutStore(ctx, st); err != nil {
 			t.Fatal(err)

@@ -11,11 +11,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/term"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/migrations"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/segments"
@@ -94,6 +97,15 @@ type Config struct {
 	ReadWait time.Duration
 	// TokenCacheTTL (SHRINKSCOPE_TOKEN_CACHE_TTL) is how long a token found live is trusted; 0: no cache.
 	TokenCacheTTL time.Duration
+	// ReportingCurrency (SHRINKSCOPE_REPORTING_CURRENCY) is the ISO 4217 currency of estate and
+	// region figures, converted with the exchange-rate table; default GBP.
+	ReportingCurrency ss.Currency
+	// DefaultCurrency (SHRINKSCOPE_DEFAULT_CURRENCY) is given to stores made before stores had a
+	// currency, when the schema is migrated; default: the reporting currency.
+	DefaultCurrency ss.Currency
+	// StaffingHourlyCosts (SHRINKSCOPE_STAFFING_HOURLY_COST) is the default hourly cost of a
+	// staffing policy by currency; default none (15 in the reporting currency, converted).
+	StaffingHourlyCosts map[ss.Currency]float64
 	// DBIngestConns (SHRINKSCOPE_DB_INGEST_CONNS) sizes the pool of ingest and token lookups; 0: the main pool.
 	DBIngestConns int
 	// BodyGrace (SHRINKSCOPE_BODY_GRACE) is how long a request body may take
@@ -131,6 +143,39 @@ func settings(c *Config, getenv func(string) string) []setting {
 				return fmt.Errorf("want true or false, got %q", v)
 			}
 			c.Demo = b
+			return nil
+		}},
+		{"reporting-currency", "SHRINKSCOPE_REPORTING_CURRENCY", "GBP", "ISO 4217 currency of estate, region and other multi-store money figures: each store-day converted at that day's rate (PUT /api/v1/fx-rates)", func(v string) error {
+			if err := ss.CheckCurrency("reporting-currency", ss.Currency(v)); err != nil {
+				return fmt.Errorf("want an active ISO 4217 code such as GBP, EUR or USD, got %q", v)
+			}
+			c.ReportingCurrency = ss.Currency(v)
+			return nil
+		}},
+		{"staffing-hourly-cost", "SHRINKSCOPE_STAFFING_HOURLY_COST", "", "default hourly cost of a store's staffing policy by currency, in that currency, e.g. GBP=15,USD=21,JPY=2200; a currency left out takes 15 in the reporting currency converted at its latest rate (15 as it is without one)", func(v string) error {
+			c.StaffingHourlyCosts = nil
+			for _, part := range splitList(v) {
+				cur, n, ok := strings.Cut(part, "=")
+				f, err := strconv.ParseFloat(n, 64)
+				if !ok || !ss.Currency(cur).Valid() || err != nil || !(f >= 0 && f <= 1e6) || !ss.Currency(cur).InMinorUnits(f) {
+					return fmt.Errorf("want CUR=cost pairs (an ISO 4217 code, a cost of 0 to 1000000 in its minor units), got %q", part)
+				}
+				if c.StaffingHourlyCosts == nil {
+					c.StaffingHourlyCosts = map[ss.Currency]float64{}
+				}
+				c.StaffingHourlyCosts[ss.Currency(cur)] = f
+			}
+			return nil
+		}},
+		{"default-currency", "SHRINKSCOPE_DEFAULT_CURRENCY", "", "ISO 4217 currency given to stores that had none (made before stores had a currency) when the schema is migrated; empty: the reporting currency", func(v string) error {
+			if v == "" {
+				c.DefaultCurrency = ""
+				return nil
+			}
+			if err := ss.CheckCurrency("default-currency", ss.Currency(v)); err != nil {
+				return fmt.Errorf("want an active ISO 4217 code such as GBP, EUR or USD, got %q", v)
+			}
+			c.DefaultCurrency = ss.Currency(v)
 			return nil
 		}},
 		{"state-dir", "SHRINKSCOPE_STATE_DIR", db.StateDir(getenv), "folder for the embedded database's data and log", str(&c.StateDir)},
@@ -377,7 +422,7 @@ func printOwnFlags(w io.Writer, fs *flag.FlagSet, used []setting) {
 }
 
 // dbFlags are the settings every command that opens the database uses.
-var dbFlags = []string{"database-url", "demo", "state-dir", "db-max-conns", "log-level", "log-format"}
+var dbFlags = []string{"database-url", "demo", "state-dir", "db-max-conns", "log-level", "log-format", "reporting-currency", "default-currency"}
 
 func newLogger(c *Config, w io.Writer) *slog.Logger {
 	var lvl slog.Level
@@ -436,11 +481,47 @@ func openMigrated(ctx context.Context, c *Config, e *env) (*db.DB, *slog.Logger,
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := migrations.Up(ctx, d.Pool, log); err != nil {
+	if err := migrateUp(ctx, d.Pool, log, c); err != nil {
 		d.Close()
 		return nil, nil, err
 	}
 	return d, log, nil
+}
+
+// migrateUp applies pending migrations, then gives every store without a
+// currency the configured default (a migration cannot read the settings).
+func migrateUp(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Config) error {
+	if err := migrations.Up(ctx, pool, log); err != nil {
+		return err
+	}
+	cur := c.DefaultCurrency
+	if cur == "" {
+		cur = c.reporting()
+	}
+	n, err := layout.New(pool).AdoptCurrency(ctx, cur)
+	if err != nil {
+		return err
+	}
+	if n > 0 && log != nil {
+		log.Info("stores without a currency given the default", "stores", n, "currency", cur)
+	}
+	return nil
+}
+
+// reporting is the reporting currency, GBP where the command has no such setting.
+func (c *Config) reporting() ss.Currency {
+	if c.ReportingCurrency == "" {
+		return kpi.DefaultReportingCurrency
+	}
+	return c.ReportingCurrency
+}
+
+// newServices builds the service graph with the configured reporting currency.
+func newServices(pool *pgxpool.Pool, c *Config) app.Services {
+	svc := app.New(pool)
+	_ = svc.KPIs.SetReportingCurrency(c.reporting()) // checked when parsed
+	svc.Workforce.HourlyCosts = c.StaffingHourlyCosts
+	return svc
 }
 
 func splitList(s string) []string {

@@ -18,7 +18,6 @@ import (
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
-	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
 // demoDatabase keeps the demo apart from a real estate on the same server.
@@ -46,7 +45,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	if err := migrations.Up(ctx, d.Pool, log); err != nil {
+	if err := migrateUp(ctx, d.Pool, log, c); err != nil {
 		return err
 	}
 	writeDemoMarker(c, log)
@@ -64,9 +63,15 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if len(have) == 0 {
 		started := time.Now()
-		_, st, err := app.LoadReady(ctx, d.Pool, estate.Config{Seed: *seedVal, Stores: *stores, Days: *days}, progressBar(e.stderr, "generating demo estate"))
+		est, st, err := app.LoadReady(ctx, d.Pool, estate.Config{Seed: *seedVal, Stores: *stores, Days: *days}, progressBar(e.stderr, "generating demo estate"))
 		if err != nil {
 			return err
+		}
+		if c.reporting() != kpi.DefaultReportingCurrency {
+			// LoadReady quoted its rates against the default; quote them against this one too.
+			if err := app.LoadRates(ctx, newServices(d.Pool, c).KPIs, est); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(e.stderr, "loaded %d stores, %d zones, %d events, %d outcomes, %d footfall rows, %d sales days, KPI rollups built, layout changes evaluated, in %s\n",
 			st.Stores, st.Zones, st.Events, st.Outcomes, st.Footfall, st.Sales, time.Since(started).Round(time.Millisecond))
@@ -121,7 +126,7 @@ var demoJobs = []string{"rollups", "segments", "recommendations", "evaluations",
 // runDemoJobs runs demoJobs through the scheduler, so the jobs page shows
 // their runs, and plans this week's staffing too (the job plans next week's).
 func runDemoJobs(ctx context.Context, e *env, pool *pgxpool.Pool, c *Config, log *slog.Logger) error {
-	svc := app.New(pool)
+	svc := newServices(pool, c)
 	svc.Workforce.SOC = c.SOC()
 	sch, err := newScheduler(svc, c, log, kpi.NewRollups(pool))
 	if err != nil {

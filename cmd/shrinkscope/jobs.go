@@ -76,7 +76,7 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 	if args[0] == "run" && usageError(args[1:]) != flag.ErrHelp {
 		rest = args[2:]
 	}
-	c, err := parseConfig(flag.NewFlagSet("jobs "+args[0], flag.ContinueOnError), e, rest, append(append([]string{"segment-weights", "segment-costs"}, jobFlags...), dbFlags...)...)
+	c, err := parseConfig(flag.NewFlagSet("jobs "+args[0], flag.ContinueOnError), e, rest, append(append([]string{"segment-weights", "segment-costs", "segment-currency-costs", "staffing-hourly-cost"}, jobFlags...), dbFlags...)...)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func cmdJobs(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	svc := app.New(d.Pool)
+	svc := newServices(d.Pool, c)
 	svc.Workforce.SOC = c.SOC()
 	s, err := newScheduler(svc, c, log, kpi.NewRollups(d.Pool))
 	if err != nil {

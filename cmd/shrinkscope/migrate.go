@@ -24,7 +24,7 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	}
 	defer d.Close()
 	if args[0] == "up" {
-		if err := migrations.Up(ctx, d.Pool, log); err != nil {
+		if err := migrateUp(ctx, d.Pool, log, c); err != nil {
 			return err
 		}
 		cur, err := migrations.Current(ctx, d.Pool)

@@ -87,6 +87,29 @@ func segmentSettings(c *Config) []setting {
 		num("min-own", &s.MinOwn, d.MinOwn, "outcomes a store needs before its own rates replace the estate's"),
 		days,
 		num("min-events", &s.MinEvents, d.MinEvents, "concealments in the window a store needs to be recommended a model"),
+		{"segment-currency-costs", "SHRINKSCOPE_SEGMENT_CURRENCY_COSTS", "", "money settings of stores in other currencies than the reporting one, in their currency, e.g. " +
+			"USD:soc=15000,operator_hourly=25;JPY:soc=1800000,till_hourly=1100 (keys: " + strings.Join(ss.SegmentCostKeys, ", ") +
+			"); the other money settings are in the reporting currency, and a setting a currency lacks is converted at its latest rate; a store's segment_costs override both", func(v string) error {
+			s.CurrencyCosts = nil
+			for _, part := range strings.Split(v, ";") {
+				if part = strings.TrimSpace(part); part == "" {
+					continue
+				}
+				cur, kv, ok := strings.Cut(part, ":")
+				if !ok || !ss.Currency(cur).Valid() {
+					return fmt.Errorf("want CUR:key=value,… per currency (an ISO 4217 code first), got %q", part)
+				}
+				m, err := keyValues(kv, ss.SegmentCostKeys...)
+				if err != nil {
+					return fmt.Errorf("%s: %w", cur, err)
+				}
+				if s.CurrencyCosts == nil {
+					s.CurrencyCosts = map[ss.Currency]map[string]float64{}
+				}
+				s.CurrencyCosts[ss.Currency(cur)] = m
+			}
+			return nil
+		}},
 	}
 }
 

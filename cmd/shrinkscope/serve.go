@@ -13,15 +13,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shrinkscope/shrinkscope/alerts"
-	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
-	"github.com/shrinkscope/shrinkscope/migrations"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
 var serveFlags = append([]string{"addr", "metrics-addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -41,7 +39,7 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 	}
 	defer d.Close()
 	if c.Migrate {
-		if err := migrations.Up(ctx, d.Pool, log); err != nil {
+		if err := migrateUp(ctx, d.Pool, log, c); err != nil {
 			return err
 		}
 	}
@@ -70,7 +68,7 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 			Name: "shrinkscope_rollup_refresh_failures_total", Help: "Failed refreshes of one store's rollup buckets (the store waits and retries; others go on).",
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
-	svc := app.New(pool)
+	svc := newServices(pool, c)
 	svc.KPIs.SetMinReviews(c.MinReviews)
 	svc.Workforce.SOC = c.SOC()
 	ipool, releaseIngest, err := ingestPool(ctx, pool, c.DBIngestConns)

@@ -122,7 +122,7 @@ func newServedStore(t *testing.T, lib string) *visionSetup {
 		}
 	}
 	v.admin = strings.TrimSpace(admin)
-	put("/api/v1/stores/S1", json.RawMessage(`{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection"}`))
+	put("/api/v1/stores/S1", json.RawMessage(`{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection","currency":"GBP"}`))
 	put("/api/v1/stores/S1/zones", ss.GeoJSON(scene.Zones()))
 	tok, _, err := sh(t, v.srv.vars, "token", "create", "--role", "ingest", "--name", "vision", "--stores", "S1")
 	if err != nil {

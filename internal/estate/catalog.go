@@ -13,31 +13,32 @@ type city struct {
 	name      string
 	region    string
 	tz        string
-	urban     float64  // typical urban density of a store there
-	theft     float64  // typical theft index there
-	hours     []hours  // opening-hours templates; the first store there takes the first
-	districts []string // store names are "<city> <district>"
+	currency  ss.Currency // what its shops price in
+	urban     float64     // typical urban density of a store there
+	theft     float64     // typical theft index there
+	hours     []hours     // opening-hours templates; the first store there takes the first
+	districts []string    // store names are "<city> <district>"
 }
 
 var cities = []city{
-	{"London", "london", "Europe/London", 1.7, 1.4, []hours{hours24, ukLarge}, []string{"Oxford Street", "Camden", "Canary Wharf", "Brixton"}},
-	{"New York", "east-us", "America/New_York", 1.8, 1.3, []hours{hours24, usLong}, []string{"Herald Square", "Union Square", "Harlem", "Astoria"}},
-	{"Berlin", "dach", "Europe/Berlin", 1.3, 1.1, []hours{deLong, deSplit}, []string{"Alexanderplatz", "Kreuzberg", "Spandau", "Pankow"}},
-	{"Los Angeles", "west-us", "America/Los_Angeles", 1.2, 1.5, []hours{usLong, hours24}, []string{"Westwood", "Downtown", "Burbank", "Long Beach"}},
-	{"Sydney", "anz", "Australia/Sydney", 1.2, 0.9, []hours{auLate}, []string{"Pitt Street", "Bondi", "Parramatta", "Chatswood"}},
-	{"Mumbai", "india", "Asia/Kolkata", 2.0, 0.8, []hours{inMall}, []string{"Bandra", "Andheri", "Powai", "Colaba"}},
-	{"Manchester", "north", "Europe/London", 1.0, 1.2, []hours{ukLarge, hours24}, []string{"Arndale", "Salford Quays", "Didsbury", "Stockport"}},
-	{"Boston", "east-us", "America/New_York", 1.0, 0.9, []hours{usLong}, []string{"Back Bay", "Cambridge", "Dorchester", "Quincy"}},
-	{"Munich", "dach", "Europe/Berlin", 0.9, 0.7, []hours{deSplit, deLong}, []string{"Marienplatz", "Schwabing", "Pasing", "Riem"}},
-	{"Bristol", "south", "Europe/London", 0.8, 1.0, []hours{ukLarge}, []string{"Cabot Circus", "Clifton", "Bedminster", "Filton"}},
-	{"Chicago", "central-us", "America/Chicago", 1.4, 1.4, []hours{usLong, hours24}, []string{"State Street", "Wicker Park", "Evanston", "Oak Park"}},
-	{"Melbourne", "anz", "Australia/Melbourne", 1.1, 0.8, []hours{auLate}, []string{"Bourke Street", "Richmond", "Docklands", "Box Hill"}},
-	{"Leeds", "north", "Europe/London", 0.8, 1.1, []hours{ukLarge}, []string{"Briggate", "Headingley", "Kirkstall", "Roundhay"}},
-	{"San Francisco", "west-us", "America/Los_Angeles", 1.5, 1.9, []hours{usLong}, []string{"Market Street", "Mission", "Sunset", "Daly City"}},
-	{"Paris", "france", "Europe/Paris", 1.6, 1.2, []hours{frStd}, []string{"Rivoli", "Bastille", "La Défense", "Montparnasse"}},
-	{"Birmingham", "midlands", "Europe/London", 0.9, 1.1, []hours{ukLarge}, []string{"Bullring", "Edgbaston", "Solihull", "Erdington"}},
-	{"Brighton", "south", "Europe/London", 0.7, 0.9, []hours{ukLarge}, []string{"Churchill Square", "Hove", "Kemptown", "Preston Park"}},
-	{"Bengaluru", "india", "Asia/Kolkata", 1.5, 0.7, []hours{inMall}, []string{"Koramangala", "Indiranagar", "Whitefield", "Jayanagar"}},
+	{"London", "london", "Europe/London", "GBP", 1.7, 1.4, []hours{hours24, ukLarge}, []string{"Oxford Street", "Camden", "Canary Wharf", "Brixton"}},
+	{"New York", "east-us", "America/New_York", "USD", 1.8, 1.3, []hours{hours24, usLong}, []string{"Herald Square", "Union Square", "Harlem", "Astoria"}},
+	{"Berlin", "dach", "Europe/Berlin", "EUR", 1.3, 1.1, []hours{deLong, deSplit}, []string{"Alexanderplatz", "Kreuzberg", "Spandau", "Pankow"}},
+	{"Los Angeles", "west-us", "America/Los_Angeles", "USD", 1.2, 1.5, []hours{usLong, hours24}, []string{"Westwood", "Downtown", "Burbank", "Long Beach"}},
+	{"Sydney", "anz", "Australia/Sydney", "AUD", 1.2, 0.9, []hours{auLate}, []string{"Pitt Street", "Bondi", "Parramatta", "Chatswood"}},
+	{"Mumbai", "india", "Asia/Kolkata", "INR", 2.0, 0.8, []hours{inMall}, []string{"Bandra", "Andheri", "Powai", "Colaba"}},
+	{"Manchester", "north", "Europe/London", "GBP", 1.0, 1.2, []hours{ukLarge, hours24}, []string{"Arndale", "Salford Quays", "Didsbury", "Stockport"}},
+	{"Boston", "east-us", "America/New_York", "USD", 1.0, 0.9, []hours{usLong}, []string{"Back Bay", "Cambridge", "Dorchester", "Quincy"}},
+	{"Munich", "dach", "Europe/Berlin", "EUR", 0.9, 0.7, []hours{deSplit, deLong}, []string{"Marienplatz", "Schwabing", "Pasing", "Riem"}},
+	{"Bristol", "south", "Europe/London", "GBP", 0.8, 1.0, []hours{ukLarge}, []string{"Cabot Circus", "Clifton", "Bedminster", "Filton"}},
+	{"Chicago", "central-us", "America/Chicago", "USD", 1.4, 1.4, []hours{usLong, hours24}, []string{"State Street", "Wicker Park", "Evanston", "Oak Park"}},
+	{"Melbourne", "anz", "Australia/Melbourne", "AUD", 1.1, 0.8, []hours{auLate}, []string{"Bourke Street", "Richmond", "Docklands", "Box Hill"}},
+	{"Leeds", "north", "Europe/London", "GBP", 0.8, 1.1, []hours{ukLarge}, []string{"Briggate", "Headingley", "Kirkstall", "Roundhay"}},
+	{"San Francisco", "west-us", "America/Los_Angeles", "USD", 1.5, 1.9, []hours{usLong}, []string{"Market Street", "Mission", "Sunset", "Daly City"}},
+	{"Paris", "france", "Europe/Paris", "EUR", 1.6, 1.2, []hours{frStd}, []string{"Rivoli", "Bastille", "La Défense", "Montparnasse"}},
+	{"Birmingham", "midlands", "Europe/London", "GBP", 0.9, 1.1, []hours{ukLarge}, []string{"Bullring", "Edgbaston", "Solihull", "Erdington"}},
+	{"Brighton", "south", "Europe/London", "GBP", 0.7, 0.9, []hours{ukLarge}, []string{"Churchill Square", "Hove", "Kemptown", "Preston Park"}},
+	{"Bengaluru", "india", "Asia/Kolkata", "INR", 1.5, 0.7, []hours{inMall}, []string{"Koramangala", "Indiranagar", "Whitefield", "Jayanagar"}},
 }
 
 // hours is an opening-hours template: per weekday (time.Weekday order,

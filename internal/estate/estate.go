@@ -140,6 +140,7 @@ func buildStore(s *Store, i int, r *rng, rateScale float64) {
 		OpeningHours:   h.openingHours(),
 		Profile:        p,
 		OperatingModel: chooseModel(i, p, r),
+		Currency:       c.currency,
 	}
 	loc, err := time.LoadLocation(c.tz)
 	if err != nil {

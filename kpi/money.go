@@ -1,0 +1,255 @@
+package kpi
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	ss "github.com/shrinkscope/shrinkscope"
+)
+
+// Money (DESIGN.md): a store's figures are in its currency. A row of
+// several stores is in the reporting currency: each store-day's est_loss,
+// recovered_value and sales are multiplied by that day's rate of the
+// store's currency (fx_rates, exact numeric products), summed, and the sum
+// is rounded once, half away from zero, to the reporting currency's minor
+// unit. A figure that needs a rate the table lacks is null, and the row's
+// money_reason names the currencies and days; it is never a sum of
+// different currencies. A store row keeps its own currency and carries the
+// converted figures in reporting.
+
+// DefaultReportingCurrency is the reporting currency of a KPIs that was not
+// given one.
+const DefaultReportingCurrency ss.Currency = "GBP"
+
+// moneyMissing flags the money figures of a row that need a missing rate.
+type moneyMissing uint8
+
+const (
+	missingEstLoss moneyMissing = 1 << iota
+	missingRecovered
+	missingSales
+)
+
+// moneyOrNil is v, or nil when the figure m needs a missing rate.
+func (f *Figures) moneyOrNil(m moneyMissing, v *float64) *float64 {
+	if f.missing&m != 0 {
+		return nil
+	}
+	return v
+}
+
+// Converted is a store row's money in the reporting currency.
+type Converted struct {
+	Currency       ss.Currency `json:"currency"`
+	EstLoss        *float64    `json:"est_loss"`
+	RecoveredValue *float64    `json:"recovered_value"`
+	Sales          *float64    `json:"sales"`
+	MoneyReason    string      `json:"money_reason,omitempty"`
+}
+
+// MarshalJSON writes the figures with est_loss and recovered_value null
+// where they need a missing rate.
+func (f Figures) MarshalJSON() ([]byte, error) {
+	type plain Figures
+	return json.Marshal(struct {
+		plain
+		EstLoss                 *float64 `json:"est_loss"`
+		RecoveredValue          *float64 `json:"recovered_value"`
+		RecoveredByIntervention *float64 `json:"recovered_by_intervention"`
+		PaidUnprompted          *float64 `json:"paid_unprompted"`
+	}{plain(f), f.moneyOrNil(missingEstLoss, num(f.EstLoss)), f.moneyOrNil(missingRecovered, num(f.RecoveredValue)),
+		f.moneyOrNil(missingRecovered, num(f.RecoveredByIntervention)), f.moneyOrNil(missingRecovered, num(f.PaidUnprompted))})
+}
+
+// MarshalJSON writes the row as one object: its key, its figures inline,
+// then the previous period, the change and the targets.
+func (r Row) MarshalJSON() ([]byte, error) {
+	head, err := json.Marshal(struct {
+		Key Key `json:"key"`
+	}{r.Key})
+	if err != nil {
+		return nil, err
+	}
+	fig, err := r.Figures.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	tail, err := json.Marshal(struct {
+		Previous     *Figures           `json:"previous"`
+		Change       *Changes           `json:"change"`
+		ChangeReason string             `json:"change_reason,omitempty"`
+		Targets      map[string]Verdict `json:"targets,omitempty"`
+	}{r.Previous, r.Change, r.ChangeReason, r.Targets})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(head)+len(fig)+len(tail))
+	out = append(out, head[:len(head)-1]...)
+	out = append(out, ',')
+	out = append(out, fig[1:len(fig)-1]...)
+	out = append(out, ',')
+	return append(out, tail[1:]...), nil
+}
+
+// SetReportingCurrency sets the currency of estate, region and other
+// multi-store figures (default DefaultReportingCurrency).
+func (k *KPIs) SetReportingCurrency(c ss.Currency) error {
+	if err := ss.CheckCurrency("reporting_currency", c); err != nil {
+		return err
+	}
+	k.reporting = c
+	return nil
+}
+
+// ReportingCurrency is the currency of multi-store figures.
+func (k *KPIs) ReportingCurrency() ss.Currency {
+	if k.reporting == "" {
+		return DefaultReportingCurrency
+	}
+	return k.reporting
+}
+
+// converted is one group's converted money in one period: exact converted of
+// amount × rate, and the days each currency lacks a rate on.
+type converted struct {
+	estLoss, recovered, sales, paid big.Rat
+	hasSales                        bool
+	missing                         moneyMissing
+	lacking                         map[ss.Currency][]time.Time
+}
+
+func (m *converted) add(cur ss.Currency, est, rec, sales, paid string, hasSales bool, missing moneyMissing, days []time.Time) error {
+	for _, x := range []struct {
+		into *big.Rat
+		s    string
+	}{{&m.estLoss, est}, {&m.recovered, rec}, {&m.sales, sales}, {&m.paid, paid}} {
+		if x.s == "" {
+			continue
+		}
+		v, ok := new(big.Rat).SetString(x.s)
+		if !ok {
+			return fmt.Errorf("kpi: converted amount %q", x.s)
+		}
+		x.into.Add(x.into, v)
+	}
+	m.hasSales = m.hasSales || hasSales
+	m.missing |= missing
+	if len(days) > 0 {
+		if m.lacking == nil {
+			m.lacking = map[ss.Currency][]time.Time{}
+		}
+		m.lacking[cur] = append(m.lacking[cur], days...)
+	}
+	return nil
+}
+
+// rounded is v rounded half away from zero to minor decimals, as the
+// float64 nearest that decimal.
+func rounded(v *big.Rat, minor int) float64 {
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(minor)), nil)
+	r := new(big.Rat).Mul(v, new(big.Rat).SetInt(scale))
+	half := big.NewRat(1, 2)
+	if r.Sign() < 0 {
+		r.Sub(r, half)
+	} else {
+		r.Add(r, half)
+	}
+	n := new(big.Int).Quo(r.Num(), r.Denom()) // truncates toward zero
+	f, _ := strconv.ParseFloat(new(big.Rat).SetFrac(n, scale).FloatString(minor), 64)
+	return f
+}
+
+// reason names the missing rates: "no GBP→EUR rate for USD on 2026-03-02,
+// 2026-03-05..2026-03-07".
+func (m *converted) reason(reporting ss.Currency) string {
+	if len(m.lacking) == 0 {
+		return ""
+	}
+	curs := make([]string, 0, len(m.lacking))
+	for c := range m.lacking {
+		curs = append(curs, string(c))
+	}
+	sort.Strings(curs)
+	parts := make([]string, len(curs))
+	for i, c := range curs {
+		name := c
+		if c == "" {
+			name = "stores without a currency"
+		}
+		parts[i] = name + " on " + dayRanges(m.lacking[ss.Currency(c)])
+	}
+	return "no exchange rate to " + string(reporting) + " for " + strings.Join(parts, "; ")
+}
+
+// dayRanges lists days, sorted and with runs of consecutive days as from..to.
+func dayRanges(days []time.Time) string {
+	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
+	var out []string
+	for i := 0; i < len(days); {
+		j := i
+		for j+1 < len(days) && !days[j+1].After(days[j].AddDate(0, 0, 1)) {
+			j++
+		}
+		if days[j].Equal(days[i]) {
+			out = append(out, days[i].Format(time.DateOnly))
+		} else {
+			out = append(out, days[i].Format(time.DateOnly)+".."+days[j].Format(time.DateOnly))
+		}
+		i = j + 1
+	}
+	return strings.Join(out, ", ")
+}
+
+// apply puts a group's converted money on f: in place of its own figures
+// for a row of several stores, or in f.Reporting for a store row.
+func (m *converted) apply(f *Figures, reporting ss.Currency, storeRow bool) {
+	minor := reporting.StoredDecimals()
+	est, rec := rounded(&m.estLoss, minor), rounded(&m.recovered, minor)
+	var sales *float64
+	if m.hasSales {
+		v := rounded(&m.sales, minor)
+		sales = &v
+	}
+	reason := m.reason(reporting)
+	if storeRow {
+		c := &Converted{Currency: reporting, EstLoss: &est, RecoveredValue: &rec, Sales: sales, MoneyReason: reason}
+		if m.missing&missingEstLoss != 0 {
+			c.EstLoss = nil
+		}
+		if m.missing&missingRecovered != 0 {
+			c.RecoveredValue = nil
+		}
+		if m.missing&missingSales != 0 {
+			c.Sales = nil
+		}
+		f.Reporting = c
+		return
+	}
+	f.Currency, f.EstLoss, f.RecoveredValue, f.Sales = reporting, est, rec, sales
+	f.PaidUnprompted = rounded(&m.paid, minor) // derive splits recovered_value by it
+	// A figure that needs a missing rate holds 0, not the part that converted.
+	if m.missing&missingEstLoss != 0 {
+		f.EstLoss = 0
+	}
+	if m.missing&missingRecovered != 0 {
+		f.RecoveredValue, f.PaidUnprompted = 0, 0
+	}
+	f.missing, f.MoneyReason = m.missing, reason
+}
+
+// ownMoney is a store row's figures as its reporting ones: the store is in
+// the reporting currency, or the money read found none of its currency.
+func ownMoney(f *Figures, reporting ss.Currency) *Converted {
+	est, rec := f.EstLoss, f.RecoveredValue
+	c := &Converted{Currency: reporting, EstLoss: &est, RecoveredValue: &rec}
+	if f.Sales != nil {
+		v := *f.Sales
+		c.Sales = &v
+	}
+	return c
+}
