@@ -69,7 +69,7 @@ func setupOn(t *testing.T, pool *pgxpool.Pool, stores bool) *world {
 
 func (w *world) store(code, tz string, model ss.OperatingModel, category string, value float64) {
 	w.t.Helper()
-	st := ss.Store{Code: code, Name: code, Region: "north", Timezone: tz, OperatingModel: model,
+	st := ss.Store{Code: code, Name: code, Region: "north", Timezone: tz, OperatingModel: model, Currency: "GBP",
 		OpeningHours: ss.OpeningHours{"mon": {{"00:00", "24:00"}}},
 		Profile:      ss.Profile{UrbanDensity: 1, TheftIndex: 1, StaffingCapacity: 1}}
 	if _, err := w.svc.Layout.PutStore(w.ctx, &st); err != nil {
