@@ -56,7 +56,7 @@ func errorLines(logs string) []string {
 // retrying for ever; the spool keeps every item and nothing is stored.
 func TestVisionStopsOnPermanentRefusal(t *testing.T) {
 	v := newVisionSetup(t)
-	req, _ := http.NewRequest("PUT", "http://"+v.srv.addr+"/api/v1/stores/S2", strings.NewReader(`{"name":"s2","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection"}`))
+	req, _ := http.NewRequest("PUT", "http://"+v.srv.addr+"/api/v1/stores/S2", strings.NewReader(`{"name":"s2","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection","currency":"GBP"}`))
 	req.Header.Set("Authorization", "Bearer "+v.admin)
 	req.Header.Set("Content-Type", "application/json")
 	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode >= 300 {

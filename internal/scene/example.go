@@ -33,7 +33,7 @@ func WriteExample(dir string) error {
 	if err := Standard().WritePNGs(filepath.Join(dir, ExampleFrames)); err != nil {
 		return err
 	}
-	store := `{"name":"Example store","timezone":"Europe/London","opening_hours":{"mon":[["08:00","20:00"]],"tue":[["08:00","20:00"]],"wed":[["08:00","20:00"]],"thu":[["08:00","20:00"]],"fri":[["08:00","20:00"]],"sat":[["08:00","20:00"]],"sun":[["10:00","16:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection"}` + "\n"
+	store := `{"name":"Example store","timezone":"Europe/London","opening_hours":{"mon":[["08:00","20:00"]],"tue":[["08:00","20:00"]],"wed":[["08:00","20:00"]],"thu":[["08:00","20:00"]],"fri":[["08:00","20:00"]],"sat":[["08:00","20:00"]],"sun":[["10:00","16:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection","currency":"GBP"}` + "\n"
 	if err := os.WriteFile(filepath.Join(dir, ExampleStore), []byte(store), 0o644); err != nil {
 		return err
 	}
