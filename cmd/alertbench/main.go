@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -34,6 +33,7 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/web"
 )
@@ -48,7 +48,7 @@ func main() {
 	baseline := flag.Bool("baseline", true, "also offer the same load to detection stores (no alerts), for the POST rate the host sustains without them")
 	flag.Parse()
 	r := &runner{}
-	defer r.cleanup()
+	defer r.Close()
 	log.Printf("%d CPUs; %d consoles, %d events/s for %d s over %d stores", runtime.NumCPU(), *consoles, *rate, *seconds, *stores)
 	lat := r.latency(ss.ModelSOC, *consoles, *rate, *seconds, *stores)
 	fmt.Printf("consoles=%d rate=%d/s seconds=%d stores=%d\n", *consoles, *rate, *seconds, *stores)
@@ -67,7 +67,7 @@ func main() {
 			soc = append(soc, r.throughput(ss.ModelSOC, *ratioEvents, *stores))
 		}
 		fmt.Printf("ingest, batches of 1000: detection stores median %.0f events/s %v, soc stores median %.0f events/s %v, ratio soc/detection %.2f\n",
-			median(det), rounded(det), median(soc), rounded(soc), median(soc)/median(det))
+			stats.Median(det), rounded(det), stats.Median(soc), rounded(soc), stats.Median(soc)/stats.Median(det))
 	}
 }
 
@@ -271,7 +271,7 @@ func (r *runner) latency(model ss.OperatingModel, consoles, rate, seconds, store
 	res.sameP50, res.sameP99, res.otherP50, res.otherP99 = pct(same, 0.5), pct(same, 0.99), pct(other, 0.5), pct(other, 0.99)
 	a.stop()
 	b.stop()
-	r.cleanup()
+	r.Close()
 	return res
 }
 
@@ -332,7 +332,7 @@ func (r *runner) throughput(model ss.OperatingModel, n, stores int) float64 {
 		log.Fatalf("%d alerts after %d events into %s stores", alerts, n, model)
 	}
 	a.stop()
-	r.cleanup()
+	r.Close()
 	return rate
 }
 
@@ -345,15 +345,6 @@ func pct(xs []time.Duration, q float64) time.Duration {
 	return xs[i]
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 func rounded(xs []float64) []int {
 	out := make([]int, len(xs))
 	for i, x := range xs {
@@ -363,19 +354,4 @@ func rounded(xs []float64) []int {
 }
 
 // runner lets dbtest make databases outside `go test`.
-type runner struct{ cleanups []func() }
-
-func (r *runner) Helper()                         {}
-func (r *runner) Logf(format string, args ...any) { log.Printf(format, args...) }
-func (r *runner) Cleanup(f func())                { r.cleanups = append(r.cleanups, f) }
-func (r *runner) Fatalf(format string, args ...any) {
-	r.cleanup()
-	log.Printf(format, args...)
-	os.Exit(1)
-}
-func (r *runner) cleanup() {
-	for i := len(r.cleanups) - 1; i >= 0; i-- {
-		r.cleanups[i]()
-	}
-	r.cleanups = nil
-}
+type runner struct{ dbtest.Runner }

@@ -31,6 +31,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
+	"github.com/shrinkscope/shrinkscope/internal/stats"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -45,7 +46,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the HTTP runs (server and clients) to this file")
 	flag.Parse()
 	r := &runner{}
-	defer r.cleanup()
+	defer r.Close()
 
 	est := estate.New(estate.Config{Seed: 7, Stores: 400, Days: 365})
 	events, stores := collect(est, *n)
@@ -60,7 +61,7 @@ func main() {
 		log.Printf("run %d: raw COPY %.0f rows/s (with event_ids %.0f), HTTP ingest %.0f rows/s, ratio %.2f (%.2f)",
 			i+1, copyRates[i], idsRates[i], httpRates[i], httpRates[i]/copyRates[i], httpRates[i]/idsRates[i])
 	}
-	mc, mi, mh := median(copyRates), median(idsRates), median(httpRates)
+	mc, mi, mh := stats.Median(copyRates), stats.Median(idsRates), stats.Median(httpRates)
 	fmt.Printf("events=%d runs=%d batch=%d clients=%d\n", len(events), *runs, *batchSize, *clients)
 	fmt.Printf("raw COPY            median %8.0f rows/s  (runs %v)\n", mc, rounded(copyRates))
 	fmt.Printf("raw COPY + ids      median %8.0f rows/s  (runs %v)\n", mi, rounded(idsRates))
@@ -200,7 +201,7 @@ func (r *runner) rawCopy(est *estate.Estate, stores []int, events []ss.Event) (f
 	}
 	withIDs := took + time.Since(start)
 	r.verify(pool, len(events))
-	r.cleanup()
+	r.Close()
 	return float64(n) / took.Seconds(), float64(n) / withIDs.Seconds()
 }
 
@@ -284,7 +285,7 @@ func (r *runner) httpIngest(est *estate.Estate, stores []int, events []ss.Event,
 	r.verify(pool, len(events))
 	cancel()
 	<-done
-	r.cleanup()
+	r.Close()
 	return rate
 }
 
@@ -293,15 +294,6 @@ func (r *runner) verify(pool *pgxpool.Pool, want int) {
 	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM events`).Scan(&n); err != nil || n != want {
 		log.Fatalf("events table holds %d rows, want %d (%v)", n, want, err)
 	}
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func rounded(xs []float64) []int {
@@ -313,19 +305,4 @@ func rounded(xs []float64) []int {
 }
 
 // runner lets dbtest make databases outside `go test`.
-type runner struct{ cleanups []func() }
-
-func (r *runner) Helper()                         {}
-func (r *runner) Logf(format string, args ...any) { log.Printf(format, args...) }
-func (r *runner) Cleanup(f func())                { r.cleanups = append(r.cleanups, f) }
-func (r *runner) Fatalf(format string, args ...any) {
-	r.cleanup()
-	log.Printf(format, args...)
-	os.Exit(1)
-}
-func (r *runner) cleanup() {
-	for i := len(r.cleanups) - 1; i >= 0; i-- {
-		r.cleanups[i]()
-	}
-	r.cleanups = nil
-}
+type runner struct{ dbtest.Runner }

@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -59,7 +58,7 @@ func main() {
 		counts = append(counts, n)
 	}
 	r := &runner{}
-	defer r.cleanup()
+	defer r.Close()
 	ctx := context.Background()
 	_, url := dbtest.NewWithURL(r)
 	b, err := newBench(ctx, url, *stores, *days)
@@ -288,19 +287,4 @@ func pct(ds []time.Duration) string {
 }
 
 // runner lets dbtest make databases outside `go test`.
-type runner struct{ cleanups []func() }
-
-func (r *runner) Helper()                         {}
-func (r *runner) Logf(format string, args ...any) { log.Printf(format, args...) }
-func (r *runner) Cleanup(f func())                { r.cleanups = append(r.cleanups, f) }
-func (r *runner) Fatalf(format string, args ...any) {
-	r.cleanup()
-	log.Printf(format, args...)
-	os.Exit(1)
-}
-func (r *runner) cleanup() {
-	for i := len(r.cleanups) - 1; i >= 0; i-- {
-		r.cleanups[i]()
-	}
-	r.cleanups = nil
-}
+type runner struct{ dbtest.Runner }
