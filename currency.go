@@ -132,12 +132,7 @@ func (c Currency) Format(amount float64) string {
 		b.WriteString("−")
 	}
 	b.WriteString(c.Symbol())
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
+	b.WriteString(GroupThousands(whole))
 	b.WriteString(frac)
 	return b.String()
 }

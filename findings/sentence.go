@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	ss "github.com/shrinkscope/shrinkscope"
 )
 
 var days = [7]string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
@@ -66,13 +68,13 @@ func count(n int64) string {
 	if n == 1 {
 		return "1 event"
 	}
-	return thousands(strconv.FormatInt(n, 10)) + " events"
+	return ss.GroupThousands(strconv.FormatInt(n, 10)) + " events"
 }
 
 // number is x with one decimal, or none from 100 on, with thousands separators.
 func number(x float64) string {
 	if x >= 100 {
-		return thousands(strconv.FormatFloat(x, 'f', 0, 64))
+		return ss.GroupThousands(strconv.FormatFloat(x, 'f', 0, 64))
 	}
 	return strconv.FormatFloat(x, 'f', 1, 64)
 }
@@ -83,15 +85,4 @@ func ratio(x float64) string {
 		return strconv.FormatFloat(x, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(x, 'g', 2, 64)
-}
-
-func thousands(s string) string {
-	i := strings.IndexByte(s, '.')
-	if i < 0 {
-		i = len(s)
-	}
-	for j := i - 3; j > 0; j -= 3 {
-		s = s[:j] + "," + s[j:]
-	}
-	return s
 }

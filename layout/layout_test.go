@@ -163,7 +163,7 @@ func TestSuggest(t *testing.T) {
 		{Zone: "Z3", Events: 20, Visitors: 10000, RatePer1k: f(2), Index: f(0.9), ProbHot: f(0.01)},
 		{Zone: "Z2", Events: 10, Visitors: 10000, RatePer1k: f(1), Index: f(0.5), ProbHot: f(0)},
 	}
-	got := Suggest(zones, ranked, 2.5, nil, "Over the 28 days 1 Nov – 28 Nov 2026")
+	got := Suggest(zones, ranked, 2.5, nil, "Over the 28 days 1 Nov – 28 Nov 2026", "GBP")
 	kinds := map[string][]string{}
 	for _, s := range got {
 		kinds[s.Kind] = s.Zones
@@ -172,7 +172,7 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("suggestions %+v", got)
 	}
 	for _, s := range got {
-		for _, n := range []string{"Over the 28 days 1 Nov – 28 Nov 2026", "Z1", "6.00 per 1,000", "hotspot index 2.40", "99%", "1,800.00"} {
+		for _, n := range []string{"Over the 28 days 1 Nov – 28 Nov 2026", "Z1", "6.00 per 1,000", "hotspot index 2.40", "99%", "£1,800.00", "£30.00 a unit"} {
 			if !strings.Contains(s.Rationale, n) {
 				t.Errorf("rationale %q lacks %q", s.Rationale, n)
 			}
@@ -274,7 +274,7 @@ func TestRemedyRules(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			zones := append([]ss.Zone{c.zone}, base...)
 			ranked := append([]Hotspot{hotspot("Z")}, cold...)
-			got := Suggest(zones, ranked, 1.2, map[string]Evidence{"Z": c.ev}, "Over the 28 days 1 Nov – 28 Nov 2026")
+			got := Suggest(zones, ranked, 1.2, map[string]Evidence{"Z": c.ev}, "Over the 28 days 1 Nov – 28 Nov 2026", "")
 			var kinds []string
 			for _, s := range got {
 				kinds = append(kinds, s.Kind)

@@ -153,10 +153,10 @@ func worked(t Tried) bool { return t.Verdict != VerdictNoChange && t.Verdict != 
 
 // Suggest proposes changes for a store's hotspots, from its zones (with
 // planogram properties), their ranking and each zone's evidence, by the
-// rules of remedies. A kind already tried on a zone is not proposed
+// rules of remedies, its money in the store's currency cur. A kind already tried on a zone is not proposed
 // again unless it was measured no_clear_change or worse; then the other
 // kinds' rationale says what was tried and what it did.
-func Suggest(zones []ss.Zone, ranked []Hotspot, storeRatePer1k float64, evidence map[string]Evidence, window string) []Suggestion {
+func Suggest(zones []ss.Zone, ranked []Hotspot, storeRatePer1k float64, evidence map[string]Evidence, window string, cur ss.Currency) []Suggestion {
 	byCode := map[string]ss.Zone{}
 	values := make([]float64, 0, len(zones))
 	hasCheckout := false
@@ -192,7 +192,7 @@ func Suggest(zones []ss.Zone, ranked []Hotspot, storeRatePer1k float64, evidence
 			notes = append(notes, note)
 			blocked[t.Kind] = true // a different kind this time
 		}
-		why := rationale(h, z, storeRatePer1k, window)
+		why := rationale(h, z, storeRatePer1k, window, cur)
 		if len(notes) > 0 {
 			why += " " + strings.Join(notes, "; ") + ", so another kind is proposed."
 		}
@@ -240,7 +240,7 @@ func swapPartner(ranked []Hotspot, byCode map[string]ss.Zone, z ss.Zone) string 
 	return ""
 }
 
-func rationale(h *Hotspot, z ss.Zone, storeRatePer1k float64, window string) string {
+func rationale(h *Hotspot, z ss.Zone, storeRatePer1k float64, window string, cur ss.Currency) string {
 	rate := 0.0
 	if h.RatePer1k != nil {
 		rate = *h.RatePer1k
@@ -251,8 +251,8 @@ func rationale(h *Hotspot, z ss.Zone, storeRatePer1k float64, window string) str
 	}
 	return fmt.Sprintf("%s, zone %s (%s, %s a unit) had %s concealments per %s visitors of the zone (%s per 1,000; the store %s): "+
 		"hotspot index %.2f, probability %.0f%% that its rate is 1.5× the store's or more; estimated loss %s.",
-		window, z.Code, label(z.Category), money(z.UnitValue), grouped(float64(h.Events), 0), grouped(float64(h.Visitors), 0),
-		grouped(rate, 2), store, *h.Index, 100**h.ProbHot, money(h.EstLoss))
+		window, z.Code, label(z.Category), money(cur, z.UnitValue), grouped(float64(h.Events), 0), grouped(float64(h.Visitors), 0),
+		grouped(rate, 2), store, *h.Index, 100**h.ProbHot, money(cur, h.EstLoss))
 }
 
 // label is a code for people: "baby_formula" reads "baby formula".
@@ -260,25 +260,17 @@ func label(code string) string { return strings.ReplaceAll(code, "_", " ") }
 
 func percent(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
 
-func money(x float64) string { return grouped(x, 2) }
+// money is x as pages show it in the store's currency cur ("£1,800.00"),
+// or with two decimals where the store has none.
+func money(cur ss.Currency, x float64) string {
+	if cur.Valid() {
+		return cur.Format(x)
+	}
+	return grouped(x, 2)
+}
 
 // grouped is x with d decimals and thousands separators.
-func grouped(x float64, d int) string {
-	s := strconv.FormatFloat(x, 'f', d, 64)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	i := strings.IndexByte(s, '.')
-	if i < 0 {
-		i = len(s)
-	}
-	for j := i - 3; j > 0; j -= 3 {
-		s = s[:j] + "," + s[j:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+func grouped(x float64, d int) string { return ss.GroupThousands(strconv.FormatFloat(x, 'f', d, 64)) }
 
 // Effect is the expected effect of a kind of change: a rate ratio with its
 // 95% range, and what it rests on.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -176,13 +177,15 @@ func (s *Service) refreshStore(ctx context.Context, st *ss.Store, effects Effect
 		storeRate = *storeRows[0].RatePer1k
 	}
 	window := fmt.Sprintf("Over the %d days %s – %s", s.cfg.HotspotDays, from.Format("2 Jan"), to.Format("2 Jan 2006"))
+	rejected, err := s.lastRejections(ctx, st.ID)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	for _, sg := range Suggest(zones, ranked, storeRate, evidence, window) {
+	for _, sg := range Suggest(zones, ranked, storeRate, evidence, window, st.Currency) {
 		e := effects.For(sg.Kind, sg.Category)
 		rationale := sg.Rationale + " " + effectText(sg, e, effects)
-		if note, err := s.lastRejection(ctx, st.ID, sg.Kind, sg.Zones); err != nil {
-			return n, err
-		} else if note != "" {
+		if note := rejected[rejectionKey(sg.Kind, sg.Zones)]; note != "" {
 			rationale += " " + note
 		}
 		tag, err := s.pool.Exec(ctx, upsertRecommendation, st.ID, sg.Kind, sg.Zones, sg.Category, rationale,
@@ -211,20 +214,31 @@ func effectText(sg Suggestion, e Effect, all Effects) string {
 	}
 }
 
-// lastRejection says when and why the same kind on the same zones was last
-// rejected, for a suggestion that comes back after its quiet time.
-func (s *Service) lastRejection(ctx context.Context, store int64, kind string, zones []string) (string, error) {
-	var by, reason string
-	var at time.Time
-	err := s.pool.QueryRow(ctx, `SELECT decided_by, reason, decided_at FROM recommendations
-WHERE store_id = $1 AND kind = $2 AND zones = $3 AND status = 'rejected' ORDER BY decided_at DESC LIMIT 1`, store, kind, zones).Scan(&by, &reason, &at)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
+// lastRejections says, for each kind and zone set of a store rejected
+// before, when, by whom and why it was last rejected: the note a
+// suggestion carries when it comes back after its quiet time.
+func (s *Service) lastRejections(ctx context.Context, store int64) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (kind, zones) kind, zones, decided_by, reason, decided_at FROM recommendations
+WHERE store_id = $1 AND status = 'rejected' ORDER BY kind, zones, decided_at DESC`, store)
 	if err != nil {
-		return "", fmt.Errorf("layout: last rejection: %w", err)
+		return nil, fmt.Errorf("layout: rejections: %w", err)
 	}
-	return fmt.Sprintf("Rejected before, on %s by %s: %q.", at.Format("2 Jan 2006"), by, reason), nil
+	out := map[string]string{}
+	var kind, by, reason string
+	var zones []string
+	var at time.Time
+	_, err = pgx.ForEachRow(rows, []any{&kind, &zones, &by, &reason, &at}, func() error {
+		out[rejectionKey(kind, zones)] = fmt.Sprintf("Rejected before, on %s by %s: %q.", at.Format("2 Jan 2006"), by, reason)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("layout: rejections: %w", err)
+	}
+	return out, nil
+}
+
+func rejectionKey(kind string, zones []string) string {
+	return kind + "\x00" + strings.Join(zones, "\x00")
 }
 
 // evidence gathers, for each hot zone, its method mix and quiet-hour share

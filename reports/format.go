@@ -3,7 +3,8 @@ package reports
 import (
 	"math"
 	"strconv"
-	"strings"
+
+	ss "github.com/shrinkscope/shrinkscope"
 )
 
 // kpiFormat says how a report shows one KPI to a person: its label, how its
@@ -36,32 +37,12 @@ var kpiFormats = map[string]kpiFormat{
 // noFigure is what a report shows where a figure has no value.
 const noFigure = "–"
 
-// grouped writes the integer part of a decimal number with a comma every
-// three digits: 1234567.5 reads 1,234,567.5.
-func grouped(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if hasFrac {
-		b.WriteString("." + frac)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+func count(v float64) string {
+	return ss.GroupThousands(strconv.FormatFloat(math.Round(v), 'f', 0, 64))
 }
 
-func count(v float64) string { return grouped(strconv.FormatFloat(math.Round(v), 'f', 0, 64)) }
-
 func decimals(n int) func(float64) string {
-	return func(v float64) string { return grouped(strconv.FormatFloat(v, 'f', n, 64)) }
+	return func(v float64) string { return ss.GroupThousands(strconv.FormatFloat(v, 'f', n, 64)) }
 }
 
 // percent shows a ratio (0.253) as a percentage (25.3%).

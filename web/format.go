@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shrinkscope/shrinkscope/internal/stats"
@@ -45,37 +44,15 @@ var pageFuncs = template.FuncMap{
 // noValue is what a page shows for a figure that has no value.
 const noValue = "—"
 
-// groupThousands writes the integer part of s with thin commas.
-func groupThousands(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	if frac != "" {
-		out += "." + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
-
 // fmtInt formats a count: 12,345. It takes int64, int, float64 or *float64.
 func fmtInt(v any) string {
 	switch x := v.(type) {
 	case int64:
-		return groupThousands(strconv.FormatInt(x, 10))
+		return ss.GroupThousands(strconv.FormatInt(x, 10))
 	case int:
-		return groupThousands(strconv.Itoa(x))
+		return ss.GroupThousands(strconv.Itoa(x))
 	case float64:
-		return groupThousands(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
+		return ss.GroupThousands(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
 	case *float64:
 		if x == nil {
 			return noValue
@@ -94,7 +71,7 @@ func fmtInt(v any) string {
 func fmtMoney(v any) string {
 	switch x := v.(type) {
 	case float64:
-		return groupThousands(strconv.FormatFloat(x, 'f', 2, 64))
+		return ss.GroupThousands(strconv.FormatFloat(x, 'f', 2, 64))
 	case *float64:
 		if x == nil {
 			return noValue
@@ -140,7 +117,7 @@ func fmtPct(v any) string {
 func fmtFixed(n int, v any) string {
 	switch x := v.(type) {
 	case float64:
-		return groupThousands(strconv.FormatFloat(x, 'f', n, 64))
+		return ss.GroupThousands(strconv.FormatFloat(x, 'f', n, 64))
 	case *float64:
 		if x == nil {
 			return noValue

@@ -147,6 +147,23 @@ func TestLayoutLoopOverHTTP(t *testing.T) {
 	if again := recs(); len(again) != len(first) {
 		t.Errorf("a rejected recommendation was proposed again: %d then %d", len(first), len(again))
 	}
+	// Past its quiet time (90 days) it comes back, saying when, by whom and why it was rejected.
+	if _, err := f.pool.Exec(context.Background(), `UPDATE recommendations SET decided_at = decided_at - interval '91 days' WHERE id = $1`,
+		int64(other["id"].(float64))); err != nil {
+		t.Fatal(err)
+	}
+	refresh()
+	back := false
+	for _, rec := range recs() {
+		why := rec["rationale"].(string)
+		if rec["kind"] == "protective_fixtures" && rec["status"] == "proposed" && strings.Contains(why, "Rejected before") &&
+			strings.Contains(why, `"fixtures on order already"`) {
+			back = true
+		}
+	}
+	if !back {
+		t.Errorf("a rejection past its quiet time did not come back with its reason: %v", recs())
+	}
 	r = f.mustStatus(200, "POST", "/api/v1/recommendations/"+id(sight)+"/accept", merch, nil)
 	if r.Body["status"] != "accepted" {
 		t.Errorf("accepted %s", r.Raw)
