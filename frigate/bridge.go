@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -36,7 +35,7 @@ type Bridge struct {
 	client   *vision.Client
 	sender   *vision.Sender
 	mapper   *Mapper
-	zones    atomic.Pointer[vision.ZoneIndex]
+	zones    vision.StoreZones
 	loc      *time.Location
 	mu       sync.Mutex // one message at a time through the mapper, counter and spool
 	footfall *vision.Footfall
@@ -68,6 +67,8 @@ func New(cfg *Config, log *slog.Logger) (*Bridge, error) {
 	b.sender = &vision.Sender{Spool: sp, Client: b.client, Batch: cfg.Delivery.Batch, Interval: cfg.Delivery.Interval,
 		RetryMin: cfg.Delivery.RetryMin, RetryMax: cfg.Delivery.RetryMax, Wait: cfg.Delivery.OnRefusal == "wait",
 		Log: log, Metrics: vision.NewMetrics(prometheus.NewRegistry()), Wake: make(chan struct{}, 1)}
+	b.zones = vision.StoreZones{Store: cfg.Store, Client: b.client, Spool: sp, Wait: b.sender.Wait,
+		RetryMin: cfg.Delivery.RetryMin, RetryMax: cfg.Delivery.RetryMax, Log: log, Who: "frigate"}
 	if err := sp.LoadCounts(b.footfall); err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func (b *Bridge) Drain(ctx context.Context) error { return b.sender.Drain(ctx) }
 // keeps everything) unless delivery.on_refusal is wait.
 func (b *Bridge) Run(ctx context.Context) error {
 	if b.cfg.Calibrated() {
-		if err := b.loadZones(ctx); err != nil {
+		if err := b.zones.Load(ctx); err != nil {
 			return err
 		}
 	}
@@ -112,7 +113,7 @@ func (b *Bridge) Run(ctx context.Context) error {
 		}
 	}()
 	if b.cfg.Calibrated() {
-		go b.refreshZones(rctx)
+		go b.zones.Refresh(rctx, b.cfg.ZonesRefresh)
 	}
 
 	topic := b.cfg.MQTT.Topic + "/events"
@@ -194,7 +195,7 @@ func (b *Bridge) handle(payload []byte) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d := b.mapper.Map(&msg, b.zones.Load())
+	d := b.mapper.Map(&msg, b.zones.Index.Load())
 	if d.Drop != "" {
 		b.log.Debug("frigate object not used", "type", msg.Type, "id", objectID(&msg), "why", d.Drop)
 		return
@@ -279,67 +280,4 @@ func (b *Bridge) flushFootfall(now time.Time, all bool) error {
 	default:
 	}
 	return nil
-}
-
-// loadZones fetches the store's zones for calibrated cameras, keeping a copy
-// in the spool and starting from it with the server away.
-func (b *Bridge) loadZones(ctx context.Context) error {
-	backoff := b.cfg.Delivery.RetryMin
-	for {
-		err := b.fetchZones(ctx)
-		if err == nil {
-			return nil
-		}
-		var re *vision.RefusedError
-		if errors.As(err, &re) && !b.sender.Wait {
-			b.log.Error("cannot start", "err", err.Error())
-			return err
-		}
-		if data, cerr := b.spool.LoadZones(); cerr == nil {
-			if zs, perr := vision.ParseZones(data); perr == nil {
-				b.zones.Store(vision.NewZoneIndex(zs))
-				b.log.Warn("zones from the spool's copy; the server is away", "err", err.Error(), "zones", len(zs))
-				return nil
-			}
-		}
-		b.log.Warn("waiting for the server's zones", "err", err.Error(), "retry_in", backoff)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, b.cfg.Delivery.RetryMax)
-	}
-}
-
-func (b *Bridge) fetchZones(ctx context.Context) error {
-	data, err := b.client.Zones(ctx, b.cfg.Store)
-	if err != nil {
-		return err
-	}
-	zs, err := vision.ParseZones(data)
-	if err != nil {
-		return fmt.Errorf("frigate: zones of store %s from the server: %w", b.cfg.Store, err)
-	}
-	b.zones.Store(vision.NewZoneIndex(zs))
-	if err := b.spool.SaveZones(data); err != nil {
-		return err
-	}
-	b.log.Info("zones", "store", b.cfg.Store, "zones", len(zs))
-	return nil
-}
-
-func (b *Bridge) refreshZones(ctx context.Context) {
-	t := time.NewTicker(b.cfg.ZonesRefresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := b.fetchZones(ctx); err != nil && ctx.Err() == nil {
-				b.log.Warn("zones refresh failed; keeping the zones in use", "err", err)
-			}
-		}
-	}
 }

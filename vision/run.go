@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,7 +26,7 @@ type Runner struct {
 	client   *Client
 	metrics  *Metrics
 	reg      *prometheus.Registry
-	zones    atomic.Pointer[ZoneIndex]
+	zones    StoreZones
 	sender   *Sender
 	loc      *time.Location
 	footfall *Footfall
@@ -66,7 +65,7 @@ func NewRunner(cfg *Config, log *slog.Logger) (*Runner, error) {
 // the server (a GET), or from the spool's copy with the server away.
 func NewDryRunner(cfg *Config, log *slog.Logger) *Runner {
 	r := newRunner(cfg, log, &Spool{dir: cfg.Spool})
-	r.dry = true
+	r.dry, r.zones.Dry = true, true
 	return r
 }
 
@@ -79,6 +78,8 @@ func newRunner(cfg *Config, log *slog.Logger, sp *Spool) *Runner {
 		RetryMin: cfg.Delivery.RetryMin, RetryMax: cfg.Delivery.RetryMax, Wait: cfg.Delivery.OnRefusal == "wait",
 		Log: log, Metrics: r.metrics, Wake: make(chan struct{}, 1)}
 	r.footfall = NewFootfall(loc)
+	r.zones = StoreZones{Store: cfg.Store, Client: r.client, Spool: sp, Wait: r.sender.Wait,
+		RetryMin: cfg.Delivery.RetryMin, RetryMax: cfg.Delivery.RetryMax, Log: log, Who: "vision"}
 	return r
 }
 
@@ -94,7 +95,7 @@ func (r *Runner) Drain(ctx context.Context) error { return r.sender.Drain(ctx) }
 // *RefusedError (the spool keeps everything), unless delivery.on_refusal is
 // wait.
 func (r *Runner) Run(ctx context.Context) error {
-	if err := r.loadZones(ctx); err != nil {
+	if err := r.zones.Load(ctx); err != nil {
 		return err
 	}
 	det, err := NewDetector(r.cfg.Model.Path, len(r.cfg.Model.Classes), RuntimeOptions{
@@ -123,7 +124,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			stopCameras(err)
 		}
 	}()
-	go r.refreshZones(sctx)
+	go r.zones.Refresh(sctx, r.cfg.ZonesRefresh)
 
 	g, gctx := errgroup.WithContext(cctx)
 	for i := range r.cfg.Cameras {
@@ -192,87 +193,6 @@ func (r *Runner) serveMetrics() (func(), error) {
 	return func() { srv.Close() }, nil
 }
 
-// loadZones fetches the store's zones, keeping a copy in the spool; with the
-// server away it starts from that copy, and without one it waits for the
-// server. A permanent refusal (401, 403, 404) ends it, unless
-// delivery.on_refusal is wait.
-func (r *Runner) loadZones(ctx context.Context) error {
-	backoff := r.cfg.Delivery.RetryMin
-	logged := false
-	for {
-		err := r.fetchZones(ctx)
-		if err == nil {
-			return nil
-		}
-		if ss.ErrorCode(err) == ss.EINVALID {
-			return err
-		}
-		var re *RefusedError
-		refused := errors.As(err, &re)
-		if refused && !r.sender.Wait {
-			r.log.Error("cannot start", "err", err.Error())
-			return err
-		}
-		if data, cerr := r.spool.LoadZones(); cerr == nil {
-			if zs, perr := ParseZones(data); perr == nil {
-				r.zones.Store(NewZoneIndex(zs))
-				r.log.Warn("zones from the spool's copy; the server is away or refuses", "err", err.Error(), "zones", len(zs))
-				return nil
-			}
-		}
-		if refused {
-			backoff = r.cfg.Delivery.RetryMax
-			if !logged {
-				r.log.Error("the server refuses the zones; waiting (delivery.on_refusal: wait)", "err", err.Error())
-				logged = true
-			}
-		} else {
-			r.log.Warn("waiting for the server's zones", "err", err, "retry_in", backoff)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, r.cfg.Delivery.RetryMax)
-	}
-}
-
-func (r *Runner) fetchZones(ctx context.Context) error {
-	data, err := r.client.Zones(ctx, r.cfg.Store)
-	if err != nil {
-		return err
-	}
-	zs, err := ParseZones(data)
-	if err != nil {
-		return fmt.Errorf("vision: zones of store %s from the server: %w", r.cfg.Store, err)
-	}
-	r.zones.Store(NewZoneIndex(zs))
-	if !r.dry {
-		if err := r.spool.SaveZones(data); err != nil {
-			return err
-		}
-	}
-	r.log.Info("zones", "store", r.cfg.Store, "zones", len(zs))
-	return nil
-}
-
-// refreshZones keeps mapping on the layout version in force.
-func (r *Runner) refreshZones(ctx context.Context) {
-	t := time.NewTicker(r.cfg.ZonesRefresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := r.fetchZones(ctx); err != nil && ctx.Err() == nil {
-				r.log.Warn("zones refresh failed; keeping the zones in use", "err", err)
-			}
-		}
-	}
-}
-
 func (r *Runner) runCamera(ctx context.Context, cc *CameraConfig, det *Detector) error {
 	classes := r.cfg.Model.Classes
 	person := slices.Index(classes, r.cfg.Model.Person)
@@ -286,7 +206,7 @@ func (r *Runner) runCamera(ctx context.Context, cc *CameraConfig, det *Detector)
 	}
 	thresholds[person] = r.cfg.Thresholds.Person
 	cam := &Camera{
-		ID: cc.ID, Store: r.cfg.Store, Entrance: cc.Entrance, H: cc.Homography, Zones: &r.zones,
+		ID: cc.ID, Store: r.cfg.Store, Entrance: cc.Entrance, H: cc.Homography, Zones: &r.zones.Index,
 		Rule:    RuleConfig{Threshold: r.cfg.Thresholds.Conceal, K: r.cfg.Rule.K, N: r.cfg.Rule.N, Cooldown: r.cfg.Rule.Cooldown},
 		Methods: methods, Tracker: NewTracker(TrackerConfig{IoU: r.cfg.Thresholds.Match}),
 		Footfall: r.footfall, Sink: r, Outside: r.metrics.outside.Inc,
