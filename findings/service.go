@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -131,15 +132,7 @@ func (s *Service) RunWeek(ctx context.Context, week time.Time, hook Hook) (int, 
 		all[i].verdict.interval(cfg)
 		found = append(found, stored(all[i], q[i]))
 	}
-	slices.SortStableFunc(found, func(a, b Stored) int {
-		switch {
-		case a.P < b.P:
-			return -1
-		case a.P > b.P:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(found, func(a, b Stored) int { return cmp.Compare(a.P, b.P) })
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM findings_weeks WHERE week = $1`, week); err != nil {
 			return err
