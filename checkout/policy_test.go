@@ -35,12 +35,12 @@ func TestPolicyDecide(t *testing.T) {
 		{"0.10 + 0.10 = 0.20 (float sum 0.2000…04): below nudge 0.21", checkout.Policy{NudgeMinValue: 0.21, VisitMinutes: 45}, []checkout.Item{item(0.1, 0), item(0.1, time.Second)}, checkout.ActionNone, 1},
 		{"0.10 + 0.20 = 0.30 (float sum 0.30000000000000004): nudge 0.30", checkout.Policy{NudgeMinValue: 0.3, VisitMinutes: 45}, []checkout.Item{item(0.1, 0), item(0.2, time.Second)}, checkout.ActionNudge, 1},
 		{"5 + 5 = 10, 2 items, no repeat rule: none", noRepeat, []checkout.Item{item(5, 0), item(5, time.Second)}, checkout.ActionNone, 1},
-		{"3 items of 1.00: block by count", p, []checkout.Item{item(1, 0), item(1, time.Second), item(1, 2 * time.Second)}, checkout.ActionBlock, 1},
-		{"3 items with block_min_items 0: none", noItems, []checkout.Item{item(1, 0), item(1, time.Second), item(1, 2 * time.Second)}, checkout.ActionNone, 1},
-		{"59 s apart: no repeat", p, []checkout.Item{item(1, 0), item(1, 59 * time.Second)}, checkout.ActionNone, 1},
+		{"3 items of 1.00: block by count", p, []checkout.Item{item(1, 0), item(1, time.Second), item(1, 2*time.Second)}, checkout.ActionBlock, 1},
+		{"3 items with block_min_items 0: none", noItems, []checkout.Item{item(1, 0), item(1, time.Second), item(1, 2*time.Second)}, checkout.ActionNone, 1},
+		{"59 s apart: no repeat", p, []checkout.Item{item(1, 0), item(1, 59*time.Second)}, checkout.ActionNone, 1},
 		{"60 s apart: a repeat blocks", p, []checkout.Item{item(1, 0), item(1, time.Minute)}, checkout.ActionBlock, 1},
 		{"60 s apart without block_on_repeat", noRepeat, []checkout.Item{item(1, 0), item(1, time.Minute)}, checkout.ActionNone, 1},
-		{"every rule at once", p, []checkout.Item{item(20, 0), item(20, time.Minute), item(10, 2 * time.Minute)}, checkout.ActionBlock, 3},
+		{"every rule at once", p, []checkout.Item{item(20, 0), item(20, time.Minute), item(10, 2*time.Minute)}, checkout.ActionBlock, 3},
 	} {
 		act, reasons := c.p.Decide(c.items, "GBP")
 		if act != c.want || len(reasons) != c.reasons {
