@@ -94,13 +94,13 @@ func main() {
 		measure(k.base, k.path, k.token, *rate, 0.5)
 	}
 	p50s, p99s := make([][]float64, len(kinds)), make([][]float64, len(kinds))
-	var sent, bad, flags int64
+	var sent, bad, flags, wrong int64
 	for run := range *runs {
 		for i, k := range kinds {
 			res := measure(k.base, k.path, k.token, *rate, *seconds)
 			p50s[i], p99s[i] = append(p50s[i], res.p50), append(p99s[i], res.p99)
 			if k.token != "" {
-				sent, bad, flags = sent+int64(res.n), bad+res.bad, flags+res.flagged
+				sent, bad, flags, wrong = sent+int64(res.n), bad+res.bad, flags+res.flagged, wrong+res.wrong
 			}
 			log.Printf("run %d %-24s n=%d p50=%.2fms p99=%.2fms max=%.2fms achieved=%.0f/s non-200=%d", run+1, k.name, res.n, res.p50, res.p99, res.max, res.achieved, res.bad)
 		}
@@ -113,7 +113,7 @@ func main() {
 	fmt.Printf("lane lookup / bare: p50 x%.2f, p99 x%.2f; lane lookup / healthz: p50 x%.2f, p99 x%.2f\n",
 		stats.Median(p50s[lane])/stats.Median(p50s[base]), stats.Median(p99s[lane])/stats.Median(p99s[base]),
 		stats.Median(p50s[lane])/stats.Median(p50s[health]), stats.Median(p99s[lane])/stats.Median(p99s[health]))
-	fmt.Printf("lookups: %d, non-200: %d, flagged answers %.1f%% (estate: %.1f%% of lanes)\n", sent, bad,
+	fmt.Printf("lookups: %d, non-200: %d, wrong answers: %d, flagged answers %.1f%% (estate: %.1f%% of lanes)\n", sent, bad, wrong,
 		100*float64(flags)/float64(max(sent, 1)), 100*float64(flagged)/float64(*nStores**nLanes))
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load average after: %s", load)
@@ -215,6 +215,7 @@ type result struct {
 	p50, p99, max float64 // milliseconds
 	achieved      float64
 	bad, flagged  int64
+	wrong         int64 // lane answers whose flagged is not the estate's
 }
 
 // measure sends rate requests a second for seconds, each at its due time
@@ -222,7 +223,7 @@ type result struct {
 func measure(base string, path func(*rand.Rand) string, token string, rate int, seconds float64) result {
 	n := int(float64(rate) * seconds)
 	lat := make([]float64, n)
-	var bad, flagged atomic.Int64
+	var bad, flagged, wrong atomic.Int64
 	var wg sync.WaitGroup
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	start := time.Now()
@@ -252,10 +253,17 @@ func measure(base string, path func(*rand.Rand) string, token string, rate int, 
 				return
 			}
 			if token != "" {
+				// Every odd lane has a flagged track (populate): an answer
+				// that says otherwise is wrong.
 				var st struct {
 					Flagged bool `json:"flagged"`
 				}
-				if json.Unmarshal(b, &st) == nil && st.Flagged {
+				lane := url[strings.LastIndexByte(url, '/')+1:]
+				odd := (lane[len(lane)-1]-'0')%2 == 1
+				if json.Unmarshal(b, &st) != nil || st.Flagged != odd {
+					wrong.Add(1)
+				}
+				if st.Flagged {
 					flagged.Add(1)
 				}
 			}
@@ -265,7 +273,7 @@ func measure(base string, path func(*rand.Rand) string, token string, rate int, 
 	took := time.Since(start).Seconds()
 	slices.Sort(lat)
 	q := func(p float64) float64 { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	return result{n: n, p50: q(0.5), p99: q(0.99), max: lat[len(lat)-1], achieved: float64(n) / took, bad: bad.Load(), flagged: flagged.Load()}
+	return result{n: n, p50: q(0.5), p99: q(0.99), max: lat[len(lat)-1], achieved: float64(n) / took, bad: bad.Load(), flagged: flagged.Load(), wrong: wrong.Load()}
 }
 
 func rounded(xs []float64) []string {
