@@ -245,6 +245,17 @@ func TestCheckoutOutcomesOverHTTP(t *testing.T) {
 	if r := f.do("GET", "/api/v1/stores/C1/checkout-friction", pos, nil); r.Status != 403 {
 		t.Errorf("the till's token reading friction: %d, want 403", r.Status)
 	}
+	// The store page shows it for a checkout store, and not for a soc one.
+	page := signedIn(t, f, f.token(ss.RoleOps))
+	code, body := page("/stores/C1?from=" + day + "&to=" + day)
+	for _, want := range []string{`id="friction"`, `data-kpi="checkout_friction">6.00<`, `data-kpi="block_share">33.3%<`, "Nudged, then paid</th><td class=\"num\">2<"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("C1's page (%d) lacks %s", code, want)
+		}
+	}
+	if _, body := page("/stores/S1?from=" + day + "&to=" + day); strings.Contains(body, `id="friction"`) {
+		t.Error("a soc store's page shows checkout friction")
+	}
 }
 
 // The policy over HTTP: ops read it, only admins change it, a field left
