@@ -80,7 +80,10 @@ func (s *Server) storePage(c echo.Context) error {
 	g.Go(func() (err error) { found, err = s.findings.List(gctx, time.Time{}, nil, code); return err })
 	// What the tills' nudges and blocks cost shoppers (shown for a
 	// checkout store): one read of the store's daily rollups.
-	g.Go(func() (err error) { friction, err = s.kpis.StoreCheckoutFriction(gctx, code, per.From, per.To); return err })
+	g.Go(func() (err error) {
+		friction, err = s.kpis.StoreCheckoutFriction(gctx, code, per.From, per.To)
+		return err
+	})
 	get("store", &storeRows)
 	get("zone", &zoneRows)
 	get("hour_of_week", &howRows)
