@@ -151,3 +151,37 @@ func TestLaneAnswerFields(t *testing.T) {
 		t.Errorf("item keys %v, want %v", items, want)
 	}
 }
+
+// A batch holding a presence's entry and its leave stores one presence,
+// left; an exit's replay is a duplicate, and the same exit through
+// another entrance a conflict naming the item's zone; nothing of a
+// refused batch is stored.
+func TestPresenceBatches(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	arrive := w.t0.Add(-2 * time.Minute)
+	res, err := w.co.Presence(w.ctx, nil, []checkout.PresenceInput{at("C1", "2", "f-b", arrive), left("C1", "2", "f-b", arrive, w.t0),
+		exit("C1", "E1", "f-b", w.t0.Add(time.Second))})
+	if err != nil || res.Accepted != 3 || res.Duplicates != 0 {
+		t.Fatalf("entry, leave and exit in one batch: %+v %v, want 3 accepted", res, err)
+	}
+	if n := w.count(`SELECT count(*) FROM checkout_presence WHERE track = 'f-b' AND left_at IS NOT NULL`); n != 1 {
+		t.Errorf("%d presences of f-b left, want 1", n)
+	}
+	res, err = w.co.Presence(w.ctx, nil, []checkout.PresenceInput{exit("C1", "E1", "f-b", w.t0.Add(time.Second))})
+	if err != nil || res.Duplicates != 1 {
+		t.Errorf("exit replayed: %+v %v, want a duplicate", res, err)
+	}
+	_, err = w.co.Presence(w.ctx, nil, []checkout.PresenceInput{at("C1", "3", "f-c", arrive), exit("C1", "E2", "f-b", w.t0.Add(time.Second))})
+	be, ok := err.(*ss.BatchError)
+	if !ok || be.Code != ss.ECONFLICT || be.Items[0].Index != 1 || be.Items[0].Field != "zone" {
+		t.Errorf("the exit through another door: %v, want a conflict naming item 1's zone", err)
+	}
+	_, err = w.co.Presence(w.ctx, nil, []checkout.PresenceInput{left("C1", "3", "f-c", arrive, w.t0), left("C1", "3", "f-c", arrive, w.t0.Add(time.Second))})
+	if be, ok := err.(*ss.BatchError); !ok || be.Code != ss.ECONFLICT || be.Items[0].Index != 1 || be.Items[0].Field != "left_at" {
+		t.Errorf("two leaves of one presence: %v, want a conflict naming item 1's left_at", err)
+	}
+	if n := w.count(`SELECT count(*) FROM checkout_presence WHERE track = 'f-c'`); n != 0 {
+		t.Errorf("%d presences of f-c stored by refused batches, want 0", n)
+	}
+}
