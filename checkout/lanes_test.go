@@ -1,9 +1,12 @@
 package checkout_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
@@ -183,5 +186,21 @@ func TestPresenceBatches(t *testing.T) {
 	}
 	if n := w.count(`SELECT count(*) FROM checkout_presence WHERE track = 'f-c'`); n != 0 {
 		t.Errorf("%d presences of f-c stored by refused batches, want 0", n)
+	}
+}
+
+// With the database out of reach, a lookup is 503 (retry), never an answer
+// from nothing nor a 4xx.
+func TestLaneUnavailable(t *testing.T) {
+	t.Parallel()
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	co := checkout.New(pool, nil, checkout.Config{})
+	defer co.Close()
+	if _, err := co.Lane(context.Background(), "C1", "2"); ss.ErrorCode(err) != ss.EUNAVAILABLE {
+		t.Errorf("lookup with no database: %v, want unavailable", err)
 	}
 }
