@@ -79,13 +79,22 @@ func (s *Server) fromReplica(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.choose(c, set, rd)
 		err := next(c)
-		if rd.Replica && err != nil && !c.Response().Committed && s.replica.Failed(err) {
-			s.log.Warn("read replica unreachable: reading from the primary", "path", c.Request().URL.Path, "err", err)
-			s.metrics.readFallbacks.WithLabelValues(db.FallbackUnreachable).Inc()
-			s.choose(c, &s.primaryReads, db.Read{Pool: s.replica.Primary(), AsOf: time.Now()})
-			return next(c)
+		if !rd.Replica || err == nil || c.Response().Committed {
+			return err
 		}
-		return err
+		reason := ""
+		switch {
+		case s.replica.Failed(err):
+			reason = db.FallbackUnreachable
+		case db.RecoveryConflict(err):
+			reason = db.FallbackConflict
+		default:
+			return err
+		}
+		s.log.Warn("read replica failed a read: reading from the primary", "path", c.Request().URL.Path, "reason", reason, "err", err)
+		s.metrics.readFallbacks.WithLabelValues(reason).Inc()
+		s.choose(c, &s.primaryReads, db.Read{Pool: s.replica.Primary(), AsOf: time.Now()})
+		return next(c)
 	}
 }
 
@@ -153,9 +162,9 @@ func readJSON(c echo.Context, status int, v any) error {
 func (s *Server) replicaMetrics(reg *prometheus.Registry) *prometheus.CounterVec {
 	fallbacks := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "shrinkscope_read_replica_fallbacks_total",
-		Help: "Reads meant for the read replica that the primary answered, by reason: unreachable (a probe or the read itself could not reach it) or lagging (further behind than --read-fallback-after).",
+		Help: "Reads meant for the read replica that the primary answered, by reason: unreachable (a probe or the read itself could not reach it), lagging (further behind than --read-fallback-after) or conflict (the replica cancelled the read for the WAL it replays).",
 	}, []string{"reason"})
-	for _, r := range []string{db.FallbackUnreachable, db.FallbackLagging} {
+	for _, r := range []string{db.FallbackUnreachable, db.FallbackLagging, db.FallbackConflict} {
 		fallbacks.WithLabelValues(r)
 	}
 	reg.MustRegister(fallbacks, prometheus.NewGaugeFunc(prometheus.GaugeOpts{

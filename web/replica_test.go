@@ -152,8 +152,8 @@ func (rf *replicaFixture) fallbacks() map[string]int {
 	for _, m := range fallbackLine.FindAllStringSubmatch(string(r.Raw), -1) {
 		out[m[1]], _ = strconv.Atoi(m[2])
 	}
-	if len(out) != 2 {
-		rf.t.Fatalf("/metrics shows fallbacks %v, want both reasons", out)
+	if len(out) != 3 {
+		rf.t.Fatalf("/metrics shows fallbacks %v, want all three reasons", out)
 	}
 	return out
 }

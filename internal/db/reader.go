@@ -2,12 +2,14 @@ package db
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -62,6 +64,9 @@ const (
 	FallbackUnreachable = "unreachable"
 	// FallbackLagging: the replica is further behind than FallbackAfter.
 	FallbackLagging = "lagging"
+	// FallbackConflict: the replica cancelled the read for a conflict with
+	// the WAL it replays (RecoveryConflict); the primary answered it again.
+	FallbackConflict = "conflict"
 )
 
 // replicaState is what the last probe found.
@@ -147,6 +152,15 @@ func (r *Reader) Failed(err error) bool {
 	}
 	r.state.Store(&replicaState{err: err})
 	return true
+}
+
+// RecoveryConflict reports whether err is a hot standby cancelling a read
+// that conflicted with the WAL it replays (SQLSTATE 40001, "canceling
+// statement due to conflict with recovery", after max_standby_streaming_delay):
+// the read itself is fine and the primary can answer it.
+func RecoveryConflict(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "40001" && strings.Contains(pgErr.Message, "conflict with recovery")
 }
 
 // Fallbacks returns how many reads went to the primary instead of the

@@ -2,10 +2,12 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shrinkscope/shrinkscope/internal/db"
@@ -165,6 +167,28 @@ func TestReaderWithoutReplica(t *testing.T) {
 		}
 		if r.Failed(context.DeadlineExceeded) {
 			t.Errorf("%s: Failed took an error without a replica", name)
+		}
+	}
+}
+
+// TestRecoveryConflict tells a standby's cancelled read from other errors:
+// the first is retried on the primary, the rest are the read's own.
+func TestRecoveryConflict(t *testing.T) {
+	t.Parallel()
+	conflict := &pgconn.PgError{Code: "40001", Message: "canceling statement due to conflict with recovery"}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{conflict, true},
+		{fmt.Errorf("kpi: read: %w", conflict), true},
+		{&pgconn.PgError{Code: "40001", Message: "could not serialize access due to concurrent update"}, false},
+		{&pgconn.PgError{Code: "25006", Message: "cannot execute INSERT in a read-only transaction"}, false},
+		{context.DeadlineExceeded, false},
+		{nil, false},
+	} {
+		if got := db.RecoveryConflict(c.err); got != c.want {
+			t.Errorf("RecoveryConflict(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }
