@@ -200,6 +200,7 @@ func (s *Server) getStaffingPlan(c echo.Context) error {
 		}
 		return download(c, csvType, name+".csv", buf.Bytes())
 	case "xlsx":
+		pl.AsOf = asOf(c)
 		if err := pl.WriteXLSX(&buf, time.Now()); err != nil {
 			return err
 		}
@@ -228,6 +229,9 @@ func (s *Server) getStaffingPlans(c echo.Context) error {
 	}
 	if len(plans) == 0 {
 		return ss.Errorf(ss.ENOTFOUND, "week", "no staffing plans for the week of %s", week.Format(time.DateOnly))
+	}
+	for i := range plans {
+		plans[i].AsOf = asOf(c)
 	}
 	var buf bytes.Buffer
 	if err := workforce.WriteZip(&buf, plans, format, time.Now()); err != nil {
