@@ -204,3 +204,24 @@ func TestLaneUnavailable(t *testing.T) {
 		t.Errorf("lookup with no database: %v, want unavailable", err)
 	}
 }
+
+// A change whose notification never came (written here straight to the
+// table, with no NOTIFY) reaches the lane state by the poll, within Poll
+// (300 ms in setup) and so within a second.
+func TestLanePollCatchesAMissedNotification(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.conceal("C1", "A1", "f-poll", w.t0.Add(-time.Minute), -1)
+	if st, err := w.co.Lane(w.ctx, "C1", "3"); err != nil || st.Flagged {
+		t.Fatalf("before: %+v %v", st, err)
+	}
+	if _, err := w.pool.Exec(w.ctx, `INSERT INTO checkout_presence (store_id, lane, track, at)
+SELECT id, '3', 'f-poll', $1 FROM stores WHERE code = 'C1'`, w.t0); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	st := w.lane(w.co, "C1", "3", flagged)
+	if !st.Flagged || time.Since(start) > time.Second {
+		t.Errorf("lane 3 %v after a silent write: %+v, want flagged within a second", time.Since(start), st)
+	}
+}
