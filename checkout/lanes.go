@@ -69,6 +69,7 @@ type laneState struct {
 	asOf     time.Time              // service clock at the last load
 	loadedAt time.Time              // wall clock at the last load
 	running  bool
+	closed   bool // Close was called: it does not start again
 	stop     context.CancelFunc
 	starting sync.Mutex // one start at a time
 }
@@ -84,7 +85,7 @@ func (l *laneState) close() {
 		l.stop()
 		l.stop = nil
 	}
-	l.running = false
+	l.running, l.closed = false, true
 }
 
 // ready starts the state when it is not running, and reports whether it
@@ -112,9 +113,12 @@ func (l *laneState) start(ctx context.Context) error {
 	l.starting.Lock()
 	defer l.starting.Unlock()
 	l.mu.RLock()
-	running := l.running
+	running, closed := l.running, l.closed
 	l.mu.RUnlock()
-	if running {
+	switch {
+	case closed:
+		return errClosed
+	case running:
 		return nil
 	}
 	conn, err := pgx.ConnectConfig(ctx, l.pool.Config().ConnConfig.Copy())
@@ -130,11 +134,20 @@ func (l *laneState) start(ctx context.Context) error {
 	}
 	run, stop := context.WithCancel(context.Background())
 	l.mu.Lock()
+	if l.closed { // closed while connecting
+		l.mu.Unlock()
+		stop()
+		conn.Close(context.Background())
+		return errClosed
+	}
 	l.running, l.stop = true, stop
 	l.mu.Unlock()
 	go l.run(run, conn)
 	return nil
 }
+
+// errClosed is a start after Close.
+var errClosed = errors.New("checkout: lanes: closed")
 
 func (l *laneState) run(ctx context.Context, conn *pgx.Conn) {
 	defer conn.Close(context.Background())
