@@ -57,17 +57,21 @@ func ExecModeName(m pgx.QueryExecMode) string {
 // Sessions is what the sessions probe found about the server sessions behind
 // a connection.
 type Sessions struct {
-	// Known is false when the probe could not tell (the pooler had no second
-	// server connection free, or a probe query failed).
+	// Known is false when the probe could not run.
 	Known bool
-	// PerTransaction: two transactions of one connection ran in different
-	// server sessions, as behind PgBouncer in pool_mode transaction (or statement).
+	// Pooler: the backend the connection was told of at its start (its
+	// BackendKeyData) is not the server session its queries run in: a pooler
+	// such as PgBouncer stands between, in whatever mode.
+	Pooler bool
+	// PerTransaction: two transactions of one connection were seen to run
+	// in different server sessions, as behind PgBouncer in pool_mode
+	// transaction (or statement). Not seeing it proves nothing: a pooler may
+	// hand a client the same server connection again.
 	PerTransaction bool
-	// NamedStatements: a statement prepared under a name on the connection
-	// could still be run from another transaction in another session, as
-	// behind PgBouncer 1.21 or later with max_prepared_statements set. Always
-	// true when sessions are not pooled per transaction.
-	NamedStatements bool
+	// NamedLost: a statement prepared under a name on the connection was
+	// unknown in another of its server sessions (PgBouncer before 1.21, or
+	// without max_prepared_statements), so cache_statement fails there.
+	NamedLost bool
 }
 
 // String says what s means, for logs.
@@ -75,81 +79,101 @@ func (s Sessions) String() string {
 	switch {
 	case !s.Known:
 		return "unknown"
-	case !s.PerTransaction:
-		return "one server session per connection"
-	case s.NamedStatements:
-		return "pooled per transaction, named prepared statements carried over by the pooler"
+	case !s.Pooler:
+		return "straight to PostgreSQL"
+	case s.NamedLost:
+		return "a pooler, pooled per transaction, named prepared statements lost between transactions"
+	case s.PerTransaction:
+		return "a pooler, pooled per transaction"
 	}
-	return "pooled per transaction, named prepared statements lost between transactions"
+	return "a pooler"
 }
 
 // probeWait bounds each step of the probe: behind a pooler with no server
 // connection free, a query waits for one, and the probe gives up instead.
 const probeWait = 3 * time.Second
 
-// ProbeSessions tells whether cfg's connections keep one server session (a
-// direct connection, or a pooler in session mode) or are pooled per
-// transaction, and then whether named prepared statements survive there. It
-// opens two connections: a prepares a named statement, b holds a transaction
-// open, and a runs again. Behind a transaction pooler b's transaction holds
-// the server connection a used last (PgBouncer hands out the most recently
-// used one first), so a's next statement runs in another session, where its
-// statement is unknown unless the pooler carries it over.
+// probeTries is how many transactions the probe runs to find one in
+// another server session than the first.
+const probeTries = 5
+
+// ProbeSessions tells whether cfg's connections reach PostgreSQL straight
+// or through a pooler: PostgreSQL tells a client at its start the process id
+// of its session, which pg_backend_pid() repeats; a pooler makes up its own.
+// Behind a pooler it then looks for transaction pooling and lost named
+// statements: connection a prepares a named statement, b holds a
+// transaction open (and with it a server connection, often the one a used
+// last: PgBouncer hands out the most recently used first), and a runs
+// transactions until one lands in another session, where it runs the
+// statement.
 func ProbeSessions(ctx context.Context, cfg *pgx.ConnConfig) (Sessions, error) {
 	cfg = cfg.Copy()
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > probeWait {
 		cfg.ConnectTimeout = probeWait
 	}
-	a, err := pgx.ConnectConfig(ctx, cfg)
+	step, cancel := context.WithTimeout(ctx, probeTries*probeWait)
+	defer cancel()
+	fail := func(err error) (Sessions, error) { return Sessions{}, fmt.Errorf("db: probe sessions: %w", err) }
+	a, err := pgx.ConnectConfig(step, cfg)
 	if err != nil {
-		return Sessions{}, fmt.Errorf("db: probe sessions: %w", err)
+		return fail(err)
 	}
 	defer a.Close(context.Background())
-	b, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return Sessions{}, fmt.Errorf("db: probe sessions: %w", err)
-	}
-	defer b.Close(context.Background())
-
-	step, cancel := context.WithTimeout(ctx, probeWait)
-	defer cancel()
-	var first, second, held int32
+	var first uint32
 	if err := a.QueryRow(step, `SELECT pg_backend_pid()`).Scan(&first); err != nil {
-		return Sessions{}, fmt.Errorf("db: probe sessions: %w", err)
+		return fail(err)
+	}
+	s := Sessions{Known: true, Pooler: a.PgConn().PID() != first}
+	if !s.Pooler {
+		return s, nil
 	}
 	// A random name: a pooler without prepared-statement support leaves the
 	// statement in a server session that others are handed later.
 	name := "shrinkscope_probe_" + probeSuffix()
 	if _, err := a.PgConn().Prepare(step, name, `SELECT 1`, nil); err != nil {
-		return Sessions{}, fmt.Errorf("db: probe sessions: prepare: %w", err)
+		return fail(err)
 	}
+	b, err := pgx.ConnectConfig(step, cfg)
+	if err != nil {
+		return fail(err)
+	}
+	defer b.Close(context.Background())
 	tx, err := b.Begin(step)
 	if err != nil {
-		return Sessions{}, fmt.Errorf("db: probe sessions: %w", err)
+		return fail(err)
 	}
 	defer func() { _ = tx.Rollback(context.Background()) }()
-	if err := tx.QueryRow(step, `SELECT pg_backend_pid()`).Scan(&held); err != nil {
-		return Sessions{}, fmt.Errorf("db: probe sessions: %w", err)
+	if _, err := tx.Exec(step, `SELECT pg_backend_pid()`); err != nil {
+		return fail(err)
 	}
-	if err := a.QueryRow(step, `SELECT pg_backend_pid()`).Scan(&second); err != nil {
-		if step.Err() != nil {
-			return Sessions{}, nil // no second server connection free: cannot tell
+	for range probeTries {
+		// The session and the statement looked up in one transaction, so in
+		// one server session.
+		var pid uint32
+		if _, err := a.Exec(step, `BEGIN`); err != nil {
+			return fail(err)
 		}
-		return Sessions{}, fmt.Errorf("db: probe sessions: %w", err)
-	}
-	if second == first {
-		return Sessions{Known: true, NamedStatements: true}, nil
-	}
-	s := Sessions{Known: true, PerTransaction: true}
-	rr := a.PgConn().ExecPrepared(step, name, nil, nil, nil).Read()
-	var pe *pgconn.PgError
-	switch {
-	case rr.Err == nil:
-		s.NamedStatements = true
-	case errors.As(rr.Err, &pe) && pe.Code == "26000": // invalid_sql_statement_name: not in this session
-	default:
-		return Sessions{}, fmt.Errorf("db: probe sessions: run the prepared statement: %w", rr.Err)
+		if err := a.QueryRow(step, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+			return fail(err)
+		}
+		if pid != first {
+			s.PerTransaction = true
+			err := a.PgConn().ExecPrepared(step, name, nil, nil, nil).Read().Err
+			var pe *pgconn.PgError
+			switch {
+			case errors.As(err, &pe) && pe.Code == "26000": // invalid_sql_statement_name: not in this session
+				s.NamedLost = true
+			case err != nil:
+				return fail(err)
+			}
+		}
+		if _, err := a.Exec(step, `ROLLBACK`); err != nil {
+			return fail(err)
+		}
+		if s.PerTransaction {
+			break
+		}
 	}
 	return s, nil
 }
@@ -162,14 +186,15 @@ func probeSuffix() string {
 
 // chooseExecMode probes the sessions behind cfg and sets cfg's exec mode
 // from o.ExecMode: an explicit mode is used as given; ExecAuto keeps the
-// URL's default_query_exec_mode, else takes cache_describe where named
-// prepared statements would be lost between transactions. A pool whose mode
-// needs named statements there fails here, at start, rather than on its
-// first query in another session ("prepared statement … does not exist").
+// URL's default_query_exec_mode, else takes cache_describe behind a pooler
+// (it works in every pool mode, at the cost of a parse per query) and
+// cache_statement straight to PostgreSQL. A mode seen to fail behind the
+// pooler fails here, at start, rather than on a query in another session
+// ("prepared statement … does not exist").
 func chooseExecMode(ctx context.Context, o Options, cfg *pgx.ConnConfig, url string) (Sessions, error) {
 	s, err := ProbeSessions(ctx, cfg)
 	if err != nil {
-		o.Logger.Warn("db: could not tell whether sessions are pooled per transaction", "url", url, "err", err)
+		o.Logger.Warn("db: could not tell whether a pooler stands before PostgreSQL", "url", url, "err", err)
 	}
 	from := "auto"
 	switch {
@@ -181,19 +206,22 @@ func chooseExecMode(ctx context.Context, o Options, cfg *pgx.ConnConfig, url str
 		cfg.DefaultQueryExecMode, from = m, "--database-exec-mode"
 	case o.urlExecMode:
 		from = "default_query_exec_mode in DATABASE_URL"
-	case s.PerTransaction && !s.NamedStatements:
+	case s.Pooler:
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
-		o.Logger.Info("db: sessions are pooled per transaction without named prepared statements: exec mode cache_describe", "url", url)
 	}
-	if s.PerTransaction && !s.NamedStatements && cfg.DefaultQueryExecMode == pgx.QueryExecModeCacheStatement {
+	mode := cfg.DefaultQueryExecMode
+	switch {
+	case s.NamedLost && mode == pgx.QueryExecModeCacheStatement:
 		return s, fmt.Errorf("db: %s pools server sessions per transaction (PgBouncer in pool_mode transaction?) and drops named prepared statements between them, "+
 			"so exec mode cache_statement (from %s) would fail: use --database-exec-mode cache_describe (or auto), or PgBouncer 1.21 or later with max_prepared_statements", url, from)
-	}
 	// describe_exec describes a statement in one round trip and runs it in
 	// the next, which a transaction pooler may send to another session.
-	if s.PerTransaction && cfg.DefaultQueryExecMode == pgx.QueryExecModeDescribeExec {
+	case s.PerTransaction && mode == pgx.QueryExecModeDescribeExec:
 		return s, fmt.Errorf("db: %s pools server sessions per transaction (PgBouncer in pool_mode transaction?), "+
 			"where exec mode describe_exec (from %s) runs statements in a session other than the one that described them: use --database-exec-mode cache_describe (or auto)", url, from)
+	case s.Pooler && (mode == pgx.QueryExecModeCacheStatement || mode == pgx.QueryExecModeDescribeExec):
+		o.Logger.Warn("db: a pooler stands before PostgreSQL: exec mode "+ExecModeName(mode)+" works only if it pools per session, or (cache_statement) carries prepared statements over (PgBouncer 1.21+ max_prepared_statements)",
+			"url", url, "from", from)
 	}
 	return s, nil
 }

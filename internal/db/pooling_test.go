@@ -28,9 +28,9 @@ func TestExecModeBehindPgBouncer(t *testing.T) {
 		url  string
 		want Sessions
 	}{
-		{direct, Sessions{Known: true, NamedStatements: true}},
+		{direct, Sessions{Known: true}},
 		// Debian's PgBouncer 1.18 has no max_prepared_statements.
-		{bouncer, Sessions{Known: true, PerTransaction: true}},
+		{bouncer, Sessions{Known: true, Pooler: true, PerTransaction: true, NamedLost: true}},
 	} {
 		cfg, err := pgx.ParseConfig(tc.url)
 		if err != nil {
