@@ -75,6 +75,8 @@ clean:
 	@if [ -f .pgtest/data/postmaster.pid ]; then pg_ctl=$$(ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1); \
 	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$pg_ctl stop -D .pgtest/data; else $$pg_ctl stop -D .pgtest/data; fi; fi
 	rm -rf .pgtest
+	@if [ -f .pgbouncer/pgbouncer.pid ]; then kill "$$(cat .pgbouncer/pgbouncer.pid)" 2>/dev/null || true; fi
+	rm -rf .pgbouncer
 
 # echarts refreshes the ECharts script embedded by reports/ from the pinned npm package.
 ECHARTS_VERSION ?= 6.1.0
