@@ -57,7 +57,7 @@ func ExecModeName(m pgx.QueryExecMode) string {
 // Sessions is what the sessions probe found about the server sessions behind
 // a connection.
 type Sessions struct {
-	// Known is false when the probe could not run.
+	// Known is false when the probe could not connect.
 	Known bool
 	// Pooler: the backend the connection was told of at its start (its
 	// BackendKeyData) is not the server session its queries run in: a pooler
@@ -105,16 +105,18 @@ const probeTries = 5
 // transaction open (and with it a server connection, often the one a used
 // last: PgBouncer hands out the most recently used first), and a runs
 // transactions until one lands in another session, where it runs the
-// statement.
+// statement. On an error it returns what it had found before it.
 func ProbeSessions(ctx context.Context, cfg *pgx.ConnConfig) (Sessions, error) {
 	cfg = cfg.Copy()
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > probeWait {
 		cfg.ConnectTimeout = probeWait
 	}
-	step, cancel := context.WithTimeout(ctx, probeTries*probeWait)
+	step, cancel := context.WithTimeout(ctx, 2*probeWait)
 	defer cancel()
-	fail := func(err error) (Sessions, error) { return Sessions{}, fmt.Errorf("db: probe sessions: %w", err) }
+	var s Sessions
+	// What was found before a failure stands: a pooler seen is a pooler.
+	fail := func(err error) (Sessions, error) { return s, fmt.Errorf("db: probe sessions: %w", err) }
 	a, err := pgx.ConnectConfig(step, cfg)
 	if err != nil {
 		return fail(err)
@@ -124,7 +126,7 @@ func ProbeSessions(ctx context.Context, cfg *pgx.ConnConfig) (Sessions, error) {
 	if err := a.QueryRow(step, `SELECT pg_backend_pid()`).Scan(&first); err != nil {
 		return fail(err)
 	}
-	s := Sessions{Known: true, Pooler: a.PgConn().PID() != first}
+	s = Sessions{Known: true, Pooler: a.PgConn().PID() != first}
 	if !s.Pooler {
 		return s, nil
 	}
