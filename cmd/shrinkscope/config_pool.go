@@ -39,7 +39,7 @@ func poolSettings(c *Config) []setting {
 		// instead of failing queries later.
 		{"database-exec-mode", "SHRINKSCOPE_DATABASE_EXEC_MODE", db.ExecAuto, "how queries are sent: cache_statement (named prepared statements, one round trip), " +
 			"cache_describe (unnamed statements, one round trip; for PgBouncer in pool_mode transaction before 1.21, or without max_prepared_statements), " +
-			"exec, simple_protocol; auto: default_query_exec_mode in DATABASE_URL if it has one, else cache_describe behind a pooler (a probe at start tells), " +
+			"exec, simple_protocol; auto: default_query_exec_mode in DATABASE_URL if it has one, else cache_describe behind a pooler (a probe at start tells) unless it carries prepared statements over, " +
 			"else cache_statement; a mode the probe sees fail behind the pooler fails the start", func(v string) error {
 			if err := db.CheckExecMode(v); err != nil {
 				return err

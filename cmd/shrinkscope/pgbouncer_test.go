@@ -285,3 +285,35 @@ func (c *tickClock) waitSleepers(t *testing.T, n int) {
 		}
 	}
 }
+
+// Behind PgBouncer in transaction mode, serve refuses at start what would
+// fail later: named prepared statements asked for, and a listen URL that
+// goes through the pooler; each refusal names its setting.
+func TestServeRefusesWhatPgBouncerBreaks(t *testing.T) {
+	t.Parallel()
+	_, direct := dbtest.NewWithURL(t)
+	bouncer := dbtest.PgBouncerURL(t, direct, "")
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want []string
+	}{
+		{"cache_statement behind the pooler", map[string]string{"DATABASE_URL": bouncer, "SHRINKSCOPE_DATABASE_EXEC_MODE": "cache_statement"},
+			[]string{"cache_statement", "--database-exec-mode cache_describe"}},
+		{"the listen URL through the pooler", map[string]string{"DATABASE_URL": direct, "SHRINKSCOPE_LISTEN_DATABASE_URL": bouncer},
+			[]string{"--listen-database-url", "pooled per transaction"}},
+		{"a bad exec mode", map[string]string{"DATABASE_URL": direct, "SHRINKSCOPE_DATABASE_EXEC_MODE": "prepared"},
+			[]string{"SHRINKSCOPE_DATABASE_EXEC_MODE", `"prepared"`}},
+	} {
+		tc.vars["SHRINKSCOPE_ADDR"] = "127.0.0.1:0"
+		// A serve that starts after all stops at the deadline, without an error.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err := run(ctx, []string{"serve"}, envOf(tc.vars), strings.NewReader(""), io.Discard, io.Discard)
+		cancel()
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: serve = %v, want an error naming %s", tc.name, err, w)
+			}
+		}
+	}
+}

@@ -43,6 +43,10 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 			return err
 		}
 	}
+	var acfg alerts.Config
+	if err := listenConfig(ctx, c, d, log, &acfg); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --addr or SHRINKSCOPE_ADDR): %w", c.Addr, err)
@@ -50,11 +54,6 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 	log.Info("serving", "addr", ln.Addr().String(), "database", d.Source)
 	if ready != nil {
 		ready(ln.Addr().String())
-	}
-	var acfg alerts.Config
-	if err := listenConfig(ctx, c, d, log, &acfg); err != nil {
-		ln.Close()
-		return err
 	}
 	return serveOn(ctx, d.Pool, log, c, ln, acfg)
 }

@@ -15,8 +15,9 @@ import (
 // Exec modes, as --database-exec-mode and pgx's default_query_exec_mode name them.
 const (
 	// ExecAuto keeps the URL's default_query_exec_mode when it has one; else it is
-	// ExecCacheDescribe where the sessions probe finds a transaction pooler that
-	// drops named prepared statements, ExecCacheStatement everywhere else.
+	// ExecCacheDescribe behind a pooler, unless the sessions probe saw named
+	// prepared statements carried across its sessions, ExecCacheStatement
+	// everywhere else.
 	ExecAuto = "auto"
 	// ExecCacheStatement prepares each statement once per connection under a name
 	// (pgx's default): one round trip per query, but the name lives in a server
@@ -189,7 +190,8 @@ func probeSuffix() string {
 // chooseExecMode probes the sessions behind cfg and sets cfg's exec mode
 // from o.ExecMode: an explicit mode is used as given; ExecAuto keeps the
 // URL's default_query_exec_mode, else takes cache_describe behind a pooler
-// (it works in every pool mode, at the cost of a parse per query) and
+// (it works in every pool mode, at the cost of a parse and plan per query)
+// unless the probe saw a named statement survive there, and
 // cache_statement straight to PostgreSQL. A mode seen to fail behind the
 // pooler fails here, at start, rather than on a query in another session
 // ("prepared statement … does not exist").
@@ -208,7 +210,10 @@ func chooseExecMode(ctx context.Context, o Options, cfg *pgx.ConnConfig, url str
 		cfg.DefaultQueryExecMode, from = m, "--database-exec-mode"
 	case o.urlExecMode:
 		from = "default_query_exec_mode in DATABASE_URL"
-	case s.Pooler:
+	case s.Pooler && !(s.PerTransaction && !s.NamedLost):
+		// Named statements are kept only where the probe saw one survive a
+		// change of session (PgBouncer 1.21+ with max_prepared_statements):
+		// they spare a parse and plan per query (docs/BENCHMARKS.md).
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
 	}
 	mode := cfg.DefaultQueryExecMode
