@@ -16,11 +16,12 @@ import (
 // such as PgBouncer in transaction mode.
 type poolConfig struct {
 	// DatabaseExecMode (SHRINKSCOPE_DATABASE_EXEC_MODE) is how queries are
-	// sent: auto, cache_statement, cache_describe, describe_exec, exec or
-	// simple_protocol (db.Options.ExecMode).
+	// sent: auto (the default), cache_statement, cache_describe,
+	// describe_exec, exec or simple_protocol (db.Options.ExecMode).
 	DatabaseExecMode string
 	// ListenDatabaseURL (SHRINKSCOPE_LISTEN_DATABASE_URL) is the PostgreSQL URL
-	// the alert stream LISTENs on, straight to PostgreSQL; empty: DATABASE_URL.
+	// the alert stream LISTENs on, straight to PostgreSQL; default empty: the
+	// pool's own, or polling where a pooler stands (listenConfig).
 	ListenDatabaseURL string
 
 	// For tests: the scheduler's clock and six-field schedules, and a
