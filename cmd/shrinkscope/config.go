@@ -116,6 +116,7 @@ type Config struct {
 	BodyMinRate int64
 	alertConfig
 	poolConfig
+	replicaConfig
 }
 
 // setting is one line of the configuration table, printed by --help.
@@ -343,6 +344,7 @@ func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Con
 	c := &Config{}
 	all := append(append(append(settings(c, e.getenv), segmentSettings(c)...), guardSettings(c)...), alertSettings(c)...)
 	all = append(all, poolSettings(c)...)
+	all = append(all, replicaSettings(c)...)
 	src := map[string]string{} // where each setting's value came from, by flag
 	var used []setting
 	for _, s := range all {

@@ -232,3 +232,26 @@ func chooseExecMode(ctx context.Context, o Options, cfg *pgx.ConnConfig, url str
 	}
 	return s, nil
 }
+
+// InheritExecMode sets the exec mode of cfg, a pool opened beside Open's
+// on url (a read replica's, which connects lazily and is not probed): mode
+// (--database-exec-mode) when it is not auto, else the URL's own
+// default_query_exec_mode, else primary, the mode Open chose: a replica is
+// reached as its primary is, through a pooler or not.
+func InheritExecMode(cfg *pgx.ConnConfig, url, mode string, primary pgx.QueryExecMode) error {
+	if mode != "" && mode != ExecAuto {
+		m, ok := execModes[mode]
+		if !ok {
+			return CheckExecMode(mode)
+		}
+		cfg.DefaultQueryExecMode = m
+		return nil
+	}
+	if pc, err := pgconn.ParseConfig(url); err == nil {
+		if _, ok := pc.RuntimeParams["default_query_exec_mode"]; ok {
+			return nil
+		}
+	}
+	cfg.DefaultQueryExecMode = primary
+	return nil
+}

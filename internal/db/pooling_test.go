@@ -100,3 +100,27 @@ func TestExecModeBehindPgBouncer(t *testing.T) {
 		d.Close()
 	}
 }
+
+func TestInheritExecMode(t *testing.T) {
+	t.Parallel()
+	const url = "postgres://u@replica:5432/db"
+	for _, tc := range []struct {
+		url, mode string
+		primary   pgx.QueryExecMode
+		want      pgx.QueryExecMode
+	}{
+		{url, "", pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeCacheDescribe},
+		{url, ExecAuto, pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheStatement},
+		{url, "exec", pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeExec},
+		{url + "?default_query_exec_mode=simple_protocol", "", pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeSimpleProtocol},
+		{url + "?default_query_exec_mode=simple_protocol", ExecCacheDescribe, pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe},
+	} {
+		cfg, err := pgx.ParseConfig(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := InheritExecMode(cfg, tc.url, tc.mode, tc.primary); err != nil || cfg.DefaultQueryExecMode != tc.want {
+			t.Errorf("%s, mode %q, primary %v: %v %v, want %v", tc.url, tc.mode, tc.primary, cfg.DefaultQueryExecMode, err, tc.want)
+		}
+	}
+}
