@@ -225,3 +225,23 @@ SELECT id, '3', 'f-poll', $1 FROM stores WHERE code = 'C1'`, w.t0); err != nil {
 		t.Errorf("lane 3 %v after a silent write: %+v, want flagged within a second", time.Since(start), st)
 	}
 }
+
+// A replica told not to LISTEN (its only way to the database a pooler in
+// transaction mode) reloads through the pool every Poll: another
+// service's presence reaches it within a second all the same.
+func TestLaneWithoutListen(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	polled := app.New(w.pool).WithCheckout(checkout.Config{Now: w.clock.Now, Poll: 300 * time.Millisecond, NoListen: true})
+	t.Cleanup(polled.Checkout.Close)
+	w.conceal("C1", "A2", "f-nl", w.t0.Add(-time.Minute), -1)
+	if st, err := polled.Checkout.Lane(w.ctx, "C1", "2"); err != nil || st.Flagged {
+		t.Fatalf("before: %+v %v", st, err)
+	}
+	start := time.Now()
+	w.presence(at("C1", "2", "f-nl", w.t0))
+	st := w.lane(polled.Checkout, "C1", "2", flagged)
+	if took := time.Since(start); !st.Flagged || took > time.Second {
+		t.Errorf("the polling replica %v after the presence: %+v, want flagged within a second", took, st)
+	}
+}
