@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"regexp"
@@ -625,5 +626,57 @@ func TestReadPlan(t *testing.T) {
 	dup := strings.Replace(doc, "`stores`", "`events`", 1)
 	if _, err := readPlan([]byte(dup)); err == nil || !strings.Contains(err.Error(), "events is listed twice") {
 		t.Errorf("a table listed twice: %v", err)
+	}
+}
+
+// sessionBound is SQL whose meaning depends on the node it runs on or on
+// the shards it touches: row locks, advisory locks and notifications.
+var sessionBound = regexp.MustCompile(`FOR UPDATE|FOR SHARE|pg_(try_)?advisory|pg_notify|LISTEN [a-z_]+`)
+
+// Every file of the service that takes a row lock or an advisory lock, or
+// notifies or listens, is named in docs/SCALING.md, so a new one is weighed
+// against the plan (points "Row locks across stores", "Advisory locks",
+// "LISTEN/NOTIFY"). Comments, tests, cmd/ and the test helpers do not count.
+func TestScalingPlanNamesSessionBoundSQL(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(scalingDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := os.DirFS("..")
+	found := 0
+	err = fs.WalkDir(root, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != "." && (strings.HasPrefix(name, ".") || path == "cmd" || path == "internal/dbtest" || name == "testdata") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := fs.ReadFile(root, path)
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if l := strings.TrimSpace(line); !strings.HasPrefix(l, "//") && sessionBound.MatchString(l) {
+				found++
+				if !bytes.Contains(doc, []byte("`"+path+"`")) {
+					t.Errorf("%s has %q but %s does not name it: say what it becomes on Citus", path, sessionBound.FindString(l), scalingDoc)
+				}
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found == 0 {
+		t.Fatal("no file with row locks, advisory locks or notifications found: the walk is broken")
 	}
 }
