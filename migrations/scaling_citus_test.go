@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shrinkscope/shrinkscope/migrations"
@@ -143,6 +145,11 @@ DELETE FROM findings_weeks WHERE week = '2026-11-23';
 INSERT INTO findings_weeks (week, judged, found, fdr) VALUES ('2026-11-23', 1, 1, 0.1);
 INSERT INTO findings (week, store_id, zone, block, method, direction, observed, expected, weeks, running, p, q, sentence, store_name, zone_name, category)
 VALUES ('2026-11-23', %d, 'Z1', -1, '', 'up', 3, 1, 1, 1, 0.01, 0.01, 's', 'S1', 'Z1', 'spirits')`, store), ""},
+		{"14: a savepoint rolled back over a store's writes", fmt.Sprintf(`
+SAVEPOINT recompute;
+DELETE FROM kpi_store_daily WHERE store_id = %d;
+ROLLBACK TO SAVEPOINT recompute;
+INSERT INTO kpi_dirty (store_id, hour) VALUES (%[1]d, now())`, store), ""},
 		{"table: kpi_estate rebuilt from every shard", `INSERT INTO kpi_estate (kind, start, figures, sketches)
 SELECT 'day', local_date, string_agg(int8send(store_id), ''::bytea ORDER BY store_id), string_agg(sketch, ''::bytea ORDER BY store_id)
 FROM kpi_store_daily GROUP BY local_date`, ""},
@@ -158,14 +165,34 @@ SELECT count(*) FROM a JOIN store_directory s ON s.id = a.store_id`, ""},
 			_, err := tx.Exec(ctx, pr.sql)
 			return err
 		})
+		msg := ""
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			msg = pgErr.Message + ": " + pgErr.Detail
+		} else if err != nil {
+			msg = err.Error()
+		}
 		switch {
 		case pr.fails == "" && err != nil:
 			t.Errorf("point %s: the plan says it runs on Citus, it fails: %v", pr.point, err)
 		case pr.fails != "" && err == nil:
 			t.Errorf("point %s: the plan says it fails on Citus (%q), it runs", pr.point, pr.fails)
-		case pr.fails != "" && !strings.Contains(err.Error(), pr.fails):
-			t.Errorf("point %s: fails with %v, the plan says %q", pr.point, err, pr.fails)
+		case pr.fails != "" && !strings.Contains(msg, pr.fails):
+			t.Errorf("point %s: fails with %q, the plan says %q", pr.point, msg, pr.fails)
 		}
+	}
+
+	// Point 12: the month ensure_event_partition made is distributed with
+	// its parent; the savepoint kept the store's rows.
+	var month, rolledBack bool
+	err = pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM citus_tables WHERE table_name::text = to_char(now() + interval '2 years', '"events_"YYYYMM')
+        AND distribution_column = 'store_id' AND colocation_id = $1), EXISTS (SELECT 1 FROM kpi_store_daily WHERE store_id = $2)`,
+		colocation, store).Scan(&month, &rolledBack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !month || !rolledBack {
+		t.Errorf("point 12: the new month distributed with events: %v; point 14: the store's rows back after the savepoint: %v", month, rolledBack)
 	}
 
 	// Point 5: a store's read filtered by its code goes to every shard, by
