@@ -225,7 +225,15 @@ func incremental(ctx context.Context, pool *pgxpool.Pool, est *estate.Estate, la
 	for i := range events {
 		ids[i] = events[i].ID
 	}
-	if _, err := pool.Exec(ctx, `WITH gone AS (DELETE FROM events WHERE id = ANY($1)) DELETE FROM event_ids WHERE id = ANY($1)`, ids); err != nil {
+	drop := `DELETE FROM events WHERE id = ANY($1)`
+	var eventIDs bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('event_ids') IS NOT NULL`).Scan(&eventIDs); err != nil {
+		log.Fatal(err)
+	}
+	if eventIDs {
+		drop = `WITH gone AS (DELETE FROM events WHERE id = ANY($1)) DELETE FROM event_ids WHERE id = ANY($1)`
+	}
+	if _, err := pool.Exec(ctx, drop, ids); err != nil {
 		log.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO kpi_dirty (store_id, hour) SELECT store_id, hour FROM kpi_store_hourly WHERE hour >= $1`, last.Add(-24*time.Hour)); err != nil {
