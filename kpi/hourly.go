@@ -18,8 +18,8 @@ type StoreHour struct {
 	Visitors   int64     `db:"visitors"`   // entrance footfall
 }
 
-// storeHoursSQL reads the hourly rollups of one store in [$2, $3): event
-// figures summed over zones and categories, joined with entrance visitors;
+// storeHoursSQL reads the hourly rollups of one store in [$2, $3): its
+// store rows per hour (every zone and category), joined with entrance visitors;
 // hours with neither have no row. first is the store's earliest hour with
 // any fact, so a reader can tell "no history" from "nothing happened".
 //
