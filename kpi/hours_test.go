@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
@@ -273,4 +275,90 @@ func (w *world) storeID(code string) int64 {
 		w.t.Fatal(err)
 	}
 	return id
+}
+
+// Footfall kept as a day of hours in arrays holds any offset: Lord Howe
+// Island moves its clocks by half an hour (2026-04-05 02:00 back to 01:30,
+// 2026-10-04 02:00 on to 02:30), Kathmandu is +05:45. Every local hour of
+// the days around the changes, with its own count and an event, reads back
+// hour by hour, by hour of week and by day as sent.
+func TestFootfallHoursAtOddOffsets(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, s := range []struct{ code, tz string }{{"LHI", "Australia/Lord_Howe"}, {"KTM", "Asia/Kathmandu"}} {
+		w.store(s.code, s.tz, ss.ModelDetection, zone("Z1", "c", 10, 0))
+		loc, err := time.LoadLocation(s.tz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type hour struct {
+			at       time.Time
+			visitors int64
+		}
+		var hours []hour
+		var foot []ss.FootfallInput
+		var events []ss.EventInput
+		for _, c := range []string{"2026-04-05", "2026-10-04"} {
+			d := day(c)
+			from := time.Date(d.Year(), d.Month(), d.Day()-1, 0, 0, 0, 0, loc)
+			to := time.Date(d.Year(), d.Month(), d.Day()+2, 0, 0, 0, 0, loc)
+			// Every instant a local hour starts on: the local clock shows :00.
+			for at := from; at.Before(to); at = at.Add(15 * time.Minute) {
+				if !kpi.LocalHour(at, loc).Equal(at) {
+					continue
+				}
+				h := hour{at.UTC(), int64(100 + len(hours))}
+				hours = append(hours, h)
+				foot = append(foot, ss.FootfallInput{Store: s.code, Hour: h.at.Format(time.RFC3339), Visitors: &h.visitors})
+				score, v := 0.9, 10.0
+				events = append(events, ss.EventInput{ID: uuid.Must(uuid.NewV7()).String(), Store: s.code, Zone: "Z1",
+					OccurredAt: h.at.Add(5 * time.Minute).Format(time.RFC3339), Score: &score, EstValue: &v})
+			}
+		}
+		if _, err := w.ing.Footfall(w.ctx, nil, foot); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.ing.Events(w.ctx, nil, events); err != nil {
+			t.Fatal(err)
+		}
+		w.refresh()
+
+		got, _, err := w.kpis.StoreHours(w.ctx, w.storeID(s.code), hours[0].at, hours[len(hours)-1].at.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(hours) {
+			t.Fatalf("%s: %d hours read back, %d sent", s.code, len(got), len(hours))
+		}
+		byHow, byDay := map[int]int64{}, map[string]int64{}
+		for i, h := range hours {
+			if !got[i].Hour.Equal(h.at) || got[i].Visitors != h.visitors || got[i].Events != 1 {
+				t.Errorf("%s hour %d: %s %d visitors %d events; sent %s %d and one event", s.code, i,
+					got[i].Hour.UTC().Format(time.RFC3339), got[i].Visitors, got[i].Events, h.at.Format(time.RFC3339), h.visitors)
+			}
+			l := h.at.In(loc)
+			byHow[((int(l.Weekday())+6)%7)*24+l.Hour()] += h.visitors
+			byDay[l.Format(time.DateOnly)] += h.visitors
+		}
+		q := kpi.Query{From: day("2026-04-03"), To: day("2026-10-06"), Dates: true, Store: s.code, By: "hour_of_week"}
+		rows := w.get(q)
+		if len(rows) != len(byHow) {
+			t.Errorf("%s: %d hours of week, want %d", s.code, len(rows), len(byHow))
+		}
+		for _, r := range rows {
+			if r.Visitors == nil || *r.Visitors != byHow[*r.Key.HourOfWeek] {
+				t.Errorf("%s how %d: visitors %v, sent %d", s.code, *r.Key.HourOfWeek, r.Visitors, byHow[*r.Key.HourOfWeek])
+			}
+		}
+		q.By = "day"
+		rows = w.get(q)
+		if len(rows) != len(byDay) {
+			t.Errorf("%s: %d days, want %d", s.code, len(rows), len(byDay))
+		}
+		for _, r := range rows {
+			if r.Visitors == nil || *r.Visitors != byDay[r.Key.Day] {
+				t.Errorf("%s day %s: visitors %v, sent %d", s.code, r.Key.Day, r.Visitors, byDay[r.Key.Day])
+			}
+		}
+	}
 }
