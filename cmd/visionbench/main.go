@@ -170,6 +170,7 @@ type discard struct{}
 
 func (discard) Event(ss.EventInput) error                { return nil }
 func (discard) Footfall(vision.FootfallKey, int64) error { return nil }
+func (discard) Presence(vision.Presence) error           { return nil }
 
 func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
