@@ -180,7 +180,7 @@ func (r *Runner) runDry(ctx context.Context, det *Detector) error {
 	for _, n := range r.footfall.Counts() {
 		visitors += n
 	}
-	r.log.Info("dry run ended; nothing was sent", "events", r.dryN, "presences", r.dryP, "footfall_rows", len(r.footfall.Counts()), "visitors", visitors)
+	r.log.Info("dry run ended; nothing was sent", "events", r.dryN, "footfall_rows", len(r.footfall.Counts()), "visitors", visitors, "presences", r.dryP)
 	return nil
 }
 
