@@ -112,13 +112,13 @@ func TestCheckoutScene(t *testing.T) {
 		}
 		want := []Presence{{Store: "S1", Lane: "2", Track: a, At: run.at(32)}}
 		if exit {
-			// Out of L2 (floor point at 11.005 m) from frame 60; last seen in E at
-			// frame 67, the last frame showing at least the person threshold's
-			// 40% of A in the checkout camera's view (10 of 16 columns; frame 68
+			// Out of L2 (floor point at 11.005 m) from frame 80; last seen in E at
+			// frame 87, the last frame showing at least the person threshold's
+			// 40% of A in the checkout camera's view (10 of 16 columns; frame 88
 			// shows 6).
 			want = append(want,
-				Presence{Store: "S1", Lane: "2", Track: a, At: run.at(32), LeftAt: run.at(60)},
-				Presence{Store: "S1", Zone: "E", Track: a, At: run.at(67)})
+				Presence{Store: "S1", Lane: "2", Track: a, At: run.at(32), LeftAt: run.at(80)},
+				Presence{Store: "S1", Zone: "E", Track: a, At: run.at(87)})
 		}
 		got := run.sink.presences
 		if len(got) != len(want) {

@@ -108,9 +108,9 @@ type CheckoutScript struct {
 //   - shopper 1 (B) walks along y ≈ 4.81 m from x = 2 m (frame 4) to lane 3
 //     (frame 36), concealing nothing, and waits there to the end.
 //
-// With exit, A leaves lane 2 at frame 56 and walks out through the
-// entrance E (past the checkout camera's view by frame 70); the scene
-// runs on to frame 110 so the track can end. With hide > 0, A is hidden
+// With exit, A leaves lane 2 at frame 76 and walks out through the
+// entrance E (past the checkout camera's view by frame 90); the scene
+// runs on to frame 130 so the track can end. With hide > 0, A is hidden
 // from both cameras for hide frames from frame 15 (x = 4.75 m, before the
 // checkout camera sees A), as behind a pillar: 10 frames (1 s) and A comes
 // back in the overlap, 30 frames (3 s) and A comes back at lane 2.
@@ -124,8 +124,8 @@ func Checkout(exit bool, hide int) CheckoutScript {
 	a := Shopper{V: 40, Keys: []Key{{0, 1}, {36, 10}, {80, 10}}, Patch: Yellow, Share: 0.75, From: 6, To: 13}
 	frames := 80
 	if exit {
-		a.Keys = []Key{{0, 1}, {36, 10}, {56, 10}, {74, 14.5}}
-		frames = 110
+		a.Keys = []Key{{0, 1}, {36, 10}, {76, 10}, {94, 14.5}}
+		frames = 130
 	}
 	if hide > 0 {
 		a.HideFrom, a.HideTo = 15, 15+hide-1
