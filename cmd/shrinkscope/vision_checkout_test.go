@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/internal/scene"
+)
+
+// call makes an API request with token and returns the status and body.
+func (v *visionSetup) call(t *testing.T, method, path, token, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+v.srv.addr+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, []byte(err.Error())
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}
+
+// laneAnswer is GET /api/v1/checkout/lanes/{store}/{lane}.
+type laneAnswer struct {
+	Flagged bool    `json:"flagged"`
+	Track   *string `json:"track"`
+	Items   []struct {
+		Category string  `json:"category"`
+		EstValue float64 `json:"est_value"`
+		Method   string  `json:"method"`
+		Zone     string  `json:"zone"`
+	} `json:"items"`
+	Action string `json:"action"`
+}
+
+func (v *visionSetup) lane(t *testing.T, token, lane string) (laneAnswer, int, string) {
+	t.Helper()
+	st, body := v.call(t, "GET", "/api/v1/checkout/lanes/S1/"+lane, token, "")
+	var a laneAnswer
+	if st == 200 {
+		if err := json.Unmarshal(body, &a); err != nil {
+			t.Fatalf("lane %s: %v: %s", lane, err, body)
+		}
+	}
+	return a, st, string(body)
+}
+
+// checkoutConfig writes a vision config with the two-camera scene's
+// aisle and checkout cameras, each with its calibration, reading frames at
+// fps.
+func (v *visionSetup) checkoutConfig(t *testing.T, dirs [2]string, fps int) string {
+	var cams strings.Builder
+	for cam, id := range []string{"aisle", "checkout"} {
+		fmt.Fprintf(&cams, "  - id: %s\n    source: {kind: folder, path: %s, fps: %d}\n    calibration:\n", id, dirs[cam], fps)
+		for _, p := range scene.CameraCalibration(cam) {
+			fmt.Fprintf(&cams, "      - {image: [%g, %g], floor: [%.12g, %.12g]}\n", p[0][0], p[0][1], p[1][0], p[1][1])
+		}
+	}
+	cfg := fmt.Sprintf(`server: {url: "http://%s", token: "$VISION_TOKEN"}
+store: S1
+spool: %s
+metrics_addr: %s
+model: {path: %s, classes: [person, pocket, bag], methods: {pocket: pocket, bag: bag}}
+onnxruntime: {library: %s, intra_op_threads: 1}
+delivery: {batch: 50, interval: 20ms, retry_min: 20ms, retry_max: 200ms, timeout: 2s}
+cameras:
+%s`, v.srv.addr, filepath.Join(v.dir, "spool"), freeAddr(t), v.model, v.lib, cams.String())
+	p := filepath.Join(v.dir, "vision.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The aisle-to-checkout hand-off end to end: the two-camera scene through
+// `shrinkscope vision` (the real ONNX pipeline on both cameras and the
+// floor tracker) to a real server. Shopper A conceals in the aisle before
+// the aisle camera and walks, handed over to the checkout camera, to lane
+// 2: the till at lane 2 is told flagged, with A's floor track, the pocket
+// of cosmetics and the store policy's action (block: the item is worth the
+// block_min_value). B, who concealed nothing, stands at lane 3, which is
+// never flagged. The server is stopped while A walks out through the
+// entrance: A's leaving lane 2 and exit through E are kept in the spool
+// and arrive once it is back, and lane 2 is no longer flagged.
+func TestVisionCheckoutHandOff(t *testing.T) {
+	v := newVisionSetup(t)
+	v.put(t, "/api/v1/stores/S1", `{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"checkout","currency":"GBP"}`)
+	zones, _ := json.Marshal(ss.GeoJSON(scene.CheckoutZones()))
+	v.put(t, "/api/v1/stores/S1/zones", string(zones))
+	v.put(t, "/api/v1/stores/S1/checkout-policy", `{"block_min_value": 12.5}`)
+	till, _, err := sh(t, v.srv.vars, "token", "create", "--role", "checkout", "--name", "till", "--stores", "S1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	till = strings.TrimSpace(till)
+
+	sc := scene.Checkout(true, 0)
+	var dirs [2]string
+	for cam, name := range []string{"aisle", "checkout"} {
+		dirs[cam] = filepath.Join(v.dir, name)
+		if err := mkdir(dirs[cam]); err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.WritePNGs(cam, dirs[cam]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := v.checkoutConfig(t, dirs, 10)
+	env := envOf(map[string]string{"VISION_TOKEN": v.ingest})
+
+	var report syncBuffer
+	if err := run(context.Background(), []string{"vision", "check", "--config", cfg, "--frames", "1", "--out", filepath.Join(v.dir, "check")},
+		env, strings.NewReader(""), &report, io.Discard); err != nil {
+		t.Fatalf("vision check: %v\n%s", err, report.String())
+	}
+	for _, want := range []string{"floor tracker: gate 1.00 m, hand-over 2s, lane_leave 1s",
+		"ok   the gate exceeds the two largest calibration errors together", "ok   lanes: 2 (zone L2), 3 (zone L3)"} {
+		if !strings.Contains(report.String(), want) {
+			t.Errorf("vision check lacks %q:\n%s", want, report.String())
+		}
+	}
+
+	metricsAddr := regexp.MustCompile(`metrics_addr: (\S+)`).FindStringSubmatch(readFile(t, cfg))[1]
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"vision", "--config", cfg}, env, strings.NewReader(""), io.Discard, &logs)
+	}()
+	// A reaches lane 2 at frame 32 and waits there to frame 80: ask as a till would.
+	var flagged laneAnswer
+	deadline := time.Now().Add(40 * time.Second)
+	for !flagged.Flagged {
+		if time.Now().After(deadline) {
+			t.Fatalf("lane 2 was never flagged:\n%s", logs.String())
+		}
+		a, st, body := v.lane(t, till, "2")
+		if st != 200 {
+			t.Fatalf("GET lane 2: %d %s", st, body)
+		}
+		flagged = a
+		if b, st, body := v.lane(t, till, "3"); st != 200 || b.Flagged {
+			t.Fatalf("lane 3 (B, who concealed nothing): %d %s", st, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if flagged.Track == nil || len(flagged.Items) != 1 || flagged.Action != "block" {
+		t.Fatalf("lane 2: %+v, want A's track, one item and block", flagged)
+	}
+	if it := flagged.Items[0]; it.Category != "cosmetics" || it.EstValue != 12.5 || it.Method != "pocket" || it.Zone != "A" {
+		t.Errorf("lane 2 item %+v, want the pocket of cosmetics worth 12.5 in A", it)
+	}
+	res, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(metrics), `shrinkscope_vision_presences_total{kind="enter"} 1`) {
+		t.Errorf("/metrics lacks one enter presence:\n%s", metrics)
+	}
+
+	// A walks out while the server is away; the sender meets it down when
+	// A's track ends, and keeps what it could not send.
+	v.srv.stop()
+	for down := time.Now().Add(40 * time.Second); !strings.Contains(logs.String(), "delivery failed; will retry"); {
+		if time.Now().After(down) {
+			t.Fatalf("the sender never met the stopped server:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	v.srv.start()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("vision: %v\n%s", err, logs.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("vision did not finish:\n%s", logs.String())
+	}
+
+	events := v.events(t)
+	var track string
+	if err := v.pool.QueryRow(context.Background(), `SELECT track FROM events`).Scan(&track); err != nil || len(events) != 1 {
+		t.Fatalf("events %+v (%v), want one", events, err)
+	}
+	if e := events[0]; e.Camera != "aisle" || e.Zone != "A" || e.Method != "pocket" || track != *flagged.Track {
+		t.Errorf("event %+v track %s, want the aisle camera's pocket in A under the lane's track %s", e, track, *flagged.Track)
+	}
+	var lanes, left, exits int
+	if err := v.pool.QueryRow(context.Background(), `
+SELECT (SELECT count(*) FROM checkout_presence WHERE track = $1 AND lane = '2'),
+       (SELECT count(*) FROM checkout_presence WHERE track = $1 AND lane = '2' AND left_at > at),
+       (SELECT count(*) FROM checkout_exits WHERE track = $1 AND zone = 'E')`, track).Scan(&lanes, &left, &exits); err != nil {
+		t.Fatal(err)
+	}
+	if lanes != 1 || left != 1 || exits != 1 {
+		t.Errorf("stored: %d presences of A at lane 2, %d left, %d exits through E; want 1, 1, 1", lanes, left, exits)
+	}
+	var others int
+	if err := v.pool.QueryRow(context.Background(), `SELECT count(*) FROM checkout_presence WHERE track <> $1`, track).Scan(&others); err != nil || others != 0 {
+		t.Errorf("%d presences of other tracks (%v), want none: B concealed nothing", others, err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		a, st, body := v.lane(t, till, "2")
+		if st == 200 && !a.Flagged {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lane 2 after A left: %d %s", st, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// put PUTs body to path as the admin, failing the test on an error status.
+func (v *visionSetup) put(t *testing.T, path, body string) {
+	t.Helper()
+	if st, b := v.call(t, "PUT", path, v.admin, body); st >= 300 {
+		t.Fatalf("PUT %s: %d %s", path, st, b)
+	}
+}
