@@ -15,6 +15,7 @@ import (
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/internal/scene"
+	"github.com/shrinkscope/shrinkscope/vision"
 )
 
 // call makes an API request with token and returns the status and body.
@@ -234,5 +235,56 @@ func (v *visionSetup) put(t *testing.T, path, body string) {
 	t.Helper()
 	if st, b := v.call(t, "PUT", path, v.admin, body); st >= 300 {
 		t.Fatalf("PUT %s: %d %s", path, st, b)
+	}
+}
+
+// Presences go through the spool like events: --drain delivers them, and
+// one the server refuses as invalid (a lane the store does not have) is
+// set aside in rejected/ with its reason while the others are stored.
+func TestVisionDrainPresence(t *testing.T) {
+	v := newVisionSetup(t)
+	v.put(t, "/api/v1/stores/S1", `{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"checkout","currency":"GBP"}`)
+	zones, _ := json.Marshal(ss.GeoJSON(scene.CheckoutZones()))
+	v.put(t, "/api/v1/stores/S1/zones", string(zones))
+	cfg := v.config(t, "http://"+v.srv.addr, "  - id: cam-1\n    source: {kind: folder, path: "+v.dir+"}\n")
+	sp, err := vision.OpenSpool(filepath.Join(v.dir, "spool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Minute).UTC()
+	for _, p := range []vision.Presence{
+		{Store: "S1", Lane: "2", Track: "0123456789abcdef", At: at.Format(time.RFC3339Nano)},
+		{Store: "S1", Lane: "9", Track: "0123456789abcdef", At: at.Format(time.RFC3339Nano)},
+		{Store: "S1", Lane: "2", Track: "0123456789abcdef", At: at.Format(time.RFC3339Nano), LeftAt: at.Add(time.Second).Format(time.RFC3339Nano)},
+		{Store: "S1", Zone: "E", Track: "0123456789abcdef", At: at.Add(2 * time.Second).Format(time.RFC3339Nano)},
+	} {
+		if err := sp.AddPresence(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs syncBuffer
+	if err := run(context.Background(), []string{"vision", "--config", cfg, "--drain"},
+		envOf(map[string]string{"VISION_TOKEN": v.ingest}), strings.NewReader(""), io.Discard, &logs); err != nil {
+		t.Fatalf("drain: %v\n%s", err, logs.String())
+	}
+	var lanes, left, exits int
+	if err := v.pool.QueryRow(context.Background(), `
+SELECT (SELECT count(*) FROM checkout_presence WHERE lane = '2'),
+       (SELECT count(*) FROM checkout_presence WHERE lane = '2' AND left_at = at + interval '1 second'),
+       (SELECT count(*) FROM checkout_exits WHERE zone = 'E')`).Scan(&lanes, &left, &exits); err != nil {
+		t.Fatal(err)
+	}
+	if lanes != 1 || left != 1 || exits != 1 {
+		t.Errorf("stored %d presences at lane 2 (%d left a second later), %d exits; want 1 (1), 1\n%s", lanes, left, exits, logs.String())
+	}
+	reasons, _ := filepath.Glob(filepath.Join(v.dir, "spool", "rejected", "presence-*.reason"))
+	if len(reasons) != 1 {
+		t.Fatalf("rejected reasons %v, want one\n%s", reasons, logs.String())
+	}
+	if r := readFile(t, reasons[0]); !strings.Contains(r, "422") || !strings.Contains(r, `"field":"lane"`) || !strings.Contains(r, `\"9\"`) {
+		t.Errorf("reason %q does not name the field and value", r)
+	}
+	if left, _ := filepath.Glob(filepath.Join(v.dir, "spool", "presence", "*.json")); len(left) != 0 {
+		t.Errorf("spool keeps %v after the drain", left)
 	}
 }
