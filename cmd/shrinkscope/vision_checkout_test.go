@@ -288,3 +288,46 @@ SELECT (SELECT count(*) FROM checkout_presence WHERE lane = '2'),
 		t.Errorf("spool keeps %v after the drain", left)
 	}
 }
+
+// --dry-run on the two-camera scene logs A's presence at lane 2, its
+// leaving and its exit through E, and nothing for B, sending nothing.
+func TestVisionCheckoutDryRun(t *testing.T) {
+	v := newVisionSetup(t)
+	sc := scene.Checkout(true, 0)
+	var dirs [2]string
+	for cam, name := range []string{"aisle", "checkout"} {
+		dirs[cam] = filepath.Join(v.dir, name)
+		if err := mkdir(dirs[cam]); err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.WritePNGs(cam, dirs[cam]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The dry run reads the zones from the server: give it the scene's.
+	zones, _ := json.Marshal(ss.GeoJSON(scene.CheckoutZones()))
+	v.put(t, "/api/v1/stores/S1/zones", string(zones))
+	cfg := v.checkoutConfig(t, dirs, 20)
+	var logs syncBuffer
+	if err := run(context.Background(), []string{"vision", "--config", cfg, "--dry-run"},
+		envOf(map[string]string{"VISION_TOKEN": v.ingest}), strings.NewReader(""), &logs, &logs); err != nil {
+		t.Fatalf("vision --dry-run: %v\n%s", err, logs.String())
+	}
+	out := logs.String()
+	for _, want := range []string{
+		`"msg":"dry run: lane presence (not sent)","kind":"enter","lane":"2"`,
+		`"msg":"dry run: lane presence (not sent)","kind":"leave","lane":"2"`,
+		`"msg":"dry run: lane presence (not sent)","kind":"exit","lane":"","zone":"E"`,
+		`"events":1,`, `"presences":3}`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"lane":"3"`) {
+		t.Errorf("B, who concealed nothing, was reported at lane 3:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(v.dir, "spool")); !os.IsNotExist(err) {
+		t.Errorf("a dry run made the spool (%v)", err)
+	}
+}
