@@ -12,6 +12,7 @@ import (
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/alerts"
+	"github.com/shrinkscope/shrinkscope/checkout"
 	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -34,6 +35,7 @@ type Services struct {
 	Reports   *reports.Reports
 	Webhooks  *reports.Webhooks // nil: the webhook endpoints answer 404
 	Alerts    *alerts.Service   // live alerts of soc stores; nil: the alert endpoints answer 404
+	Checkout  *checkout.Service // the aisle-to-checkout hand-off; nil: the checkout endpoints answer 404
 }
 
 // New builds every service on pool: layout's directory resolves the codes
@@ -50,7 +52,11 @@ func New(pool *pgxpool.Pool) Services {
 	// Events of soc stores open alerts in the ingest transaction; closes
 	// come back as outcomes through the same ingester.
 	al := alerts.New(pool, ingest, alerts.Config{Notifier: hooks})
-	ingest.SetEventHook(al)
+	// Events of checkout stores that carry a floor track are that track's
+	// open concealments, recorded in the same transaction; the point of
+	// sale's outcomes come back through the same ingester.
+	co := checkout.New(pool, ingest, checkout.Config{})
+	ingest.SetEventHook(al, co)
 	seg := segments.New(pool, kpis, lay)
 	seg.SetSOC(socWorkloads{staff})
 	fnd := findings.NewService(pool, kpis, lay)
@@ -67,7 +73,31 @@ func New(pool *pgxpool.Pool) Services {
 		Reports:   rep,
 		Webhooks:  hooks,
 		Alerts:    al,
+		Checkout:  co,
 	}
+}
+
+// hooks are the event hooks of the services there are, in order.
+func (s Services) hooks() []kpi.EventHook {
+	var out []kpi.EventHook
+	if s.Alerts != nil {
+		out = append(out, s.Alerts)
+	}
+	if s.Checkout != nil {
+		out = append(out, s.Checkout)
+	}
+	return out
+}
+
+// WithCheckout replaces the checkout service with one configured by cfg
+// (its clock, poll and staleness); the one it replaces is closed.
+func (s Services) WithCheckout(cfg checkout.Config) Services {
+	if s.Checkout != nil {
+		s.Checkout.Close()
+	}
+	s.Checkout = checkout.New(s.Pool, s.Ingest, cfg)
+	s.Ingest.SetEventHook(s.hooks()...)
+	return s
 }
 
 // WithAlerts replaces the alert service with one configured by cfg (its
@@ -78,7 +108,7 @@ func (s Services) WithAlerts(cfg alerts.Config) Services {
 		cfg.Notifier = s.Webhooks
 	}
 	s.Alerts = alerts.New(s.Pool, s.Ingest, cfg)
-	s.Ingest.SetEventHook(s.Alerts)
+	s.Ingest.SetEventHook(s.hooks()...)
 	return s
 }
 
@@ -89,9 +119,7 @@ func (s Services) WithAlerts(cfg alerts.Config) Services {
 func (s Services) WithIngestPool(pool *pgxpool.Pool) Services {
 	s.Layout.Directory().SetPool(pool)
 	s.Ingest = kpi.NewIngester(pool, s.Layout.Directory())
-	if s.Alerts != nil {
-		s.Ingest.SetEventHook(s.Alerts)
-	}
+	s.Ingest.SetEventHook(s.hooks()...)
 	s.Tokens = tokens.New(pool)
 	return s
 }

@@ -13,13 +13,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shrinkscope/shrinkscope/alerts"
+	"github.com/shrinkscope/shrinkscope/checkout"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
 var serveFlags = append([]string{"addr", "metrics-addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost"}, append(append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...), checkoutFlags...)...)
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -80,6 +81,8 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	svc.Tokens.SetCacheTTL(c.TokenCacheTTL)
 	svc.Webhooks = reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: c.WebhookAllow, Log: log})
 	svc = svc.WithAlerts(alerts.Config{OutboxKeep: c.AlertOutboxKeep, EvidenceRetention: c.EvidenceRetention, Log: log})
+	svc = svc.WithCheckout(checkout.Config{Log: log})
+	defer svc.Checkout.Close()
 	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {
 		return err
@@ -99,10 +102,14 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		defer stopMetrics()
 	}
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{}, 4)
+	done := make(chan struct{}, 5)
 	go func() {
 		defer func() { done <- struct{}{} }()
 		svc.Alerts.Run(rctx, c.AlertEscalateEvery)
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		svc.Checkout.Run(rctx, c.CheckoutVisitsEvery)
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
@@ -119,10 +126,9 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	err = srv.Serve(ctx, ln)
 	// In-flight requests are done; stop refreshing and the jobs only then.
 	stop()
-	<-done
-	<-done
-	<-done
-	<-done
+	for range cap(done) {
+		<-done
+	}
 	return err
 }
 
