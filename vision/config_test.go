@@ -2,6 +2,7 @@ package vision
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,34 @@ func TestConfigFloor(t *testing.T) {
 	} {
 		if _, err := ParseConfig([]byte(cfg+c.yaml+"\n"), func(string) string { return "" }); errField(err) != c.field {
 			t.Errorf("%s: %v (field %q), want refused naming %s", c.yaml, err, errField(err), c.field)
+		}
+	}
+}
+
+// vision check fails a gate that does not exceed the two largest
+// calibration errors together, and lists the lanes and the checkout zones
+// without one.
+func TestCheckFloor(t *testing.T) {
+	t.Parallel()
+	cfg := &Config{Cameras: []CameraConfig{{Reprojection: 0.1}, {Reprojection: 0.3}, {Reprojection: 0.25}}}
+	cfg.Floor.Handover, cfg.Floor.LeaveAfter = 2*time.Second, time.Second
+	zones := NewZoneIndex([]ss.Zone{
+		{Code: "L7", Kind: ss.KindCheckout, Lane: "7", Polygon: ss.Rect(0, 0, 1, 1)},
+		{Code: "SC", Kind: ss.KindCheckout, Polygon: ss.Rect(1, 0, 2, 1)},
+	})
+	for _, c := range []struct {
+		gate float64
+		fail bool
+	}{{0.54, true}, {0.56, false}} {
+		cfg.Floor.Gate = c.gate
+		var out strings.Builder
+		var failed []string
+		checkFloor(cfg, zones, &out, func(f string, a ...any) { failed = append(failed, fmt.Sprintf(f, a...)) })
+		if (len(failed) > 0) != c.fail {
+			t.Errorf("gate %.2f against errors 0.30 + 0.25: failures %q, want failed %v", c.gate, failed, c.fail)
+		}
+		if !strings.Contains(out.String(), "lanes: 7 (zone L7)") || !strings.Contains(out.String(), "without a lane, where nothing is reported: SC") {
+			t.Errorf("report:\n%s", out.String())
 		}
 	}
 }
