@@ -99,7 +99,9 @@ cameras:
 // block_min_value). B, who concealed nothing, stands at lane 3, which is
 // never flagged. The server is stopped while A walks out through the
 // entrance: A's leaving lane 2 and exit through E are kept in the spool
-// and arrive once it is back, and lane 2 is no longer flagged.
+// and arrive once it is back, and lane 2 is no longer flagged. Without
+// -short, the test then waits out a one-minute visit window: A, never
+// resolved at the till, walked out.
 func TestVisionCheckoutHandOff(t *testing.T) {
 	v := newVisionSetup(t)
 	v.put(t, "/api/v1/stores/S1", `{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"checkout","currency":"GBP"}`)
@@ -186,6 +188,9 @@ func TestVisionCheckoutHandOff(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Back with visits closed every second, so that A's walk-out is
+	// recorded a visit window (1 minute) after the concealment.
+	v.srv.vars["SHRINKSCOPE_CHECKOUT_VISITS_EVERY"] = "1s"
 	v.srv.start()
 	select {
 	case err := <-done:
@@ -227,6 +232,28 @@ SELECT (SELECT count(*) FROM checkout_presence WHERE track = $1 AND lane = '2'),
 			t.Fatalf("lane 2 after A left: %d %s", st, body)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Nobody resolved A at the till, and A left through E: once the visit
+	// window has passed, the concealment is walked_out.
+	if testing.Short() {
+		return
+	}
+	var id string
+	if err := v.pool.QueryRow(context.Background(), `SELECT id::text FROM events`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	v.put(t, "/api/v1/stores/S1/checkout-policy", `{"visit_minutes": 1}`)
+	for deadline := time.Now().Add(100 * time.Second); ; {
+		var outcome string
+		err := v.pool.QueryRow(context.Background(), `SELECT outcome FROM outcomes WHERE event_id = $1`, id).Scan(&outcome)
+		if err == nil && outcome == "walked_out" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("A's concealment is %q (%v) a visit window after A left, want walked_out", outcome, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
