@@ -100,3 +100,17 @@ func (s *Server) putCheckoutPolicy(c echo.Context) error {
 // tills are the roles of the point of sale's routes: it reads its lanes
 // and posts their outcomes.
 var tills = []ss.Role{ss.RoleAdmin, ss.RoleCheckout}
+
+// getCheckoutFriction answers GET /api/v1/stores/:code/checkout-friction?from=&to=
+// (local dates, both inclusive; default the last 30 days).
+func (s *Server) getCheckoutFriction(c echo.Context) error {
+	p, err := queryPeriod(c, ss.PeriodRules{DatesOnly: true})
+	if err != nil {
+		return err
+	}
+	f, err := s.kpis.StoreCheckoutFriction(c.Request().Context(), c.Param("code"), p.From, p.To)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, f)
+}

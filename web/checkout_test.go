@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
 // till is a checkout zone with a lane, a rectangle like zone's.
@@ -177,5 +180,105 @@ func TestCheckoutLaneOverHTTP(t *testing.T) {
 	}
 	if r := f.laneUntil(pos, "C1", "2", func(r response) bool { return !isFlagged(r) }); isFlagged(r) {
 		t.Errorf("lane after the track left: %s", r.Raw)
+	}
+}
+
+// Over real HTTP: the point of sale's outcomes land in the store's KPIs
+// and its checkout friction. By hand: five concealments of five tracks at
+// C1 — two nudged_paid, one blocked_recovered, one paid, one walked_out —
+// and 500 entrance visitors: events 5, intervention_rate 3/5 = 0.6,
+// checkout_friction 1000 · 3 / 500 = 6, block_share 1/3 = 0.3333 (four
+// significant digits), recovered_value 12.50 + 30 + 30 + 12.50 = 85
+// (each its est_value: no value_recovered sent).
+func TestCheckoutOutcomesOverHTTP(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.checkoutStores()
+	pos := f.token(ss.RoleCheckout, "C1")
+	now := time.Now().UTC().Truncate(time.Second)
+	if now.Hour() == 0 {
+		t.Skip("the concealments would fall on yesterday")
+	}
+	occurred := now.Add(-time.Duration(now.Minute())*time.Minute - time.Duration(now.Second())*time.Second + time.Second) // this hour
+	var evs []map[string]any
+	for i, zone := range []string{"A1", "A2", "A2", "A1", "A1"} {
+		ev := event("C1", zone, occurred)
+		ev["track"] = fmt.Sprintf("f-%d", i)
+		evs = append(evs, ev)
+	}
+	f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, batch(evs...))
+	f.mustStatus(http.StatusOK, "POST", "/api/v1/footfall", f.ingest, map[string]any{"footfall": []any{
+		map[string]any{"store": "C1", "hour": rfc(occurred.Truncate(time.Hour)), "visitors": 500}}})
+	outcomes := []any{
+		map[string]any{"store": "C1", "lane": "2", "track": "f-0", "outcome": "nudged_paid"},
+		map[string]any{"store": "C1", "lane": "2", "track": "f-1", "outcome": "nudged_paid"},
+		map[string]any{"store": "C1", "lane": "3", "events": []string{evs[2]["id"].(string)}, "outcome": "blocked_recovered"},
+		map[string]any{"store": "C1", "lane": "3", "track": "f-3", "outcome": "paid"},
+		map[string]any{"store": "C1", "lane": "3", "track": "f-4", "outcome": "walked_out"},
+	}
+	if r := f.do("POST", "/api/v1/checkout/outcomes", pos, map[string]any{"outcomes": []any{outcomes[0],
+		map[string]any{"store": "C1", "lane": "3", "track": "f-3", "outcome": "paid", "value_recovered": 0.001}}}); r.Status != 422 || !slices.Contains(r.itemFields(), "1:value_recovered") {
+		t.Errorf("a tenth of a penny: %d %s, want 422 naming item 1's value_recovered", r.Status, r.Raw)
+	}
+	if r := f.do("POST", "/api/v1/checkout/outcomes", f.ingest, map[string]any{"outcomes": outcomes}); r.Status != 403 {
+		t.Errorf("ingest token posting the till's outcomes: %d, want 403", r.Status)
+	}
+	r := f.mustStatus(http.StatusOK, "POST", "/api/v1/checkout/outcomes", pos, map[string]any{"outcomes": outcomes})
+	if r.Body["accepted"] != 5.0 {
+		t.Fatalf("outcomes: %s, want 5 accepted", r.Raw)
+	}
+	if _, err := kpi.NewRollups(f.pool).Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	day := occurred.Format(time.DateOnly)
+	k := f.mustStatus(http.StatusOK, "GET", "/api/v1/kpis?store=C1&by=store&from="+day+"&to="+day, f.admin, nil)
+	row := k.Body["rows"].([]any)[0].(map[string]any)
+	if row["events"] != 5.0 || row["intervention_rate"] != 0.6 || row["recovered_value"] != 85.0 || row["recovered_by_intervention"] != 72.5 || row["lost"] != 1.0 {
+		t.Errorf("KPIs: events %v intervention_rate %v recovered_value %v by intervention %v lost %v, want 5, 0.6, 85, 72.5, 1",
+			row["events"], row["intervention_rate"], row["recovered_value"], row["recovered_by_intervention"], row["lost"])
+	}
+	fr := f.mustStatus(http.StatusOK, "GET", "/api/v1/stores/C1/checkout-friction?from="+day+"&to="+day, f.admin, nil)
+	if fr.Body["checkout_friction"] != 6.0 || fr.Body["block_share"] != 0.3333 || fr.Body["nudged_paid"] != 2.0 ||
+		fr.Body["blocked_recovered"] != 1.0 || fr.Body["walked_out"] != 1.0 || fr.Body["visitors"] != 500.0 {
+		t.Errorf("friction %s, want checkout_friction 6, block_share 0.3333 of 2 nudges and 1 block over 500 visitors", fr.Raw)
+	}
+	if r := f.do("GET", "/api/v1/stores/C1/checkout-friction", pos, nil); r.Status != 403 {
+		t.Errorf("the till's token reading friction: %d, want 403", r.Status)
+	}
+}
+
+// The policy over HTTP: ops read it, only admins change it, a field left
+// out keeps its value, a bad one is 422 naming it and changes nothing.
+func TestCheckoutPolicyOverHTTP(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.checkoutStores()
+	ops := f.token(ss.RoleOps)
+	r := f.mustStatus(http.StatusOK, "GET", "/api/v1/stores/C1/checkout-policy", ops, nil)
+	if r.Body["default"] != true || r.Body["block_min_value"] != 50.0 || r.Body["visit_minutes"] != 45.0 || r.Body["currency"] != "GBP" {
+		t.Errorf("default policy: %s", r.Raw)
+	}
+	if r := f.do("PUT", "/api/v1/stores/C1/checkout-policy", ops, map[string]any{"visit_minutes": 30}); r.Status != 403 {
+		t.Errorf("ops changing the policy: %d, want 403", r.Status)
+	}
+	r = f.mustStatus(http.StatusOK, "PUT", "/api/v1/stores/C1/checkout-policy", f.admin, map[string]any{"block_min_value": 75.5, "block_on_repeat": false})
+	if r.Body["default"] != false || r.Body["block_min_value"] != 75.5 || r.Body["block_on_repeat"] != false || r.Body["visit_minutes"] != 45.0 {
+		t.Errorf("after PUT: %s", r.Raw)
+	}
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"visit_minutes": 0}, "visit_minutes"},
+		{map[string]any{"nudge_min_value": 1.005}, "nudge_min_value"},
+		{map[string]any{"block_min_items": -1}, "block_min_items"},
+		{map[string]any{"blocks": 1}, "blocks"},
+	} {
+		if r := f.do("PUT", "/api/v1/stores/C1/checkout-policy", f.admin, c.body); r.Status != 422 || !strings.Contains(r.errField()+" "+string(r.Raw), c.field) {
+			t.Errorf("%v: %d %s, want 422 naming %s", c.body, r.Status, r.Raw, c.field)
+		}
+	}
+	if r := f.mustStatus(http.StatusOK, "GET", "/api/v1/stores/C1/checkout-policy", ops, nil); r.Body["block_min_value"] != 75.5 || r.Body["block_min_items"] != 3.0 {
+		t.Errorf("after refused PUTs: %s", r.Raw)
 	}
 }

@@ -109,6 +109,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api/v1/checkout/outcomes", s.postCheckoutOutcomes, tills, itemStores},
 		{http.MethodGet, "/api/v1/stores/:code/checkout-policy", s.getCheckoutPolicy, operators, readStore(inPath)},
 		{http.MethodPut, "/api/v1/stores/:code/checkout-policy", s.putCheckoutPolicy, admins, writeStore(inPath)},
+		{http.MethodGet, "/api/v1/stores/:code/checkout-friction", s.getCheckoutFriction, readers, readStore(inPath)},
 
 		{http.MethodPost, "/api/v1/events", s.postEvents, writers, itemStores},
 		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers, itemEvents},
