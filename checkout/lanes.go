@@ -16,14 +16,15 @@ import (
 
 // The lane answer comes from the serving replica's memory: every store
 // with lanes, its policy, the tracks at its lanes and their open
-// concealments. A connection of the replica's own (not the pool's: behind
-// PgBouncer's transaction pooling a LISTEN needs a session) LISTENs on
-// checkout_changes, which every change's transaction notifies with its
-// store's id on commit, and reloads that store; every Poll it reloads
-// every store, so a notification lost costs at most Poll. The first lookup
-// starts it; a lost connection stops it, and the next lookup starts it
-// again. A lookup never answers from state older than Stale: it answers
-// 503 instead.
+// concealments. A connection of the replica's own (Config.Listen, straight
+// to PostgreSQL: through PgBouncer's transaction pooling a LISTEN hears
+// nothing) LISTENs on checkout_changes, which every change's transaction
+// notifies with its store's id on commit, and reloads that store; every
+// Poll it reloads every store, so a notification lost costs at most Poll.
+// Told not to LISTEN (Config.NoListen), or unable to connect, it reloads
+// every store through the pool every Poll instead. The first lookup starts
+// it; a lost connection stops it, and the next lookup starts it again. A
+// lookup never answers from state older than Stale: it answers 503 instead.
 
 // LaneStatus is what the point of sale asks of its lane: whether a track
 // with open concealments stands at it, that track and its concealments,
@@ -59,6 +60,11 @@ type here struct {
 	at    time.Time
 }
 
+// batcher is the lane state's connection, or the pool when it polls.
+type batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
 type laneState struct {
 	pool *pgxpool.Pool
 	cfg  Config
@@ -69,6 +75,7 @@ type laneState struct {
 	asOf     time.Time              // service clock at the last load
 	loadedAt time.Time              // wall clock at the last load
 	running  bool
+	closed   bool // Close was called: it does not start again
 	stop     context.CancelFunc
 	starting sync.Mutex // one start at a time
 }
@@ -84,7 +91,7 @@ func (l *laneState) close() {
 		l.stop()
 		l.stop = nil
 	}
-	l.running = false
+	l.running, l.closed = false, true
 }
 
 // ready starts the state when it is not running, and reports whether it
@@ -112,29 +119,91 @@ func (l *laneState) start(ctx context.Context) error {
 	l.starting.Lock()
 	defer l.starting.Unlock()
 	l.mu.RLock()
-	running := l.running
+	running, closed := l.running, l.closed
 	l.mu.RUnlock()
-	if running {
+	switch {
+	case closed:
+		return errClosed
+	case running:
 		return nil
 	}
-	conn, err := pgx.ConnectConfig(ctx, l.pool.Config().ConnConfig.Copy())
-	if err != nil {
-		return fmt.Errorf("checkout: lanes: connect: %w", err)
+	var conn *pgx.Conn // nil: poll through the pool
+	if !l.cfg.NoListen {
+		lc := l.cfg.Listen
+		if lc == nil {
+			lc = l.pool.Config().ConnConfig
+		}
+		c, err := pgx.ConnectConfig(ctx, lc.Copy())
+		if err == nil {
+			if _, err = c.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
+				c.Close(context.Background())
+			}
+		}
+		if err != nil {
+			l.cfg.Log.Warn("checkout lane state cannot LISTEN; it reloads through the pool every poll", "error", err)
+		} else {
+			conn = c
+		}
 	}
-	if _, err = conn.Exec(ctx, `LISTEN `+notifyChannel); err == nil {
+	var err error
+	if conn != nil {
 		err = l.load(ctx, conn, nil)
+	} else {
+		err = l.load(ctx, l.pool, nil)
 	}
 	if err != nil {
-		conn.Close(context.Background())
+		if conn != nil {
+			conn.Close(context.Background())
+		}
 		return fmt.Errorf("checkout: lanes: %w", err)
 	}
 	run, stop := context.WithCancel(context.Background())
 	l.mu.Lock()
+	if l.closed { // closed while connecting
+		l.mu.Unlock()
+		stop()
+		conn.Close(context.Background())
+		return errClosed
+	}
 	l.running, l.stop = true, stop
 	l.mu.Unlock()
-	go l.run(run, conn)
+	if conn == nil {
+		go l.poll(run)
+	} else {
+		go l.run(run, conn)
+	}
 	return nil
 }
+
+// poll reloads every store through the pool every Poll, for a replica
+// that does not LISTEN.
+func (l *laneState) poll(ctx context.Context) {
+	t := time.NewTicker(l.cfg.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := l.load(ctx, l.pool, nil); err != nil {
+			if ctx.Err() == nil {
+				l.cfg.Log.Warn("checkout lane state could not reload; the next lookup starts it again", "error", err)
+				l.mu.Lock()
+				l.running = false
+				if l.stop != nil {
+					l.stop()
+					l.stop = nil
+				}
+				l.mu.Unlock()
+			}
+			return
+		}
+	}
+}
+
+// errClosed is a start after Close.
+var errClosed = errors.New("checkout: lanes: closed")
 
 func (l *laneState) run(ctx context.Context, conn *pgx.Conn) {
 	defer conn.Close(context.Background())
@@ -200,7 +269,7 @@ func (l *laneState) run(ctx context.Context, conn *pgx.Conn) {
 
 // load reads the lane state of stores ids (nil: every store) and puts it
 // in place of what the replica held for them.
-func (l *laneState) load(ctx context.Context, conn *pgx.Conn, ids []int64) error {
+func (l *laneState) load(ctx context.Context, conn batcher, ids []int64) error {
 	now := l.cfg.Now().UTC()
 	loaded := time.Now()
 	var b pgx.Batch

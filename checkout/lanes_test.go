@@ -1,9 +1,12 @@
 package checkout_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
@@ -149,5 +152,96 @@ func TestLaneAnswerFields(t *testing.T) {
 	items := jsonKeys(t, st.Items[0])
 	if want := []string{"category", "est_value", "event", "method", "occurred_at", "zone"}; !slices.Equal(items, want) {
 		t.Errorf("item keys %v, want %v", items, want)
+	}
+}
+
+// A batch holding a presence's entry and its leave stores one presence,
+// left; an exit's replay is a duplicate, and the same exit through
+// another entrance a conflict naming the item's zone; nothing of a
+// refused batch is stored.
+func TestPresenceBatches(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	arrive := w.t0.Add(-2 * time.Minute)
+	res, err := w.co.Presence(w.ctx, nil, []checkout.PresenceInput{at("C1", "2", "f-b", arrive), left("C1", "2", "f-b", arrive, w.t0),
+		exit("C1", "E1", "f-b", w.t0.Add(time.Second))})
+	if err != nil || res.Accepted != 3 || res.Duplicates != 0 {
+		t.Fatalf("entry, leave and exit in one batch: %+v %v, want 3 accepted", res, err)
+	}
+	if n := w.count(`SELECT count(*) FROM checkout_presence WHERE track = 'f-b' AND left_at IS NOT NULL`); n != 1 {
+		t.Errorf("%d presences of f-b left, want 1", n)
+	}
+	res, err = w.co.Presence(w.ctx, nil, []checkout.PresenceInput{exit("C1", "E1", "f-b", w.t0.Add(time.Second))})
+	if err != nil || res.Duplicates != 1 {
+		t.Errorf("exit replayed: %+v %v, want a duplicate", res, err)
+	}
+	_, err = w.co.Presence(w.ctx, nil, []checkout.PresenceInput{at("C1", "3", "f-c", arrive), exit("C1", "E2", "f-b", w.t0.Add(time.Second))})
+	be, ok := err.(*ss.BatchError)
+	if !ok || be.Code != ss.ECONFLICT || be.Items[0].Index != 1 || be.Items[0].Field != "zone" {
+		t.Errorf("the exit through another door: %v, want a conflict naming item 1's zone", err)
+	}
+	_, err = w.co.Presence(w.ctx, nil, []checkout.PresenceInput{left("C1", "3", "f-c", arrive, w.t0), left("C1", "3", "f-c", arrive, w.t0.Add(time.Second))})
+	if be, ok := err.(*ss.BatchError); !ok || be.Code != ss.ECONFLICT || be.Items[0].Index != 1 || be.Items[0].Field != "left_at" {
+		t.Errorf("two leaves of one presence: %v, want a conflict naming item 1's left_at", err)
+	}
+	if n := w.count(`SELECT count(*) FROM checkout_presence WHERE track = 'f-c'`); n != 0 {
+		t.Errorf("%d presences of f-c stored by refused batches, want 0", n)
+	}
+}
+
+// With the database out of reach, a lookup is 503 (retry), never an answer
+// from nothing nor a 4xx.
+func TestLaneUnavailable(t *testing.T) {
+	t.Parallel()
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	co := checkout.New(pool, nil, checkout.Config{})
+	defer co.Close()
+	if _, err := co.Lane(context.Background(), "C1", "2"); ss.ErrorCode(err) != ss.EUNAVAILABLE {
+		t.Errorf("lookup with no database: %v, want unavailable", err)
+	}
+}
+
+// A change whose notification never came (written here straight to the
+// table, with no NOTIFY) reaches the lane state by the poll, within Poll
+// (300 ms in setup) and so within a second.
+func TestLanePollCatchesAMissedNotification(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.conceal("C1", "A1", "f-poll", w.t0.Add(-time.Minute), -1)
+	if st, err := w.co.Lane(w.ctx, "C1", "3"); err != nil || st.Flagged {
+		t.Fatalf("before: %+v %v", st, err)
+	}
+	if _, err := w.pool.Exec(w.ctx, `INSERT INTO checkout_presence (store_id, lane, track, at)
+SELECT id, '3', 'f-poll', $1 FROM stores WHERE code = 'C1'`, w.t0); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	st := w.lane(w.co, "C1", "3", flagged)
+	if !st.Flagged || time.Since(start) > time.Second {
+		t.Errorf("lane 3 %v after a silent write: %+v, want flagged within a second", time.Since(start), st)
+	}
+}
+
+// A replica told not to LISTEN (its only way to the database a pooler in
+// transaction mode) reloads through the pool every Poll: another
+// service's presence reaches it within a second all the same.
+func TestLaneWithoutListen(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	polled := app.New(w.pool).WithCheckout(checkout.Config{Now: w.clock.Now, Poll: 300 * time.Millisecond, NoListen: true})
+	t.Cleanup(polled.Checkout.Close)
+	w.conceal("C1", "A2", "f-nl", w.t0.Add(-time.Minute), -1)
+	if st, err := polled.Checkout.Lane(w.ctx, "C1", "2"); err != nil || st.Flagged {
+		t.Fatalf("before: %+v %v", st, err)
+	}
+	start := time.Now()
+	w.presence(at("C1", "2", "f-nl", w.t0))
+	st := w.lane(polled.Checkout, "C1", "2", flagged)
+	if took := time.Since(start); !st.Flagged || took > time.Second {
+		t.Errorf("the polling replica %v after the presence: %+v, want flagged within a second", took, st)
 	}
 }

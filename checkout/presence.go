@@ -187,6 +187,7 @@ FOR UPDATE OF p`, stores, lanes, tracks, ats)
 	var conflicts ss.BatchError
 	conflicts.Code = ss.ECONFLICT
 	n := 0
+	writes := map[presenceKey]*time.Time{}
 	for _, r := range rows {
 		cur, known := stored[r.key]
 		switch {
@@ -196,16 +197,27 @@ FOR UPDATE OF p`, stores, lanes, tracks, ats)
 		case known && (cur != nil || r.leftAt == nil):
 			continue // a replay, or an entry sent again after its leave
 		}
-		stored[r.key] = r.leftAt
-		if _, err := tx.Exec(ctx, `INSERT INTO checkout_presence (store_id, lane, track, at, left_at) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (store_id, lane, track, at) DO UPDATE SET left_at = excluded.left_at WHERE checkout_presence.left_at IS NULL`,
-			r.key.store, r.key.lane, r.key.track, r.key.at, r.leftAt); err != nil {
-			return 0, err
-		}
+		stored[r.key], writes[r.key] = r.leftAt, r.leftAt
 		changed[r.key.store] = true
 		n++
 	}
 	if err := conflicts.Err(); err != nil {
+		return 0, err
+	}
+	if len(writes) == 0 {
+		return n, nil
+	}
+	stores, lanes, tracks, ats = stores[:0], lanes[:0], tracks[:0], ats[:0]
+	lefts := make([]*time.Time, 0, len(writes))
+	for k, left := range writes {
+		stores, lanes, tracks, ats, lefts = append(stores, k.store), append(lanes, k.lane), append(tracks, k.track), append(ats, k.at), append(lefts, left)
+	}
+	// One statement for the batch: each key once (writes), so no row is
+	// updated twice; a leave fills the left_at of an entry stored before.
+	if _, err := tx.Exec(ctx, `INSERT INTO checkout_presence (store_id, lane, track, at, left_at)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+ON CONFLICT (store_id, lane, track, at) DO UPDATE SET left_at = excluded.left_at WHERE checkout_presence.left_at IS NULL`,
+		stores, lanes, tracks, ats, lefts); err != nil {
 		return 0, err
 	}
 	return n, nil
@@ -216,39 +228,55 @@ func storeExits(ctx context.Context, tx pgx.Tx, rows []exitRow, changed map[int6
 	if len(rows) == 0 {
 		return 0, nil
 	}
+	stores, tracks, ats := make([]int64, len(rows)), make([]string, len(rows)), make([]time.Time, len(rows))
+	for k, r := range rows {
+		stores[k], tracks[k], ats[k] = r.key.store, r.key.track, r.key.at
+	}
+	q, err := tx.Query(ctx, `SELECT x.store_id, x.track, x.at, x.zone FROM checkout_exits x
+JOIN unnest($1::bigint[], $2::text[], $3::timestamptz[]) u(s, t, a) ON x.store_id = u.s AND x.track = u.t AND x.at = u.a
+FOR UPDATE OF x`, stores, tracks, ats)
+	if err != nil {
+		return 0, err
+	}
+	seen := map[exitKey]string{}
+	for q.Next() {
+		var k exitKey
+		var zone string
+		if err := q.Scan(&k.store, &k.track, &k.at, &zone); err != nil {
+			q.Close()
+			return 0, err
+		}
+		k.at = k.at.UTC()
+		seen[k] = zone
+	}
+	q.Close()
+	if err := q.Err(); err != nil {
+		return 0, err
+	}
 	var conflicts ss.BatchError
 	conflicts.Code = ss.ECONFLICT
-	n := 0
-	seen := map[exitKey]string{}
+	stores, tracks, ats = stores[:0], tracks[:0], ats[:0]
+	var zones []string
 	for _, r := range rows {
-		zone, known := seen[r.key]
-		if !known {
-			err := tx.QueryRow(ctx, `SELECT zone FROM checkout_exits WHERE store_id = $1 AND track = $2 AND at = $3 FOR UPDATE`,
-				r.key.store, r.key.track, r.key.at).Scan(&zone)
-			switch {
-			case err == nil:
-				known = true
-			case !errors.Is(err, pgx.ErrNoRows):
-				return 0, err
-			}
-		}
-		if known {
+		if zone, known := seen[r.key]; known {
 			if zone != r.zone {
 				conflicts.Add(r.i, "zone", "this track's exit at %s is already stored through %q, not %q", r.key.at.Format(time.RFC3339Nano), zone, r.zone)
 			}
-			seen[r.key] = zone
 			continue
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO checkout_exits (store_id, track, at, zone) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-			r.key.store, r.key.track, r.key.at, r.zone); err != nil {
-			return 0, err
-		}
 		seen[r.key] = r.zone
+		stores, tracks, ats, zones = append(stores, r.key.store), append(tracks, r.key.track), append(ats, r.key.at), append(zones, r.zone)
 		changed[r.key.store] = true
-		n++
 	}
 	if err := conflicts.Err(); err != nil {
 		return 0, err
 	}
-	return n, nil
+	if len(zones) == 0 {
+		return 0, nil
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO checkout_exits (store_id, track, at, zone)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[]) ON CONFLICT DO NOTHING`, stores, tracks, ats, zones); err != nil {
+		return 0, err
+	}
+	return len(zones), nil
 }

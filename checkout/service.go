@@ -22,6 +22,16 @@ type Config struct {
 	// notification woke it (a lost NOTIFY costs at most this delay).
 	// Default 1 s.
 	Poll time.Duration
+	// Listen is the connection the lane state LISTENs on and reloads
+	// through: one straight to PostgreSQL, as LISTEN does not pass a pooler
+	// in transaction mode (PgBouncer). Default: the pool's connection
+	// settings.
+	Listen *pgx.ConnConfig
+	// NoListen makes the lane state reload every store through the pool
+	// every Poll instead of LISTENing, for a replica whose only way to the
+	// database is such a pooler; as it does when its Listen connection
+	// fails. Default false.
+	NoListen bool
 	// Stale is how old a replica's lane state may be before a lookup
 	// answers 503 rather than an answer that may be wrong: its connection
 	// is lost and not yet back. Default 5 s.

@@ -35,7 +35,7 @@ func (c *clock) Set(t time.Time) {
 
 // world is a database with store C1 (checkout model, GBP, zones A1
 // cosmetics 12.50, A2 spirits 30, tills K2 and K3 (lanes 2 and 3), an
-// untilled checkout K9 and entrance E1), store C2 (checkout, lane 2) and
+// untilled checkout K9 and entrances E1 and E2), store C2 (checkout, lane 2) and
 // store D1 (detection, lane 2), and the services on it with a fixed clock
 // at t0.
 type world struct {
@@ -82,6 +82,7 @@ func (w *world) store(code string, model ss.OperatingModel) {
 		{Code: "K3", Name: "Till 3", Kind: ss.KindCheckout, Category: "till", Polygon: ss.Rect(7, 0, 8, 1), Lane: "3"},
 		{Code: "K9", Name: "Self-service", Kind: ss.KindCheckout, Category: "till", Polygon: ss.Rect(9, 0, 10, 1)},
 		{Code: "E1", Name: "Door", Kind: ss.KindEntrance, Category: "entrance", Polygon: ss.Rect(5, 5, 7, 6)},
+		{Code: "E2", Name: "Side door", Kind: ss.KindEntrance, Category: "entrance", Polygon: ss.Rect(8, 5, 9, 6)},
 	}
 	if _, err := w.svc.Layout.PutZones(w.ctx, code, zones, w.t0.Add(-24*time.Hour)); err != nil {
 		w.t.Fatal(err)

@@ -26,7 +26,9 @@ const maxWalkouts = 1000
 // was seen leaving through an entrance at or after that concealment, has
 // its open concealments written walked_out (at the earliest such exit)
 // through kpi's outcome path, with their resolution in the same
-// transaction. A track never seen leaving stays open. Replicas take turns
+// transaction. A track never seen leaving stays open; one whose last
+// concealment is over a week old is left as it is (the partial index of
+// open concealments keeps the tick's read to the last week's). Replicas take turns
 // on an advisory lock taken in that transaction (pg_try_advisory_xact_lock:
 // a session lock would not hold behind PgBouncer's transaction pooling),
 // and the resolution is conditional on the concealments still being open,
@@ -36,7 +38,7 @@ func (s *Service) Tick(ctx context.Context) (Visits, error) {
 	rows, err := s.pool.Query(ctx, `
 WITH open AS (
     SELECT i.store_id, i.track, max(i.occurred_at) AS last
-    FROM checkout_items i WHERE i.resolved_at IS NULL
+    FROM checkout_items i WHERE i.resolved_at IS NULL AND i.occurred_at > $1::timestamptz - interval '7 days'
     GROUP BY i.store_id, i.track),
 due AS (
     SELECT o.store_id, o.track, (SELECT min(x.at) FROM checkout_exits x

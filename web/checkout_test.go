@@ -2,15 +2,21 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/web"
 )
 
 // till is a checkout zone with a lane, a rectangle like zone's.
@@ -245,6 +251,17 @@ func TestCheckoutOutcomesOverHTTP(t *testing.T) {
 	if r := f.do("GET", "/api/v1/stores/C1/checkout-friction", pos, nil); r.Status != 403 {
 		t.Errorf("the till's token reading friction: %d, want 403", r.Status)
 	}
+	// The store page shows it for a checkout store, and not for a soc one.
+	page := signedIn(t, f, f.token(ss.RoleOps))
+	code, body := page("/stores/C1?from=" + day + "&to=" + day)
+	for _, want := range []string{`id="friction"`, `data-kpi="checkout_friction">6.00<`, `data-kpi="block_share">33.3%<`, "Nudged, then paid</th><td class=\"num\">2<"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("C1's page (%d) lacks %s", code, want)
+		}
+	}
+	if _, body := page("/stores/S1?from=" + day + "&to=" + day); strings.Contains(body, `id="friction"`) {
+		t.Error("a soc store's page shows checkout friction")
+	}
 }
 
 // The policy over HTTP: ops read it, only admins change it, a field left
@@ -280,5 +297,49 @@ func TestCheckoutPolicyOverHTTP(t *testing.T) {
 	}
 	if r := f.mustStatus(http.StatusOK, "GET", "/api/v1/stores/C1/checkout-policy", ops, nil); r.Body["block_min_value"] != 75.5 || r.Body["block_min_items"] != 3.0 {
 		t.Errorf("after refused PUTs: %s", r.Raw)
+	}
+}
+
+// Two servers on one database, over real HTTP: a presence posted to the
+// first is answered by the second within a second.
+func TestCheckoutLaneAcrossServers(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.checkoutStores()
+	svc := app.New(f.pool)
+	second := httptest.NewServer(web.New(svc, slog.New(slog.DiscardHandler), web.Options{}, nil).Handler())
+	t.Cleanup(svc.Checkout.Close)
+	t.Cleanup(second.Close)
+	pos := f.token(ss.RoleCheckout, "C1")
+	ask := func() response {
+		req, _ := http.NewRequest("GET", second.URL+"/api/v1/checkout/lanes/C1/3", nil)
+		req.Header.Set("Authorization", "Bearer "+pos)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		out := response{Status: res.StatusCode, Raw: raw}
+		_ = json.Unmarshal(raw, &out.Body)
+		return out
+	}
+	if r := ask(); r.Status != 200 || isFlagged(r) {
+		t.Fatalf("the second server before: %d %s", r.Status, r.Raw)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	ev := event("C1", "A1", now.Add(-time.Minute))
+	ev["track"] = "f-two"
+	f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, batch(ev))
+	f.mustStatus(http.StatusOK, "POST", "/api/v1/checkout/presence", f.ingest, presenceBatch(
+		map[string]any{"store": "C1", "lane": "3", "track": "f-two", "at": rfc(now)}))
+	start := time.Now()
+	r := ask()
+	for !isFlagged(r) && time.Since(start) < 2*time.Second {
+		time.Sleep(10 * time.Millisecond)
+		r = ask()
+	}
+	if took := time.Since(start); !isFlagged(r) || took > time.Second || r.Body["track"] != "f-two" {
+		t.Errorf("the second server %v after the first took the presence: %s, want f-two flagged within a second", took, r.Raw)
 	}
 }
