@@ -28,12 +28,13 @@ func main() {
 	trials := flag.Int("trials", 300, "planted changes per point of the power curve")
 	fdr := flag.Float64("fdr", findings.DefaultConfig.FDR, "false discovery rate")
 	judgedWeeks := flag.Int("judged", 0, "judge only the last N weeks (0: every week with history enough)")
+	drift := flag.String("drift", findings.DefaultConfig.Drift, "drift test: cusum or minp")
 	flag.Parse()
 	cfg := findings.DefaultConfig
-	cfg.FDR = *fdr
+	cfg.FDR, cfg.Drift = *fdr, *drift
 	end := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC) // a Monday
-	fmt.Printf("findingsbench: %d stores × %d weeks, FDR %.2f, history %d weeks (min %d), CUSUM δ %.2f, runs ≤ %d weeks\n",
-		*stores, *weeks, cfg.FDR, cfg.History, cfg.MinHistory, cfg.Delta, cfg.MaxRun)
+	fmt.Printf("findingsbench: %d stores × %d weeks, FDR %.2f, history %d weeks (min %d), drift test %s (δ %.2f), windows ≤ %d weeks\n",
+		*stores, *weeks, cfg.FDR, cfg.History, cfg.MinHistory, cfg.Drift, cfg.Delta, cfg.MaxRun)
 
 	var firstEstate *built
 	var estateWeeks, weeksWithAny, storeWeeks, storeWeeksWithAny, total int
