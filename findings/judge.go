@@ -17,16 +17,20 @@ type Config struct {
 	// (default 26); MinHistory the fewest weeks a series needs to be judged
 	// at all (default 6).
 	History, MinHistory int
-	// Delta is the rate ratio the CUSUMs are tuned to detect: the upper one
-	// looks for Delta×, the lower one for 1/Delta× (default 1.5).
+	// Delta is the rate ratio the CUSUMs (Drift = DriftCUSUM) are tuned to
+	// detect: the upper one looks for Delta×, the lower one for 1/Delta×
+	// (default 1.5).
 	Delta float64
-	// MaxRun is the longest window the CUSUMs look back over (default 8
-	// weeks): they restart MaxRun weeks before the judged week.
+	// MaxRun is the longest window the test looks back over (default 8
+	// weeks): its windows are the 1 … MaxRun newest weeks, so it restarts
+	// MaxRun weeks before the judged week (and at a breakpoint).
 	MaxRun int
 	// Level is the confidence level of the ratio's interval (default 0.95).
 	Level float64
-	// Drift is the statistic of the drift test over the MaxRun newest
-	// windows: DriftCUSUM (default) or DriftMinP (scan.go).
+	// Drift is the statistic of the test over the windows of the 1 …
+	// MaxRun newest weeks (scan.go): DriftMinP (default), the smallest of
+	// the windows' own exact tails, or DriftCUSUM, the windowed Poisson
+	// CUSUM tuned to Delta; either's p-value is its exact tail.
 	Drift string
 }
 
@@ -37,7 +41,7 @@ const (
 )
 
 // DefaultConfig is the configuration the job runs with unless told.
-var DefaultConfig = Config{FDR: 0.10, History: 26, MinHistory: 6, Delta: 1.5, MaxRun: 8, Level: 0.95, Drift: DriftCUSUM}
+var DefaultConfig = Config{FDR: 0.10, History: 26, MinHistory: 6, Delta: 1.5, MaxRun: 8, Level: 0.95, Drift: DriftMinP}
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig
@@ -59,7 +63,7 @@ func (c Config) withDefaults() Config {
 	if c.Level > 0 && c.Level < 1 {
 		d.Level = c.Level
 	}
-	if c.Drift == DriftMinP {
+	if c.Drift == DriftCUSUM {
 		d.Drift = c.Drift
 	}
 	return d
@@ -89,9 +93,9 @@ const (
 type Verdict struct {
 	Judged bool // false when the series has too little history
 	// Observed and Expected are the counts over the reported window (the
-	// weeks at which the winning CUSUM peaked, ending with this one; its
-	// expected count from the History weeks before it); Weeks is that
-	// window's length.
+	// newest weeks, ending with this one, at which the winning direction's
+	// statistic peaked; its expected count from the History weeks before
+	// it); Weeks is that window's length.
 	Observed int64
 	Expected float64
 	Weeks    int
@@ -100,12 +104,12 @@ type Verdict struct {
 	// events; call Interval for a series judged alone).
 	Ratio, Lo, Hi float64
 	Direction     Direction
-	// P is the series' p-value: the smaller of the two windowed CUSUMs'
-	// exact tails (scan.go), doubled for the two directions.
+	// P is the series' p-value: the smaller of the two directions' exact
+	// scan tails (scan.go), doubled for the two directions.
 	P float64
-	// PUp and PDown are the two CUSUMs' own tails; PWeek the week's own
-	// two-sided exact test against the History weeks before it, for
-	// reading (P already covers the week: it is the CUSUM's window of one
+	// PUp and PDown are the two directions' own tails; PWeek the week's
+	// own two-sided exact test against the History weeks before it, for
+	// reading (P already covers the week: it is the scan's window of one
 	// week). Running: the weeks in a row, ending with this one, whose count
 	// lay on Direction's side of its expected count (at least the reported
 	// window's length).
@@ -127,7 +131,7 @@ func Judge(w Weeks, t int, cfg Config) Verdict {
 		return Verdict{}
 	}
 	pre := newPrefix(w)
-	// The CUSUMs' windows: the K newest weeks, each of whose starts leaves
+	// The scan's windows: the K newest weeks, each of whose starts leaves
 	// MinHistory weeks of baseline after the breakpoint; the baseline is the
 	// History weeks before the longest window.
 	k := min(cfg.MaxRun, t+1-from-cfg.MinHistory)
@@ -155,7 +159,7 @@ func Judge(w Weeks, t int, cfg Config) Verdict {
 	if down.p < up.p || down.p == up.p && week.pDown < week.pUp {
 		won, v.Direction = down, Down
 	}
-	// What the finding reports: the window at which the winning CUSUM
+	// What the finding reports: the window at which the winning direction
 	// peaked, against the History weeks before that window.
 	s := t + 1 - won.weeks
 	best := pre.test(s, t+1, max(from, s-cfg.History), s, cfg)

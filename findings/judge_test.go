@@ -57,9 +57,11 @@ func TestJudgeOneWeek(t *testing.T) {
 	near(t, "ratio", v.Ratio, 3, 1e-12)
 	pUp := binomialExact(30, 90, 1, 7)
 	near(t, "PWeek", v.PWeek, 2*pUp, 1e-9)
-	// Six weeks of history leave the CUSUMs one window: the week itself,
-	// crossing at ⌈(30 − κλ) + κλ⌉ = 30, so P is the week's test.
+	// Six weeks of history leave the scan one window, the week itself, so
+	// P is the week's test, by either statistic (the CUSUM crosses at
+	// ⌈(30 − κλ) + κλ⌉ = 30).
 	near(t, "P", v.P, 2*pUp, 1e-9)
+	near(t, "P by the CUSUM", Judge(w, 6, Config{Drift: DriftCUSUM}).P, 2*pUp, 1e-9)
 	v.Interval(Config{})
 	if !(v.Lo < 3 && 3 < v.Hi && v.Lo > 1) {
 		t.Errorf("interval %g–%g should hold 3 and exclude 1", v.Lo, v.Hi)
@@ -86,13 +88,13 @@ func TestJudgeOneWeek(t *testing.T) {
 
 func TestJudgeDrift(t *testing.T) {
 	// Twelve weeks of 20, then four of 30 (1.5×): each week alone is weak,
-	// the four weeks of the upper CUSUM's run together are not.
+	// the four weeks together are not. First the windowed CUSUM.
 	w := flat(12, 20)
 	for range 4 {
 		w.Counts = append(w.Counts, 30)
 		w.Exposure = append(w.Exposure, 1)
 	}
-	v := Judge(w, 15, Config{})
+	v := Judge(w, 15, Config{Drift: DriftCUSUM})
 	if v.Direction != Up || v.Weeks != 4 || v.Running != 4 || v.Observed != 120 {
 		t.Fatalf("drift verdict %+v", v)
 	}
@@ -117,14 +119,15 @@ func TestJudgeDrift(t *testing.T) {
 	// tails weighs them alike: its tail is about 5 times the four-week
 	// window's own (120 of 360 at share 4/16), where Bonferroni over the 8
 	// windows would pay 8.
+	// (The default.)
 	pWin := binomialExact(120, 360, 1, 4)
-	m := Judge(w, 15, Config{Drift: DriftMinP})
-	if m.Weeks != 4 || !(m.PUp >= pWin && m.PUp < 6*pWin) {
+	m := Judge(w, 15, Config{})
+	if m.Weeks != 4 || m.Observed != 120 || !(m.PUp >= pWin && m.PUp < 6*pWin) {
 		t.Errorf("min-p scan: %d weeks, PUp %g, want 4 weeks and between %g and 6×", m.Weeks, m.PUp, pWin)
 	}
-	near(t, "P", v.P, 2*v.PUp, 1e-12)
-	if v.P >= v.PWeek {
-		t.Errorf("drift p %g should beat the week's %g", v.P, v.PWeek)
+	near(t, "P", m.P, 2*m.PUp, 1e-12)
+	if m.P >= m.PWeek || v.P >= v.PWeek {
+		t.Errorf("drift p %g (CUSUM %g) should beat the week's %g", m.P, v.P, m.PWeek)
 	}
 	// The breakpoint moves the baseline: with From = 12, weeks 12–15 are
 	// the only history, so week 15 is not judged.

@@ -206,6 +206,12 @@ func scanTest(y []int64, x []float64, base int64, rest, delta, need float64, byT
 				pd, down.weeks = v, k+1
 			}
 		}
+		// Where the smallest tail is above need, K times it bounds the
+		// scan's (each window's crossing tail is at most it).
+		if pu > need && pd > need {
+			up.p, down.p = math.Min(1, float64(len(y))*pu), math.Min(1, float64(len(y))*pd)
+			return up, down
+		}
 		// Each window's crossing count: the first whose own tail is as small
 		// as the smallest observed (the tails fall with the count), and the
 		// last below for the lower tail.

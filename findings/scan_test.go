@@ -81,6 +81,54 @@ func TestScanAgainstEnumeration(t *testing.T) {
 	}
 }
 
+func TestMinPAgainstEnumeration(t *testing.T) {
+	// The min-p scan end to end: its p-value is the chance, over every
+	// allocation of the n events to three weeks and the baseline, that the
+	// smallest window tail is at most the observed one.
+	rng := rand.New(rand.NewPCG(5, 6))
+	lg := func(k int64) float64 { v, _ := math.Lgamma(float64(k) + 1); return v }
+	for range 60 {
+		n := int64(3 + rng.IntN(12))
+		x := []float64{0.5 + rng.Float64(), 0.5 + rng.Float64(), 0.5 + rng.Float64()}
+		rest := 1 + 5*rng.Float64()
+		tot := rest + x[0] + x[1] + x[2]
+		pis := []float64{x[0] / tot, (x[0] + x[1]) / tot, (x[0] + x[1] + x[2]) / tot}
+		stat := func(a, b, d int64) (up, down float64) {
+			up, down = 1, 1
+			for k, s := range []int64{a, a + b, a + b + d} {
+				up, down = math.Min(up, BinomialUpper(s, n, pis[k])), math.Min(down, BinomialLower(s, n, pis[k]))
+			}
+			return up, down
+		}
+		// An observed allocation.
+		ya, yb := int64(rng.IntN(int(n)+1)), int64(0)
+		yb = int64(rng.IntN(int(n-ya) + 1))
+		yd := int64(rng.IntN(int(n-ya-yb) + 1))
+		ou, od := stat(ya, yb, yd)
+		var pu, pd float64
+		for a := int64(0); a <= n; a++ {
+			for b := int64(0); a+b <= n; b++ {
+				for d := int64(0); a+b+d <= n; d++ {
+					r := n - a - b - d
+					l := lg(n) - lg(a) - lg(b) - lg(d) - lg(r) + float64(a)*math.Log(x[0]/tot) + float64(b)*math.Log(x[1]/tot) +
+						float64(d)*math.Log(x[2]/tot) + float64(r)*math.Log(rest/tot)
+					u, w := stat(a, b, d)
+					if u <= ou*(1+1e-9) {
+						pu += math.Exp(l)
+					}
+					if w <= od*(1+1e-9) {
+						pd += math.Exp(l)
+					}
+				}
+			}
+		}
+		base := n - ya - yb - yd
+		up, down := minP([]int64{ya, yb, yd}, x, base, rest, 2)
+		near(t, "min-p upper", up.p, pu, 1e-9)
+		near(t, "min-p lower", down.p, pd, 1e-9)
+	}
+}
+
 func TestScanAgainstSimulation(t *testing.T) {
 	// A windowed CUSUM at a realistic size, eight weeks of about 20 against
 	// 26 of baseline: the exact tail against 400,000 multinomial draws of

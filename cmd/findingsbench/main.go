@@ -28,10 +28,16 @@ func main() {
 	trials := flag.Int("trials", 300, "planted changes per point of the power curve")
 	fdr := flag.Float64("fdr", findings.DefaultConfig.FDR, "false discovery rate")
 	judgedWeeks := flag.Int("judged", 0, "judge only the last N weeks (0: every week with history enough)")
-	drift := flag.String("drift", findings.DefaultConfig.Drift, "drift test: cusum or minp")
+	drift := flag.String("drift", findings.DefaultConfig.Drift, "drift test: minp or cusum")
+	maxRun := flag.Int("maxrun", findings.DefaultConfig.MaxRun, "longest window of the drift test, in weeks")
+	planted := flag.Int("planted", 0, "instead of the no-change run: plant a step in this many zones of each estate (mixed run)")
 	flag.Parse()
 	cfg := findings.DefaultConfig
-	cfg.FDR, cfg.Drift = *fdr, *drift
+	cfg.FDR, cfg.Drift, cfg.MaxRun = *fdr, *drift, *maxRun
+	if *planted > 0 {
+		mixed(cfg, *stores, *weeks, *seeds, *planted)
+		return
+	}
 	end := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC) // a Monday
 	fmt.Printf("findingsbench: %d stores × %d weeks, FDR %.2f, history %d weeks (min %d), drift test %s (δ %.2f), windows ≤ %d weeks\n",
 		*stores, *weeks, cfg.FDR, cfg.History, cfg.MinHistory, cfg.Drift, cfg.Delta, cfg.MaxRun)
@@ -79,9 +85,53 @@ func main() {
 	fmt.Printf("  store-weeks with any finding: %d of %d = %.5f (95%% CI %.5f–%.5f); findings in all: %d\n",
 		storeWeeksWithAny, storeWeeks, float64(storeWeeksWithAny)/float64(storeWeeks), lo, hi, total)
 
+	if firstEstate != nil {
+		dispersion(firstEstate.series)
+	}
 	if *trials > 0 {
 		power(firstEstate, cfg, *weeks, *trials)
 	}
+}
+
+// dispersion prints the Pearson dispersion of the first estate's zone and
+// method series about their footfall-proportional expectation, Σ (y − μ)²/μ
+// over the weeks / (weeks − 1), μ = the series' total × the week's share of
+// its footfall: 1 for Poisson counts, above 1 where the counts are
+// overdispersed (a negative-binomial baseline would then be wanted).
+func dispersion(series []findings.Series) {
+	var phis []float64
+	for _, s := range series {
+		if s.Block >= 0 {
+			continue
+		}
+		var n int64
+		var x float64
+		for i, c := range s.Counts {
+			n += c
+			x += s.Exposure[i]
+		}
+		if n < 100 || !(x > 0) {
+			continue
+		}
+		chi := 0.0
+		for i, c := range s.Counts {
+			mu := float64(n) * s.Exposure[i] / x
+			chi += (float64(c) - mu) * (float64(c) - mu) / mu
+		}
+		phis = append(phis, chi/float64(len(s.Counts)-1))
+	}
+	if len(phis) == 0 {
+		return
+	}
+	slices.Sort(phis)
+	mean := 0.0
+	for _, v := range phis {
+		mean += v
+	}
+	mean /= float64(len(phis))
+	at := func(q float64) float64 { return phis[int(q*float64(len(phis)-1))] }
+	fmt.Printf("\nDispersion of the %d zone and method series with ≥ 100 events (Pearson χ²/df about footfall; Poisson: 1): mean %.3f, median %.3f, 90th percentile %.3f, 99th %.3f\n",
+		len(phis), mean, at(0.5), at(0.9), at(0.99))
 }
 
 // built is one estate's series.
