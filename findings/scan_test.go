@@ -210,3 +210,41 @@ func TestBinomialRun(t *testing.T) {
 	run := binomialRun(590, 610, 2000, 0.3)
 	near(t, "pmf(600)", run[10], math.Exp(logBinomial(600, 2000, 0.3)), 1e-12)
 }
+
+func TestPValuesAreCalibrated(t *testing.T) {
+	// Series with no change (32 weeks of Poisson counts at 2 or 20 a week
+	// times an exposure drawn in 0.7–1.3): the share with P ≤ 1% may not
+	// exceed 1% beyond three standard errors, by either statistic.
+	if testing.Short() {
+		t.Skip("20,000 series a case")
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	draw := func(mu float64) int64 {
+		l := math.Exp(-mu)
+		var k int64
+		for p := rng.Float64(); p > l; p *= rng.Float64() {
+			k++
+		}
+		return k
+	}
+	const n = 20000
+	for _, drift := range []string{DriftMinP, DriftCUSUM} {
+		for _, mu := range []float64{2, 20} {
+			var hits int
+			for range n {
+				w := Weeks{Counts: make([]int64, 32), Exposure: make([]float64, 32)}
+				for i := range 32 {
+					w.Exposure[i] = 0.7 + 0.6*rng.Float64()
+					w.Counts[i] = draw(mu * w.Exposure[i])
+				}
+				if Judge(w, 31, Config{Drift: drift}).P <= 0.01 {
+					hits++
+				}
+			}
+			if limit := 0.01*n + 3*math.Sqrt(0.01*0.99*n); float64(hits) > limit {
+				t.Errorf("%s at %g a week: %d of %d with P ≤ 1%%, above %.0f", drift, mu, hits, n, limit)
+			}
+			t.Logf("%s at %g a week: %d of %d with P ≤ 1%%", drift, mu, hits, n)
+		}
+	}
+}
