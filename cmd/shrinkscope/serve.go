@@ -13,13 +13,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shrinkscope/shrinkscope/alerts"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
 var serveFlags = append([]string{"addr", "metrics-addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost", "listen-database-url"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
+
+func init() { serveFlags = append(serveFlags, replicaFlags...) }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -43,6 +46,10 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 			return err
 		}
 	}
+	var acfg alerts.Config
+	if err := listenConfig(ctx, c, d, log, &acfg); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --addr or SHRINKSCOPE_ADDR): %w", c.Addr, err)
@@ -51,12 +58,13 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	return serveOn(ctx, d.Pool, log, c, ln)
+	return serveOn(ctx, d.Pool, log, c, ln, acfg)
 }
 
 // serveOn serves the API on ln, keeps the KPI rollups current, runs the jobs and sends
 // webhook deliveries until ctx ends.
-func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Config, ln net.Listener) error {
+// acfg holds where the alert stream listens (listenConfig).
+func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Config, ln net.Listener, acfg alerts.Config) error {
 	reg := prometheus.NewRegistry()
 	rollups := kpi.NewRollups(pool)
 	rollups.SetLogger(log)
@@ -69,8 +77,16 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
 	svc := newServices(pool, c)
-	svc.KPIs.SetMinReviews(c.MinReviews)
-	svc.Workforce.SOC = c.SOC()
+	configure := func(svc *app.Services) {
+		svc.KPIs.SetMinReviews(c.MinReviews)
+		svc.Workforce.SOC = c.SOC()
+	}
+	configure(&svc)
+	svc, releaseReplica, err := withReplica(ctx, svc, c, log, configure)
+	if err != nil {
+		return err
+	}
+	defer releaseReplica()
 	ipool, releaseIngest, err := ingestPool(ctx, pool, c.DBIngestConns)
 	if err != nil {
 		return err
@@ -79,7 +95,8 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	svc = svc.WithIngestPool(ipool)
 	svc.Tokens.SetCacheTTL(c.TokenCacheTTL)
 	svc.Webhooks = reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: c.WebhookAllow, Log: log})
-	svc = svc.WithAlerts(alerts.Config{OutboxKeep: c.AlertOutboxKeep, EvidenceRetention: c.EvidenceRetention, Log: log})
+	acfg.OutboxKeep, acfg.EvidenceRetention, acfg.Log = c.AlertOutboxKeep, c.EvidenceRetention, log
+	svc = svc.WithAlerts(acfg)
 	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {
 		return err
@@ -116,6 +133,12 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		defer func() { done <- struct{}{} }()
 		svc.Webhooks.Run(rctx)
 	}()
+	probed := make(chan struct{})
+	go func() {
+		defer close(probed)
+		svc.Reads.Run(rctx)
+	}()
+	defer func() { <-probed }()
 	err = srv.Serve(ctx, ln)
 	// In-flight requests are done; stop refreshing and the jobs only then.
 	stop()
