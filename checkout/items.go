@@ -84,3 +84,45 @@ RETURNING store_id`, ids, stores, tracks, zones, cats, values, methods, occs, s.
 	}
 	return notify(ctx, tx, changed)
 }
+
+// OutcomesStored marks the concealments decided (kpi.OutcomeHook) whatever
+// path decided them — a review's false_positive or confirmed, a close from
+// elsewhere — so a track whose concealments are all decided no longer flags
+// a lane; an `unresolved` outcome decides nothing. The point of sale's own
+// outcomes are marked first, with their lane (resolve), and are left as they
+// are here.
+func (s *Service) OutcomesStored(ctx context.Context, tx pgx.Tx, rows []kpi.ResolvedOutcome) error {
+	var (
+		ids    [][16]byte
+		kinds  []string
+		ats    []time.Time
+		stores []int64
+	)
+	for _, r := range rows {
+		if r.Kind.Reviewed() {
+			ids, kinds, ats, stores = append(ids, r.EventID), append(kinds, string(r.Kind)), append(ats, r.At), append(stores, r.StoreID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	decided, err := tx.Query(ctx, `UPDATE checkout_items c SET outcome = u.o, resolved_at = u.a
+FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::bigint[]) u(e, o, a, s)
+WHERE c.event_id = u.e AND c.store_id = u.s AND c.resolved_at IS NULL
+RETURNING c.store_id`, ids, kinds, ats, stores)
+	if err != nil {
+		return fmt.Errorf("checkout: decided concealments: %w", err)
+	}
+	touched, err := pgx.CollectRows(decided, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("checkout: decided concealments: %w", err)
+	}
+	changed := map[int64]bool{}
+	for _, id := range touched {
+		changed[id] = true
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return notify(ctx, tx, changed)
+}

@@ -135,3 +135,36 @@ func TestOutcomesRefused(t *testing.T) {
 		t.Errorf("%d concealments resolved by refused batches, want 0", n)
 	}
 }
+
+// An event decided on another path — a review posting false_positive to
+// /outcomes — no longer flags its track: f-1's one concealment is decided,
+// so lane 2 stops flagging; f-2's concealment marked `unresolved` (still
+// open) keeps lane 3 flagged; a replay of the review changes nothing.
+func TestOutcomeFromElsewhereClearsTheLane(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	at0 := w.t0.Add(-5 * time.Minute)
+	e1 := w.conceal("C1", "A1", "f-1", at0, -1)
+	e2 := w.conceal("C1", "A2", "f-2", at0, -1)
+	w.presence(at("C1", "2", "f-1", w.t0.Add(-time.Minute)), at("C1", "3", "f-2", w.t0.Add(-time.Minute)))
+	w.lane(w.co, "C1", "2", flagged)
+	w.lane(w.co, "C1", "3", flagged)
+	review := []ss.OutcomeInput{
+		{Event: e1, Outcome: ss.OutcomeFalsePositive, At: w.t0.Format(time.RFC3339)},
+		{Event: e2, Outcome: ss.OutcomeUnresolved, At: w.t0.Format(time.RFC3339)},
+	}
+	for round := range 2 {
+		if _, err := w.svc.Ingest.Outcomes(w.ctx, &ss.Principal{Role: ss.RoleOps}, review); err != nil {
+			t.Fatalf("review %d: %v", round, err)
+		}
+		if st := w.lane(w.co, "C1", "2", unflagged); st.Flagged {
+			t.Errorf("round %d: lane 2 still flags f-1 after its false_positive: %+v", round, st)
+		}
+		if st := w.lane(w.co, "C1", "3", flagged); !st.Flagged || st.Track == nil || *st.Track != "f-2" {
+			t.Errorf("round %d: lane 3 %+v, want f-2 still flagged (unresolved decides nothing)", round, st)
+		}
+	}
+	if n := w.count(`SELECT count(*) FROM checkout_items WHERE event_id = $1 AND outcome = 'false_positive' AND resolved_at IS NOT NULL`, e1); n != 1 {
+		t.Errorf("f-1's item decided %d times, want 1", n)
+	}
+}

@@ -34,6 +34,15 @@ type EventHook interface {
 	EventsStored(ctx context.Context, tx pgx.Tx, events []*ss.Event) error
 }
 
+// OutcomeHook is what an EventHook may also be: it runs in the transaction
+// that stores a batch of outcomes, after they are written, with the rows
+// that changed their event's outcome (not the duplicates). checkout.Service
+// is one: an event decided on any path (a review, a SOC close, a till) no
+// longer flags its track at a lane.
+type OutcomeHook interface {
+	OutcomesStored(ctx context.Context, tx pgx.Tx, rows []ResolvedOutcome) error
+}
+
 // Ingester validates and stores batches of facts. Each batch is validated
 // whole and stored in one transaction: all of it or none of it.
 type Ingester struct {

@@ -197,18 +197,26 @@ func (g *Ingester) StoreOutcomesWith(ctx context.Context, rows []ResolvedOutcome
 		if ce, err := outcomeConflicts(ctx, tx, all); err != nil || ce != nil {
 			return errOr(ce, err)
 		}
-		tag, err := tx.Exec(ctx, `
+		stored, err := tx.Query(ctx, `
 INSERT INTO outcomes (event_id, store_id, occurred_at, outcome, at, responded_at, value_recovered)
 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[],
                      $6::timestamptz[], $7::numeric[])
 ON CONFLICT (event_id) DO UPDATE SET
     outcome = excluded.outcome, at = excluded.at, responded_at = excluded.responded_at,
     value_recovered = excluded.value_recovered, updated_at = now()
-WHERE outcomes.at < excluded.at`, evIDs, stores, occs, kinds, ats, resps, values)
+WHERE outcomes.at < excluded.at
+RETURNING event_id`, evIDs, stores, occs, kinds, ats, resps, values)
 		if err != nil {
 			return err
 		}
-		accepted = int(tag.RowsAffected())
+		changed, err := pgx.CollectRows(stored, pgx.RowTo[[16]byte])
+		if err != nil {
+			return err
+		}
+		accepted = len(changed)
+		if err := g.outcomesStored(ctx, tx, rows, changed); err != nil {
+			return err
+		}
 		if ce, err := outcomeConflicts(ctx, tx, rows); err != nil || ce != nil {
 			if ce != nil {
 				remapOutcomeConflicts(ce, all, rows)
@@ -232,4 +240,37 @@ FROM unnest($1::bigint[], $2::timestamptz[]) o(store_id, occurred_at) JOIN store
 		return Result{}, fmt.Errorf("kpi: store %d outcomes: %w", n, err)
 	}
 	return Result{Accepted: accepted, Duplicates: n - accepted + dropped}, nil
+}
+
+// outcomesStored hands the rows whose outcome changed (ids changed) to the
+// hooks that take outcomes, in tx.
+func (g *Ingester) outcomesStored(ctx context.Context, tx pgx.Tx, rows []ResolvedOutcome, changed [][16]byte) error {
+	if len(changed) == 0 {
+		return nil
+	}
+	var hooks []OutcomeHook
+	for _, h := range g.hooks {
+		if oh, ok := h.(OutcomeHook); ok {
+			hooks = append(hooks, oh)
+		}
+	}
+	if len(hooks) == 0 {
+		return nil
+	}
+	ids := make(map[[16]byte]bool, len(changed))
+	for _, id := range changed {
+		ids[id] = true
+	}
+	stored := make([]ResolvedOutcome, 0, len(changed))
+	for _, r := range rows {
+		if ids[r.EventID] {
+			stored = append(stored, r)
+		}
+	}
+	for _, h := range hooks {
+		if err := h.OutcomesStored(ctx, tx, stored); err != nil {
+			return err
+		}
+	}
+	return nil
 }
