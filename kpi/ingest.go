@@ -189,8 +189,9 @@ func (g *Ingester) storeEvents(ctx context.Context, events []ss.Event, flags []u
 	}
 	var res Result
 	// Replays are rare, so the first attempt COPYs straight in and lets
-	// event_ids' key catch a replayed id (SQLSTATE 23505); only then does a
-	// retry read the stored rows of the batch's ids and compare payloads. A
+	// events' key, the id alone, catch a replayed id (SQLSTATE 23505); only
+	// then does a retry read the stored rows of the batch's ids and compare
+	// payloads. A
 	// concurrent batch with the same ids that commits between our lookup and
 	// our COPY also surfaces as 23505, and the next retry sees its rows.
 	lookup := false
@@ -204,7 +205,7 @@ func (g *Ingester) storeEvents(ctx context.Context, events []ss.Event, flags []u
 		case "23505":
 			lookup = true
 			continue
-		case "23514": // no partition for a row: one was dropped since we cached it
+		case "23514": // no partition for a row: the default one was dropped
 			g.mu.Lock()
 			g.parts = map[time.Time]bool{}
 			g.mu.Unlock()
@@ -235,7 +236,7 @@ func (g *Ingester) storeEvents(ctx context.Context, events []ss.Event, flags []u
 func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags []uint8, buckets []bucket, lookup bool) (Result, error) {
 	var res Result
 	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
-		var stored map[[16]byte]storedEvent
+		var stored map[[16]byte]ss.Event
 		if lookup {
 			ids := make([][16]byte, len(events))
 			for i := range events {
@@ -254,11 +255,11 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 				fresh = append(fresh, &events[i])
 				continue
 			}
-			if !s.gone && s.StoreID != events[i].StoreID {
+			if s.StoreID != events[i].StoreID {
 				takenID(&conflicts, i, events[i].ID)
 				continue
 			}
-			if d := eventDiff(&s.Event, &events[i], flagOf(flags, i)); !s.gone && len(d) > 0 {
+			if d := eventDiff(&s, &events[i], flagOf(flags, i)); len(d) > 0 {
 				addConflict(&conflicts, i, d, "id %s is already stored with a different payload", events[i].ID)
 			}
 			res.Duplicates++
@@ -269,9 +270,6 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 		res.Accepted = len(fresh)
 		if len(fresh) == 0 {
 			return nil
-		}
-		if err := copyEventIDs(ctx, tx, fresh); err != nil {
-			return err
 		}
 		if err := copyEvents(ctx, tx, fresh); err != nil {
 			return err
@@ -303,14 +301,43 @@ func Money(v float64) pgtype.Numeric {
 	return pgtype.Numeric{Int: big.NewInt(toCents(v)), Exp: -2, Valid: true}
 }
 
-// ensurePartitions creates the month partitions the events fall in.
+// eventPartitionWindow bounds the id months that get a partition of their
+// own (migration 00037): from this many months before the current one to
+// the next. Events are partitioned on the time inside their UUIDv7 id; ids
+// of other months — another UUID version's random bits, a sender's clock
+// years off — go to the default partition, so a bad clock never creates a
+// partition for 2099. Two years back covers a backfill of the history a
+// store keeps.
+const eventPartitionWindow = 24
+
+// idMonth is the UTC month of the unix milliseconds in an id's first 48
+// bits: when a UUIDv7 was minted.
+func idMonth(id [16]byte) time.Time {
+	var ms int64
+	for _, b := range id[:6] {
+		ms = ms<<8 | int64(b)
+	}
+	t := time.UnixMilli(ms).UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// partitionMonth reports whether month m of ids gets a partition of its
+// own at now.
+func partitionMonth(m, now time.Time) bool {
+	now = now.UTC()
+	cur := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return !m.Before(cur.AddDate(0, -eventPartitionWindow, 0)) && !m.After(cur.AddDate(0, 1, 0))
+}
+
+// ensurePartitions creates the id-month partitions the events fall in, of
+// the months near now; the others go to the default partition.
 func (g *Ingester) ensurePartitions(ctx context.Context, events []ss.Event) error {
 	var missing []time.Time
+	now := g.now()
 	g.mu.Lock()
 	for i := range events {
-		t := events[i].OccurredAt.UTC()
-		m := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-		if !g.parts[m] {
+		m := idMonth(events[i].ID)
+		if !g.parts[m] && partitionMonth(m, now) {
 			g.parts[m] = true
 			missing = append(missing, m)
 		}
@@ -323,7 +350,7 @@ func (g *Ingester) ensurePartitions(ctx context.Context, events []ss.Event) erro
 				delete(g.parts, m)
 			}
 			g.mu.Unlock()
-			return fmt.Errorf("kpi: create event partition for %s: %w", m.Format("2006-01"), err)
+			return fmt.Errorf("kpi: create event partition for ids of %s: %w", m.Format("2006-01"), err)
 		}
 	}
 	return nil

@@ -156,17 +156,12 @@ func (s *copySink) flush(ctx context.Context, pool *pgxpool.Pool) error {
 		}
 		outs = append(outs, []any{id, s.storeID, s.occurred[id], string(o.Kind), o.At, o.RespondedAt, v})
 	}
-	ids := make([][]any, len(s.events)) // event_ids: id, store_id, occurred_at
-	for i, r := range s.events {
-		ids[i] = []any{r[0], r[1], r[5]}
-	}
 	for _, c := range []struct {
 		table string
 		cols  []string
 		rows  [][]any
 	}{
 		{"events", kpi.EventColumns, s.events},
-		{"event_ids", []string{"id", "store_id", "occurred_at"}, ids},
 		{"outcomes", []string{"event_id", "store_id", "occurred_at", "outcome", "at", "responded_at", "value_recovered"}, outs},
 		{"footfall", []string{"store_id", "zone_id", "hour", "visitors"}, s.footfall},
 		{"sales", []string{"store_id", "day", "amount"}, s.sales},

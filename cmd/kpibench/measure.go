@@ -213,7 +213,7 @@ func incremental(ctx context.Context, pool *pgxpool.Pool, est *estate.Estate, la
 	for i := range events {
 		ids[i] = events[i].ID
 	}
-	if _, err := pool.Exec(ctx, `WITH gone AS (DELETE FROM events WHERE id = ANY($1)) DELETE FROM event_ids WHERE id = ANY($1)`, ids); err != nil {
+	if _, err := pool.Exec(ctx, `DELETE FROM events WHERE id = ANY($1)`, ids); err != nil {
 		log.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO kpi_dirty SELECT DISTINCT store_id, hour FROM kpi_hourly WHERE hour >= $1 ON CONFLICT DO NOTHING`, last.Add(-24*time.Hour)); err != nil {
