@@ -43,6 +43,8 @@ type Ingester struct {
 	parts map[time.Time]bool // months whose event partition is known to exist
 	hook  EventHook          // nil: none
 
+	commits commitGroup // batches sent at once share a transaction (groupcommit.go)
+
 	afterMark func(context.Context) // tests: runs after a writer's dirty marks, before its commit
 }
 
@@ -187,35 +189,7 @@ func (g *Ingester) storeEvents(ctx context.Context, events []ss.Event, flags []u
 	if err != nil {
 		return Result{}, err
 	}
-	var res Result
-	// Replays are rare, so the first attempt COPYs straight in and lets
-	// events' key, the id alone, catch a replayed id (SQLSTATE 23505); only
-	// then does a retry read the stored rows of the batch's ids and compare
-	// payloads. A
-	// concurrent batch with the same ids that commits between our lookup and
-	// our COPY also surfaces as 23505, and the next retry sees its rows.
-	lookup := false
-	for attempt := 0; attempt < 5; attempt++ {
-		res, err = g.storeEventsOnce(ctx, events, flags, buckets, lookup)
-		var pgErr *pgconn.PgError
-		if err == nil || !errors.As(err, &pgErr) {
-			break
-		}
-		switch pgErr.Code {
-		case "23505":
-			lookup = true
-			continue
-		case "23514": // no partition for a row: the default one was dropped
-			g.mu.Lock()
-			g.parts = map[time.Time]bool{}
-			g.mu.Unlock()
-			if perr := g.ensurePartitions(ctx, events); perr != nil {
-				return Result{}, perr
-			}
-			continue
-		}
-		break
-	}
+	res, err := g.commits.store(ctx, g, &pendingBatch{events: events, flags: flags, buckets: buckets})
 	if ce, ok := err.(*ss.BatchError); ok {
 		if pos != nil {
 			for k := range ce.Items {
@@ -229,6 +203,41 @@ func (g *Ingester) storeEvents(ctx context.Context, events []ss.Event, flags []u
 	}
 	res.Duplicates += repeats
 	return res, nil
+}
+
+// storeAlone stores one batch in a transaction of its own.
+func (g *Ingester) storeAlone(ctx context.Context, b *pendingBatch) (Result, error) {
+	var res Result
+	var err error
+	// Replays are rare, so the first attempt COPYs straight in and lets
+	// events' key, the id alone, catch a replayed id (SQLSTATE 23505); only
+	// then does a retry read the stored rows of the batch's ids and compare
+	// payloads. A concurrent batch with the same ids that commits between
+	// our lookup and our COPY also surfaces as 23505, and the next retry
+	// sees its rows.
+	lookup := false
+	for attempt := 0; attempt < 5; attempt++ {
+		res, err = g.storeEventsOnce(ctx, b.events, b.flags, b.buckets, lookup)
+		var pgErr *pgconn.PgError
+		if err == nil || !errors.As(err, &pgErr) {
+			break
+		}
+		switch pgErr.Code {
+		case "23505":
+			lookup = true
+			continue
+		case "23514": // no partition for a row: the default one was dropped
+			g.mu.Lock()
+			g.parts = map[time.Time]bool{}
+			g.mu.Unlock()
+			if perr := g.ensurePartitions(ctx, b.events); perr != nil {
+				return Result{}, perr
+			}
+			continue
+		}
+		break
+	}
+	return res, err
 }
 
 // storeEventsOnce stores events whose ids are unique within the batch; with
