@@ -46,7 +46,7 @@ func (s *oldSink) Event(e ss.Event) error {
 	s.events = append(s.events, e)
 	return nil
 }
-func (s *oldSink) Outcome(o ss.Outcome) error   { s.outs = append(s.outs, o); return nil }
+func (s *oldSink) Outcome(o ss.Outcome) error { s.outs = append(s.outs, o); return nil }
 func (s *oldSink) Footfall(ss.Footfall) error { return nil }
 func (s *oldSink) Sale(ss.Sale) error         { return nil }
 
@@ -311,4 +311,3 @@ func v7At(t time.Time) uuid.UUID {
 	}
 	return id
 }
-
