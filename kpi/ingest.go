@@ -343,6 +343,8 @@ func partitionMonth(m, now time.Time) bool {
 func (g *Ingester) ensurePartitions(ctx context.Context, events []ss.Event) error {
 	var missing []time.Time
 	now := g.now()
+	u := now.UTC()
+	next := time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
 	g.mu.Lock()
 	for i := range events {
 		m := idMonth(events[i].ID)
@@ -350,6 +352,13 @@ func (g *Ingester) ensurePartitions(ctx context.Context, events []ss.Event) erro
 			g.parts[m] = true
 			missing = append(missing, m)
 		}
+	}
+	// Next month's partition is made ahead, by the first batch that needs
+	// any: making one locks events (ensure_event_partition), which is best
+	// not done at midnight on the 1st with every store sending.
+	if len(missing) > 0 && !g.parts[next] {
+		g.parts[next] = true
+		missing = append(missing, next)
 	}
 	g.mu.Unlock()
 	for i, m := range missing {

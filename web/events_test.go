@@ -250,7 +250,8 @@ func TestEventsPartitionedByIDTime(t *testing.T) {
 	f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, batch(last, first, backfill, far, past, v4))
 	cur := "events_" + month.Format("200601")
 	prev := "events_" + month.AddDate(0, -1, 0).Format("200601")
-	want := map[string]int{prev: 1, cur: 2, "events_default": 3}
+	next := "events_" + month.AddDate(0, 1, 0).Format("200601") // made ahead, empty
+	want := map[string]int{prev: 1, cur: 2, next: 0, "events_default": 3}
 	if got := f.partitionsOf(); !maps.Equal(got, want) {
 		t.Errorf("partitions %v, want %v", got, want)
 	}
@@ -271,7 +272,7 @@ func TestEventsPartitionedByIDTime(t *testing.T) {
 	if err := f.pool.QueryRow(context.Background(), `SELECT ensure_event_partition($1)`, soon).Scan(&name); err != nil {
 		t.Fatal(err)
 	}
-	want = map[string]int{prev: 1, cur: 2, name: 1, "events_default": 3}
+	want = map[string]int{prev: 1, cur: 2, next: 0, name: 1, "events_default": 3}
 	if got := f.partitionsOf(); name != "events_"+soon.Format("200601") || !maps.Equal(got, want) {
 		t.Errorf("after making %s: partitions %v, want %v", name, got, want)
 	}
