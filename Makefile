@@ -16,6 +16,7 @@ test: check
 	@url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
 	  scripts/ensure-ffmpeg && ort=$$(scripts/onnxruntime) && echo "vision tests use ONNX Runtime $${ort:-(none: they skip)}" && \
 	  mqtt=$$(scripts/ensure-mosquitto) && echo "Frigate bridge tests use MQTT broker $${mqtt:-(none: they skip)}" && \
+	  replica=$$(scripts/ensure-replica) && export $$replica && echo "read-replica tests use $$replica" && \
 	  TEST_DATABASE_URL="$$url" ONNXRUNTIME_LIB="$$ort" TEST_MQTT_URL="$$mqtt" $(GO) test -race -count=1 -timeout 15m ./...
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -13,6 +13,7 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/findings"
+	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -34,6 +35,13 @@ type Services struct {
 	Reports   *reports.Reports
 	Webhooks  *reports.Webhooks // nil: the webhook endpoints answer 404
 	Alerts    *alerts.Service   // live alerts of soc stores; nil: the alert endpoints answer 404
+	// Reads chooses, read by read, whether the replica (Replica's pool) or
+	// the primary answers dashboard, KPI, hotspot, segment, staffing,
+	// findings and report reads; nil: the primary answers them all.
+	Reads *db.Reader
+	// Replica is the services built on a streaming replica's pool, used
+	// for those reads only (it refuses writes); nil: no replica.
+	Replica *Services
 }
 
 // New builds every service on pool: layout's directory resolves the codes

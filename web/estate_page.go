@@ -45,6 +45,7 @@ type filterChoice struct {
 }
 
 func (s *Server) estatePage(c echo.Context) error {
+	rs := s.on(c)
 	p := principal(c)
 	if !slices.Contains(operators, p.Role) {
 		return c.Redirect(http.StatusSeeOther, homeOf(p.Role))
@@ -64,10 +65,10 @@ func (s *Server) estatePage(c echo.Context) error {
 	)
 	g, gctx := errgroup.WithContext(ctx) // independent reads, at once
 	q := kpi.Query{From: per.From, To: per.To, Dates: true, Scope: vis, By: "store"}
-	g.Go(func() (err error) { stores, err = s.layout.Stores(gctx, vis); return err })
-	g.Go(func() (err error) { rows, err = s.kpis.Get(gctx, q); return err })
+	g.Go(func() (err error) { stores, err = rs.layout.Stores(gctx, vis); return err })
+	g.Go(func() (err error) { rows, err = rs.kpis.Get(gctx, q); return err })
 	g.Go(func() (err error) {
-		segs, err = s.segments.Segments(gctx, segFrom, segTo, vis, s.opt.Segments)
+		segs, err = rs.segments.Segments(gctx, segFrom, segTo, vis, s.opt.Segments)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -108,7 +109,7 @@ func (s *Server) estatePage(c echo.Context) error {
 		table = append(table, r)
 	}
 	filtered := f.Region != "" || f.Tier != "" || f.Model != ""
-	total, trend, err := s.estateFigures(ctx, per, vis, table, filtered)
+	total, trend, err := s.estateFigures(ctx, rs.kpis, per, vis, table, filtered)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (s *Server) estatePage(c echo.Context) error {
 // estateFigures reads the headline cards' figures and the trend by week
 // for the stores the table shows: every store in scope, or those the
 // filters leave (none: no figures).
-func (s *Server) estateFigures(ctx context.Context, per *period, vis []string, table []estateRow, filtered bool) ([]kpi.Row, []trendWeek, error) {
+func (s *Server) estateFigures(ctx context.Context, kpis *kpi.KPIs, per *period, vis []string, table []estateRow, filtered bool) ([]kpi.Row, []trendWeek, error) {
 	scope := vis
 	if filtered {
 		if len(table) == 0 {
@@ -177,9 +178,9 @@ func (s *Server) estateFigures(ctx context.Context, per *period, vis []string, t
 	qp.From, qp.To = prev.From, prev.To
 	var total, cur, before []kpi.Row
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { total, err = s.kpis.Get(gctx, qe); return err })
-	g.Go(func() (err error) { cur, err = s.kpis.Get(gctx, qw); return err })
-	g.Go(func() (err error) { before, err = s.kpis.Get(gctx, qp); return err })
+	g.Go(func() (err error) { total, err = kpis.Get(gctx, qe); return err })
+	g.Go(func() (err error) { cur, err = kpis.Get(gctx, qw); return err })
+	g.Go(func() (err error) { before, err = kpis.Get(gctx, qp); return err })
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}

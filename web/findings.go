@@ -12,6 +12,7 @@ import (
 // getFindings is GET /api/v1/findings?week=&store=: the findings of one
 // judged week (the latest when week is left out), in the caller's scope.
 func (s *Server) getFindings(c echo.Context) error {
+	rs := s.on(c)
 	var week time.Time
 	if v := c.QueryParam("week"); v != "" {
 		d, err := time.Parse(time.DateOnly, v)
@@ -23,9 +24,9 @@ func (s *Server) getFindings(c echo.Context) error {
 		}
 		week = d
 	}
-	res, err := s.findings.List(c.Request().Context(), week, visible(c), c.QueryParam("store"))
+	res, err := rs.findings.List(c.Request().Context(), week, visible(c), c.QueryParam("store"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, res)
+	return readJSON(c, http.StatusOK, res)
 }

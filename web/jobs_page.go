@@ -19,15 +19,16 @@ type reportRow struct {
 // reportsPage lists the weekly report snapshots the caller may read: the
 // estate's (for principals who see every store) and each store's.
 func (s *Server) reportsPage(c echo.Context) error {
+	rs := s.on(c)
 	ctx := c.Request().Context()
 	vis := visible(c)
-	stores, err := s.layout.Stores(ctx, vis)
+	stores, err := rs.layout.Stores(ctx, vis)
 	if err != nil {
 		return err
 	}
 	var rows []reportRow
 	if vis == nil { // the estate's, for a token that sees every store
-		list, err := s.reports.List(ctx, "")
+		list, err := rs.reports.List(ctx, "")
 		if err != nil {
 			return err
 		}
@@ -36,7 +37,7 @@ func (s *Server) reportsPage(c echo.Context) error {
 		}
 	}
 	for _, st := range stores {
-		list, err := s.reports.List(ctx, st.Code)
+		list, err := rs.reports.List(ctx, st.Code)
 		if err != nil {
 			return err
 		}

@@ -379,7 +379,7 @@ WHERE d BETWEEN '2026-07-01' AND '2026-07-31' AND ($1 = '' OR code = $1)`, store
 		}
 	}
 	recs := scanCSV(t, "csv", f.getRaw("/api/v1/kpis?from=2026-08-01&to=2026-08-31&by=store", ops, true))
-	want := "store,currency,from,to,events,visitors,rate_per_1k,est_loss,recovered_value,recovered_by_intervention,paid_unprompted,recovery_rate,intervention_rate,response_p50_s,response_p90_s," +
+	want := "store,currency,as_of,from,to,events,visitors,rate_per_1k,est_loss,recovered_value,recovered_by_intervention,paid_unprompted,recovery_rate,intervention_rate,response_p50_s,response_p90_s," +
 		"false_positive_rate,hotspot_index,shrink_pct,previous_from,previous_to,previous_events"
 	wantTail := "change_reason,money_reason,previous_money_reason,reporting_currency,reporting_est_loss,reporting_recovered_value,reporting_money_reason"
 	if got := strings.Join(recs[0], ","); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, wantTail) {
@@ -387,7 +387,7 @@ WHERE d BETWEEN '2026-07-01' AND '2026-07-31' AND ($1 = '' OR code = $1)`, store
 	}
 	reason := len(recs[0]) - 7 // change_reason
 	for _, rec := range recs[1:] {
-		if rec[col["change_events"]] != "" || rec[reason] != kpi.ChangePreviousPartial || rec[2] != "2026-08-01" || rec[col["previous_from"]] != "2026-07-01" {
+		if rec[col["change_events"]] != "" || rec[reason] != kpi.ChangePreviousPartial || rec[3] != "2026-08-01" || rec[col["previous_from"]] != "2026-07-01" {
 			t.Errorf("csv row %v", rec)
 		}
 	}

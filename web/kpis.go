@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,6 +15,7 @@ import (
 )
 
 func (s *Server) getKPIs(c echo.Context) error {
+	rs := s.on(c)
 	per, err := queryPeriod(c, ss.PeriodRules{})
 	if err != nil {
 		return err
@@ -26,21 +28,22 @@ func (s *Server) getKPIs(c echo.Context) error {
 	if q.By == "" {
 		q.By = kpi.ByStore
 	}
-	a, err := s.kpis.Answer(c.Request().Context(), q)
+	a, err := rs.kpis.Answer(c.Request().Context(), q)
 	if err != nil {
 		return err
 	}
 	if c.QueryParam("format") == "csv" || strings.Contains(c.Request().Header.Get("Accept"), "text/csv") {
 		return writeKPICSV(c, q.By, a)
 	}
-	return c.JSON(http.StatusOK, map[string]any{
+	return readJSON(c, http.StatusOK, map[string]any{
 		"from": a.Current.From, "to": a.Current.To, "by": q.By, "rows": a.Rows,
 		"periods": map[string]kpi.Coverage{"current": a.Current, "previous": a.Previous},
 	})
 }
 
 // writeKPICSV streams an answer as CSV, in the order a person reads it: the
-// key columns, the period (from, to), each KPI, the previous period and its
+// key columns, the currency, as_of (the instant up to which the figures
+// hold every commit: see replica.go), the period (from, to), each KPI, the previous period and its
 // KPIs, each change and, where change is empty, the reason. Dates are ISO
 // 8601 local dates (instants RFC 3339); an empty cell is a null; the
 // figures are the JSON answer's, at the same precision; text cells (the
@@ -50,8 +53,9 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="kpis-`+string(by)+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
+	stamp := asOf(c).UTC().Format(time.RFC3339)
 	header := append([]string{}, by.KeyFields()...)
-	header = append(header, "currency")
+	header = append(header, "currency", "as_of")
 	for _, prefix := range []string{"", "previous_", "change_"} {
 		if prefix != "change_" {
 			header = append(header, prefix+"from", prefix+"to")
@@ -72,7 +76,7 @@ func writeKPICSV(c echo.Context, by kpi.Grouping, a *kpi.Answer) error {
 		for _, col := range by.KeyFields() {
 			rec = append(rec, sheet.Text(r.Key.Field(col)))
 		}
-		rec = append(rec, string(r.Currency))
+		rec = append(rec, string(r.Currency), stamp)
 		var prev, chg map[string]*float64
 		if r.Previous != nil {
 			prev = r.Previous.Values()

@@ -48,8 +48,9 @@ func (s *Server) zonesAt(c echo.Context, code string, day time.Time) error {
 }
 
 func (s *Server) getHotspots(c echo.Context) error {
+	rs := s.on(c)
 	code := c.Param("code")
-	st, err := s.layout.Store(c.Request().Context(), code)
+	st, err := rs.layout.Store(c.Request().Context(), code)
 	if err != nil {
 		return err
 	}
@@ -64,11 +65,11 @@ func (s *Server) getHotspots(c echo.Context) error {
 		return err
 	}
 	from, to := per.From, per.To
-	h, err := s.layout.Hotspots(c.Request().Context(), code, from, to)
+	h, err := rs.layout.Hotspots(c.Request().Context(), code, from, to)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, h)
+	return readJSON(c, http.StatusOK, h)
 }
 
 func (s *Server) postLayoutChange(c echo.Context) error {

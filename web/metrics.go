@@ -17,6 +17,8 @@ type metrics struct {
 	requests   *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
 	ingestRows *prometheus.CounterVec
+	// readFallbacks counts replica reads the primary answered (replica.go).
+	readFallbacks *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry, pool *pgxpool.Pool) *metrics {

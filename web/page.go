@@ -40,12 +40,15 @@ type shell struct {
 	Menu      []menuItem
 	CSRF      string
 	Period    *period // nil on pages without a period picker
+	// DataAsOf is "data as of …" when the page's figures come from a read
+	// replica lagging past --read-stale-after (replica.go); else empty.
+	DataAsOf string
 }
 
 // newShell builds the shell of the page key for the request's principal.
 func newShell(c echo.Context, key, title string) shell {
 	p := principal(c)
-	sh := shell{Title: title, Principal: p}
+	sh := shell{Title: title, Principal: p, DataAsOf: staleNote(c)}
 	if secret, _ := c.Get(sessionKey).(string); secret != "" {
 		sh.CSRF = csrfToken(secret)
 	}

@@ -13,24 +13,26 @@ import (
 )
 
 func (s *Server) storeReports(c echo.Context) error {
+	rs := s.on(c)
 	code := c.Param("code")
-	if _, err := s.layout.Store(c.Request().Context(), code); err != nil {
+	if _, err := rs.layout.Store(c.Request().Context(), code); err != nil {
 		return err
 	}
-	list, err := s.reports.List(c.Request().Context(), code)
+	list, err := rs.reports.List(c.Request().Context(), code)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"store": code, "reports": list})
+	return readJSON(c, http.StatusOK, map[string]any{"store": code, "reports": list})
 }
 
 // estateReports lists the estate's reports (its scope: estate).
 func (s *Server) estateReports(c echo.Context) error {
-	list, err := s.reports.List(c.Request().Context(), "")
+	rs := s.on(c)
+	list, err := rs.reports.List(c.Request().Context(), "")
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"reports": list})
+	return readJSON(c, http.StatusOK, map[string]any{"reports": list})
 }
 
 // getReport serves a snapshot as one self-contained document: its policy
@@ -38,11 +40,12 @@ func (s *Server) estateReports(c echo.Context) error {
 // so a snapshot stored before this policy opens too), and its inline
 // styles, and loads nothing else; a script injected into it would not run.
 func (s *Server) getReport(c echo.Context) error {
+	rs := s.on(c)
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	_, doc, err := s.reports.Document(c.Request().Context(), id)
+	_, doc, err := rs.reports.Document(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -140,6 +140,9 @@ func (s *Server) register(e *echo.Echo) {
 			panic(err)
 		}
 		h := r.Handler
+		if replicaRead(r) {
+			h = s.fromReplica(h)
+		}
 		if r.Roles != nil {
 			h = s.guard(r.Scope, h)
 			if gated(r) {

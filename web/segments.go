@@ -10,16 +10,17 @@ import (
 )
 
 func (s *Server) getSegments(c echo.Context) error {
+	rs := s.on(c)
 	per, err := queryPeriod(c, segments.Window)
 	if err != nil {
 		return err
 	}
 	from, to := per.From, per.To
-	segs, err := s.segments.Segments(c.Request().Context(), from, to, visible(c), s.opt.Segments)
+	segs, err := rs.segments.Segments(c.Request().Context(), from, to, visible(c), s.opt.Segments)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, segmentsAnswer{
+	return readJSON(c, http.StatusOK, segmentsAnswer{
 		From: from.Format(time.DateOnly), To: to.Format(time.DateOnly),
 		Days: per.Days(), Stores: segs,
 	})
@@ -38,16 +39,17 @@ type segmentsAnswer struct {
 // daily segments job recorded on the days from..to (default the last 90 to
 // yesterday), for the caller's stores or one store.
 func (s *Server) getSegmentHistory(c echo.Context) error {
+	rs := s.on(c)
 	per, err := queryPeriod(c, segments.HistoryWindow)
 	if err != nil {
 		return err
 	}
 	from, to := per.From, per.To
-	snaps, err := s.segments.History(c.Request().Context(), from, to, visible(c), c.QueryParam("store"))
+	snaps, err := rs.segments.History(c.Request().Context(), from, to, visible(c), c.QueryParam("store"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, segmentHistoryAnswer{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Snapshots: snaps})
+	return readJSON(c, http.StatusOK, segmentHistoryAnswer{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Snapshots: snaps})
 }
 
 // segmentHistoryAnswer is the body of GET /api/v1/segments/history.

@@ -69,17 +69,18 @@ type modelReturn struct {
 }
 
 func (s *Server) segmentsPage(c echo.Context) error {
+	rs := s.on(c)
 	per, err := ss.ParsePeriod("", "", c.QueryParam("days"), time.Now(), segments.Window)
 	if err != nil {
 		return err
 	}
 	from, to, days := per.From, per.To, per.Days()
 	vis := visible(c)
-	segs, err := s.segments.Segments(c.Request().Context(), from, to, vis, s.opt.Segments)
+	segs, err := rs.segments.Segments(c.Request().Context(), from, to, vis, s.opt.Segments)
 	if err != nil {
 		return err
 	}
-	stores, err := s.layout.Stores(c.Request().Context(), vis)
+	stores, err := rs.layout.Stores(c.Request().Context(), vis)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func (s *Server) segmentsPage(c echo.Context) error {
 	for _, st := range stores {
 		names[st.Code] = st.Name
 	}
-	snaps, err := s.segments.History(c.Request().Context(), to.AddDate(0, 0, -segments.HistoryWindow.DefaultDays+1), to, vis, "")
+	snaps, err := rs.segments.History(c.Request().Context(), to.AddDate(0, 0, -segments.HistoryWindow.DefaultDays+1), to, vis, "")
 	if err != nil {
 		return err
 	}

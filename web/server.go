@@ -18,6 +18,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/findings"
+	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -141,6 +142,13 @@ type Server struct {
 	solves    chan struct{} // a slot per solve running, MaxSolves in all
 	stopping  chan struct{} // closed when Serve begins to shut down: streams end
 	stopOnce  sync.Once
+
+	// replica chooses replica or primary for replica reads (replica.go);
+	// nil: the primary. primaryReads and replicaReads are the services
+	// those reads answer with on each pool; without a replica both are the
+	// primary's.
+	replica                    *db.Reader
+	primaryReads, replicaReads readSet
 }
 
 // New builds a server on svc. reg receives the Prometheus metrics; nil
@@ -169,6 +177,12 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		stopping:  make(chan struct{}),
 	}
 	s.metrics = newMetrics(reg, pool)
+	s.replica, s.primaryReads = svc.Reads, readSetOf(svc)
+	s.replicaReads = s.primaryReads
+	if svc.Replica != nil {
+		s.replicaReads = readSetOf(*svc.Replica)
+	}
+	s.metrics.readFallbacks = s.replicaMetrics(reg)
 	if opt.RateLimits != nil {
 		s.limits = newLimiter(opt.RateLimits, time.Now)
 	}

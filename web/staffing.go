@@ -120,6 +120,7 @@ func queryFloat(c echo.Context, name string, def float64) (float64, error) {
 }
 
 func (s *Server) getSOCStaffing(c echo.Context) error {
+	rs := s.on(c)
 	raw := c.QueryParam("stores")
 	if raw == "" {
 		return ss.Errorf(ss.EINVALID, "stores", "stores is required: store codes separated by commas")
@@ -145,11 +146,11 @@ func (s *Server) getSOCStaffing(c echo.Context) error {
 		}
 		*f.dst = &x
 	}
-	res, err := s.workforce.SOCStaffing(c.Request().Context(), codes, week, q)
+	res, err := rs.workforce.SOCStaffing(c.Request().Context(), codes, week, q)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, res)
+	return readJSON(c, http.StatusOK, res)
 }
 
 func (s *Server) postStaffingPlan(c echo.Context) error {
@@ -170,6 +171,7 @@ func (s *Server) postStaffingPlan(c echo.Context) error {
 }
 
 func (s *Server) getStaffingPlan(c echo.Context) error {
+	rs := s.on(c)
 	code := c.Param("code")
 	week, err := workforce.ParseWeek("week", c.Param("week"))
 	if err != nil {
@@ -182,7 +184,7 @@ func (s *Server) getStaffingPlan(c echo.Context) error {
 	if format != "" && format != "json" && format != "csv" && format != "xlsx" {
 		return ss.Errorf(ss.EINVALID, "format", "format must be json, csv or xlsx, got %q", format)
 	}
-	pl, err := s.workforce.Plan(c.Request().Context(), code, week)
+	pl, err := rs.workforce.Plan(c.Request().Context(), code, week)
 	if err != nil {
 		return err
 	}
@@ -198,16 +200,18 @@ func (s *Server) getStaffingPlan(c echo.Context) error {
 		}
 		return download(c, csvType, name+".csv", buf.Bytes())
 	case "xlsx":
+		pl.AsOf = asOf(c)
 		if err := pl.WriteXLSX(&buf, time.Now()); err != nil {
 			return err
 		}
 		return download(c, xlsxType, name+".xlsx", buf.Bytes())
 	}
-	return c.JSON(http.StatusOK, pl)
+	return readJSON(c, http.StatusOK, pl)
 }
 
 // getStaffingPlans zips every stored plan of the week in the caller's scope.
 func (s *Server) getStaffingPlans(c echo.Context) error {
+	rs := s.on(c)
 	week, err := workforce.ParseWeek("week", c.Param("week"))
 	if err != nil {
 		return err
@@ -219,12 +223,15 @@ func (s *Server) getStaffingPlans(c echo.Context) error {
 	if format != "csv" && format != "xlsx" {
 		return ss.Errorf(ss.EINVALID, "format", "format must be csv or xlsx, got %q", format)
 	}
-	plans, err := s.workforce.Plans(c.Request().Context(), week, visible(c))
+	plans, err := rs.workforce.Plans(c.Request().Context(), week, visible(c))
 	if err != nil {
 		return err
 	}
 	if len(plans) == 0 {
 		return ss.Errorf(ss.ENOTFOUND, "week", "no staffing plans for the week of %s", week.Format(time.DateOnly))
+	}
+	for i := range plans {
+		plans[i].AsOf = asOf(c)
 	}
 	var buf bytes.Buffer
 	if err := workforce.WriteZip(&buf, plans, format, time.Now()); err != nil {

@@ -48,8 +48,9 @@ func staffingWeek(c echo.Context) (time.Time, error) {
 // scheduled staff by hour (chart and table), the shifts, downloads, the SOC's
 // operator needs for SOC-led stores, and a form that builds the plan.
 func (s *Server) staffingPage(c echo.Context) error {
+	rs := s.on(c)
 	ctx := c.Request().Context()
-	stores, err := s.layout.Stores(ctx, visible(c))
+	stores, err := rs.layout.Stores(ctx, visible(c))
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func (s *Server) staffingPage(c echo.Context) error {
 		XLSX:      "/api/v1/stores/" + url.PathEscape(st.Code) + "/staffing-plans/" + wk + "?format=xlsx",
 		EstateZip: "/api/v1/staffing-plans/" + wk + "?format=xlsx",
 	}
-	pl, err := s.workforce.Plan(ctx, st.Code, week)
+	pl, err := rs.workforce.Plan(ctx, st.Code, week)
 	switch {
 	case ss.ErrorCode(err) == ss.ENOTFOUND:
 	case err != nil:
@@ -96,7 +97,7 @@ func (s *Server) staffingPage(c echo.Context) error {
 	}
 	if st.OperatingModel == ss.ModelSOC {
 		// The store's own SOC definition, the one its plan is built on.
-		soc, err := s.workforce.SOCStaffing(ctx, []string{st.Code}, week, workforce.SOCOverride{})
+		soc, err := rs.workforce.SOCStaffing(ctx, []string{st.Code}, week, workforce.SOCOverride{})
 		if err != nil {
 			return err
 		}

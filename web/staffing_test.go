@@ -123,6 +123,22 @@ func TestStaffingPlanOverHTTP(t *testing.T) {
 	before := time.Now().Truncate(time.Second)
 	r = f.mustStatus(200, "GET", "/api/v1/stores/S1/staffing-plans/2026-01-19?format=xlsx", planner, nil)
 	checkPlanXLSX(t, r.Raw)
+	// Under the time zone, the instant the plan's data is as of: the
+	// response's Data-As-Of (here the primary answered: the request's time).
+	asOf, err := time.Parse(time.RFC3339Nano, r.Header.Get("Data-As-Of"))
+	if err != nil || asOf.Before(before) || asOf.After(time.Now()) {
+		t.Errorf("Data-As-Of %q (%v), want the request's time", r.Header.Get("Data-As-Of"), err)
+	}
+	if x, err := excelize.OpenReader(bytes.NewReader(r.Raw)); err == nil {
+		for _, sh := range []string{"Shifts", "Hourly"} {
+			rows, _ := x.GetRows(sh)
+			last := rows[len(rows)-1]
+			if want := asOf.UTC().Format(time.RFC3339) + " (UTC"; len(last) < 2 || last[0] != "data as of" || !strings.HasPrefix(last[1], want) {
+				t.Errorf("%s: last row %v, want data as of %s…", sh, last, want)
+			}
+		}
+		x.Close()
+	}
 	book, err := zip.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))
 	if err != nil || len(book.File) < 5 {
 		t.Fatalf("workbook as a zip: %v %v", err, book)
@@ -194,9 +210,10 @@ func checkPlanXLSX(t *testing.T, raw []byte) {
 			t.Errorf("%s: header not frozen: %+v %v", sh, p, err)
 		}
 	}
-	// 168 hours, then the totals row, a blank one and the time zone.
+	// 168 hours, then the totals row, a blank one, the time zone and the
+	// data's as of.
 	rows, _ := x.GetRows("Hourly")
-	if len(rows) != 172 || rows[0][5] != "forecast_events" || rows[0][3] != "utc_offset" {
+	if len(rows) != 173 || rows[0][5] != "forecast_events" || rows[0][3] != "utc_offset" {
 		t.Fatalf("Hourly: %d rows, header %v", len(rows), rows[0])
 	}
 	// Monday 14:00 is the 15th hour of the week: row 16, shown with its formats.
@@ -243,7 +260,7 @@ func checkPlanXLSX(t *testing.T, raw []byte) {
 	}
 	// Shifts: 08–15, 14–22, 10–16 and the operator's 4 hours: 25 paid.
 	shifts, _ := x.GetRows("Shifts")
-	if len(shifts) != 8 || shifts[1][2] == "" {
+	if len(shifts) != 9 || shifts[1][2] == "" {
 		t.Fatalf("Shifts: %v", shifts)
 	}
 	if got := strings.Join(shifts[5][:8], ","); got != "Total,,,,,,4,25" {

@@ -41,9 +41,10 @@ type dayRow struct {
 }
 
 func (s *Server) storePage(c echo.Context) error {
+	rs := s.on(c)
 	code := c.Param("code")
 	ctx := c.Request().Context()
-	ref, err := s.layout.Directory().Store(ctx, code, "")
+	ref, err := rs.layout.Directory().Store(ctx, code, "")
 	if err != nil {
 		return err
 	}
@@ -69,14 +70,14 @@ func (s *Server) storePage(c echo.Context) error {
 		g.Go(func() (err error) {
 			q := q
 			q.By = by
-			*into, err = s.kpis.Get(gctx, q)
+			*into, err = rs.kpis.Get(gctx, q)
 			return err
 		})
 	}
-	g.Go(func() (err error) { st, err = s.layout.Store(gctx, code); return err })
-	g.Go(func() (err error) { zones, err = s.layout.Zones(gctx, code); return err })
+	g.Go(func() (err error) { st, err = rs.layout.Store(gctx, code); return err })
+	g.Go(func() (err error) { zones, err = rs.layout.Zones(gctx, code); return err })
 	// The latest judged week's findings: what changed, whatever the period.
-	g.Go(func() (err error) { found, err = s.findings.List(gctx, time.Time{}, nil, code); return err })
+	g.Go(func() (err error) { found, err = rs.findings.List(gctx, time.Time{}, nil, code); return err })
 	get("store", &storeRows)
 	get("zone", &zoneRows)
 	get("hour_of_week", &howRows)

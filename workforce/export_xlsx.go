@@ -125,7 +125,7 @@ func (p *Plan) WriteXLSX(w io.Writer, made time.Time) error {
 		cols []xlsxCol
 		n    int
 	}{{"Shifts", p.shiftCols(), len(p.Shifts)}, {"Hourly", p.hourCols(), len(p.Hours)}} {
-		if err := writeSheet(x, st, sh.name, sh.cols, sh.n, p.Timezone); err != nil {
+		if err := writeSheet(x, st, sh.name, sh.cols, sh.n, p.Timezone, p.AsOf); err != nil {
 			return fmt.Errorf("workforce: sheet %s: %w", sh.name, err)
 		}
 	}
@@ -191,9 +191,9 @@ func newXLSXStyles(x *excelize.File) (*xlsxStyles, error) {
 	return st, nil
 }
 
-// writeSheet writes the header, n rows, the totals row after them and the
-// time zone two rows below.
-func writeSheet(x *excelize.File, st *xlsxStyles, name string, cols []xlsxCol, n int, tz string) error {
+// writeSheet writes the header, n rows, the totals row after them, the
+// time zone two rows below and, when asOf is set, "data as of" under it.
+func writeSheet(x *excelize.File, st *xlsxStyles, name string, cols []xlsxCol, n int, tz string, asOf time.Time) error {
 	set := func(c, r int, v any, style int) error {
 		cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
 		if err := x.SetCellValue(name, cell, v); err != nil {
@@ -242,6 +242,14 @@ func writeSheet(x *excelize.File, st *xlsxStyles, name string, cols []xlsxCol, n
 	}
 	if err := set(1, total+2, tz+" (local dates and times; utc_offset per row)", 0); err != nil {
 		return err
+	}
+	if !asOf.IsZero() {
+		if err := set(0, total+3, "data as of", st.bold); err != nil {
+			return err
+		}
+		if err := set(1, total+3, asOf.UTC().Format(time.RFC3339)+" (UTC: every change recorded up to then is in this sheet)", 0); err != nil {
+			return err
+		}
 	}
 	for c, col := range cols {
 		wd := len(col.head)

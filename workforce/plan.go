@@ -65,6 +65,10 @@ type Plan struct {
 	UncoveredLoss  float64     `json:"uncovered_loss"`
 	Shifts         []PlanShift `json:"shifts"`
 	Hours          []PlanHour  `json:"hours"`
+	// AsOf, when set, is the instant up to which the database the plan was
+	// read from held every commit (a read replica lags): WriteXLSX says it
+	// below the time zone. JSON answers carry it as as_of themselves.
+	AsOf time.Time `json:"-"`
 }
 
 // BuildPlan turns a week's forecast into a plan: each hour's requirement by

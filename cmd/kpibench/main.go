@@ -6,6 +6,7 @@
 //
 //	go run ./cmd/kpibench -load          # generate, COPY and build rollups (long)
 //	go run ./cmd/kpibench               # measure on the loaded database
+//	go run ./cmd/kpibench -read-url URL # reads/s from a streaming replica against the primary
 package main
 
 import (
@@ -40,6 +41,8 @@ func main() {
 	storeReqs := flag.Int("store-requests", 1000, "store-by-zone requests")
 	estateReqs := flag.Int("estate-requests", 300, "estate-by-store requests")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	readURL := flag.String("read-url", "", "a streaming replica of TEST_DATABASE_URL's server: measure reads per second served from it against the primary instead (replica.go)")
+	readRounds := flag.Int("read-rounds", 3, "with -read-url: rounds per server, alternating")
 	flag.Parse()
 	ctx := context.Background()
 	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -94,6 +97,10 @@ func main() {
 			log.Fatal(err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *readURL != "" {
+		replicaReads(ctx, pool, *readURL, *dbName, est, end, *zoneStores, *clients, *storeReqs, *readRounds)
+		return
 	}
 	measure(ctx, pool, est, end, *zoneStores, *clients, *storeReqs, *estateReqs)
 }

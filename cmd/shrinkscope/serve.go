@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shrinkscope/shrinkscope/alerts"
+	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
@@ -20,6 +21,8 @@ import (
 
 var serveFlags = append([]string{"addr", "metrics-addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
 	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
+
+func init() { serveFlags = append(serveFlags, replicaFlags...) }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	c, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), e, args, serveFlags...)
@@ -69,8 +72,16 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		}, func() float64 { return float64(rollups.Stats().Failures) }),
 	)
 	svc := newServices(pool, c)
-	svc.KPIs.SetMinReviews(c.MinReviews)
-	svc.Workforce.SOC = c.SOC()
+	configure := func(svc *app.Services) {
+		svc.KPIs.SetMinReviews(c.MinReviews)
+		svc.Workforce.SOC = c.SOC()
+	}
+	configure(&svc)
+	svc, releaseReplica, err := withReplica(ctx, svc, c, log, configure)
+	if err != nil {
+		return err
+	}
+	defer releaseReplica()
 	ipool, releaseIngest, err := ingestPool(ctx, pool, c.DBIngestConns)
 	if err != nil {
 		return err
@@ -116,6 +127,12 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		defer func() { done <- struct{}{} }()
 		svc.Webhooks.Run(rctx)
 	}()
+	probed := make(chan struct{})
+	go func() {
+		defer close(probed)
+		svc.Reads.Run(rctx)
+	}()
+	defer func() { <-probed }()
 	err = srv.Serve(ctx, ln)
 	// In-flight requests are done; stop refreshing and the jobs only then.
 	stop()

@@ -33,11 +33,18 @@ func AdminURL() string {
 	return DefaultURL
 }
 
+// templates are the migrated templates, one per server (admin URL), each
+// made once per process.
 var (
-	templateOnce sync.Once
-	templateName string
-	templateErr  error
+	templatesMu sync.Mutex
+	templates   = map[string]*template{}
 )
+
+type template struct {
+	once sync.Once
+	name string
+	err  error
+}
 
 // T is the part of testing.TB this package uses, so benchmark programs can
 // use it too.
@@ -61,22 +68,36 @@ func New(t T) *pgxpool.Pool {
 // NewWithURL is New that also returns the database's connection URL.
 func NewWithURL(t T) (*pgxpool.Pool, string) {
 	t.Helper()
+	return NewAt(t, AdminURL())
+}
+
+// NewAt is NewWithURL on the server of adminURL (its maintenance
+// database), such as a primary that a streaming replica follows.
+func NewAt(t T, adminURL string) (*pgxpool.Pool, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx) })
-	if templateErr != nil {
-		t.Fatalf("dbtest: %v (is PostgreSQL running? `make test` starts one; or set TEST_DATABASE_URL)", templateErr)
+	templatesMu.Lock()
+	tm := templates[adminURL]
+	if tm == nil {
+		tm = &template{}
+		templates[adminURL] = tm
 	}
-	admin, err := pgx.Connect(ctx, AdminURL())
+	templatesMu.Unlock()
+	tm.once.Do(func() { tm.name, tm.err = ensureTemplate(ctx, adminURL) })
+	if tm.err != nil {
+		t.Fatalf("dbtest: %v (is PostgreSQL running? `make test` starts one; or set TEST_DATABASE_URL)", tm.err)
+	}
+	admin, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		t.Fatalf("dbtest: connect: %v", err)
 	}
 	defer admin.Close(ctx)
 	name := "sstest_" + randomHex(8)
-	if _, err := admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, templateName)); err != nil {
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tm.name)); err != nil {
 		t.Fatalf("dbtest: create %s: %v", name, err)
 	}
-	url := withDatabase(AdminURL(), name)
+	url := withDatabase(adminURL, name)
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		t.Fatalf("dbtest: open %s: %v", name, err)
@@ -85,7 +106,7 @@ func NewWithURL(t T) (*pgxpool.Pool, string) {
 		pool.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c, err := pgx.Connect(ctx, AdminURL())
+		c, err := pgx.Connect(ctx, adminURL)
 		if err != nil {
 			t.Logf("dbtest: drop %s: %v", name, err)
 			return
@@ -126,11 +147,11 @@ func NewEmpty(t T) string {
 
 // ensureTemplate creates and migrates the template for the current schema
 // once, across concurrently running test binaries.
-func ensureTemplate(ctx context.Context) (string, error) {
+func ensureTemplate(ctx context.Context, adminURL string) (string, error) {
 	name := "sstmpl_" + schemaHash()
-	admin, err := pgx.Connect(ctx, AdminURL())
+	admin, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
-		return "", fmt.Errorf("connect %s: %w", redact(AdminURL()), err)
+		return "", fmt.Errorf("connect %s: %w", redact(adminURL), err)
 	}
 	defer admin.Close(ctx)
 	// Test binaries of several packages run at once; one of them builds the template.
@@ -151,7 +172,7 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	if _, err := admin.Exec(ctx, `CREATE DATABASE `+name); err != nil {
 		return "", fmt.Errorf("create template: %w", err)
 	}
-	pool, err := pgxpool.New(ctx, withDatabase(AdminURL(), name))
+	pool, err := pgxpool.New(ctx, withDatabase(adminURL, name))
 	if err != nil {
 		return "", err
 	}
