@@ -10,14 +10,15 @@ demo:
 	@scripts/demo-postgres
 	$(GO) run ./cmd/shrinkscope demo --listen $(DEMO_LISTEN)
 
-## test: make sure PostgreSQL runs (starting or installing it), Chromium and ffmpeg are installed, ONNX Runtime is at hand (scripts/onnxruntime) and an MQTT broker answers (scripts/ensure-mosquitto), then vet and run every test with -race
+## test: make sure PostgreSQL runs (starting or installing it), Chromium and ffmpeg are installed, ONNX Runtime is at hand (scripts/onnxruntime), an MQTT broker answers (scripts/ensure-mosquitto) and a PgBouncer in transaction mode stands before PostgreSQL (scripts/ensure-pgbouncer), then vet and run every test with -race
 test: check
 	@scripts/ensure-chromium
 	@url=$$(scripts/ensure-postgres) && echo "tests use $$url" && \
 	  scripts/ensure-ffmpeg && ort=$$(scripts/onnxruntime) && echo "vision tests use ONNX Runtime $${ort:-(none: they skip)}" && \
 	  mqtt=$$(scripts/ensure-mosquitto) && echo "Frigate bridge tests use MQTT broker $${mqtt:-(none: they skip)}" && \
 	  replica=$$(scripts/ensure-replica) && export $$replica && echo "read-replica tests use $$replica" && \
-	  TEST_DATABASE_URL="$$url" ONNXRUNTIME_LIB="$$ort" TEST_MQTT_URL="$$mqtt" $(GO) test -race -count=1 -timeout 15m ./...
+	  pgb=$$(scripts/ensure-pgbouncer "$$url") && echo "pooling tests use PgBouncer $${pgb:-(none: they skip)}" && \
+	  TEST_DATABASE_URL="$$url" ONNXRUNTIME_LIB="$$ort" TEST_MQTT_URL="$$mqtt" TEST_PGBOUNCER_URL="$$pgb" $(GO) test -race -count=1 -timeout 15m ./...
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -75,6 +76,8 @@ clean:
 	@if [ -f .pgtest/data/postmaster.pid ]; then pg_ctl=$$(ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1); \
 	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$pg_ctl stop -D .pgtest/data; else $$pg_ctl stop -D .pgtest/data; fi; fi
 	rm -rf .pgtest
+	@if [ -f .pgbouncer/pgbouncer.pid ]; then kill "$$(cat .pgbouncer/pgbouncer.pid)" 2>/dev/null || true; fi
+	rm -rf .pgbouncer
 
 # echarts refreshes the ECharts script embedded by reports/ from the pinned npm package.
 ECHARTS_VERSION ?= 6.1.0

@@ -22,10 +22,18 @@ import (
 // subscriber when the hub loses its connection, is ended: its console
 // reconnects with Last-Event-ID and replays from the outbox, so nothing is
 // lost either way.
+//
+// LISTEN needs a server session of its own, which a pooler in transaction
+// mode (PgBouncer) does not give: the hub LISTENs on Config.Listen, a
+// connection straight to PostgreSQL. Where it must not LISTEN
+// (Config.NoListen) or cannot (that connection fails), it sequences and
+// reads the outbox through the pool every Config.FallbackPoll instead.
 type Hub struct {
-	pool *pgxpool.Pool
-	poll time.Duration
-	log  *slog.Logger
+	pool     *pgxpool.Pool
+	listen   *pgx.ConnConfig // nil: do not LISTEN, poll
+	poll     time.Duration   // the longest wait for a notification
+	fallback time.Duration   // the wait between reads when not LISTENing
+	log      *slog.Logger
 
 	mu   sync.Mutex
 	subs map[*Sub]struct{}
@@ -48,8 +56,16 @@ type Sub struct {
 // subscriber falls behind or the hub stops.
 func (s *Sub) C() <-chan Message { return s.c }
 
-func newHub(pool *pgxpool.Pool, poll time.Duration, log *slog.Logger) *Hub {
-	return &Hub{pool: pool, poll: poll, log: log, subs: map[*Sub]struct{}{}}
+func newHub(pool *pgxpool.Pool, cfg Config) *Hub {
+	h := &Hub{pool: pool, poll: cfg.Poll, fallback: cfg.FallbackPoll, log: cfg.Log, subs: map[*Sub]struct{}{}}
+	switch {
+	case cfg.NoListen:
+	case cfg.Listen != nil:
+		h.listen = cfg.Listen
+	default:
+		h.listen = pool.Config().ConnConfig
+	}
+	return h
 }
 
 // Subscribe adds a subscriber for stores (nil: every store), starting the
@@ -95,29 +111,104 @@ func (h *Hub) drop(sub *Sub) {
 	}
 }
 
-// start connects, LISTENs and reads the outbox's head; h.mu is held.
+// start connects, LISTENs and reads the outbox's head, or, where it does
+// not LISTEN, reads the head through the pool and polls; h.mu is held.
 func (h *Hub) start(ctx context.Context) error {
-	conn, err := pgx.ConnectConfig(ctx, h.pool.Config().ConnConfig.Copy())
-	if err != nil {
-		return fmt.Errorf("alerts: hub: connect: %w", err)
-	}
-	var last int64
-	// Rows written while this replica had no console get their seqs now,
-	// before the head is read: a console resuming replays them.
-	if _, err = conn.Exec(ctx, `LISTEN alert_changes; LISTEN alert_seq`); err == nil {
-		if _, err = sequence(ctx, conn); err == nil {
-			err = conn.QueryRow(ctx, `SELECT COALESCE((SELECT last_seq FROM alert_sequence), 0)`).Scan(&last)
+	var conn *pgx.Conn
+	if h.listen != nil {
+		var err error
+		if conn, err = h.connect(ctx); err != nil {
+			h.log.Warn("alert stream hub cannot LISTEN; it polls the outbox instead (set --listen-database-url to a connection straight to PostgreSQL)",
+				"every", h.fallback, "error", err)
 		}
 	}
-	if err != nil {
+	var last int64
+	var err error
+	if conn == nil {
+		// As connect does, through the pool.
+		if _, err = sequence(ctx, h.pool); err == nil {
+			err = h.pool.QueryRow(ctx, headSQL).Scan(&last)
+		}
+	} else if err = conn.QueryRow(ctx, headSQL).Scan(&last); err != nil {
 		conn.Close(context.Background())
-		return fmt.Errorf("alerts: hub: listen: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("alerts: hub: read the outbox: %w", err)
 	}
 	h.gen++
 	run, stop := context.WithCancel(context.Background())
 	h.stop = stop
-	go h.run(run, conn, last, h.gen)
+	if conn == nil {
+		go h.pollOutbox(run, last, h.gen)
+	} else {
+		go h.run(run, conn, last, h.gen)
+	}
 	return nil
+}
+
+const headSQL = `SELECT COALESCE((SELECT last_seq FROM alert_sequence), 0)`
+
+// connect opens the hub's connection and LISTENs on it. Rows written while
+// this replica had no console get their seqs then, before the head is
+// read: a console resuming replays them.
+func (h *Hub) connect(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, h.listen.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("alerts: hub: connect: %w", err)
+	}
+	if _, err = conn.Exec(ctx, `LISTEN alert_changes; LISTEN alert_seq`); err == nil {
+		_, err = sequence(ctx, conn)
+	}
+	if err != nil {
+		conn.Close(context.Background())
+		return nil, fmt.Errorf("alerts: hub: listen: %w", err)
+	}
+	return conn, nil
+}
+
+// pollOutbox is run for a hub that does not LISTEN: every fallback it
+// numbers what writers committed and hands on what is new, through the pool.
+func (h *Hub) pollOutbox(ctx context.Context, last int64, gen int) {
+	t := time.NewTicker(h.fallback)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var err error
+		if _, err = sequence(ctx, h.pool); err == nil {
+			last, err = h.deliver(ctx, h.pool, last, gen)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				h.lost(gen, err)
+			}
+			return
+		}
+	}
+}
+
+// deliver hands the rows after last to the subscribers, a thousand at a
+// time, and returns the last seq it read.
+func (h *Hub) deliver(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, last int64, gen int) (int64, error) {
+	for {
+		msgs, err := changesAfter(ctx, q, last, nil, 1000)
+		if err != nil {
+			return last, err
+		}
+		if len(msgs) == 0 {
+			return last, nil
+		}
+		last = msgs[len(msgs)-1].ID
+		h.broadcast(gen, msgs)
+		if len(msgs) < 1000 {
+			return last, nil
+		}
+	}
 }
 
 func (h *Hub) run(ctx context.Context, conn *pgx.Conn, last int64, gen int) {
@@ -156,22 +247,11 @@ func (h *Hub) run(ctx context.Context, conn *pgx.Conn, last int64, gen int) {
 				return
 			}
 		}
-		for {
-			msgs, err := changesAfter(ctx, conn, last, nil, 1000)
-			if err != nil {
-				if ctx.Err() == nil {
-					h.lost(gen, err)
-				}
-				return
+		if last, err = h.deliver(ctx, conn, last, gen); err != nil {
+			if ctx.Err() == nil {
+				h.lost(gen, err)
 			}
-			if len(msgs) == 0 {
-				break
-			}
-			last = msgs[len(msgs)-1].ID
-			h.broadcast(gen, msgs)
-			if len(msgs) < 1000 {
-				break
-			}
+			return
 		}
 	}
 }

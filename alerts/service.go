@@ -36,6 +36,17 @@ type Config struct {
 	// Poll is how often a stream hub reads the outbox when no notification
 	// woke it (a lost NOTIFY costs at most this delay). Default 5 s.
 	Poll time.Duration
+	// Listen is the connection a stream hub LISTENs on: one straight to
+	// PostgreSQL, as LISTEN does not pass a pooler in transaction mode
+	// (PgBouncer). Default: the pool's connection settings.
+	Listen *pgx.ConnConfig
+	// NoListen makes a stream hub poll the outbox every FallbackPoll
+	// instead of LISTENing, for a replica whose only way to the database is
+	// such a pooler. Default false.
+	NoListen bool
+	// FallbackPoll is how often a stream hub that does not LISTEN (NoListen,
+	// or its Listen connection fails) reads the outbox. Default 1 s.
+	FallbackPoll time.Duration
 	// EvidenceRetention is how long an alert's clip is kept after its
 	// upload; the escalation tick deletes it after. Default 72 h.
 	EvidenceRetention time.Duration
@@ -52,6 +63,9 @@ func (c *Config) defaults() {
 	}
 	if c.Poll <= 0 {
 		c.Poll = 5 * time.Second
+	}
+	if c.FallbackPoll <= 0 {
+		c.FallbackPoll = time.Second
 	}
 	if c.EvidenceRetention <= 0 {
 		c.EvidenceRetention = 72 * time.Hour
@@ -74,7 +88,7 @@ type Service struct {
 func New(pool *pgxpool.Pool, outcomes *kpi.Ingester, cfg Config) *Service {
 	cfg.defaults()
 	s := &Service{pool: pool, outcomes: outcomes, cfg: cfg}
-	s.hub = newHub(pool, cfg.Poll, cfg.Log)
+	s.hub = newHub(pool, cfg)
 	return s
 }
 

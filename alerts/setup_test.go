@@ -55,9 +55,16 @@ func setup(t *testing.T) *world {
 // setupOn builds the services on pool; stores creates the stores.
 func setupOn(t *testing.T, pool *pgxpool.Pool, stores bool) *world {
 	t.Helper()
+	return setupWith(t, pool, stores, alerts.Config{Poll: 200 * time.Millisecond})
+}
+
+// setupWith is setupOn with the alerts configured by cfg (its clock the world's).
+func setupWith(t *testing.T, pool *pgxpool.Pool, stores bool, cfg alerts.Config) *world {
+	t.Helper()
 	t0 := time.Now().UTC().Truncate(time.Second)
 	clk := &clock{t: t0}
-	svc := app.New(pool).WithAlerts(alerts.Config{Now: clk.Now, Poll: 200 * time.Millisecond})
+	cfg.Now = clk.Now
+	svc := app.New(pool).WithAlerts(cfg)
 	w := &world{t: t, ctx: context.Background(), pool: pool, svc: svc, al: svc.Alerts, clock: clk, t0: t0}
 	if stores {
 		w.store("S1", "Europe/London", ss.ModelSOC, "cosmetics", 12.5)

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed *.sql
@@ -27,7 +29,21 @@ func provider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
 	// by side, so a database migrated before one landed has a gap below its
 	// version: goose applies the missing ones then rather than refusing.
 	// Each migration stands alone; none depends on a later-numbered one.
-	p, err := goose.NewProvider(goose.DialectPostgres, db, files, goose.WithAllowOutofOrder(true))
+	//
+	// Replicas starting together take turns through goose's lock table (a
+	// leased row, kept alive by a heartbeat), not a session advisory lock: a
+	// session lock would stick to whichever server connection PgBouncer lent
+	// in transaction mode. A replica that dies holding it frees it when the
+	// lease runs out.
+	locker, err := lock.NewPostgresTableLocker(
+		lock.WithTableName("shrinkscope_migration_lock"),
+		lock.WithTableLockTimeout(500*time.Millisecond, 1200), // 10 minutes
+	)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, files, goose.WithAllowOutofOrder(true), goose.WithLocker(locker))
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("migrations: %w", err)
@@ -36,7 +52,7 @@ func provider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
 }
 
 // Up applies every pending migration, each in its own transaction. Concurrent
-// callers are serialised by goose's session lock.
+// callers, in one process or many, take turns on the migration lock table.
 func Up(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	p, db, err := provider(pool)
 	if err != nil {

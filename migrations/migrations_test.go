@@ -130,3 +130,44 @@ func TestUpAppliesMigrationsMissingBelowTheVersion(t *testing.T) {
 		t.Fatalf("%d migrations applied of %d, %v", n, len(names), err)
 	}
 }
+
+// Replicas started together migrate one at a time: each of four concurrent
+// Ups on an empty database succeeds and every migration is applied once.
+// Without the lock two of them race to create the same tables and one fails.
+func TestConcurrentUpTakesTurns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := dbtest.NewEmpty(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			pool, err := pgxpool.New(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer pool.Close()
+			errs <- migrations.Up(ctx, pool, nil)
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if v, _ := migrations.Current(ctx, pool); v != migrations.Latest() {
+		t.Fatalf("version %d after concurrent ups, latest %d", v, migrations.Latest())
+	}
+	var applied, distinct int
+	if err := pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(sqlFiles(t)) || distinct != applied {
+		t.Errorf("goose_db_version holds %d rows (%d versions), want %d once each", applied, distinct, len(sqlFiles(t)))
+	}
+}

@@ -127,24 +127,38 @@ func (s *Scheduler) call(ctx context.Context, j *job) (rows int, err error) {
 	return j.Run(ctx)
 }
 
-// lock takes job's session advisory lock on a connection of its own, held
-// for the run: if this replica dies, the connection and the lock go with it.
+// lock takes job's advisory lock for the run: a transaction-level lock
+// (pg_try_advisory_xact_lock) in a transaction of its own, left open until
+// unlock rolls it back. A session lock would not do behind a pooler in
+// transaction mode (PgBouncer): the session is a server connection handed
+// to other clients between transactions, so the lock would stay with that
+// connection after this run, be granted again to whichever client got it
+// next, and the unlock would reach another session and release nothing. A
+// transaction keeps its server connection until it ends, through any
+// pooler; if this replica dies, its connection closes and the transaction
+// ends with the lock (PgBouncer closes a server connection whose client
+// leaves mid-transaction). The transaction writes nothing and holds no
+// snapshot between statements, so it holds back no vacuum; it turns off
+// idle_in_transaction_session_timeout for itself, as a run may be quiet on
+// this connection for longer than a server's setting.
 func (s *Scheduler) lock(ctx context.Context, name string) (unlock func(), ok bool, err error) {
-	conn, err := s.pool.Acquire(ctx)
+	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended('shrinkscope job ' || $1, 0))`, name).Scan(&ok); err != nil || !ok {
-		conn.Release()
+	if err := tx.QueryRow(ctx, lockSQL, name).Scan(&ok); err != nil || !ok {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
 		return nil, false, err
 	}
 	return func() {
 		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock(hashtextextended('shrinkscope job ' || $1, 0))`, name); err != nil {
-			// Closing the connection ends its session, and the lock with it.
-			_ = conn.Conn().Close(uctx)
-		}
-		conn.Release()
+		// A failed rollback closes the connection, which ends the
+		// transaction and the lock with it.
+		_ = tx.Rollback(uctx)
 	}, true, nil
 }
+
+// lockSQL takes job $1's lock for the transaction, if it is free.
+const lockSQL = `SELECT pg_try_advisory_xact_lock(hashtextextended('shrinkscope job ' || $1, 0))
+FROM (SELECT set_config('idle_in_transaction_session_timeout', '0', true)) AS off`

@@ -11,7 +11,13 @@
 //	go run ./cmd/loadbench -readers 50,200 -duration 45s
 //
 // Rate limits are off: they are per token, and the readers stand for many
-// people. See docs/BENCHMARKS.md.
+// people. -pools runs each count once per way to the database, the first
+// the baseline of the p50 ratio: direct or pgbouncer (TEST_PGBOUNCER_URL,
+// in transaction mode, as `make test` starts it), each with a pgx exec mode:
+//
+//	go run ./cmd/loadbench -readers 50 -duration 20s -pools direct:cache_statement,direct:cache_describe,pgbouncer:cache_describe
+//
+// See docs/BENCHMARKS.md.
 package main
 
 import (
@@ -24,6 +30,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -32,10 +39,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
+	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/kpi"
@@ -48,7 +57,19 @@ func main() {
 	rate := flag.Int("events", 200, "events ingested per second")
 	stores := flag.Int("stores", 10, "stores of the synthetic estate")
 	days := flag.Int("days", 60, "days of history of the synthetic estate")
+	poolList := flag.String("pools", "direct:cache_statement", "ways to the database, comma-separated, each direct or pgbouncer (TEST_PGBOUNCER_URL) and a pgx exec mode; the first is the baseline")
 	flag.Parse()
+	var pools [][2]string
+	for _, p := range strings.Split(*poolList, ",") {
+		via, mode, ok := strings.Cut(strings.TrimSpace(p), ":")
+		if !ok || via != "direct" && via != "pgbouncer" || db.CheckExecMode(mode) != nil || mode == db.ExecAuto {
+			log.Fatalf("-pools: want direct:MODE or pgbouncer:MODE with a pgx exec mode such as cache_statement, got %q", p)
+		}
+		if via == "pgbouncer" && os.Getenv("TEST_PGBOUNCER_URL") == "" {
+			log.Fatalf("-pools %s: set TEST_PGBOUNCER_URL (scripts/ensure-pgbouncer prints it)", p)
+		}
+		pools = append(pools, [2]string{via, mode})
+	}
 	var counts []int
 	for _, s := range strings.Split(*readers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -61,17 +82,64 @@ func main() {
 	defer r.Close()
 	ctx := context.Background()
 	_, url := dbtest.NewWithURL(r)
-	b, err := newBench(ctx, url, *stores, *days)
+	if err := load(ctx, url, *stores, *days); err != nil {
+		r.Fatalf("%v", err)
+	}
+	log.Printf("%d stores x %d days loaded; %d CPUs", *stores, *days, runtime.NumCPU())
+	fmt.Printf("%-26s %-8s %-8s %-28s %-10s %-28s %-8s %s\n", "pool", "readers", "reads", "read p50/p99/max ms", "p50 ratio", "ingest p50/p99/max ms", "shed", "ingest errors")
+	base := map[int]time.Duration{}
+	for _, p := range pools {
+		dsn := url
+		if p[0] == "pgbouncer" {
+			dsn = bouncerURL(r, url)
+		}
+		b, err := newBench(ctx, dsn+" default_query_exec_mode="+p[1])
+		if err != nil {
+			r.Fatalf("%s: %v", p, err)
+		}
+		for _, n := range counts {
+			res := b.run(n, *rate, *duration)
+			p50 := median(res.reads)
+			if _, ok := base[n]; !ok {
+				base[n] = p50
+			}
+			fmt.Printf("%-26s %-8d %-8d %-28s %-10.2f %-28s %-8d %d\n", p[0]+":"+p[1], n, len(res.reads), pct(res.reads), float64(p50)/float64(base[n]), pct(res.ingest), res.shed, res.ingestErrors)
+		}
+		b.close()
+	}
+}
+
+// bouncerURL is url's database through TEST_PGBOUNCER_URL's PgBouncer.
+func bouncerURL(r *runner, url string) string {
+	b, err := pgx.ParseConfig(os.Getenv("TEST_PGBOUNCER_URL"))
+	if err != nil {
+		r.Fatalf("TEST_PGBOUNCER_URL: %v", err)
+	}
+	d, err := pgx.ParseConfig(url)
 	if err != nil {
 		r.Fatalf("%v", err)
 	}
-	defer b.close()
-	log.Printf("%d stores x %d days loaded; %d CPUs", *stores, *days, runtime.NumCPU())
-	fmt.Printf("%-8s %-8s %-28s %-28s %-8s %s\n", "readers", "reads", "read p50/p99/max ms", "ingest p50/p99/max ms", "shed", "ingest errors")
-	for _, n := range counts {
-		res := b.run(n, *rate, *duration)
-		fmt.Printf("%-8d %-8d %-28s %-28s %-8d %d\n", n, len(res.reads), pct(res.reads), pct(res.ingest), res.shed, res.ingestErrors)
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", b.Host, b.Port, b.User, d.Database)
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
 	}
+	c := slices.Clone(ds)
+	slices.Sort(c)
+	return c[len(c)/2]
+}
+
+// load fills the database at url with the synthetic estate, its rollups built.
+func load(ctx context.Context, url string, stores, days int) error {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	_, _, err = app.LoadReady(ctx, pool, estate.Config{Seed: 3, Stores: stores, Days: days, End: time.Now().UTC().Truncate(24 * time.Hour)}, nil)
+	return err
 }
 
 // bench is the server under load and what the load needs to know of it.
@@ -83,7 +151,8 @@ type bench struct {
 	stop           func()
 }
 
-func newBench(ctx context.Context, url string, stores, days int) (*bench, error) {
+// newBench serves the estate load put in the database at url.
+func newBench(ctx context.Context, url string) (*bench, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, err
@@ -94,9 +163,6 @@ func newBench(ctx context.Context, url string, stores, days int) (*bench, error)
 		return nil, err
 	}
 	end := time.Now().UTC().Truncate(24 * time.Hour)
-	if _, _, err := app.LoadReady(ctx, pool, estate.Config{Seed: 3, Stores: stores, Days: days, End: end}, nil); err != nil {
-		return nil, err
-	}
 	icfg := pool.Config().Copy()
 	icfg.MaxConns, icfg.MinConns = 4, 0 // --db-ingest-conns
 	ipool, err := pgxpool.NewWithConfig(ctx, icfg)

@@ -115,6 +115,7 @@ type Config struct {
 	// body must keep after BodyGrace, or it is cut with 408; default 1024.
 	BodyMinRate int64
 	alertConfig
+	poolConfig
 	replicaConfig
 }
 
@@ -342,6 +343,7 @@ func schedule(c *Config, job, def, what string) setting {
 func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Config, error) {
 	c := &Config{}
 	all := append(append(append(settings(c, e.getenv), segmentSettings(c)...), guardSettings(c)...), alertSettings(c)...)
+	all = append(all, poolSettings(c)...)
 	all = append(all, replicaSettings(c)...)
 	src := map[string]string{} // where each setting's value came from, by flag
 	var used []setting
@@ -424,7 +426,7 @@ func printOwnFlags(w io.Writer, fs *flag.FlagSet, used []setting) {
 }
 
 // dbFlags are the settings every command that opens the database uses.
-var dbFlags = []string{"database-url", "demo", "state-dir", "db-max-conns", "log-level", "log-format", "reporting-currency", "default-currency"}
+var dbFlags = []string{"database-url", "database-exec-mode", "demo", "state-dir", "db-max-conns", "log-level", "log-format", "reporting-currency", "default-currency"}
 
 func newLogger(c *Config, w io.Writer) *slog.Logger {
 	var lvl slog.Level
@@ -442,7 +444,7 @@ func newLogger(c *Config, w io.Writer) *slog.Logger {
 }
 
 func openDB(ctx context.Context, c *Config, log *slog.Logger) (*db.DB, error) {
-	o := db.Options{URL: c.DatabaseURL, StateDir: c.StateDir, MaxConns: int32(c.DBMaxConns), Logger: log}
+	o := db.Options{URL: c.DatabaseURL, StateDir: c.StateDir, MaxConns: int32(c.DBMaxConns), ExecMode: c.DatabaseExecMode, Logger: log}
 	if c.Demo {
 		o.Database = demoDatabase
 	}

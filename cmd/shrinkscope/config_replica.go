@@ -66,6 +66,9 @@ func withReplica(ctx context.Context, svc app.Services, c *Config, log *slog.Log
 	if c.DBMaxConns > 0 {
 		cfg.MaxConns = int32(c.DBMaxConns)
 	}
+	if err := db.InheritExecMode(cfg.ConnConfig, c.ReadDatabaseURL, c.DatabaseExecMode, svc.Pool.Config().ConnConfig.DefaultQueryExecMode); err != nil {
+		return svc, nil, fmt.Errorf("--database-exec-mode: %w", err)
+	}
 	// The pool connects lazily: a replica down at start is a fallback to
 	// the primary, not a failure to serve.
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

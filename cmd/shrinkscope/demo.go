@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	ss "github.com/shrinkscope/shrinkscope"
+	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
@@ -92,7 +93,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "\nshrinkscope demo is running at %s\nadmin token: %s\n\nsign in at the URL with the token, or:\n  curl -H 'Authorization: Bearer %s' %sapi/v1/stores\ntokens for others: %s\n\n",
 		browseURL(ln.Addr()), secret, secret, browseURL(ln.Addr()), c.tokenHint)
-	return serveOn(ctx, d.Pool, log, c, ln)
+	var acfg alerts.Config
+	if err := listenConfig(ctx, c, d, log, &acfg); err != nil {
+		ln.Close()
+		return err
+	}
+	return serveOn(ctx, d.Pool, log, c, ln, acfg)
 }
 
 // demoListen is where the demo listens unless told otherwise: loopback,

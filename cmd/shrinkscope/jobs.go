@@ -59,7 +59,13 @@ func jobTable(svc app.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
 }
 
 func newScheduler(svc app.Services, c *Config, log *slog.Logger, rollups *kpi.Rollups) (*reports.Scheduler, error) {
-	s, err := reports.New(svc.Pool, jobTable(svc, c, rollups), reports.Config{Retries: c.JobRetries, Backoff: c.JobBackoff, Log: log})
+	jobs := jobTable(svc, c, rollups)
+	if c.onJob != nil {
+		for i, j := range jobs {
+			jobs[i].Run = func(ctx context.Context) (int, error) { c.onJob(j.Name); return j.Run(ctx) }
+		}
+	}
+	s, err := reports.New(svc.Pool, jobs, reports.Config{Retries: c.JobRetries, Backoff: c.JobBackoff, Log: log, Clock: c.jobClock, Seconds: c.jobSeconds})
 	if err != nil {
 		return nil, fmt.Errorf("--schedule-*: %w", err)
 	}

@@ -20,7 +20,7 @@ import (
 )
 
 var serveFlags = append([]string{"addr", "metrics-addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost", "listen-database-url"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
 
 func init() { serveFlags = append(serveFlags, replicaFlags...) }
 
@@ -46,6 +46,10 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 			return err
 		}
 	}
+	var acfg alerts.Config
+	if err := listenConfig(ctx, c, d, log, &acfg); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --addr or SHRINKSCOPE_ADDR): %w", c.Addr, err)
@@ -54,12 +58,13 @@ func serve(ctx context.Context, e *env, c *Config, ready func(addr string)) erro
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	return serveOn(ctx, d.Pool, log, c, ln)
+	return serveOn(ctx, d.Pool, log, c, ln, acfg)
 }
 
 // serveOn serves the API on ln, keeps the KPI rollups current, runs the jobs and sends
 // webhook deliveries until ctx ends.
-func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Config, ln net.Listener) error {
+// acfg holds where the alert stream listens (listenConfig).
+func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Config, ln net.Listener, acfg alerts.Config) error {
 	reg := prometheus.NewRegistry()
 	rollups := kpi.NewRollups(pool)
 	rollups.SetLogger(log)
@@ -90,7 +95,8 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	svc = svc.WithIngestPool(ipool)
 	svc.Tokens.SetCacheTTL(c.TokenCacheTTL)
 	svc.Webhooks = reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: c.WebhookAllow, Log: log})
-	svc = svc.WithAlerts(alerts.Config{OutboxKeep: c.AlertOutboxKeep, EvidenceRetention: c.EvidenceRetention, Log: log})
+	acfg.OutboxKeep, acfg.EvidenceRetention, acfg.Log = c.AlertOutboxKeep, c.EvidenceRetention, log
+	svc = svc.WithAlerts(acfg)
 	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {
 		return err

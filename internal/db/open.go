@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -28,6 +29,10 @@ type DB struct {
 	URL string
 	// Source is SourceURL, SourceLocal or SourceEmbedded.
 	Source string
+	// Sessions is what the probe at Open found about the server sessions.
+	Sessions Sessions
+	// ExecMode is the pool's query exec mode (cache_statement, cache_describe, …).
+	ExecMode string
 
 	stop      func() error // stops the server this process started; nil if it started none
 	closeOnce sync.Once
@@ -160,6 +165,13 @@ func openURL(ctx context.Context, o Options) (*DB, error) {
 		// The parse error may quote the URL, password included.
 		return nil, fmt.Errorf("db: DATABASE_URL is not a valid PostgreSQL connection string")
 	}
+	// pgx reads default_query_exec_mode from the URL; whether the URL chose
+	// one is only in the raw parameters.
+	pc, err := pgconn.ParseConfig(o.URL)
+	if err == nil {
+		_, urlMode := pc.RuntimeParams["default_query_exec_mode"]
+		o.urlExecMode = urlMode
+	}
 	return newPool(ctx, o, cfg, redact(o.URL), SourceURL, nil)
 }
 
@@ -175,6 +187,10 @@ func newPool(ctx context.Context, o Options, cfg *pgxpool.Config, url, source st
 	if o.MaxConns > 0 {
 		cfg.MaxConns = o.MaxConns
 	}
+	sessions, err := chooseExecMode(ctx, o, cfg.ConnConfig, url)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db: open pool on %s: %w", url, err)
@@ -183,6 +199,7 @@ func newPool(ctx context.Context, o Options, cfg *pgxpool.Config, url, source st
 		pool.Close()
 		return nil, fmt.Errorf("db: connect to %s: %w", url, err)
 	}
-	o.Logger.Info("db: connected", "source", source, "url", url)
-	return &DB{Pool: pool, URL: url, Source: source, stop: stop}, nil
+	mode := ExecModeName(cfg.ConnConfig.DefaultQueryExecMode)
+	o.Logger.Info("db: connected", "source", source, "url", url, "sessions", sessions.String(), "exec_mode", mode)
+	return &DB{Pool: pool, URL: url, Source: source, Sessions: sessions, ExecMode: mode, stop: stop}, nil
 }

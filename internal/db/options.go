@@ -21,6 +21,13 @@ type Options struct {
 	Database string
 	// MaxConns is the pool size; 0 keeps the pgxpool default.
 	MaxConns int32
+	// ExecMode is how pgx sends queries (--database-exec-mode): ExecAuto (or
+	// empty, the default), ExecCacheStatement, ExecCacheDescribe,
+	// describe_exec, exec or simple_protocol. Behind a pooler in transaction
+	// mode that drops named prepared statements, cache_statement fails at Open.
+	ExecMode string
+	// urlExecMode: URL names default_query_exec_mode, which ExecAuto keeps.
+	urlExecMode bool
 	// Logger hears what Open decided; nil means slog.Default().
 	Logger *slog.Logger
 }

@@ -210,7 +210,7 @@ func withDatabase(url, name string) string {
 	}
 	dsn := fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", cfg.Host, cfg.Port, cfg.User, name)
 	if cfg.Password != "" {
-		dsn += " password='" + strings.ReplaceAll(cfg.Password, "'", `\'`) + "'"
+		dsn += " password='" + quote.Replace(cfg.Password) + "'"
 	}
 	return dsn
 }
@@ -228,3 +228,6 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// quote escapes a keyword/value connection string's quoted value.
+var quote = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
