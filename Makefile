@@ -2,7 +2,7 @@
 GO      ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: demo test check build fuzz bench-ingest bench-alerts bench-kpi bench-vision bench-pages bench-load screenshots clean
+.PHONY: demo test check build fuzz bench-ingest bench-alerts bench-kpi bench-vision bench-pages bench-load bench-checkout screenshots clean
 
 ## demo: find or start PostgreSQL (installing it first where missing), generate a 12-store x 120-day estate, serve on 127.0.0.1:8080 (DEMO_LISTEN=:8080 for every interface)
 DEMO_LISTEN ?= 127.0.0.1:8080
@@ -61,6 +61,10 @@ bench-vision:
 ## bench-load: ingest at 200 events/s while 50, then 200 connections read KPIs, on a real server and PostgreSQL; ingest and read p50/p99/max and reads shed (docs/BENCHMARKS.md)
 bench-load:
 	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loadbench -readers 50,200 -duration 45s
+
+## bench-checkout: lane lookups at 500 requests/s on 200 stores x 8 lanes against a bare net/http handler and /healthz, p50/p99 (docs/BENCHMARKS.md)
+bench-checkout:
+	@url=$$(scripts/ensure-postgres) && TEST_DATABASE_URL="$$url" $(GO) run ./cmd/checkoutbench -stores 200 -lanes 8 -rate 500 -seconds 2 -runs 3
 
 ## screenshots: a PNG of every page from the demo estate, at laptop and phone widths, into docs/screenshots
 screenshots:

@@ -141,6 +141,13 @@ func (in *EventInput) Parse(i int, now time.Time, be *BatchError) (Event, bool) 
 	return ev, len(be.Items) == n
 }
 
+// ParseInstant reads the required RFC 3339 timestamp s of item i's field
+// as events' times are read (no earlier than Earliest, no later than
+// now+MaxClockSkew), in UTC; errors go to be.
+func ParseInstant(i int, field, s string, now time.Time, be *BatchError) time.Time {
+	return parseInstant(i, field, s, now, be)
+}
+
 // parseInstant reads a required RFC 3339 timestamp no earlier than Earliest
 // and no later than now+MaxClockSkew.
 func parseInstant(i int, field, s string, now time.Time, be *BatchError) time.Time {

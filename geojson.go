@@ -64,6 +64,7 @@ func ZonesFromGeoJSON(fc *FeatureCollection) ([]Zone, error) {
 	var be BatchError
 	zones := make([]Zone, 0, len(fc.Features))
 	seen := map[string]int{}
+	lanes := map[string]int{}
 	for i, f := range fc.Features {
 		z, err := zoneFromFeature(&f)
 		if err != nil {
@@ -75,7 +76,14 @@ func ZonesFromGeoJSON(fc *FeatureCollection) ([]Zone, error) {
 			be.Add(i, "properties.id", "zone id %q repeats feature %d", z.Code, j)
 			continue
 		}
+		if j, dup := lanes[z.Lane]; dup && z.Lane != "" {
+			be.Add(i, "properties.lane", "lane %q repeats feature %d: a lane names one checkout zone", z.Lane, j)
+			continue
+		}
 		seen[z.Code] = i
+		if z.Lane != "" {
+			lanes[z.Lane] = i
+		}
 		zones = append(zones, z)
 	}
 	return zones, be.Err()

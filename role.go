@@ -11,10 +11,11 @@ const (
 	RoleMerchandiser Role = "merchandiser" // layout and recommendations
 	RoleIngest       Role = "ingest"       // writes facts; reads only its stores' zones (for vision)
 	RoleSOC          Role = "soc"          // SOC operators: its stores' live alerts and the console, nothing else
+	RoleCheckout     Role = "checkout"     // a point of sale: its stores' lane status and the outcomes it posts, nothing else
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleAdmin, RoleOps, RolePlanner, RoleMerchandiser, RoleIngest, RoleSOC}
+var Roles = []Role{RoleAdmin, RoleOps, RolePlanner, RoleMerchandiser, RoleIngest, RoleSOC, RoleCheckout}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {

@@ -49,6 +49,12 @@ type Zone struct {
 	// StaffedDistance is the walking distance in metres to the nearest
 	// staffed point (till, desk, guard post).
 	StaffedDistance float64 `json:"staffed_distance_m,omitempty"`
+	// Lane is the till's id as the point of sale knows it, for a zone of
+	// kind checkout (ValidCode's alphabet); the lane API answers by it.
+	// Empty: a checkout zone no point of sale asks about (every soc or
+	// detection store's checkouts, and a checkout store's self-service
+	// area); any other kind has none.
+	Lane string `json:"lane,omitempty"`
 }
 
 // Visibility is how well a zone is seen from staffed points and cameras.
@@ -105,6 +111,14 @@ func (z *Zone) Validate() error {
 	}
 	if !(z.StaffedDistance >= 0) || z.StaffedDistance > 1e4 {
 		return Errorf(EINVALID, "properties.staffed_distance_m", "staffed_distance_m must be between 0 and 10000 metres, got %v", z.StaffedDistance)
+	}
+	if z.Lane != "" {
+		if z.Kind != KindCheckout {
+			return Errorf(EINVALID, "properties.lane", "lane applies only to zones of kind checkout, not %q", z.Kind)
+		}
+		if !ValidCode(z.Lane) {
+			return Errorf(EINVALID, "properties.lane", "lane %q must be 1-64 letters, digits, '_', '.', '-'", z.Lane)
+		}
 	}
 	return validRing(z.Polygon)
 }

@@ -12,6 +12,7 @@ import (
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/alerts"
+	"github.com/shrinkscope/shrinkscope/checkout"
 	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
@@ -35,6 +36,7 @@ type Services struct {
 	Reports   *reports.Reports
 	Webhooks  *reports.Webhooks // nil: the webhook endpoints answer 404
 	Alerts    *alerts.Service   // live alerts of soc stores; nil: the alert endpoints answer 404
+	Checkout  *checkout.Service // the aisle-to-checkout hand-off; nil: the checkout endpoints answer 404
 	// Reads chooses, read by read, whether the replica (Replica's pool) or
 	// the primary answers dashboard, KPI, hotspot, segment, staffing,
 	// findings and report reads; nil: the primary answers them all.
@@ -58,7 +60,11 @@ func New(pool *pgxpool.Pool) Services {
 	// Events of soc stores open alerts in the ingest transaction; closes
 	// come back as outcomes through the same ingester.
 	al := alerts.New(pool, ingest, alerts.Config{Notifier: hooks})
-	ingest.SetEventHook(al)
+	// Events of checkout stores that carry a floor track are that track's
+	// open concealments, recorded in the same transaction; the point of
+	// sale's outcomes come back through the same ingester.
+	co := checkout.New(pool, ingest, checkout.Config{})
+	ingest.SetEventHook(al, co)
 	seg := segments.New(pool, kpis, lay)
 	seg.SetSOC(socWorkloads{staff})
 	fnd := findings.NewService(pool, kpis, lay)
@@ -75,7 +81,31 @@ func New(pool *pgxpool.Pool) Services {
 		Reports:   rep,
 		Webhooks:  hooks,
 		Alerts:    al,
+		Checkout:  co,
 	}
+}
+
+// hooks are the event hooks of the services there are, in order.
+func (s Services) hooks() []kpi.EventHook {
+	var out []kpi.EventHook
+	if s.Alerts != nil {
+		out = append(out, s.Alerts)
+	}
+	if s.Checkout != nil {
+		out = append(out, s.Checkout)
+	}
+	return out
+}
+
+// WithCheckout replaces the checkout service with one configured by cfg
+// (its clock, poll and staleness); the one it replaces is closed.
+func (s Services) WithCheckout(cfg checkout.Config) Services {
+	if s.Checkout != nil {
+		s.Checkout.Close()
+	}
+	s.Checkout = checkout.New(s.Pool, s.Ingest, cfg)
+	s.Ingest.SetEventHook(s.hooks()...)
+	return s
 }
 
 // WithAlerts replaces the alert service with one configured by cfg (its
@@ -86,7 +116,7 @@ func (s Services) WithAlerts(cfg alerts.Config) Services {
 		cfg.Notifier = s.Webhooks
 	}
 	s.Alerts = alerts.New(s.Pool, s.Ingest, cfg)
-	s.Ingest.SetEventHook(s.Alerts)
+	s.Ingest.SetEventHook(s.hooks()...)
 	return s
 }
 
@@ -97,9 +127,7 @@ func (s Services) WithAlerts(cfg alerts.Config) Services {
 func (s Services) WithIngestPool(pool *pgxpool.Pool) Services {
 	s.Layout.Directory().SetPool(pool)
 	s.Ingest = kpi.NewIngester(pool, s.Layout.Directory())
-	if s.Alerts != nil {
-		s.Ingest.SetEventHook(s.Alerts)
-	}
+	s.Ingest.SetEventHook(s.hooks()...)
 	s.Tokens = tokens.New(pool)
 	return s
 }

@@ -147,8 +147,10 @@ func (g *Ingester) storeTogether(ctx context.Context, group []*pendingBatch) err
 		if err := g.markDirty(ctx, tx, sortedBuckets(marks)); err != nil {
 			return err
 		}
-		if g.hook != nil {
-			return g.hook.EventsStored(ctx, tx, fresh)
+		for _, h := range g.hooks {
+			if err := h.EventsStored(ctx, tx, fresh); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -18,16 +18,22 @@ type StoreHour struct {
 	Visitors   int64     `db:"visitors"`   // entrance footfall
 }
 
-// storeHoursSQL reads the hourly rollups of one store in [$2, $3): event
-// figures summed over zones and categories, joined with entrance visitors;
+// storeHoursSQL reads the hourly rollups of one store in [$2, $3): its
+// store rows per hour (every zone and category), joined with entrance visitors;
 // hours with neither have no row. first is the store's earliest hour with
 // any fact, so a reader can tell "no history" from "nothing happened".
+//
+// The entrance's hours are kept per local day: the days that can hold an
+// hour of the range (an instant's local date is within a day of its UTC
+// date) bound the rows read.
 const storeHoursSQL = `
 WITH ev AS (
-    SELECT hour, sum(events)::int8 AS events, sum(detections)::int8 AS detections, sum(est_loss)::float8 AS est_loss
-    FROM kpi_hourly WHERE store_id = $1 AND hour >= $2 AND hour < $3 GROUP BY hour
+    SELECT hour, events::int8 AS events, detections::int8 AS detections, est_loss::float8 AS est_loss
+    FROM kpi_store_hourly WHERE store_id = $1 AND hour >= $2 AND hour < $3
 ), vi AS (
-    SELECT hour, visitors FROM kpi_visitors_hourly WHERE store_id = $1 AND zone_id = 0 AND hour >= $2 AND hour < $3
+    SELECT hour, visitors FROM kpi_visitors_hourly WHERE store_id = $1 AND zone_id = 0
+        AND local_date BETWEEN ($2::timestamptz AT TIME ZONE 'UTC')::date - 1 AND ($3::timestamptz AT TIME ZONE 'UTC')::date + 1
+        AND hour >= $2 AND hour < $3
 )
 SELECT coalesce(ev.hour, vi.hour) AS hour, coalesce(ev.events, 0) AS events, coalesce(ev.detections, 0) AS detections,
        coalesce(ev.est_loss, 0) AS est_loss, coalesce(vi.visitors, 0) AS visitors
@@ -35,8 +41,9 @@ FROM ev FULL JOIN vi ON vi.hour = ev.hour
 ORDER BY 1`
 
 const storeFirstHourSQL = `
-SELECT least((SELECT min(hour) FROM kpi_hourly WHERE store_id = $1),
-             (SELECT min(hour) FROM kpi_visitors_hourly WHERE store_id = $1))`
+SELECT least((SELECT min(hour) FROM kpi_store_hourly WHERE store_id = $1),
+             (SELECT min(hour) FROM kpi_visitors_hourly WHERE store_id = $1
+                 AND local_date = (SELECT min(local_date) FROM kpi_visitors_hours WHERE store_id = $1)))`
 
 // StoreHours returns store id's hourly figures in [from, to) and the first
 // hour the store has any rolled-up fact (zero when it has none).

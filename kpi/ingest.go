@@ -26,9 +26,10 @@ type Directory interface {
 
 // EventHook runs in the transaction that stores a batch's fresh events (not
 // its duplicates), after they are written: what it writes commits or rolls
-// back with them. alerts.Service is the one the server uses, opening an
-// alert for each event of a soc store; cmd/ and app hand it in, so kpi/
-// imports no package above it.
+// back with them. The server uses two: alerts.Service, opening an alert for
+// each event of a soc store, and checkout.Service, recording the open
+// concealments of each floor track of a checkout store; cmd/ and app hand
+// them in, so kpi/ imports no package above it.
 type EventHook interface {
 	EventsStored(ctx context.Context, tx pgx.Tx, events []*ss.Event) error
 }
@@ -41,7 +42,7 @@ type Ingester struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	parts map[time.Time]bool // months whose event partition is known to exist
-	hook  EventHook          // nil: none
+	hooks []EventHook        // run in order; none: nothing
 
 	commits commitGroup // batches sent at once share a transaction (groupcommit.go)
 
@@ -53,8 +54,9 @@ func NewIngester(pool *pgxpool.Pool, dir Directory) *Ingester {
 	return &Ingester{pool: pool, dir: dir, now: time.Now, parts: map[time.Time]bool{}}
 }
 
-// SetEventHook has every batch of fresh events run hook in its transaction.
-func (g *Ingester) SetEventHook(hook EventHook) { g.hook = hook }
+// SetEventHook has every batch of fresh events run hooks, in order, in its
+// transaction; it replaces the hooks set before (none: no hook).
+func (g *Ingester) SetEventHook(hooks ...EventHook) { g.hooks = hooks }
 
 // Result is what a stored batch reports.
 type Result struct {
@@ -286,9 +288,11 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 		if err := g.markDirty(ctx, tx, buckets); err != nil {
 			return err
 		}
-		// Last before commit: the hook may take a lock held until then.
-		if g.hook != nil {
-			return g.hook.EventsStored(ctx, tx, fresh)
+		// Last before commit: a hook may take a lock held until then.
+		for _, h := range g.hooks {
+			if err := h.EventsStored(ctx, tx, fresh); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

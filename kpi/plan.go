@@ -20,9 +20,11 @@ type plan struct {
 	weekly   bool // over dates, not by day or week: whole weeks from the weekly tables
 
 	// table is the event rollup read: kpi_store_daily, kpi_daily or
-	// kpi_hourly (kpi_method_… by or for a method); weekly, its daily and
-	// weekly pair.
+	// kpi_method_daily (by or for a method), or over hours kpi_store_hourly
+	// or, for a zone, category or method cut, kpi_method_hourly; weekly,
+	// its daily and weekly pair.
 	table      string
+	storeHours bool // rows are store rows per hour (kpi_store_hourly): no zone, category or method
 	storeLevel bool // rows are store rows (with visitors, sales and byte sketches)
 	storeZones bool // one store's zone rows over dates, summed in Go (read_store_zone_events.go)
 	byZoneID   bool // …keyed by zone id, named from the store's zones (read_zone_names.go)
@@ -35,7 +37,7 @@ type plan struct {
 
 // planBranches are the tables a plan reads its events from, and when it
 // reads store rows for a scope of stores or kpi_estate.
-var planBranches = newBranches("plan", "kpi_method_hourly", "kpi_hourly", "kpi_method_daily", "kpi_daily", "kpi_store_daily",
+var planBranches = newBranches("plan", "kpi_method_hourly", "kpi_store_hourly", "kpi_method_daily", "kpi_daily", "kpi_store_daily",
 	"kpi_estate", "kpi_estate for a scope", "store rows for a scope")
 
 func newPlan(q Query) *plan {
@@ -52,10 +54,10 @@ func newPlan(q Query) *plan {
 	p.keys = d.sql
 
 	switch {
-	case p.hourly && p.methods:
+	case p.hourly && p.zoneRows:
 		p.table = "kpi_method_hourly"
 	case p.hourly:
-		p.table = "kpi_hourly"
+		p.table = "kpi_store_hourly"
 	case p.zoneRows && p.methods:
 		p.table = "kpi_method_daily"
 	case p.zoneRows:
@@ -65,6 +67,7 @@ func newPlan(q Query) *plan {
 	}
 	p.took.take(planBranches, p.table)
 	p.storeLevel = p.table == "kpi_store_daily"
+	p.storeHours = p.table == "kpi_store_hourly"
 	p.storeZones = p.weekly && p.zoneRows && q.Store != ""
 	p.byZoneID = p.storeZones && q.By == ByZone && q.Zone == "" && q.Category == "" && q.Method == ""
 	// Store rows over dates of many stores are read from kpi_estate:

@@ -189,7 +189,7 @@ func TestConcurrentWritersAndRefreshesMatchRebuild(t *testing.T) {
 	if int(want) != writers*batches*perBatch {
 		t.Fatalf("%d events stored, %d sent", want, writers*batches*perBatch)
 	}
-	if err := w.pool.QueryRow(w.ctx, `SELECT sum(detections) FROM kpi_hourly`).Scan(&counted); err != nil {
+	if err := w.pool.QueryRow(w.ctx, `SELECT sum(detections) FROM kpi_store_hourly`).Scan(&counted); err != nil {
 		t.Fatal(err)
 	}
 	if counted != want {

@@ -85,7 +85,7 @@ func (p *plan) basisCTEs(st *stmt) string {
 		st.take(basisBranches, "hours")
 		rows := func(stores []string) string {
 			w := append([]string{"k.hour >= " + st.add(p.prev.From), "k.hour < " + st.add(p.q.To)}, stores...)
-			return "(SELECT k.store_id, k.hour, k." + strings.ReplaceAll(reviewColumns, ", ", ", k.") + " FROM kpi_hourly k WHERE " + strings.Join(w, " AND ") + ")"
+			return "(SELECT k.store_id, k.hour, k." + strings.ReplaceAll(reviewColumns, ", ", ", k.") + " FROM kpi_store_hourly k WHERE " + strings.Join(w, " AND ") + ")"
 		}
 		var stores []string
 		if w := p.storeFilter(st); len(w) > 0 {

@@ -24,10 +24,14 @@ var dayProbesSQL = newTemplate(`SELECT d::date::timestamp FROM generate_series({
 ORDER BY 1`)
 
 // coveredHoursSQL: over instants, the hours with events or entrance footfall.
-var coveredHoursSQL = newTemplate(`SELECT k.hour FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id
+// The entrance's hours are kept per local day: the days that can hold an
+// hour of the range (an instant's local date is within a day of its UTC
+// date) bound the rows read.
+var coveredHoursSQL = newTemplate(`SELECT k.hour FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE {{stores}} AND k.hour >= {{from}} AND k.hour < {{to}}
 UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id
-WHERE {{entranceStores}} AND v.zone_id = 0 AND v.hour >= {{entranceFrom}} AND v.hour < {{entranceTo}}
+WHERE {{entranceStores}} AND v.zone_id = 0 AND v.local_date BETWEEN {{fromDate}}::date AND {{toDate}}::date
+    AND v.hour >= {{entranceFrom}} AND v.hour < {{entranceTo}}
 ORDER BY 1`)
 
 // coverageEndsSQL: whether the scope has a day row before the previous
@@ -71,6 +75,7 @@ func (p *plan) coverageReads(c *coverage) []*read {
 		slots["stores"] = p.inScope(st)
 		slots["from"], slots["to"] = st.add(from), st.add(to)
 		slots["entranceStores"] = p.inScope(st)
+		slots["fromDate"], slots["toDate"] = st.add(utcDate(from).AddDate(0, 0, -1)), st.add(utcDate(to).AddDate(0, 0, 1))
 		slots["entranceFrom"], slots["entranceTo"] = st.add(from), st.add(to)
 		sql = coveredHoursSQL.fill(slots)
 		// A local date two days before an instant's UTC date ends before

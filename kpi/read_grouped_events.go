@@ -47,7 +47,7 @@ var storeWeeksSQL = newTemplate(`(SELECT store_id, {{current}} AS cur,
     sum(k.responded) AS responded, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch
     FROM {{rows}} k GROUP BY 1, 2)`)
 
-var groupedBranches = newBranches("grouped_events", "store weeks", "zone weeks", "table", "store rows", "zone rows")
+var groupedBranches = newBranches("grouped_events", "store weeks", "zone weeks", "table", "store rows", "store hours", "zone rows")
 
 // groupedEvents reads the event figures summed per group and period, with
 // visitors, sales and sketches where store rows hold them.
@@ -74,12 +74,15 @@ func (rq *request) groupedEvents() {
 	if p.storeLevel {
 		st.take(groupedBranches, "store rows")
 		extra, totals, join = storeFigures, storeTotals, ""
+	} else if p.storeHours {
+		st.take(groupedBranches, "store hours")
+		join = ""
 	} else {
 		st.take(groupedBranches, "zone rows")
 	}
 	sql := groupedEventsSQL.fill(map[string]string{
 		"key": selectKeys(p.keys), "current": cur, "storeFigures": extra, "storeTotals": totals, "source": source, "zoneJoin": join,
-		"where": p.where("k", !p.storeLevel, st), "groups": groupKeys(p.keys), "basis": p.basisCTEs(st),
+		"where": p.where("k", p.zoneRows, st), "groups": groupKeys(p.keys), "basis": p.basisCTEs(st),
 	})
 
 	var key string

@@ -33,7 +33,7 @@ GROUP BY {{groups}}, 3`)
 // rows of one store.
 var storeCurrenciesSQL = newTemplate(`SELECT s.code, coalesce(s.currency, '') FROM store_directory s WHERE {{stores}}`)
 
-var moneyBranches = newBranches("money", "store rows", "zone rows")
+var moneyBranches = newBranches("money", "store rows", "store hours", "zone rows")
 
 // convertsMoney says whether the query's rows need the money read: rows
 // of several stores, and store rows, which carry their converted figures.
@@ -53,6 +53,9 @@ func (rq *request) money() {
 	if p.storeLevel {
 		st.take(moneyBranches, "store rows")
 		sales, join = "k.sales", ""
+	} else if p.storeHours {
+		st.take(moneyBranches, "store hours")
+		join = ""
 	} else {
 		st.take(moneyBranches, "zone rows")
 	}
@@ -60,7 +63,7 @@ func (rq *request) money() {
 	basis := p.basisCTEs(st)
 	sql := moneySQL.fill(map[string]string{
 		"basis": basis, "key": selectKeys(p.keys), "current": p.current("k", st), "sales": sales, "table": p.table, "zoneJoin": join,
-		"reporting": rep, "where": daily.where("k", !p.storeLevel, st), "stores": p.inScope(st), "groups": groupKeys(p.keys),
+		"reporting": rep, "where": daily.where("k", p.zoneRows, st), "stores": p.inScope(st), "groups": groupKeys(p.keys),
 	})
 	var key, cur, est, rec, sale string
 	var current, hasSales, mEst, mRec, mSales bool

@@ -47,7 +47,14 @@ func (rq *request) visitors() {
 			st.take(visitorsBranches, "entrance")
 		}
 		slots["key"], slots["groups"] = selectKeys(keys), groupKeys(keys)
-		slots["names"] = namedVisitorsSQL.fill(map[string]string{"zoneJoin": join, "where": p.where("v", false, st), "entrance": entrance})
+		where := p.where("v", false, st)
+		if p.hourly && !p.q.Dates {
+			// Hours are kept per local day (kpi_visitors_hours): the days
+			// that can hold an hour of the range bound the rows read.
+			where += " AND v.local_date BETWEEN " + st.add(utcDate(p.prev.From).AddDate(0, 0, -1)) + "::date AND " +
+				st.add(utcDate(p.q.To).AddDate(0, 0, 1)) + "::date"
+		}
+		slots["names"] = namedVisitorsSQL.fill(map[string]string{"zoneJoin": join, "where": where, "entrance": entrance})
 	}
 
 	var key string

@@ -4,7 +4,7 @@ package kpi
 // that have any, from a rollup table or the rows of whole weeks and end
 // days (weekSourceSQL), to merge here.
 var zoneSketchesSQL = newTemplate(`SELECT {{key}}, {{current}}, k.response
-FROM {{source}} k JOIN store_directory s ON s.id = k.store_id` + zoneJoin + `
+FROM {{source}} k JOIN store_directory s ON s.id = k.store_id{{zoneJoin}}
 WHERE {{where}} AND k.responded > 0`)
 
 var zoneSketchesBranches = newBranches("zone_sketches", "zone weeks", "table")
@@ -22,7 +22,12 @@ func (rq *request) zoneSketches() {
 		st.take(zoneSketchesBranches, "table")
 	}
 	cur := p.current("k", st)
-	sql := zoneSketchesSQL.fill(map[string]string{"key": selectKeys(p.keys), "current": cur, "source": source, "where": p.where("k", true, st)})
+	join := zoneJoin
+	if p.storeHours {
+		join = "" // store rows per hour: no zone
+	}
+	sql := zoneSketchesSQL.fill(map[string]string{"key": selectKeys(p.keys), "current": cur, "source": source, "zoneJoin": join,
+		"where": p.where("k", p.zoneRows, st)})
 
 	var key string
 	var current bool

@@ -90,16 +90,20 @@ func mergeSketches(group string) string {
 
 // shape is one of the two statement shapes.
 type shape struct {
-	events   string   // rows e (an event), h (its local hour), s (its store)
-	outcomes string   // joins o, the event's outcome, if any
-	hours    string   // DELETE condition on rows k of an hourly table
-	hourRows string   // rows k of hourly {{table}} in the hours to recompute
-	footfall string   // rows f (a footfall row), h, s
-	ctes     []string // the CTEs a daily or weekly statement needs (d: the days, w: the weeks)
-	days     string   // rows k of {{table}} on the days to recompute
-	weeks    string   // rows k of daily-keyed {{table}} in the weeks to recompute, with their week
-	dayKeys  string   // DELETE condition on rows k of a daily table
-	weekKeys string   // DELETE condition on rows k of a weekly table
+	events   string // rows e (an event), h (its local hour), s (its store)
+	outcomes string // joins o, the event's outcome, if any
+	hours    string // DELETE condition on rows k of an hourly table
+	hourRows string // rows k of hourly {{table}} in the hours to recompute
+
+	// footfallDays is the footfall rows f (store_id, zone_id, with 0 for
+	// the entrance, hour, local_date and visitors) of the local days being
+	// recomputed.
+	footfallDays string
+	ctes         []string // the CTEs a daily or weekly statement needs (d: the days, w: the weeks)
+	days         string   // rows k of {{table}} on the days to recompute
+	weeks        string   // rows k of daily-keyed {{table}} in the weeks to recompute, with their week
+	dayKeys      string   // DELETE condition on rows k of a daily table
+	weekKeys     string   // DELETE condition on rows k of a weekly table
 }
 
 var bucketShape = shape{
@@ -117,9 +121,11 @@ var bucketShape = shape{
 	hours: `(k.store_id, k.hour) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]))`,
 	hourRows: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
     CROSS JOIN LATERAL (SELECT * FROM {{table}} k WHERE k.store_id = h.store_id AND k.hour = h.hour OFFSET 0) k`,
-	footfall: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
-    JOIN store_directory s ON s.id = h.store_id
-    JOIN footfall f ON f.store_id = h.store_id AND f.hour = h.hour`,
+	footfallDays: `(SELECT d.store_id, coalesce(f.zone_id, 0) AS zone_id, f.hour, d.local_date, f.visitors
+    FROM d JOIN store_directory s ON s.id = d.store_id
+    CROSS JOIN LATERAL (SELECT f.* FROM footfall f WHERE f.store_id = d.store_id
+        AND f.hour >= ` + utcMidnight("d.local_date - 1") + ` AND f.hour < ` + utcMidnight("d.local_date + 2") + ` OFFSET 0) f
+    WHERE (f.hour AT TIME ZONE s.timezone)::date = d.local_date) f`,
 	ctes: []string{`d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id)`,
 		`w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)`},
@@ -140,12 +146,25 @@ var storeShape = shape{
 	outcomes: `LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = $1`,
 	hours:    `k.store_id = $1 AND k.local_date >= ` + keptFromDate,
 	hourRows: `(SELECT * FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
-	footfall: `footfall f JOIN store_directory s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= ` + keptFromInstant + `
-    CROSS JOIN LATERAL (SELECT f.hour) h`,
+	footfallDays: `(SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, f.hour, (f.hour AT TIME ZONE s.timezone)::date AS local_date, f.visitors
+    FROM footfall f JOIN store_directory s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= ` + keptFromInstant + `) f`,
 	days:     `(SELECT * FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
 	weeks:    `(SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
 	dayKeys:  `k.store_id = $1 AND k.local_date >= ` + keptFromDate,
 	weekKeys: `k.store_id = $1 AND k.week >= ` + keptFromDate,
+}
+
+// utcMidnight is the instant 00:00 UTC of a date, whatever the session's
+// time zone.
+func utcMidnight(date string) string {
+	return `('epoch'::timestamptz + ((` + date + `) - date '1970-01-01') * interval '24 hours')`
+}
+
+// minutesOfDay is an hour instant in minutes from 00:00 UTC of its local
+// date, as kpi_visitors_hours keeps it (migration 00034): between -1440
+// and 2880 in every time zone, exact for any offset.
+func minutesOfDay(hour, localDate string) string {
+	return `(extract(epoch FROM ` + hour + `)::bigint / 60 - (` + localDate + ` - date '1970-01-01') * 1440)::smallint`
 }
 
 // hourKeys are a local-hour instant's local date and hour of week (Monday 00:00 = 0).
@@ -170,20 +189,25 @@ SELECT g.*, coalesce(r.response, '{}') FROM (
     FROM ev GROUP BY store_id, zone_id, category, method, hour, tz) g
 LEFT JOIN resp r USING (store_id, zone_id, category, method, hour)`,
 
-		// The zone rows sum the method rows: KPIs not split by method read
-		// a fraction of the rows.
-		`DELETE FROM kpi_hourly k WHERE ` + sh.hours,
-		zoneRollup(sh, "kpi_hourly", "hour, local_date, how", false, sh.hourRowsOf("kpi_method_hourly")),
+		// The store rows per hour sum the method rows: the heatmap and the
+		// store's hours read one row per hour, not one per zone and category.
+		`DELETE FROM kpi_store_hourly k WHERE ` + sh.hours,
+		rollupOf(sh, "kpi_store_hourly", "store_id, hour, local_date, how", sh.hourRowsOf("kpi_method_hourly")),
 
-		`DELETE FROM kpi_visitors_hourly k WHERE ` + sh.hours,
-		`INSERT INTO kpi_visitors_hourly (store_id, zone_id, hour, local_date, how, visitors)
-SELECT store_id, zone_id, hour, ` + hourKeys + `, visitors FROM (
-    SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM ` + sh.footfall + `) f`,
+		// Footfall per hour is kept as a row per store, zone and local day
+		// (migration 00034): the days the hours fall in are recomputed whole.
+		sh.with() + `DELETE FROM kpi_visitors_hours k WHERE ` + sh.dayKeys,
+		sh.with() + `INSERT INTO kpi_visitors_hours (store_id, zone_id, local_date, minutes, visitors)
+SELECT f.store_id, f.zone_id, f.local_date, array_agg(` + minutesOfDay("f.hour", "f.local_date") + ` ORDER BY f.hour), array_agg(f.visitors ORDER BY f.hour)
+FROM ` + sh.footfallDays + `
+GROUP BY 1, 2, 3`,
 
 		sh.with() + `DELETE FROM kpi_method_daily k WHERE ` + sh.dayKeys,
 		zoneRollup(sh, "kpi_method_daily", "local_date", true, sh.from("kpi_method_hourly")),
+		// The zone rows sum the method rows: KPIs not split by method read
+		// a fraction of the rows.
 		sh.with() + `DELETE FROM kpi_daily k WHERE ` + sh.dayKeys,
-		zoneRollup(sh, "kpi_daily", "local_date", false, sh.from("kpi_hourly")),
+		zoneRollup(sh, "kpi_daily", "local_date", false, sh.from("kpi_method_daily")),
 
 		sh.with() + `DELETE FROM kpi_visitors_daily k WHERE ` + sh.dayKeys,
 		visitorsRollup(sh, "kpi_visitors_daily", "local_date", sh.from("kpi_visitors_hourly")),
@@ -234,6 +258,12 @@ func zoneRollup(sh shape, table, key string, method bool, src string) string {
 	if method {
 		group = "store_id, zone_id, category, method, " + key
 	}
+	return rollupOf(sh, table, group, src)
+}
+
+// rollupOf fills table, keyed by the columns group, from the rows k of src:
+// summed figures and merged sketches.
+func rollupOf(sh shape, table, group, src string) string {
 	return sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+src+`)`, `resp AS (`+mergeSketches(group)+`)`) +
 		`INSERT INTO ` + table + ` (` + group + `, ` + columnList("") + `, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (

@@ -47,8 +47,7 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 		`UPDATE kpi_store_weekly SET visitors = visitors + 7 WHERE store_id = $1 AND week = '2026-10-19'`,
 		`UPDATE kpi_store_daily SET est_loss = est_loss + 0.01 WHERE store_id = $1 AND local_date = '2026-10-27'`,
 		// An entrance hour's visitors are off.
-		`UPDATE kpi_visitors_hourly SET visitors = visitors - 1 WHERE (store_id, hour, zone_id) =
-			(SELECT store_id, hour, zone_id FROM kpi_visitors_hourly WHERE store_id = $1 AND zone_id = 0 AND local_date = '2026-10-22' ORDER BY hour LIMIT 1)`,
+		`UPDATE kpi_visitors_hours SET visitors[1] = visitors[1] - 1 WHERE store_id = $1 AND zone_id = 0 AND local_date = '2026-10-22'`,
 	}
 	for _, q := range plant {
 		tag, err := w.pool.Exec(w.ctx, q, storeID)

@@ -24,7 +24,7 @@ type WeeklySeries struct {
 
 const weeklyZoneSQL = `
 SELECT zone_id, ((local_date - $2::date) / 7)::int AS k, ((how / 24) * 8 + (how % 24) / 3)::int AS block, sum(events)::bigint
-FROM kpi_hourly
+FROM kpi_method_hourly
 WHERE store_id = $1 AND local_date >= $2::date AND local_date < $3::date
 GROUP BY 1, 2, 3`
 

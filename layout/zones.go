@@ -21,6 +21,15 @@ func (s *Service) PutZones(ctx context.Context, storeCode string, zones []ss.Zon
 	if err := ss.CheckOverlaps(zones); err != nil {
 		return 0, err
 	}
+	// A lane names one till of the layout (ZonesFromGeoJSON checks it too,
+	// for an upload; this is for the callers that build zones in Go).
+	lanes := map[string]int{}
+	for i, z := range zones {
+		if j, dup := lanes[z.Lane]; dup && z.Lane != "" {
+			return 0, ss.Errorf(ss.EINVALID, fmt.Sprintf("features[%d].properties.lane", i), "lane %q repeats feature %d: a lane names one checkout zone", z.Lane, j)
+		}
+		lanes[z.Lane] = i
+	}
 	if effective.IsZero() {
 		effective = time.Now()
 	}
@@ -53,15 +62,15 @@ func (s *Service) PutZones(ctx context.Context, storeCode string, zones []ss.Zon
 			geom, _ := json.Marshal(z.Polygon)
 			err := tx.QueryRow(ctx, `
 INSERT INTO zones (store_id, code, name, kind, category, unit_value, geometry, area_m2,
-                   fixture, visibility, staffed_distance_m)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                   fixture, visibility, staffed_distance_m, lane)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (store_id, code) DO UPDATE SET
     name = excluded.name, kind = excluded.kind, category = excluded.category,
     unit_value = excluded.unit_value, geometry = excluded.geometry, area_m2 = excluded.area_m2,
     fixture = excluded.fixture, visibility = excluded.visibility,
-    staffed_distance_m = excluded.staffed_distance_m, retired_at = NULL, updated_at = now()
+    staffed_distance_m = excluded.staffed_distance_m, lane = excluded.lane, retired_at = NULL, updated_at = now()
 RETURNING id`, storeID, z.Code, z.Name, z.Kind, z.Category, z.UnitValue, geom, math.Abs(ss.RingArea(z.Polygon)),
-				z.Fixture, z.Visibility, z.StaffedDistance).Scan(&z.ID)
+				z.Fixture, z.Visibility, z.StaffedDistance, z.Lane).Scan(&z.ID)
 			if err != nil {
 				return err
 			}
@@ -103,7 +112,7 @@ type querier interface {
 func (s *Service) zonesTx(ctx context.Context, q querier, storeID int64) ([]ss.Zone, error) {
 	rows, err := q.Query(ctx, `
 SELECT z.id, z.store_id, z.code, z.name, z.kind, z.category, z.unit_value::float8, z.geometry,
-       z.fixture, z.visibility, z.staffed_distance_m
+       z.fixture, z.visibility, z.staffed_distance_m, z.lane
 FROM zones z
 WHERE z.store_id = $1 AND z.retired_at IS NULL ORDER BY z.code`, storeID)
 	if err != nil {
@@ -113,7 +122,7 @@ WHERE z.store_id = $1 AND z.retired_at IS NULL ORDER BY z.code`, storeID)
 		var z ss.Zone
 		var geom []byte
 		if err := r.Scan(&z.ID, &z.StoreID, &z.Code, &z.Name, &z.Kind, &z.Category, &z.UnitValue, &geom,
-			&z.Fixture, &z.Visibility, &z.StaffedDistance); err != nil {
+			&z.Fixture, &z.Visibility, &z.StaffedDistance, &z.Lane); err != nil {
 			return z, err
 		}
 		return z, json.Unmarshal(geom, &z.Polygon)

@@ -8,10 +8,12 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 )
 
-// Sink receives what a camera makes: events to deliver and footfall totals.
+// Sink receives what a camera makes: events to deliver, footfall totals
+// and lane presences.
 type Sink interface {
 	Event(ev ss.EventInput) error
 	Footfall(k FootfallKey, total int64) error
+	Presence(p Presence) error
 }
 
 // trackState is what a camera remembers per track.
@@ -20,6 +22,7 @@ type trackState struct {
 	zone     *ss.Zone // the zone of the last confirmed frame, nil for none
 	lastZone *ss.Zone // the last zone they stood in
 	entered  bool     // counted as a store visitor
+	floor    string   // the floor track id, "" until confirmed (or without a floor tracker)
 }
 
 // Camera turns one camera's detections into tracks, floor positions, zone
@@ -37,6 +40,12 @@ type Camera struct {
 	Footfall *Footfall // shared by the store's cameras; guarded by the caller
 	Sink     Sink
 	Outside  func() // called when the rule fires with the person in no zone
+	// Floor fuses the store's cameras' tracks; events then carry the floor
+	// track id. Nil: events carry this camera's track id.
+	Floor *FloorTracker // shared by the store's cameras; guarded by the caller
+	// Lanes reports the lane presences of floor tracks with an event; nil
+	// for none. It needs Floor.
+	Lanes *Lanes // shared by the store's cameras; guarded by the caller
 }
 
 // FloorPoint is where a person stands: the bottom centre of the box
@@ -47,7 +56,10 @@ func (c *Camera) FloorPoint(b Box) (float64, float64) {
 
 // Step processes one frame's people seen at time at.
 func (c *Camera) Step(people []Person, at time.Time) error {
-	live, _ := c.Tracker.Update(people)
+	live, ended := c.Tracker.Update(people)
+	if err := c.floor(live, ended, at); err != nil {
+		return err
+	}
 	zones := c.Zones.Load()
 	classes := make(map[int]bool, len(c.Methods))
 	for k := range c.Methods {
@@ -97,6 +109,61 @@ func (c *Camera) Step(people []Person, at time.Time) error {
 				return err
 			}
 		}
+		if c.Lanes != nil && st.floor != "" {
+			if err := c.presences(c.Lanes.Seen(st.floor, z, at)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// floor places the frame's confirmed tracks on the store's floor tracker
+// and notes each one's floor track id; floor tracks that ended report
+// their presences.
+func (c *Camera) floor(live, ended []*Track, at time.Time) error {
+	if c.Floor == nil {
+		return nil
+	}
+	var obs []FloorObs
+	var seen []*trackState
+	for _, tr := range live {
+		if !tr.Seen || !tr.Confirmed {
+			continue
+		}
+		st, _ := tr.State.(*trackState)
+		if st == nil {
+			st = &trackState{}
+			tr.State = st
+		}
+		x, y := c.FloorPoint(tr.Box)
+		obs = append(obs, FloorObs{Track: tr.ID, X: x, Y: y})
+		seen = append(seen, st)
+	}
+	gone := make([]string, len(ended))
+	for i, tr := range ended {
+		gone[i] = tr.ID
+	}
+	ids, fended := c.Floor.Update(c.ID, obs, gone, at)
+	for i, st := range seen {
+		st.floor = ids[i]
+	}
+	if c.Lanes == nil {
+		return nil
+	}
+	for _, e := range fended {
+		if err := c.presences(c.Lanes.Ended(e)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Camera) presences(ps []Presence) error {
+	for _, p := range ps {
+		if err := c.Sink.Presence(p); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -118,8 +185,15 @@ func (c *Camera) event(tr *Track, st *trackState, z *ss.Zone, f Firing, at time.
 	}
 	score := math.Round(f.Peak*1e4) / 1e4
 	value := z.UnitValue
+	track := tr.ID
+	if st.floor != "" {
+		track = st.floor
+		if c.Lanes != nil {
+			c.Lanes.Concealed(track)
+		}
+	}
 	return c.Sink.Event(ss.EventInput{
-		Store: c.Store, Zone: z.Code, Camera: c.ID, Track: tr.ID,
+		Store: c.Store, Zone: z.Code, Camera: c.ID, Track: track,
 		OccurredAt: at.UTC().Format(time.RFC3339Nano), Score: &score,
 		Method: c.Methods[f.Class], Category: z.Category, EstValue: &value,
 	})

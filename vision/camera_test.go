@@ -11,9 +11,12 @@ import (
 
 // collect is a Sink that keeps what it is given.
 type collect struct {
-	events   []ss.EventInput
-	footfall map[FootfallKey]int64
+	events    []ss.EventInput
+	footfall  map[FootfallKey]int64
+	presences []Presence
 }
+
+func (c *collect) Presence(p Presence) error { c.presences = append(c.presences, p); return nil }
 
 func (c *collect) Event(ev ss.EventInput) error { c.events = append(c.events, ev); return nil }
 func (c *collect) Footfall(k FootfallKey, n int64) error {

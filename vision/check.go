@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	ss "github.com/shrinkscope/shrinkscope"
 )
 
 // CheckOptions tune `vision check`.
@@ -68,6 +70,7 @@ func Check(ctx context.Context, cfg *Config, opt CheckOptions, w io.Writer, log 
 
 	fmt.Fprintf(w, "zones of store %s:\n", cfg.Store)
 	zones := checkZones(ctx, cfg, w)
+	checkFloor(cfg, zones, w, fail)
 
 	person := slices.Index(cfg.Model.Classes, cfg.Model.Person)
 	thresholds := make([]float64, len(cfg.Model.Classes))
@@ -198,6 +201,48 @@ func checkZones(ctx context.Context, cfg *Config, w io.Writer) *ZoneIndex {
 	slices.Sort(codes)
 	fmt.Fprintf(w, "  ok   %d zones from %s: %s\n", len(zs), from, strings.Join(codes, ", "))
 	return NewZoneIndex(zs)
+}
+
+// checkFloor reports the floor tracker's settings against the cameras'
+// calibration errors, and the lanes the zones name.
+func checkFloor(cfg *Config, zones *ZoneIndex, w io.Writer, fail func(string, ...any)) {
+	fmt.Fprintf(w, "floor tracker: gate %.2f m, hand-over %s, lane_leave %s\n", cfg.Floor.Gate, cfg.Floor.Handover, cfg.Floor.LeaveAfter)
+	if len(cfg.Cameras) > 1 {
+		// Two cameras place one person apart by up to the sum of their
+		// calibration errors; the gate has to cover that.
+		errs := make([]float64, len(cfg.Cameras))
+		for i := range cfg.Cameras {
+			errs[i] = cfg.Cameras[i].Reprojection
+		}
+		slices.Sort(errs)
+		if worst := errs[len(errs)-1] + errs[len(errs)-2]; worst >= cfg.Floor.Gate {
+			fail("floor.gate_m %.2f m does not exceed the two largest calibration errors together (%.3f m): one shopper seen by two cameras would become two floor tracks", cfg.Floor.Gate, worst)
+		} else {
+			fmt.Fprintf(w, "  ok   the gate exceeds the two largest calibration errors together (%.3f m)\n", worst)
+		}
+	}
+	if zones == nil {
+		return
+	}
+	var lanes, bare []string
+	for _, z := range zones.Zones() {
+		switch {
+		case z.Kind == ss.KindCheckout && z.Lane != "":
+			lanes = append(lanes, fmt.Sprintf("%s (zone %s)", z.Lane, z.Code))
+		case z.Kind == ss.KindCheckout:
+			bare = append(bare, z.Code)
+		}
+	}
+	slices.Sort(lanes)
+	slices.Sort(bare)
+	if len(lanes) > 0 {
+		fmt.Fprintf(w, "  ok   lanes: %s; a floor track with an event is reported at them\n", strings.Join(lanes, ", "))
+	} else {
+		fmt.Fprintln(w, "  info no checkout zone has a lane: no lane presence is reported")
+	}
+	if len(bare) > 0 {
+		fmt.Fprintf(w, "  info checkout zones without a lane, where nothing is reported: %s\n", strings.Join(bare, ", "))
+	}
 }
 
 // annotate writes the frame with what was seen to path and returns a line

@@ -52,6 +52,15 @@ type Config struct {
 		Cooldown time.Duration `yaml:"cooldown"` // per track, after an event (30s)
 	} `yaml:"rule"`
 
+	// Floor is the store-level tracker that fuses the cameras' tracks on the
+	// floor plan, so one shopper keeps one anonymous floor track id from
+	// camera to camera (docs/VISION.md, "Floor tracks across cameras").
+	Floor struct {
+		Gate       float64       `yaml:"gate_m"`     // farthest a camera's new track may stand from a floor track's last position to continue it, metres (1)
+		Handover   time.Duration `yaml:"handover"`   // how long a floor track no camera sees may be continued (2s)
+		LeaveAfter time.Duration `yaml:"lane_leave"` // seen outside a lane this long, a track has left it (1s)
+	} `yaml:"floor"`
+
 	Delivery struct {
 		Batch    int           `yaml:"batch"`     // items per request (200)
 		Interval time.Duration `yaml:"interval"`  // how often the spool is sent (1s)
@@ -138,6 +147,9 @@ func (c *Config) defaults() {
 	setNum(&c.Rule.K, 3)
 	setNum(&c.Rule.N, 5)
 	setNum(&c.Rule.Cooldown, 30*time.Second)
+	setNum(&c.Floor.Gate, 1)
+	setNum(&c.Floor.Handover, 2*time.Second)
+	setNum(&c.Floor.LeaveAfter, time.Second)
 	setNum(&c.Delivery.Batch, 200)
 	setNum(&c.Delivery.Interval, time.Second)
 	setNum(&c.Delivery.RetryMin, 500*time.Millisecond)

@@ -67,6 +67,15 @@ func (c *Config) validate() error {
 	if c.Rule.Cooldown < 0 {
 		return invalid("rule.cooldown", "rule.cooldown must not be negative")
 	}
+	if !(c.Floor.Gate > 0 && c.Floor.Gate <= 10) {
+		return invalid("floor.gate_m", "floor.gate_m must be in (0, 10] metres, got %v", c.Floor.Gate)
+	}
+	if c.Floor.Handover <= 0 || c.Floor.Handover > time.Minute {
+		return invalid("floor.handover", "floor.handover must be in (0, 1m], got %v", c.Floor.Handover)
+	}
+	if c.Floor.LeaveAfter <= 0 || c.Floor.LeaveAfter > time.Minute {
+		return invalid("floor.lane_leave", "floor.lane_leave must be in (0, 1m], got %v", c.Floor.LeaveAfter)
+	}
 	if c.Delivery.Batch < 1 || c.Delivery.Batch > 1000 {
 		return invalid("delivery.batch", "delivery.batch must be 1-1000, got %d", c.Delivery.Batch)
 	}

@@ -2,8 +2,10 @@ package vision
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
 )
@@ -64,5 +66,61 @@ func TestConfigOnRefusal(t *testing.T) {
 	_, err = ParseConfig([]byte(cfg+"delivery: {on_refusal: forever}\n"), func(string) string { return "" })
 	if errField(err) != "delivery.on_refusal" {
 		t.Errorf("on_refusal forever: %v, want refused naming delivery.on_refusal", err)
+	}
+}
+
+// The floor tracker's settings default to a 1 m gate, a 2 s hand-over
+// window and 1 s to leave a lane; a value out of range is refused naming
+// its field.
+func TestConfigFloor(t *testing.T) {
+	t.Parallel()
+	cfg := strings.Replace(baseConfig, "%s", "640, 0", 1)
+	c, err := ParseConfig([]byte(cfg), func(string) string { return "" })
+	if err != nil || c.Floor.Gate != 1 || c.Floor.Handover != 2*time.Second || c.Floor.LeaveAfter != time.Second {
+		t.Fatalf("floor defaults %+v (%v), want gate 1 m, hand-over 2s, lane_leave 1s", c.Floor, err)
+	}
+	c, err = ParseConfig([]byte(cfg+"floor: {gate_m: 0.6, handover: 3500ms, lane_leave: 2s}\n"), func(string) string { return "" })
+	if err != nil || c.Floor.Gate != 0.6 || c.Floor.Handover != 3500*time.Millisecond || c.Floor.LeaveAfter != 2*time.Second {
+		t.Fatalf("floor %+v (%v), want the values given", c.Floor, err)
+	}
+	for _, c := range []struct{ yaml, field string }{
+		{"floor: {gate_m: -1}", "floor.gate_m"},
+		{"floor: {gate_m: 10.5}", "floor.gate_m"},
+		{"floor: {handover: -1s}", "floor.handover"},
+		{"floor: {handover: 2m}", "floor.handover"},
+		{"floor: {lane_leave: -1s}", "floor.lane_leave"},
+		{"floor: {gate: 1}", "config"},
+	} {
+		if _, err := ParseConfig([]byte(cfg+c.yaml+"\n"), func(string) string { return "" }); errField(err) != c.field {
+			t.Errorf("%s: %v (field %q), want refused naming %s", c.yaml, err, errField(err), c.field)
+		}
+	}
+}
+
+// vision check fails a gate that does not exceed the two largest
+// calibration errors together, and lists the lanes and the checkout zones
+// without one.
+func TestCheckFloor(t *testing.T) {
+	t.Parallel()
+	cfg := &Config{Cameras: []CameraConfig{{Reprojection: 0.1}, {Reprojection: 0.3}, {Reprojection: 0.25}}}
+	cfg.Floor.Handover, cfg.Floor.LeaveAfter = 2*time.Second, time.Second
+	zones := NewZoneIndex([]ss.Zone{
+		{Code: "L7", Kind: ss.KindCheckout, Lane: "7", Polygon: ss.Rect(0, 0, 1, 1)},
+		{Code: "SC", Kind: ss.KindCheckout, Polygon: ss.Rect(1, 0, 2, 1)},
+	})
+	for _, c := range []struct {
+		gate float64
+		fail bool
+	}{{0.54, true}, {0.56, false}} {
+		cfg.Floor.Gate = c.gate
+		var out strings.Builder
+		var failed []string
+		checkFloor(cfg, zones, &out, func(f string, a ...any) { failed = append(failed, fmt.Sprintf(f, a...)) })
+		if (len(failed) > 0) != c.fail {
+			t.Errorf("gate %.2f against errors 0.30 + 0.25: failures %q, want failed %v", c.gate, failed, c.fail)
+		}
+		if !strings.Contains(out.String(), "lanes: 7 (zone L7)") || !strings.Contains(out.String(), "without a lane, where nothing is reported: SC") {
+			t.Errorf("report:\n%s", out.String())
+		}
 	}
 }

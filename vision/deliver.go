@@ -104,6 +104,7 @@ type Sender struct {
 var kinds = []struct{ dir, path, key string }{
 	{spoolEvents, "/api/v1/events", "events"},
 	{spoolFootfall, "/api/v1/footfall", "footfall"},
+	{spoolPresence, "/api/v1/checkout/presence", "presence"},
 }
 
 // Run delivers until ctx ends, backing off exponentially (honouring
@@ -170,7 +171,7 @@ func (s *Sender) Drain(ctx context.Context) error {
 			continue
 		}
 		backoff = 0
-		if !more && s.Spool.Depth(spoolEvents) == 0 && s.Spool.Depth(spoolFootfall) == 0 {
+		if !more && s.Spool.Depth(spoolEvents) == 0 && s.Spool.Depth(spoolFootfall) == 0 && s.Spool.Depth(spoolPresence) == 0 {
 			s.Log.Info("spool drained")
 			return nil
 		}

@@ -16,6 +16,7 @@ type Metrics struct {
 	lastDelivery prometheus.Gauge
 	deliveredN   *prometheus.CounterVec
 	events       *prometheus.CounterVec
+	presences    *prometheus.CounterVec
 	outside      prometheus.Counter
 	rejected     prometheus.Counter
 	reconnects   *prometheus.CounterVec
@@ -46,6 +47,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Items the server acknowledged, by kind and whether it stored them or had them already."}, []string{"kind", "result"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shrinkscope_vision_events_total",
 			Help: "Concealment events made, per camera and method."}, []string{"camera", "method"}),
+		presences: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shrinkscope_vision_presences_total",
+			Help: "Lane presences spooled, by kind: enter (a track with an event stands in a lane), leave, exit (it left through an entrance)."}, []string{"kind"}),
 		outside: prometheus.NewCounter(prometheus.CounterOpts{Name: "shrinkscope_vision_events_outside_zones_total",
 			Help: "Rule firings dropped because the person stood in no zone."}),
 		rejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "shrinkscope_vision_rejected_total",
@@ -54,7 +57,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Times a camera's stream dropped and was opened again."}, []string{"camera"}),
 		rate: map[string]*fpsWindow{},
 	}
-	reg.MustRegister(m.frames, m.fps, m.inference, m.depth, m.lastDelivery, m.deliveredN, m.events, m.outside, m.rejected, m.reconnects)
+	reg.MustRegister(m.frames, m.fps, m.inference, m.depth, m.lastDelivery, m.deliveredN, m.events, m.presences, m.outside, m.rejected, m.reconnects)
 	return m
 }
 

@@ -14,7 +14,7 @@ import (
 // stores, the store code), so retrying cannot help. The spool keeps the
 // items.
 type RefusedError struct {
-	Kind    string // events, footfall or zones
+	Kind    string // events, footfall, presence or zones
 	Status  int
 	Message string // the server's error message
 	Waiting int    // items the spool keeps for this kind

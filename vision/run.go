@@ -30,11 +30,14 @@ type Runner struct {
 	sender   *Sender
 	loc      *time.Location
 	footfall *Footfall
+	floor    *FloorTracker // the store's floor tracks, across cameras
+	lanes    *Lanes        // lane presences of floor tracks with an event
 	dry      bool
 	mu       sync.Mutex           // one frame at a time through the detector, cameras and counter
 	dirty    map[FootfallKey]bool // zone-hours counted since they were last spooled
 	checked  time.Time            // the hour flushFootfall last looked for closed hours in
 	dryN     int                  // events a dry run logged
+	dryP     int                  // presences a dry run logged
 }
 
 // NewRunner opens the spool and prepares delivery; nothing is read from the
@@ -78,6 +81,8 @@ func newRunner(cfg *Config, log *slog.Logger, sp *Spool) *Runner {
 		RetryMin: cfg.Delivery.RetryMin, RetryMax: cfg.Delivery.RetryMax, Wait: cfg.Delivery.OnRefusal == "wait",
 		Log: log, Metrics: r.metrics, Wake: make(chan struct{}, 1)}
 	r.footfall = NewFootfall(loc)
+	r.floor = NewFloorTracker(FloorConfig{Gate: cfg.Floor.Gate, Handover: cfg.Floor.Handover, Location: loc})
+	r.lanes = NewLanes(cfg.Store, cfg.Floor.LeaveAfter)
 	r.zones = StoreZones{Store: cfg.Store, Client: r.client, Spool: sp, Wait: r.sender.Wait,
 		RetryMin: cfg.Delivery.RetryMin, RetryMax: cfg.Delivery.RetryMax, Log: log, Who: "vision"}
 	return r
@@ -132,11 +137,12 @@ func (r *Runner) Run(ctx context.Context) error {
 		g.Go(func() error { return r.runCamera(gctx, cam, det) })
 	}
 	err = g.Wait()
+	r.mu.Lock()
+	ferr := errors.Join(r.closeFloor(), r.flushFootfall(time.Now(), true))
+	r.mu.Unlock()
+	r.wake()
 	stopSender()
 	<-senderDone
-	r.mu.Lock()
-	ferr := r.flushFootfall(time.Now(), true)
-	r.mu.Unlock()
 	var re *RefusedError
 	if cause := context.Cause(cctx); errors.As(cause, &re) {
 		r.log.Error("delivery stopped; the cameras are stopped too (delivery.on_refusal: wait keeps them running)", "err", cause.Error())
@@ -165,6 +171,7 @@ func (r *Runner) runDry(ctx context.Context, det *Detector) error {
 	err := g.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	_ = r.closeFloor()
 	_ = r.flushFootfall(time.Now(), true)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -173,7 +180,7 @@ func (r *Runner) runDry(ctx context.Context, det *Detector) error {
 	for _, n := range r.footfall.Counts() {
 		visitors += n
 	}
-	r.log.Info("dry run ended; nothing was sent", "events", r.dryN, "footfall_rows", len(r.footfall.Counts()), "visitors", visitors)
+	r.log.Info("dry run ended; nothing was sent", "events", r.dryN, "footfall_rows", len(r.footfall.Counts()), "visitors", visitors, "presences", r.dryP)
 	return nil
 }
 
@@ -209,7 +216,7 @@ func (r *Runner) runCamera(ctx context.Context, cc *CameraConfig, det *Detector)
 		ID: cc.ID, Store: r.cfg.Store, Entrance: cc.Entrance, H: cc.Homography, Zones: &r.zones.Index,
 		Rule:    RuleConfig{Threshold: r.cfg.Thresholds.Conceal, K: r.cfg.Rule.K, N: r.cfg.Rule.N, Cooldown: r.cfg.Rule.Cooldown},
 		Methods: methods, Tracker: NewTracker(TrackerConfig{IoU: r.cfg.Thresholds.Match}),
-		Footfall: r.footfall, Sink: r, Outside: r.metrics.outside.Inc,
+		Footfall: r.footfall, Sink: r, Outside: r.metrics.outside.Inc, Floor: r.floor, Lanes: r.lanes,
 	}
 	var lb *Letterbox
 	var dets []Detection
@@ -255,6 +262,37 @@ func (r *Runner) Event(ev ss.EventInput) error {
 	r.metrics.events.WithLabelValues(ev.Camera, string(ev.Method)).Inc()
 	r.log.Info("concealment event", "id", ev.ID, "camera", ev.Camera, "zone", ev.Zone, "track", ev.Track, "method", ev.Method, "score", *ev.Score)
 	r.wake()
+	return nil
+}
+
+// Presence spools a lane presence (the Sink of every camera); a dry run
+// logs it.
+func (r *Runner) Presence(p Presence) error {
+	if r.dry {
+		r.dryP++
+		r.log.Info("dry run: lane presence (not sent)", "kind", p.Kind(), "lane", p.Lane, "zone", p.Zone, "track", p.Track, "at", p.At, "left_at", p.LeftAt)
+		return nil
+	}
+	if err := r.spool.AddPresence(p); err != nil {
+		return err
+	}
+	r.metrics.presences.WithLabelValues(p.Kind()).Inc()
+	r.log.Info("lane presence", "kind", p.Kind(), "lane", p.Lane, "zone", p.Zone, "track", p.Track, "at", p.At, "left_at", p.LeftAt)
+	r.wake()
+	return nil
+}
+
+// closeFloor ends every floor track once the cameras have stopped, so a
+// track standing at a lane gets its left_at and one last seen in an
+// entrance its exit. The caller holds r.mu or is alone.
+func (r *Runner) closeFloor() error {
+	for _, e := range r.floor.Close() {
+		for _, p := range r.lanes.Ended(e) {
+			if err := r.Presence(p); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 //
 //	events/<uuidv7>.json        one event each; names sort by creation time
 //	footfall/<hour>_<zone>.json the latest total of one zone-hour ("_" zone: the store)
+//	presence/<uuidv7>.json      one lane presence or store exit each, in order made
 //	rejected/                   items the server refused as invalid, for a person to read
 //	zones.json                  the zones last fetched, for a start with the server away
 type Spool struct {
@@ -35,12 +36,13 @@ const (
 	spoolEvents   = "events"
 	spoolFootfall = "footfall"
 	spoolRejected = "rejected"
+	spoolPresence = "presence"
 )
 
 // OpenSpool creates the folders under dir and clears temporary files a
 // killed process left.
 func OpenSpool(dir string) (*Spool, error) {
-	for _, sub := range []string{spoolEvents, spoolFootfall, spoolRejected} {
+	for _, sub := range []string{spoolEvents, spoolFootfall, spoolPresence, spoolRejected} {
 		p := filepath.Join(dir, sub)
 		if err := os.MkdirAll(p, 0o755); err != nil {
 			return nil, fmt.Errorf("vision: spool: %w", err)
@@ -97,6 +99,23 @@ func (s *Spool) AddEvent(ev *ss.EventInput) error {
 	}
 	if err := writeFile(filepath.Join(s.dir, spoolEvents, ev.ID+".json"), data); err != nil {
 		return fmt.Errorf("vision: spool event: %w", err)
+	}
+	return nil
+}
+
+// AddPresence spools a lane presence under a UUIDv7 name, so presences
+// go out in the order they were made (an enter before its leave).
+func (s *Spool) AddPresence(p Presence) error {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(s.dir, spoolPresence, id.String()+".json"), data); err != nil {
+		return fmt.Errorf("vision: spool presence: %w", err)
 	}
 	return nil
 }

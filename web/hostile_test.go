@@ -33,7 +33,7 @@ type hostileCase struct {
 var hostileTables = []string{"stores", "zones", "layout_versions", "layout_changes", "layout_evaluations",
 	"recommendations", "events", "outcomes", "footfall", "sales", "kpi_targets", "kpi_dirty",
 	"staffing_policies", "staffing_plans", "report_webhooks", "report_deliveries", "report_snapshots",
-	"segment_snapshots", "job_runs"}
+	"segment_snapshots", "job_runs", "checkout_policy", "checkout_items", "checkout_presence", "checkout_exits"}
 
 // digest sums up the stored state: each table's rows, and the number of
 // tokens and sessions (whose last-use times a request may move).
@@ -92,6 +92,7 @@ func TestHostileInput(t *testing.T) {
 		"ops": f.token(ss.RoleOps), "opsS1": f.token(ss.RoleOps, "S1"),
 		"planner": f.token(ss.RolePlanner), "plannerS1": f.token(ss.RolePlanner, "S1"),
 		"merch": f.token(ss.RoleMerchandiser), "merchS1": f.token(ss.RoleMerchandiser, "S1"),
+		"till": f.token(ss.RoleCheckout), "tillS1": f.token(ss.RoleCheckout, "S1"),
 	}
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	day := func(k int) string { return today.AddDate(0, 0, -k).Format(time.DateOnly) }
@@ -112,6 +113,20 @@ SELECT id, 'protective_fixtures', '{Z1}', 'fit locked cases', 0.8, 0.6, 1.0, 0 F
 		return strconv.FormatInt(id, 10)
 	}
 	s1rec, s2rec := rec("S1"), rec("S2")
+	// S1 gets a till (lane 1) and an entrance, and a track with a
+	// concealment, for the checkout cases.
+	f.mustStatus(http.StatusOK, "PUT", "/api/v1/stores/S1/zones", f.admin, zonesJSON(
+		zone("Z1", "cosmetics", 12.5, 0, 0, 5, 4), zone("Z2", "spirits", 30, 5, 0, 10, 4), till("K1", "1", 0, 5, 2, 7), entrance("E1", 3, 5, 5, 7)))
+	presence := func(k string, v any) map[string]any {
+		x := map[string]any{"store": "S1", "lane": "1", "track": "f-h", "at": rfc(at)}
+		x[k] = v
+		return presenceBatch(x)
+	}
+	tillOutcome := func(k string, v any) map[string]any {
+		x := map[string]any{"store": "S1", "lane": "1", "track": "f-h", "outcome": "paid"}
+		x[k] = v
+		return map[string]any{"outcomes": []any{x}}
+	}
 
 	store := func(edit func(map[string]any)) map[string]any {
 		st := storeJSON("Europe/Paris")
@@ -329,6 +344,36 @@ SELECT id, 'protective_fixtures', '{Z1}', 'fit locked cases', 0.8, 0.6, 1.0, 0 F
 		{"sales store not UTF-8", post, "/api/v1/sales", raw(sales("store", "S1RAW~"), "\xff"), "ingest", bad, "0:store"},
 		{"empty batch", post, "/api/v1/events", batch(), "ingest", bad, "events must hold at least one item"},
 
+		// The checkout hand-off.
+		{"presence track with ESC", post, "/api/v1/checkout/presence", presence("track", "\x1b[2J"), "ingest", bad, "presence[0].track"},
+		{"presence lane not UTF-8", post, "/api/v1/checkout/presence", raw(presence("lane", "1RAW~"), "\xff"), "ingest", bad, "lane"},
+		{"presence in year 1", post, "/api/v1/checkout/presence", presence("at", "0001-01-01T00:00:00Z"), "ingest", bad, "0:at"},
+		{"presence left before it came", post, "/api/v1/checkout/presence", presence("left_at", rfc(at.Add(-time.Second))), "ingest", bad, "0:left_at"},
+		{"presence unknown lane", post, "/api/v1/checkout/presence", presence("lane", "7"), "ingest", bad, "0:lane"},
+		{"presence at a lane and an entrance", post, "/api/v1/checkout/presence", presence("zone", "E1"), "ingest", bad, "0:zone"},
+		{"presence exit through an aisle", post, "/api/v1/checkout/presence", presenceBatch(map[string]any{"store": "S1", "zone": "Z1", "track": "f-h", "at": rfc(at)}), "ingest", bad, "0:zone"},
+		{"presence unknown field", post, "/api/v1/checkout/presence", presence("face", "x"), "ingest", bad, `unknown field "face"`},
+		{"presence of another scope", post, "/api/v1/checkout/presence", presence("store", "S2"), "ingestS1", http.StatusForbidden, "S2"},
+		{"presence by a till", post, "/api/v1/checkout/presence", presence("track", "f-h"), "till", http.StatusForbidden, ""},
+		{"empty presence batch", post, "/api/v1/checkout/presence", presenceBatch(), "ingest", bad, "presence must hold at least one item"},
+		{"lane with NUL", get, "/api/v1/checkout/lanes/S1/1%00", nil, "till", bad, "lane must not contain the NUL"},
+		{"lane not UTF-8", get, "/api/v1/checkout/lanes/S1/%FF", nil, "till", bad, "lane must be UTF-8"},
+		{"lane unknown", get, "/api/v1/checkout/lanes/S1/7", nil, "till", http.StatusNotFound, `no lane "7"`},
+		{"lane of another scope", get, "/api/v1/checkout/lanes/S2/1", nil, "tillS1", http.StatusNotFound, `no store with code "S2"`},
+		{"till outcome kind with NUL", post, "/api/v1/checkout/outcomes", tillOutcome("outcome", "paid\x00"), "till", bad, "0:outcome"},
+		{"till outcome not a till's", post, "/api/v1/checkout/outcomes", tillOutcome("outcome", "false_positive"), "till", bad, "0:outcome"},
+		{"till outcome event not a UUID", post, "/api/v1/checkout/outcomes", map[string]any{"outcomes": []any{map[string]any{"store": "S1", "lane": "1", "events": []string{"x"}, "outcome": "paid"}}}, "till", bad, "0:events"},
+		{"till outcome negative value", post, "/api/v1/checkout/outcomes", tillOutcome("value_recovered", -1), "till", bad, "0:value_recovered"},
+		{"till outcome with nothing open", post, "/api/v1/checkout/outcomes", tillOutcome("track", "f-none"), "till", bad, "0:track"},
+		{"till outcome unknown field", post, "/api/v1/checkout/outcomes", tillOutcome("photo", "x"), "till", bad, `unknown field "photo"`},
+		{"till outcome of another scope", post, "/api/v1/checkout/outcomes", tillOutcome("store", "S2"), "tillS1", http.StatusForbidden, "S2"},
+		{"checkout policy visit 0", put, "/api/v1/stores/S1/checkout-policy", map[string]any{"visit_minutes": 0}, "admin", bad, "visit_minutes"},
+		{"checkout policy half a penny", put, "/api/v1/stores/S1/checkout-policy", map[string]any{"block_min_value": 10.005}, "admin", bad, "block_min_value"},
+		{"checkout policy unknown field", put, "/api/v1/stores/S1/checkout-policy", map[string]any{"block_all": true}, "admin", bad, `unknown field "block_all"`},
+		{"checkout policy of another scope", put, "/api/v1/stores/S2/checkout-policy", map[string]any{"visit_minutes": 30}, "adminS1", http.StatusForbidden, `may not write store "S2"`},
+		{"checkout friction in year 1", get, "/api/v1/stores/S1/checkout-friction?from=0001-01-01&to=0001-01-02", nil, "ops", bad, "from"},
+		{"checkout friction of an instant", get, "/api/v1/stores/S1/checkout-friction?from=2026-03-01T00:00:00Z&to=2026-03-02T00:00:00Z", nil, "ops", bad, "from"},
+
 		// Page forms (a bearer token: no CSRF token needed).
 		{"staffing form store with NUL", post, "/staffing/plan", url.Values{"store": {"S1\x00"}, "week": {"2026-03-02"}}, "planner", bad, "store must not contain the NUL"},
 		{"staffing form store not UTF-8", post, "/staffing/plan", url.Values{"store": {"S\xff"}, "week": {"2026-03-02"}}, "planner", bad, "store must be UTF-8"},
@@ -384,6 +429,7 @@ SELECT id, 'protective_fixtures', '{Z1}', 'fit locked cases', 0.8, 0.6, 1.0, 0 F
 		{"merchS1", post, "/api/v1/recommendations/" + s2rec + "/accept", "/api/v1/recommendations/99999999/accept"},
 		{"merchS1", post, "/api/v1/recommendations/" + s2rec + "/reject", "/api/v1/recommendations/99999999/reject"},
 		{"merch", post, "/stores/S1/layout/recommendations/" + s2rec + "/reject", "/stores/S1/layout/recommendations/99999999/reject"},
+		{"tillS1", get, "/api/v1/checkout/lanes/S2/1", "/api/v1/checkout/lanes/S9/1"},
 	} {
 		var body any
 		if strings.HasPrefix(p.theirs, "/stores/") {

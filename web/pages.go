@@ -47,6 +47,9 @@ func (s *Server) login(c echo.Context) error {
 	if p.Role == ss.RoleIngest {
 		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Ingest tokens cannot read dashboards.", "Hint": s.opt.TokenHint})
 	}
+	if p.Role == ss.RoleCheckout {
+		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Checkout tokens are for the point of sale's lane API, not dashboards.", "Hint": s.opt.TokenHint})
+	}
 	if !sameOrigin(c.Request()) {
 		return render(c, http.StatusForbidden, "login.html", map[string]any{"Error": "Sign in from this site's own sign-in page.", "Hint": s.opt.TokenHint})
 	}

@@ -46,6 +46,9 @@ func TestLoginAndEstatePage(t *testing.T) {
 	if code, _ := post(f.ingest); code != 403 {
 		t.Errorf("ingest token signed in: %d, want 403", code)
 	}
+	if code, _ := post(f.token(ss.RoleCheckout)); code != 403 {
+		t.Errorf("checkout token signed in: %d, want 403", code)
+	}
 	if code, _ := post(f.token(ss.RoleOps)); code != http.StatusSeeOther {
 		t.Fatalf("ops sign-in: %d, want 303", code)
 	}

@@ -164,6 +164,8 @@ func (m *matrix) request(t *testing.T, rs web.RouteScope, x probe, store string)
 			segs[i] = "noop"
 		case ":decision":
 			segs[i] = "reject"
+		case ":lane":
+			segs[i] = "L1"
 		case "*":
 			segs[i] = "style.css"
 		}
@@ -269,6 +271,11 @@ func matrixFixture(t *testing.T) *matrix {
 	}
 	f := setupWith(t, pool, web.Options{Jobs: sch})
 	ctx := context.Background()
+	// Each store gets a till, lane L1, so that its lane reads as an answer.
+	matrixZones := zonesJSON(zone("Z1", "cosmetics", 12.5, 0, 0, 5, 4), zone("Z2", "spirits", 30, 5, 0, 10, 4), till("K1", "L1", 0, 5, 2, 7))
+	for _, code := range []string{"S1", "S2"} {
+		f.mustStatus(200, "PUT", "/api/v1/stores/"+code+"/zones", f.admin, matrixZones)
+	}
 	now := time.Now().UTC()
 	yesterday := now.AddDate(0, 0, -1).Format(time.DateOnly)
 	week := reports.LastWeek(now)
@@ -329,7 +336,7 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 	}
 	m.probes = map[string]probe{
 		"PUT /api/v1/stores/:code":                  {json: static(storeJSON("Europe/London"))},
-		"PUT /api/v1/stores/:code/zones":            {json: static(zonesJSON(zone("Z1", "cosmetics", 12.5, 0, 0, 5, 4), zone("Z2", "spirits", 30, 5, 0, 10, 4)))},
+		"PUT /api/v1/stores/:code/zones":            {json: static(matrixZones)},
 		"POST /api/v1/stores/:code/layout-changes":  {json: static(map[string]any{"zones": []string{"Z1"}, "implemented_at": yesterday, "kind": layout.KindSightlines})},
 		"GET /api/v1/layout-changes/:id/evaluation": {id: of(changes)},
 		"POST /api/v1/recommendations/:id/accept":   {id: of(recs)},
@@ -367,6 +374,14 @@ WHERE s.code IS NOT DISTINCT FROM NULLIF($1, '')`, code).Scan(&rid); err != nil 
 		"POST /api/v1/outcomes": {json: func(code string) map[string]any {
 			return map[string]any{"outcomes": []any{map[string]any{"event": events[code], "outcome": "unresolved", "at": rfc(now)}}}
 		}},
+		"POST /api/v1/checkout/presence": {json: func(code string) map[string]any {
+			return map[string]any{"presence": []any{map[string]any{"store": code, "lane": "L1", "track": "t-matrix", "at": rfc(now)}}}
+		}},
+		// An answer to the point of sale: 422, as the track has nothing open.
+		"POST /api/v1/checkout/outcomes": {json: func(code string) map[string]any {
+			return map[string]any{"outcomes": []any{map[string]any{"store": code, "lane": "L1", "track": "t-none", "outcome": "paid"}}}
+		}},
+		"PUT /api/v1/stores/:code/checkout-policy": {json: static(map[string]any{"visit_minutes": 30})},
 		"POST /api/v1/footfall": {json: func(code string) map[string]any {
 			hour := at.Truncate(time.Hour)
 			if code == "S2" { // Asia/Kolkata: local hours start at half past

@@ -32,8 +32,10 @@ func (r Rate) String() string {
 // DefaultRateLimits are the limits serve applies per token: far above what
 // a store's vision tier (one batch a second or so, a few hundred a
 // minute when it drains a spool after an outage) or a person on the pages
-// sends, and low enough that one runaway client cannot flood a replica.
-const DefaultRateLimits = "admin=20/s,ops=20/s,planner=20/s,merchandiser=20/s,ingest=50/s,soc=20/s"
+// sends, and low enough that one runaway client cannot flood a replica. A
+// store's point of sale shares one checkout token across its tills, each
+// asking its lane at every basket: 200/s.
+const DefaultRateLimits = "admin=20/s,ops=20/s,planner=20/s,merchandiser=20/s,ingest=50/s,soc=20/s,checkout=200/s"
 
 // ParseRateLimits reads "role=N/s,role=N/m,…" (s: per second, m: per
 // minute); roles left out are not limited. A bad entry fails naming it.

@@ -55,7 +55,8 @@ func TestRateLimitPerToken(t *testing.T) {
 func TestParseRateLimits(t *testing.T) {
 	t.Parallel()
 	got, err := web.ParseRateLimits(web.DefaultRateLimits)
-	if err != nil || got[ss.RoleIngest] != (web.Rate{N: 50, Per: time.Second}) || got[ss.RoleSOC] != (web.Rate{N: 20, Per: time.Second}) || len(got) != 6 {
+	if err != nil || got[ss.RoleIngest] != (web.Rate{N: 50, Per: time.Second}) || got[ss.RoleSOC] != (web.Rate{N: 20, Per: time.Second}) ||
+		got[ss.RoleCheckout] != (web.Rate{N: 200, Per: time.Second}) || len(got) != 7 {
 		t.Errorf("defaults: %v %v", got, err)
 	}
 	if s := web.FormatRateLimits(got); s != web.DefaultRateLimits {

@@ -104,6 +104,13 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/stores/:code/alert-settings", s.getAlertSettings, responders, readStore(inPath)},
 		{http.MethodPut, "/api/v1/stores/:code/alert-settings", s.putAlertSettings, operators, writeStore(inPath)},
 
+		{http.MethodPost, "/api/v1/checkout/presence", s.postPresence, writers, itemStores},
+		{http.MethodGet, "/api/v1/checkout/lanes/:code/:lane", s.getLane, tills, readStore(inPath)},
+		{http.MethodPost, "/api/v1/checkout/outcomes", s.postCheckoutOutcomes, tills, itemStores},
+		{http.MethodGet, "/api/v1/stores/:code/checkout-policy", s.getCheckoutPolicy, operators, readStore(inPath)},
+		{http.MethodPut, "/api/v1/stores/:code/checkout-policy", s.putCheckoutPolicy, admins, writeStore(inPath)},
+		{http.MethodGet, "/api/v1/stores/:code/checkout-friction", s.getCheckoutFriction, readers, readStore(inPath)},
+
 		{http.MethodPost, "/api/v1/events", s.postEvents, writers, itemStores},
 		{http.MethodPost, "/api/v1/outcomes", s.postOutcomes, writers, itemEvents},
 		{http.MethodPut, "/api/v1/events/:id/evidence", s.putEvidence, writers, writeStore(byUUID("event", s.eventStore))},

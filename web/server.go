@@ -17,6 +17,7 @@ import (
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/app"
+	"github.com/shrinkscope/shrinkscope/checkout"
 	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/internal/tokens"
@@ -134,7 +135,8 @@ type Server struct {
 	webhooks  *reports.Webhooks
 	tokens    *tokens.Service
 	workforce *workforce.Service
-	alerts    *alerts.Service // nil: the alert routes answer 404
+	alerts    *alerts.Service   // nil: the alert routes answer 404
+	checkout  *checkout.Service // nil: the checkout routes answer 404
 	metrics   *metrics
 	limits    *limiter      // nil: no rate limits
 	reads     chan struct{} // the read gate's slots; nil: no gate
@@ -173,6 +175,7 @@ func New(svc app.Services, log *slog.Logger, opt Options, reg *prometheus.Regist
 		reports:   svc.Reports,
 		webhooks:  svc.Webhooks,
 		alerts:    svc.Alerts,
+		checkout:  svc.Checkout,
 		solves:    make(chan struct{}, opt.MaxSolves),
 		stopping:  make(chan struct{}),
 	}

@@ -63,6 +63,7 @@ func (s *Server) storePage(c echo.Context) error {
 		zones                                 []ss.Zone
 		storeRows, zoneRows, howRows, dayRows []kpi.Row
 		found                                 *findings.WeekResult
+		friction                              kpi.CheckoutFriction
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	q := kpi.Query{From: per.From, To: per.To, Dates: true, Store: code}
@@ -78,6 +79,12 @@ func (s *Server) storePage(c echo.Context) error {
 	g.Go(func() (err error) { zones, err = rs.layout.Zones(gctx, code); return err })
 	// The latest judged week's findings: what changed, whatever the period.
 	g.Go(func() (err error) { found, err = rs.findings.List(gctx, time.Time{}, nil, code); return err })
+	// What the tills' nudges and blocks cost shoppers (shown for a
+	// checkout store): one read of the store's daily rollups.
+	g.Go(func() (err error) {
+		friction, err = rs.kpis.StoreCheckoutFriction(gctx, code, per.From, per.To)
+		return err
+	})
 	get("store", &storeRows)
 	get("zone", &zoneRows)
 	get("hour_of_week", &howRows)
@@ -107,6 +114,7 @@ func (s *Server) storePage(c echo.Context) error {
 		Targets      []kpiMeta
 		WeekdayNames [7]string
 		Findings     *findings.WeekResult
+		Friction     *kpi.CheckoutFriction // checkout stores only
 	}{
 		shell: newShell(c, "estate", st.Name), Store: st,
 		HasData:      row.Events > 0 || row.Visitors != nil || row.FalsePositives > 0,
@@ -115,6 +123,9 @@ func (s *Server) storePage(c echo.Context) error {
 		Findings:     found,
 	}
 	data.Period = per
+	if st.OperatingModel == ss.ModelCheckout {
+		data.Friction = &friction
+	}
 	data.Cards = cardsOf(row, storeCards[st.OperatingModel]...)
 	data.Zones = zoneTable(zones, zoneRows)
 	plan := make([]planZone, len(data.Zones))

@@ -1,6 +1,7 @@
 // Command kpibench measures KPI requests on a large synthetic estate: a
 // store's 90 days by zone and the estate's 30 days by store through the HTTP
-// API with concurrent clients, the same store request computed from raw
+// API with concurrent clients, every grouping with one client and a mix of
+// them over 50 connections, the bytes per table, the same store request computed from raw
 // events, and an incremental rollup refresh against a full rebuild.
 // See docs/BENCHMARKS.md.
 //
@@ -40,6 +41,10 @@ func main() {
 	clients := flag.Int("clients", runtime.NumCPU(), "concurrent HTTP clients (default: one per core)")
 	storeReqs := flag.Int("store-requests", 1000, "store-by-zone requests")
 	estateReqs := flag.Int("estate-requests", 300, "estate-by-store requests")
+	groupingReqs := flag.Int("grouping-requests", 30, "requests of each grouping with one client (0: skip)")
+	mixConns := flag.Int("mix-connections", 50, "connections of the mix of every grouping (0: skip)")
+	mixReqs := flag.Int("mix-requests", 2000, "requests of the mix of every grouping")
+	only := flag.Bool("groupings-only", false, "measure the bytes per table and the groupings only")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	readURL := flag.String("read-url", "", "a streaming replica of TEST_DATABASE_URL's server: measure reads per second served from it against the primary instead (replica.go)")
 	readRounds := flag.Int("read-rounds", 3, "with -read-url: rounds per server, alternating")
@@ -102,7 +107,8 @@ func main() {
 		replicaReads(ctx, pool, *readURL, *dbName, est, end, *zoneStores, *clients, *storeReqs, *readRounds)
 		return
 	}
-	measure(ctx, pool, est, end, *zoneStores, *clients, *storeReqs, *estateReqs)
+	tableBytes(ctx, pool)
+	measure(ctx, pool, est, end, *zoneStores, *clients, *storeReqs, *estateReqs, groupingOptions{*groupingReqs, *mixConns, *mixReqs, *only})
 }
 
 func dsn(db string) string {

@@ -25,7 +25,13 @@ import (
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
-func measure(ctx context.Context, pool *pgxpool.Pool, est *estate.Estate, end time.Time, zoneStores, clients, storeReqs, estateReqs int) {
+// groupingOptions are how many requests measureGroupings sends.
+type groupingOptions struct {
+	reqs, mixConns, mixReqs int
+	only                    bool // skip the other measurements
+}
+
+func measure(ctx context.Context, pool *pgxpool.Pool, est *estate.Estate, end time.Time, zoneStores, clients, storeReqs, estateReqs int, g groupingOptions) {
 	secret, _, err := tokens.New(pool).Create(ctx, "kpibench", ss.RoleOps, nil)
 	if err != nil {
 		log.Fatal(err)
@@ -39,7 +45,7 @@ func measure(ctx context.Context, pool *pgxpool.Pool, est *estate.Estate, end ti
 	srv := web.New(app.New(pool), slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{}, nil)
 	go func() { _ = srv.Serve(sctx, ln) }()
 	base := "http://" + ln.Addr().String()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(clients, g.mixConns)}}
 	last := end.AddDate(0, 0, -1)
 	rng := rand.New(rand.NewPCG(1, 2))
 	storeURL := func() string {
@@ -60,6 +66,12 @@ func measure(ctx context.Context, pool *pgxpool.Pool, est *estate.Estate, end ti
 			return fmt.Errorf("%s: status %d", u, res.StatusCode)
 		}
 		return nil
+	}
+	if g.reqs > 0 {
+		measureGroupings(base, get, est, last, zoneStores, g.reqs, g.mixConns, g.mixReqs)
+	}
+	if g.only {
+		return
 	}
 	// Warm the caches the way a running service would be warm.
 	for range 20 {
@@ -213,10 +225,18 @@ func incremental(ctx context.Context, pool *pgxpool.Pool, est *estate.Estate, la
 	for i := range events {
 		ids[i] = events[i].ID
 	}
-	if _, err := pool.Exec(ctx, `DELETE FROM events WHERE id = ANY($1)`, ids); err != nil {
+	drop := `DELETE FROM events WHERE id = ANY($1)`
+	var eventIDs bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('event_ids') IS NOT NULL`).Scan(&eventIDs); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `INSERT INTO kpi_dirty SELECT DISTINCT store_id, hour FROM kpi_hourly WHERE hour >= $1 ON CONFLICT DO NOTHING`, last.Add(-24*time.Hour)); err != nil {
+	if eventIDs {
+		drop = `WITH gone AS (DELETE FROM events WHERE id = ANY($1)) DELETE FROM event_ids WHERE id = ANY($1)`
+	}
+	if _, err := pool.Exec(ctx, drop, ids); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO kpi_dirty (store_id, hour) SELECT store_id, hour FROM kpi_store_hourly WHERE hour >= $1`, last.Add(-24*time.Hour)); err != nil {
 		log.Fatal(err)
 	}
 	if _, err := roll.Refresh(ctx); err != nil {

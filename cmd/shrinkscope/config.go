@@ -115,6 +115,7 @@ type Config struct {
 	// body must keep after BodyGrace, or it is cut with 408; default 1024.
 	BodyMinRate int64
 	alertConfig
+	checkoutConfig
 	poolConfig
 	replicaConfig
 }
@@ -343,6 +344,7 @@ func schedule(c *Config, job, def, what string) setting {
 func parseConfig(fs *flag.FlagSet, e *env, args []string, names ...string) (*Config, error) {
 	c := &Config{}
 	all := append(append(append(settings(c, e.getenv), segmentSettings(c)...), guardSettings(c)...), alertSettings(c)...)
+	all = append(all, checkoutSettings(c)...)
 	all = append(all, poolSettings(c)...)
 	all = append(all, replicaSettings(c)...)
 	src := map[string]string{} // where each setting's value came from, by flag

@@ -14,13 +14,14 @@ import (
 
 	"github.com/shrinkscope/shrinkscope/alerts"
 	"github.com/shrinkscope/shrinkscope/app"
+	"github.com/shrinkscope/shrinkscope/checkout"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/reports"
 	"github.com/shrinkscope/shrinkscope/web"
 )
 
 var serveFlags = append([]string{"addr", "metrics-addr", "max-body-bytes", "max-batch", "max-solves", "shutdown-timeout", "migrate",
-	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost", "listen-database-url"}, append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...)...)
+	"rollup-interval", "segment-weights", "segment-costs", "webhook-allow", "staffing-hourly-cost", "listen-database-url"}, append(append(append(append(append(jobFlags, dbFlags...), segmentFlags...), guardFlags...), alertFlags...), checkoutFlags...)...)
 
 func init() { serveFlags = append(serveFlags, replicaFlags...) }
 
@@ -97,6 +98,9 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	svc.Webhooks = reports.NewWebhooks(pool, reports.DeliveryConfig{Allow: c.WebhookAllow, Log: log})
 	acfg.OutboxKeep, acfg.EvidenceRetention, acfg.Log = c.AlertOutboxKeep, c.EvidenceRetention, log
 	svc = svc.WithAlerts(acfg)
+	// The lane state LISTENs where the alert stream does, or polls where it polls.
+	svc = svc.WithCheckout(checkout.Config{Listen: acfg.Listen, NoListen: acfg.NoListen, Log: log})
+	defer svc.Checkout.Close()
 	jobs, err := newScheduler(svc, c, log, rollups)
 	if err != nil {
 		return err
@@ -116,10 +120,14 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 		defer stopMetrics()
 	}
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{}, 4)
+	done := make(chan struct{}, 5)
 	go func() {
 		defer func() { done <- struct{}{} }()
 		svc.Alerts.Run(rctx, c.AlertEscalateEvery)
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		svc.Checkout.Run(rctx, c.CheckoutVisitsEvery)
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
@@ -142,10 +150,9 @@ func serveOn(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, c *Confi
 	err = srv.Serve(ctx, ln)
 	// In-flight requests are done; stop refreshing and the jobs only then.
 	stop()
-	<-done
-	<-done
-	<-done
-	<-done
+	for range cap(done) {
+		<-done
+	}
 	return err
 }
 

@@ -69,6 +69,7 @@ func TestVisionCheck(t *testing.T) {
 		"row 4: person (person)", "row 5: pocket (concealment → method pocket)", "row 6: bag (concealment → method bag)",
 		"ok   fits the contract: input 64×64, 3 classes",
 		"ok   2 zones from the server: A, B",
+		"floor tracker: gate 1.00 m, hand-over 2s, lane_leave 1s", "info no checkout zone has a lane",
 		"ok   frame 128×96; every calibration point lies inside it",
 		"frame 5: ", "bag 1.00", "in zone B", "every check passed; nothing was sent",
 	} {

@@ -2,8 +2,9 @@
 // ONNX Runtime's own Run on the same model, in one run: the generated
 // benchmark detector (640×640, YOLO-nano-like compute, random weights) on
 // 640×640 synthetic frames. Raw is Detector.Run on a filled input; pipeline
-// is letterbox + Run + decode + NMS + tracking + homography + zone lookup +
-// rule + footfall (decoding the video is excluded). The two alternate frame
+// is letterbox + Run + decode + NMS + tracking + homography + floor
+// tracker + zone lookup + rule + footfall + lanes (decoding the video is
+// excluded). The two alternate frame
 // by frame so both see the same machine. It also measures zone lookups per
 // second. See docs/BENCHMARKS.md.
 //
@@ -83,7 +84,8 @@ func main() {
 	cam := &vision.Camera{ID: "bench", Store: "S1", Entrance: true, H: h, Zones: &zp,
 		Rule:    vision.RuleConfig{Threshold: 0.5, K: 3, N: 5, Cooldown: 30 * time.Second},
 		Methods: map[int]ss.Method{1: ss.MethodPocket, 2: ss.MethodBag}, Tracker: vision.NewTracker(vision.TrackerConfig{}),
-		Footfall: vision.NewFootfall(time.UTC), Sink: discard{}}
+		Footfall: vision.NewFootfall(time.UTC), Sink: discard{},
+		Floor: vision.NewFloorTracker(vision.FloorConfig{}), Lanes: vision.NewLanes("S1", time.Second)}
 
 	// Synthetic 640×640 frames: noise with a few moving blocks.
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -170,6 +172,7 @@ type discard struct{}
 
 func (discard) Event(ss.EventInput) error                { return nil }
 func (discard) Footfall(vision.FootfallKey, int64) error { return nil }
+func (discard) Presence(vision.Presence) error           { return nil }
 
 func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)

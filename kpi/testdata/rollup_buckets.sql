@@ -49,7 +49,7 @@ SELECT g.*, coalesce(r.response, '{}') FROM (
 LEFT JOIN resp r USING (store_id, zone_id, category, method, hour);
 
 -- bucket 3
-DELETE FROM kpi_hourly k WHERE (k.store_id, k.hour) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]));
+DELETE FROM kpi_store_hourly k WHERE (k.store_id, k.hour) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]));
 
 -- bucket 4
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
@@ -57,24 +57,32 @@ WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
 src AS MATERIALIZED (SELECT k.* FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
     CROSS JOIN LATERAL (SELECT * FROM kpi_method_hourly k WHERE k.store_id = h.store_id AND k.hour = h.hour OFFSET 0) k),
-resp AS (SELECT store_id, zone_id, category, hour, local_date, how, array_agg((b << 32) | n ORDER BY b) AS response FROM (
-        SELECT store_id, zone_id, category, hour, local_date, how, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, hour, local_date, how, b) q GROUP BY store_id, zone_id, category, hour, local_date, how)
-INSERT INTO kpi_hourly (store_id, zone_id, category, hour, local_date, how, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
+resp AS (SELECT store_id, hour, local_date, how, array_agg((b << 32) | n ORDER BY b) AS response FROM (
+        SELECT store_id, hour, local_date, how, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
+        GROUP BY store_id, hour, local_date, how, b) q GROUP BY store_id, hour, local_date, how)
+INSERT INTO kpi_store_hourly (store_id, hour, local_date, how, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, hour, local_date, how, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, hour, local_date, how) g
-LEFT JOIN resp r USING (store_id, zone_id, category, hour, local_date, how);
+    SELECT store_id, hour, local_date, how, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, hour, local_date, how) g
+LEFT JOIN resp r USING (store_id, hour, local_date, how);
 
 -- bucket 5
-DELETE FROM kpi_visitors_hourly k WHERE (k.store_id, k.hour) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]));
+WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
+w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
+DELETE FROM kpi_visitors_hours k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
 
 -- bucket 6
-INSERT INTO kpi_visitors_hourly (store_id, zone_id, hour, local_date, how, visitors)
-SELECT store_id, zone_id, hour, (hour AT TIME ZONE tz)::date,
-    ((extract(isodow FROM hour AT TIME ZONE tz)::int - 1) * 24 + extract(hour FROM hour AT TIME ZONE tz)::int)::smallint, visitors FROM (
-    SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
-    JOIN store_directory s ON s.id = h.store_id
-    JOIN footfall f ON f.store_id = h.store_id AND f.hour = h.hour) f;
+WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
+    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
+w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
+INSERT INTO kpi_visitors_hours (store_id, zone_id, local_date, minutes, visitors)
+SELECT f.store_id, f.zone_id, f.local_date, array_agg((extract(epoch FROM f.hour)::bigint / 60 - (f.local_date - date '1970-01-01') * 1440)::smallint ORDER BY f.hour), array_agg(f.visitors ORDER BY f.hour)
+FROM (SELECT d.store_id, coalesce(f.zone_id, 0) AS zone_id, f.hour, d.local_date, f.visitors
+    FROM d JOIN store_directory s ON s.id = d.store_id
+    CROSS JOIN LATERAL (SELECT f.* FROM footfall f WHERE f.store_id = d.store_id
+        AND f.hour >= ('epoch'::timestamptz + ((d.local_date - 1) - date '1970-01-01') * interval '24 hours') AND f.hour < ('epoch'::timestamptz + ((d.local_date + 2) - date '1970-01-01') * interval '24 hours') OFFSET 0) f
+    WHERE (f.hour AT TIME ZONE s.timezone)::date = d.local_date) f
+GROUP BY 1, 2, 3;
 
 -- bucket 7
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
@@ -105,7 +113,7 @@ DELETE FROM kpi_daily k WHERE (k.store_id, k.local_date) IN (SELECT store_id, lo
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
-src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_hourly k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
+src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_method_daily k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
 resp AS (SELECT store_id, zone_id, category, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, local_date, b) q GROUP BY store_id, zone_id, category, local_date)

@@ -47,28 +47,28 @@ SELECT g.*, coalesce(r.response, '{}') FROM (
 LEFT JOIN resp r USING (store_id, zone_id, category, method, hour);
 
 -- store 3
-DELETE FROM kpi_hourly k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
+DELETE FROM kpi_store_hourly k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
 -- store 4
 WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT * FROM kpi_method_hourly k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
-resp AS (SELECT store_id, zone_id, category, hour, local_date, how, array_agg((b << 32) | n ORDER BY b) AS response FROM (
-        SELECT store_id, zone_id, category, hour, local_date, how, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, hour, local_date, how, b) q GROUP BY store_id, zone_id, category, hour, local_date, how)
-INSERT INTO kpi_hourly (store_id, zone_id, category, hour, local_date, how, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
+resp AS (SELECT store_id, hour, local_date, how, array_agg((b << 32) | n ORDER BY b) AS response FROM (
+        SELECT store_id, hour, local_date, how, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
+        GROUP BY store_id, hour, local_date, how, b) q GROUP BY store_id, hour, local_date, how)
+INSERT INTO kpi_store_hourly (store_id, hour, local_date, how, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
 SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, hour, local_date, how, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, hour, local_date, how) g
-LEFT JOIN resp r USING (store_id, zone_id, category, hour, local_date, how);
+    SELECT store_id, hour, local_date, how, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, hour, local_date, how) g
+LEFT JOIN resp r USING (store_id, hour, local_date, how);
 
 -- store 5
-DELETE FROM kpi_visitors_hourly k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
+DELETE FROM kpi_visitors_hours k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
 -- store 6
-INSERT INTO kpi_visitors_hourly (store_id, zone_id, hour, local_date, how, visitors)
-SELECT store_id, zone_id, hour, (hour AT TIME ZONE tz)::date,
-    ((extract(isodow FROM hour AT TIME ZONE tz)::int - 1) * 24 + extract(hour FROM hour AT TIME ZONE tz)::int)::smallint, visitors FROM (
-    SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, h.hour, s.timezone AS tz, f.visitors FROM footfall f JOIN store_directory s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= (SELECT coalesce(max(r.kept_from::timestamp AT TIME ZONE st.timezone), '-infinity'::timestamptz)
-    FROM kpi_retention r JOIN store_directory st ON st.id = r.store_id WHERE r.store_id = $1)
-    CROSS JOIN LATERAL (SELECT f.hour) h) f;
+INSERT INTO kpi_visitors_hours (store_id, zone_id, local_date, minutes, visitors)
+SELECT f.store_id, f.zone_id, f.local_date, array_agg((extract(epoch FROM f.hour)::bigint / 60 - (f.local_date - date '1970-01-01') * 1440)::smallint ORDER BY f.hour), array_agg(f.visitors ORDER BY f.hour)
+FROM (SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, f.hour, (f.hour AT TIME ZONE s.timezone)::date AS local_date, f.visitors
+    FROM footfall f JOIN store_directory s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= (SELECT coalesce(max(r.kept_from::timestamp AT TIME ZONE st.timezone), '-infinity'::timestamptz)
+    FROM kpi_retention r JOIN store_directory st ON st.id = r.store_id WHERE r.store_id = $1)) f
+GROUP BY 1, 2, 3;
 
 -- store 7
 DELETE FROM kpi_method_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
@@ -87,7 +87,7 @@ LEFT JOIN resp r USING (store_id, zone_id, category, method, local_date);
 DELETE FROM kpi_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
 -- store 10
-WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT * FROM kpi_hourly k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
+WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT * FROM kpi_method_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
 resp AS (SELECT store_id, zone_id, category, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, local_date, b) q GROUP BY store_id, zone_id, category, local_date)

@@ -18,7 +18,7 @@ pend AS (SELECT DISTINCT (d.hour AT TIME ZONE s.tz)::date AS d FROM kpi_dirty d 
     WHEN o.outcome = 'confirmed' THEN 'confirmed'
     WHEN o.outcome = 'false_positive' THEN 'false'
     ELSE 'open' END AS cls,
-        date_trunc('hour', e.occurred_at AT TIME ZONE s.tz) AS wh,
+        date_trunc('hour', e.occurred_at AT TIME ZONE s.tz) AS wh, local_hour(e.occurred_at, s.tz) AS h,
         (e.occurred_at AT TIME ZONE s.tz)::date AS d,
         date_trunc('week', e.occurred_at AT TIME ZONE s.tz)::date AS w
     FROM s JOIN events e ON e.store_id = s.id
@@ -52,7 +52,7 @@ raw0 (d, key, detections, events, est_loss, recovered_value, concealed_value, re
     coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0) FROM e GROUP BY wh, zone_id, category, method),
 roll0 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT (k.hour AT TIME ZONE s.tz)::date, concat_ws(' ', (k.hour AT TIME ZONE s.tz), 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.confirmed) AS confirmed, sum(k.open_value) AS open_value, sum(k.paid_value) AS paid_value FROM kpi_method_hourly k JOIN s ON s.id = k.store_id
     WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY (k.hour AT TIME ZONE s.tz), zone_id, category, method),
-raw1 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT wh::date, concat_ws(' ', wh, 'zone', zone_id, category), count(*),
+raw1 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT d, concat_ws(' ', 'hour', h), count(*),
     count(*) FILTER (WHERE cls <> 'false'),
     coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'confirmed', 'open')), 0),
     coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
@@ -70,9 +70,9 @@ raw1 (d, key, detections, events, est_loss, recovered_value, concealed_value, re
     count(rb),
     count(*) FILTER (WHERE cls = 'confirmed'),
     coalesce(sum(est_value) FILTER (WHERE cls = 'open'), 0),
-    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0) FROM e GROUP BY wh, zone_id, category),
-roll1 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT (k.hour AT TIME ZONE s.tz)::date, concat_ws(' ', (k.hour AT TIME ZONE s.tz), 'zone', zone_id, category), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.confirmed) AS confirmed, sum(k.open_value) AS open_value, sum(k.paid_value) AS paid_value FROM kpi_hourly k JOIN s ON s.id = k.store_id
-    WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY (k.hour AT TIME ZONE s.tz), zone_id, category),
+    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0) FROM e GROUP BY d, h),
+roll1 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT k.local_date, concat_ws(' ', 'hour', k.hour), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.confirmed) AS confirmed, sum(k.open_value) AS open_value, sum(k.paid_value) AS paid_value FROM kpi_store_hourly k
+    WHERE k.store_id = $1 AND k.local_date BETWEEN $2::date AND $3::date GROUP BY k.local_date, k.hour),
 raw2 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT d::date, concat_ws(' ', d, 'zone', zone_id, category, method), count(*),
     count(*) FILTER (WHERE cls <> 'false'),
     coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'confirmed', 'open')), 0),
@@ -209,7 +209,7 @@ roll7 (d, key, detections, events, est_loss, recovered_value, concealed_value, r
     WHERE k.store_id = $1 AND k.week BETWEEN $2::date AND $3::date),
 raw8 (d, key, visitors) AS (SELECT wh::date, concat_ws(' ', wh, 'zone', zone_id), sum(visitors) FROM f GROUP BY wh, zone_id),
 roll8 (d, key, visitors) AS (SELECT (k.hour AT TIME ZONE s.tz)::date, concat_ws(' ', (k.hour AT TIME ZONE s.tz), 'zone', zone_id), sum(k.visitors) FROM kpi_visitors_hourly k JOIN s ON s.id = k.store_id
-    WHERE (k.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date GROUP BY (k.hour AT TIME ZONE s.tz), zone_id),
+    WHERE k.local_date BETWEEN $2::date - 1 AND $3::date + 1 AND (k.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date GROUP BY (k.hour AT TIME ZONE s.tz), zone_id),
 raw9 (d, key, visitors) AS (SELECT d::date, concat_ws(' ', d, 'zone', zone_id), sum(visitors) FROM f GROUP BY d, zone_id),
 roll9 (d, key, visitors) AS (SELECT k.local_date::date, concat_ws(' ', k.local_date, 'zone', zone_id), sum(k.visitors) FROM kpi_visitors_daily k JOIN s ON s.id = k.store_id
     WHERE k.local_date::date BETWEEN $2::date AND $3::date GROUP BY k.local_date, zone_id),
@@ -275,7 +275,7 @@ CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text
 WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 UNION ALL
-SELECT 'kpi_hourly' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
+SELECT 'kpi_store_hourly' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
 FROM raw1 r FULL JOIN roll1 k USING (d, key)
 CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text), ('confirmed', k.confirmed::text, r.confirmed::text), ('open_value', k.open_value::text, r.open_value::text), ('paid_value', k.paid_value::text, r.paid_value::text)) v(figure, rollup, raw)
 WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))

@@ -120,11 +120,12 @@ SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($2::text[]) AN
 -- coverage 13, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
 -- branches: coverage: hours
--- $1 = 2026-07-31T06:00:00Z; $2 = 2026-08-02T06:00:00Z; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id
+-- $1 = 2026-07-31T06:00:00Z; $2 = 2026-08-02T06:00:00Z; $3 = 2026-07-30T00:00:00Z; $4 = 2026-08-03T00:00:00Z; $5 = 2026-07-31T06:00:00Z; $6 = 2026-08-02T06:00:00Z
+SELECT k.hour FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE true AND k.hour >= $1 AND k.hour < $2
 UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id
-WHERE true AND v.zone_id = 0 AND v.hour >= $3 AND v.hour < $4
+WHERE true AND v.zone_id = 0 AND v.local_date BETWEEN $3::date AND $4::date
+    AND v.hour >= $5 AND v.hour < $6
 ORDER BY 1;
 
 -- coverage 14, for:
@@ -137,11 +138,12 @@ SELECT EXISTS (SELECT 1 FROM store_directory s WHERE true AND EXISTS (SELECT 1 F
 -- coverage 15, for:
 --   instants by hour of week, one store (by=hour_of_week instants [2026-08-01T06:00:00Z, 2026-08-08T06:00:00Z) store=S001)
 -- branches: coverage: hours; store filter: store; store filter: store
--- $1 = S001; $2 = 2026-07-25T06:00:00Z; $3 = 2026-08-08T06:00:00Z; $4 = S001; $5 = 2026-07-25T06:00:00Z; $6 = 2026-08-08T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id
+-- $1 = S001; $2 = 2026-07-25T06:00:00Z; $3 = 2026-08-08T06:00:00Z; $4 = S001; $5 = 2026-07-24T00:00:00Z; $6 = 2026-08-09T00:00:00Z; $7 = 2026-07-25T06:00:00Z; $8 = 2026-08-08T06:00:00Z
+SELECT k.hour FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3
 UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id
-WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6
+WHERE s.code = $4 AND v.zone_id = 0 AND v.local_date BETWEEN $5::date AND $6::date
+    AND v.hour >= $7 AND v.hour < $8
 ORDER BY 1;
 
 -- coverage 16, for:
@@ -155,11 +157,12 @@ SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = $2 AND EXISTS (SEL
 --   instants by method, one store (by=method instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001)
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
 -- branches: coverage: hours; store filter: store; store filter: store
--- $1 = S001; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = S001; $5 = 2026-07-31T06:00:00Z; $6 = 2026-08-02T06:00:00Z
-SELECT k.hour FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id
+-- $1 = S001; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = S001; $5 = 2026-07-30T00:00:00Z; $6 = 2026-08-03T00:00:00Z; $7 = 2026-07-31T06:00:00Z; $8 = 2026-08-02T06:00:00Z
+SELECT k.hour FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE s.code = $1 AND k.hour >= $2 AND k.hour < $3
 UNION SELECT v.hour FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id
-WHERE s.code = $4 AND v.zone_id = 0 AND v.hour >= $5 AND v.hour < $6
+WHERE s.code = $4 AND v.zone_id = 0 AND v.local_date BETWEEN $5::date AND $6::date
+    AND v.hour >= $7 AND v.hour < $8
 ORDER BY 1;
 
 -- coverage 18, for:

@@ -213,7 +213,7 @@ GROUP BY 1, 2;
 
 -- grouped_events 6, for:
 --   dates by hour_of_week (by=hour_of_week dates 2026-08-01..2026-08-31)
--- branches: grouped_events: table; current: dates; grouped_events: zone rows; where: dates; basis: dates; week source: every store; week source: every store
+-- branches: grouped_events: table; current: dates; grouped_events: store hours; where: dates; basis: dates; week source: every store; week source: every store
 -- $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z; $4 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $5 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = 2026-08-01T00:00:00Z; $9 = 30
 WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $8::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
@@ -246,7 +246,7 @@ FROM (SELECT concat_ws(E'\x1f', k.how::text) AS key, k.local_date >= $1::date AS
         sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
         sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
         sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions
-    FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+    FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
     WHERE k.local_date BETWEEN $2::date AND $3::date
     GROUP BY k.how::text, 2, k.store_id) g
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
@@ -517,14 +517,14 @@ GROUP BY 1, 2;
 
 -- grouped_events 13, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
--- branches: grouped_events: table; current: hours; grouped_events: zone rows; where: hours; basis: hours
+-- branches: grouped_events: table; current: hours; grouped_events: store hours; where: hours; basis: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-07-31T06:00:00Z; $7 = 2026-08-02T06:00:00Z; $8 = 2026-08-01T06:00:00Z; $9 = 30
 WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $8 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $4 AND k.hour < $5) k GROUP BY 1, 2),
+    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $4 AND k.hour < $5) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
     FROM (SELECT k.store_id, k.hour >= $8 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $6 AND k.hour < $7) k) k JOIN store_directory s ON s.id = k.store_id
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $6 AND k.hour < $7) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -548,7 +548,7 @@ FROM (SELECT concat_ws(E'\x1f', s.code) AS key, k.hour >= $1 AS cur, k.store_id,
         sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
         sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
         sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions
-    FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+    FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
     WHERE k.hour >= $2 AND k.hour < $3
     GROUP BY s.code, 2, k.store_id) g
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
@@ -556,14 +556,14 @@ GROUP BY 1, 2;
 
 -- grouped_events 14, for:
 --   instants by hour of week, one store (by=hour_of_week instants [2026-08-01T06:00:00Z, 2026-08-08T06:00:00Z) store=S001)
--- branches: grouped_events: table; current: hours; grouped_events: zone rows; store filter: store; where: hours; basis: hours; store filter: store
+-- branches: grouped_events: table; current: hours; grouped_events: store hours; store filter: store; where: hours; basis: hours; store filter: store
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z; $5 = S001; $6 = 2026-07-25T06:00:00Z; $7 = 2026-08-08T06:00:00Z; $8 = 2026-07-25T06:00:00Z; $9 = 2026-08-08T06:00:00Z; $10 = 2026-08-01T06:00:00Z; $11 = 30
 WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $10 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $6 AND k.hour < $7 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $5)) k GROUP BY 1, 2),
+    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $6 AND k.hour < $7 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $5)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
     FROM (SELECT k.store_id, k.hour >= $10 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $8 AND k.hour < $9) k) k JOIN store_directory s ON s.id = k.store_id
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $8 AND k.hour < $9) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -587,7 +587,7 @@ FROM (SELECT concat_ws(E'\x1f', k.how::text) AS key, k.hour >= $1 AS cur, k.stor
         sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
         sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
         sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions
-    FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+    FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
     WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4
     GROUP BY k.how::text, 2, k.store_id) g
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
@@ -599,10 +599,10 @@ GROUP BY 1, 2;
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z; $5 = S001; $6 = 2026-07-31T06:00:00Z; $7 = 2026-08-02T06:00:00Z; $8 = 2026-07-31T06:00:00Z; $9 = 2026-08-02T06:00:00Z; $10 = 2026-08-01T06:00:00Z; $11 = 30
 WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $10 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $6 AND k.hour < $7 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $5)) k GROUP BY 1, 2),
+    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $6 AND k.hour < $7 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $5)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
     FROM (SELECT k.store_id, k.hour >= $10 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $8 AND k.hour < $9) k) k JOIN store_directory s ON s.id = k.store_id
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $8 AND k.hour < $9) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -638,10 +638,10 @@ GROUP BY 1, 2;
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = S001; $7 = 2026-07-31T06:00:00Z; $8 = 2026-08-02T06:00:00Z; $9 = 2026-07-31T06:00:00Z; $10 = 2026-08-02T06:00:00Z; $11 = 2026-08-01T06:00:00Z; $12 = 30
 WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $11 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $7 AND k.hour < $8 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $6)) k GROUP BY 1, 2),
+    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $7 AND k.hour < $8 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $6)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
     FROM (SELECT k.store_id, k.hour >= $11 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $9 AND k.hour < $10) k) k JOIN store_directory s ON s.id = k.store_id
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $9 AND k.hour < $10) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -665,7 +665,7 @@ FROM (SELECT concat_ws(E'\x1f', k.category) AS key, k.hour >= $1 AS cur, k.store
         sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
         sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
         sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions
-    FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+    FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
     WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5
     GROUP BY k.category, 2, k.store_id) g
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur

@@ -247,7 +247,7 @@ GROUP BY date_trunc('week', k.local_date)::date::text, 2, 3;
 
 -- money 10, for:
 --   dates by hour_of_week (by=hour_of_week dates 2026-08-01..2026-08-31)
--- branches: money: zone rows; basis: dates; week source: every store; week source: every store; current: dates; where: dates
+-- branches: money: store hours; basis: dates; week source: every store; week source: every store; current: dates; where: dates
 -- $1 = GBP; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $5 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $6 = 2026-08-01T00:00:00Z; $7 = 30; $8 = 2026-08-01T00:00:00Z; $9 = 2026-07-01T00:00:00Z; $10 = 2026-08-31T00:00:00Z
 WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $6::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
@@ -271,7 +271,7 @@ SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $8::date, coalesce(s.cur
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR NULL::numeric IS NOT NULL)), '{}')
-FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
     LEFT JOIN fx_rates r ON r.reporting = $1 AND r.currency = s.currency AND r.day = k.local_date
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $8::date)
@@ -530,14 +530,14 @@ GROUP BY k.how::text, 2, 3;
 
 -- money 20, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
--- branches: money: zone rows; basis: hours; current: hours; where: hours
+-- branches: money: store hours; basis: hours; current: hours; where: hours
 -- $1 = GBP; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-08-01T06:00:00Z; $7 = 30; $8 = 2026-08-01T06:00:00Z; $9 = 2026-07-31T06:00:00Z; $10 = 2026-08-02T06:00:00Z
 WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $6 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $2 AND k.hour < $3) k GROUP BY 1, 2),
+    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $2 AND k.hour < $3) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
     FROM (SELECT k.store_id, k.hour >= $6 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_hourly k WHERE k.hour >= $4 AND k.hour < $5) k) k JOIN store_directory s ON s.id = k.store_id
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $4 AND k.hour < $5) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -552,7 +552,7 @@ SELECT concat_ws(E'\x1f', s.code), k.hour >= $8, coalesce(s.currency, ''),
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR NULL::numeric IS NOT NULL)), '{}')
-FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
     LEFT JOIN fx_rates r ON r.reporting = $1 AND r.currency = s.currency AND r.day = k.local_date
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.hour >= $8)

@@ -84,31 +84,31 @@ GROUP BY v.local_date::text, 2;
 -- visitors 10, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
 -- branches: visitors: hours; current: hours; visitors: entrance; where: hours
--- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z
+-- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = 2026-07-30T00:00:00Z; $5 = 2026-08-03T00:00:00Z
 SELECT concat_ws(E'\x1f', s.code), v.hour >= $1, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE v.hour >= $2 AND v.hour < $3 AND v.zone_id = 0
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE v.hour >= $2 AND v.hour < $3 AND v.local_date BETWEEN $4::date AND $5::date AND v.zone_id = 0
 GROUP BY s.code, 2;
 
 -- visitors 11, for:
 --   instants by hour of week, one store (by=hour_of_week instants [2026-08-01T06:00:00Z, 2026-08-08T06:00:00Z) store=S001)
 -- branches: visitors: hours; current: hours; visitors: entrance; store filter: store; where: hours
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z; $5 = 2026-07-24T00:00:00Z; $6 = 2026-08-09T00:00:00Z
 SELECT concat_ws(E'\x1f', v.how::text), v.hour >= $1, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.local_date BETWEEN $5::date AND $6::date AND v.zone_id = 0
 GROUP BY v.how::text, 2;
 
 -- visitors 12, for:
 --   instants by method, one store (by=method instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001)
 -- branches: visitors: hours; current: hours; visitors: entrance; store filter: store; where: hours
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z; $5 = 2026-07-30T00:00:00Z; $6 = 2026-08-03T00:00:00Z
 SELECT '', v.hour >= $1, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.zone_id = 0
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE s.code = $2 AND v.hour >= $3 AND v.hour < $4 AND v.local_date BETWEEN $5::date AND $6::date AND v.zone_id = 0
 GROUP BY 2;
 
 -- visitors 13, for:
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
 -- branches: visitors: hours; current: hours; visitors: zones; store filter: store; where: zone; where: hours
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-07-30T00:00:00Z; $7 = 2026-08-03T00:00:00Z
 SELECT '', v.hour >= $1, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id JOIN zone_directory z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.hour >= $4 AND v.hour < $5
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id JOIN zone_directory z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.hour >= $4 AND v.hour < $5 AND v.local_date BETWEEN $6::date AND $7::date
 GROUP BY 2;

@@ -33,7 +33,7 @@ WHERE true AND k.responded > 0;
 -- branches: zone_sketches: table; current: dates; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response
-FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE k.local_date BETWEEN $2::date AND $3::date AND k.responded > 0;
 
 -- zone_sketches 5, for:
@@ -74,7 +74,7 @@ WHERE k.method = $2 AND k.local_date BETWEEN $3::date AND $4::date AND k.respond
 -- branches: zone_sketches: table; current: hours; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z
 SELECT concat_ws(E'\x1f', s.code), k.hour >= $1, k.response
-FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE k.hour >= $2 AND k.hour < $3 AND k.responded > 0;
 
 -- zone_sketches 10, for:
@@ -82,7 +82,7 @@ WHERE k.hour >= $2 AND k.hour < $3 AND k.responded > 0;
 -- branches: zone_sketches: table; current: hours; store filter: store; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z
 SELECT concat_ws(E'\x1f', k.how::text), k.hour >= $1, k.response
-FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 
 -- zone_sketches 11, for:
@@ -98,5 +98,5 @@ WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 -- branches: zone_sketches: table; current: hours; store filter: store; where: zone; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z
 SELECT concat_ws(E'\x1f', k.category), k.hour >= $1, k.response
-FROM kpi_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5 AND k.responded > 0;
