@@ -2,6 +2,7 @@ package findings
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -30,13 +31,96 @@ type Series struct {
 type Finding struct {
 	Key
 	Verdict
-	Q float64 // the Benjamini–Hochberg q-value over every series judged
+	Selected
 }
 
-// Week judges week t of every series and keeps those whose q-value is at
-// most the configured false discovery rate, most significant first. judged
-// is how many series had history enough to be judged: the m of the
-// correction.
+// Selected is one series' outcome of the estate-wide correction.
+type Selected struct {
+	// Level is where the series was judged: 1 for the zone and method
+	// series of every store, 2 for the block series of a zone found at
+	// level 1 (0: a block series whose zone was not found, so not judged).
+	Level int
+	// Q is the series' q-value at its level: found when Q ≤ FDR. At level
+	// 1 the Benjamini–Hochberg q-value over every level-1 series; at level
+	// 2 the q-value among the zone's blocks divided by R₁/m₁, the share of
+	// level-1 series found.
+	Q     float64
+	Found bool
+}
+
+// Select is the hierarchical correction of one week's p-values, of the
+// series keys (Benjamini & Bogomolov 2014, "Selective inference on
+// multiple families of hypotheses", JRSS B 76:297–318, with the
+// Benjamini–Hochberg selection rule):
+//
+//  1. Level 1: Benjamini–Hochberg at fdr over the m₁ zone and method
+//     series (Block < 0) of the whole estate; R₁ of them are found.
+//  2. Level 2: inside each zone found at level 1, its block series are
+//     one family, tested by Benjamini–Hochberg at fdr·R₁/m₁. The block
+//     series of zones not found are not tested.
+//
+// The guarantees, for p-values independent between zones (and within a
+// family independent or positively dependent): the false discovery rate
+// of the level-1 findings is at most fdr (Benjamini & Hochberg 1995); the
+// expected average, over the zones found, of the share of false findings
+// among each zone's block findings is at most fdr (Benjamini & Bogomolov
+// 2014, Theorem 1; the zone's own series is a valid test of "no block
+// changed", the sum of its blocks). Where nothing changes anywhere, a
+// block series can only be found in a zone falsely found at level 1, so
+// the chance of any finding at all in the estate's week is at most fdr.
+// The false discovery rate of level 1 and 2 pooled carries no theorem of
+// its own; docs/BENCHMARKS.md measures it.
+func Select(keys []Key, ps []float64, fdr float64) []Selected {
+	out := make([]Selected, len(keys))
+	var first []int
+	for i, k := range keys {
+		if k.Block < 0 {
+			first = append(first, i)
+		}
+	}
+	p1 := make([]float64, len(first))
+	for j, i := range first {
+		p1[j] = ps[i]
+	}
+	type zone struct{ store, zone string }
+	found := map[zone]bool{}
+	r1 := 0
+	for j, q := range BH(p1) {
+		i := first[j]
+		out[i] = Selected{Level: 1, Q: q, Found: q <= fdr}
+		if q <= fdr {
+			r1++
+			if keys[i].Zone != "" {
+				found[zone{keys[i].Store, keys[i].Zone}] = true
+			}
+		}
+	}
+	if r1 == 0 {
+		return out
+	}
+	share := float64(r1) / float64(len(first))
+	families := map[zone][]int{}
+	for i, k := range keys {
+		if z := (zone{k.Store, k.Zone}); k.Block >= 0 && found[z] {
+			families[z] = append(families[z], i)
+		}
+	}
+	for _, fam := range families {
+		pf := make([]float64, len(fam))
+		for j, i := range fam {
+			pf[j] = ps[i]
+		}
+		for j, q := range BH(pf) {
+			q = math.Min(1, q/share)
+			out[fam[j]] = Selected{Level: 2, Q: q, Found: q <= fdr}
+		}
+	}
+	return out
+}
+
+// Week judges week t of every series and keeps the findings of Select,
+// most significant first. judged is how many series had history enough to
+// be judged, at either level.
 func Week(series []Series, t int, cfg Config) (found []Finding, judged int) {
 	cfg = cfg.withDefaults()
 	var vs []Finding
@@ -47,14 +131,13 @@ func Week(series []Series, t int, cfg Config) (found []Finding, judged int) {
 		}
 		vs = append(vs, Finding{Key: s.Key, Verdict: v})
 	}
-	ps := make([]float64, len(vs))
+	keys, ps := make([]Key, len(vs)), make([]float64, len(vs))
 	for i := range vs {
-		ps[i] = vs[i].P
+		keys[i], ps[i] = vs[i].Key, vs[i].P
 	}
-	q := BH(ps)
-	for i := range vs {
-		vs[i].Q = q[i]
-		if q[i] <= cfg.FDR {
+	for i, sel := range Select(keys, ps, cfg.FDR) {
+		vs[i].Selected = sel
+		if sel.Found {
 			vs[i].interval(cfg)
 			found = append(found, vs[i])
 		}

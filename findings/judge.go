@@ -8,25 +8,40 @@ import (
 // Config holds the method's parameters; the zero value of a field means its
 // default (DefaultConfig).
 type Config struct {
-	// FDR is the false discovery rate Benjamini–Hochberg controls over all
-	// series judged in one week (default 0.10).
+	// FDR is the false discovery rate of a week's findings (default 0.10):
+	// the rate Benjamini–Hochberg controls over the zone and method series
+	// of the estate, and the selection-adjusted level of each found zone's
+	// block series (Select).
 	FDR float64
 	// History is how many weeks before the tested window form its baseline
 	// (default 26); MinHistory the fewest weeks a series needs to be judged
 	// at all (default 6).
 	History, MinHistory int
-	// Delta is the rate ratio the CUSUMs are tuned to detect: the upper one
-	// looks for Delta×, the lower one for 1/Delta× (default 1.5).
+	// Delta is the rate ratio the CUSUMs (Drift = DriftCUSUM) are tuned to
+	// detect: the upper one looks for Delta×, the lower one for 1/Delta×
+	// (default 1.5).
 	Delta float64
-	// MaxRun is the longest window a CUSUM run is tested over (default 8
-	// weeks); the drift test's Bonferroni factor is 2·(MaxRun − 1).
+	// MaxRun is the longest window the test looks back over (default 8
+	// weeks): its windows are the 1 … MaxRun newest weeks, so it restarts
+	// MaxRun weeks before the judged week (and at a breakpoint).
 	MaxRun int
 	// Level is the confidence level of the ratio's interval (default 0.95).
 	Level float64
+	// Drift is the statistic of the test over the windows of the 1 …
+	// MaxRun newest weeks (scan.go): DriftMinP (default), the smallest of
+	// the windows' own exact tails, or DriftCUSUM, the windowed Poisson
+	// CUSUM tuned to Delta; either's p-value is its exact tail.
+	Drift string
 }
 
+// Drift tests.
+const (
+	DriftCUSUM = "cusum"
+	DriftMinP  = "minp"
+)
+
 // DefaultConfig is the configuration the job runs with unless told.
-var DefaultConfig = Config{FDR: 0.10, History: 26, MinHistory: 6, Delta: 1.5, MaxRun: 8, Level: 0.95}
+var DefaultConfig = Config{FDR: 0.10, History: 26, MinHistory: 6, Delta: 1.5, MaxRun: 8, Level: 0.95, Drift: DriftMinP}
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig
@@ -47,6 +62,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Level > 0 && c.Level < 1 {
 		d.Level = c.Level
+	}
+	if c.Drift == DriftCUSUM {
+		d.Drift = c.Drift
 	}
 	return d
 }
@@ -74,8 +92,10 @@ const (
 // correction.
 type Verdict struct {
 	Judged bool // false when the series has too little history
-	// Observed and Expected are the counts over the tested window (the week
-	// itself, or a CUSUM run ending with it); Weeks is that window's length.
+	// Observed and Expected are the counts over the reported window (the
+	// newest weeks, ending with this one, at which the winning direction's
+	// statistic peaked; its expected count from the History weeks before
+	// it); Weeks is that window's length.
 	Observed int64
 	Expected float64
 	Weeks    int
@@ -84,15 +104,17 @@ type Verdict struct {
 	// events; call Interval for a series judged alone).
 	Ratio, Lo, Hi float64
 	Direction     Direction
-	// P is the series' p-value: the smaller of the week's two-sided exact
-	// test and the drift test, Bonferroni-corrected for the pair.
+	// P is the series' p-value: the smaller of the two directions' exact
+	// scan tails (scan.go), doubled for the two directions.
 	P float64
-	// PWeek and PDrift are the two tests' own p-values (PDrift 1 when no
-	// CUSUM run is open); Running the weeks in a row, ending with this one,
-	// whose count lay on Direction's side of its expected count (at least
-	// the tested window's length).
-	PWeek, PDrift float64
-	Running       int
+	// PUp and PDown are the two directions' own tails; PWeek the week's
+	// own two-sided exact test against the History weeks before it, for
+	// reading (P already covers the week: it is the scan's window of one
+	// week). Running: the weeks in a row, ending with this one, whose count
+	// lay on Direction's side of its expected count (at least the reported
+	// window's length).
+	PUp, PDown, PWeek float64
+	Running           int
 
 	n     int64   // events in the window and its baseline together
 	share float64 // the window's share of their exposure
@@ -109,50 +131,41 @@ func Judge(w Weeks, t int, cfg Config) Verdict {
 		return Verdict{}
 	}
 	pre := newPrefix(w)
-	// The week on its own: exact conditional test of its rate against the
-	// baseline's. Given the total, the week's count is binomial with the
-	// week's share of the exposure under "no change".
-	week := pre.test(t, t+1, max(from, t-cfg.History), t, cfg)
-	pWeek := math.Min(1, 2*math.Min(week.pUp, week.pDown))
+	// The scan's windows: the K newest weeks, each of whose starts leaves
+	// MinHistory weeks of baseline after the breakpoint; the baseline is the
+	// History weeks before the longest window.
+	k := min(cfg.MaxRun, t+1-from-cfg.MinHistory)
+	s0 := t + 1 - k
+	hs := max(from, s0-cfg.History)
+	y, x := make([]int64, k), make([]float64, k)
+	for i := range k {
+		y[i], x[i] = pre.y[t+1-i]-pre.y[t-i], pre.x[t+1-i]-pre.x[t-i]
+	}
+	// A direction's tail matters exactly only where P = 2·tail can be at
+	// most FDR: no series with a larger p-value is found at either level.
+	need := cfg.FDR / 2
+	var up, down drift
+	if cfg.Drift == DriftMinP {
+		up, down = minP(y, x, pre.y[s0]-pre.y[hs], pre.x[s0]-pre.x[hs], need)
+	} else {
+		up, down = cusums(y, x, pre.y[s0]-pre.y[hs], pre.x[s0]-pre.x[hs], cfg.Delta, need)
+	}
 
-	up, down := pre.cusum(from, t, cfg)
-	v := Verdict{Judged: true, PWeek: pWeek, PDrift: 1}
-	best := week
-	best.dir = Up
-	if week.pDown < week.pUp {
-		best.dir = Down
+	week := pre.test(t, t+1, max(from, t-cfg.History), t, cfg)
+	v := Verdict{Judged: true, PUp: up.p, PDown: down.p, PWeek: math.Min(1, 2*math.Min(week.pUp, week.pDown))}
+	v.P = math.Min(1, 2*math.Min(up.p, down.p))
+	won := up
+	v.Direction = Up
+	if down.p < up.p || down.p == up.p && week.pDown < week.pUp {
+		won, v.Direction = down, Down
 	}
-	// The drift test: each CUSUM's open run (at most MaxRun weeks) against
-	// the baseline before it, one-sided in the CUSUM's direction. The run is
-	// chosen by the data, so the test is Bonferroni-corrected over every
-	// window it could have chosen: lengths 2 … MaxRun, two directions.
-	for _, r := range []struct {
-		run int
-		dir Direction
-	}{{up, Up}, {down, Down}} {
-		n := min(r.run, cfg.MaxRun)
-		if n < 2 || t+1-n-from < cfg.MinHistory {
-			continue
-		}
-		s := t + 1 - n
-		d := pre.test(s, t+1, max(from, s-cfg.History), s, cfg)
-		d.dir = r.dir
-		p := d.pUp
-		if r.dir == Down {
-			p = d.pDown
-		}
-		p = math.Min(1, float64(2*(cfg.MaxRun-1))*p)
-		if p < v.PDrift {
-			v.PDrift = p
-			if p < pWeek {
-				best = d
-			}
-		}
-	}
-	v.P = math.Min(1, 2*math.Min(pWeek, v.PDrift))
+	// What the finding reports: the window at which the winning direction
+	// peaked, against the History weeks before that window.
+	s := t + 1 - won.weeks
+	best := pre.test(s, t+1, max(from, s-cfg.History), s, cfg)
+	best.dir = v.Direction
 	v.Observed, v.Expected, v.Weeks = best.observed, best.expected, best.end-best.start
 	v.Ratio, v.n, v.share = best.ratio, best.n, best.share
-	v.Direction = best.dir
 	v.Running = pre.running(from, t, best)
 	return v
 }
@@ -256,55 +269,6 @@ func (v *Verdict) interval(cfg Config) {
 	if v.Observed == v.n {
 		v.Hi = math.Inf(1)
 	}
-}
-
-// cusum runs the one-sided Poisson CUSUMs over weeks from+MinHistory … t and
-// returns how many weeks each has been above zero at t (0 when at zero).
-//
-// Reference: at a week where a CUSUM starts from zero, its expected rate is
-// frozen from the History weeks before it (never from weeks inside its own
-// run, which would absorb the drift it is looking for); μ = rate · exposure.
-// The upper CUSUM adds y − k with k = μ(δ − 1)/ln δ, the lower one adds
-// k' − y with k' = μ(1 − 1/δ)/ln δ: the log-likelihood-ratio increments of
-// Poisson(δμ) (or μ/δ) against Poisson(μ), scaled. Each resets to zero
-// whenever its sum falls to zero or below, and at the series' breakpoint.
-func (p prefix) cusum(from, t int, cfg Config) (up, down int) {
-	ld := math.Log(cfg.Delta)
-	ku := (cfg.Delta - 1) / ld
-	kd := (1 - 1/cfg.Delta) / ld
-	var su, sd float64
-	var rateU, rateD float64
-	for w := from + cfg.MinHistory; w <= t; w++ {
-		rate := func() float64 {
-			hs := max(from, w-cfg.History)
-			e := p.x[w] - p.x[hs]
-			if !(e > 0) {
-				return 0
-			}
-			return float64(p.y[w]-p.y[hs]) / e
-		}
-		y := float64(p.y[w+1] - p.y[w])
-		x := p.x[w+1] - p.x[w]
-		if su == 0 {
-			rateU = rate()
-		}
-		if sd == 0 {
-			rateD = rate()
-		}
-		su = math.Max(0, su+y-ku*rateU*x)
-		sd = math.Max(0, sd+kd*rateD*x-y)
-		if su > 0 {
-			up++
-		} else {
-			up = 0
-		}
-		if sd > 0 {
-			down++
-		} else {
-			down = 0
-		}
-	}
-	return up, down
 }
 
 // BH returns the Benjamini–Hochberg adjusted p-values (q-values) of ps, in

@@ -56,6 +56,7 @@ type Stored struct {
 	RatioHi    *float64 `json:"ratio_hi"` // null: unbounded
 	P          float64  `json:"p"`
 	Q          float64  `json:"q"`
+	Level      int      `json:"level"` // 1: judged with the estate's zone and method series; 2: a block of a zone found at level 1
 	Sentence   string   `json:"sentence"`
 }
 
@@ -71,7 +72,7 @@ type Series0 struct {
 // WeekResult is one judged week.
 type WeekResult struct {
 	Week     *string  `json:"week"`   // its Monday; null when no week has been judged
-	Judged   int      `json:"judged"` // series judged across the estate (the m of the correction); 0: not judged
+	Judged   int      `json:"judged"` // series judged across the estate, at either level; 0: not judged
 	FDR      float64  `json:"fdr"`
 	Findings []Stored `json:"findings"`
 }
@@ -119,18 +120,17 @@ func (s *Service) RunWeek(ctx context.Context, week time.Time, hook Hook) (int, 
 		}
 		all = append(all, got...)
 	}
-	ps := make([]float64, len(all))
+	keys, ps := make([]Key, len(all)), make([]float64, len(all))
 	for i := range all {
-		ps[i] = all[i].verdict.P
+		keys[i], ps[i] = all[i].key, all[i].verdict.P
 	}
-	q := BH(ps)
 	var found []Stored
-	for i := range all {
-		if q[i] > cfg.FDR {
+	for i, sel := range Select(keys, ps, cfg.FDR) {
+		if !sel.Found {
 			continue
 		}
 		all[i].verdict.interval(cfg)
-		found = append(found, stored(all[i], q[i]))
+		found = append(found, stored(all[i], sel))
 	}
 	slices.SortStableFunc(found, func(a, b Stored) int { return cmp.Compare(a.P, b.P) })
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
@@ -270,12 +270,13 @@ func finite(x float64) *float64 {
 	return &x
 }
 
-func stored(j judged, q float64) Stored {
-	v := j.verdict
+func stored(j judged, sel Selected) Stored {
+	v, q := j.verdict, sel.Q
 	f := Stored{
 		Series:    Series0{Store: j.key.Store, Zone: j.key.Zone, Method: j.key.Method},
 		StoreName: j.store.Name, Direction: string(v.Direction), Observed: v.Observed, Expected: v.Expected,
 		Weeks: v.Weeks, Running: v.Running, Ratio: finite(v.Ratio), RatioLo: v.Lo, RatioHi: finite(v.Hi), P: v.P, Q: q,
+		Level: sel.Level,
 	}
 	if j.key.Block >= 0 {
 		b := j.key.Block
@@ -329,9 +330,11 @@ ORDER BY f.p, d.code, f.zone, f.block, f.method`, w, scope, store)
 		var block int
 		err := r.Scan(&f.Series.Store, &f.StoreName, &f.Series.Zone, &f.ZoneName, &f.Category, &block, &f.Series.Method,
 			&f.Direction, &f.Observed, &f.Expected, &f.Weeks, &f.Running, &f.Ratio, &f.RatioLo, &f.RatioHi, &f.P, &f.Q, &f.Sentence)
+		f.Level = 1
 		if block >= 0 {
 			f.Series.Block = &block
 			f.BlockLabel = BlockLabel(block)
+			f.Level = 2 // block series are judged only inside zones found at level 1
 		}
 		return f, err
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"html"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,21 @@ func TestRunWeekFindsAPlantedSpike(t *testing.T) {
 	}
 	if block.BlockLabel != "Friday 18–21 h" || block.Observed < 60 {
 		t.Errorf("block finding %+v", block)
+	}
+	// The zone is found with the estate's zone and method series (level 1),
+	// its block among the zone's blocks (level 2), as the hook saw them too.
+	if whole.Level != 1 || block.Level != 2 {
+		t.Errorf("levels: zone %d, block %d; want 1 and 2", whole.Level, block.Level)
+	}
+	for _, f := range hooked {
+		if want := map[bool]int{true: 2, false: 1}[f.Series.Block != nil]; f.Level != want {
+			t.Errorf("hooked %s: level %d, want %d", f.Sentence, f.Level, want)
+		}
+		if f.Series.Block != nil && !slices.ContainsFunc(hooked, func(g findings.Stored) bool {
+			return g.Level == 1 && g.Series.Store == f.Series.Store && g.Series.Zone == f.Series.Zone && g.Series.Block == nil
+		}) {
+			t.Errorf("block finding %s in a zone not found at level 1", f.Sentence)
+		}
 	}
 	// The store's weekly report opens with them.
 	rep := reports.NewReports(pool, kpi.NewKPIs(pool), lay)

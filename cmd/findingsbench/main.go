@@ -28,22 +28,42 @@ func main() {
 	trials := flag.Int("trials", 300, "planted changes per point of the power curve")
 	fdr := flag.Float64("fdr", findings.DefaultConfig.FDR, "false discovery rate")
 	judgedWeeks := flag.Int("judged", 0, "judge only the last N weeks (0: every week with history enough)")
+	drift := flag.String("drift", findings.DefaultConfig.Drift, "drift test: minp or cusum")
+	maxRun := flag.Int("maxrun", findings.DefaultConfig.MaxRun, "longest window of the drift test, in weeks")
+	level1 := flag.Bool("level1", false, "no-change run over the level-1 series only: level 2 tests only inside level-1 findings, so the estate-weeks with any finding are the same, at a fraction of the time")
+	planted := flag.Int("planted", 0, "instead of the no-change run: plant a step in this many zones of each estate (mixed run)")
 	flag.Parse()
 	cfg := findings.DefaultConfig
-	cfg.FDR = *fdr
+	cfg.FDR, cfg.Drift, cfg.MaxRun = *fdr, *drift, *maxRun
+	if *planted > 0 {
+		mixed(cfg, *stores, *weeks, *seeds, *planted)
+		return
+	}
 	end := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC) // a Monday
-	fmt.Printf("findingsbench: %d stores × %d weeks, FDR %.2f, history %d weeks (min %d), CUSUM δ %.2f, runs ≤ %d weeks\n",
-		*stores, *weeks, cfg.FDR, cfg.History, cfg.MinHistory, cfg.Delta, cfg.MaxRun)
+	fmt.Printf("findingsbench: %d stores × %d weeks, FDR %.2f, history %d weeks (min %d), drift test %s (δ %.2f), windows ≤ %d weeks\n",
+		*stores, *weeks, cfg.FDR, cfg.History, cfg.MinHistory, cfg.Drift, cfg.Delta, cfg.MaxRun)
 
 	var firstEstate *built
 	var estateWeeks, weeksWithAny, storeWeeks, storeWeeksWithAny, total int
-	var judgedSum int
+	var judgedSum, episodes int
+	var perSeed []float64
 	for seed := 1; seed <= *seeds; seed++ {
 		t0 := time.Now()
 		b := build(estate.Config{Seed: int64(seed), Stores: *stores, Days: *weeks * 7, End: end, NoChanges: true})
 		if firstEstate == nil {
 			firstEstate = b
 		}
+		series := b.series
+		if *level1 {
+			series = nil
+			for _, s := range b.series {
+				if s.Block < 0 {
+					series = append(series, s)
+				}
+			}
+		}
+		seedAny := 0
+		last := map[findings.Key]bool{} // found the week before: the same excursion seen again
 		var weekTime time.Duration
 		first := cfg.MinHistory
 		if *judgedWeeks > 0 {
@@ -51,7 +71,7 @@ func main() {
 		}
 		for t := first; t < *weeks; t++ {
 			w0 := time.Now()
-			found, judged := findings.Week(b.series, t, cfg)
+			found, judged := findings.Week(series, t, cfg)
 			weekTime += time.Since(w0)
 			estateWeeks++
 			judgedSum += judged
@@ -59,14 +79,22 @@ func main() {
 			total += len(found)
 			if len(found) > 0 {
 				weeksWithAny++
+				seedAny++
 			}
 			with := map[string]bool{}
+			now := map[findings.Key]bool{}
 			for _, f := range found {
 				with[f.Store] = true
+				now[f.Key] = true
+				if !last[f.Key] {
+					episodes++
+				}
 			}
+			last = now
 			storeWeeksWithAny += len(with)
 		}
-		fmt.Printf("seed %d: %d series, built in %s, judged %d weeks in %s (%.0f ms a week)\n", seed, len(b.series),
+		perSeed = append(perSeed, float64(seedAny)/float64(*weeks-first))
+		fmt.Printf("seed %d: %d estate-weeks of %d with a finding; %d series, built in %s, judged %d weeks in %s (%.0f ms a week)\n", seed, seedAny, *weeks-first, len(series),
 			b.took.Round(time.Millisecond), *weeks-first, time.Since(t0).Round(time.Millisecond),
 			float64(weekTime.Milliseconds())/float64(*weeks-first))
 	}
@@ -74,13 +102,64 @@ func main() {
 	fmt.Printf("\nNo change at all: %d estate-weeks, %d series judged a week on average\n", estateWeeks, judgedSum/estateWeeks)
 	fmt.Printf("  estate-weeks with any finding (= the false discovery rate here, every finding being false): %d of %d = %.3f (95%% CI %.3f–%.3f)\n",
 		weeksWithAny, estateWeeks, float64(weeksWithAny)/float64(estateWeeks), lo, hi)
+	if len(perSeed) > 1 {
+		// A chance excursion stays in the 8-week windows for weeks, so the
+		// weeks of one estate are not independent: the interval over seeds
+		// treats each estate as one draw.
+		m, lo, hi := meanCI(perSeed)
+		fmt.Printf("  by estate (each seed one draw, normal 95%% CI): %.3f (%.3f–%.3f); distinct excursions (a series found that was not the week before): %d\n", m, lo, hi, episodes)
+	}
 	lo, hi = wilson(storeWeeksWithAny, storeWeeks)
 	fmt.Printf("  store-weeks with any finding: %d of %d = %.5f (95%% CI %.5f–%.5f); findings in all: %d\n",
 		storeWeeksWithAny, storeWeeks, float64(storeWeeksWithAny)/float64(storeWeeks), lo, hi, total)
 
+	if firstEstate != nil {
+		dispersion(firstEstate.series)
+	}
 	if *trials > 0 {
 		power(firstEstate, cfg, *weeks, *trials)
 	}
+}
+
+// dispersion prints the Pearson dispersion of the first estate's zone and
+// method series about their footfall-proportional expectation, Σ (y − μ)²/μ
+// over the weeks / (weeks − 1), μ = the series' total × the week's share of
+// its footfall: 1 for Poisson counts, above 1 where the counts are
+// overdispersed (a negative-binomial baseline would then be wanted).
+func dispersion(series []findings.Series) {
+	var phis []float64
+	for _, s := range series {
+		if s.Block >= 0 {
+			continue
+		}
+		var n int64
+		var x float64
+		for i, c := range s.Counts {
+			n += c
+			x += s.Exposure[i]
+		}
+		if n < 100 || !(x > 0) {
+			continue
+		}
+		chi := 0.0
+		for i, c := range s.Counts {
+			mu := float64(n) * s.Exposure[i] / x
+			chi += (float64(c) - mu) * (float64(c) - mu) / mu
+		}
+		phis = append(phis, chi/float64(len(s.Counts)-1))
+	}
+	if len(phis) == 0 {
+		return
+	}
+	slices.Sort(phis)
+	mean := 0.0
+	for _, v := range phis {
+		mean += v
+	}
+	mean /= float64(len(phis))
+	at := func(q float64) float64 { return phis[int(q*float64(len(phis)-1))] }
+	fmt.Printf("\nDispersion of the %d zone and method series with ≥ 100 events (Pearson χ²/df about footfall; Poisson: 1): mean %.3f, median %.3f, 90th percentile %.3f, 99th %.3f\n",
+		len(phis), mean, at(0.5), at(0.9), at(0.99))
 }
 
 // built is one estate's series.

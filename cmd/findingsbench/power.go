@@ -9,8 +9,9 @@ import (
 	"github.com/shrinkscope/shrinkscope/findings"
 )
 
-// nullWeek is one week's judged p-values of the estate, sorted, with what a
-// planted series' p-value must beat to be a finding among them.
+// nullWeek is one week's judged level-1 p-values of the estate (its zone and
+// method series), sorted, with what a planted zone's p-value must beat to
+// be a finding among them.
 type nullWeek struct {
 	p []float64 // sorted
 	// later[j]: some null p-value at sorted index ≥ j is itself under the
@@ -23,6 +24,9 @@ type nullWeek struct {
 func newNullWeek(series []findings.Series, t int, cfg findings.Config) nullWeek {
 	var ps []float64
 	for _, s := range series {
+		if s.Block >= 0 {
+			continue // level 2: tested only inside zones found at level 1, which the planted zone's test does not depend on
+		}
 		if v := findings.Judge(s.Weeks, t, cfg); v.Judged {
 			ps = append(ps, v.P)
 		}
@@ -57,7 +61,8 @@ func power(b *built, cfg findings.Config, weeks, trials int) {
 	}
 	ratios := []float64{1.25, 1.5, 2, 3}
 	expected := []float64{5, 10, 20, 50}
-	fmt.Printf("\nPower: %d planted steps per cell, step weeks %d–%d; found in its first week / within 4 weeks\n", trials, first, last)
+	m1 := nulls[first].m
+	fmt.Printf("\nPower: %d planted steps per cell, step weeks %d–%d, m₁ = %d level-1 series; found in its first week / within 4 weeks\n", trials, first, last, m1)
 	fmt.Printf("%-10s", "expected")
 	for _, r := range ratios {
 		fmt.Printf(" | %5.2f×: week 1, ≤ 4 wk", r)
@@ -103,6 +108,42 @@ func power(b *built, cfg findings.Config, weeks, trials int) {
 		}
 		fmt.Println()
 	}
+	// The information bound: with one changed series among m₁, it is found
+	// only if its p-value is at most q/m₁ (it ranks first, and no other
+	// series is under the line). The most powerful test of a known rate E
+	// against rE over a known window of w weeks, at that level, is the
+	// Neyman–Pearson test of the window's count (Poisson(wE) against
+	// Poisson(wrE), randomised at its threshold). Found within 4 weeks
+	// means one of four looks, each at q/m₁; no procedure of four such
+	// looks has more power than the best single test of all four weeks at
+	// 4q/m₁.
+	alpha := cfg.FDR / float64(m1)
+	fmt.Printf("\nInformation bound (Neyman–Pearson, known baseline and start): week 1 at q/m₁ = %.3g / 4 weeks at q/m₁ / 4 weeks at 4q/m₁\n", alpha)
+	for _, e := range expected {
+		fmt.Printf("%-10.0f", e)
+		for _, r := range ratios {
+			fmt.Printf(" | %5.1f %% %5.1f %% %5.1f %%", 100*npPower(e, r*e, alpha), 100*npPower(4*e, 4*r*e, alpha), 100*npPower(4*e, 4*r*e, 4*alpha))
+		}
+		fmt.Println()
+	}
+}
+
+// npPower is the power of the most powerful level-alpha test of Poisson(mu0)
+// against Poisson(mu1 > mu0): reject above c, and at c with the chance that
+// brings the size to alpha exactly.
+func npPower(mu0, mu1, alpha float64) float64 {
+	c := int64(mu0)
+	for findings.PoissonUpper(c, mu0) > alpha {
+		c++
+	}
+	for c > 0 && findings.PoissonUpper(c-1, mu0) <= alpha {
+		c--
+	}
+	// P0(X ≥ c) ≤ alpha < P0(X ≥ c−1): randomise at c−1.
+	at := findings.PoissonUpper(c-1, mu0) - findings.PoissonUpper(c, mu0)
+	gamma := (alpha - findings.PoissonUpper(c, mu0)) / at
+	at1 := findings.PoissonUpper(c-1, mu1) - findings.PoissonUpper(c, mu1)
+	return findings.PoissonUpper(c, mu1) + gamma*at1
 }
 
 // poisson draws from Poisson(mu) by Knuth's product of uniforms (mu here is

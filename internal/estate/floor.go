@@ -59,6 +59,9 @@ func buildZones(r *rng) plan {
 			UnitValue: math.Round(c.value*r.lognormal(0.15)*100) / 100,
 			Polygon:   ss.Rect(x0, y0, x1, y1),
 		}
+		if kind == ss.KindCheckout {
+			z.Lane = "1" // the bank of tills answers the point of sale as lane 1
+		}
 		p.zones = append(p.zones, z)
 		p.risk = append(p.risk, c.risk*k.risk*r.lognormal(0.35))
 		p.traffic = append(p.traffic, math.Round(min(k.traffic*r.lognormal(0.25), 0.98)*1000)/1000)
