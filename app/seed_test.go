@@ -91,7 +91,7 @@ func TestResetThenLoadAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left, tokens int
-	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM stores) + (SELECT count(*) FROM events) + (SELECT count(*) FROM event_ids)
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM stores) + (SELECT count(*) FROM events)
 		+ (SELECT count(*) FROM kpi_dirty) + (SELECT count(*) FROM footfall), (SELECT count(*) FROM api_tokens)`).Scan(&left, &tokens); err != nil {
 		t.Fatal(err)
 	}

@@ -110,51 +110,29 @@ func flagOf(flags []uint8, i int) uint8 {
 	return flags[i]
 }
 
-// storedEvent is an event row found under an id of the batch; gone means
-// event_ids names the id but its row was dropped with its partition.
-type storedEvent struct {
-	ss.Event
-	gone bool
-}
-
-// storedEvents reads the stored rows of ids, found through event_ids by the
-// id alone, whatever their occurred_at.
-func storedEvents(ctx context.Context, tx pgx.Tx, ids [][16]byte) (map[[16]byte]storedEvent, error) {
+// storedEvents reads the stored rows of ids by the id alone, whatever their
+// occurred_at: events' key is the id (migration 00037), so each id is one
+// probe of each partition's key.
+func storedEvents(ctx context.Context, tx pgx.Tx, ids [][16]byte) (map[[16]byte]ss.Event, error) {
 	rows, err := tx.Query(ctx, `
-SELECT i.id, e.id IS NULL, coalesce(e.store_id, 0), coalesce(e.zone_id, 0), coalesce(e.camera, ''),
-       coalesce(e.track, ''), i.occurred_at, coalesce(e.score, 0), coalesce(e.method, ''),
-       coalesce(e.category, ''), coalesce(e.est_value, 0)::float8
-FROM event_ids i LEFT JOIN events e ON e.id = i.id AND e.occurred_at = i.occurred_at
-WHERE i.id = ANY($1)`, ids)
+SELECT id, store_id, zone_id, camera, track, occurred_at, score, method, category, est_value::float8
+FROM events WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[[16]byte]storedEvent{}
+	out := map[[16]byte]ss.Event{}
 	for rows.Next() {
-		var s storedEvent
+		var s ss.Event
 		var score float32
 		var method string
-		if err := rows.Scan(&s.ID, &s.gone, &s.StoreID, &s.ZoneID, &s.Camera, &s.Track, &s.OccurredAt, &score, &method, &s.Category, &s.EstValue); err != nil {
+		if err := rows.Scan(&s.ID, &s.StoreID, &s.ZoneID, &s.Camera, &s.Track, &s.OccurredAt, &score, &method, &s.Category, &s.EstValue); err != nil {
 			return nil, err
 		}
 		s.Score, s.Method = float64(score), ss.Method(method)
 		out[s.ID] = s
 	}
 	return out, rows.Err()
-}
-
-// copyEventIDs records the ids of events about to be stored; a replayed id
-// fails event_ids' key with SQLSTATE 23505.
-func copyEventIDs(ctx context.Context, tx pgx.Tx, fresh []*ss.Event) error {
-	c := newBinCopy(len(fresh), 48)
-	for _, e := range fresh {
-		c.row(3)
-		c.uuid(e.ID)
-		c.int8(e.StoreID)
-		c.timestamptz(e.OccurredAt)
-	}
-	return c.send(ctx, tx, "event_ids", []string{"id", "store_id", "occurred_at"})
 }
 
 // outcomeDiff lists the fields in which b differs from a, two outcomes of

@@ -15,11 +15,11 @@ import (
 
 // binCopy writes PostgreSQL's binary COPY format
 // (https://www.postgresql.org/docs/current/sql-copy.html, "Binary Format")
-// for the two tables every ingested event fills. pgx.CopyFrom encodes each
+// for the events table. pgx.CopyFrom encodes each
 // value through its type map (a plan lookup and an interface conversion per
 // value), which was a third of the HTTP ingest CPU; this writes the few
-// types those tables hold straight into one buffer. Columns and types are
-// fixed by EventColumns and the event_ids table; TestBinaryCopyMatchesPgx
+// types it holds straight into one buffer. Columns and types are fixed by
+// EventColumns; TestBinaryCopyMatchesPgx
 // stores the same events both ways and compares every column.
 type binCopy struct{ b []byte }
 

@@ -20,7 +20,7 @@ type Querier interface {
 // amounts are in the currency they were recorded in).
 func StoreHasFacts(ctx context.Context, q Querier, storeID int64) (bool, error) {
 	var ok bool
-	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM event_ids WHERE store_id = $1)
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE store_id = $1)
     OR EXISTS (SELECT 1 FROM sales WHERE store_id = $1) OR EXISTS (SELECT 1 FROM kpi_store_daily WHERE store_id = $1)`, storeID).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("kpi: facts of store %d: %w", storeID, err)

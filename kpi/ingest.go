@@ -53,6 +53,8 @@ type Ingester struct {
 	parts map[time.Time]bool // months whose event partition is known to exist
 	hooks []EventHook        // run in order; none: nothing
 
+	commits commitGroup // batches sent at once share a transaction (groupcommit.go)
+
 	afterMark func(context.Context) // tests: runs after a writer's dirty marks, before its commit
 }
 
@@ -198,34 +200,7 @@ func (g *Ingester) storeEvents(ctx context.Context, events []ss.Event, flags []u
 	if err != nil {
 		return Result{}, err
 	}
-	var res Result
-	// Replays are rare, so the first attempt COPYs straight in and lets
-	// event_ids' key catch a replayed id (SQLSTATE 23505); only then does a
-	// retry read the stored rows of the batch's ids and compare payloads. A
-	// concurrent batch with the same ids that commits between our lookup and
-	// our COPY also surfaces as 23505, and the next retry sees its rows.
-	lookup := false
-	for attempt := 0; attempt < 5; attempt++ {
-		res, err = g.storeEventsOnce(ctx, events, flags, buckets, lookup)
-		var pgErr *pgconn.PgError
-		if err == nil || !errors.As(err, &pgErr) {
-			break
-		}
-		switch pgErr.Code {
-		case "23505":
-			lookup = true
-			continue
-		case "23514": // no partition for a row: one was dropped since we cached it
-			g.mu.Lock()
-			g.parts = map[time.Time]bool{}
-			g.mu.Unlock()
-			if perr := g.ensurePartitions(ctx, events); perr != nil {
-				return Result{}, perr
-			}
-			continue
-		}
-		break
-	}
+	res, err := g.commits.store(ctx, g, &pendingBatch{events: events, flags: flags, buckets: buckets})
 	if ce, ok := err.(*ss.BatchError); ok {
 		if pos != nil {
 			for k := range ce.Items {
@@ -241,12 +216,47 @@ func (g *Ingester) storeEvents(ctx context.Context, events []ss.Event, flags []u
 	return res, nil
 }
 
+// storeAlone stores one batch in a transaction of its own.
+func (g *Ingester) storeAlone(ctx context.Context, b *pendingBatch) (Result, error) {
+	var res Result
+	var err error
+	// Replays are rare, so the first attempt COPYs straight in and lets
+	// events' key, the id alone, catch a replayed id (SQLSTATE 23505); only
+	// then does a retry read the stored rows of the batch's ids and compare
+	// payloads. A concurrent batch with the same ids that commits between
+	// our lookup and our COPY also surfaces as 23505, and the next retry
+	// sees its rows.
+	lookup := false
+	for attempt := 0; attempt < 5; attempt++ {
+		res, err = g.storeEventsOnce(ctx, b.events, b.flags, b.buckets, lookup)
+		var pgErr *pgconn.PgError
+		if err == nil || !errors.As(err, &pgErr) {
+			break
+		}
+		switch pgErr.Code {
+		case "23505":
+			lookup = true
+			continue
+		case "23514": // no partition for a row: the default one was dropped
+			g.mu.Lock()
+			g.parts = map[time.Time]bool{}
+			g.mu.Unlock()
+			if perr := g.ensurePartitions(ctx, b.events); perr != nil {
+				return Result{}, perr
+			}
+			continue
+		}
+		break
+	}
+	return res, err
+}
+
 // storeEventsOnce stores events whose ids are unique within the batch; with
 // lookup it first compares them with the rows stored under the same ids.
 func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags []uint8, buckets []bucket, lookup bool) (Result, error) {
 	var res Result
 	err := pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
-		var stored map[[16]byte]storedEvent
+		var stored map[[16]byte]ss.Event
 		if lookup {
 			ids := make([][16]byte, len(events))
 			for i := range events {
@@ -265,11 +275,11 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 				fresh = append(fresh, &events[i])
 				continue
 			}
-			if !s.gone && s.StoreID != events[i].StoreID {
+			if s.StoreID != events[i].StoreID {
 				takenID(&conflicts, i, events[i].ID)
 				continue
 			}
-			if d := eventDiff(&s.Event, &events[i], flagOf(flags, i)); !s.gone && len(d) > 0 {
+			if d := eventDiff(&s, &events[i], flagOf(flags, i)); len(d) > 0 {
 				addConflict(&conflicts, i, d, "id %s is already stored with a different payload", events[i].ID)
 			}
 			res.Duplicates++
@@ -280,9 +290,6 @@ func (g *Ingester) storeEventsOnce(ctx context.Context, events []ss.Event, flags
 		res.Accepted = len(fresh)
 		if len(fresh) == 0 {
 			return nil
-		}
-		if err := copyEventIDs(ctx, tx, fresh); err != nil {
-			return err
 		}
 		if err := copyEvents(ctx, tx, fresh); err != nil {
 			return err
@@ -316,17 +323,55 @@ func Money(v float64) pgtype.Numeric {
 	return pgtype.Numeric{Int: big.NewInt(toCents(v)), Exp: -2, Valid: true}
 }
 
-// ensurePartitions creates the month partitions the events fall in.
+// eventPartitionWindow bounds the id months that get a partition of their
+// own (migration 00037): from this many months before the current one to
+// the next. Events are partitioned on the time inside their UUIDv7 id; ids
+// of other months — another UUID version's random bits, a sender's clock
+// years off — go to the default partition, so a bad clock never creates a
+// partition for 2099. Two years back covers a backfill of the history a
+// store keeps.
+const eventPartitionWindow = 24
+
+// idMonth is the UTC month of the unix milliseconds in an id's first 48
+// bits: when a UUIDv7 was minted.
+func idMonth(id [16]byte) time.Time {
+	var ms int64
+	for _, b := range id[:6] {
+		ms = ms<<8 | int64(b)
+	}
+	t := time.UnixMilli(ms).UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// partitionMonth reports whether month m of ids gets a partition of its
+// own at now.
+func partitionMonth(m, now time.Time) bool {
+	now = now.UTC()
+	cur := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return !m.Before(cur.AddDate(0, -eventPartitionWindow, 0)) && !m.After(cur.AddDate(0, 1, 0))
+}
+
+// ensurePartitions creates the id-month partitions the events fall in, of
+// the months near now; the others go to the default partition.
 func (g *Ingester) ensurePartitions(ctx context.Context, events []ss.Event) error {
 	var missing []time.Time
+	now := g.now()
+	u := now.UTC()
+	next := time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
 	g.mu.Lock()
 	for i := range events {
-		t := events[i].OccurredAt.UTC()
-		m := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-		if !g.parts[m] {
+		m := idMonth(events[i].ID)
+		if !g.parts[m] && partitionMonth(m, now) {
 			g.parts[m] = true
 			missing = append(missing, m)
 		}
+	}
+	// Next month's partition is made ahead, by the first batch that needs
+	// any: making one locks events (ensure_event_partition), which is best
+	// not done at midnight on the 1st with every store sending.
+	if len(missing) > 0 && !g.parts[next] {
+		g.parts[next] = true
+		missing = append(missing, next)
 	}
 	g.mu.Unlock()
 	for i, m := range missing {
@@ -336,7 +381,7 @@ func (g *Ingester) ensurePartitions(ctx context.Context, events []ss.Event) erro
 				delete(g.parts, m)
 			}
 			g.mu.Unlock()
-			return fmt.Errorf("kpi: create event partition for %s: %w", m.Format("2006-01"), err)
+			return fmt.Errorf("kpi: create event partition for ids of %s: %w", m.Format("2006-01"), err)
 		}
 	}
 	return nil

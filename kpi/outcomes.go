@@ -35,10 +35,11 @@ func (g *Ingester) Outcomes(ctx context.Context, p *ss.Principal, in []ss.Outcom
 	}
 	known := make(map[[16]byte]eventInfo, len(ids))
 	if len(ids) > 0 {
-		// event_ids finds each event by its id alone, without probing every partition.
+		// events' key is the id alone (migration 00037): one probe of each
+		// partition's key per id, whatever the event's occurred_at.
 		rows, err := g.pool.Query(ctx, `
 SELECT e.id, e.store_id, s.code, e.occurred_at, r.kept_from, r.kept_from::timestamp AT TIME ZONE s.timezone, coalesce(s.currency, '')
-FROM event_ids e JOIN store_directory s ON s.id = e.store_id LEFT JOIN kpi_retention r ON r.store_id = e.store_id
+FROM events e JOIN store_directory s ON s.id = e.store_id LEFT JOIN kpi_retention r ON r.store_id = e.store_id
 WHERE e.id = ANY($1)`, ids)
 		if err != nil {
 			return Result{}, fmt.Errorf("kpi: look up outcome events: %w", err)
@@ -73,8 +74,10 @@ WHERE e.id = ANY($1)`, ids)
 			be.Add(i, "event", "unknown event %s", o.EventID)
 			continue
 		}
-		// event_ids outlives a purge, so an outcome of a purged event is
-		// found; its week's rollups are kept as they were (kept.go).
+		// An event retention purged is gone with its row, so it is unknown
+		// above; one before kept_from cannot be found (the purge that set
+		// kept_from deleted it, and ingest refuses older events), but if it
+		// were, its week's rollups are kept as they were (kept.go).
 		if info.keptAt != nil && info.occurredAt.Before(*info.keptAt) {
 			be.Add(i, "event", "event %s occurred at %s, before store %s's kept_from %s: raw facts before then were purged by retention and nothing older is stored",
 				o.EventID, info.occurredAt.UTC().Format(time.RFC3339), info.store, info.keptFrom.Format(time.DateOnly))

@@ -131,11 +131,8 @@ SELECT gen_random_uuid(), id, 'Z1', 'C1', 'spirits', 20, 'bag', now() - interval
 		{"7: one store's probe", fmt.Sprintf(`SELECT count(*) FROM unnest(ARRAY[now()]) h(hour)
     CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.store_id = %d AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour' OFFSET 0) e
     LEFT JOIN LATERAL (SELECT o.outcome FROM outcomes o WHERE o.store_id = %[1]d AND o.event_id = e.id LIMIT 1) o ON true`, store), ""},
-		{"8: event_ids joined to events off store_id", `SELECT count(*) FROM event_ids i LEFT JOIN events e ON e.id = i.id AND e.occurred_at = i.occurred_at`,
-			"complex joins are only supported when all distributed tables are co-located and joined on their distribution columns"},
-		{"8: joined on store_id", `SELECT count(*) FROM event_ids i LEFT JOIN events e ON e.store_id = i.store_id AND e.id = i.id AND e.occurred_at = i.occurred_at`, ""},
-		{"12: a month by ensure_event_partition", `SELECT ensure_event_partition(now() + interval '2 years')`, ""},
-		{"12: a month create_time_partitions made", `SELECT ensure_event_partition(now() + interval '1 month')`, "would overlap partition"},
+		{"8: an event by its id alone", `SELECT count(*) FROM events WHERE id = ANY(ARRAY[gen_random_uuid()])`, ""},
+		{"12: a month by ensure_event_partition", `SELECT ensure_event_partition(now() + interval '2 months')`, ""},
 		{"14: a store's write and the local outbox in one transaction", fmt.Sprintf(`
 INSERT INTO kpi_dirty (store_id, hour) VALUES (%d, now());
 INSERT INTO alert_changes (alert_id, store_id, change, at, data) VALUES (1, %[1]d, 'opened', now(), '{}');

@@ -84,6 +84,48 @@ func TestEventConflicts(t *testing.T) {
 	}
 }
 
+// TestEventIDsOfAnyKind: an id names one event whatever its version and
+// whatever the clock that made it, with its row in a partition of its own
+// month or in the default one: an identical replay is a duplicate, the same
+// id with another occurred_at (or another score) a 409 storing nothing.
+func TestEventIDsOfAnyKind(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	at := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	ids := map[string]string{
+		"version 4":             "9b2f6c1e-4d7a-4f3b-8c21-5e6f7a8b9c0d",
+		"version 1":             "c232ab00-9414-11ec-b3c8-9f6bdeced846",
+		"v7 from 2099":          idAt(time.Date(2099, 12, 31, 23, 0, 0, 0, time.UTC)),
+		"v7 from 1999":          idAt(time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)),
+		"v7 minted now":         idAt(time.Now()),
+		"v7 minted next month":  idAt(time.Now().AddDate(0, 1, 0)),
+		"the max uuid":          "ffffffff-ffff-ffff-ffff-ffffffffffff",
+		"v7 at the epoch's end": idAt(time.UnixMilli(1<<48 - 1)),
+	}
+	for name, id := range ids {
+		e := event("S1", "Z1", at)
+		e["id"] = id
+		f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, batch(e))
+		r := f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, batch(e))
+		if r.Body["accepted"] != 0.0 || r.Body["duplicates"] != 1.0 {
+			t.Errorf("%s: identical replay answered %s, want 0 accepted, 1 duplicate", name, r.Raw)
+		}
+		for _, other := range []time.Time{at.Add(time.Second), at.AddDate(0, -3, 0), at.AddDate(-2, 0, 0)} {
+			r = f.do("POST", "/api/v1/events", f.ingest, batch(event("S1", "Z2", at), copyEvent(e, "occurred_at", other.Format(time.RFC3339))))
+			if r.Status != http.StatusConflict || !slices.Equal(r.conflictFields(), []string{"1:occurred_at"}) {
+				t.Errorf("%s replayed at %s: status %d items %v, want 409 on 1:occurred_at: %s", name, other, r.Status, r.conflictFields(), r.Raw)
+			}
+		}
+		r = f.do("POST", "/api/v1/events", f.ingest, batch(copyEvent(e, "score", 0.2)))
+		if r.Status != http.StatusConflict || !slices.Equal(r.conflictFields(), []string{"0:score"}) {
+			t.Errorf("%s with another score: status %d items %v, want 409 on 0:score: %s", name, r.Status, r.conflictFields(), r.Raw)
+		}
+	}
+	if n := f.count("events"); n != len(ids) {
+		t.Errorf("%d events stored, want %d (one per id; the refused batches store nothing)", n, len(ids))
+	}
+}
+
 // TestOutcomeConflicts: a newer `at` wins, an older one is a duplicate, the
 // same `at` with the same content is a duplicate and with other content a
 // 409 that stores nothing.

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -192,29 +193,93 @@ func TestEventsEveryBadItemListed(t *testing.T) {
 	}
 }
 
-func TestEventsAcrossMonthsCreatePartitions(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	old := time.Date(2024, 2, 29, 23, 59, 59, 0, time.UTC)
-	evs := batch(event("S1", "Z1", old), event("S1", "Z1", old.Add(time.Second)), event("S1", "Z1", time.Now().Add(-time.Minute)))
-	f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, evs)
-	var parts []string
-	rows, err := f.pool.Query(context.Background(), `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass AND c.relkind = 'r' ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
+// idAt is a UUIDv7 minted at t (RFC 9562: 48-bit unix milliseconds, then
+// version 7, the variant and random bits).
+func idAt(t time.Time) string {
+	id := uuid.Must(uuid.NewV7())
+	ms := t.UnixMilli()
+	for i := range 6 {
+		id[i] = byte(uint64(ms) >> (40 - 8*i))
 	}
+	return id.String()
+}
+
+// partitionsOf lists the partitions of events, the rows each holds.
+func (f *fixture) partitionsOf() map[string]int {
+	f.t.Helper()
+	rows, err := f.pool.Query(context.Background(), `SELECT c.relname, (SELECT count(*) FROM events e WHERE e.tableoid = c.oid)
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass ORDER BY 1`)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
 	for rows.Next() {
 		var p string
-		_ = rows.Scan(&p)
-		parts = append(parts, p)
+		var n int
+		if err := rows.Scan(&p, &n); err != nil {
+			f.t.Fatal(err)
+		}
+		out[p] = n
 	}
-	want := []string{"events_202402", "events_202403", "events_" + time.Now().UTC().Add(-time.Minute).Format("200601")}
-	if !slices.Equal(parts, want) {
-		t.Errorf("partitions %v, want %v", parts, want)
+	return out
+}
+
+// Events are partitioned on the time inside their id (migration 00037),
+// not on occurred_at: a month of ids near now gets a partition of its own,
+// split at the month's first millisecond; an id of another UUID version or
+// from a clock far off goes to the default partition and creates none.
+func TestEventsPartitionedByIDTime(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	now := time.Now().UTC()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	at := now.Add(-time.Minute)
+	old := time.Date(2024, 2, 29, 23, 59, 59, 0, time.UTC)
+	last := event("S1", "Z1", at)
+	last["id"] = idAt(month.Add(-time.Millisecond)) // the previous month's last millisecond
+	first := event("S1", "Z1", at)
+	first["id"] = idAt(month)
+	backfill := event("S1", "Z1", old) // occurred in 2024, id minted now
+	far := event("S1", "Z1", at)
+	far["id"] = idAt(time.Date(2099, 6, 1, 0, 0, 0, 0, time.UTC))
+	past := event("S1", "Z1", old)
+	past["id"] = idAt(old) // minted in 2024, outside the window
+	v4 := event("S1", "Z1", at)
+	v4["id"] = "ffffffff-ffff-4fff-bfff-000000000001" // version 4; its first bits read as the year 10889
+	f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, batch(last, first, backfill, far, past, v4))
+	cur := "events_" + month.Format("200601")
+	prev := "events_" + month.AddDate(0, -1, 0).Format("200601")
+	next := "events_" + month.AddDate(0, 1, 0).Format("200601") // made ahead, empty
+	want := map[string]int{prev: 1, cur: 2, next: 0, "events_default": 3}
+	if got := f.partitionsOf(); !maps.Equal(got, want) {
+		t.Errorf("partitions %v, want %v", got, want)
 	}
-	var n int
-	_ = f.pool.QueryRow(context.Background(), `SELECT count(*) FROM events_202402`).Scan(&n)
-	if n != 1 {
-		t.Errorf("events_202402 holds %d rows, want 1 (23:59:59 UTC on 29 Feb)", n)
+	if n := f.count("events"); n != 6 {
+		t.Errorf("%d events, want 6", n)
+	}
+
+	// When a month of ids held by the default partition comes near, its
+	// partition takes those rows over: a range never lives in two places.
+	soon := month.AddDate(0, 3, 0)
+	early := event("S1", "Z1", at)
+	early["id"] = idAt(soon.Add(time.Hour)) // a clock three months ahead
+	f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, batch(early))
+	if n := f.partitionsOf()["events_default"]; n != 4 {
+		t.Fatalf("default partition holds %d rows, want 4", n)
+	}
+	var name string
+	if err := f.pool.QueryRow(context.Background(), `SELECT ensure_event_partition($1)`, soon).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]int{prev: 1, cur: 2, next: 0, name: 1, "events_default": 3}
+	if got := f.partitionsOf(); name != "events_"+soon.Format("200601") || !maps.Equal(got, want) {
+		t.Errorf("after making %s: partitions %v, want %v", name, got, want)
+	}
+	// Every id still names its one event: an identical replay of each is a
+	// duplicate, wherever its row lives.
+	r := f.mustStatus(http.StatusOK, "POST", "/api/v1/events", f.ingest, batch(last, first, backfill, far, past, v4, early))
+	if r.Body["accepted"] != 0.0 || r.Body["duplicates"] != 7.0 {
+		t.Errorf("replay answered %s, want 0 accepted, 7 duplicates", r.Raw)
 	}
 }

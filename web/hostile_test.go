@@ -31,7 +31,7 @@ type hostileCase struct {
 // leave as they were (digested whole, so an update counts as well as an
 // insert).
 var hostileTables = []string{"stores", "zones", "layout_versions", "layout_changes", "layout_evaluations",
-	"recommendations", "events", "event_ids", "outcomes", "footfall", "sales", "kpi_targets", "kpi_dirty",
+	"recommendations", "events", "outcomes", "footfall", "sales", "kpi_targets", "kpi_dirty",
 	"staffing_policies", "staffing_plans", "report_webhooks", "report_deliveries", "report_snapshots",
 	"segment_snapshots", "job_runs", "checkout_policy", "checkout_items", "checkout_presence", "checkout_exits"}
 
