@@ -71,7 +71,7 @@ WHERE e.id = ANY($1)`, ids)
 		info, found := known[o.EventID]
 		// An event outside the token's stores reads as unknown: scope hides existence.
 		if !found || (p != nil && !p.CanSeeStore(info.store)) {
-			be.Add(i, "event", "unknown event %s", o.EventID)
+			be.Add(i, "event", "unknown event %s: no stored event has this id (an event purged by retention, before its store's kept_from, is gone with its id)", o.EventID)
 			continue
 		}
 		// An event retention purged is gone with its row, so it is unknown
