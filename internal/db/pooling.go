@@ -133,8 +133,21 @@ func ProbeSessions(ctx context.Context, cfg *pgx.ConnConfig) (Sessions, error) {
 	}
 	// A random name: a pooler without prepared-statement support leaves the
 	// statement in a server session that others are handed later.
+	// It is prepared inside a transaction, so in the one server session
+	// whose process id is read there: the first query's session may have
+	// gone back to the pool since, and the statement must be looked for in
+	// a session other than the one that holds it.
 	name := "shrinkscope_probe_" + probeSuffix()
+	if _, err := a.Exec(step, `BEGIN`); err != nil {
+		return fail(err)
+	}
+	if err := a.QueryRow(step, `SELECT pg_backend_pid()`).Scan(&first); err != nil {
+		return fail(err)
+	}
 	if _, err := a.PgConn().Prepare(step, name, `SELECT 1`, nil); err != nil {
+		return fail(err)
+	}
+	if _, err := a.Exec(step, `COMMIT`); err != nil {
 		return fail(err)
 	}
 	b, err := pgx.ConnectConfig(step, cfg)
