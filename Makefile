@@ -77,11 +77,12 @@ bench-pages:
 
 clean:
 	rm -rf bin
-	@if [ -f .pgtest/data/postmaster.pid ]; then pg_ctl=$$(ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1); \
-	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$pg_ctl stop -D .pgtest/data; else $$pg_ctl stop -D .pgtest/data; fi; fi
-	rm -rf .pgtest
-	@if [ -f .pgbouncer/pgbouncer.pid ]; then kill "$$(cat .pgbouncer/pgbouncer.pid)" 2>/dev/null || true; fi
-	rm -rf .pgbouncer
+	@pg_ctl=$$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | tail -1); \
+	for d in $$(scripts/private-dir pgtest)/data $$(scripts/private-dir pgreplica)/replica $$(scripts/private-dir pgreplica)/primary; do \
+	  if [ -f $$d/postmaster.pid ] && [ -n "$$pg_ctl" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$pg_ctl stop -D $$d; else $$pg_ctl stop -D $$d; fi; fi; done
+	@d=$$(scripts/private-dir pgbouncer); if [ -f $$d/pgbouncer.pid ]; then kill "$$(cat $$d/pgbouncer.pid)" 2>/dev/null || true; fi
+	rm -rf $$(scripts/private-dir pgtest) $$(scripts/private-dir pgreplica) $$(scripts/private-dir pgbouncer)
 
 # echarts refreshes the ECharts script embedded by reports/ from the pinned npm package.
 ECHARTS_VERSION ?= 6.1.0
