@@ -11,15 +11,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
 	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
-	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
 // oldSink stores an estate's events and outcomes as ingest did before
@@ -105,20 +101,7 @@ func (s *oldSink) flush(t *testing.T) {
 func TestEventsByIDMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, dbtest.NewEmpty(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 36); err != nil {
-		t.Fatal(err)
-	}
+	pool, p := migratedTo(t, 36)
 
 	// An estate of 3 stores × 60 days, stored as ingest stored it then.
 	est := estate.New(estate.Config{Seed: 11, Stores: 3, Days: 60})

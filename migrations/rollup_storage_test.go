@@ -8,14 +8,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
 	"github.com/shrinkscope/shrinkscope/app"
-	"github.com/shrinkscope/shrinkscope/internal/dbtest"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/kpi"
-	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
 // 00034 converts the hourly rollups in place: a retailer upgrading keeps
@@ -28,20 +24,7 @@ import (
 func TestRollupStorageMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, dbtest.NewEmpty(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 34); err != nil {
-		t.Fatal(err)
-	}
+	pool, p := migratedTo(t, 34)
 	end := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
 	if _, err := app.LoadEstate(ctx, pool, estate.New(estate.Config{Seed: 11, Stores: 4, Days: 21, End: end}), nil); err != nil {
 		t.Fatal(err)

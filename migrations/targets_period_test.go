@@ -3,13 +3,6 @@ package migrations_test
 import (
 	"context"
 	"testing"
-
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
-	"github.com/shrinkscope/shrinkscope/internal/dbtest"
-	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
 // 00029 gives the targets of additive KPIs a period: those set before become
@@ -18,20 +11,7 @@ import (
 func TestTargetsPeriodMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, dbtest.NewEmpty(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 26); err != nil {
-		t.Fatal(err)
-	}
+	pool, p := migratedTo(t, 26)
 	if _, err := pool.Exec(ctx, `INSERT INTO kpi_targets (kpi, op, value, set_by, superseded_at) VALUES
 		('est_loss', '<=', 9000, 'ops', now()), ('est_loss', '<=', 10000, 'ops', NULL),
 		('events', '>=', 30, 'ops', NULL), ('rate_per_1k', '<=', 2.5, 'ops', NULL)`); err != nil {
