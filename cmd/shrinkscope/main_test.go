@@ -214,37 +214,8 @@ func TestServeKeepsKPIsCurrent(t *testing.T) {
 	pool, url := dbtest.NewWithURL(t)
 	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr, "SHRINKSCOPE_ROLLUP_INTERVAL": "200ms", "SHRINKSCOPE_METRICS_ADDR": metricsAddr}
-	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	token = strings.TrimSpace(token)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), io.Discard, io.Discard)
-	}()
-	defer func() { cancel(); <-done }()
-	base := "http://" + addr
-	call := func(method, path, body string) (int, string) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
+	call := serveAsAdmin(t, vars)
 	deadline := time.Now().Add(20 * time.Second)
-	for code, _ := call("GET", "/healthz", ""); code != 200; code, _ = call("GET", "/healthz", "") {
-		if time.Now().After(deadline) {
-			t.Fatal("server did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	call("PUT", "/api/v1/stores/S1", `{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection","currency":"GBP"}`)
 	call("PUT", "/api/v1/stores/S1/zones", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]},"properties":{"id":"Z1","name":"z","kind":"aisle","category":"c","unit_value":5}}]}`)
 	at := "2026-02-03T10:30:00Z"
@@ -272,7 +243,7 @@ func TestServeKeepsKPIsCurrent(t *testing.T) {
 		t.Errorf("rollup metrics missing from /metrics")
 	}
 	// Without a token: refused on the main address, served on --metrics-addr.
-	if res, err := http.Get(base + "/metrics"); err != nil || res.StatusCode != 401 {
+	if res, err := http.Get("http://" + addr + "/metrics"); err != nil || res.StatusCode != 401 {
 		t.Errorf("/metrics on the main address without a token: %v %v", res, err)
 	} else {
 		res.Body.Close()
@@ -342,4 +313,43 @@ func TestHelpTouchesNoDatabase(t *testing.T) {
 	if _, _, err := sh(t, vars, "token", "frobnicate"); exitCode(err) != 2 {
 		t.Errorf("a wrong subcommand: %v (exit %d), want 2", err, exitCode(err))
 	}
+}
+
+// serveAsAdmin runs `serve` with vars until the test ends, waits up to 30 s
+// for /healthz (vars' SHRINKSCOPE_ADDR), and returns a call that sends a
+// JSON request with an admin token made by `token create`.
+func serveAsAdmin(t *testing.T, vars map[string]string) func(method, path, body string) (int, string) {
+	t.Helper()
+	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(token)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), io.Discard, io.Discard)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	base := "http://" + vars["SHRINKSCOPE_ADDR"]
+	call := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for code, _ := call("GET", "/healthz", ""); code != 200; code, _ = call("GET", "/healthz", "") {
+		if time.Now().After(deadline) {
+			t.Fatal("server did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return call
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,37 +31,8 @@ func TestServeReadsFromReplica(t *testing.T) {
 			t.Errorf("serve with %s=%q: %v, want an error naming it", k, v, err)
 		}
 	}
-	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	token = strings.TrimSpace(token)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), io.Discard, io.Discard)
-	}()
-	defer func() { cancel(); <-done }()
-	base := "http://" + addr
-	call := func(method, path, body string) (int, string) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
+	call := serveAsAdmin(t, vars)
 	deadline := time.Now().Add(30 * time.Second)
-	for code, _ := call("GET", "/healthz", ""); code != 200; code, _ = call("GET", "/healthz", "") {
-		if time.Now().After(deadline) {
-			t.Fatal("server did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	call("PUT", "/api/v1/stores/S1", `{"name":"s","timezone":"UTC","opening_hours":{"mon":[["08:00","20:00"]]},"profile":{"urban_density":1,"theft_index":1,"staffing_capacity":1},"operating_model":"detection","currency":"GBP"}`)
 	call("PUT", "/api/v1/stores/S1/zones", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]},"properties":{"id":"Z1","name":"z","kind":"aisle","category":"c","unit_value":5}}]}`)
 	var evs []string

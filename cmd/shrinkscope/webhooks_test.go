@@ -46,35 +46,9 @@ func TestServeDeliversWebhooks(t *testing.T) {
 	}
 	addr := freeAddr(t)
 	vars := map[string]string{"DATABASE_URL": url, "SHRINKSCOPE_ADDR": addr, "SHRINKSCOPE_WEBHOOK_ALLOW": "127.0.0.1"}
-	token, _, err := sh(t, vars, "token", "create", "--role", "admin", "--name", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	token = strings.TrimSpace(token)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), io.Discard, io.Discard)
-	}()
-	defer func() { cancel(); <-done }()
-	call := func(method, path string) (int, string) {
-		req, _ := http.NewRequest(method, "http://"+addr+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
+	serve := serveAsAdmin(t, vars)
+	call := func(method, path string) (int, string) { return serve(method, path, "") }
 	deadline := time.Now().Add(30 * time.Second)
-	for code, _ := call("GET", "/healthz"); code != 200; code, _ = call("GET", "/healthz") {
-		if time.Now().After(deadline) {
-			t.Fatal("server did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	// 409: a catch-up run of the job is under way and writes the report.
 	if code, body := call("POST", "/api/v1/jobs/reports/run"); code != 200 && code != 409 {
 		t.Fatalf("run reports: %d %s", code, body)
