@@ -184,7 +184,21 @@ func (r *runner) prepare(est *estate.Estate, stores []int, events []ss.Event) (*
 // into events (the only table an event fills since migration 00037).
 func (r *runner) rawCopy(est *estate.Estate, stores []int, events []ss.Event) float64 {
 	pool, _, ids := r.prepare(est, stores, events)
-	zones := zoneDefaults(est, stores)
+	rows := eventRows(events, ids, zoneDefaults(est, stores))
+	start := time.Now()
+	n, err := pool.CopyFrom(context.Background(), pgx.Identifier{"events"}, kpi.EventColumns, pgx.CopyFromRows(rows))
+	if err != nil {
+		log.Fatal(err)
+	}
+	took := time.Since(start)
+	r.verify(pool, len(events))
+	r.Close()
+	return float64(n) / took.Seconds()
+}
+
+// eventRows resolves events as ingest would — store and zone ids, the
+// zone's category and unit value where the event has none — into COPY rows.
+func eventRows(events []ss.Event, ids map[[2]string][2]int64, zones map[[2]string]ss.Zone) [][]any {
 	rows := make([][]any, len(events))
 	for i := range events {
 		e := events[i]
@@ -199,15 +213,7 @@ func (r *runner) rawCopy(est *estate.Estate, stores []int, events []ss.Event) fl
 		}
 		rows[i] = kpi.EventRow(&e)
 	}
-	start := time.Now()
-	n, err := pool.CopyFrom(context.Background(), pgx.Identifier{"events"}, kpi.EventColumns, pgx.CopyFromRows(rows))
-	if err != nil {
-		log.Fatal(err)
-	}
-	took := time.Since(start)
-	r.verify(pool, len(events))
-	r.Close()
-	return float64(n) / took.Seconds()
+	return rows
 }
 
 func zoneDefaults(est *estate.Estate, stores []int) map[[2]string]ss.Zone {

@@ -133,21 +133,7 @@ func (r *runner) streamCopy(est *estate.Estate, stores []int, all []ss.Event, se
 	rows := make([][][][]any, len(senders))
 	for i, s := range senders {
 		for _, b := range s.events {
-			br := make([][]any, len(b))
-			for k := range b {
-				e := b[k]
-				id := ids[[2]string{e.Store, e.Zone}]
-				e.StoreID, e.ZoneID = id[0], id[1]
-				z := zones[[2]string{e.Store, e.Zone}]
-				if e.Category == "" {
-					e.Category = z.Category
-				}
-				if e.EstValue < 0 {
-					e.EstValue = z.UnitValue
-				}
-				br[k] = kpi.EventRow(&e)
-			}
-			rows[i] = append(rows[i], br)
+			rows[i] = append(rows[i], eventRows(b, ids, zones))
 		}
 	}
 	cp := openPool(url, conns)
