@@ -48,13 +48,47 @@ type Selected struct {
 	Found bool
 }
 
+// SelectIn is Select run over each family of scope: once over the whole
+// estate (ScopeEstate: Select itself), or once within each store
+// (ScopeStore: level 1 over that store's zone and method series, level 2
+// inside its found zones at FDR·R₁/m₁ with the store's own R₁ and m₁), so
+// Select's guarantees hold for each store alone: where nothing changes in
+// a store, the chance of any finding in its week is at most fdr, whatever
+// the other stores do.
+func SelectIn(keys []Key, ps []float64, fdr float64, scope string) []Selected {
+	if scope != ScopeStore {
+		return Select(keys, ps, fdr)
+	}
+	byStore := map[string][]int{}
+	var stores []string
+	for i, k := range keys {
+		if byStore[k.Store] == nil {
+			stores = append(stores, k.Store)
+		}
+		byStore[k.Store] = append(byStore[k.Store], i)
+	}
+	out := make([]Selected, len(keys))
+	for _, st := range stores {
+		idx := byStore[st]
+		ks, qs := make([]Key, len(idx)), make([]float64, len(idx))
+		for j, i := range idx {
+			ks[j], qs[j] = keys[i], ps[i]
+		}
+		for j, sel := range Select(ks, qs, fdr) {
+			out[idx[j]] = sel
+		}
+	}
+	return out
+}
+
 // Select is the hierarchical correction of one week's p-values, of the
 // series keys (Benjamini & Bogomolov 2014, "Selective inference on
 // multiple families of hypotheses", JRSS B 76:297–318, with the
 // Benjamini–Hochberg selection rule):
 //
 //  1. Level 1: Benjamini–Hochberg at fdr over the m₁ zone and method
-//     series (Block < 0) of the whole estate; R₁ of them are found.
+//     series (Block < 0) of keys (the whole estate, or one store: SelectIn);
+//     R₁ of them are found.
 //  2. Level 2: inside each zone found at level 1, its block series are
 //     one family, tested by Benjamini–Hochberg at fdr·R₁/m₁. The block
 //     series of zones not found are not tested.
@@ -118,7 +152,8 @@ func Select(keys []Key, ps []float64, fdr float64) []Selected {
 	return out
 }
 
-// Week judges week t of every series and keeps the findings of Select,
+// Week judges week t of every series and keeps the findings of SelectIn
+// over cfg.Scope,
 // most significant first. judged is how many series had history enough to
 // be judged, at either level.
 func Week(series []Series, t int, cfg Config) (found []Finding, judged int) {
@@ -135,7 +170,7 @@ func Week(series []Series, t int, cfg Config) (found []Finding, judged int) {
 	for i := range vs {
 		keys[i], ps[i] = vs[i].Key, vs[i].P
 	}
-	for i, sel := range Select(keys, ps, cfg.FDR) {
+	for i, sel := range SelectIn(keys, ps, cfg.FDR, cfg.Scope) {
 		vs[i].Selected = sel
 		if sel.Found {
 			vs[i].interval(cfg)

@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"fmt"
 	"math"
 	"sort"
 )
@@ -10,9 +11,13 @@ import (
 type Config struct {
 	// FDR is the false discovery rate of a week's findings (default 0.10):
 	// the rate Benjamini–Hochberg controls over the zone and method series
-	// of the estate, and the selection-adjusted level of each found zone's
-	// block series (Select).
+	// of each family of Scope, and the selection-adjusted level of each
+	// found zone's block series (Select).
 	FDR float64
+	// Scope is the family the false discovery control runs over (SelectIn):
+	// ScopeEstate (default), every store's series together, or ScopeStore,
+	// each store's series alone.
+	Scope string
 	// History is how many weeks before the tested window form its baseline
 	// (default 26); MinHistory the fewest weeks a series needs to be judged
 	// at all (default 6).
@@ -40,8 +45,27 @@ const (
 	DriftMinP  = "minp"
 )
 
+// Scopes of the false discovery control.
+const (
+	// ScopeEstate runs the correction once over the whole estate's series:
+	// about FDR of the estate's weeks have any false finding anywhere.
+	ScopeEstate = "estate"
+	// ScopeStore runs it within each store: about FDR of each store's weeks
+	// have a false finding in that store, so an estate of N stores sees
+	// about FDR·N stores with one a week.
+	ScopeStore = "store"
+)
+
+// ParseScope checks a scope's name: ScopeEstate or ScopeStore.
+func ParseScope(s string) (string, error) {
+	if s != ScopeEstate && s != ScopeStore {
+		return "", fmt.Errorf("want %s or %s, got %q", ScopeEstate, ScopeStore, s)
+	}
+	return s, nil
+}
+
 // DefaultConfig is the configuration the job runs with unless told.
-var DefaultConfig = Config{FDR: 0.10, History: 26, MinHistory: 6, Delta: 1.5, MaxRun: 8, Level: 0.95, Drift: DriftMinP}
+var DefaultConfig = Config{FDR: 0.10, Scope: ScopeEstate, History: 26, MinHistory: 6, Delta: 1.5, MaxRun: 8, Level: 0.95, Drift: DriftMinP}
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig
@@ -65,6 +89,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Drift == DriftCUSUM {
 		d.Drift = c.Drift
+	}
+	if c.Scope == ScopeStore {
+		d.Scope = c.Scope
 	}
 	return d
 }
