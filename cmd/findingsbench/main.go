@@ -4,6 +4,7 @@
 // database: the estates' facts are summed into weekly series in memory.
 //
 //	go run ./cmd/findingsbench -stores 200 -weeks 32 -seeds 3 -trials 300
+//	go run ./cmd/findingsbench -fdr-scope both -level1 -seeds 10 -trials 300
 package main
 
 import (
@@ -32,21 +33,30 @@ func main() {
 	maxRun := flag.Int("maxrun", findings.DefaultConfig.MaxRun, "longest window of the drift test, in weeks")
 	level1 := flag.Bool("level1", false, "no-change run over the level-1 series only: level 2 tests only inside level-1 findings, so the estate-weeks with any finding are the same, at a fraction of the time")
 	planted := flag.Int("planted", 0, "instead of the no-change run: plant a step in this many zones of each estate (mixed run)")
+	scope := flag.String("fdr-scope", findings.ScopeEstate, "scope of the false discovery control: estate, store, or both (every measurement under each, from the same verdicts and draws)")
+	chi2 := flag.Bool("chi2", false, "instead: the χ² test of every zone series' weekly counts against footfall-proportional rates, on no-change estates (seeds 1…N), beside Poisson series drawn at those rates")
 	flag.Parse()
+	scopes := scopesOf(*scope)
 	cfg := findings.DefaultConfig
 	cfg.FDR, cfg.Drift, cfg.MaxRun = *fdr, *drift, *maxRun
+	if *chi2 {
+		chiSquare(*stores, *weeks, *seeds)
+		return
+	}
 	if *planted > 0 {
-		mixed(cfg, *stores, *weeks, *seeds, *planted)
+		mixed(cfg, scopes, *stores, *weeks, *seeds, *planted)
 		return
 	}
 	end := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC) // a Monday
-	fmt.Printf("findingsbench: %d stores × %d weeks, FDR %.2f, history %d weeks (min %d), drift test %s (δ %.2f), windows ≤ %d weeks\n",
-		*stores, *weeks, cfg.FDR, cfg.History, cfg.MinHistory, cfg.Drift, cfg.Delta, cfg.MaxRun)
+	fmt.Printf("findingsbench: %d stores × %d weeks, FDR %.2f over %v, history %d weeks (min %d), drift test %s (δ %.2f), windows ≤ %d weeks\n",
+		*stores, *weeks, cfg.FDR, scopes, cfg.History, cfg.MinHistory, cfg.Drift, cfg.Delta, cfg.MaxRun)
 
 	var firstEstate *built
-	var estateWeeks, weeksWithAny, storeWeeks, storeWeeksWithAny, total int
-	var judgedSum, episodes int
-	var perSeed []float64
+	tallies := make([]*tally, len(scopes))
+	for i, sc := range scopes {
+		tallies[i] = &tally{scope: sc}
+	}
+	var judgedSum, estateWeeks int
 	for seed := 1; seed <= *seeds; seed++ {
 		t0 := time.Now()
 		b := build(estate.Config{Seed: int64(seed), Stores: *stores, Days: *weeks * 7, End: end, NoChanges: true})
@@ -62,62 +72,45 @@ func main() {
 				}
 			}
 		}
-		seedAny := 0
-		last := map[findings.Key]bool{} // found the week before: the same excursion seen again
-		var weekTime time.Duration
 		first := cfg.MinHistory
 		if *judgedWeeks > 0 {
 			first = max(first, *weeks-*judgedWeeks)
 		}
+		for _, ta := range tallies {
+			ta.startSeed()
+		}
+		var weekTime time.Duration
 		for t := first; t < *weeks; t++ {
 			w0 := time.Now()
-			found, judged := findings.Week(series, t, cfg)
+			jw := judgeWeek(series, t, cfg)
 			weekTime += time.Since(w0)
 			estateWeeks++
-			judgedSum += judged
-			storeWeeks += *stores
-			total += len(found)
-			if len(found) > 0 {
-				weeksWithAny++
-				seedAny++
+			judgedSum += len(jw.keys)
+			for _, ta := range tallies {
+				ta.week(jw.selectWeek(cfg.FDR, ta.scope), *stores)
 			}
-			with := map[string]bool{}
-			now := map[findings.Key]bool{}
-			for _, f := range found {
-				with[f.Store] = true
-				now[f.Key] = true
-				if !last[f.Key] {
-					episodes++
-				}
-			}
-			last = now
-			storeWeeksWithAny += len(with)
 		}
-		perSeed = append(perSeed, float64(seedAny)/float64(*weeks-first))
-		fmt.Printf("seed %d: %d estate-weeks of %d with a finding; %d series, built in %s, judged %d weeks in %s (%.0f ms a week)\n", seed, seedAny, *weeks-first, len(series),
+		for _, ta := range tallies {
+			ta.endSeed(len(b.exposure), *weeks-first)
+		}
+		fmt.Printf("seed %d: %d series, built in %s, judged %d weeks in %s (%.0f ms a week to judge);", seed, len(series),
 			b.took.Round(time.Millisecond), *weeks-first, time.Since(t0).Round(time.Millisecond),
 			float64(weekTime.Milliseconds())/float64(*weeks-first))
+		for _, ta := range tallies {
+			fmt.Printf(" %s scope: %d estate-weeks with a finding, %d store-weeks", ta.scope, ta.seedAny, ta.seedStoreAny)
+		}
+		fmt.Println()
 	}
-	lo, hi := wilson(weeksWithAny, estateWeeks)
 	fmt.Printf("\nNo change at all: %d estate-weeks, %d series judged a week on average\n", estateWeeks, judgedSum/estateWeeks)
-	fmt.Printf("  estate-weeks with any finding (= the false discovery rate here, every finding being false): %d of %d = %.3f (95%% CI %.3f–%.3f)\n",
-		weeksWithAny, estateWeeks, float64(weeksWithAny)/float64(estateWeeks), lo, hi)
-	if len(perSeed) > 1 {
-		// A chance excursion stays in the 8-week windows for weeks, so the
-		// weeks of one estate are not independent: the interval over seeds
-		// treats each estate as one draw.
-		m, lo, hi := meanCI(perSeed)
-		fmt.Printf("  by estate (each seed one draw, normal 95%% CI): %.3f (%.3f–%.3f); distinct excursions (a series found that was not the week before): %d\n", m, lo, hi, episodes)
+	for _, ta := range tallies {
+		ta.print()
 	}
-	lo, hi = wilson(storeWeeksWithAny, storeWeeks)
-	fmt.Printf("  store-weeks with any finding: %d of %d = %.5f (95%% CI %.5f–%.5f); findings in all: %d\n",
-		storeWeeksWithAny, storeWeeks, float64(storeWeeksWithAny)/float64(storeWeeks), lo, hi, total)
 
 	if firstEstate != nil {
 		dispersion(firstEstate.series)
 	}
 	if *trials > 0 {
-		power(firstEstate, cfg, *weeks, *trials)
+		power(firstEstate, cfg, scopes, *weeks, *trials)
 	}
 }
 

@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/shrinkscope/shrinkscope/findings"
 )
 
-// nullWeek is one week's judged level-1 p-values of the estate (its zone and
-// method series), sorted, with what a planted zone's p-value must beat to
+// nullWeek is one week's judged level-1 p-values of a family (the zone and
+// method series of the estate, or of one store), sorted, with what a planted zone's p-value must beat to
 // be a finding among them.
 type nullWeek struct {
 	p []float64 // sorted
@@ -21,20 +22,12 @@ type nullWeek struct {
 	m     int // the planted series included
 }
 
-func newNullWeek(series []findings.Series, t int, cfg findings.Config) nullWeek {
-	var ps []float64
-	for _, s := range series {
-		if s.Block >= 0 {
-			continue // level 2: tested only inside zones found at level 1, which the planted zone's test does not depend on
-		}
-		if v := findings.Judge(s.Weeks, t, cfg); v.Judged {
-			ps = append(ps, v.P)
-		}
-	}
+func newNullWeek(ps []float64, fdr float64) nullWeek {
+	ps = slices.Clone(ps)
 	sort.Float64s(ps)
 	nw := nullWeek{p: ps, m: len(ps) + 1, later: make([]bool, len(ps)+1)}
 	for j := len(ps) - 1; j >= 0; j-- {
-		nw.later[j] = nw.later[j+1] || ps[j] <= cfg.FDR*float64(j+2)/float64(nw.m)
+		nw.later[j] = nw.later[j+1] || ps[j] <= fdr*float64(j+2)/float64(nw.m)
 	}
 	return nw
 }
@@ -45,33 +38,69 @@ func (nw nullWeek) found(p, fdr float64) bool {
 	return p <= fdr*float64(j+1)/float64(nw.m) || nw.later[j]
 }
 
+// nullWeeks are one week's families of a scope: the whole estate's
+// level-1 series under "" (ScopeEstate), or each store's under its code
+// (ScopeStore). Level 2 is tested only inside zones found at level 1,
+// which the planted zone's own test does not depend on.
+func nullWeeks(jw judgedWeek, fdr float64, scope string) map[string]nullWeek {
+	groups := map[string][]float64{}
+	for i, k := range jw.keys {
+		if k.Block >= 0 {
+			continue
+		}
+		g := ""
+		if scope == findings.ScopeStore {
+			g = k.Store
+		}
+		groups[g] = append(groups[g], jw.ps[i])
+	}
+	out := map[string]nullWeek{}
+	for g, ps := range groups {
+		out[g] = newNullWeek(ps, fdr)
+	}
+	return out
+}
+
 // power plants, in one store's zone of the first estate, a step to r times
 // a weekly rate of about e events from week t0 on, and asks whether the
-// zone is found in week t0 and within weeks t0 … t0+3, against the estate's
-// other series judged in those weeks. The planted counts follow the store's
-// own weekly footfall.
-func power(b *built, cfg findings.Config, weeks, trials int) {
+// zone is found in week t0 and within weeks t0 … t0+3, against the other
+// series of its family (the estate's, or its store's) judged in those
+// weeks. The planted counts follow the store's own weekly footfall; every
+// scope judges the same draws.
+func power(b *built, cfg findings.Config, scopes []string, weeks, trials int) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	// Steps start between week 14 and weeks−4, so at least 8 weeks of
 	// history and 4 weeks after.
 	first, last := cfg.MinHistory+8, weeks-4
-	nulls := map[int]nullWeek{}
+	var level1 []findings.Series
+	for _, s := range b.series {
+		if s.Block < 0 {
+			level1 = append(level1, s)
+		}
+	}
+	nulls := make([]map[int]map[string]nullWeek, len(scopes)) // scope → week → family
+	for si := range scopes {
+		nulls[si] = map[int]map[string]nullWeek{}
+	}
 	for t := first; t < weeks; t++ {
-		nulls[t] = newNullWeek(b.series, t, cfg)
+		jw := judgeWeek(level1, t, cfg)
+		for si, sc := range scopes {
+			nulls[si][t] = nullWeeks(jw, cfg.FDR, sc)
+		}
+	}
+	family := func(si, store int) string {
+		if scopes[si] == findings.ScopeStore {
+			return fmt.Sprintf("S%03d", store+1)
+		}
+		return ""
 	}
 	ratios := []float64{1.25, 1.5, 2, 3}
 	expected := []float64{5, 10, 20, 50}
-	m1 := nulls[first].m
-	fmt.Printf("\nPower: %d planted steps per cell, step weeks %d–%d, m₁ = %d level-1 series; found in its first week / within 4 weeks\n", trials, first, last, m1)
-	fmt.Printf("%-10s", "expected")
-	for _, r := range ratios {
-		fmt.Printf(" | %5.2f×: week 1, ≤ 4 wk", r)
-	}
-	fmt.Println()
-	for _, e := range expected {
-		fmt.Printf("%-10.0f", e)
-		for _, r := range ratios {
-			var now, soon int
+	type cell struct{ now, soon []int } // by scope
+	cells := map[[2]int]cell{}
+	for ei, e := range expected {
+		for ri, r := range ratios {
+			c := cell{now: make([]int, len(scopes)), soon: make([]int, len(scopes))}
 			for range trials {
 				store := rng.IntN(len(b.exposure))
 				x := b.exposure[store]
@@ -89,42 +118,66 @@ func power(b *built, cfg findings.Config, weeks, trials int) {
 					}
 					w.Counts[k] = poisson(rng, mu)
 				}
-				hit := -1
-				for k := t0; k < t0+4; k++ {
-					v := findings.Judge(w, k, cfg)
-					if v.Judged && v.Direction == findings.Up && nulls[k].found(v.P, cfg.FDR) {
-						hit = k - t0
-						break
+				var vs [4]findings.Verdict
+				for k := range 4 {
+					vs[k] = findings.Judge(w, t0+k, cfg)
+				}
+				for si := range scopes {
+					g := family(si, store)
+					for k, v := range vs {
+						if v.Judged && v.Direction == findings.Up && nulls[si][t0+k][g].found(v.P, cfg.FDR) {
+							if k == 0 {
+								c.now[si]++
+							}
+							c.soon[si]++
+							break
+						}
 					}
 				}
-				if hit == 0 {
-					now++
-				}
-				if hit >= 0 {
-					soon++
-				}
 			}
-			fmt.Printf(" | %6.1f %% %9.1f %%", 100*float64(now)/float64(trials), 100*float64(soon)/float64(trials))
+			cells[[2]int{ei, ri}] = c
 		}
-		fmt.Println()
 	}
-	// The information bound: with one changed series among m₁, it is found
-	// only if its p-value is at most q/m₁ (it ranks first, and no other
-	// series is under the line). The most powerful test of a known rate E
-	// against rE over a known window of w weeks, at that level, is the
-	// Neyman–Pearson test of the window's count (Poisson(wE) against
-	// Poisson(wrE), randomised at its threshold). Found within 4 weeks
-	// means one of four looks, each at q/m₁; no procedure of four such
-	// looks has more power than the best single test of all four weeks at
-	// 4q/m₁.
-	alpha := cfg.FDR / float64(m1)
-	fmt.Printf("\nInformation bound (Neyman–Pearson, known baseline and start): week 1 at q/m₁ = %.3g / 4 weeks at q/m₁ / 4 weeks at 4q/m₁\n", alpha)
-	for _, e := range expected {
-		fmt.Printf("%-10.0f", e)
+	for si, sc := range scopes {
+		var ms []int
+		for _, nw := range nulls[si][first] {
+			ms = append(ms, nw.m)
+		}
+		slices.Sort(ms)
+		m := ms[len(ms)/2]
+		fmt.Printf("\nPower, %s scope: %d planted steps per cell, step weeks %d–%d, m₁ = %d level-1 series in the family (the planted one included; %d families, m₁ %d–%d); found in its first week / within 4 weeks\n",
+			sc, trials, first, last, m, len(ms), ms[0], ms[len(ms)-1])
+		fmt.Printf("%-10s", "expected")
 		for _, r := range ratios {
-			fmt.Printf(" | %5.1f %% %5.1f %% %5.1f %%", 100*npPower(e, r*e, alpha), 100*npPower(4*e, 4*r*e, alpha), 100*npPower(4*e, 4*r*e, 4*alpha))
+			fmt.Printf(" | %5.2f×: week 1, ≤ 4 wk", r)
 		}
 		fmt.Println()
+		for ei, e := range expected {
+			fmt.Printf("%-10.0f", e)
+			for ri := range ratios {
+				c := cells[[2]int{ei, ri}]
+				fmt.Printf(" | %6.1f %% %9.1f %%", 100*float64(c.now[si])/float64(trials), 100*float64(c.soon[si])/float64(trials))
+			}
+			fmt.Println()
+		}
+		// The information bound: with one changed series among m₁ of its
+		// family, it is found only if its p-value is at most q/m₁ (it ranks
+		// first, and no other series is under the line). The most powerful
+		// test of a known rate E against rE over a known window of w weeks,
+		// at that level, is the Neyman–Pearson test of the window's count
+		// (Poisson(wE) against Poisson(wrE), randomised at its threshold).
+		// Found within 4 weeks means one of four looks, each at q/m₁; no
+		// procedure of four such looks has more power than the best single
+		// test of all four weeks at 4q/m₁.
+		alpha := cfg.FDR / float64(m)
+		fmt.Printf("\nInformation bound, %s scope, m₁ = %d (Neyman–Pearson, known baseline and start): week 1 at q/m₁ = %.3g / 4 weeks at q/m₁ / 4 weeks at 4q/m₁\n", sc, m, alpha)
+		for _, e := range expected {
+			fmt.Printf("%-10.0f", e)
+			for _, r := range ratios {
+				fmt.Printf(" | %5.1f %% %5.1f %% %5.1f %%", 100*npPower(e, r*e, alpha), 100*npPower(4*e, 4*r*e, alpha), 100*npPower(4*e, 4*r*e, 4*alpha))
+			}
+			fmt.Println()
+		}
 	}
 }
 
