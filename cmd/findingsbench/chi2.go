@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -16,7 +17,11 @@ import (
 // control: Poisson counts at exactly those μ, tested the same way, so the
 // share failing at a level is compared with what the χ² approximation
 // gives for counts that follow footfall by construction, at the same
-// means (the approximation is poor for a few events a week).
+// means (the approximation is poor for a few events a week). χ² is an
+// omnibus test, weak against a step that lasts many weeks, so it also
+// scans each series for a step: the largest |z| over the split weeks of
+// the events before the split against their footfall share (binomial, given
+// the total), counted above fixed levels for series and controls alike.
 func chiSquare(stores, weeks, seeds int) {
 	end := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 	type band struct {
@@ -46,7 +51,29 @@ func chiSquare(stores, weeks, seeds int) {
 		}
 		return 1 - stats.GammaCDF(chi, df/2, 0.5), true
 	}
-	var worst []string
+	step := func(y []int64, x []float64) float64 {
+		var n int64
+		var sx float64
+		for i, c := range y {
+			n += c
+			sx += x[i]
+		}
+		var best, x1 float64
+		var n1 int64
+		for k := 0; k < len(y)-1; k++ {
+			n1 += y[k]
+			x1 += x[k]
+			sh := x1 / sx
+			if v := float64(n) * sh * (1 - sh); v > 0 {
+				best = max(best, math.Abs(float64(n1)-float64(n)*sh)/math.Sqrt(v))
+			}
+		}
+		return best
+	}
+	levels := []float64{3.5, 4, 4.5, 5}
+	var steps [2][]int // [generator, control] series with a step |z| above each level
+	steps[0], steps[1] = make([]int, len(levels)), make([]int, len(levels))
+	var worst, worstStep []string
 	for seed := 1; seed <= seeds; seed++ {
 		b := build(estate.Config{Seed: int64(seed), Stores: stores, Days: weeks * 7, End: end, NoChanges: true})
 		for _, s := range b.series {
@@ -68,6 +95,16 @@ func chiSquare(stores, weeks, seeds int) {
 				ctrl[i] = poisson(rng, float64(n)*s.Exposure[i]/sx)
 			}
 			pc, _ := test(ctrl, s.Exposure)
+			for k, z := range []float64{step(s.Counts, s.Exposure), step(ctrl, s.Exposure)} {
+				for j, l := range levels {
+					if z > l {
+						steps[k][j]++
+					}
+				}
+				if k == 0 && z > levels[2] {
+					worstStep = append(worstStep, fmt.Sprintf("seed %d %s %s: step |z| %.2f, counts %v", seed, s.Store, s.Zone, z, s.Counts))
+				}
+			}
 			mean := float64(n) / float64(len(s.Counts))
 			for _, bd := range append(bands, all) {
 				if bd != all && !(mean >= bd.lo && mean < bd.hi) {
@@ -103,6 +140,14 @@ func chiSquare(stores, weeks, seeds int) {
 			fmt.Printf("… and %d more\n", len(worst)-20)
 			break
 		}
+		fmt.Println("  " + w)
+	}
+	fmt.Printf("\nStep scan (largest |z| over the %d split weeks), %d series: generator / control above", weeks-1, all.n)
+	for j, l := range levels {
+		fmt.Printf(" | %.1f: %d / %d", l, steps[0][j], steps[1][j])
+	}
+	fmt.Println()
+	for _, w := range worstStep {
 		fmt.Println("  " + w)
 	}
 }
