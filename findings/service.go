@@ -56,7 +56,8 @@ type Stored struct {
 	RatioHi    *float64 `json:"ratio_hi"` // null: unbounded
 	P          float64  `json:"p"`
 	Q          float64  `json:"q"`
-	Level      int      `json:"level"` // 1: judged with the estate's zone and method series; 2: a block of a zone found at level 1
+	Level      int      `json:"level"`     // 1: judged with the zone and method series of its scope; 2: a block of a zone found at level 1
+	FDRScope   string   `json:"fdr_scope"` // the scope of the false discovery control it was judged under: estate or store
 	Sentence   string   `json:"sentence"`
 }
 
@@ -74,6 +75,7 @@ type WeekResult struct {
 	Week     *string  `json:"week"`   // its Monday; null when no week has been judged
 	Judged   int      `json:"judged"` // series judged across the estate, at either level; 0: not judged
 	FDR      float64  `json:"fdr"`
+	FDRScope string   `json:"fdr_scope"` // ScopeEstate or ScopeStore: what FDR bounds (README, Findings)
 	Findings []Stored `json:"findings"`
 }
 
@@ -97,7 +99,8 @@ type judged struct {
 }
 
 // RunWeek judges the local week starting Monday week in every store, keeps
-// the findings at the configured false discovery rate, and stores them
+// the findings at the configured false discovery rate over the configured
+// scope (the estate, or each store), and stores them
 // (replacing an earlier run of the same week) in one transaction, in which
 // hook (may be nil) also runs. It returns how many findings it stored.
 func (s *Service) RunWeek(ctx context.Context, week time.Time, hook Hook) (int, error) {
@@ -125,20 +128,22 @@ func (s *Service) RunWeek(ctx context.Context, week time.Time, hook Hook) (int, 
 		keys[i], ps[i] = all[i].key, all[i].verdict.P
 	}
 	var found []Stored
-	for i, sel := range Select(keys, ps, cfg.FDR) {
+	for i, sel := range SelectIn(keys, ps, cfg.FDR, cfg.Scope) {
 		if !sel.Found {
 			continue
 		}
 		all[i].verdict.interval(cfg)
-		found = append(found, stored(all[i], sel))
+		f := stored(all[i], sel)
+		f.FDRScope = cfg.Scope
+		found = append(found, f)
 	}
 	slices.SortStableFunc(found, func(a, b Stored) int { return cmp.Compare(a.P, b.P) })
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM findings_weeks WHERE week = $1`, week); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO findings_weeks (week, judged, found, fdr) VALUES ($1, $2, $3, $4)`,
-			week, len(all), len(found), cfg.FDR); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO findings_weeks (week, judged, found, fdr, fdr_scope) VALUES ($1, $2, $3, $4, $5)`,
+			week, len(all), len(found), cfg.FDR, cfg.Scope); err != nil {
 			return err
 		}
 		ids := map[string]int64{}
@@ -296,17 +301,17 @@ func stored(j judged, sel Selected) Stored {
 func (s *Service) List(ctx context.Context, week time.Time, scope []string, store string) (*WeekResult, error) {
 	var res WeekResult
 	var w time.Time
-	q := `SELECT week, judged, fdr FROM findings_weeks WHERE week = $1`
+	q := `SELECT week, judged, fdr, fdr_scope FROM findings_weeks WHERE week = $1`
 	args := []any{Monday(week)}
 	if week.IsZero() {
-		q, args = `SELECT week, judged, fdr FROM findings_weeks ORDER BY week DESC LIMIT 1`, nil
+		q, args = `SELECT week, judged, fdr, fdr_scope FROM findings_weeks ORDER BY week DESC LIMIT 1`, nil
 	}
-	if err := s.pool.QueryRow(ctx, q, args...).Scan(&w, &res.Judged, &res.FDR); err != nil {
+	if err := s.pool.QueryRow(ctx, q, args...).Scan(&w, &res.Judged, &res.FDR, &res.FDRScope); err != nil {
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return nil, fmt.Errorf("findings: week: %w", err)
 		}
 		// Not judged (yet): nothing found, said as judged 0.
-		res.FDR, res.Findings = s.cfg.FDR, []Stored{}
+		res.FDR, res.FDRScope, res.Findings = s.cfg.FDR, s.cfg.Scope, []Stored{}
 		if !week.IsZero() {
 			d := Monday(week).Format(time.DateOnly)
 			res.Week = &d
@@ -330,7 +335,7 @@ ORDER BY f.p, d.code, f.zone, f.block, f.method`, w, scope, store)
 		var block int
 		err := r.Scan(&f.Series.Store, &f.StoreName, &f.Series.Zone, &f.ZoneName, &f.Category, &block, &f.Series.Method,
 			&f.Direction, &f.Observed, &f.Expected, &f.Weeks, &f.Running, &f.Ratio, &f.RatioLo, &f.RatioHi, &f.P, &f.Q, &f.Sentence)
-		f.Level = 1
+		f.Level, f.FDRScope = 1, res.FDRScope
 		if block >= 0 {
 			f.Series.Block = &block
 			f.BlockLabel = BlockLabel(block)

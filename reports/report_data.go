@@ -32,6 +32,7 @@ type findingsPart struct {
 	Lines  []findingLine
 	Judged int
 	FDR    string
+	Scope  string // findings.ScopeEstate or ScopeStore: what FDR bounds
 }
 
 type findingLine struct{ Sentence, P, Q string }
@@ -182,7 +183,7 @@ func (r *Reports) storeDoc(ctx context.Context, st ss.Store, week time.Time) (*d
 			return nil, fmt.Errorf("reports: findings of %s: %w", st.Code, err)
 		}
 		if res.Judged > 0 {
-			d.Findings = &findingsPart{Judged: res.Judged, FDR: strconv.FormatFloat(100*res.FDR, 'f', -1, 64) + " %"}
+			d.Findings = &findingsPart{Judged: res.Judged, FDR: strconv.FormatFloat(100*res.FDR, 'f', -1, 64) + " %", Scope: res.FDRScope}
 			for _, f := range res.Findings {
 				d.Findings.Lines = append(d.Findings.Lines, findingLine{Sentence: f.Sentence,
 					P: stats.FormatSignificant(f.P, stats.StatDigits), Q: stats.FormatSignificant(f.Q, stats.StatDigits)})

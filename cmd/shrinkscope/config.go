@@ -16,6 +16,7 @@ import (
 
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/app"
+	"github.com/shrinkscope/shrinkscope/findings"
 	"github.com/shrinkscope/shrinkscope/internal/db"
 	"github.com/shrinkscope/shrinkscope/kpi"
 	"github.com/shrinkscope/shrinkscope/layout"
@@ -78,6 +79,9 @@ type Config struct {
 	LayoutQuietDays int
 	// FindingsFDR (SHRINKSCOPE_FINDINGS_FDR) is the findings' false discovery rate.
 	FindingsFDR float64
+	// FindingsFDRScope (SHRINKSCOPE_FINDINGS_FDR_SCOPE) is what that rate bounds: findings.ScopeEstate
+	// (default: the estate's findings of a week together) or findings.ScopeStore (each store's).
+	FindingsFDRScope string
 	// JobRetries (SHRINKSCOPE_JOB_RETRIES) is how often a failed job is retried.
 	JobRetries int
 	// JobBackoff (SHRINKSCOPE_JOB_BACKOFF) is the wait before a job's first retry, doubling after.
@@ -265,12 +269,20 @@ func settings(c *Config, getenv func(string) string) []setting {
 		schedule(c, "staffing-plans", "0 13 * * 1", "weekly staffing plans"),
 		schedule(c, "recommendations", "0 14 * * 1", "weekly refresh of layout recommendations"),
 		schedule(c, "evaluations", "30 4 * * *", "daily evaluations of layout changes whose after window has completed"),
-		{"findings-fdr", "SHRINKSCOPE_FINDINGS_FDR", "0.10", "false discovery rate of the weekly findings, over every series judged in the estate that week (Benjamini–Hochberg)", func(v string) error {
+		{"findings-fdr", "SHRINKSCOPE_FINDINGS_FDR", "0.10", "false discovery rate of the weekly findings (Benjamini–Hochberg, then Benjamini–Bogomolov for the blocks of found zones) over the series of --findings-fdr-scope", func(v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || !(f > 0 && f < 1) {
 				return fmt.Errorf("want a rate between 0 and 1 exclusive, got %q", v)
 			}
 			c.FindingsFDR = f
+			return nil
+		}},
+		{"findings-fdr-scope", "SHRINKSCOPE_FINDINGS_FDR_SCOPE", findings.ScopeEstate, "what --findings-fdr bounds: estate (one correction over every store's series: about that share of weeks have any false finding anywhere in the estate) or store (the correction within each store: about that share of each store's weeks, so about rate × stores false findings a week across the estate)", func(v string) error {
+			s, err := findings.ParseScope(v)
+			if err != nil {
+				return err
+			}
+			c.FindingsFDRScope = s
 			return nil
 		}},
 		{"layout-quiet-days", "SHRINKSCOPE_LAYOUT_QUIET_DAYS", "90", "days a rejected layout recommendation is not proposed again (the same kind on the same zones)", func(v string) error {

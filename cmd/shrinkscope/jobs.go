@@ -20,12 +20,12 @@ import (
 
 // jobFlags are the settings of the scheduler.
 var jobFlags = []string{"schedule-rollups", "schedule-reports", "schedule-segments", "schedule-retention",
-	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "schedule-findings", "findings-fdr", "layout-quiet-days", "retention-months", "job-retries", "job-backoff", "min-reviews"}
+	"schedule-staffing-plans", "schedule-recommendations", "schedule-evaluations", "schedule-findings", "findings-fdr", "findings-fdr-scope", "layout-quiet-days", "retention-months", "job-retries", "job-backoff", "min-reviews"}
 
 // jobTable is every scheduled job, each calling the package that does the work.
 func jobTable(svc app.Services, c *Config, rollups *kpi.Rollups) []reports.Job {
 	lay, rep, staff := svc.Layout, svc.Reports, svc.Workforce
-	svc.Findings.SetConfig(findings.Config{FDR: c.FindingsFDR})
+	svc.Findings.SetConfig(findings.Config{FDR: c.FindingsFDR, Scope: c.FindingsFDRScope})
 	svc.KPIs.SetMinReviews(c.MinReviews) // the segments and reports jobs read est_loss too
 	// The flag is checked to 1–365 when parsed, within what Validate allows.
 	if err := lay.SetConfig(layout.Config{QuietDays: c.LayoutQuietDays}); err != nil {
