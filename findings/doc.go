@@ -37,6 +37,20 @@
 // (Yekutieli 2008 bounds it by 2 × 1.44 × q for the like procedure that
 // tests every family at q); docs/BENCHMARKS.md measures it.
 //
+// # The scope of the correction (SelectIn, Config.Scope)
+//
+// ScopeEstate (the default) runs Select once over every store's series, as
+// above: about FDR of the estate's weeks where nothing changed have any
+// finding at all, and a store's own list is almost never wrong, but a
+// change competes with the m₁ series of the whole estate. ScopeStore runs
+// Select within each store (level 1 over its own zone and method series,
+// level 2 in its found zones at q·R₁/m₁ of that store): the guarantees
+// above hold for each store alone, so about FDR of each store's weeks
+// where nothing changed have a false finding, an estate of N stores about
+// FDR·N such stores a week, and a change competes with its store's m₁
+// (about 21) series only, which docs/BENCHMARKS.md shows is what power at
+// modest changes needs.
+//
 // The tests are exact and discrete, so each p-value is conservative:
 // P(p ≤ α) ≤ α under no change.
 package findings
