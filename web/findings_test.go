@@ -99,6 +99,37 @@ func TestFindingsOverHTTPAndOnTheStorePage(t *testing.T) {
 	}
 	f.mustStatus(http.StatusForbidden, "GET", "/api/v1/findings", f.ingest, nil)
 
+	// The scope each week was judged under: the default's, then the store
+	// scope's once the week is judged again with it; the planted zone is
+	// found under both (it stands out in its own store as in the estate).
+	scopeOf := func(r response) []any {
+		out := []any{r.Body["fdr_scope"]}
+		for _, x := range r.Body["findings"].([]any) {
+			out = append(out, x.(map[string]any)["fdr_scope"])
+		}
+		return out
+	}
+	r = f.mustStatus(http.StatusOK, "GET", "/api/v1/findings?week=2026-11-23", ops, nil)
+	for _, sc := range scopeOf(r) {
+		if sc != "estate" {
+			t.Errorf("default scope: %s", r.Raw)
+		}
+	}
+	stores := findings.NewService(pool, kpi.NewKPIs(pool), lay)
+	stores.SetConfig(findings.Config{Scope: findings.ScopeStore})
+	if _, err := stores.RunWeek(ctx, week, nil); err != nil {
+		t.Fatal(err)
+	}
+	r = f.mustStatus(http.StatusOK, "GET", "/api/v1/findings?week=2026-11-23&store="+s.Code, ops, nil)
+	if !hasZone(r) {
+		t.Errorf("store scope: the planted zone is not found: %s", r.Raw)
+	}
+	for _, sc := range scopeOf(r) {
+		if sc != "store" {
+			t.Errorf("store scope: %s", r.Raw)
+		}
+	}
+
 	// The store page shows the latest judged week's findings.
 	jar := &cookieJar{}
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -117,7 +148,7 @@ func TestFindingsOverHTTPAndOnTheStorePage(t *testing.T) {
 	res.Body.Close()
 	page := string(body)
 	if res.StatusCode != http.StatusOK || !strings.Contains(page, "What changed in the week of 2026-11-23") ||
-		!strings.Contains(page, `data-series-zone="`+zone.Code+`"`) {
+		!strings.Contains(page, `data-series-zone="`+zone.Code+`"`) || !strings.Contains(page, "corrected within this store") {
 		t.Errorf("store page %d lacks the findings panel:\n%.2000s", res.StatusCode, page)
 	}
 }
