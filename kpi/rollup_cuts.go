@@ -96,7 +96,11 @@ var (
 	cutBucketStatements = []string{
 		bucketShape.with() + `DELETE FROM kpi_estate_cuts k WHERE (k.kind = 'day' AND k.start IN (SELECT local_date FROM d))
     OR (k.kind = 'week' AND k.start IN (SELECT week FROM w))`,
-		bucketShape.with(strings.TrimPrefix(cutInsert("k.local_date IN (SELECT local_date FROM d)", "k.week IN (SELECT week FROM w)"), "WITH ")),
+		// = ANY of an array, not IN: the planner, which cannot tell d holds a
+		// few days, hash-joined every row of each table to them (7 s for one
+		// store's hour on 200 stores × 120 days, not 0.2 s by the date indexes).
+		bucketShape.with(strings.TrimPrefix(cutInsert("k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d))",
+			"k.week = ANY(ARRAY(SELECT week FROM w))"), "WITH ")),
 	}
 	// cutAllStatements recompute every cut row.
 	cutAllStatements = []string{
