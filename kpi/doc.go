@@ -11,7 +11,9 @@
 //     events: query.go takes the request, plan.go decides which rollups it
 //     reads, request.go lists the statements, one builder per read shape in
 //     read_*.go, each with its SQL template at the top (statement.go fills
-//     the slots; testdata/reads/ shows every statement); read_basis.go
+//     the slots; testdata/reads/ shows every statement; the estate-wide
+//     cuts by category, method and hour of week read packed rows,
+//     read_estate_cuts.go, written by rollup_cuts.go); read_basis.go
 //     says how est_loss, an expected loss, discounts each store's open
 //     events by its reviews' false share; targets.go, and the store totals
 //     other packages weigh (store_totals.go).

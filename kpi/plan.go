@@ -29,6 +29,7 @@ type plan struct {
 	storeZones bool // one store's zone rows over dates, summed in Go (read_store_zone_events.go)
 	byZoneID   bool // …keyed by zone id, named from the store's zones (read_zone_names.go)
 	estateWide bool // store rows of many stores over dates: from kpi_estate (read_estate.go)
+	estateCut  bool // category, method or hour of week of many stores over dates: from kpi_estate_cuts (read_estate_cuts.go)
 
 	keys       []string // the grouping's key expressions over rows k, stores s and zones z
 	minReviews int      // Query.MinReviews, or DefaultMinReviews
@@ -38,7 +39,8 @@ type plan struct {
 // planBranches are the tables a plan reads its events from, and when it
 // reads store rows for a scope of stores or kpi_estate.
 var planBranches = newBranches("plan", "kpi_method_hourly", "kpi_store_hourly", "kpi_method_daily", "kpi_daily", "kpi_store_daily",
-	"kpi_estate", "kpi_estate for a scope", "store rows for a scope")
+	"kpi_estate", "kpi_estate for a scope", "store rows for a scope",
+	"kpi_estate_cuts", "kpi_estate_cuts for a scope", "cut rows for a scope")
 
 func newPlan(q Query) *plan {
 	p := &plan{q: q, prev: q.previous(), minReviews: q.MinReviews}
@@ -84,11 +86,27 @@ func newPlan(q Query) *plan {
 	default:
 		p.took.take(planBranches, "store rows for a scope")
 	}
+	// The same for the estate's cuts by category, method and hour of week
+	// with no zone, category or method filter: every store's figures of a
+	// key and day or week in one row.
+	switch {
+	case !q.Dates || q.Store != "" || q.Zone != "" || q.Category != "" || q.Method != "" || q.zoneRows ||
+		q.By != ByCategory && q.By != ByMethod && q.By != ByHourOfWeek:
+	case len(q.Scope) == 0:
+		p.estateCut = true
+		p.took.take(planBranches, "kpi_estate_cuts")
+	case len(q.Scope) > estateScope:
+		p.estateCut = true
+		p.took.take(planBranches, "kpi_estate_cuts for a scope")
+	default:
+		p.took.take(planBranches, "cut rows for a scope")
+	}
 	return p
 }
 
 // estateScope is the most stores a scope may have and still read store
-// rows rather than kpi_estate.
+// rows rather than kpi_estate, or zone and hour rows rather than
+// kpi_estate_cuts.
 const estateScope = 20
 
 // splitPeriods covers both periods with whole weeks and end days.

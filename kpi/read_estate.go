@@ -31,6 +31,7 @@ type estateTotals struct {
 	recovered, paid, sales int64
 	visitors               int64
 	hasSales, seen         bool
+	hasVisitors            bool // estate cuts: a store of the group has entrance rows (read_estate_cuts.go)
 }
 
 // estateReader reads a plan's figures from kpi_estate: the stores of the

@@ -48,6 +48,13 @@ func kpiRequests() []goldenRequest {
 			q.Scope = append(q.Scope, fmt.Sprintf("S%03d", i))
 		}
 	}))
+	add("a scope of 21 stores by category", with(month, func(q *Query) {
+		q.By = ByCategory
+		for i := 1; i <= 21; i++ {
+			q.Scope = append(q.Scope, fmt.Sprintf("S%03d", i))
+		}
+	}))
+	add("a scope of stores by hour of week", with(month, func(q *Query) { q.By, q.Scope = ByHourOfWeek, []string{"S001", "S002"} }))
 	add("one category by store", with(month, func(q *Query) { q.By, q.Category = ByStore, "spirits" }))
 	add("one region by day, one method", with(month, func(q *Query) { q.By, q.Region, q.Method = ByDay, "london", "bag" }))
 	add("dates by hour of week, one method", with(month, func(q *Query) { q.By, q.Method = ByHourOfWeek, "pocket" }))

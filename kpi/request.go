@@ -15,6 +15,7 @@ type request struct {
 	cents    [2]map[string]money     // money per group, when it reads one store's zone rows
 	bases    [2]map[int64]storeBasis // by period and store id, where a read applies the basis in Go
 	estate   estateReader
+	cuts     cutReader
 	cov      *coverage
 	live     []Target
 
@@ -35,20 +36,23 @@ func newRequest(q Query) *request {
 	switch {
 	case p.estateWide:
 		rq.reads = append(rq.reads, rq.estate.reads(p)...) // read_estate.go
+	case p.estateCut:
+		rq.reads = append(rq.reads, rq.cuts.reads(p, rq)...) // read_estate_cuts.go
 	case p.storeZones:
 		rq.storeZoneEvents() // read_store_zone_events.go
 	default:
 		rq.groupedEvents() // read_grouped_events.go
 	}
-	// Visitors and sketches, unless the store rows already gave them.
-	if !p.storeLevel {
+	// Visitors and sketches, unless the store rows or the estate's cuts
+	// already gave them.
+	if !p.storeLevel && !p.estateCut {
 		rq.visitors() // read_visitors.go
 	}
-	if !p.storeLevel && !p.storeZones {
+	if !p.storeLevel && !p.storeZones && !p.estateCut {
 		rq.zoneSketches() // read_zone_sketches.go
 	}
-	if p.convertsMoney() {
-		rq.money() // read_money.go
+	if p.convertsMoney() && !p.estateCut {
+		rq.money() // read_money.go; the estate's cuts convert their own
 	}
 	if !p.multiStore() {
 		rq.storeCurrencies() // read_money.go
@@ -62,6 +66,9 @@ func newRequest(q Query) *request {
 func (rq *request) finish() {
 	if rq.p.estateWide {
 		rq.estate.finish(rq.r)
+	}
+	if rq.p.estateCut {
+		rq.cuts.finish(rq.r, &rq.conv)
 	}
 	for i := range rq.cents {
 		// One store's zone rows: its basis, the one row of the period.

@@ -176,6 +176,9 @@ func recomputeIn(ctx context.Context, tx pgx.Tx, buckets []bucket) error {
 		for _, q := range estateBucketStatements {
 			batch.Queue(q, stores, hours)
 		}
+		for _, q := range cutBucketStatements { // rollup_cuts.go
+			batch.Queue(q, stores, hours)
+		}
 		return sp.SendBatch(ctx, batch).Close()
 	})
 }
@@ -272,12 +275,16 @@ func (r *Rollups) Rebuild(ctx context.Context, ids []int64, workers int) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	// The estate rows hold every store's days: rebuilt once, at the end.
+	// The estate rows and the estate's cuts hold every store's days: rebuilt
+	// once, at the end.
 	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
 		batch.Queue(`SELECT pg_advisory_xact_lock($1)`, rollupLock)
 		batch.Queue(`SET LOCAL work_mem = '256MB'`)
 		for _, q := range estateAllStatements {
+			batch.Queue(q)
+		}
+		for _, q := range cutAllStatements {
 			batch.Queue(q)
 		}
 		return tx.SendBatch(ctx, batch).Close()

@@ -45,7 +45,7 @@ const verifyWeeks = 4
 
 // Verify recomputes the figures of every rollup table — hours, days and
 // weeks per zone and category, and per method too, store days and weeks with visitors
-// and sales, and the store's records in the estate rows — from the raw
+// and sales, the store's records in the estate rows and the estate's cuts — from the raw
 // events, outcomes, footfall and sales of the local dates from..to
 // (extended to whole ISO weeks), and reports every figure that differs.
 // stores are codes; empty means every store. Each chunk is read in one
@@ -102,17 +102,23 @@ func (r *Rollups) verifyChunk(ctx context.Context, store int64, code string, lo,
 			return err
 		}
 		rep.Pending += pending
-		rows, err := tx.Query(ctx, verifySQL, store, lo, hi)
-		if err != nil {
-			return err
+		// The rollups, then the store's records in the estate's cuts (verify_cuts.go).
+		for _, q := range []string{verifySQL, verifyCutsSQL} {
+			rows, err := tx.Query(ctx, q, store, lo, hi)
+			if err != nil {
+				return err
+			}
+			var d Drift
+			_, err = pgx.ForEachRow(rows, []any{&d.Level, &d.Key, &d.Figure, &d.Rollup, &d.Raw}, func() error {
+				d.Store = code
+				rep.Drift = append(rep.Drift, d)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
 		}
-		var d Drift
-		_, err = pgx.ForEachRow(rows, []any{&d.Level, &d.Key, &d.Figure, &d.Rollup, &d.Raw}, func() error {
-			d.Store = code
-			rep.Drift = append(rep.Drift, d)
-			return nil
-		})
-		return err
+		return nil
 	})
 }
 

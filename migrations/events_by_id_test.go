@@ -102,6 +102,7 @@ func TestEventsByIDMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool, p := migratedTo(t, 36)
+	withEstateCuts(t, pool)
 
 	// An estate of 3 stores × 60 days, stored as ingest stored it then.
 	est := estate.New(estate.Config{Seed: 11, Stores: 3, Days: 60})

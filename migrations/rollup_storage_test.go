@@ -25,6 +25,7 @@ func TestRollupStorageMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool, p := migratedTo(t, 34)
+	withEstateCuts(t, pool)
 	end := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
 	if _, err := app.LoadEstate(ctx, pool, estate.New(estate.Config{Seed: 11, Stores: 4, Days: 21, End: end}), nil); err != nil {
 		t.Fatal(err)

@@ -89,6 +89,7 @@ SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = $2 AND EXISTS (SEL
 
 -- coverage 9, for:
 --   a scope of stores by store (by=store dates 2026-08-01..2026-08-31 scope=2 stores)
+--   a scope of stores by hour of week (by=hour_of_week dates 2026-08-01..2026-08-31 scope=2 stores)
 -- branches: coverage: day probes; store filter: scope
 -- $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = [S001 S002]
 SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
@@ -97,6 +98,7 @@ ORDER BY 1;
 
 -- coverage 10, for:
 --   a scope of stores by store (by=store dates 2026-08-01..2026-08-31 scope=2 stores)
+--   a scope of stores by hour of week (by=hour_of_week dates 2026-08-01..2026-08-31 scope=2 stores)
 -- branches: coverage: store probes; store filter: scope; store filter: scope
 -- $1 = 2026-07-01T00:00:00Z; $2 = [S001 S002]; $3 = 2026-08-31T00:00:00Z; $4 = [S001 S002]
 SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),
@@ -104,6 +106,7 @@ SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($2::text[]) AN
 
 -- coverage 11, for:
 --   a scope of 21 stores by region (by=region dates 2026-08-01..2026-08-31 scope=21 stores)
+--   a scope of 21 stores by category (by=category dates 2026-08-01..2026-08-31 scope=21 stores)
 -- branches: coverage: day probes; store filter: scope
 -- $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z; $3 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]
 SELECT d::date::timestamp FROM generate_series($1::date, $2::date, interval '1 day') d,
@@ -112,6 +115,7 @@ ORDER BY 1;
 
 -- coverage 12, for:
 --   a scope of 21 stores by region (by=region dates 2026-08-01..2026-08-31 scope=21 stores)
+--   a scope of 21 stores by category (by=category dates 2026-08-01..2026-08-31 scope=21 stores)
 -- branches: coverage: store probes; store filter: scope; store filter: scope
 -- $1 = 2026-07-01T00:00:00Z; $2 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]; $3 = 2026-08-31T00:00:00Z; $4 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]
 SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($2::text[]) AND EXISTS (SELECT 1 FROM kpi_store_daily k WHERE k.store_id = s.id AND k.local_date < $1::date)),

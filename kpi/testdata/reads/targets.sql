@@ -19,6 +19,8 @@
 --   one store by store (by=store dates 2026-08-01..2026-08-31 store=S001)
 --   one region by store (by=store dates 2026-08-01..2026-08-31 region=london)
 --   a scope of 21 stores by region (by=region dates 2026-08-01..2026-08-31 scope=21 stores)
+--   a scope of 21 stores by category (by=category dates 2026-08-01..2026-08-31 scope=21 stores)
+--   a scope of stores by hour of week (by=hour_of_week dates 2026-08-01..2026-08-31 scope=2 stores)
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
 --   one region by day, one method (by=day dates 2026-08-01..2026-08-31 region=london method=bag)
 --   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)

@@ -11,25 +11,6 @@ FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHE
 GROUP BY s.code, z.code, 2;
 
 -- visitors 2, for:
---   dates by category (by=category dates 2026-08-01..2026-08-31)
---   dates by method (by=method dates 2026-08-01..2026-08-31)
--- branches: visitors: weeks; week source: every store; current: dates; visitors: entrance; where: weeks; where: none
--- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT '', v.local_date >= $3::date, sum(v.visitors)
-FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN store_directory s ON s.id = v.store_id WHERE true AND v.zone_id = 0
-GROUP BY 2;
-
--- visitors 3, for:
---   dates by hour_of_week (by=hour_of_week dates 2026-08-01..2026-08-31)
---   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)
--- branches: visitors: hours; current: dates; visitors: entrance; where: dates
--- $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', v.how::text), v.local_date >= $1::date, sum(v.visitors)
-FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE v.local_date BETWEEN $2::date AND $3::date AND v.zone_id = 0
-GROUP BY v.how::text, 2;
-
--- visitors 4, for:
 --   one store by zone (by=zone dates 2026-08-01..2026-08-31 store=S001)
 -- branches: visitors: weeks; store filter: store; week source: stores; current: dates; visitors: by zone id
 -- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z
@@ -38,7 +19,7 @@ FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHE
     UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) v
 GROUP BY 1, 2;
 
--- visitors 5, for:
+-- visitors 3, for:
 --   one store by zone, one method (by=zone dates 2026-08-01..2026-08-31 store=S001 method=bag)
 -- branches: visitors: weeks; store filter: store; week source: stores; current: dates; visitors: zones; store filter: store; where: weeks
 -- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
@@ -47,7 +28,7 @@ FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHE
     UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) v JOIN store_directory s ON s.id = v.store_id JOIN zone_directory z ON z.id = v.zone_id WHERE s.code = $5
 GROUP BY s.code, z.code, 2;
 
--- visitors 6, for:
+-- visitors 4, for:
 --   one store by category (by=category dates 2026-08-01..2026-08-31 store=S001)
 -- branches: visitors: weeks; store filter: store; week source: stores; current: dates; visitors: entrance; store filter: store; where: weeks
 -- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
@@ -56,7 +37,7 @@ FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHE
     UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) v JOIN store_directory s ON s.id = v.store_id WHERE s.code = $5 AND v.zone_id = 0
 GROUP BY 2;
 
--- visitors 7, for:
+-- visitors 5, for:
 --   one zone by day (by=day dates 2026-08-01..2026-08-31 store=S001 zone=Z01)
 -- branches: visitors: days; current: dates; visitors: zones; store filter: store; where: zone; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
@@ -64,7 +45,15 @@ SELECT concat_ws(E'\x1f', v.local_date::text), v.local_date >= $1::date, sum(v.v
 FROM kpi_visitors_daily v JOIN store_directory s ON s.id = v.store_id JOIN zone_directory z ON z.id = v.zone_id WHERE s.code = $2 AND z.code = $3 AND v.local_date BETWEEN $4::date AND $5::date
 GROUP BY v.local_date::text, 2;
 
--- visitors 8, for:
+-- visitors 6, for:
+--   a scope of stores by hour of week (by=hour_of_week dates 2026-08-01..2026-08-31 scope=2 stores)
+-- branches: visitors: hours; current: dates; visitors: entrance; store filter: scope; where: dates
+-- $1 = 2026-08-01T00:00:00Z; $2 = [S001 S002]; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z
+SELECT concat_ws(E'\x1f', v.how::text), v.local_date >= $1::date, sum(v.visitors)
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE s.code = ANY($2::text[]) AND v.local_date BETWEEN $3::date AND $4::date AND v.zone_id = 0
+GROUP BY v.how::text, 2;
+
+-- visitors 7, for:
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
 -- branches: visitors: weeks; week source: every store; current: dates; visitors: entrance; where: weeks; where: none
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
@@ -73,13 +62,21 @@ FROM (SELECT store_id, local_date, zone_id, visitors FROM kpi_visitors_daily WHE
     UNION ALL SELECT store_id, week, zone_id, visitors FROM kpi_visitors_weekly WHERE week = ANY($2::date[])) v JOIN store_directory s ON s.id = v.store_id WHERE true AND v.zone_id = 0
 GROUP BY s.code, 2;
 
--- visitors 9, for:
+-- visitors 8, for:
 --   one region by day, one method (by=day dates 2026-08-01..2026-08-31 region=london method=bag)
 -- branches: visitors: days; current: dates; visitors: entrance; store filter: region; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', v.local_date::text), v.local_date >= $1::date, sum(v.visitors)
 FROM kpi_visitors_daily v JOIN store_directory s ON s.id = v.store_id WHERE s.region = $2 AND v.local_date BETWEEN $3::date AND $4::date AND v.zone_id = 0
 GROUP BY v.local_date::text, 2;
+
+-- visitors 9, for:
+--   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)
+-- branches: visitors: hours; current: dates; visitors: entrance; where: dates
+-- $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
+SELECT concat_ws(E'\x1f', v.how::text), v.local_date >= $1::date, sum(v.visitors)
+FROM kpi_visitors_hourly v JOIN store_directory s ON s.id = v.store_id WHERE v.local_date BETWEEN $2::date AND $3::date AND v.zone_id = 0
+GROUP BY v.how::text, 2;
 
 -- visitors 10, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))

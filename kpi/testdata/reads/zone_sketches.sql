@@ -11,32 +11,6 @@ FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_lo
 WHERE s.region = $5 AND k.responded > 0;
 
 -- zone_sketches 2, for:
---   dates by category (by=category dates 2026-08-01..2026-08-31)
--- branches: zone_sketches: zone weeks; event source: zone rows; week source: every store; current: dates; where: weeks; where: none
--- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT concat_ws(E'\x1f', k.category), k.local_date >= $3::date, k.response
-FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
-WHERE true AND k.responded > 0;
-
--- zone_sketches 3, for:
---   dates by method (by=method dates 2026-08-01..2026-08-31)
--- branches: zone_sketches: zone weeks; event source: method rows; week source: every store; current: dates; where: weeks; where: none
--- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z
-SELECT concat_ws(E'\x1f', k.method), k.local_date >= $3::date, k.response
-FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
-WHERE true AND k.responded > 0;
-
--- zone_sketches 4, for:
---   dates by hour_of_week (by=hour_of_week dates 2026-08-01..2026-08-31)
--- branches: zone_sketches: table; current: dates; where: dates
--- $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z
-SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response
-FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
-WHERE k.local_date BETWEEN $2::date AND $3::date AND k.responded > 0;
-
--- zone_sketches 5, for:
 --   one zone by day (by=day dates 2026-08-01..2026-08-31 store=S001 zone=Z01)
 -- branches: zone_sketches: table; current: dates; store filter: store; where: zone; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
@@ -44,7 +18,15 @@ SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.respo
 FROM kpi_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
 
--- zone_sketches 6, for:
+-- zone_sketches 3, for:
+--   a scope of stores by hour of week (by=hour_of_week dates 2026-08-01..2026-08-31 scope=2 stores)
+-- branches: zone_sketches: table; current: dates; store filter: scope; where: dates
+-- $1 = 2026-08-01T00:00:00Z; $2 = [S001 S002]; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z
+SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response
+FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
+WHERE s.code = ANY($2::text[]) AND k.local_date BETWEEN $3::date AND $4::date AND k.responded > 0;
+
+-- zone_sketches 4, for:
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
 -- branches: zone_sketches: zone weeks; event source: zone rows; week source: every store; current: dates; where: category; where: weeks
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z; $4 = spirits
@@ -53,7 +35,7 @@ FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_lo
     UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.category = $4 AND k.responded > 0;
 
--- zone_sketches 7, for:
+-- zone_sketches 5, for:
 --   one region by day, one method (by=day dates 2026-08-01..2026-08-31 region=london method=bag)
 -- branches: zone_sketches: table; current: dates; store filter: region; where: method; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = bag; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
@@ -61,7 +43,7 @@ SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.respo
 FROM kpi_method_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.region = $2 AND k.method = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
 
--- zone_sketches 8, for:
+-- zone_sketches 6, for:
 --   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)
 -- branches: zone_sketches: table; current: dates; where: method; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = pocket; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z
@@ -69,7 +51,7 @@ SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $1::date, k.response
 FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.method = $2 AND k.local_date BETWEEN $3::date AND $4::date AND k.responded > 0;
 
--- zone_sketches 9, for:
+-- zone_sketches 7, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
 -- branches: zone_sketches: table; current: hours; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z
@@ -77,7 +59,7 @@ SELECT concat_ws(E'\x1f', s.code), k.hour >= $1, k.response
 FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE k.hour >= $2 AND k.hour < $3 AND k.responded > 0;
 
--- zone_sketches 10, for:
+-- zone_sketches 8, for:
 --   instants by hour of week, one store (by=hour_of_week instants [2026-08-01T06:00:00Z, 2026-08-08T06:00:00Z) store=S001)
 -- branches: zone_sketches: table; current: hours; store filter: store; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z
@@ -85,7 +67,7 @@ SELECT concat_ws(E'\x1f', k.how::text), k.hour >= $1, k.response
 FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
 WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 
--- zone_sketches 11, for:
+-- zone_sketches 9, for:
 --   instants by method, one store (by=method instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001)
 -- branches: zone_sketches: table; current: hours; store filter: store; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
@@ -93,7 +75,7 @@ SELECT concat_ws(E'\x1f', k.method), k.hour >= $1, k.response
 FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 
--- zone_sketches 12, for:
+-- zone_sketches 10, for:
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
 -- branches: zone_sketches: table; current: hours; store filter: store; where: zone; where: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z
