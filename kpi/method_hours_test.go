@@ -47,8 +47,8 @@ func TestMethodHoursPackedDays(t *testing.T) {
 	w.event("KOL", "Z1", utc("2026-10-20T18:20:00Z"), 4)
 	w.refresh()
 
-	rows, err := w.pool.Query(w.ctx, `SELECT s.code, t.local_date::text, c.minute
-    FROM kpi_method_hours t JOIN stores s ON s.id = t.store_id CROSS JOIN LATERAL kpi_method_cells(t.cells, t.labels) c
+	rows, err := w.pool.Query(w.ctx, `SELECT s.code, t.local_date::text, m
+    FROM kpi_method_hours t JOIN stores s ON s.id = t.store_id CROSS JOIN LATERAL unnest(t.minutes) m
     ORDER BY 1, 2, 3`)
 	if err != nil {
 		t.Fatal(err)

@@ -38,18 +38,8 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 	}
 	plant := []string{
 		// An hour's zone row counts one event too many: the day's first
-		// cell packed again with its events (figure 2) one higher.
-		`UPDATE kpi_method_hours t SET cells = kpi_method_cell(c.minute, c.zone_id, array_position(t.labels, c.category) - 1,
-				array_position(t.labels, c.method) - 1, ARRAY[c.detections, c.events + 1, c.est_loss, c.recovered_value, c.concealed_value,
-				c.recovered, c.lost, c.false_positive, c.open, c.paid, c.nudged_paid, c.blocked_recovered, c.intervened_recovered,
-				c.unresolved, c.interventions, c.responded, c.confirmed, c.open_value, c.paid_value]::numeric[], c.response)
-			|| substring(t.cells FROM length(kpi_method_cell(c.minute, c.zone_id, array_position(t.labels, c.category) - 1,
-				array_position(t.labels, c.method) - 1, ARRAY[c.detections, c.events, c.est_loss, c.recovered_value, c.concealed_value,
-				c.recovered, c.lost, c.false_positive, c.open, c.paid, c.nudged_paid, c.blocked_recovered, c.intervened_recovered,
-				c.unresolved, c.interventions, c.responded, c.confirmed, c.open_value, c.paid_value]::numeric[], c.response)) + 1)
-		FROM (SELECT * FROM kpi_method_hours WHERE store_id = $1 AND local_date = '2026-10-20') d
-		CROSS JOIN LATERAL (SELECT * FROM kpi_method_cells(d.cells, d.labels) LIMIT 1) c
-		WHERE t.store_id = d.store_id AND t.local_date = d.local_date`,
+		// packed cell.
+		`UPDATE kpi_method_hours SET events[1] = events[1] + 1 WHERE store_id = $1 AND local_date = '2026-10-20'`,
 		// A day's zone row went missing.
 		`DELETE FROM kpi_daily WHERE (store_id, local_date, zone_id, category) =
 			(SELECT store_id, local_date, zone_id, category FROM kpi_daily WHERE store_id = $1 AND local_date = '2026-10-21' ORDER BY zone_id, category LIMIT 1)`,

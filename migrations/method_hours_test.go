@@ -2,7 +2,6 @@ package migrations_test
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -16,72 +15,59 @@ import (
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
-// The bytes of a packed cell (00038), computed by hand from the format the
-// migration describes, and back.
-func TestMethodCellBytes(t *testing.T) {
+// A packed day (00038) read back through the view: a hand-made row of two
+// cells for a London store on its 25-hour day, the repeated 01:00 at
+// minutes 0 (BST) and 60 (GMT), amounts in minor units; and kpi_cents,
+// which packs amounts, refuses part of a cent.
+func TestMethodHoursView(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool, _ := migratedTo(t, 38)
-	for _, c := range []struct {
-		name, args, want string
-	}{{
-		// minute −60 → zigzag 119 = 77; zone 12345 → zigzag 24690 = f2 c0 01;
-		// labels 0, 1; mask bits 0 1 2 4 8 15 17 and 19 (the sketch) =
-		// 688407 = 97 82 2a; detections 1, events 1, est_loss 12.50 → 1250 →
-		// zigzag 2500 = c4 13, concealed c4 13, open 1, responded 1,
-		// open_value c4 13; sketch: 2 buckets, 5 (+5) ×2, 300 (+295 = a7 02) ×1.
-		"an open event with a response sketch",
-		`-60, 12345, 0, 1, ARRAY[1,1,12.50,0,12.50,0,0,0,1,0,0,0,0,0,0,1,0,12.50,0]::numeric[], ARRAY[(5::bigint << 32) | 2, (300::bigint << 32) | 1]`,
-		"77f2c001000197822a0101c413c4130101c413020502a70201",
-	}, {
-		"every figure zero: five bytes of key and mask", `0, 0, 0, 0, array_fill(0, ARRAY[19])::numeric[], '{}'`, "0000000000",
-	}, {
-		// A negative recovered value (value_recovered has no sign check):
-		// −3.10 → −310 → zigzag 619 = eb 04; mask bit 3 = 08.
-		"a negative amount", `1, -1, 2, 3, ARRAY[0,0,0,-3.10,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]::numeric[], '{}'`, "02010203" + "08" + "eb04",
-	}} {
-		var got []byte
-		if err := pool.QueryRow(ctx, `SELECT kpi_method_cell(`+c.args+`)`).Scan(&got); err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if hex.EncodeToString(got) != c.want {
-			t.Errorf("%s: %x, want %s", c.name, got, c.want)
-		}
+	if _, err := pool.Exec(ctx, `INSERT INTO stores (code, name, timezone, opening_hours, operating_model) VALUES ('LON', 'LON', 'Europe/London', '{}', 'detection')`); err != nil {
+		t.Fatal(err)
 	}
-
-	// Two cells back: the second's minute and zone are deltas of the first's.
-	var rows []string
-	r, err := pool.Query(ctx, `SELECT concat_ws(' ', minute, zone_id, category, method, detections, events, est_loss, recovered_value,
-        concealed_value, recovered, false_positive, open, paid, responded, open_value, paid_value, response)
-    FROM kpi_method_cells(decode('77f2c001000197822a0101c413c4130101c413020502a70201', 'hex')
-        || kpi_method_cell(120, -5, 1, 0, ARRAY[2,1,0,3.10,3.10,1,0,1,0,1,0,0,0,0,0,0,0,0,3.10]::numeric[], '{}'), ARRAY['bag', 'pocket'])`)
+	_, err := pool.Exec(ctx, `INSERT INTO kpi_method_hours (store_id, local_date, minutes, zone_ids, categories, methods, detections, events,
+        est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered,
+        intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
+    SELECT id, '2026-10-25', '{0,60}', '{7,7}', '{bags,bags}', '{pocket,unknown}', '{1,2}', '{1,1}', '{1250,0}', '{0,-310}',
+        '{1250,310}', '{0,1}', '{0,0}', '{0,1}', '{1,0}', '{0,1}', '{0,0}', '{0,0}', '{0,0}', '{0,0}', '{0,0}', '{1,0}', '{0,0}',
+        '{1250,0}', '{0,-310}', ARRAY['{884763262977}', '{}']
+    FROM stores WHERE code = 'LON'`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for r.Next() {
-		var s string
-		if err := r.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		rows = append(rows, s)
-	}
-	if err := r.Err(); err != nil {
+	rows, err := pool.Query(ctx, `SELECT concat_ws(' ', to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI'), local_date, how, zone_id,
+        category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, false_positive, open, paid,
+        responded, open_value, paid_value, response)
+    FROM kpi_method_hourly ORDER BY hour`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{
-		"-60 12345 bag pocket 1 1 12.50 0 12.50 0 0 1 0 1 12.50 0 {21474836482,1288490188801}",
-		"60 12340 pocket bag 2 1 0 3.10 3.10 1 1 0 1 0 0 3.10 {}",
+	var got []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
 	}
-	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
-		t.Errorf("decoded\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// Sunday: how 6·24 + 1 = 145 for both 01:00s; 1250 minor units = 12.50.
+	want := []string{
+		"2026-10-25T00:00 2026-10-25 145 7 bags pocket 1 1 12.50 0 12.50 0 0 1 0 1 12.50 0 {884763262977}",
+		"2026-10-25T01:00 2026-10-25 145 7 bags unknown 2 1 0 -3.10 3.10 1 1 0 1 0 0 -3.10 {}",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("kpi_method_hourly:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
-	// An empty day has no cells; an amount that is not whole cents is refused.
-	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM kpi_method_cells(''::bytea, '{}')`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("an empty day: %d cells, %v", n, err)
+	var cents int64
+	if err := pool.QueryRow(ctx, `SELECT kpi_cents(12.50) + kpi_cents(-3.10)`).Scan(&cents); err != nil || cents != 940 {
+		t.Errorf("kpi_cents(12.50) + kpi_cents(-3.10) = %d (%v), want 940", cents, err)
 	}
-	_, err = pool.Exec(ctx, `SELECT kpi_method_cell(0, 0, 0, 0, ARRAY[1,1,0.005,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]::numeric[], '{}')`)
+	_, err = pool.Exec(ctx, `SELECT kpi_cents(0.005)`)
 	if err == nil || !strings.Contains(err.Error(), "not whole minor units") {
 		t.Errorf("half a cent: %v", err)
 	}

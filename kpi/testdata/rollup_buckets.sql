@@ -51,20 +51,36 @@ g (store_id, zone_id, category, method, hour, local_date, detections, events, es
     coalesce(sum(est_value) FILTER (WHERE cls = 'open'), 0),
     coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0)
     FROM ev GROUP BY store_id, zone_id, category, method, hour, local_date),
-c AS MATERIALIZED (SELECT g.store_id, g.local_date, (extract(epoch FROM g.hour)::bigint / 60 - (g.local_date - date '1970-01-01') * 1440)::smallint::int AS minute,
-        g.zone_id, g.category, g.method, ARRAY[g.detections, g.events, g.est_loss, g.recovered_value, g.concealed_value, g.recovered, g.lost, g.false_positive, g.open, g.paid, g.nudged_paid, g.blocked_recovered, g.intervened_recovered, g.unresolved, g.interventions, g.responded, g.confirmed, g.open_value, g.paid_value]::numeric[] AS figs, coalesce(r.response, '{}') AS response
+c AS (SELECT g.*, (extract(epoch FROM g.hour)::bigint / 60 - (g.local_date - date '1970-01-01') * 1440)::smallint AS minute, coalesce(r.response, '{}') AS response
     FROM g LEFT JOIN resp r USING (store_id, zone_id, category, method, hour))
-,
-l AS (SELECT store_id, local_date, array_agg(DISTINCT x ORDER BY x) AS labels FROM c, unnest(ARRAY[c.category, c.method]) x GROUP BY 1, 2)
-INSERT INTO kpi_method_hours (store_id, local_date, labels, cells)
-SELECT store_id, local_date, labels, string_agg(cell, ''::bytea ORDER BY minute, zone_id, category, method)
-FROM (
-    SELECT c.store_id, c.local_date, l.labels, c.minute, c.zone_id, c.category, c.method,
-        kpi_method_cell(c.minute - lag(c.minute, 1, 0) OVER w, c.zone_id - lag(c.zone_id, 1, 0::bigint) OVER w,
-            array_position(l.labels, c.category) - 1, array_position(l.labels, c.method) - 1, c.figs, c.response) AS cell
-    FROM c JOIN l USING (store_id, local_date)
-    WINDOW w AS (PARTITION BY c.store_id, c.local_date ORDER BY c.minute, c.zone_id, c.category, c.method)) p
-GROUP BY store_id, local_date, labels;
+
+INSERT INTO kpi_method_hours (store_id, local_date, minutes, zone_ids, categories, methods, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
+SELECT store_id, local_date,
+    array_agg(minute ORDER BY minute, zone_id, category, method),
+    array_agg(zone_id ORDER BY minute, zone_id, category, method),
+    array_agg(category ORDER BY minute, zone_id, category, method),
+    array_agg(method ORDER BY minute, zone_id, category, method),
+    array_agg(detections ORDER BY minute, zone_id, category, method),
+    array_agg(events ORDER BY minute, zone_id, category, method),
+    array_agg(kpi_cents(est_loss) ORDER BY minute, zone_id, category, method),
+    array_agg(kpi_cents(recovered_value) ORDER BY minute, zone_id, category, method),
+    array_agg(kpi_cents(concealed_value) ORDER BY minute, zone_id, category, method),
+    array_agg(recovered ORDER BY minute, zone_id, category, method),
+    array_agg(lost ORDER BY minute, zone_id, category, method),
+    array_agg(false_positive ORDER BY minute, zone_id, category, method),
+    array_agg(open ORDER BY minute, zone_id, category, method),
+    array_agg(paid ORDER BY minute, zone_id, category, method),
+    array_agg(nudged_paid ORDER BY minute, zone_id, category, method),
+    array_agg(blocked_recovered ORDER BY minute, zone_id, category, method),
+    array_agg(intervened_recovered ORDER BY minute, zone_id, category, method),
+    array_agg(unresolved ORDER BY minute, zone_id, category, method),
+    array_agg(interventions ORDER BY minute, zone_id, category, method),
+    array_agg(responded ORDER BY minute, zone_id, category, method),
+    array_agg(confirmed ORDER BY minute, zone_id, category, method),
+    array_agg(kpi_cents(open_value) ORDER BY minute, zone_id, category, method),
+    array_agg(kpi_cents(paid_value) ORDER BY minute, zone_id, category, method),
+    array_agg(response::text ORDER BY minute, zone_id, category, method)
+FROM c GROUP BY store_id, local_date;
 
 -- bucket 3
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
