@@ -17,7 +17,7 @@
 --   responses   the cell's response sketch as the text of its bigint[] ('{}' for none).
 -- Arrays of a day's 60-80 cells of mostly 0 and 1 are compressed by TOAST; readers unnest them in
 -- one C call. A bytea of varints was measured first (docs/BENCHMARKS.md, "Packed method hours"):
--- 17 instead of 32 bytes per event, but decoding it in PL/pgSQL cost ~30 ms a store-day on this
+-- 17 instead of 36 bytes per event, but decoding it in PL/pgSQL cost ~30 ms a store-day on this
 -- machine, twenty times the arrays' unnest, and cuts over hours read up to 180 days.
 --
 -- The migration converts the rows in place (the hours of weeks whose facts retention purged keep
