@@ -6,7 +6,8 @@
 //   - rollups and verify: keeping the per-store, zone and hour rollups equal
 //     to a rebuild from the raw facts under concurrent writers, and proving it
 //     on a live estate (rollup*.go, dirty.go, refresher.go, verify.go,
-//     retention.go);
+//     retention.go; the zone, category and method hours are packed a
+//     store-day to a row, method_hours.go);
 //   - reads: the KPIs of a scope and period from the rollups, never the raw
 //     events: query.go takes the request, plan.go decides which rollups it
 //     reads, request.go lists the statements, one builder per read shape in

@@ -49,6 +49,12 @@ func (p *plan) where(a string, withCategory bool, st *stmt) string {
 	case p.hourly && !p.q.Dates:
 		st.take(whereBranches, "hours")
 		w = append(w, a+".hour >= "+st.add(p.prev.From), a+".hour < "+st.add(p.q.To))
+		if a == "k" && p.table == "kpi_method_hourly" {
+			// A view of packed store-days (method_hours.go): the days
+			// that can hold an hour of the range bound the days unpacked.
+			w = append(w, a+".local_date BETWEEN "+st.add(utcDate(p.prev.From).AddDate(0, 0, -1))+"::date AND "+
+				st.add(utcDate(p.q.To).AddDate(0, 0, 1))+"::date")
+		}
 	case !p.weekly:
 		st.take(whereBranches, "dates")
 		w = append(w, a+".local_date BETWEEN "+st.add(p.prev.From)+"::date AND "+st.add(p.q.To)+"::date")

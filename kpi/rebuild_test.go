@@ -11,7 +11,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
-var rollupTables = []string{"kpi_method_hourly", "kpi_method_daily", "kpi_method_weekly", "kpi_store_hourly", "kpi_daily", "kpi_weekly", "kpi_store_daily", "kpi_store_weekly",
+var rollupTables = []string{"kpi_method_hours", "kpi_method_daily", "kpi_method_weekly", "kpi_store_hourly", "kpi_daily", "kpi_weekly", "kpi_store_daily", "kpi_store_weekly",
 	"kpi_visitors_hours", "kpi_visitors_daily", "kpi_visitors_weekly", "kpi_estate"}
 
 // snapshot fingerprints every rollup row.

@@ -90,10 +90,10 @@ func mergeSketches(group string) string {
 
 // shape is one of the two statement shapes.
 type shape struct {
-	events   string // rows e (an event), h (its local hour), s (its store)
-	outcomes string // joins o, the event's outcome, if any
-	hours    string // DELETE condition on rows k of an hourly table
-	hourRows string // rows k of hourly {{table}} in the hours to recompute
+	// events is rows e (an event), h (its local hour) and s (its store)
+	// of the local days being recomputed, outcomes joins o, the event's
+	// outcome, if any, and eventsWhere keeps the events of those days.
+	events, outcomes, eventsWhere string
 
 	// footfallDays is the footfall rows f (store_id, zone_id, with 0 for
 	// the entrance, hour, local_date and visitors) of the local days being
@@ -107,20 +107,16 @@ type shape struct {
 }
 
 var bucketShape = shape{
-	// An index probe per hour: LATERAL with OFFSET 0 (which keeps the
-	// planner from flattening it) stops the planner from hash-joining the
-	// hours to every event of the estate — it did, for three thousand hours
-	// on 55 million events: 20 s. The outcome is looked up by its key; the
-	// LIMIT does the same for outcomes.
-	events: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
-    JOIN store_directory s ON s.id = h.store_id
-    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.store_id = h.store_id
-        AND e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour' OFFSET 0) e`,
+	// A day's events lie within 00:00 UTC of the day before and of the
+	// day after: no offset is a day or more.
+	events: `d JOIN store_directory s ON s.id = d.store_id
+    CROSS JOIN LATERAL (SELECT * FROM events e WHERE e.store_id = d.store_id
+        AND e.occurred_at >= ` + utcMidnight("d.local_date - 1") + ` AND e.occurred_at < ` + utcMidnight("d.local_date + 2") + ` OFFSET 0) e
+    CROSS JOIN LATERAL (SELECT local_hour(e.occurred_at, s.timezone) AS hour) h`,
+	eventsWhere: `
+    WHERE (h.hour AT TIME ZONE s.timezone)::date = d.local_date`,
 	outcomes: `LEFT JOIN LATERAL (
         SELECT o.outcome, o.value_recovered, o.responded_at FROM outcomes o WHERE o.event_id = e.id LIMIT 1) o ON true`,
-	hours: `(k.store_id, k.hour) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]))`,
-	hourRows: `unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour)
-    CROSS JOIN LATERAL (SELECT * FROM {{table}} k WHERE k.store_id = h.store_id AND k.hour = h.hour OFFSET 0) k`,
 	footfallDays: `(SELECT d.store_id, coalesce(f.zone_id, 0) AS zone_id, f.hour, d.local_date, f.visitors
     FROM d JOIN store_directory s ON s.id = d.store_id
     CROSS JOIN LATERAL (SELECT f.* FROM footfall f WHERE f.store_id = d.store_id
@@ -144,8 +140,6 @@ var storeShape = shape{
 	events: `events e JOIN store_directory s ON s.id = e.store_id AND e.store_id = $1 AND e.occurred_at >= ` + keptFromInstant + `
     CROSS JOIN LATERAL (SELECT local_hour(e.occurred_at, s.timezone) AS hour) h`,
 	outcomes: `LEFT JOIN outcomes o ON o.event_id = e.id AND o.store_id = $1`,
-	hours:    `k.store_id = $1 AND k.local_date >= ` + keptFromDate,
-	hourRows: `(SELECT * FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
 	footfallDays: `(SELECT f.store_id, coalesce(f.zone_id, 0) AS zone_id, f.hour, (f.hour AT TIME ZONE s.timezone)::date AS local_date, f.visitors
     FROM footfall f JOIN store_directory s ON s.id = f.store_id AND f.store_id = $1 AND f.hour >= ` + keptFromInstant + `) f`,
 	days:     `(SELECT * FROM {{table}} k WHERE k.store_id = $1 AND k.local_date >= ` + keptFromDate + `) k`,
@@ -167,32 +161,17 @@ func minutesOfDay(hour, localDate string) string {
 	return `(extract(epoch FROM ` + hour + `)::bigint / 60 - (` + localDate + ` - date '1970-01-01') * 1440)::smallint`
 }
 
-// hourKeys are a local-hour instant's local date and hour of week (Monday 00:00 = 0).
-const hourKeys = `(hour AT TIME ZONE tz)::date,
-    ((extract(isodow FROM hour AT TIME ZONE tz)::int - 1) * 24 + extract(hour FROM hour AT TIME ZONE tz)::int)::smallint`
-
 // statements returns the rollup statements of a shape, in the order they run.
 func (sh shape) statements() []string {
 	return []string{
-		`DELETE FROM kpi_method_hourly k WHERE ` + sh.hours,
-		`WITH ev AS MATERIALIZED (
-    SELECT e.store_id, e.zone_id, e.category, e.method, h.hour, s.timezone AS tz, e.est_value, o.outcome, o.value_recovered,
-        ` + responseBucket + ` AS rb, ` + classify + ` AS cls
-    FROM ` + sh.events + `
-    ` + sh.outcomes + `),
-src AS (SELECT store_id, zone_id, category, method, hour, rb, count(*) AS n FROM ev WHERE rb IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6),
-resp AS (SELECT store_id, zone_id, category, method, hour, array_agg((rb::bigint << 32) | n ORDER BY rb) AS response
-    FROM src GROUP BY 1, 2, 3, 4, 5)
-INSERT INTO kpi_method_hourly (store_id, zone_id, category, method, hour, local_date, how, ` + columnList("") + `, response)
-SELECT g.*, coalesce(r.response, '{}') FROM (
-    SELECT store_id, zone_id, category, method, hour, ` + hourKeys + `, ` + eventFigures + `
-    FROM ev GROUP BY store_id, zone_id, category, method, hour, tz) g
-LEFT JOIN resp r USING (store_id, zone_id, category, method, hour)`,
-
-		// The store rows per hour sum the method rows: the heatmap and the
-		// store's hours read one row per hour, not one per zone and category.
-		`DELETE FROM kpi_store_hourly k WHERE ` + sh.hours,
-		rollupOf(sh, "kpi_store_hourly", "store_id, hour, local_date, how", sh.hourRowsOf("kpi_method_hourly")),
+		// The method hours are packed per store-day (method_hours.go):
+		// the days of the hours are recomputed whole, then the store hours
+		// of those days sum their method rows: the heatmap and the store's
+		// hours read one row per hour, not one per zone and category.
+		sh.methodHoursStatements()[0],
+		sh.methodHoursStatements()[1],
+		sh.with() + `DELETE FROM kpi_store_hourly k WHERE ` + sh.dayKeys,
+		rollupOf(sh, "kpi_store_hourly", "store_id, hour, local_date, how", sh.from("kpi_method_hourly")),
 
 		// Footfall per hour is kept as a row per store, zone and local day
 		// (migration 00034): the days the hours fall in are recomputed whole.
@@ -276,11 +255,6 @@ func visitorsRollup(sh shape, table, key, src string) string {
 	return sh.with() + `INSERT INTO ` + table + ` (store_id, zone_id, ` + key + `, visitors)
 SELECT k.store_id, k.zone_id, k.` + key + `, sum(k.visitors) FROM ` + src + `
 GROUP BY 1, 2, 3`
-}
-
-// hourRowsOf is the rows k of an hourly table in the hours being recomputed.
-func (sh shape) hourRowsOf(table string) string {
-	return strings.ReplaceAll(sh.hourRows, "{{table}}", table)
 }
 
 // from is the rows k of a daily-keyed table on the days being recomputed.

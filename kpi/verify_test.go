@@ -37,9 +37,9 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	plant := []string{
-		// An hour's zone row counts one event too many.
-		`UPDATE kpi_method_hourly SET events = events + 1 WHERE (store_id, hour, zone_id, category, method) =
-			(SELECT store_id, hour, zone_id, category, method FROM kpi_method_hourly WHERE store_id = $1 AND local_date = '2026-10-20' ORDER BY hour, zone_id LIMIT 1)`,
+		// An hour's zone row counts one event too many: the day's first
+		// packed cell.
+		`UPDATE kpi_method_hours SET events[1] = events[1] + 1 WHERE store_id = $1 AND local_date = '2026-10-20'`,
 		// A day's zone row went missing.
 		`DELETE FROM kpi_daily WHERE (store_id, local_date, zone_id, category) =
 			(SELECT store_id, local_date, zone_id, category FROM kpi_daily WHERE store_id = $1 AND local_date = '2026-10-21' ORDER BY zone_id, category LIMIT 1)`,

@@ -12,6 +12,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/kpi"
+	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
 // 00034 converts the hourly rollups in place: a retailer upgrading keeps
@@ -24,14 +25,18 @@ import (
 func TestRollupStorageMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, p := migratedTo(t, 34)
-	withEstateCuts(t, pool)
+	// Loaded and refreshed by this code at the latest schema, then taken
+	// down to 00034 (the refresh writes the tables of the latest schema).
+	pool, p := migratedTo(t, migrations.Latest())
 	end := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
 	if _, err := app.LoadEstate(ctx, pool, estate.New(estate.Config{Seed: 11, Stores: 4, Days: 21, End: end}), nil); err != nil {
 		t.Fatal(err)
 	}
 	roll := kpi.NewRollups(pool)
 	if _, err := roll.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 34); err != nil {
 		t.Fatal(err)
 	}
 	tables := []string{"kpi_store_hourly", "kpi_visitors_hours", "kpi_method_hourly", "kpi_daily", "kpi_visitors_daily", "kpi_store_daily", "kpi_estate"}

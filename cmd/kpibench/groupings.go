@@ -6,14 +6,20 @@ import (
 	"log"
 	"math/rand/v2"
 	"net/url"
+	"regexp"
 	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/internal/stats"
 )
+
+// caseFilter, when set (-cases), keeps the grouping cases whose names it
+// matches.
+var caseFilter *regexp.Regexp
 
 // groupingCase is one KPI request shape a dashboard sends: a grouping over
 // a scope and period. Store requests pick a store among those with zone
@@ -25,7 +31,14 @@ type groupingCase struct {
 
 // groupingCases are every grouping kpi offers, at the scope and period a
 // dashboard asks them for, and the instant (hourly) reads.
-func groupingCases(last time.Time) []groupingCase {
+func groupingCases(last time.Time, est *estate.Estate) []groupingCase {
+	// The first zone of a store: the zone and category cuts filter on it.
+	firstZone := map[string]ss.Zone{}
+	for _, st := range est.Stores {
+		if len(st.Zones) > 0 {
+			firstZone[st.Code] = st.Zones[0]
+		}
+	}
 	day := func(d int) string { return last.AddDate(0, 0, d).Format(time.DateOnly) }
 	dates := func(by string, days int, store string) url.Values {
 		v := url.Values{"by": {by}, "from": {day(-days + 1)}, "to": {day(0)}}
@@ -64,6 +77,23 @@ func groupingCases(last time.Time) []groupingCase {
 			}
 			return v
 		}},
+		{"category, store last 24 hours", func(s string) url.Values {
+			v := url.Values{"by": {"category"}, "store": {s}}
+			for k, x := range instants {
+				v[k] = x
+			}
+			return v
+		}},
+		{"hour_of_week of a zone, store 90 days", func(s string) url.Values {
+			v := dates("hour_of_week", 90, s)
+			v.Set("zone", firstZone[s].Code)
+			return v
+		}},
+		{"hour_of_week of a category, store 90 days", func(s string) url.Values {
+			v := dates("hour_of_week", 90, s)
+			v.Set("category", firstZone[s].Category)
+			return v
+		}},
 		{"store, estate last 24 hours", func(string) url.Values {
 			v := url.Values{"by": {"store"}}
 			for k, x := range instants {
@@ -78,7 +108,12 @@ func groupingCases(last time.Time) []groupingCase {
 // each, after two to warm up), then a mix of every case over mixConns
 // connections, and prints medians and p99s.
 func measureGroupings(base string, get func(string) error, est *estate.Estate, last time.Time, zoneStores, reqs, mixConns, mixReqs int) {
-	cases := groupingCases(last)
+	var cases []groupingCase
+	for _, c := range groupingCases(last, est) {
+		if caseFilter == nil || caseFilter.MatchString(c.name) {
+			cases = append(cases, c)
+		}
+	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	pick := func() string { return est.Stores[rng.IntN(zoneStores)].Code }
 	u := func(c groupingCase, store string) string { return base + "/api/v1/kpis?" + c.query(store).Encode() }

@@ -17,6 +17,7 @@ import (
 	"log"
 	"net/url"
 	"os"
+	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"time"
@@ -44,11 +45,19 @@ func main() {
 	groupingReqs := flag.Int("grouping-requests", 30, "requests of each grouping with one client (0: skip)")
 	mixConns := flag.Int("mix-connections", 50, "connections of the mix of every grouping (0: skip)")
 	mixReqs := flag.Int("mix-requests", 2000, "requests of the mix of every grouping")
+	cases := flag.String("cases", "", "a regular expression: time only the grouping cases whose names match it (default: every case)")
 	only := flag.Bool("groupings-only", false, "measure the bytes per table and the groupings only")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	readURL := flag.String("read-url", "", "a streaming replica of TEST_DATABASE_URL's server: measure reads per second served from it against the primary instead (replica.go)")
 	readRounds := flag.Int("read-rounds", 3, "with -read-url: rounds per server, alternating")
 	flag.Parse()
+	if *cases != "" {
+		re, err := regexp.Compile(*cases)
+		if err != nil {
+			log.Fatalf("-cases: %v", err)
+		}
+		caseFilter = re
+	}
 	ctx := context.Background()
 	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	est := estate.New(estate.Config{Seed: 5, Stores: *stores, Days: *days, End: end, RateScale: *scale})

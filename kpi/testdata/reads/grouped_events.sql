@@ -512,20 +512,20 @@ GROUP BY 1, 2;
 -- grouped_events 13, for:
 --   instants by method, one store (by=method instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001)
 -- branches: grouped_events: table; current: hours; grouped_events: zone rows; store filter: store; where: hours; basis: hours; store filter: store
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z; $5 = S001; $6 = 2026-07-31T06:00:00Z; $7 = 2026-08-02T06:00:00Z; $8 = 2026-07-31T06:00:00Z; $9 = 2026-08-02T06:00:00Z; $10 = 2026-08-01T06:00:00Z; $11 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $10 AS cur,
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z; $5 = 2026-07-30T00:00:00Z; $6 = 2026-08-03T00:00:00Z; $7 = S001; $8 = 2026-07-31T06:00:00Z; $9 = 2026-08-02T06:00:00Z; $10 = 2026-07-31T06:00:00Z; $11 = 2026-08-02T06:00:00Z; $12 = 2026-08-01T06:00:00Z; $13 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $12 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $6 AND k.hour < $7 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $5)) k GROUP BY 1, 2),
+    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $8 AND k.hour < $9 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $7)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour >= $10 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $8 AND k.hour < $9) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.hour >= $12 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $10 AND k.hour < $11) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $11
+        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $13
         UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $11 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $11)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $11 AND w.estate AND w.cur = o.cur AND w.rev > 0)
+            WHERE o.rev < $13 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $13)
+        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $13 AND w.estate AND w.cur = o.cur AND w.rev > 0)
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT g.key, g.cur, coalesce(sum(g.events), 0), coalesce(sum(CASE WHEN coalesce(b.rev, 0) > 0
@@ -543,7 +543,7 @@ FROM (SELECT concat_ws(E'\x1f', k.method) AS key, k.hour >= $1 AS cur, k.store_i
         sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
         sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions
     FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
-    WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4
+    WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.local_date BETWEEN $5::date AND $6::date
     GROUP BY k.method, 2, k.store_id) g
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
@@ -551,20 +551,20 @@ GROUP BY 1, 2;
 -- grouped_events 14, for:
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
 -- branches: grouped_events: table; current: hours; grouped_events: zone rows; store filter: store; where: zone; where: hours; basis: hours; store filter: store
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = S001; $7 = 2026-07-31T06:00:00Z; $8 = 2026-08-02T06:00:00Z; $9 = 2026-07-31T06:00:00Z; $10 = 2026-08-02T06:00:00Z; $11 = 2026-08-01T06:00:00Z; $12 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $11 AS cur,
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-07-30T00:00:00Z; $7 = 2026-08-03T00:00:00Z; $8 = S001; $9 = 2026-07-31T06:00:00Z; $10 = 2026-08-02T06:00:00Z; $11 = 2026-07-31T06:00:00Z; $12 = 2026-08-02T06:00:00Z; $13 = 2026-08-01T06:00:00Z; $14 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $13 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $7 AND k.hour < $8 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $6)) k GROUP BY 1, 2),
+    FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $9 AND k.hour < $10 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $8)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour >= $11 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $9 AND k.hour < $10) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.hour >= $13 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $11 AND k.hour < $12) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $12
+        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $14
         UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $12 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $12)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $12 AND w.estate AND w.cur = o.cur AND w.rev > 0)
+            WHERE o.rev < $14 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $14)
+        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $14 AND w.estate AND w.cur = o.cur AND w.rev > 0)
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT g.key, g.cur, coalesce(sum(g.events), 0), coalesce(sum(CASE WHEN coalesce(b.rev, 0) > 0
@@ -582,7 +582,7 @@ FROM (SELECT concat_ws(E'\x1f', k.category) AS key, k.hour >= $1 AS cur, k.store
         sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
         sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions
     FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
-    WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5
+    WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5 AND k.local_date BETWEEN $6::date AND $7::date
     GROUP BY k.category, 2, k.store_id) g
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;

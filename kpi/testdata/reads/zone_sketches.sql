@@ -70,15 +70,15 @@ WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
 -- zone_sketches 9, for:
 --   instants by method, one store (by=method instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001)
 -- branches: zone_sketches: table; current: hours; store filter: store; where: hours
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z; $5 = 2026-07-30T00:00:00Z; $6 = 2026-08-03T00:00:00Z
 SELECT concat_ws(E'\x1f', k.method), k.hour >= $1, k.response
 FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
-WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.responded > 0;
+WHERE s.code = $2 AND k.hour >= $3 AND k.hour < $4 AND k.local_date BETWEEN $5::date AND $6::date AND k.responded > 0;
 
 -- zone_sketches 10, for:
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
 -- branches: zone_sketches: table; current: hours; store filter: store; where: zone; where: hours
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-07-30T00:00:00Z; $7 = 2026-08-03T00:00:00Z
 SELECT concat_ws(E'\x1f', k.category), k.hour >= $1, k.response
 FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
-WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5 AND k.responded > 0;
+WHERE s.code = $2 AND z.code = $3 AND k.hour >= $4 AND k.hour < $5 AND k.local_date BETWEEN $6::date AND $7::date AND k.responded > 0;
