@@ -84,6 +84,7 @@ func TestMethodHoursMigration(t *testing.T) {
 	ctx := context.Background()
 	// Loaded and refreshed by this code, then unpacked down to 00037.
 	pool, p := migratedTo(t, 38)
+	withEstateCuts(t, pool)
 	end := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
 	if _, err := app.LoadEstate(ctx, pool, estate.New(estate.Config{Seed: 11, Stores: 4, Days: 21, End: end}), nil); err != nil {
 		t.Fatal(err)
