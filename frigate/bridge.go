@@ -256,20 +256,24 @@ func (b *Bridge) flushFootfall(now time.Time, all bool) error {
 		return nil // an hour closes only when the hour changes: nothing new to look at
 	}
 	b.checked = current
-	n := 0
+	var totals []ss.FootfallInput
+	var flushed []vision.FootfallKey
 	for _, k := range b.footfall.Keys() {
 		if !b.dirty[k] || (!all && !k.Hour.Before(current)) {
 			continue
 		}
 		total := b.footfall.Counts()[k]
-		if err := b.spool.SetFootfall(ss.FootfallInput{Store: b.cfg.Store, Zone: k.Zone, Hour: k.Hour.Format(time.RFC3339), Visitors: &total}); err != nil {
-			return err
-		}
-		delete(b.dirty, k)
-		n++
+		totals = append(totals, ss.FootfallInput{Store: b.cfg.Store, Zone: k.Zone, Hour: k.Hour.Format(time.RFC3339), Visitors: &total})
+		flushed = append(flushed, k)
 	}
-	if n == 0 {
+	if len(totals) == 0 {
 		return nil
+	}
+	if err := b.spool.SetFootfall(totals...); err != nil { // the sender sees all of them or none
+		return err
+	}
+	for _, k := range flushed {
+		delete(b.dirty, k)
 	}
 	b.footfall.Forget(current.Add(-48 * time.Hour))
 	if err := b.spool.SaveCounts(b.footfall); err != nil {

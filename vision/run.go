@@ -321,7 +321,8 @@ func (r *Runner) flushFootfall(now time.Time, all bool) error {
 		return nil // an hour closes only when the hour changes: nothing new to look at
 	}
 	r.checked = current
-	n := 0
+	var totals []ss.FootfallInput
+	var flushed []FootfallKey
 	for _, k := range r.footfall.Keys() {
 		if !r.dirty[k] || (!all && !k.Hour.Before(current)) {
 			continue
@@ -329,13 +330,22 @@ func (r *Runner) flushFootfall(now time.Time, all bool) error {
 		total := r.footfall.Counts()[k]
 		if r.dry {
 			r.log.Info("dry run: footfall (not sent)", "zone", k.Zone, "hour", k.Hour.Format(time.RFC3339), "visitors", total)
-		} else if err := r.spool.SetFootfall(ss.FootfallInput{Store: r.cfg.Store, Zone: k.Zone, Hour: k.Hour.Format(time.RFC3339), Visitors: &total}); err != nil {
+		} else {
+			totals = append(totals, ss.FootfallInput{Store: r.cfg.Store, Zone: k.Zone, Hour: k.Hour.Format(time.RFC3339), Visitors: &total})
+		}
+		flushed = append(flushed, k)
+	}
+	if !r.dry && len(totals) > 0 {
+		// One call: the sender, running beside the cameras, sees the whole
+		// flush or none of it, never a part sent ahead of the rest.
+		if err := r.spool.SetFootfall(totals...); err != nil {
 			return err
 		}
-		delete(r.dirty, k)
-		n++
 	}
-	if n == 0 || r.dry {
+	for _, k := range flushed {
+		delete(r.dirty, k)
+	}
+	if len(flushed) == 0 || r.dry {
 		return nil
 	}
 	r.footfall.Forget(current.Add(-48 * time.Hour))

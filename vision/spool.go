@@ -120,17 +120,25 @@ func (s *Spool) AddPresence(p Presence) error {
 	return nil
 }
 
-// SetFootfall spools the current total of one zone-hour, replacing any
-// earlier total not yet sent.
-func (s *Spool) SetFootfall(f ss.FootfallInput) error {
-	data, err := json.Marshal(f)
-	if err != nil {
-		return err
+// SetFootfall spools the current totals of zone-hours, each replacing any
+// earlier total of its zone-hour not yet sent. The sender sees all of them
+// or none (it lists footfall under the same lock), so totals spooled
+// together go out in one request.
+func (s *Spool) SetFootfall(fs ...ss.FootfallInput) error {
+	datas := make([][]byte, len(fs))
+	for i := range fs {
+		data, err := json.Marshal(fs[i])
+		if err != nil {
+			return err
+		}
+		datas[i] = data
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := writeFile(s.footfallPath(f), data); err != nil {
-		return fmt.Errorf("vision: spool footfall: %w", err)
+	for i := range fs {
+		if err := writeFile(s.footfallPath(fs[i]), datas[i]); err != nil {
+			return fmt.Errorf("vision: spool footfall: %w", err)
+		}
 	}
 	return nil
 }
@@ -150,8 +158,13 @@ type item struct {
 	data []byte
 }
 
-// pending returns up to n items of kind, oldest first.
+// pending returns up to n items of kind, oldest first; footfall is read
+// under the lock SetFootfall writes under, so never halfway through a flush.
 func (s *Spool) pending(kind string, n int) ([]item, error) {
+	if kind == spoolFootfall {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	ents, err := os.ReadDir(filepath.Join(s.dir, kind))
 	if err != nil {
 		return nil, err
