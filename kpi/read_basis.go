@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"math/big"
+	"math/bits"
 	"strings"
 )
 
@@ -129,6 +130,23 @@ func chooseBasis(own, region, estate reviews, hasRegion bool, need int64) storeB
 	return storeBasis{}
 }
 
+// chooseBases chooses each store's basis over one period from every
+// store's reviews (by slot, with its region), as basisSQL does.
+func chooseBases(acc []reviews, region []string, minReviews int64) []storeBasis {
+	regions := map[string]reviews{}
+	var estate reviews
+	for si, m := range acc {
+		c := regions[region[si]]
+		regions[region[si]] = reviews{c.fp + m.fp, c.rev + m.rev}
+		estate.fp, estate.rev = estate.fp+m.fp, estate.rev+m.rev
+	}
+	out := make([]storeBasis, len(acc))
+	for si, m := range acc {
+		out[si] = chooseBasis(m, regions[region[si]], estate, region[si] != "", minReviews)
+	}
+	return out
+}
+
 // expectedCents is the expected loss in cents of estLoss cents (lost,
 // confirmed and open value) holding open cents of open events: exact, then
 // rounded half a cent up, as expectedCentsSQL computes it.
@@ -136,10 +154,18 @@ func (b storeBasis) expectedCents(estLoss, open int64) int64 {
 	if b.rev <= 0 {
 		return estLoss
 	}
-	// 2·open·(rev − fp) can pass int64: big integers, once per group.
-	num := new(big.Int).Mul(big.NewInt(2*open), big.NewInt(b.rev-b.fp))
+	// Where 2·open·(rev − fp) + rev fits in 63 bits, as it does for any
+	// real store, integer arithmetic in 128 bits.
+	if open >= 0 && open < 1<<61 && b.fp >= 0 && b.fp <= b.rev {
+		hi, lo := bits.Mul64(uint64(2*open), uint64(b.rev-b.fp))
+		if sum, carry := bits.Add64(lo, uint64(b.rev), 0); hi == 0 && carry == 0 && sum < 1<<63 {
+			return estLoss - open + int64(sum/uint64(2*b.rev))
+		}
+	}
+	// Else 2·open·(rev − fp) can pass int64: big integers.
+	num := new(big.Int).Mul(new(big.Int).Lsh(big.NewInt(open), 1), big.NewInt(b.rev-b.fp))
 	num.Add(num, big.NewInt(b.rev))
-	num.Quo(num, big.NewInt(2*b.rev))
+	num.Quo(num, new(big.Int).Lsh(big.NewInt(b.rev), 1))
 	return estLoss - open + num.Int64()
 }
 

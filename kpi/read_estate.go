@@ -217,16 +217,9 @@ func (e *estateReader) finish(r *results) {
 // bases chooses each store's basis over one period from every store's
 // reviews, as basisSQL does.
 func (e *estateReader) bases(acc []storeAcc) []storeBasis {
-	regions := map[string]reviews{}
-	var estate reviews
+	rev := make([]reviews, len(acc))
 	for si, m := range acc {
-		c := regions[e.region[si]]
-		regions[e.region[si]] = reviews{c.fp + m.fp, c.rev + m.rev}
-		estate.fp, estate.rev = estate.fp+m.fp, estate.rev+m.rev
+		rev[si] = reviews{m.fp, m.rev}
 	}
-	out := make([]storeBasis, len(acc))
-	for si, m := range acc {
-		out[si] = chooseBasis(reviews{m.fp, m.rev}, regions[e.region[si]], estate, e.region[si] != "", e.minReviews)
-	}
-	return out
+	return chooseBases(rev, e.region, e.minReviews)
 }

@@ -3,7 +3,6 @@ package kpi
 import (
 	"encoding/binary"
 	"fmt"
-	"math/bits"
 	"strings"
 	"time"
 
@@ -251,7 +250,7 @@ func (c *cutReader) finish(r *results, conv *[2]map[string]*converted) {
 				if m.estLoss == 0 && m.open == 0 {
 					continue
 				}
-				lossCents += expectedCentsFast(bases[si], m.estLoss, m.open)
+				lossCents += bases[si].expectedCents(m.estLoss, m.open)
 				if m.open > 0 {
 					label.merge(bases[si])
 				}
@@ -282,36 +281,4 @@ func (c *cutReader) finish(r *results, conv *[2]map[string]*converted) {
 			}
 		}
 	}
-}
-
-// chooseBases chooses each store's basis over one period from every
-// store's reviews, as basisSQL does.
-func chooseBases(acc []reviews, region []string, minReviews int64) []storeBasis {
-	regions := map[string]reviews{}
-	var estate reviews
-	for si, m := range acc {
-		c := regions[region[si]]
-		regions[region[si]] = reviews{c.fp + m.fp, c.rev + m.rev}
-		estate.fp, estate.rev = estate.fp+m.fp, estate.rev+m.rev
-	}
-	out := make([]storeBasis, len(acc))
-	for si, m := range acc {
-		out[si] = chooseBasis(m, regions[region[si]], estate, region[si] != "", minReviews)
-	}
-	return out
-}
-
-// expectedCentsFast is b.expectedCents without big integers where
-// 2·open·(rev − fp) + rev fits in 63 bits, as it does for any real store.
-func expectedCentsFast(b storeBasis, estLoss, open int64) int64 {
-	if b.rev <= 0 {
-		return estLoss
-	}
-	if open >= 0 && open < 1<<61 && b.fp >= 0 && b.fp <= b.rev {
-		hi, lo := bits.Mul64(uint64(2*open), uint64(b.rev-b.fp))
-		if sum, carry := bits.Add64(lo, uint64(b.rev), 0); hi == 0 && carry == 0 && sum < 1<<63 {
-			return estLoss - open + int64(sum/uint64(2*b.rev))
-		}
-	}
-	return b.expectedCents(estLoss, open)
 }
