@@ -7,19 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	ss "github.com/shrinkscope/shrinkscope"
-	"github.com/shrinkscope/shrinkscope/app"
 	"github.com/shrinkscope/shrinkscope/findings"
-	"github.com/shrinkscope/shrinkscope/internal/dbtest"
-	"github.com/shrinkscope/shrinkscope/internal/estate"
 	"github.com/shrinkscope/shrinkscope/kpi"
-	"github.com/shrinkscope/shrinkscope/layout"
 	"github.com/shrinkscope/shrinkscope/reports"
 )
 
@@ -65,39 +58,7 @@ func bhOfFound(ps []float64, m int) map[float64]float64 {
 func TestRunWeekStoreScope(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := dbtest.New(t)
-	end := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
-	week := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	est := estate.New(estate.Config{Seed: 3, Stores: 3, Days: 35 * 7, End: end, NoChanges: true})
-	if _, err := app.LoadEstate(ctx, pool, est, nil); err != nil {
-		t.Fatal(err)
-	}
-	s := &est.Stores[0]
-	lay := layout.New(pool)
-	zones, err := lay.Zones(ctx, s.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var zone ss.Zone
-	for _, z := range zones {
-		if z.Kind == ss.KindAisle {
-			zone = z
-			break
-		}
-	}
-	fri := time.Date(2026, 11, 27, 18, 0, 0, 0, s.Loc())
-	var planted []ss.Event
-	for i := range 60 {
-		planted = append(planted, ss.Event{ID: uuid.New(), Store: s.Code, Zone: zone.Code, StoreID: zone.StoreID, ZoneID: zone.ID,
-			OccurredAt: fri.Add(time.Duration(i) * 3 * time.Minute).UTC(), Score: 0.9, Method: ss.MethodBag,
-			Category: zone.Category, EstValue: zone.UnitValue})
-	}
-	if _, err := kpi.NewIngester(pool, lay.Directory()).StoreEvents(ctx, planted); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
+	pool, est, s, lay, zone, week := plantedSpike(t)
 	if _, err := reports.NewWebhooks(pool, reports.DeliveryConfig{}).Create(ctx, reports.NewWebhook{URL: "https://hooks.example.com/findings",
 		Events: []string{"finding.created"}, Secret: "0123456789abcdef"}); err != nil {
 		t.Fatal(err)

@@ -48,27 +48,27 @@ WHERE s.code = $1 AND f.zone_id IS NULL AND (f.hour AT TIME ZONE s.timezone)::da
 	return events, visitors
 }
 
-func TestRunWeekFindsAPlantedSpike(t *testing.T) {
-	t.Parallel()
+// plantedSpike loads a 3-store no-change estate of 35 weeks ending Sunday
+// 2026-11-29 and plants 60 concealments in the first store's first aisle
+// zone on Friday 2026-11-27, 18–21 h local, refreshed: the judged week is
+// 2026-11-23 (its baseline the 26 weeks before it, DefaultConfig), and
+// the zone's week and its Friday-evening block must be found.
+func plantedSpike(t *testing.T) (pool *pgxpool.Pool, est *estate.Estate, s *estate.Store, lay *layout.Service, zone ss.Zone, week time.Time) {
+	t.Helper()
 	ctx := context.Background()
-	pool := dbtest.New(t)
-	// 35 weeks ending Sunday 2026-11-29: the judged week is 2026-11-23, its
-	// baseline the 26 weeks before it (DefaultConfig).
+	pool = dbtest.New(t)
 	end := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
-	week := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	est := estate.New(estate.Config{Seed: 3, Stores: 3, Days: 35 * 7, End: end, NoChanges: true})
+	week = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	est = estate.New(estate.Config{Seed: 3, Stores: 3, Days: 35 * 7, End: end, NoChanges: true})
 	if _, err := app.LoadEstate(ctx, pool, est, nil); err != nil {
 		t.Fatal(err)
 	}
-	s := &est.Stores[0]
-	lay := layout.New(pool)
+	s = &est.Stores[0]
+	lay = layout.New(pool)
 	zones, err := lay.Zones(ctx, s.Code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Plant 60 concealments in one aisle zone on Friday 2026-11-27, 18–21 h
-	// local: the zone's week and its Friday-evening block must be found.
-	var zone ss.Zone
 	for _, z := range zones {
 		if z.Kind == ss.KindAisle {
 			zone = z
@@ -88,6 +88,13 @@ func TestRunWeekFindsAPlantedSpike(t *testing.T) {
 	if _, err := kpi.NewRollups(pool).Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return pool, est, s, lay, zone, week
+}
+
+func TestRunWeekFindsAPlantedSpike(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, est, s, lay, zone, week := plantedSpike(t)
 	svc := findings.NewService(pool, kpi.NewKPIs(pool), lay)
 	if _, err := reports.NewWebhooks(pool, reports.DeliveryConfig{}).Create(ctx, reports.NewWebhook{URL: "https://hooks.example.com/findings",
 		Events: []string{"finding.created"}, Secret: "0123456789abcdef"}); err != nil {
