@@ -19,7 +19,8 @@ type Config struct {
 	// each store's series alone.
 	Scope string
 	// History is how many weeks before the tested window form its baseline
-	// (default 26); MinHistory the fewest weeks a series needs to be judged
+	// at most (default 52: a year, or all the series has, back to its
+	// breakpoint); MinHistory the fewest weeks a series needs to be judged
 	// at all (default 6).
 	History, MinHistory int
 	// Delta is the rate ratio the CUSUMs (Drift = DriftCUSUM) are tuned to
@@ -65,7 +66,7 @@ func ParseScope(s string) (string, error) {
 }
 
 // DefaultConfig is the configuration the job runs with unless told.
-var DefaultConfig = Config{FDR: 0.10, Scope: ScopeEstate, History: 26, MinHistory: 6, Delta: 1.5, MaxRun: 8, Level: 0.95, Drift: DriftMinP}
+var DefaultConfig = Config{FDR: 0.10, Scope: ScopeEstate, History: 52, MinHistory: 6, Delta: 1.5, MaxRun: 8, Level: 0.95, Drift: DriftMinP}
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig

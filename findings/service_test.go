@@ -51,7 +51,8 @@ WHERE s.code = $1 AND f.zone_id IS NULL AND (f.hour AT TIME ZONE s.timezone)::da
 // plantedSpike loads a 3-store no-change estate of 35 weeks ending Sunday
 // 2026-11-29 and plants 60 concealments in the first store's first aisle
 // zone on Friday 2026-11-27, 18–21 h local, refreshed: the judged week is
-// 2026-11-23 (its baseline the 26 weeks before it, DefaultConfig), and
+// 2026-11-23 (its baseline every week before it: the 34 the estate holds,
+// under DefaultConfig's 52), and
 // the zone's week and its Friday-evening block must be found.
 func plantedSpike(t *testing.T) (pool *pgxpool.Pool, est *estate.Estate, s *estate.Store, lay *layout.Service, zone ss.Zone, week time.Time) {
 	t.Helper()
@@ -160,9 +161,11 @@ func TestRunWeekFindsAPlantedSpike(t *testing.T) {
 	if whole == nil || block == nil {
 		t.Fatalf("the planted spike is not found (week %v, block %v) among %+v", whole, block, res.Findings)
 	}
-	// The week against its 26 weeks of history, from the raw facts.
+	// The week against its history, from the raw facts: the 34 weeks the
+	// estate holds before it, fewer than DefaultConfig's 52.
 	obs, x := rawWeek(t, pool, s.Code, zone.Code, week, week.AddDate(0, 0, 7))
-	hist, e := rawWeek(t, pool, s.Code, zone.Code, week.AddDate(0, 0, -26*7), week)
+	hw := min(findings.DefaultConfig.History, 34)
+	hist, e := rawWeek(t, pool, s.Code, zone.Code, week.AddDate(0, 0, -hw*7), week)
 	if whole.Direction != "up" || whole.Weeks != 1 || whole.Observed != obs {
 		t.Fatalf("week finding %+v, want up over 1 week with %d events", whole, obs)
 	}

@@ -30,15 +30,17 @@ func main() {
 	fdr := flag.Float64("fdr", findings.DefaultConfig.FDR, "false discovery rate")
 	judgedWeeks := flag.Int("judged", 0, "judge only the last N weeks (0: every week with history enough)")
 	drift := flag.String("drift", findings.DefaultConfig.Drift, "drift test: minp or cusum")
+	history := flag.Int("history", findings.DefaultConfig.History, "weeks of baseline before the tested windows")
 	maxRun := flag.Int("maxrun", findings.DefaultConfig.MaxRun, "longest window of the drift test, in weeks")
 	level1 := flag.Bool("level1", false, "no-change run over the level-1 series only: level 2 tests only inside level-1 findings, so the estate-weeks with any finding are the same, at a fraction of the time")
 	planted := flag.Int("planted", 0, "instead of the no-change run: plant a step in this many zones of each estate (mixed run)")
 	scope := flag.String("fdr-scope", findings.ScopeEstate, "scope of the false discovery control: estate, store, or both (every measurement under each, from the same verdicts and draws)")
+	stepFrom := flag.Int("step-from", 0, "earliest week a planted step of the power curve starts in (0: MinHistory+8, so 6 weeks of baseline or more; History+MaxRun gives every trial its full baseline)")
 	chi2 := flag.Bool("chi2", false, "instead: the χ² test of every zone series' weekly counts against footfall-proportional rates, on no-change estates (seeds 1…N), beside Poisson series drawn at those rates")
 	flag.Parse()
 	scopes := scopesOf(*scope)
 	cfg := findings.DefaultConfig
-	cfg.FDR, cfg.Drift, cfg.MaxRun = *fdr, *drift, *maxRun
+	cfg.FDR, cfg.Drift, cfg.MaxRun, cfg.History = *fdr, *drift, *maxRun, *history
 	if *chi2 {
 		chiSquare(*stores, *weeks, *seeds)
 		return
@@ -110,7 +112,7 @@ func main() {
 		dispersion(firstEstate.series)
 	}
 	if *trials > 0 {
-		power(firstEstate, cfg, scopes, *weeks, *trials)
+		power(firstEstate, cfg, scopes, *weeks, *trials, *stepFrom)
 	}
 }
 

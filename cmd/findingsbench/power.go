@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -67,11 +68,17 @@ func nullWeeks(jw judgedWeek, fdr float64, scope string) map[string]nullWeek {
 // series of its family (the estate's, or its store's) judged in those
 // weeks. The planted counts follow the store's own weekly footfall; every
 // scope judges the same draws.
-func power(b *built, cfg findings.Config, scopes []string, weeks, trials int) {
+func power(b *built, cfg findings.Config, scopes []string, weeks, trials, stepFrom int) {
 	rng := rand.New(rand.NewPCG(7, 11))
-	// Steps start between week 14 and weeks−4, so at least 8 weeks of
-	// history and 4 weeks after.
+	// Steps start between week 14 (or stepFrom) and weeks−4, so at least 8
+	// weeks of history and 4 weeks after.
 	first, last := cfg.MinHistory+8, weeks-4
+	if stepFrom > 0 {
+		first = stepFrom
+	}
+	if first > last {
+		log.Fatalf("findingsbench: steps from week %d need at least %d weeks, got %d", first, first+4, weeks)
+	}
 	var level1 []findings.Series
 	for _, s := range b.series {
 		if s.Block < 0 {
