@@ -35,7 +35,7 @@ func main() {
 	level1 := flag.Bool("level1", false, "no-change run over the level-1 series only: level 2 tests only inside level-1 findings, so the estate-weeks with any finding are the same, at a fraction of the time")
 	planted := flag.Int("planted", 0, "instead of the no-change run: plant a step in this many zones of each estate (mixed run)")
 	scope := flag.String("fdr-scope", findings.ScopeEstate, "scope of the false discovery control: estate, store, or both (every measurement under each, from the same verdicts and draws)")
-	stepFrom := flag.Int("step-from", 0, "earliest week a planted step of the power curve starts in (0: MinHistory+8, so 6 weeks of baseline or more; History+MaxRun gives every trial its full baseline)")
+	stepFrom := flag.Int("step-from", 0, "earliest week a planted step of the power curve starts in (0: MinHistory+8, so 7 weeks of baseline or more before the windows; History+MaxRun gives every trial its full baseline)")
 	chi2 := flag.Bool("chi2", false, "instead: the χ² test of every zone series' weekly counts against footfall-proportional rates, on no-change estates (seeds 1…N), beside Poisson series drawn at those rates")
 	flag.Parse()
 	scopes := scopesOf(*scope)
