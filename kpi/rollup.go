@@ -95,6 +95,16 @@ func (r *Rollups) refreshOnce(ctx context.Context) (n, took int, err error) {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, rollupLock); err != nil {
 			return err
 		}
+		// No JIT: the recompute's statements are planned for every row of
+		// their tables (the planner cannot tell the buckets are a few), so
+		// their estimates pass jit_above_cost and PostgreSQL spent about a
+		// second compiling them for a few thousand rows (the cut rows'
+		// statement: 1.1 s of 2.1 s for one store's three hours on 200
+		// stores). SET LOCAL ends with the transaction, so behind a
+		// transaction pooler it reaches no other client.
+		if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, takeMarks, r.chunk)
 		if err != nil {
 			return err
