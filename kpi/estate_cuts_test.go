@@ -24,6 +24,11 @@ import (
 // ending at end, refreshed.
 func cutsWorld(t *testing.T, end time.Time, days int) (*world, *estate.Estate) {
 	w := newWorld(t)
+	// Store ids 62–67: the cut rows of parts 0 (62, 63) and 1 (64–67), so a
+	// refresh of one store rewrites its part's rows and leaves the other's.
+	if _, err := w.pool.Exec(w.ctx, `SELECT setval(pg_get_serial_sequence('stores', 'id'), 61)`); err != nil {
+		t.Fatal(err)
+	}
 	est := estate.New(estate.Config{Seed: 29, Stores: 6, Days: days, End: end})
 	if _, err := app.LoadEstate(w.ctx, w.pool, est, nil); err != nil {
 		t.Fatal(err)
@@ -110,6 +115,14 @@ func TestEstateCutsMatchZoneRowsAutumn(t *testing.T) {
 		{"2026-10-05", "2026-10-11"}, {"2026-11-08", "2026-11-08"}, {"2026-10-04", "2026-11-09"}}
 	if n := sameCuts(t, w, est, periods); n == 0 {
 		t.Fatal("nothing compared")
+	}
+
+	// Two parts, each row holding only its own stores.
+	var parts, wrong int
+	if err := w.pool.QueryRow(w.ctx, `SELECT count(DISTINCT part), count(*) FILTER (WHERE EXISTS (
+    SELECT 1 FROM generate_series(0, length(figures) / 120 - 1) i
+    WHERE ('x' || encode(substring(figures FROM i * 120 + 1 FOR 8), 'hex'))::bit(64)::bigint / 64 <> part)) FROM kpi_estate_cuts`).Scan(&parts, &wrong); err != nil || parts != 2 || wrong != 0 {
+		t.Fatalf("cut rows in %d parts (%v), %d rows holding another part's store; want 2 and 0", parts, err, wrong)
 	}
 
 	// The cut reads really come from kpi_estate_cuts: emptied, the estate has no rows.

@@ -1,6 +1,13 @@
 package kpi
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
+
+// cutPart is how many consecutive store ids share a kpi_estate_cuts row
+// (migration 00042's part = store_id / 64).
+const cutPart = 64
 
 // The estate's cuts (migration 00039): for each cut of the estate-wide
 // reads — category, method, hour of week — one row per day (and, for
@@ -9,7 +16,10 @@ import "strings"
 // kpi_estate's record (estateFigures: sales -1, since a cut has none; the
 // visitors of the entrance for an hour of week, -1 elsewhere: the
 // category and method cuts share their scope's visitors, kept in the
-// rows of cut 'entrance'). A store's record keeps
+// rows of cut 'entrance'). Each row holds the stores of one part, store
+// ids part·cutPart … part·cutPart + cutPart − 1 (migration 00042), so that a
+// refresh rewrites the rows of the parts its stores are in, not every
+// store's: a read sums a key's rows over the parts. A store's record keeps
 // its own est_loss and open value, so each store's open value is discounted
 // by its own basis and rounded once per (key, store, period), as the store
 // rows are (read_basis.go). Hour-of-week rows are kept per day only: a
@@ -63,6 +73,7 @@ func cutInsert(dayCond, weekCond string) string {
 		src = append(src, `SELECT '`+s.cut+`' AS cut, '`+s.kind+`' AS kind, `+s.start+` AS start, `+s.key+` AS key, k.store_id, `+
 			cols+` FROM `+s.table+` k WHERE `+cond)
 	}
+	part := strconv.Itoa(cutPart)
 	sends := make([]string, len(estateFigures))
 	for i, f := range estateFigures {
 		sends[i] = "int8send((" + f + ")::bigint)"
@@ -74,33 +85,39 @@ func cutInsert(dayCond, weekCond string) string {
 	cutSums := strings.Join(sums, ", ")
 	return `WITH src AS MATERIALIZED (
     ` + strings.Join(src, "\n    UNION ALL ") + `),
-g AS (SELECT cut, kind, start, key, store_id, ` + cutSums + `, coalesce(sum(src.visitors), -1) AS visitors
+g AS (SELECT cut, kind, start, key, store_id, store_id / ` + part + ` AS part, ` + cutSums + `, coalesce(sum(src.visitors), -1) AS visitors
     FROM src GROUP BY 1, 2, 3, 4, 5),
 b AS (SELECT cut, kind, start, key, store_id, x >> 32 AS b, sum(x & 4294967295) AS n
     FROM src, unnest(src.response) x GROUP BY 1, 2, 3, 4, 5, 6),
 sk AS (SELECT cut, kind, start, key, store_id, string_agg(int2send(b::smallint) || int4send(n::int), ''::bytea ORDER BY b) AS sketch
     FROM b GROUP BY 1, 2, 3, 4, 5),
 k AS (SELECT g.*, NULL::numeric AS sales, coalesce(sk.sketch, ''::bytea) AS sketch,
-        sum(length(coalesce(sk.sketch, ''::bytea))) OVER (PARTITION BY g.cut, g.kind, g.start, g.key ORDER BY g.store_id) AS sketch_end
+        sum(length(coalesce(sk.sketch, ''::bytea))) OVER (PARTITION BY g.cut, g.kind, g.start, g.key, g.part ORDER BY g.store_id) AS sketch_end
     FROM g LEFT JOIN sk USING (cut, kind, start, key, store_id))
-INSERT INTO kpi_estate_cuts (cut, kind, start, key, figures, sketches)
-SELECT k.cut, k.kind, k.start, k.key, string_agg(` + strings.Join(sends, " || ") + `, ''::bytea ORDER BY k.store_id),
+INSERT INTO kpi_estate_cuts (cut, kind, start, key, part, figures, sketches)
+SELECT k.cut, k.kind, k.start, k.key, k.part, string_agg(` + strings.Join(sends, " || ") + `, ''::bytea ORDER BY k.store_id),
     string_agg(k.sketch, ''::bytea ORDER BY k.store_id)
-FROM k GROUP BY 1, 2, 3, 4`
+FROM k GROUP BY 1, 2, 3, 4, 5`
 }
+
+// partStores is the condition that a rollup row k's store is in a part of
+// a store of d: its ids listed, so that the store indexes can serve it.
+var partStores = `k.store_id = ANY(ARRAY(SELECT generate_series(p * ` + strconv.Itoa(cutPart) + `, p * ` + strconv.Itoa(cutPart) + ` + ` + strconv.Itoa(cutPart-1) + `)
+    FROM (SELECT DISTINCT store_id / ` + strconv.Itoa(cutPart) + ` AS p FROM d) parts))`
 
 var (
 	// cutBucketStatements recompute the cut rows of the days and weeks of
-	// $1 stores' $2 local hours (as in bucketShape), after the rollup rows
-	// they pack.
+	// $1 stores' $2 local hours (as in bucketShape), in the parts of those
+	// stores, after the rollup rows they pack: the rows of the days and
+	// weeks, from the stores of the parts only.
 	cutBucketStatements = []string{
-		bucketShape.with() + `DELETE FROM kpi_estate_cuts k WHERE (k.kind = 'day' AND k.start IN (SELECT local_date FROM d))
-    OR (k.kind = 'week' AND k.start IN (SELECT week FROM w))`,
+		bucketShape.with() + `DELETE FROM kpi_estate_cuts k WHERE ((k.kind = 'day' AND k.start IN (SELECT local_date FROM d))
+    OR (k.kind = 'week' AND k.start IN (SELECT week FROM w))) AND k.part = ANY(ARRAY(SELECT DISTINCT store_id / ` + strconv.Itoa(cutPart) + ` FROM d))`,
 		// = ANY of an array, not IN: the planner, which cannot tell d holds a
 		// few days, hash-joined every row of each table to them (7 s for one
 		// store's hour on 200 stores × 120 days, not 0.2 s by the date indexes).
-		bucketShape.with(strings.TrimPrefix(cutInsert("k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d))",
-			"k.week = ANY(ARRAY(SELECT week FROM w))"), "WITH ")),
+		bucketShape.with(strings.TrimPrefix(cutInsert("k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d)) AND "+partStores,
+			"k.week = ANY(ARRAY(SELECT week FROM w)) AND "+partStores), "WITH ")),
 	}
 	// cutAllStatements recompute every cut row.
 	cutAllStatements = []string{

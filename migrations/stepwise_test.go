@@ -38,7 +38,7 @@ func migratedTo(t *testing.T, version int64) (*pgxpool.Pool, *goose.Provider) {
 }
 
 // withEstateCuts gives a database at a version before 00039 the empty
-// kpi_estate_cuts table, which today's kpi refresh writes and its estate
+// kpi_estate_cuts table (with 00042's parts), which today's kpi refresh writes and its estate
 // reads read: the tests of an older migration run today's kpi code on
 // that migration's schema.
 func withEstateCuts(t *testing.T, pool *pgxpool.Pool) {
@@ -49,6 +49,15 @@ func withEstateCuts(t *testing.T, pool *pgxpool.Pool) {
 	}
 	up := string(b)
 	up = up[strings.Index(up, "CREATE TABLE"):strings.Index(up, "-- Filled in place")]
+	if _, err := pool.Exec(context.Background(), up); err != nil {
+		t.Fatal(err)
+	}
+	// And 00042's parts, which today's refresh writes.
+	if b, err = fs.ReadFile(migrations.FS, "00042_estate_cut_parts.sql"); err != nil {
+		t.Fatal(err)
+	}
+	up = string(b)
+	up = up[strings.Index(up, "ALTER TABLE"):strings.Index(up, "WITH src")]
 	if _, err := pool.Exec(context.Background(), up); err != nil {
 		t.Fatal(err)
 	}

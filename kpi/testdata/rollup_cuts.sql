@@ -4,35 +4,43 @@
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
-DELETE FROM kpi_estate_cuts k WHERE (k.kind = 'day' AND k.start IN (SELECT local_date FROM d))
-    OR (k.kind = 'week' AND k.start IN (SELECT week FROM w));
+DELETE FROM kpi_estate_cuts k WHERE ((k.kind = 'day' AND k.start IN (SELECT local_date FROM d))
+    OR (k.kind = 'week' AND k.start IN (SELECT week FROM w))) AND k.part = ANY(ARRAY(SELECT DISTINCT store_id / 64 FROM d));
 
 -- cut bucket 2
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
 src AS MATERIALIZED (
-    SELECT 'category' AS cut, 'day' AS kind, k.local_date AS start, k.category AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_daily k WHERE k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d))
-    UNION ALL SELECT 'category' AS cut, 'week' AS kind, k.week AS start, k.category AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_weekly k WHERE k.week = ANY(ARRAY(SELECT week FROM w))
-    UNION ALL SELECT 'method' AS cut, 'day' AS kind, k.local_date AS start, k.method AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_method_daily k WHERE k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d))
-    UNION ALL SELECT 'method' AS cut, 'week' AS kind, k.week AS start, k.method AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_method_weekly k WHERE k.week = ANY(ARRAY(SELECT week FROM w))
-    UNION ALL SELECT 'hour_of_week' AS cut, 'day' AS kind, k.local_date AS start, k.how::text AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_store_hourly k WHERE k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d))
-    UNION ALL SELECT 'hour_of_week' AS cut, 'day' AS kind, k.local_date AS start, k.how::text AS key, k.store_id, 0 AS events, 0 AS est_loss, 0 AS recovered_value, 0 AS recovered, 0 AS lost, 0 AS false_positive, 0 AS open, 0 AS interventions, 0 AS confirmed, 0 AS open_value, 0 AS paid_value, '{}'::bigint[] AS response, k.visitors::bigint FROM kpi_visitors_hourly k WHERE k.zone_id = 0 AND k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d))
-    UNION ALL SELECT 'entrance' AS cut, 'day' AS kind, k.local_date AS start, '' AS key, k.store_id, 0 AS events, 0 AS est_loss, 0 AS recovered_value, 0 AS recovered, 0 AS lost, 0 AS false_positive, 0 AS open, 0 AS interventions, 0 AS confirmed, 0 AS open_value, 0 AS paid_value, '{}'::bigint[] AS response, k.visitors::bigint FROM kpi_visitors_daily k WHERE k.zone_id = 0 AND k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d))
-    UNION ALL SELECT 'entrance' AS cut, 'week' AS kind, k.week AS start, '' AS key, k.store_id, 0 AS events, 0 AS est_loss, 0 AS recovered_value, 0 AS recovered, 0 AS lost, 0 AS false_positive, 0 AS open, 0 AS interventions, 0 AS confirmed, 0 AS open_value, 0 AS paid_value, '{}'::bigint[] AS response, k.visitors::bigint FROM kpi_visitors_weekly k WHERE k.zone_id = 0 AND k.week = ANY(ARRAY(SELECT week FROM w))),
-g AS (SELECT cut, kind, start, key, store_id, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.interventions) AS interventions, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value, coalesce(sum(src.visitors), -1) AS visitors
+    SELECT 'category' AS cut, 'day' AS kind, k.local_date AS start, k.category AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_daily k WHERE k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d)) AND k.store_id = ANY(ARRAY(SELECT generate_series(p * 64, p * 64 + 63)
+    FROM (SELECT DISTINCT store_id / 64 AS p FROM d) parts))
+    UNION ALL SELECT 'category' AS cut, 'week' AS kind, k.week AS start, k.category AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_weekly k WHERE k.week = ANY(ARRAY(SELECT week FROM w)) AND k.store_id = ANY(ARRAY(SELECT generate_series(p * 64, p * 64 + 63)
+    FROM (SELECT DISTINCT store_id / 64 AS p FROM d) parts))
+    UNION ALL SELECT 'method' AS cut, 'day' AS kind, k.local_date AS start, k.method AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_method_daily k WHERE k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d)) AND k.store_id = ANY(ARRAY(SELECT generate_series(p * 64, p * 64 + 63)
+    FROM (SELECT DISTINCT store_id / 64 AS p FROM d) parts))
+    UNION ALL SELECT 'method' AS cut, 'week' AS kind, k.week AS start, k.method AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_method_weekly k WHERE k.week = ANY(ARRAY(SELECT week FROM w)) AND k.store_id = ANY(ARRAY(SELECT generate_series(p * 64, p * 64 + 63)
+    FROM (SELECT DISTINCT store_id / 64 AS p FROM d) parts))
+    UNION ALL SELECT 'hour_of_week' AS cut, 'day' AS kind, k.local_date AS start, k.how::text AS key, k.store_id, k.events, k.est_loss, k.recovered_value, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.confirmed, k.open_value, k.paid_value, k.response, NULL::bigint AS visitors FROM kpi_store_hourly k WHERE k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d)) AND k.store_id = ANY(ARRAY(SELECT generate_series(p * 64, p * 64 + 63)
+    FROM (SELECT DISTINCT store_id / 64 AS p FROM d) parts))
+    UNION ALL SELECT 'hour_of_week' AS cut, 'day' AS kind, k.local_date AS start, k.how::text AS key, k.store_id, 0 AS events, 0 AS est_loss, 0 AS recovered_value, 0 AS recovered, 0 AS lost, 0 AS false_positive, 0 AS open, 0 AS interventions, 0 AS confirmed, 0 AS open_value, 0 AS paid_value, '{}'::bigint[] AS response, k.visitors::bigint FROM kpi_visitors_hourly k WHERE k.zone_id = 0 AND k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d)) AND k.store_id = ANY(ARRAY(SELECT generate_series(p * 64, p * 64 + 63)
+    FROM (SELECT DISTINCT store_id / 64 AS p FROM d) parts))
+    UNION ALL SELECT 'entrance' AS cut, 'day' AS kind, k.local_date AS start, '' AS key, k.store_id, 0 AS events, 0 AS est_loss, 0 AS recovered_value, 0 AS recovered, 0 AS lost, 0 AS false_positive, 0 AS open, 0 AS interventions, 0 AS confirmed, 0 AS open_value, 0 AS paid_value, '{}'::bigint[] AS response, k.visitors::bigint FROM kpi_visitors_daily k WHERE k.zone_id = 0 AND k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d)) AND k.store_id = ANY(ARRAY(SELECT generate_series(p * 64, p * 64 + 63)
+    FROM (SELECT DISTINCT store_id / 64 AS p FROM d) parts))
+    UNION ALL SELECT 'entrance' AS cut, 'week' AS kind, k.week AS start, '' AS key, k.store_id, 0 AS events, 0 AS est_loss, 0 AS recovered_value, 0 AS recovered, 0 AS lost, 0 AS false_positive, 0 AS open, 0 AS interventions, 0 AS confirmed, 0 AS open_value, 0 AS paid_value, '{}'::bigint[] AS response, k.visitors::bigint FROM kpi_visitors_weekly k WHERE k.zone_id = 0 AND k.week = ANY(ARRAY(SELECT week FROM w)) AND k.store_id = ANY(ARRAY(SELECT generate_series(p * 64, p * 64 + 63)
+    FROM (SELECT DISTINCT store_id / 64 AS p FROM d) parts))),
+g AS (SELECT cut, kind, start, key, store_id, store_id / 64 AS part, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.interventions) AS interventions, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value, coalesce(sum(src.visitors), -1) AS visitors
     FROM src GROUP BY 1, 2, 3, 4, 5),
 b AS (SELECT cut, kind, start, key, store_id, x >> 32 AS b, sum(x & 4294967295) AS n
     FROM src, unnest(src.response) x GROUP BY 1, 2, 3, 4, 5, 6),
 sk AS (SELECT cut, kind, start, key, store_id, string_agg(int2send(b::smallint) || int4send(n::int), ''::bytea ORDER BY b) AS sketch
     FROM b GROUP BY 1, 2, 3, 4, 5),
 k AS (SELECT g.*, NULL::numeric AS sales, coalesce(sk.sketch, ''::bytea) AS sketch,
-        sum(length(coalesce(sk.sketch, ''::bytea))) OVER (PARTITION BY g.cut, g.kind, g.start, g.key ORDER BY g.store_id) AS sketch_end
+        sum(length(coalesce(sk.sketch, ''::bytea))) OVER (PARTITION BY g.cut, g.kind, g.start, g.key, g.part ORDER BY g.store_id) AS sketch_end
     FROM g LEFT JOIN sk USING (cut, kind, start, key, store_id))
-INSERT INTO kpi_estate_cuts (cut, kind, start, key, figures, sketches)
-SELECT k.cut, k.kind, k.start, k.key, string_agg(int8send((k.store_id)::bigint) || int8send((k.events)::bigint) || int8send((k.est_loss * 100)::bigint) || int8send((k.recovered_value * 100)::bigint) || int8send((k.recovered)::bigint) || int8send((k.lost)::bigint) || int8send((k.false_positive)::bigint) || int8send((k.open)::bigint) || int8send((k.interventions)::bigint) || int8send((k.visitors)::bigint) || int8send((coalesce(k.sales * 100, -1))::bigint) || int8send((k.confirmed)::bigint) || int8send((k.open_value * 100)::bigint) || int8send((k.paid_value * 100)::bigint) || int8send((k.sketch_end)::bigint), ''::bytea ORDER BY k.store_id),
+INSERT INTO kpi_estate_cuts (cut, kind, start, key, part, figures, sketches)
+SELECT k.cut, k.kind, k.start, k.key, k.part, string_agg(int8send((k.store_id)::bigint) || int8send((k.events)::bigint) || int8send((k.est_loss * 100)::bigint) || int8send((k.recovered_value * 100)::bigint) || int8send((k.recovered)::bigint) || int8send((k.lost)::bigint) || int8send((k.false_positive)::bigint) || int8send((k.open)::bigint) || int8send((k.interventions)::bigint) || int8send((k.visitors)::bigint) || int8send((coalesce(k.sales * 100, -1))::bigint) || int8send((k.confirmed)::bigint) || int8send((k.open_value * 100)::bigint) || int8send((k.paid_value * 100)::bigint) || int8send((k.sketch_end)::bigint), ''::bytea ORDER BY k.store_id),
     string_agg(k.sketch, ''::bytea ORDER BY k.store_id)
-FROM k GROUP BY 1, 2, 3, 4;
+FROM k GROUP BY 1, 2, 3, 4, 5;
 
 -- cut all 1
 DELETE FROM kpi_estate_cuts;
@@ -47,19 +55,19 @@ WITH src AS MATERIALIZED (
     UNION ALL SELECT 'hour_of_week' AS cut, 'day' AS kind, k.local_date AS start, k.how::text AS key, k.store_id, 0 AS events, 0 AS est_loss, 0 AS recovered_value, 0 AS recovered, 0 AS lost, 0 AS false_positive, 0 AS open, 0 AS interventions, 0 AS confirmed, 0 AS open_value, 0 AS paid_value, '{}'::bigint[] AS response, k.visitors::bigint FROM kpi_visitors_hourly k WHERE k.zone_id = 0 AND true
     UNION ALL SELECT 'entrance' AS cut, 'day' AS kind, k.local_date AS start, '' AS key, k.store_id, 0 AS events, 0 AS est_loss, 0 AS recovered_value, 0 AS recovered, 0 AS lost, 0 AS false_positive, 0 AS open, 0 AS interventions, 0 AS confirmed, 0 AS open_value, 0 AS paid_value, '{}'::bigint[] AS response, k.visitors::bigint FROM kpi_visitors_daily k WHERE k.zone_id = 0 AND true
     UNION ALL SELECT 'entrance' AS cut, 'week' AS kind, k.week AS start, '' AS key, k.store_id, 0 AS events, 0 AS est_loss, 0 AS recovered_value, 0 AS recovered, 0 AS lost, 0 AS false_positive, 0 AS open, 0 AS interventions, 0 AS confirmed, 0 AS open_value, 0 AS paid_value, '{}'::bigint[] AS response, k.visitors::bigint FROM kpi_visitors_weekly k WHERE k.zone_id = 0 AND true),
-g AS (SELECT cut, kind, start, key, store_id, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.interventions) AS interventions, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value, coalesce(sum(src.visitors), -1) AS visitors
+g AS (SELECT cut, kind, start, key, store_id, store_id / 64 AS part, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.interventions) AS interventions, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value, coalesce(sum(src.visitors), -1) AS visitors
     FROM src GROUP BY 1, 2, 3, 4, 5),
 b AS (SELECT cut, kind, start, key, store_id, x >> 32 AS b, sum(x & 4294967295) AS n
     FROM src, unnest(src.response) x GROUP BY 1, 2, 3, 4, 5, 6),
 sk AS (SELECT cut, kind, start, key, store_id, string_agg(int2send(b::smallint) || int4send(n::int), ''::bytea ORDER BY b) AS sketch
     FROM b GROUP BY 1, 2, 3, 4, 5),
 k AS (SELECT g.*, NULL::numeric AS sales, coalesce(sk.sketch, ''::bytea) AS sketch,
-        sum(length(coalesce(sk.sketch, ''::bytea))) OVER (PARTITION BY g.cut, g.kind, g.start, g.key ORDER BY g.store_id) AS sketch_end
+        sum(length(coalesce(sk.sketch, ''::bytea))) OVER (PARTITION BY g.cut, g.kind, g.start, g.key, g.part ORDER BY g.store_id) AS sketch_end
     FROM g LEFT JOIN sk USING (cut, kind, start, key, store_id))
-INSERT INTO kpi_estate_cuts (cut, kind, start, key, figures, sketches)
-SELECT k.cut, k.kind, k.start, k.key, string_agg(int8send((k.store_id)::bigint) || int8send((k.events)::bigint) || int8send((k.est_loss * 100)::bigint) || int8send((k.recovered_value * 100)::bigint) || int8send((k.recovered)::bigint) || int8send((k.lost)::bigint) || int8send((k.false_positive)::bigint) || int8send((k.open)::bigint) || int8send((k.interventions)::bigint) || int8send((k.visitors)::bigint) || int8send((coalesce(k.sales * 100, -1))::bigint) || int8send((k.confirmed)::bigint) || int8send((k.open_value * 100)::bigint) || int8send((k.paid_value * 100)::bigint) || int8send((k.sketch_end)::bigint), ''::bytea ORDER BY k.store_id),
+INSERT INTO kpi_estate_cuts (cut, kind, start, key, part, figures, sketches)
+SELECT k.cut, k.kind, k.start, k.key, k.part, string_agg(int8send((k.store_id)::bigint) || int8send((k.events)::bigint) || int8send((k.est_loss * 100)::bigint) || int8send((k.recovered_value * 100)::bigint) || int8send((k.recovered)::bigint) || int8send((k.lost)::bigint) || int8send((k.false_positive)::bigint) || int8send((k.open)::bigint) || int8send((k.interventions)::bigint) || int8send((k.visitors)::bigint) || int8send((coalesce(k.sales * 100, -1))::bigint) || int8send((k.confirmed)::bigint) || int8send((k.open_value * 100)::bigint) || int8send((k.paid_value * 100)::bigint) || int8send((k.sketch_end)::bigint), ''::bytea ORDER BY k.store_id),
     string_agg(k.sketch, ''::bytea ORDER BY k.store_id)
-FROM k GROUP BY 1, 2, 3, 4;
+FROM k GROUP BY 1, 2, 3, 4, 5;
 
 -- verify the estate's cuts
 WITH s AS (SELECT id, timezone AS tz FROM store_directory WHERE id = $1),
