@@ -313,25 +313,18 @@ func (e *estateMoney) converted(pi, gi int, byCur [][]estateMoneyCell, bases []s
 			}
 		}
 	}
-	// The open value, by the share its store's basis keeps: one rational
-	// per distinct share.
+	// The open value, by the share its store's basis keeps.
 	open, n := e.open[pi], len(e.region)
-	byShare := map[[2]int64]*big.Int{}
+	var kept shareSum
 	add := func(si, oi int) {
 		if oi >= len(open) || open[oi].zero() {
 			return
 		}
-		b := bases[si]
-		k := [2]int64{1, 1}
-		if b.rev > 0 {
-			k = [2]int64{b.rev - b.fp, b.rev}
+		if b := bases[si]; b.rev > 0 {
+			kept.add(open[oi].big(), b.rev-b.fp, b.rev)
+		} else {
+			kept.add(open[oi].big(), 1, 1)
 		}
-		s, ok := byShare[k]
-		if !ok {
-			s = new(big.Int)
-			byShare[k] = s
-		}
-		s.Add(s, open[oi].big())
 	}
 	if e.storeGrouped() {
 		for _, si := range members {
@@ -344,12 +337,45 @@ func (e *estateMoney) converted(pi, gi int, byCur [][]estateMoneyCell, bases []s
 	}
 	den := new(big.Int).Mul(big.NewInt(100), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(e.rates.scale)), nil))
 	cv.estLoss.SetFrac(est.big(), den)
-	for k, s := range byShare {
-		part := new(big.Rat).SetFrac(new(big.Int).Mul(s, big.NewInt(k[0])), new(big.Int).Mul(den, big.NewInt(k[1])))
-		cv.estLoss.Add(&cv.estLoss, part)
-	}
+	cv.estLoss.Add(&cv.estLoss, kept.over(den))
 	cv.recovered.SetFrac(rec.big(), den)
 	cv.paid.SetFrac(paid.big(), den)
 	cv.sales.SetFrac(sales.big(), den)
 	return cv
+}
+
+// shareSum is Σ v × keep / rev over amounts v, each kept by its store's
+// basis share keep/rev, exactly. The numerators are summed per denominator
+// and the sums brought over their least common multiple in one pass:
+// adding a rational per store would grow the denominator with every term
+// and redo its reduction each time (50 ms for 2,000 stores, against 2.5 ms).
+type shareSum struct{ byRev map[int64]*big.Int }
+
+// add adds v × keep / rev; v is overwritten.
+func (s *shareSum) add(v *big.Int, keep, rev int64) {
+	if s.byRev == nil {
+		s.byRev = map[int64]*big.Int{}
+	}
+	x := s.byRev[rev]
+	if x == nil {
+		x = new(big.Int)
+		s.byRev[rev] = x
+	}
+	x.Add(x, v.Mul(v, big.NewInt(keep)))
+}
+
+// over is the sum divided by den.
+func (s *shareSum) over(den *big.Int) *big.Rat {
+	l, g, r := big.NewInt(1), new(big.Int), new(big.Int)
+	for rev := range s.byRev {
+		r.SetInt64(rev)
+		g.GCD(nil, nil, l, r)
+		l.Mul(l, r.Quo(r, g))
+	}
+	num, q := new(big.Int), new(big.Int)
+	for rev, x := range s.byRev {
+		q.Quo(l, r.SetInt64(rev))
+		num.Add(num, q.Mul(q, x))
+	}
+	return new(big.Rat).SetFrac(num, l.Mul(l, den))
 }
