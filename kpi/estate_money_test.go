@@ -22,13 +22,13 @@ import (
 // store rows' reporting figures — in both periods, across both
 // daylight-saving changes and both ends of the data, in four reporting
 // currencies (one of them with no rates at all), with a store without a
-// currency and on every basis level.
+// currency, and on the stores' own, their regions' and the estate's basis.
 
 // sameMoney answers every store-level grouping of each period, scope and
 // basis setting both ways with k and compares the answers. It returns the
 // rows compared and how many of them carried converted money with a
 // missing rate.
-func sameMoney(t *testing.T, w *world, k *kpi.KPIs, est *estate.Estate, periods [][2]string) (rows, reasons int) {
+func sameMoney(t *testing.T, w *world, k *kpi.KPIs, est *estate.Estate, periods [][2]string, needs ...int) (rows, reasons int) {
 	t.Helper()
 	regions := map[string]bool{}
 	var some []string
@@ -66,9 +66,12 @@ func sameMoney(t *testing.T, w *world, k *kpi.KPIs, est *estate.Estate, periods 
 	scopes = append(scopes, scope{"scope of the reporting currency's stores", func(q *kpi.Query) { q.Scope = own }})
 	for _, by := range []kpi.Grouping{kpi.ByEstate, kpi.ByRegion, kpi.ByStore, kpi.ByDay, kpi.ByWeek} {
 		for _, per := range periods {
-			// Reviews needed: the default (stores' own), more than a store
-			// has (its region's or the estate's), more than anyone has.
-			for _, need := range []int{0, 400, 1 << 30} {
+			// Reviews needed: the default (stores' own), more than some
+			// stores have, more than anyone has (the estate's).
+			if len(needs) == 0 {
+				needs = []int{0, 400, 1 << 30}
+			}
+			for _, need := range needs {
 				for _, sc := range scopes {
 					q := kpi.Query{From: day(per[0]), To: day(per[1]), Dates: true, By: by, MinReviews: need}
 					sc.set(&q)
@@ -113,6 +116,17 @@ func sameMoney(t *testing.T, w *world, k *kpi.KPIs, est *estate.Estate, periods 
 		}
 	}
 	return rows, reasons
+}
+
+// basisLevels counts the basis labels of the rows of both periods of the
+// estate by store over from..to with the given reviews needed.
+func basisLevels(t *testing.T, w *world, from, to string, need int) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, r := range w.get(kpi.Query{From: day(from), To: day(to), Dates: true, By: kpi.ByStore, MinReviews: need}) {
+		out[r.EstLossBasis]++
+	}
+	return out
 }
 
 // moneyWorld is cutsWorld with three more readers of it: reporting in USD
@@ -211,5 +225,27 @@ func TestEstateMoneyMatchesMoneySQLSpring(t *testing.T) {
 		if n, _ := sameMoney(t, w, k, est, periods); n == 0 {
 			t.Fatalf("reporting in %s: nothing compared", k.ReportingCurrency())
 		}
+	}
+}
+
+// Twelve stores, three regions of two: with enough reviews needed, some
+// stores take their region's basis.
+func TestEstateMoneyMatchesMoneySQLRegions(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	est := estate.New(estate.Config{Seed: 29, Stores: 12, Days: 21, End: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)})
+	if _, err := app.LoadEstate(w.ctx, w.pool, est, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.LoadRates(w.ctx, w.kpis, est); err != nil {
+		t.Fatal(err)
+	}
+	w.refresh()
+	const need = 600
+	if got := basisLevels(t, w, "2026-10-26", "2026-11-08", need); got[kpi.BasisRegion] == 0 {
+		t.Fatalf("with %d reviews needed no store takes its region's basis: %v", need, got)
+	}
+	if n, _ := sameMoney(t, w, w.kpis, est, [][2]string{{"2026-10-26", "2026-11-08"}, {"2026-11-02", "2026-11-02"}}, 0, need); n == 0 {
+		t.Fatal("nothing compared")
 	}
 }
