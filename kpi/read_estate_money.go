@@ -48,7 +48,7 @@ type estateMoney struct {
 	keys       []string
 	reviews    [2][]reviews
 	cells      [2][][][]estateMoneyCell // per period, group and currency: per day
-	open       [2][]wide                // per period: by store slot (store groupings) or group × store (day, week)
+	open       [2][][]wide              // per period, by store slot: one slice (by estate, region, store) or one per group (day, week)
 	minReviews int64
 }
 
@@ -104,6 +104,14 @@ func (w *wide) big() *big.Int {
 // storeGrouped says whether each store belongs to one group (by estate,
 // region or store) rather than each day (by day or week).
 func (e *estateMoney) storeGrouped() bool { return e.by != ByDay && e.by != ByWeek }
+
+// openSlice is the index in open of group gi's slice of open values.
+func (e *estateMoney) openSlice(gi int) int {
+	if e.storeGrouped() {
+		return 0
+	}
+	return gi
+}
 
 // reads are the statements, for the request's batch, in order.
 func (e *estateMoney) reads(p *plan, rep ss.Currency) []*read {
@@ -179,9 +187,6 @@ func (e *estateMoney) add(start time.Time, cur bool, figures []byte) error {
 		}
 		for i := range e.reviews {
 			e.reviews[i] = make([]reviews, len(e.region))
-			if e.storeGrouped() {
-				e.open[i] = make([]wide, len(e.region))
-			}
 		}
 	}
 	if len(figures)%estateRecord != 0 {
@@ -199,9 +204,14 @@ func (e *estateMoney) add(start time.Time, cur bool, figures []byte) error {
 	case ByWeek:
 		rowGroup = e.groupOf(start.AddDate(0, 0, -(int(start.Weekday())+6)%7).Format(time.DateOnly))
 	}
-	if rowGroup >= 0 && len(e.open[pi]) < (rowGroup+1)*n {
-		e.open[pi] = append(e.open[pi], make([]wide, (rowGroup+1)*n-len(e.open[pi]))...)
+	og := e.openSlice(rowGroup)
+	if len(e.open[pi]) <= og {
+		e.open[pi] = append(e.open[pi], make([][]wide, og+1-len(e.open[pi]))...)
 	}
+	if e.open[pi][og] == nil {
+		e.open[pi][og] = make([]wide, n)
+	}
+	open := e.open[pi][og]
 	rev := e.reviews[pi]
 	for rec := figures; len(rec) > 0; rec = rec[estateRecord:] {
 		v := func(i int) int64 { return int64(binary.BigEndian.Uint64(rec[8*i:])) }
@@ -212,12 +222,12 @@ func (e *estateMoney) add(start time.Time, cur bool, figures []byte) error {
 		m := &rev[si]
 		m.rev += v(4) + v(5) + v(6) + v(11)
 		m.fp += v(6)
-		gi, oi := e.group[si], si
+		gi := e.group[si]
 		if gi < 0 {
 			continue
 		}
 		if rowGroup >= 0 {
-			gi, oi = rowGroup, rowGroup*n+si
+			gi = rowGroup
 		}
 		ci := e.currency[si]
 		byCur := e.cells[pi][gi]
@@ -229,9 +239,9 @@ func (e *estateMoney) add(start time.Time, cur bool, figures []byte) error {
 			byCur[ci] = make([]estateMoneyCell, len(e.rates.days))
 		}
 		x := &byCur[ci][di]
-		estLoss, open, recovered, sales := v(2), v(12), v(3), v(10)
+		estLoss, openCents, recovered, sales := v(2), v(12), v(3), v(10)
 		x.seen = true
-		x.est += estLoss - open
+		x.est += estLoss - openCents
 		x.recovered += recovered
 		x.paid += v(13)
 		x.estNonZero = x.estNonZero || estLoss != 0
@@ -240,8 +250,8 @@ func (e *estateMoney) add(start time.Time, cur bool, figures []byte) error {
 			x.sales += sales
 			x.hasSale = true
 		}
-		if r := e.rates.rates[ci][di]; r.ok && open != 0 {
-			e.open[pi][oi].add(open, r.m)
+		if r := e.rates.rates[ci][di]; r.ok && openCents != 0 {
+			open[si].add(openCents, r.m)
 		}
 	}
 	return nil
@@ -313,26 +323,30 @@ func (e *estateMoney) converted(pi, gi int, byCur [][]estateMoneyCell, bases []s
 			}
 		}
 	}
-	// The open value, by the share its store's basis keeps.
-	open, n := e.open[pi], len(e.region)
+	// The open value, by the share its store's basis keeps: the group's
+	// stores, or (by day, week) every store of the group's own slice.
+	var open []wide
+	if og := e.openSlice(gi); og < len(e.open[pi]) {
+		open = e.open[pi][og]
+	}
 	var kept shareSum
-	add := func(si, oi int) {
-		if oi >= len(open) || open[oi].zero() {
+	keep := func(si int) {
+		if open[si].zero() {
 			return
 		}
 		if b := bases[si]; b.rev > 0 {
-			kept.add(open[oi].big(), b.rev-b.fp, b.rev)
+			kept.add(open[si].big(), b.rev-b.fp, b.rev)
 		} else {
-			kept.add(open[oi].big(), 1, 1)
+			kept.add(open[si].big(), 1, 1)
 		}
 	}
-	if e.storeGrouped() {
+	if open != nil && e.storeGrouped() {
 		for _, si := range members {
-			add(si, si)
+			keep(si)
 		}
 	} else {
-		for si := range n {
-			add(si, gi*n+si)
+		for si := range open {
+			keep(si)
 		}
 	}
 	den := new(big.Int).Mul(big.NewInt(100), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(e.rates.scale)), nil))
