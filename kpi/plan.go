@@ -30,6 +30,10 @@ type plan struct {
 	byZoneID   bool // …keyed by zone id, named from the store's zones (read_zone_names.go)
 	estateWide bool // store rows of many stores over dates: from kpi_estate (read_estate.go)
 	estateCut  bool // category, method or hour of week of many stores over dates: from kpi_estate_cuts (read_estate_cuts.go)
+	// estateMoney: the money of store rows of many stores over dates (by
+	// estate, region, store, day, week) is converted from kpi_estate's day
+	// rows (read_estate_money.go), not by moneySQL over every store-day.
+	estateMoney bool
 
 	keys       []string // the grouping's key expressions over rows k, stores s and zones z
 	minReviews int      // Query.MinReviews, or DefaultMinReviews
@@ -86,6 +90,9 @@ func newPlan(q Query) *plan {
 	default:
 		p.took.take(planBranches, "store rows for a scope")
 	}
+	// Their money, by store, day or week too: every store's amounts of a
+	// day in one row, converted in Go.
+	p.estateMoney = p.storeLevel && q.Dates && q.Store == "" && !q.moneySQL && (len(q.Scope) == 0 || len(q.Scope) > estateScope)
 	// The same for the estate's cuts by category, method and hour of week
 	// with no zone, category or method filter: every store's figures of a
 	// key and day or week in one row.

@@ -43,7 +43,10 @@ func (p *plan) convertsMoney() bool { return p.multiStore() || p.q.By == ByStore
 // named and the grouping is not by store or zone.
 func (p *plan) multiStore() bool { return p.q.Store == "" && p.q.By != ByStore && p.q.By != ByZone }
 
-// money reads the converted money of each group and period.
+// money reads the converted money of each group and period: for zone and
+// hour rows, one store's rows and scopes of at most estateScope stores; the
+// store rows of more stores over dates convert from kpi_estate's day rows
+// instead (read_estate_money.go).
 func (rq *request) money() {
 	p := rq.p
 	st := newStmt("money")

@@ -16,6 +16,7 @@ type request struct {
 	bases    [2]map[int64]storeBasis // by period and store id, where a read applies the basis in Go
 	estate   estateReader
 	cuts     cutReader
+	estMoney estateMoney
 	cov      *coverage
 	live     []Target
 
@@ -51,8 +52,12 @@ func newRequest(q Query) *request {
 	if !p.storeLevel && !p.storeZones && !p.estateCut {
 		rq.zoneSketches() // read_zone_sketches.go
 	}
-	if p.convertsMoney() && !p.estateCut {
-		rq.money() // read_money.go; the estate's cuts convert their own
+	switch {
+	case !p.convertsMoney() || p.estateCut: // the estate's cuts convert their own
+	case p.estateMoney:
+		rq.reads = append(rq.reads, rq.estMoney.reads(p, rq.reporting())...) // read_estate_money.go
+	default:
+		rq.money() // read_money.go
 	}
 	if !p.multiStore() {
 		rq.storeCurrencies() // read_money.go
@@ -69,6 +74,9 @@ func (rq *request) finish() {
 	}
 	if rq.p.estateCut {
 		rq.cuts.finish(rq.r, &rq.conv)
+	}
+	if rq.p.estateMoney {
+		rq.estMoney.finish(&rq.conv)
 	}
 	for i := range rq.cents {
 		// One store's zone rows: its basis, the one row of the period.
