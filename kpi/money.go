@@ -123,6 +123,27 @@ type converted struct {
 	lacking                         map[ss.Currency][]time.Time
 }
 
+// lack notes a day of currency cur with no rate: which of its amounts
+// (non-zero est_loss or recovered value, a sale) went unconverted, and the
+// day itself where any did.
+func (m *converted) lack(cur ss.Currency, day time.Time, est, rec, sale bool) {
+	if est {
+		m.missing |= missingEstLoss
+	}
+	if rec {
+		m.missing |= missingRecovered
+	}
+	if sale {
+		m.missing |= missingSales
+	}
+	if est || rec || sale {
+		if m.lacking == nil {
+			m.lacking = map[ss.Currency][]time.Time{}
+		}
+		m.lacking[cur] = append(m.lacking[cur], day)
+	}
+}
+
 func (m *converted) add(cur ss.Currency, est, rec, sales, paid string, hasSales bool, missing moneyMissing, days []time.Time) error {
 	for _, x := range []struct {
 		into *big.Rat

@@ -189,6 +189,12 @@ func (m *cutMoney) add(pi, gi, si, stores, ci, di int, estLoss, open, recovered,
 	return nil
 }
 
+// centsScale is the denominator of a sum of cents × rate mantissas of
+// scale decimal digits: 100 × 10^scale.
+func centsScale(scale int) *big.Int {
+	return new(big.Int).Mul(big.NewInt(100), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil))
+}
+
 // converted is one group's converted money in one period.
 func (m *cutMoney) converted(pi, gi int, bases []storeBasis) *converted {
 	cv := &converted{}
@@ -196,8 +202,7 @@ func (m *cutMoney) converted(pi, gi int, bases []storeBasis) *converted {
 	if cells == nil {
 		return cv
 	}
-	est, rec, paid := new(big.Int), new(big.Int), new(big.Int)
-	term := new(big.Int)
+	var est, rec, paid wide
 	for ci, cur := range m.currencies {
 		for di, day := range m.days {
 			x := cells[ci*len(m.days)+di]
@@ -206,52 +211,30 @@ func (m *cutMoney) converted(pi, gi int, bases []storeBasis) *converted {
 			}
 			r := m.rates[ci][di]
 			if !r.ok {
-				if x.estNonZero {
-					cv.missing |= missingEstLoss
-				}
-				if x.recNonZero {
-					cv.missing |= missingRecovered
-				}
-				if x.estNonZero || x.recNonZero {
-					if cv.lacking == nil {
-						cv.lacking = map[ss.Currency][]time.Time{}
-					}
-					cv.lacking[ss.Currency(cur)] = append(cv.lacking[ss.Currency(cur)], day)
-				}
+				cv.lack(ss.Currency(cur), day, x.estNonZero, x.recNonZero, false)
 				continue
 			}
-			rm := new(big.Int).SetUint64(r.m)
-			est.Add(est, term.Mul(big.NewInt(x.est), rm))
-			rec.Add(rec, term.Mul(big.NewInt(x.recovered), rm))
-			paid.Add(paid, term.Mul(big.NewInt(x.paid), rm))
+			est.add(x.est, r.m)
+			rec.add(x.recovered, r.m)
+			paid.add(x.paid, r.m)
 		}
 	}
-	// The open value, by the share its store's basis keeps: one rational
-	// per distinct share.
-	byShare := map[[2]int64]*big.Int{}
+	// The open value, by the share its store's basis keeps.
+	var kept shareSum
 	for si, a := range m.open[pi][gi] {
 		if a.hi == 0 && a.lo == 0 {
 			continue
 		}
-		b := bases[si]
-		k := [2]int64{1, 1}
-		if b.rev > 0 {
-			k = [2]int64{b.rev - b.fp, b.rev}
+		if b := bases[si]; b.rev > 0 {
+			kept.add(a.big(), b.rev-b.fp, b.rev)
+		} else {
+			kept.add(a.big(), 1, 1)
 		}
-		s, ok := byShare[k]
-		if !ok {
-			s = new(big.Int)
-			byShare[k] = s
-		}
-		s.Add(s, a.big())
 	}
-	den := new(big.Int).Mul(big.NewInt(100), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(m.scale)), nil))
-	cv.estLoss.SetFrac(est, den)
-	for k, s := range byShare {
-		part := new(big.Rat).SetFrac(new(big.Int).Mul(s, big.NewInt(k[0])), new(big.Int).Mul(den, big.NewInt(k[1])))
-		cv.estLoss.Add(&cv.estLoss, part)
-	}
-	cv.recovered.SetFrac(rec, den)
-	cv.paid.SetFrac(paid, den)
+	den := centsScale(m.scale)
+	cv.estLoss.SetFrac(est.big(), den)
+	cv.estLoss.Add(&cv.estLoss, kept.over(den))
+	cv.recovered.SetFrac(rec.big(), den)
+	cv.paid.SetFrac(paid.big(), den)
 	return cv
 }

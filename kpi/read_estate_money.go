@@ -297,22 +297,7 @@ func (e *estateMoney) converted(pi, gi int, byCur [][]estateMoneyCell, bases []s
 			cv.hasSales = cv.hasSales || x.hasSale
 			r := e.rates.rates[ci][di]
 			if !r.ok {
-				if x.estNonZero {
-					cv.missing |= missingEstLoss
-				}
-				if x.recNonZero {
-					cv.missing |= missingRecovered
-				}
-				if x.hasSale {
-					cv.missing |= missingSales
-				}
-				if x.estNonZero || x.recNonZero || x.hasSale {
-					if cv.lacking == nil {
-						cv.lacking = map[ss.Currency][]time.Time{}
-					}
-					c := ss.Currency(e.rates.currencies[ci])
-					cv.lacking[c] = append(cv.lacking[c], days[di])
-				}
+				cv.lack(ss.Currency(e.rates.currencies[ci]), days[di], x.estNonZero, x.recNonZero, x.hasSale)
 				continue
 			}
 			est.add(x.est, r.m)
@@ -349,7 +334,7 @@ func (e *estateMoney) converted(pi, gi int, byCur [][]estateMoneyCell, bases []s
 			keep(si)
 		}
 	}
-	den := new(big.Int).Mul(big.NewInt(100), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(e.rates.scale)), nil))
+	den := centsScale(e.rates.scale)
 	cv.estLoss.SetFrac(est.big(), den)
 	cv.estLoss.Add(&cv.estLoss, kept.over(den))
 	cv.recovered.SetFrac(rec.big(), den)
