@@ -12,3 +12,7 @@ func SetAfterMark(g *Ingester, f func(context.Context)) { g.afterMark = f }
 // WithMoneySQL is q converting its money with moneySQL over every
 // store-day, where kpi_estate's day rows would serve (read_estate_money.go).
 func WithMoneySQL(q Query) Query { q.moneySQL = true; return q }
+
+// WithStoreRows makes q read the store rows by day or week where
+// kpi_estate's day rows would serve.
+func WithStoreRows(q Query) Query { q.storeRows = true; return q }

@@ -79,8 +79,10 @@ func newPlan(q Query) *plan {
 	// Store rows over dates of many stores are read from kpi_estate:
 	// reading every store's figures for a day in one row beats reading a
 	// row per store and day for more than a handful of stores.
+	// By day and by week too, from kpi_estate's day rows, a group per row.
+	byDays := p.storeLevel && q.Dates && (q.By == ByDay || q.By == ByWeek) && !q.zoneRows && !q.storeRows
 	switch {
-	case !p.weekly || p.zoneRows || q.Store != "":
+	case !(p.weekly || byDays) || p.zoneRows || q.Store != "":
 	case len(q.Scope) == 0:
 		p.estateWide = true
 		p.took.take(planBranches, "kpi_estate")

@@ -33,6 +33,7 @@ type Query struct {
 	reporting ss.Currency // set by KPIs.Answer: the currency of multi-store rows
 	zoneRows  bool        // tests: read zone and hour rows where kpi_estate_cuts would serve, as a small scope does
 	moneySQL  bool        // tests: convert money with moneySQL where kpi_estate's day rows would serve, as a small scope does
+	storeRows bool        // tests: read store rows by day or week where kpi_estate's day rows would serve, as a small scope does
 }
 
 // Validate checks the query and names the bad parameter.

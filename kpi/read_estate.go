@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -15,8 +16,9 @@ import (
 var estateStoresSQL = newTemplate(`SELECT s.id, s.code, s.region, {{stores}} FROM store_directory s`)
 
 // estateRowsSQL reads the kpi_estate rows of both periods' whole weeks and
-// end days: every store's figures of a day or a week in one row.
-var estateRowsSQL = newTemplate(`SELECT start >= {{current}}, figures, sketches
+// end days (by day or week: every day): every store's figures of a day or
+// a week in one row.
+var estateRowsSQL = newTemplate(`SELECT start::timestamp, start >= {{current}}, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY({{days}}::date[])) OR (kind = 'week' AND start = ANY({{weeks}}::date[]))`)
 
 var estateBranches = newBranches("estate", "whole estate", "some stores")
@@ -56,6 +58,31 @@ type estateReader struct {
 	region     []string
 	acc        [2][]storeAcc
 	minReviews int64
+	// By day or week (rowGrouped) a row is its day's group, or its ISO
+	// week's: each store's est_loss and open value per period, group and
+	// store slot, so that each (group, store) is discounted and rounded
+	// once, as the store rows are.
+	by    Grouping
+	cells [2][][]storeAcc
+}
+
+// rowGrouped says whether the groups are the rows' days or weeks.
+func (e *estateReader) rowGrouped() bool { return e.by == ByDay || e.by == ByWeek }
+
+// keyGroup is the index of key's group, made on first use.
+func (e *estateReader) keyGroup(key string) int {
+	gi, ok := e.index[key]
+	if !ok {
+		gi = len(e.keys)
+		e.index[key] = gi
+		e.keys = append(e.keys, key)
+		for i := range e.totals {
+			e.totals[i] = append(e.totals[i], estateTotals{})
+			e.merged[i] = append(e.merged[i], sketch{})
+			e.cells[i] = append(e.cells[i], nil)
+		}
+	}
+	return gi
 }
 
 // storeAcc is one store's est_loss and open value in cents, reviews and
@@ -64,7 +91,7 @@ type storeAcc struct{ estLoss, open, rev, fp int64 }
 
 // reads are the two statements, for the request's batch, in order.
 func (e *estateReader) reads(p *plan) []*read {
-	e.group, e.index, e.slot, e.minReviews = map[int64]int{}, map[string]int{}, map[int64]int{}, int64(p.minReviews)
+	e.group, e.index, e.slot, e.minReviews, e.by = map[int64]int{}, map[string]int{}, map[int64]int{}, int64(p.minReviews), p.q.By
 	st := newStmt("estate")
 	where := "true"
 	if w := p.storeFilter(st); len(w) > 0 {
@@ -81,6 +108,11 @@ func (e *estateReader) reads(p *plan) []*read {
 		e.ids, e.region = append(e.ids, id), append(e.region, region)
 		if !in {
 			e.groupOf = append(e.groupOf, -1)
+			return nil
+		}
+		if e.rowGrouped() { // in scope; its groups are its rows'
+			e.group[id] = 0
+			e.groupOf = append(e.groupOf, 0)
 			return nil
 		}
 		key := ""
@@ -103,17 +135,26 @@ func (e *estateReader) reads(p *plan) []*read {
 
 	rt := newStmt("estate")
 	days, weeks := p.splitPeriods()
+	if e.rowGrouped() {
+		days, weeks = nil, nil
+		for _, per := range []Query{p.prev, p.q} {
+			for d := per.From; !d.After(per.To); d = d.AddDate(0, 0, 1) {
+				days = append(days, d)
+			}
+		}
+	}
 	sql := estateRowsSQL.fill(map[string]string{"current": rt.add(p.q.From), "days": rt.add(days), "weeks": rt.add(weeks)})
+	var start time.Time
 	var cur bool
 	// The bytes are read in place: valid until the next row, which is all they need.
 	var figures, blob pgtype.DriverBytes
-	rows := rt.read(sql, []any{&cur, &figures, &blob}, func() error { return e.add(cur, figures, blob) })
+	rows := rt.read(sql, []any{&start, &cur, &figures, &blob}, func() error { return e.add(start, cur, figures, blob) })
 	return []*read{stores, rows}
 }
 
 // add sums one estate row into its period's groups.
-func (e *estateReader) add(cur bool, figures, blob []byte) error {
-	if e.totals[0] == nil {
+func (e *estateReader) add(start time.Time, cur bool, figures, blob []byte) error {
+	if e.acc[0] == nil {
 		for i := range e.totals {
 			e.totals[i], e.merged[i] = make([]estateTotals, len(e.keys)), make([]sketch, len(e.keys))
 			e.acc[i] = make([]storeAcc, len(e.ids))
@@ -122,7 +163,22 @@ func (e *estateReader) add(cur bool, figures, blob []byte) error {
 	if len(figures)%estateRecord != 0 {
 		return fmt.Errorf("estate row of %d bytes is not whole stores", len(figures))
 	}
-	tot, sk, acc := e.totals[b2i(cur)], e.merged[b2i(cur)], e.acc[b2i(cur)]
+	pi := b2i(cur)
+	rowGroup := -1
+	var cells []storeAcc
+	switch e.by {
+	case ByDay:
+		rowGroup = e.keyGroup(start.Format(time.DateOnly))
+	case ByWeek:
+		rowGroup = e.keyGroup(start.AddDate(0, 0, -(int(start.Weekday())+6)%7).Format(time.DateOnly))
+	}
+	if rowGroup >= 0 {
+		if e.cells[pi][rowGroup] == nil {
+			e.cells[pi][rowGroup] = make([]storeAcc, len(e.ids))
+		}
+		cells = e.cells[pi][rowGroup]
+	}
+	tot, sk, acc := e.totals[pi], e.merged[pi], e.acc[pi]
 	var from int64
 	for rec := figures; len(rec) > 0; rec = rec[estateRecord:] {
 		v := func(i int) int64 { return int64(binary.BigEndian.Uint64(rec[8*i:])) }
@@ -139,6 +195,9 @@ func (e *estateReader) add(cur bool, figures, blob []byte) error {
 		if gi < 0 {
 			from = to
 			continue
+		}
+		if rowGroup >= 0 {
+			gi, m = rowGroup, &cells[si]
 		}
 		m.estLoss += v(2)
 		m.open += v(12)
@@ -180,14 +239,22 @@ func (e *estateReader) finish(r *results) {
 		bases := e.bases(e.acc[i])
 		lossCents := make([]int64, len(e.keys))
 		labels := make([]basisLabel, len(e.keys))
-		for si, m := range e.acc[i] {
-			gi := e.groupOf[si]
-			if gi < 0 {
-				continue
-			}
+		loss := func(gi, si int, m storeAcc) {
 			lossCents[gi] += bases[si].expectedCents(m.estLoss, m.open)
 			if m.open > 0 {
 				labels[gi].merge(bases[si])
+			}
+		}
+		for si, m := range e.acc[i] {
+			if gi := e.groupOf[si]; gi >= 0 && !e.rowGrouped() {
+				loss(gi, si, m)
+			}
+		}
+		for gi, cells := range e.cells[i] {
+			for si, m := range cells {
+				if m.estLoss != 0 || m.open != 0 {
+					loss(gi, si, m)
+				}
 			}
 		}
 		for gi, t := range e.totals[i] {

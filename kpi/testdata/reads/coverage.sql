@@ -5,6 +5,8 @@
 --   dates by estate (by=estate dates 2026-08-01..2026-08-31)
 --   dates by region (by=region dates 2026-08-01..2026-08-31)
 --   dates by store (by=store dates 2026-08-01..2026-08-31)
+--   dates by day (by=day dates 2026-08-01..2026-08-31)
+--   dates by week (by=week dates 2026-08-01..2026-08-31)
 -- branches: coverage: estate days
 -- $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
 SELECT k.start::timestamp FROM kpi_estate k
@@ -14,6 +16,8 @@ WHERE k.kind = 'day' AND k.start BETWEEN $1::date AND $2::date ORDER BY 1;
 --   dates by estate (by=estate dates 2026-08-01..2026-08-31)
 --   dates by region (by=region dates 2026-08-01..2026-08-31)
 --   dates by store (by=store dates 2026-08-01..2026-08-31)
+--   dates by day (by=day dates 2026-08-01..2026-08-31)
+--   dates by week (by=week dates 2026-08-01..2026-08-31)
 -- branches: coverage: estate probes
 -- $1 = 2026-07-01T00:00:00Z; $2 = 2026-08-31T00:00:00Z
 SELECT EXISTS (SELECT 1 FROM kpi_estate k WHERE k.kind = 'day' AND k.start < $1::date),
@@ -41,8 +45,6 @@ SELECT EXISTS (SELECT 1 FROM store_directory s WHERE s.region = $2 AND EXISTS (S
 -- coverage 5, for:
 --   dates by category (by=category dates 2026-08-01..2026-08-31)
 --   dates by method (by=method dates 2026-08-01..2026-08-31)
---   dates by day (by=day dates 2026-08-01..2026-08-31)
---   dates by week (by=week dates 2026-08-01..2026-08-31)
 --   dates by hour_of_week (by=hour_of_week dates 2026-08-01..2026-08-31)
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
 --   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)
@@ -55,8 +57,6 @@ ORDER BY 1;
 -- coverage 6, for:
 --   dates by category (by=category dates 2026-08-01..2026-08-31)
 --   dates by method (by=method dates 2026-08-01..2026-08-31)
---   dates by day (by=day dates 2026-08-01..2026-08-31)
---   dates by week (by=week dates 2026-08-01..2026-08-31)
 --   dates by hour_of_week (by=hour_of_week dates 2026-08-01..2026-08-31)
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
 --   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)

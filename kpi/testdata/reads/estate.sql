@@ -5,6 +5,8 @@
 --   dates by estate (by=estate dates 2026-08-01..2026-08-31)
 --   dates by region (by=region dates 2026-08-01..2026-08-31)
 --   dates by store (by=store dates 2026-08-01..2026-08-31)
+--   dates by day (by=day dates 2026-08-01..2026-08-31)
+--   dates by week (by=week dates 2026-08-01..2026-08-31)
 -- branches: estate: whole estate
 SELECT s.id, s.code, s.region, true FROM store_directory s;
 
@@ -15,16 +17,23 @@ SELECT s.id, s.code, s.region, true FROM store_directory s;
 --   one region by store (by=store dates 2026-08-01..2026-08-31 region=london)
 --   a scope of 21 stores by region (by=region dates 2026-08-01..2026-08-31 scope=21 stores)
 -- $1 = 2026-08-01T00:00:00Z; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}
-SELECT start >= $1, figures, sketches
+SELECT start::timestamp, start >= $1, figures, sketches
 FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
 
 -- estate 3, for:
+--   dates by day (by=day dates 2026-08-01..2026-08-31)
+--   dates by week (by=week dates 2026-08-01..2026-08-31)
+-- $1 = 2026-08-01T00:00:00Z; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-06,2026-07-07,2026-07-08,2026-07-09,2026-07-10,2026-07-11,2026-07-12,2026-07-13,2026-07-14,2026-07-15,2026-07-16,2026-07-17,2026-07-18,2026-07-19,2026-07-20,2026-07-21,2026-07-22,2026-07-23,2026-07-24,2026-07-25,2026-07-26,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-03,2026-08-04,2026-08-05,2026-08-06,2026-08-07,2026-08-08,2026-08-09,2026-08-10,2026-08-11,2026-08-12,2026-08-13,2026-08-14,2026-08-15,2026-08-16,2026-08-17,2026-08-18,2026-08-19,2026-08-20,2026-08-21,2026-08-22,2026-08-23,2026-08-24,2026-08-25,2026-08-26,2026-08-27,2026-08-28,2026-08-29,2026-08-30,2026-08-31}; $3 = {}
+SELECT start::timestamp, start >= $1, figures, sketches
+FROM kpi_estate WHERE (kind = 'day' AND start = ANY($2::date[])) OR (kind = 'week' AND start = ANY($3::date[]));
+
+-- estate 4, for:
 --   one region by store (by=store dates 2026-08-01..2026-08-31 region=london)
 -- branches: store filter: region; estate: some stores
 -- $1 = london
 SELECT s.id, s.code, s.region, s.region = $1 FROM store_directory s;
 
--- estate 4, for:
+-- estate 5, for:
 --   a scope of 21 stores by region (by=region dates 2026-08-01..2026-08-31 scope=21 stores)
 -- branches: store filter: scope; estate: some stores
 -- $1 = [S001 S002 S003 S004 S005 S006 S007 S008 S009 S010 S011 S012 S013 S014 S015 S016 S017 S018 S019 S020 S021]

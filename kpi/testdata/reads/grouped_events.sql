@@ -44,90 +44,6 @@ LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
 -- grouped_events 2, for:
---   dates by day (by=day dates 2026-08-01..2026-08-31)
--- branches: grouped_events: table; current: dates; grouped_events: store rows; where: dates; basis: dates; week source: every store; week source: every store
--- $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z; $4 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $5 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = 2026-08-01T00:00:00Z; $9 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $8::date AS cur,
-    sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($4::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($5::date[])) k GROUP BY 1, 2),
-wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $8::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($6::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($7::date[])) k) k JOIN store_directory s ON s.id = k.store_id
-    GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
-basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
-    CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $9
-        UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $9 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $9)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $9 AND w.estate AND w.cur = o.cur AND w.rev > 0)
-        UNION ALL SELECT 0, 0::bigint, 0::bigint
-        LIMIT 1) b)
-SELECT g.key, g.cur, coalesce(sum(g.events), 0), coalesce(sum(CASE WHEN coalesce(b.rev, 0) > 0
-        THEN 100 * (g.est_loss - g.open_value) + div(200 * g.open_value * (b.rev - b.fp) + b.rev, 2 * b.rev)
-        ELSE 100 * g.est_loss END), 0)::bigint,
-    coalesce(sum(g.recovered_value), 0)::float8, coalesce(sum(g.paid_value), 0)::float8,
-    coalesce(sum(g.recovered), 0), coalesce(sum(g.lost), 0), coalesce(sum(g.confirmed), 0), coalesce(sum(g.false_positive), 0),
-    coalesce(sum(g.open), 0), coalesce(sum(g.interventions), 0),
-    min(b.level) FILTER (WHERE g.open_value > 0), max(b.level) FILTER (WHERE g.open_value > 0),
-    min(b.fp::float8 / b.rev) FILTER (WHERE g.open_value > 0 AND b.rev > 0),
-    max(b.fp::float8 / b.rev) FILTER (WHERE g.open_value > 0 AND b.rev > 0), sum(g.visitors), sum(g.sales)::float8, string_agg(g.sketch, ''::bytea)
-FROM (SELECT concat_ws(E'\x1f', k.local_date::text) AS key, k.local_date >= $1::date AS cur, k.store_id,
-        sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.open_value) AS open_value,
-        sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
-        sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
-        sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions,
-        sum(k.visitors) AS visitors, sum(k.sales) AS sales, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch
-    FROM kpi_store_daily k JOIN store_directory s ON s.id = k.store_id
-    WHERE k.local_date BETWEEN $2::date AND $3::date
-    GROUP BY k.local_date::text, 2, k.store_id) g
-LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
-GROUP BY 1, 2;
-
--- grouped_events 3, for:
---   dates by week (by=week dates 2026-08-01..2026-08-31)
--- branches: grouped_events: table; current: dates; grouped_events: store rows; where: dates; basis: dates; week source: every store; week source: every store
--- $1 = 2026-08-01T00:00:00Z; $2 = 2026-07-01T00:00:00Z; $3 = 2026-08-31T00:00:00Z; $4 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $5 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = 2026-08-01T00:00:00Z; $9 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $8::date AS cur,
-    sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
-    FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($4::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($5::date[])) k GROUP BY 1, 2),
-wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $8::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($6::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($7::date[])) k) k JOIN store_directory s ON s.id = k.store_id
-    GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
-basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
-    CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $9
-        UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $9 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $9)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $9 AND w.estate AND w.cur = o.cur AND w.rev > 0)
-        UNION ALL SELECT 0, 0::bigint, 0::bigint
-        LIMIT 1) b)
-SELECT g.key, g.cur, coalesce(sum(g.events), 0), coalesce(sum(CASE WHEN coalesce(b.rev, 0) > 0
-        THEN 100 * (g.est_loss - g.open_value) + div(200 * g.open_value * (b.rev - b.fp) + b.rev, 2 * b.rev)
-        ELSE 100 * g.est_loss END), 0)::bigint,
-    coalesce(sum(g.recovered_value), 0)::float8, coalesce(sum(g.paid_value), 0)::float8,
-    coalesce(sum(g.recovered), 0), coalesce(sum(g.lost), 0), coalesce(sum(g.confirmed), 0), coalesce(sum(g.false_positive), 0),
-    coalesce(sum(g.open), 0), coalesce(sum(g.interventions), 0),
-    min(b.level) FILTER (WHERE g.open_value > 0), max(b.level) FILTER (WHERE g.open_value > 0),
-    min(b.fp::float8 / b.rev) FILTER (WHERE g.open_value > 0 AND b.rev > 0),
-    max(b.fp::float8 / b.rev) FILTER (WHERE g.open_value > 0 AND b.rev > 0), sum(g.visitors), sum(g.sales)::float8, string_agg(g.sketch, ''::bytea)
-FROM (SELECT concat_ws(E'\x1f', date_trunc('week', k.local_date)::date::text) AS key, k.local_date >= $1::date AS cur, k.store_id,
-        sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.open_value) AS open_value,
-        sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
-        sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
-        sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions,
-        sum(k.visitors) AS visitors, sum(k.sales) AS sales, string_agg(k.sketch, ''::bytea) FILTER (WHERE k.responded > 0) AS sketch
-    FROM kpi_store_daily k JOIN store_directory s ON s.id = k.store_id
-    WHERE k.local_date BETWEEN $2::date AND $3::date
-    GROUP BY date_trunc('week', k.local_date)::date::text, 2, k.store_id) g
-LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
-GROUP BY 1, 2;
-
--- grouped_events 4, for:
 --   one zone by day (by=day dates 2026-08-01..2026-08-31 store=S001 zone=Z01)
 -- branches: grouped_events: table; current: dates; grouped_events: zone rows; store filter: store; where: zone; where: dates; basis: dates; store filter: store; week source: stores; week source: every store
 -- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z; $6 = S001; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 2026-08-01T00:00:00Z; $12 = 30
@@ -168,7 +84,7 @@ FROM (SELECT concat_ws(E'\x1f', k.local_date::text) AS key, k.local_date >= $1::
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 5, for:
+-- grouped_events 3, for:
 --   a scope of stores by store (by=store dates 2026-08-01..2026-08-31 scope=2 stores)
 -- branches: grouped_events: store weeks; current: dates; event source: store rows; store filter: scope; week source: stores; grouped_events: store rows; store filter: scope; where: weeks; basis: dates; store filter: scope; week source: stores; week source: every store
 -- $1 = 2026-08-01T00:00:00Z; $2 = [S001 S002]; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = [S001 S002]; $6 = [S001 S002]; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 2026-08-01T00:00:00Z; $12 = 30
@@ -217,7 +133,7 @@ FROM (SELECT concat_ws(E'\x1f', s.code) AS key, k.cur AS cur, k.store_id,
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 6, for:
+-- grouped_events 4, for:
 --   one store by store (by=store dates 2026-08-01..2026-08-31 store=S001)
 -- branches: grouped_events: store weeks; current: dates; event source: store rows; store filter: store; week source: stores; grouped_events: store rows; store filter: store; where: weeks; basis: dates; store filter: store; week source: stores; week source: every store
 -- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = S001; $6 = S001; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 2026-08-01T00:00:00Z; $12 = 30
@@ -266,7 +182,7 @@ FROM (SELECT concat_ws(E'\x1f', s.code) AS key, k.cur AS cur, k.store_id,
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 7, for:
+-- grouped_events 5, for:
 --   a scope of stores by hour of week (by=hour_of_week dates 2026-08-01..2026-08-31 scope=2 stores)
 -- branches: grouped_events: table; current: dates; grouped_events: store hours; store filter: scope; where: dates; basis: dates; store filter: scope; week source: stores; week source: every store
 -- $1 = 2026-08-01T00:00:00Z; $2 = [S001 S002]; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z; $5 = [S001 S002]; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $9 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $10 = 2026-08-01T00:00:00Z; $11 = 30
@@ -307,7 +223,7 @@ FROM (SELECT concat_ws(E'\x1f', k.how::text) AS key, k.local_date >= $1::date AS
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 8, for:
+-- grouped_events 6, for:
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
 -- branches: grouped_events: zone weeks; event source: zone rows; week source: every store; current: dates; grouped_events: zone rows; where: category; where: weeks; basis: dates; week source: every store; week source: every store
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z; $4 = spirits; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = 30
@@ -349,7 +265,7 @@ FROM (SELECT concat_ws(E'\x1f', s.code) AS key, k.local_date >= $3::date AS cur,
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 9, for:
+-- grouped_events 7, for:
 --   one region by day, one method (by=day dates 2026-08-01..2026-08-31 region=london method=bag)
 -- branches: grouped_events: table; current: dates; grouped_events: zone rows; store filter: region; where: method; where: dates; basis: dates; store filter: region; week source: stores; week source: every store
 -- $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = bag; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z; $6 = london; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 2026-08-01T00:00:00Z; $12 = 30
@@ -390,7 +306,7 @@ FROM (SELECT concat_ws(E'\x1f', k.local_date::text) AS key, k.local_date >= $1::
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 10, for:
+-- grouped_events 8, for:
 --   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)
 -- branches: grouped_events: table; current: dates; grouped_events: zone rows; where: method; where: dates; basis: dates; week source: every store; week source: every store
 -- $1 = 2026-08-01T00:00:00Z; $2 = pocket; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = 30
@@ -431,7 +347,7 @@ FROM (SELECT concat_ws(E'\x1f', k.how::text) AS key, k.local_date >= $1::date AS
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 11, for:
+-- grouped_events 9, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
 -- branches: grouped_events: table; current: hours; grouped_events: store hours; where: hours; basis: hours
 -- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-07-31T06:00:00Z; $7 = 2026-08-02T06:00:00Z; $8 = 2026-08-01T06:00:00Z; $9 = 30
@@ -470,7 +386,7 @@ FROM (SELECT concat_ws(E'\x1f', s.code) AS key, k.hour >= $1 AS cur, k.store_id,
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 12, for:
+-- grouped_events 10, for:
 --   instants by hour of week, one store (by=hour_of_week instants [2026-08-01T06:00:00Z, 2026-08-08T06:00:00Z) store=S001)
 -- branches: grouped_events: table; current: hours; grouped_events: store hours; store filter: store; where: hours; basis: hours; store filter: store
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z; $5 = S001; $6 = 2026-07-25T06:00:00Z; $7 = 2026-08-08T06:00:00Z; $8 = 2026-07-25T06:00:00Z; $9 = 2026-08-08T06:00:00Z; $10 = 2026-08-01T06:00:00Z; $11 = 30
@@ -509,7 +425,7 @@ FROM (SELECT concat_ws(E'\x1f', k.how::text) AS key, k.hour >= $1 AS cur, k.stor
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 13, for:
+-- grouped_events 11, for:
 --   instants by method, one store (by=method instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001)
 -- branches: grouped_events: table; current: hours; grouped_events: zone rows; store filter: store; where: hours; basis: hours; store filter: store
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z; $5 = 2026-07-30T00:00:00Z; $6 = 2026-08-03T00:00:00Z; $7 = S001; $8 = 2026-07-31T06:00:00Z; $9 = 2026-08-02T06:00:00Z; $10 = 2026-07-31T06:00:00Z; $11 = 2026-08-02T06:00:00Z; $12 = 2026-08-01T06:00:00Z; $13 = 30
@@ -548,7 +464,7 @@ FROM (SELECT concat_ws(E'\x1f', k.method) AS key, k.hour >= $1 AS cur, k.store_i
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
 GROUP BY 1, 2;
 
--- grouped_events 14, for:
+-- grouped_events 12, for:
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
 -- branches: grouped_events: table; current: hours; grouped_events: zone rows; store filter: store; where: zone; where: hours; basis: hours; store filter: store
 -- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-07-30T00:00:00Z; $7 = 2026-08-03T00:00:00Z; $8 = S001; $9 = 2026-07-31T06:00:00Z; $10 = 2026-08-02T06:00:00Z; $11 = 2026-07-31T06:00:00Z; $12 = 2026-08-02T06:00:00Z; $13 = 2026-08-01T06:00:00Z; $14 = 30
