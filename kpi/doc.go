@@ -14,9 +14,10 @@
 //     read_*.go, each with its SQL template at the top (statement.go fills
 //     the slots; testdata/reads/ shows every statement; the estate-wide
 //     cuts by category, method and hour of week read packed rows,
-//     read_estate_cuts.go, written by rollup_cuts.go, and the money of
-//     the estate's store-level groupings is converted from kpi_estate's
-//     day rows, read_estate_money.go); read_basis.go
+//     read_estate_cuts.go, written by rollup_cuts.go in parts of 64
+//     stores; the estate's store-level groupings, by day and week too,
+//     read kpi_estate's rows, read_estate.go, and their money is converted
+//     from its day rows, read_estate_money.go); read_basis.go
 //     says how est_loss, an expected loss, discounts each store's open
 //     events by its reviews' false share; targets.go, and the store totals
 //     other packages weigh (store_totals.go).
