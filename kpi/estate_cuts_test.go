@@ -226,4 +226,31 @@ func TestEstateCutsMatchZoneRowsSpring(t *testing.T) {
 	if before != after {
 		t.Error("kpi_estate_cuts differs between the refresh and a rebuild")
 	}
+
+	// A store's rebuild rewrites the cut rows of its part only (store 64:
+	// part 1), to the same rows; part 0's stay as they were written.
+	versions := func(part int) string {
+		t.Helper()
+		var v string
+		if err := w.pool.QueryRow(w.ctx, `SELECT string_agg(xmin::text, ',' ORDER BY cut, kind, start, key) FROM kpi_estate_cuts WHERE part = $1`, part).Scan(&v); err != nil || v == "" {
+			t.Fatalf("part %d: versions %q (%v)", part, v, err)
+		}
+		return v
+	}
+	part0, part1 := versions(0), versions(1)
+	if err := w.roll.Rebuild(w.ctx, []int64{64}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.pool.QueryRow(w.ctx, `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM kpi_estate_cuts t`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if before != after {
+		t.Error("kpi_estate_cuts differs between the refresh and a rebuild of store 64")
+	}
+	if versions(0) != part0 {
+		t.Error("a rebuild of store 64 rewrote part 0's cut rows")
+	}
+	if versions(1) == part1 {
+		t.Error("a rebuild of store 64 left its part's cut rows as they were")
+	}
 }

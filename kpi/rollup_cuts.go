@@ -119,9 +119,13 @@ var (
 		bucketShape.with(strings.TrimPrefix(cutInsert("k.local_date = ANY(ARRAY(SELECT DISTINCT local_date FROM d)) AND "+partStores,
 			"k.week = ANY(ARRAY(SELECT week FROM w)) AND "+partStores), "WITH ")),
 	}
-	// cutAllStatements recompute every cut row.
-	cutAllStatements = []string{
-		`DELETE FROM kpi_estate_cuts`,
-		cutInsert("true", "true"),
+	// cutPartStatements recompute the cut rows of part $1, from the rollup
+	// rows of its stores (a range of the rollups' leading key).
+	cutPartStatements = []string{
+		`DELETE FROM kpi_estate_cuts WHERE part = $1::bigint`,
+		cutInsert(partRange, partRange),
 	}
 )
+
+// partRange is the condition that a rollup row k's store is in part $1.
+var partRange = `k.store_id BETWEEN $1::bigint * ` + strconv.Itoa(cutPart) + ` AND $1::bigint * ` + strconv.Itoa(cutPart) + ` + ` + strconv.Itoa(cutPart-1)

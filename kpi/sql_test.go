@@ -26,7 +26,7 @@ func generatedSQL() map[string][][2]string {
 		"rollup_buckets.sql": append(named("bucket", bucketStatements), named("estate bucket", estateBucketStatements)...),
 		"rollup_store.sql":   append(named("store", storeStatements), named("estate all", estateAllStatements)...),
 		"verify.sql":         verify,
-		"rollup_cuts.sql": append(append(named("cut bucket", cutBucketStatements), named("cut all", cutAllStatements)...),
+		"rollup_cuts.sql": append(append(named("cut bucket", cutBucketStatements), named("cut part", cutPartStatements)...),
 			[2]string{"verify the estate's cuts", verifyCutsSQL}),
 	}
 }
