@@ -104,7 +104,11 @@ RETURNING d.store_id, d.hour`, store, keptFrom)
 		}
 		b2 := &pgx.Batch{}
 		edge := `(SELECT $2::date::timestamp AT TIME ZONE timezone FROM store_directory WHERE id = $1)`
-		b2.Queue(`DELETE FROM outcomes WHERE store_id = $1 AND occurred_at < `+edge, store, keptFrom)
+		// The outcomes of the events purged, found by the events' index
+		// (an outcome is its event's store and time: kpi/outcomes.go); the
+		// stores equal, so that on Citus it stays on the store's shard.
+		b2.Queue(`DELETE FROM outcomes o USING events e
+WHERE o.event_id = e.id AND o.store_id = e.store_id AND e.store_id = $1 AND e.occurred_at < `+edge, store, keptFrom)
 		b2.Queue(`DELETE FROM events WHERE store_id = $1 AND occurred_at < `+edge, store, keptFrom)
 		b2.Queue(`DELETE FROM footfall WHERE store_id = $1 AND hour < `+edge, store, keptFrom)
 		b2.Queue(`INSERT INTO kpi_retention (store_id, kept_from) VALUES ($1, $2)

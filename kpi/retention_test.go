@@ -32,21 +32,28 @@ func TestPurgeKeepsRollups(t *testing.T) {
 	w.scan(`SELECT count(*) FILTER (WHERE e.occurred_at < `+edge+`), count(*) FILTER (WHERE e.occurred_at >= `+edge+`)
 		FROM events e JOIN stores s ON s.id = e.store_id`, &oldEvents, &newEvents)
 	w.scan(`SELECT count(*) FROM footfall f JOIN stores s ON s.id = f.store_id WHERE f.hour < `+edge, &oldFootfall)
-	if oldEvents == 0 || newEvents == 0 || oldFootfall == 0 {
-		t.Fatalf("estate has %d old and %d new events, %d old footfall rows", oldEvents, newEvents, oldFootfall)
+	// Outcomes by their own store and time, as they were stored.
+	var oldOutcomes, newOutcomes int64
+	w.scan(`SELECT count(*) FILTER (WHERE o.occurred_at < `+edge+`), count(*) FILTER (WHERE o.occurred_at >= `+edge+`)
+		FROM outcomes o JOIN stores s ON s.id = o.store_id`, &oldOutcomes, &newOutcomes)
+	if oldEvents == 0 || newEvents == 0 || oldFootfall == 0 || oldOutcomes == 0 || newOutcomes == 0 {
+		t.Fatalf("estate has %d old and %d new events, %d old footfall rows, %d old and %d new outcomes",
+			oldEvents, newEvents, oldFootfall, oldOutcomes, newOutcomes)
 	}
 	st, err := w.roll.Purge(w.ctx, cut)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Stores != 3 || st.Events != oldEvents || st.Footfall != oldFootfall {
-		t.Errorf("purge %+v, want 3 stores, %d events, %d footfall rows", st, oldEvents, oldFootfall)
+	if st.Stores != 3 || st.Events != oldEvents || st.Footfall != oldFootfall || st.Outcomes != oldOutcomes {
+		t.Errorf("purge %+v, want 3 stores, %d events, %d footfall rows, %d outcomes", st, oldEvents, oldFootfall, oldOutcomes)
 	}
-	var left, kept, keptFrom int64
+	var left, kept, keptFrom, leftOutcomes, keptOutcomes int64
 	w.scan(`SELECT count(*) FILTER (WHERE e.occurred_at < `+edge+`), count(*) FROM events e JOIN stores s ON s.id = e.store_id`, &left, &kept)
+	w.scan(`SELECT count(*) FILTER (WHERE o.occurred_at < `+edge+`), count(*) FROM outcomes o JOIN stores s ON s.id = o.store_id`, &leftOutcomes, &keptOutcomes)
 	w.scan(`SELECT count(*) FROM kpi_retention WHERE kept_from = '2026-03-02'`, &keptFrom)
-	if left != 0 || kept != newEvents || keptFrom != 3 {
-		t.Errorf("after purge: %d old events left, %d kept (want %d), %d stores keep from 2 March", left, kept, newEvents, keptFrom)
+	if left != 0 || kept != newEvents || keptFrom != 3 || leftOutcomes != 0 || keptOutcomes != newOutcomes {
+		t.Errorf("after purge: %d old events left, %d kept (want %d), %d old outcomes left, %d kept (want %d), %d stores keep from 2 March",
+			left, kept, newEvents, leftOutcomes, keptOutcomes, newOutcomes, keptFrom)
 	}
 	// A second purge at the same age removes nothing.
 	if st, err := w.roll.Purge(w.ctx, cut); err != nil || st.Stores != 0 || st.Rows() != 0 {
