@@ -67,7 +67,9 @@ func (f Figures) MarshalJSON() ([]byte, error) {
 }
 
 // MarshalJSON writes the row as one object: its key, its figures inline,
-// then the previous period, the change and the targets.
+// then the previous period, the change and the targets. The parts are
+// joined as bytes, not through a struct with a *Figures field: encoding/json
+// compacts again whatever a MarshalJSON method returns (AppendRowsJSON).
 func (r Row) MarshalJSON() ([]byte, error) {
 	head, err := json.Marshal(struct {
 		Key Key `json:"key"`
@@ -79,21 +81,58 @@ func (r Row) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	tail, err := json.Marshal(struct {
-		Previous     *Figures           `json:"previous"`
-		Change       *Changes           `json:"change"`
-		ChangeReason string             `json:"change_reason,omitempty"`
-		Targets      map[string]Verdict `json:"targets,omitempty"`
-	}{r.Previous, r.Change, r.ChangeReason, r.Targets})
+	prev := []byte("null")
+	if r.Previous != nil {
+		if prev, err = r.Previous.MarshalJSON(); err != nil {
+			return nil, err
+		}
+	}
+	change, err := json.Marshal(r.Change)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, len(head)+len(fig)+len(tail))
+	out := make([]byte, 0, len(head)+len(fig)+len(prev)+len(change)+48)
 	out = append(out, head[:len(head)-1]...)
 	out = append(out, ',')
 	out = append(out, fig[1:len(fig)-1]...)
-	out = append(out, ',')
-	return append(out, tail[1:]...), nil
+	out = append(out, `,"previous":`...)
+	out = append(out, prev...)
+	out = append(out, `,"change":`...)
+	out = append(out, change...)
+	if r.ChangeReason != "" {
+		reason, err := json.Marshal(r.ChangeReason)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, `,"change_reason":`...), reason...)
+	}
+	if len(r.Targets) > 0 {
+		targets, err := json.Marshal(r.Targets)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, `,"targets":`...), targets...)
+	}
+	return append(out, '}'), nil
+}
+
+// AppendRowsJSON appends rows to dst as a JSON array, each row as its
+// MarshalJSON writes it. encoding/json would check and compact each row's
+// bytes again, which was a fifth of the CPU of a 2,000-row answer (by=store
+// of a 2,000-store estate); the rows are compact already.
+func AppendRowsJSON(dst []byte, rows []Row) ([]byte, error) {
+	dst = append(dst, '[')
+	for i, r := range rows {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		b, err := r.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst, b...)
+	}
+	return append(dst, ']'), nil
 }
 
 // SetReportingCurrency sets the currency of estate, region and other

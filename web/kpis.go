@@ -35,10 +35,10 @@ func (s *Server) getKPIs(c echo.Context) error {
 	if c.QueryParam("format") == "csv" || strings.Contains(c.Request().Header.Get("Accept"), "text/csv") {
 		return writeKPICSV(c, q.By, a)
 	}
-	return readJSON(c, http.StatusOK, map[string]any{
-		"from": a.Current.From, "to": a.Current.To, "by": q.By, "rows": a.Rows,
+	return readJSONRows(c, http.StatusOK, map[string]any{
+		"from": a.Current.From, "to": a.Current.To, "by": q.By,
 		"periods": map[string]kpi.Coverage{"current": a.Current, "previous": a.Previous},
-	})
+	}, a.Rows)
 }
 
 // writeKPICSV streams an answer as CSV, in the order a person reads it: the

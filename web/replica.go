@@ -142,6 +142,31 @@ func readJSON(c echo.Context, status int, v any) error {
 	if err != nil {
 		return err
 	}
+	return readJSONBytes(c, status, b)
+}
+
+// readJSONRows is readJSON of the object head with the KPI rows added as
+// its last member, "rows", written by kpi.AppendRowsJSON rather than
+// through encoding/json (which compacts each row's bytes once more).
+func readJSONRows(c echo.Context, status int, head map[string]any, rows []kpi.Row) error {
+	b, err := json.Marshal(head)
+	if err != nil {
+		return err
+	}
+	if len(b) > 2 {
+		b = append(b[:len(b)-1], ',')
+	} else {
+		b = b[:len(b)-1]
+	}
+	b = append(b, `"rows":`...)
+	if b, err = kpi.AppendRowsJSON(b, rows); err != nil {
+		return err
+	}
+	return readJSONBytes(c, status, append(b, '}'))
+}
+
+// readJSONBytes answers the JSON b, with as_of first where b is an object.
+func readJSONBytes(c echo.Context, status int, b []byte) error {
 	if len(b) > 1 && b[0] == '{' {
 		stamp, _ := json.Marshal(asOf(c).UTC().Format(time.RFC3339Nano))
 		var out bytes.Buffer
