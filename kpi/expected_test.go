@@ -356,21 +356,35 @@ func TestExpectedLossRegionBasisByHand(t *testing.T) {
 	}
 	w.refresh()
 	q := kpi.Query{From: day("2026-05-04"), To: day("2026-05-04"), Dates: true}
+	// Over instants too: the estate's (the regions' reviews summed from
+	// every store's own, read once) and one store's zones.
+	hours := kpi.Query{From: at.Add(-time.Hour), To: later.Add(time.Hour)}
 	for _, c := range []struct {
 		by    kpi.Grouping
 		store string
-	}{{kpi.ByStore, ""}, {kpi.ByZone, "E1"}, {kpi.ByDay, "E1"}} {
-		cq := q
+		q     kpi.Query
+	}{{kpi.ByStore, "", q}, {kpi.ByZone, "E1", q}, {kpi.ByDay, "E1", q}, {kpi.ByStore, "", hours}, {kpi.ByRegion, "", hours}, {kpi.ByZone, "E1", hours}} {
+		cq := c.q
 		cq.By, cq.Store = c.by, c.store
 		var got *kpi.Row
 		for _, r := range w.get(cq) {
-			if r.Key.Store == "E1" || c.by == kpi.ByDay {
+			if r.Key.Store == "E1" || c.by == kpi.ByDay || c.by == kpi.ByZone || c.by == kpi.ByRegion && r.Key.Region == "r-UTC" {
 				got = &r
 				break
 			}
 		}
-		if got == nil || got.EstLoss != 6 || got.EstLossBasis != kpi.BasisRegion || !near(got.EstLossFalseShare, 0.1667, 1e-12) {
-			t.Errorf("by %s: %+v", c.by, got)
+		want := 6.0 // E1; its region r-UTC adds E2's 4 walked out, on its own basis
+		if c.by == kpi.ByRegion {
+			want = 10
+		}
+		if c.by == kpi.ByRegion {
+			if got == nil || got.EstLoss != want {
+				t.Errorf("by %s over %v: %+v", c.by, c.q.Dates, got)
+			}
+			continue
+		}
+		if got == nil || got.EstLoss != want || got.EstLossBasis != kpi.BasisRegion || !near(got.EstLossFalseShare, 0.1667, 1e-12) {
+			t.Errorf("by %s over dates %v: %+v", c.by, c.q.Dates, got)
 		}
 	}
 	totals, err := w.kpis.StoreTotals(w.ctx, q.From, q.To)

@@ -5,16 +5,16 @@
 --   one store by zone (by=zone dates 2026-08-01..2026-08-31 store=S001)
 --   one store by zone, one method (by=zone dates 2026-08-01..2026-08-31 store=S001 method=bag)
 --   one store by category (by=category dates 2026-08-01..2026-08-31 store=S001)
--- branches: basis: dates; store filter: store; week source: stores; week source: every store
--- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $5 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $6 = 2026-08-01T00:00:00Z; $7 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $6::date AS cur,
+-- branches: basis: dates; store filter: store; week source: stores; basis of regions and the estate: every store's rows; week source: every store
+-- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $4::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $6::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($4::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($5::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $4::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($5::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($6::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (

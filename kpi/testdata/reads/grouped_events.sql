@@ -3,16 +3,16 @@
 
 -- grouped_events 1, for:
 --   dates by zone (by=zone dates 2026-08-01..2026-08-31 region=london)
--- branches: grouped_events: zone weeks; event source: zone rows; store filter: region; week source: stores; current: dates; grouped_events: zone rows; store filter: region; where: weeks; basis: dates; store filter: region; week source: stores; week source: every store
--- $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = london; $6 = london; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 2026-08-01T00:00:00Z; $12 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $11::date AS cur,
+-- branches: grouped_events: zone weeks; event source: zone rows; store filter: region; week source: stores; current: dates; grouped_events: zone rows; store filter: region; where: weeks; basis: dates; store filter: region; week source: stores; basis of regions and the estate: every store's rows; week source: every store
+-- $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = london; $6 = london; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $11 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $12 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $9::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($7::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $6)
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($8::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $6)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $11::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($9::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($10::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $9::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($10::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($11::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -45,16 +45,16 @@ GROUP BY 1, 2;
 
 -- grouped_events 2, for:
 --   one zone by day (by=day dates 2026-08-01..2026-08-31 store=S001 zone=Z01)
--- branches: grouped_events: table; current: dates; grouped_events: zone rows; store filter: store; where: zone; where: dates; basis: dates; store filter: store; week source: stores; week source: every store
--- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z; $6 = S001; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 2026-08-01T00:00:00Z; $12 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $11::date AS cur,
+-- branches: grouped_events: table; current: dates; grouped_events: zone rows; store filter: store; where: zone; where: dates; basis: dates; store filter: store; week source: stores; basis of regions and the estate: every store's rows; week source: every store
+-- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z; $6 = S001; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $11 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $12 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $9::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($7::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $6)
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($8::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $6)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $11::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($9::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($10::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $9::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($10::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($11::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -86,16 +86,16 @@ GROUP BY 1, 2;
 
 -- grouped_events 3, for:
 --   a scope of stores by store (by=store dates 2026-08-01..2026-08-31 scope=2 stores)
--- branches: grouped_events: store weeks; current: dates; event source: store rows; store filter: scope; week source: stores; grouped_events: store rows; store filter: scope; where: weeks; basis: dates; store filter: scope; week source: stores; week source: every store
--- $1 = 2026-08-01T00:00:00Z; $2 = [S001 S002]; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = [S001 S002]; $6 = [S001 S002]; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 2026-08-01T00:00:00Z; $12 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $11::date AS cur,
+-- branches: grouped_events: store weeks; current: dates; event source: store rows; store filter: scope; week source: stores; grouped_events: store rows; store filter: scope; where: weeks; basis: dates; store filter: scope; week source: stores; basis of regions and the estate: every store's rows; week source: every store
+-- $1 = 2026-08-01T00:00:00Z; $2 = [S001 S002]; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = [S001 S002]; $6 = [S001 S002]; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $11 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $12 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $9::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($7::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($6::text[]))
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($8::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($6::text[]))) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $11::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($9::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($10::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $9::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($10::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($11::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -135,16 +135,16 @@ GROUP BY 1, 2;
 
 -- grouped_events 4, for:
 --   one store by store (by=store dates 2026-08-01..2026-08-31 store=S001)
--- branches: grouped_events: store weeks; current: dates; event source: store rows; store filter: store; week source: stores; grouped_events: store rows; store filter: store; where: weeks; basis: dates; store filter: store; week source: stores; week source: every store
--- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = S001; $6 = S001; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 2026-08-01T00:00:00Z; $12 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $11::date AS cur,
+-- branches: grouped_events: store weeks; current: dates; event source: store rows; store filter: store; week source: stores; grouped_events: store rows; store filter: store; where: weeks; basis: dates; store filter: store; week source: stores; basis of regions and the estate: every store's rows; week source: every store
+-- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = S001; $6 = S001; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $11 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $12 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $9::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($7::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $6)
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($8::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $6)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $11::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($9::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($10::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $9::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($10::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($11::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -184,16 +184,16 @@ GROUP BY 1, 2;
 
 -- grouped_events 5, for:
 --   a scope of stores by hour of week (by=hour_of_week dates 2026-08-01..2026-08-31 scope=2 stores)
--- branches: grouped_events: table; current: dates; grouped_events: store hours; store filter: scope; where: dates; basis: dates; store filter: scope; week source: stores; week source: every store
--- $1 = 2026-08-01T00:00:00Z; $2 = [S001 S002]; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z; $5 = [S001 S002]; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $9 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $10 = 2026-08-01T00:00:00Z; $11 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $10::date AS cur,
+-- branches: grouped_events: table; current: dates; grouped_events: store hours; store filter: scope; where: dates; basis: dates; store filter: scope; week source: stores; basis of regions and the estate: every store's rows; week source: every store
+-- $1 = 2026-08-01T00:00:00Z; $2 = [S001 S002]; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z; $5 = [S001 S002]; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = 2026-08-01T00:00:00Z; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $8::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($6::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($5::text[]))
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($7::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($5::text[]))) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $10::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($8::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($9::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $8::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($9::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($10::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -225,23 +225,21 @@ GROUP BY 1, 2;
 
 -- grouped_events 6, for:
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
--- branches: grouped_events: zone weeks; event source: zone rows; week source: every store; current: dates; grouped_events: zone rows; where: category; where: weeks; basis: dates; week source: every store; week source: every store
--- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z; $4 = spirits; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $9::date AS cur,
+-- branches: grouped_events: zone weeks; event source: zone rows; week source: every store; current: dates; grouped_events: zone rows; where: category; where: weeks; basis: dates; week source: every store; basis of regions and the estate: own: the query's stores are every store
+-- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z; $4 = spirits; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = 2026-08-01T00:00:00Z; $8 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $7::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($5::date[])
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($6::date[])) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $9::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($7::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($8::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM own k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $10
+        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $8
         UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $10 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $10)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $10 AND w.estate AND w.cur = o.cur AND w.rev > 0)
+            WHERE o.rev < $8 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $8)
+        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $8 AND w.estate AND w.cur = o.cur AND w.rev > 0)
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT g.key, g.cur, coalesce(sum(g.events), 0), coalesce(sum(CASE WHEN coalesce(b.rev, 0) > 0
@@ -267,16 +265,16 @@ GROUP BY 1, 2;
 
 -- grouped_events 7, for:
 --   one region by day, one method (by=day dates 2026-08-01..2026-08-31 region=london method=bag)
--- branches: grouped_events: table; current: dates; grouped_events: zone rows; store filter: region; where: method; where: dates; basis: dates; store filter: region; week source: stores; week source: every store
--- $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = bag; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z; $6 = london; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $10 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $11 = 2026-08-01T00:00:00Z; $12 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $11::date AS cur,
+-- branches: grouped_events: table; current: dates; grouped_events: zone rows; store filter: region; where: method; where: dates; basis: dates; store filter: region; week source: stores; basis of regions and the estate: every store's rows; week source: every store
+-- $1 = 2026-08-01T00:00:00Z; $2 = london; $3 = bag; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z; $6 = london; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $11 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $12 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $9::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($7::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $6)
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($8::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $6)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $11::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($9::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($10::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $9::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($10::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($11::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -308,23 +306,21 @@ GROUP BY 1, 2;
 
 -- grouped_events 8, for:
 --   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)
--- branches: grouped_events: table; current: dates; grouped_events: zone rows; where: method; where: dates; basis: dates; week source: every store; week source: every store
--- $1 = 2026-08-01T00:00:00Z; $2 = pocket; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $9::date AS cur,
+-- branches: grouped_events: table; current: dates; grouped_events: zone rows; where: method; where: dates; basis: dates; week source: every store; basis of regions and the estate: own: the query's stores are every store
+-- $1 = 2026-08-01T00:00:00Z; $2 = pocket; $3 = 2026-07-01T00:00:00Z; $4 = 2026-08-31T00:00:00Z; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = 2026-08-01T00:00:00Z; $8 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $7::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($5::date[])
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($6::date[])) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $9::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($7::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($8::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM own k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $10
+        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $8
         UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $10 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $10)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $10 AND w.estate AND w.cur = o.cur AND w.rev > 0)
+            WHERE o.rev < $8 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $8)
+        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $8 AND w.estate AND w.cur = o.cur AND w.rev > 0)
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT g.key, g.cur, coalesce(sum(g.events), 0), coalesce(sum(CASE WHEN coalesce(b.rev, 0) > 0
@@ -349,21 +345,20 @@ GROUP BY 1, 2;
 
 -- grouped_events 9, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
--- branches: grouped_events: table; current: hours; grouped_events: store hours; where: hours; basis: hours
--- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-07-31T06:00:00Z; $7 = 2026-08-02T06:00:00Z; $8 = 2026-08-01T06:00:00Z; $9 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $8 AS cur,
+-- branches: grouped_events: table; current: hours; grouped_events: store hours; where: hours; basis: hours; basis of regions and the estate: own: the query's stores are every store
+-- $1 = 2026-08-01T06:00:00Z; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-08-01T06:00:00Z; $7 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $6 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $4 AND k.hour < $5) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour >= $8 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $6 AND k.hour < $7) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM own k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $9
+        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $7
         UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $9 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $9)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $9 AND w.estate AND w.cur = o.cur AND w.rev > 0)
+            WHERE o.rev < $7 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $7)
+        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $7 AND w.estate AND w.cur = o.cur AND w.rev > 0)
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT g.key, g.cur, coalesce(sum(g.events), 0), coalesce(sum(CASE WHEN coalesce(b.rev, 0) > 0
@@ -388,14 +383,14 @@ GROUP BY 1, 2;
 
 -- grouped_events 10, for:
 --   instants by hour of week, one store (by=hour_of_week instants [2026-08-01T06:00:00Z, 2026-08-08T06:00:00Z) store=S001)
--- branches: grouped_events: table; current: hours; grouped_events: store hours; store filter: store; where: hours; basis: hours; store filter: store
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z; $5 = S001; $6 = 2026-07-25T06:00:00Z; $7 = 2026-08-08T06:00:00Z; $8 = 2026-07-25T06:00:00Z; $9 = 2026-08-08T06:00:00Z; $10 = 2026-08-01T06:00:00Z; $11 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $10 AS cur,
+-- branches: grouped_events: table; current: hours; grouped_events: store hours; store filter: store; where: hours; basis: hours; store filter: store; basis of regions and the estate: every store's rows
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-25T06:00:00Z; $4 = 2026-08-08T06:00:00Z; $5 = S001; $6 = 2026-07-25T06:00:00Z; $7 = 2026-08-08T06:00:00Z; $8 = 2026-08-01T06:00:00Z; $9 = 2026-07-25T06:00:00Z; $10 = 2026-08-08T06:00:00Z; $11 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $8 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $6 AND k.hour < $7 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $5)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour >= $10 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $8 AND k.hour < $9) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.hour >= $8 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $9 AND k.hour < $10) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -427,14 +422,14 @@ GROUP BY 1, 2;
 
 -- grouped_events 11, for:
 --   instants by method, one store (by=method instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001)
--- branches: grouped_events: table; current: hours; grouped_events: zone rows; store filter: store; where: hours; basis: hours; store filter: store
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z; $5 = 2026-07-30T00:00:00Z; $6 = 2026-08-03T00:00:00Z; $7 = S001; $8 = 2026-07-31T06:00:00Z; $9 = 2026-08-02T06:00:00Z; $10 = 2026-07-31T06:00:00Z; $11 = 2026-08-02T06:00:00Z; $12 = 2026-08-01T06:00:00Z; $13 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $12 AS cur,
+-- branches: grouped_events: table; current: hours; grouped_events: zone rows; store filter: store; where: hours; basis: hours; store filter: store; basis of regions and the estate: every store's rows
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = 2026-07-31T06:00:00Z; $4 = 2026-08-02T06:00:00Z; $5 = 2026-07-30T00:00:00Z; $6 = 2026-08-03T00:00:00Z; $7 = S001; $8 = 2026-07-31T06:00:00Z; $9 = 2026-08-02T06:00:00Z; $10 = 2026-08-01T06:00:00Z; $11 = 2026-07-31T06:00:00Z; $12 = 2026-08-02T06:00:00Z; $13 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $10 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $8 AND k.hour < $9 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $7)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour >= $12 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $10 AND k.hour < $11) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.hour >= $10 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $11 AND k.hour < $12) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -466,14 +461,14 @@ GROUP BY 1, 2;
 
 -- grouped_events 12, for:
 --   instants by category, one zone (by=category instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z) store=S001 zone=Z01)
--- branches: grouped_events: table; current: hours; grouped_events: zone rows; store filter: store; where: zone; where: hours; basis: hours; store filter: store
--- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-07-30T00:00:00Z; $7 = 2026-08-03T00:00:00Z; $8 = S001; $9 = 2026-07-31T06:00:00Z; $10 = 2026-08-02T06:00:00Z; $11 = 2026-07-31T06:00:00Z; $12 = 2026-08-02T06:00:00Z; $13 = 2026-08-01T06:00:00Z; $14 = 30
-WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $13 AS cur,
+-- branches: grouped_events: table; current: hours; grouped_events: zone rows; store filter: store; where: zone; where: hours; basis: hours; store filter: store; basis of regions and the estate: every store's rows
+-- $1 = 2026-08-01T06:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-07-30T00:00:00Z; $7 = 2026-08-03T00:00:00Z; $8 = S001; $9 = 2026-07-31T06:00:00Z; $10 = 2026-08-02T06:00:00Z; $11 = 2026-08-01T06:00:00Z; $12 = 2026-07-31T06:00:00Z; $13 = 2026-08-02T06:00:00Z; $14 = 30
+WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $11 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $9 AND k.hour < $10 AND k.store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $8)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour >= $13 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $11 AND k.hour < $12) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.hour >= $11 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $12 AND k.hour < $13) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (

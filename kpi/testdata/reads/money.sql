@@ -29,16 +29,16 @@ SELECT s.code, coalesce(s.currency, '') FROM store_directory s WHERE s.code = $1
 
 -- money 4, for:
 --   a scope of stores by store (by=store dates 2026-08-01..2026-08-31 scope=2 stores)
--- branches: money: store rows; basis: dates; store filter: scope; week source: stores; week source: every store; current: dates; store filter: scope; where: dates; store filter: scope
--- $1 = GBP; $2 = [S001 S002]; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = 2026-08-01T00:00:00Z; $8 = 30; $9 = 2026-08-01T00:00:00Z; $10 = [S001 S002]; $11 = 2026-07-01T00:00:00Z; $12 = 2026-08-31T00:00:00Z; $13 = [S001 S002]
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $7::date AS cur,
+-- branches: money: store rows; basis: dates; store filter: scope; week source: stores; basis of regions and the estate: every store's rows; week source: every store; current: dates; store filter: scope; where: dates; store filter: scope
+-- $1 = GBP; $2 = [S001 S002]; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = 2026-08-01T00:00:00Z; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = 30; $9 = 2026-08-01T00:00:00Z; $10 = [S001 S002]; $11 = 2026-07-01T00:00:00Z; $12 = 2026-08-31T00:00:00Z; $13 = [S001 S002]
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $5::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($2::text[]))
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($2::text[]))) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $7::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($5::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($6::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $5::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($6::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($7::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -68,16 +68,16 @@ SELECT s.code, coalesce(s.currency, '') FROM store_directory s WHERE s.code = AN
 
 -- money 6, for:
 --   one store by store (by=store dates 2026-08-01..2026-08-31 store=S001)
--- branches: money: store rows; basis: dates; store filter: store; week source: stores; week source: every store; current: dates; store filter: store; where: dates; store filter: store
--- $1 = GBP; $2 = S001; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = 2026-08-01T00:00:00Z; $8 = 30; $9 = 2026-08-01T00:00:00Z; $10 = S001; $11 = 2026-07-01T00:00:00Z; $12 = 2026-08-31T00:00:00Z; $13 = S001
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $7::date AS cur,
+-- branches: money: store rows; basis: dates; store filter: store; week source: stores; basis of regions and the estate: every store's rows; week source: every store; current: dates; store filter: store; where: dates; store filter: store
+-- $1 = GBP; $2 = S001; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = 2026-08-01T00:00:00Z; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = 30; $9 = 2026-08-01T00:00:00Z; $10 = S001; $11 = 2026-07-01T00:00:00Z; $12 = 2026-08-31T00:00:00Z; $13 = S001
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $5::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $2)
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $2)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $7::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($5::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($6::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $5::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($6::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($7::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -101,16 +101,16 @@ GROUP BY s.code, 2, 3;
 
 -- money 7, for:
 --   a scope of stores by hour of week (by=hour_of_week dates 2026-08-01..2026-08-31 scope=2 stores)
--- branches: money: store hours; basis: dates; store filter: scope; week source: stores; week source: every store; current: dates; store filter: scope; where: dates; store filter: scope
--- $1 = GBP; $2 = [S001 S002]; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = 2026-08-01T00:00:00Z; $8 = 30; $9 = 2026-08-01T00:00:00Z; $10 = [S001 S002]; $11 = 2026-07-01T00:00:00Z; $12 = 2026-08-31T00:00:00Z; $13 = [S001 S002]
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $7::date AS cur,
+-- branches: money: store hours; basis: dates; store filter: scope; week source: stores; basis of regions and the estate: every store's rows; week source: every store; current: dates; store filter: scope; where: dates; store filter: scope
+-- $1 = GBP; $2 = [S001 S002]; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = 2026-08-01T00:00:00Z; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = 30; $9 = 2026-08-01T00:00:00Z; $10 = [S001 S002]; $11 = 2026-07-01T00:00:00Z; $12 = 2026-08-31T00:00:00Z; $13 = [S001 S002]
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $5::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($2::text[]))
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = ANY($2::text[]))) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $7::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($5::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($6::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $5::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($6::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($7::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -134,26 +134,24 @@ GROUP BY k.how::text, 2, 3;
 
 -- money 8, for:
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
--- branches: money: zone rows; basis: dates; week source: every store; week source: every store; current: dates; where: category; where: dates
--- $1 = GBP; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $5 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $6 = 2026-08-01T00:00:00Z; $7 = 30; $8 = 2026-08-01T00:00:00Z; $9 = spirits; $10 = 2026-07-01T00:00:00Z; $11 = 2026-08-31T00:00:00Z
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $6::date AS cur,
+-- branches: money: zone rows; basis: dates; week source: every store; basis of regions and the estate: own: the query's stores are every store; current: dates; where: category; where: dates
+-- $1 = GBP; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = 30; $6 = 2026-08-01T00:00:00Z; $7 = spirits; $8 = 2026-07-01T00:00:00Z; $9 = 2026-08-31T00:00:00Z
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $4::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($2::date[])
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($3::date[])) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $6::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($4::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($5::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM own k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $7
+        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $5
         UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $7 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $7)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $7 AND w.estate AND w.cur = o.cur AND w.rev > 0)
+            WHERE o.rev < $5 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $5)
+        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $5 AND w.estate AND w.cur = o.cur AND w.rev > 0)
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
-SELECT concat_ws(E'\x1f', s.code), k.local_date >= $8::date, coalesce(s.currency, ''),
+SELECT concat_ws(E'\x1f', s.code), k.local_date >= $6::date, coalesce(s.currency, ''),
     sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
@@ -161,22 +159,22 @@ SELECT concat_ws(E'\x1f', s.code), k.local_date >= $8::date, coalesce(s.currency
 FROM kpi_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
     LEFT JOIN fx_rates r ON r.reporting = $1 AND r.currency = s.currency AND r.day = k.local_date
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
-    LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $8::date)
-WHERE k.category = $9 AND k.local_date BETWEEN $10::date AND $11::date AND EXISTS (SELECT 1 FROM store_directory s WHERE true AND s.currency IS DISTINCT FROM $1)
+    LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $6::date)
+WHERE k.category = $7 AND k.local_date BETWEEN $8::date AND $9::date AND EXISTS (SELECT 1 FROM store_directory s WHERE true AND s.currency IS DISTINCT FROM $1)
 GROUP BY s.code, 2, 3;
 
 -- money 9, for:
 --   one region by day, one method (by=day dates 2026-08-01..2026-08-31 region=london method=bag)
--- branches: money: zone rows; basis: dates; store filter: region; week source: stores; week source: every store; current: dates; store filter: region; where: method; where: dates; store filter: region
--- $1 = GBP; $2 = london; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = 2026-08-01T00:00:00Z; $8 = 30; $9 = 2026-08-01T00:00:00Z; $10 = london; $11 = bag; $12 = 2026-07-01T00:00:00Z; $13 = 2026-08-31T00:00:00Z; $14 = london
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $7::date AS cur,
+-- branches: money: zone rows; basis: dates; store filter: region; week source: stores; basis of regions and the estate: every store's rows; week source: every store; current: dates; store filter: region; where: method; where: dates; store filter: region
+-- $1 = GBP; $2 = london; $3 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $4 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $5 = 2026-08-01T00:00:00Z; $6 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $7 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $8 = 30; $9 = 2026-08-01T00:00:00Z; $10 = london; $11 = bag; $12 = 2026-07-01T00:00:00Z; $13 = 2026-08-31T00:00:00Z; $14 = london
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $5::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $2)
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($4::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $2)) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $7::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($5::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($6::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM (SELECT k.store_id, k.local_date >= $5::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
+        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($6::date[])
+    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($7::date[])) k) k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
@@ -200,26 +198,24 @@ GROUP BY k.local_date::text, 2, 3;
 
 -- money 10, for:
 --   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)
--- branches: money: zone rows; basis: dates; week source: every store; week source: every store; current: dates; where: method; where: dates
--- $1 = GBP; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $5 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $6 = 2026-08-01T00:00:00Z; $7 = 30; $8 = 2026-08-01T00:00:00Z; $9 = pocket; $10 = 2026-07-01T00:00:00Z; $11 = 2026-08-31T00:00:00Z
-WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $6::date AS cur,
+-- branches: money: zone rows; basis: dates; week source: every store; basis of regions and the estate: own: the query's stores are every store; current: dates; where: method; where: dates
+-- $1 = GBP; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = 30; $6 = 2026-08-01T00:00:00Z; $7 = pocket; $8 = 2026-07-01T00:00:00Z; $9 = 2026-08-31T00:00:00Z
+WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $4::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($2::date[])
     UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($3::date[])) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.local_date >= $6::date AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT store_id, local_date, recovered, lost, confirmed, false_positive FROM kpi_store_daily WHERE local_date = ANY($4::date[])
-    UNION ALL SELECT store_id, week, recovered, lost, confirmed, false_positive FROM kpi_store_weekly WHERE week = ANY($5::date[])) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM own k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $7
+        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $5
         UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $7 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $7)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $7 AND w.estate AND w.cur = o.cur AND w.rev > 0)
+            WHERE o.rev < $5 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $5)
+        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $5 AND w.estate AND w.cur = o.cur AND w.rev > 0)
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
-SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $8::date, coalesce(s.currency, ''),
+SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $6::date, coalesce(s.currency, ''),
     sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
@@ -227,30 +223,29 @@ SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $8::date, coalesce(s.cur
 FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
     LEFT JOIN fx_rates r ON r.reporting = $1 AND r.currency = s.currency AND r.day = k.local_date
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
-    LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $8::date)
-WHERE k.method = $9 AND k.local_date BETWEEN $10::date AND $11::date AND EXISTS (SELECT 1 FROM store_directory s WHERE true AND s.currency IS DISTINCT FROM $1)
+    LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $6::date)
+WHERE k.method = $7 AND k.local_date BETWEEN $8::date AND $9::date AND EXISTS (SELECT 1 FROM store_directory s WHERE true AND s.currency IS DISTINCT FROM $1)
 GROUP BY k.how::text, 2, 3;
 
 -- money 11, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
--- branches: money: store hours; basis: hours; current: hours; where: hours
--- $1 = GBP; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = 2026-07-31T06:00:00Z; $5 = 2026-08-02T06:00:00Z; $6 = 2026-08-01T06:00:00Z; $7 = 30; $8 = 2026-08-01T06:00:00Z; $9 = 2026-07-31T06:00:00Z; $10 = 2026-08-02T06:00:00Z
-WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $6 AS cur,
+-- branches: money: store hours; basis: hours; basis of regions and the estate: own: the query's stores are every store; current: hours; where: hours
+-- $1 = GBP; $2 = 2026-07-31T06:00:00Z; $3 = 2026-08-02T06:00:00Z; $4 = 2026-08-01T06:00:00Z; $5 = 30; $6 = 2026-08-01T06:00:00Z; $7 = 2026-07-31T06:00:00Z; $8 = 2026-08-02T06:00:00Z
+WITH own AS MATERIALIZED (SELECT k.store_id, k.hour >= $4 AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
     FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $2 AND k.hour < $3) k GROUP BY 1, 2),
 wide AS MATERIALIZED (SELECT s.region, grouping(s.region) = 1 AS estate, k.cur, sum(k.rev)::bigint AS rev, sum(k.fp)::bigint AS fp
-    FROM (SELECT k.store_id, k.hour >= $6 AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
-        FROM (SELECT k.store_id, k.hour, k.recovered, k.lost, k.confirmed, k.false_positive FROM kpi_store_hourly k WHERE k.hour >= $4 AND k.hour < $5) k) k JOIN store_directory s ON s.id = k.store_id
+    FROM own k JOIN store_directory s ON s.id = k.store_id
     GROUP BY GROUPING SETS ((s.region, k.cur), (k.cur))),
 basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_directory s ON s.id = o.store_id
     CROSS JOIN LATERAL (
-        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $7
+        SELECT 1 AS level, o.fp, o.rev WHERE o.rev >= $5
         UNION ALL (SELECT 2, w.fp, w.rev FROM wide w
-            WHERE o.rev < $7 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $7)
-        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $7 AND w.estate AND w.cur = o.cur AND w.rev > 0)
+            WHERE o.rev < $5 AND s.region <> '' AND NOT w.estate AND w.region = s.region AND w.cur = o.cur AND w.rev >= $5)
+        UNION ALL (SELECT 3, w.fp, w.rev FROM wide w WHERE o.rev < $5 AND w.estate AND w.cur = o.cur AND w.rev > 0)
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
-SELECT concat_ws(E'\x1f', s.code), k.hour >= $8, coalesce(s.currency, ''),
+SELECT concat_ws(E'\x1f', s.code), k.hour >= $6, coalesce(s.currency, ''),
     sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
@@ -258,6 +253,6 @@ SELECT concat_ws(E'\x1f', s.code), k.hour >= $8, coalesce(s.currency, ''),
 FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
     LEFT JOIN fx_rates r ON r.reporting = $1 AND r.currency = s.currency AND r.day = k.local_date
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
-    LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.hour >= $8)
-WHERE k.hour >= $9 AND k.hour < $10 AND EXISTS (SELECT 1 FROM store_directory s WHERE true AND s.currency IS DISTINCT FROM $1)
+    LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.hour >= $6)
+WHERE k.hour >= $7 AND k.hour < $8 AND EXISTS (SELECT 1 FROM store_directory s WHERE true AND s.currency IS DISTINCT FROM $1)
 GROUP BY s.code, 2, 3;
