@@ -31,15 +31,15 @@ var (
 	capacityMeasuredEvents = 5.47e6
 	capacityStores         = []int{100, 2000, 10000}
 	// capacityBytes are the all-in bytes per event (every table and index
-	// that grows with events), as issue 28 reports them: measured at 200
-	// stores, measured at 2,000 stores before the method rollups, and the
-	// issue's goal at 2,000 stores.
+	// that grows with events), measured by kpibench on 2,000 stores × 91
+	// days (docs/BENCHMARKS.md, "2,000 stores × 91 days, after"): before
+	// issue 28's storage changes and with them, and the issue's goal.
 	capacityBytes = []struct {
 		perEvent float64
 		what     string
 	}{
-		{1477, "1,477 B/event (measured, 200 stores)"},
-		{672, "672 B/event (measured, 2,000 stores, before the method rollups)"},
+		{921, "921 B/event (measured, 2,000 stores, 2026-12-02)"},
+		{707, "707 B/event (measured, 2,000 stores, migration 00044)"},
 		{250, "250 B/event (the goal)"},
 	}
 )
@@ -201,11 +201,13 @@ func TestCapacityFormat(t *testing.T) {
 		}
 	}
 	// Every row of the table scales with the stores: 10,000 stores hold 100
-	// times what 100 do (27,350 events per store: 2,735,000 and 273,500,000).
+	// times what 100 do (27,350 events per store: 2,735,000 and 273,500,000;
+	// × 921, 707 and 250 bytes: 2.52, 1.93 and 0.68 GB, and 251.9, 193.4 and
+	// 68.4 GB).
 	table := renderCapacity(capacityFacts{events: 27350 * capacitySample, busiestHour: 7200, outcomes: 1})
 	for _, want := range []string{
-		"| 100 | 2.7 M | 4.0 GB | 1.8 GB | 0.68 GB | 0.1 | 1.0 |",
-		"| 10,000 | 273.5 M | 404 GB | 184 GB | 68 GB | 8.7 | 100.0 |",
+		"| 100 | 2.7 M | 2.5 GB | 1.9 GB | 0.68 GB | 0.1 | 1.0 |",
+		"| 10,000 | 273.5 M | 252 GB | 193 GB | 68 GB | 8.7 | 100.0 |",
 		"27,350 events per store per year",
 	} {
 		if !strings.Contains(table, want) {
