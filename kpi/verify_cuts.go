@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -80,7 +81,7 @@ var verifyCutsSQL = func() string {
 	roll := `SELECT x.start AS d, x.kind || ' ' || x.cut || ' ' || x.start || ' ' || x.key AS key, ` + strings.Join(rollFigs, ", ") + ` FROM (
         SELECT k.kind, k.cut, k.start, k.key, k.figures, i * ` + rec + ` AS at FROM kpi_estate_cuts k
         CROSS JOIN LATERAL generate_series(0, length(k.figures) / ` + rec + ` - 1) i
-        WHERE k.start BETWEEN $2::date AND $3::date
+        WHERE k.start BETWEEN $2::date AND $3::date AND k.part = $1::bigint / ` + strconv.Itoa(cutPart) + `
           AND ('x' || encode(substring(k.figures FROM i * ` + rec + ` + 1 FOR 8), 'hex'))::bit(64)::bigint = $1) x`
 	c := compare("kpi_estate_cuts", raw, roll, figs,
 		`EXISTS (SELECT 1 FROM pend WHERE pend.d >= {d} AND pend.d < {d} + CASE WHEN key LIKE 'week %' THEN 7 ELSE 1 END)`)
