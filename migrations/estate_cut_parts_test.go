@@ -14,7 +14,8 @@ import (
 // again: on an estate whose store ids (62–67) fall in parts 0 and 1, the
 // rows the refresh wrote are the rows the migration writes, byte for byte;
 // joined by the Down and split again, every grouping of the estate and of
-// each store gives the same answer, and Verify is clean.
+// each store gives the same answer, and Verify is clean where the rows are
+// split (today's Verify reads a store's part).
 func TestEstateCutPartsMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -37,13 +38,18 @@ func TestEstateCutPartsMigration(t *testing.T) {
 	written := fingerprints(t, pool, []string{"kpi_estate_cuts"})["kpi_estate_cuts"]
 	answers := kpiAnswers(t, pool, end)
 
-	check := func(when string) {
+	// check compares every answer and, where verify, runs Verify: today's
+	// reads the store's part's rows only, which the joined rows have not.
+	check := func(when string, verify bool) {
 		t.Helper()
 		again := kpiAnswers(t, pool, end)
 		for q, a := range answers {
 			if again[q] != a {
 				t.Errorf("%s: %s\nbefore %s\nnow    %s", when, q, a, again[q])
 			}
+		}
+		if !verify {
+			return
 		}
 		rep, err := roll.Verify(ctx, nil, end.AddDate(0, 0, -21), end)
 		if err != nil {
@@ -53,6 +59,7 @@ func TestEstateCutPartsMigration(t *testing.T) {
 			t.Errorf("%s: verify %+v", when, rep)
 		}
 	}
+	check("split by the refresh", true)
 	if _, err := p.DownTo(ctx, 41); err != nil {
 		t.Fatal(err)
 	}
@@ -60,12 +67,12 @@ func TestEstateCutPartsMigration(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM kpi_estate_cuts`).Scan(&whole); err != nil || whole == 0 || whole >= rows {
 		t.Fatalf("joined by the Down: %d rows (%v), want fewer than the %d split", whole, err, rows)
 	}
-	check("joined by the Down")
+	check("joined by the Down", false)
 	if _, err := p.UpTo(ctx, 42); err != nil {
 		t.Fatal(err)
 	}
 	if f := fingerprints(t, pool, []string{"kpi_estate_cuts"})["kpi_estate_cuts"]; f != written {
 		t.Error("the rows 00042 writes differ from those the refresh wrote")
 	}
-	check("split again")
+	check("split again", true)
 }
