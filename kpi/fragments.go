@@ -87,6 +87,10 @@ func (p *plan) storeFilter(st *stmt) []string {
 	return w
 }
 
+// everyStore says whether the query reads every store: storeFilter has no
+// condition for it.
+func (p *plan) everyStore() bool { return len(p.q.Scope) == 0 && p.q.Store == "" && p.q.Region == "" }
+
 // inScope is storeFilter as one condition, true when there is none.
 func (p *plan) inScope(st *stmt) string {
 	if w := p.storeFilter(st); len(w) > 0 {

@@ -108,12 +108,12 @@ func (p *plan) basisCTEs(st *stmt) string {
 		cur = "k.local_date >= " + st.add(p.q.From) + "::date"
 	}
 	wide := "own"
-	if len(p.q.Scope) > 0 || p.q.Store != "" || p.q.Region != "" {
+	if p.everyStore() {
+		st.take(basisWideBranches, "own: the query's stores are every store")
+	} else {
 		st.take(basisWideBranches, "every store's rows")
 		wide = `(SELECT k.store_id, ` + cur + ` AS cur, k.recovered + k.lost + k.confirmed + k.false_positive AS rev, k.false_positive AS fp
         FROM ` + every() + ` k)`
-	} else {
-		st.take(basisWideBranches, "own: the query's stores are every store")
 	}
 	return basisSQL.fill(map[string]string{"scoped": scoped, "wide": wide, "current": cur, "min": st.add(p.minReviews)})
 }

@@ -289,6 +289,7 @@ func (r *Rollups) Rebuild(ctx context.Context, ids []int64, workers int) error {
 	}
 	// The estate rows hold every store's days: rebuilt whole, once, at the
 	// end; the estate's cuts part by part, the parts of the stores rebuilt.
+	parts := cutParts(ids)
 	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
 		batch.Queue(`SELECT pg_advisory_xact_lock($1)`, rollupLock)
@@ -297,14 +298,14 @@ func (r *Rollups) Rebuild(ctx context.Context, ids []int64, workers int) error {
 			batch.Queue(q)
 		}
 		if every { // no rows of a part without stores
-			batch.Queue(`DELETE FROM kpi_estate_cuts WHERE part <> ALL($1::bigint[])`, cutParts(ids))
+			batch.Queue(`DELETE FROM kpi_estate_cuts WHERE part <> ALL($1::bigint[])`, parts)
 		}
 		return tx.SendBatch(ctx, batch).Close()
 	})
 	if err != nil {
 		return fmt.Errorf("kpi: rebuild estate rollups: %w", err)
 	}
-	for _, part := range cutParts(ids) {
+	for _, part := range parts {
 		if err := r.rebuildCutPart(ctx, part); err != nil {
 			return fmt.Errorf("kpi: rebuild estate cuts of part %d: %w", part, err)
 		}

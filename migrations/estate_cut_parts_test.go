@@ -42,23 +42,12 @@ func TestEstateCutPartsMigration(t *testing.T) {
 	// reads the store's part's rows only, which the joined rows have not.
 	check := func(when string, verify bool) {
 		t.Helper()
-		again := kpiAnswers(t, pool, end)
-		for q, a := range answers {
-			if again[q] != a {
-				t.Errorf("%s: %s\nbefore %s\nnow    %s", when, q, a, again[q])
-			}
-		}
-		if !verify {
-			return
-		}
-		rep, err := roll.Verify(ctx, nil, end.AddDate(0, 0, -21), end)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rep.Drift) != 0 || rep.Stores != 6 {
-			t.Errorf("%s: verify %+v", when, rep)
+		sameAnswers(t, pool, end, answers, when)
+		if verify {
+			verifyClean(t, pool, end.AddDate(0, 0, -21), end, 6, when)
 		}
 	}
+
 	check("split by the refresh", true)
 	if _, err := p.DownTo(ctx, 41); err != nil {
 		t.Fatal(err)

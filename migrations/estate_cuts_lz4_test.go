@@ -68,19 +68,8 @@ func TestEstateCutsLZ4Migration(t *testing.T) {
 		if f := fingerprints(t, pool, tables); f["kpi_estate"] != written["kpi_estate"] || f["kpi_estate_cuts"] != written["kpi_estate_cuts"] {
 			t.Errorf("%s: the estate rows' contents changed", when)
 		}
-		again := kpiAnswers(t, pool, end)
-		for q, a := range answers {
-			if again[q] != a {
-				t.Errorf("%s: %s\nbefore %s\nnow    %s", when, q, a, again[q])
-			}
-		}
-		rep, err := roll.Verify(ctx, nil, end.AddDate(0, 0, -10), end)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rep.Drift) != 0 || rep.Stores != 20 {
-			t.Errorf("%s: verify %+v", when, rep)
-		}
+		sameAnswers(t, pool, end, answers, when)
+		verifyClean(t, pool, end.AddDate(0, 0, -10), end, 20, when)
 	}
 	for _, table := range tables {
 		if c := compressed()[table]; c["lz4"] != 0 || c["pglz"] != 0 || c[""] == 0 {

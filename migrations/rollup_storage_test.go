@@ -132,6 +132,31 @@ func fingerprints(t *testing.T, pool *pgxpool.Pool, tables []string) map[string]
 	return out
 }
 
+// sameAnswers reports, as of when, every answer of kpiAnswers that is not
+// what it was (answers).
+func sameAnswers(t *testing.T, pool *pgxpool.Pool, end time.Time, answers map[string]string, when string) {
+	t.Helper()
+	again := kpiAnswers(t, pool, end)
+	for q, a := range answers {
+		if again[q] != a {
+			t.Errorf("%s: %s\nbefore %s\nnow    %s", when, q, a, again[q])
+		}
+	}
+}
+
+// verifyClean runs Verify over from..to and reports, as of when, any drift
+// or a count of stores other than stores.
+func verifyClean(t *testing.T, pool *pgxpool.Pool, from, to time.Time, stores int, when string) {
+	t.Helper()
+	rep, err := kpi.NewRollups(pool).Verify(context.Background(), nil, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Drift) != 0 || rep.Stores != stores {
+		t.Errorf("%s: verify %+v", when, rep)
+	}
+}
+
 // kpiAnswers is every grouping's answer over the estate's last two weeks by
 // dates and its last day over instants, for the estate and each store, as JSON.
 func kpiAnswers(t *testing.T, pool *pgxpool.Pool, end time.Time) map[string]string {
