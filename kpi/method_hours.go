@@ -7,18 +7,29 @@ import "strings"
 // the columns): the day's cells — one per hour, zone, category and method
 // with events — as one array per column, ordered by (minute, zone,
 // category, method). The view kpi_method_hourly unnests them for readers.
-// A dirty hour recomputes its whole store-day from the facts.
+// A dirty hour recomputes its whole store-day from the facts. The zone
+// rows per day and week are packed the same way (migration 00045): see
+// zoneRollup.
 
 // moneyColumns are the figureColumns kept in minor units.
 var moneyColumns = map[string]bool{"est_loss": true, "recovered_value": true, "concealed_value": true, "open_value": true, "paid_value": true}
 
-// packMethodHours is the INSERT of kpi_method_hours rows from the cells c
-// (store_id, local_date, minute, zone_id, category, method, figureColumns
-// and response) after the CTEs of head ("WITH …, c AS (…)"), as 00038
-// fills the table.
-func packMethodHours(head string) string {
-	const order = " ORDER BY minute, zone_id, category, method)"
-	aggs := []string{"array_agg(minute" + order, "array_agg(zone_id" + order, "array_agg(category" + order, "array_agg(method" + order}
+// cellArrays names the array column of a packed table that holds a cell key.
+var cellArrays = map[string]string{"minute": "minutes", "zone_id": "zone_ids", "category": "categories", "method": "methods"}
+
+// packCells is the INSERT into the packed table of rows per store and
+// date (local_date or week) from the cells c (store_id, date, the cell
+// keys, figureColumns and response) after the CTEs of head ("WITH …, c AS
+// (…)"): a row's cells ordered by keys, one array per column, money in
+// minor units, as migrations 00038 and 00045 fill the packed tables.
+func packCells(head, table, date string, keys []string) string {
+	order := " ORDER BY " + strings.Join(keys, ", ") + ")"
+	cols := make([]string, 0, len(keys))
+	aggs := make([]string, 0, len(keys)+len(figureColumns)+1)
+	for _, k := range keys {
+		cols = append(cols, cellArrays[k])
+		aggs = append(aggs, "array_agg("+k+order)
+	}
 	for _, c := range figureColumns {
 		if moneyColumns[c] {
 			aggs = append(aggs, "array_agg(kpi_cents("+c+")"+order)
@@ -28,10 +39,17 @@ func packMethodHours(head string) string {
 	}
 	aggs = append(aggs, "array_agg(response::text"+order)
 	return head + `
-INSERT INTO kpi_method_hours (store_id, local_date, minutes, zone_ids, categories, methods, ` + columnList("") + `, responses)
-SELECT store_id, local_date,
+INSERT INTO ` + table + ` (store_id, ` + date + `, ` + strings.Join(cols, ", ") + `, ` + columnList("") + `, responses)
+SELECT store_id, ` + date + `,
     ` + strings.Join(aggs, ",\n    ") + `
-FROM c GROUP BY store_id, local_date`
+FROM c GROUP BY store_id, ` + date
+}
+
+// packMethodHours is the INSERT of kpi_method_hours rows from the cells c
+// (store_id, local_date, minute, zone_id, category, method, figureColumns
+// and response) after the CTEs of head.
+func packMethodHours(head string) string {
+	return packCells(head, "kpi_method_hours", "local_date", []string{"minute", "zone_id", "category", "method"})
 }
 
 // methodHoursStatements recompute the kpi_method_hours rows of the shape's

@@ -181,12 +181,15 @@ SELECT f.store_id, f.zone_id, f.local_date, array_agg(` + minutesOfDay("f.hour",
 FROM ` + sh.footfallDays + `
 GROUP BY 1, 2, 3`,
 
-		sh.with() + `DELETE FROM kpi_method_daily k WHERE ` + sh.dayKeys,
-		zoneRollup(sh, "kpi_method_daily", "local_date", true, sh.from("kpi_method_hourly")),
+		// The zone rows per day and week are packed per store-day and
+		// store-week (migration 00045) and read through the views
+		// kpi_method_daily, kpi_daily, kpi_method_weekly and kpi_weekly.
+		sh.with() + `DELETE FROM kpi_method_days k WHERE ` + sh.dayKeys,
+		zoneRollup(sh, "kpi_method_days", "local_date", true, sh.from("kpi_method_hourly")),
 		// The zone rows sum the method rows: KPIs not split by method read
-		// a fraction of the rows.
-		sh.with() + `DELETE FROM kpi_daily k WHERE ` + sh.dayKeys,
-		zoneRollup(sh, "kpi_daily", "local_date", false, sh.from("kpi_method_daily")),
+		// a fraction of the cells.
+		sh.with() + `DELETE FROM kpi_zone_days k WHERE ` + sh.dayKeys,
+		zoneRollup(sh, "kpi_zone_days", "local_date", false, sh.from("kpi_method_daily")),
 
 		sh.with() + `DELETE FROM kpi_visitors_daily k WHERE ` + sh.dayKeys,
 		visitorsRollup(sh, "kpi_visitors_daily", "local_date", sh.from("kpi_visitors_hourly")),
@@ -201,10 +204,10 @@ GROUP BY 1, 2, 3`,
 SELECT store_id, local_date, ` + coalesced("g") + `, coalesce(vis.visitors, 0), sal.amount, ` + sketchBytes("r.response") + `
 FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date)`,
 
-		sh.with() + `DELETE FROM kpi_method_weekly k WHERE ` + sh.weekKeys,
-		zoneRollup(sh, "kpi_method_weekly", "week", true, sh.week("kpi_method_daily")),
-		sh.with() + `DELETE FROM kpi_weekly k WHERE ` + sh.weekKeys,
-		zoneRollup(sh, "kpi_weekly", "week", false, sh.week("kpi_daily")),
+		sh.with() + `DELETE FROM kpi_method_weeks k WHERE ` + sh.weekKeys,
+		zoneRollup(sh, "kpi_method_weeks", "week", true, sh.week("kpi_method_daily")),
+		sh.with() + `DELETE FROM kpi_zone_weeks k WHERE ` + sh.weekKeys,
+		zoneRollup(sh, "kpi_zone_weeks", "week", false, sh.week("kpi_daily")),
 
 		sh.with() + `DELETE FROM kpi_visitors_weekly k WHERE ` + sh.weekKeys,
 		visitorsRollup(sh, "kpi_visitors_weekly", "week", sh.week("kpi_visitors_daily")),
@@ -229,15 +232,20 @@ func (sh shape) with(more ...string) string {
 	return "WITH " + strings.Join(all, ",\n") + "\n"
 }
 
-// zoneRollup fills table, keyed by store, zone, category, the method where
-// the table has one, and key, from the rows k of src: summed figures and
-// merged sketches.
+// zoneRollup fills the packed table (kpi_method_days, kpi_zone_days,
+// kpi_method_weeks or kpi_zone_weeks: a row per store and key, the day or
+// week) with cells per zone, category and, where the table has them,
+// method, from the rows k of src: summed figures and merged sketches.
 func zoneRollup(sh shape, table, key string, method bool, src string) string {
-	group := "store_id, zone_id, category, " + key
+	cells := []string{"zone_id", "category"}
 	if method {
-		group = "store_id, zone_id, category, method, " + key
+		cells = append(cells, "method")
 	}
-	return rollupOf(sh, table, group, src)
+	group := "store_id, " + strings.Join(cells, ", ") + ", " + key
+	return packCells(sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+src+`)`, `resp AS (`+mergeSketches(group)+`)`,
+		`c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
+    SELECT `+group+`, `+sums("src")+` FROM src GROUP BY `+group+`) g
+LEFT JOIN resp r USING (`+group+`))`), table, key, cells)
 }
 
 // rollupOf fills table, keyed by the columns group, from the rows k of src:

@@ -40,9 +40,9 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 		// An hour's zone row counts one event too many: the day's first
 		// packed cell.
 		`UPDATE kpi_method_hours SET events[1] = events[1] + 1 WHERE store_id = $1 AND local_date = '2026-10-20'`,
-		// A day's zone row went missing.
-		`DELETE FROM kpi_daily WHERE (store_id, local_date, zone_id, category) =
-			(SELECT store_id, local_date, zone_id, category FROM kpi_daily WHERE store_id = $1 AND local_date = '2026-10-21' ORDER BY zone_id, category LIMIT 1)`,
+		// A day's zone row went missing: the first cell of the packed
+		// store-day (migration 00045), every array without its first element.
+		`UPDATE kpi_zone_days SET ` + dropFirstCell + ` WHERE store_id = $1 AND local_date = '2026-10-21'`,
 		// A store week's visitors and a store day's loss are off.
 		`UPDATE kpi_store_weekly SET visitors = visitors + 7 WHERE store_id = $1 AND week = '2026-10-19'`,
 		`UPDATE kpi_store_daily SET est_loss = est_loss + 0.01 WHERE store_id = $1 AND local_date = '2026-10-27'`,
@@ -135,3 +135,15 @@ FROM events WHERE store_id = $1 AND occurred_at >= '2026-10-28' ORDER BY occurre
 		t.Error("an unknown store verified")
 	}
 }
+
+// dropFirstCell is the SET list that takes the first cell out of a row of
+// kpi_zone_days: each of its arrays from the second element on.
+var dropFirstCell = func() string {
+	var set []string
+	for _, c := range strings.Fields(`zone_ids categories detections events est_loss recovered_value concealed_value recovered lost
+		false_positive open paid nudged_paid blocked_recovered intervened_recovered unresolved interventions responded confirmed
+		open_value paid_value responses`) {
+		set = append(set, c+" = "+c+"[2:]")
+	}
+	return strings.Join(set, ", ")
+}()

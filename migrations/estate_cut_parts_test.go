@@ -20,6 +20,7 @@ func TestEstateCutPartsMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool, p := migratedTo(t, 42)
+	packedZoneRows(t, p, true)
 	if _, err := pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence('stores', 'id'), 61)`); err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ func TestEstateCutsLZ4Migration(t *testing.T) {
 	if !lz4 {
 		t.Skip("this PostgreSQL has no lz4: 00043 leaves the estate cut rows as they are")
 	}
+	packedZoneRows(t, p, true)
 	end := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
 	if _, err := app.LoadEstate(ctx, pool, estate.New(estate.Config{Seed: 23, Stores: 20, Days: 10, End: end}), nil); err != nil {
 		t.Fatal(err)
@@ -77,9 +78,11 @@ func TestEstateCutsLZ4Migration(t *testing.T) {
 		}
 	}
 
+	packedZoneRows(t, p, false)
 	if _, err := p.UpTo(ctx, 43); err != nil {
 		t.Fatal(err)
 	}
+	packedZoneRows(t, p, true)
 	wantLZ4 := func(when string) {
 		t.Helper()
 		c := compressed()

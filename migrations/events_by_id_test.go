@@ -165,12 +165,15 @@ func TestEventsByIDMigration(t *testing.T) {
 	roll, kpis := kpi.NewRollups(pool), kpi.NewKPIs(pool)
 	from, to := est.Config.End.AddDate(0, 0, -61), est.Config.End
 	figures := func() map[string][]kpi.Row {
-		// This code's rollups need 00038's packed method hours: applied
-		// for the rebuild and the reads alone, then taken off again.
+		// This code's rollups need 00038's packed method hours and 00045's
+		// packed zone rows: applied for the rebuild and the reads alone,
+		// then taken off again.
 		if _, err := p.ApplyVersion(ctx, 38, true); err != nil {
 			t.Fatal(err)
 		}
+		packedZoneRows(t, p, true)
 		defer func() {
+			packedZoneRows(t, p, false)
 			if _, err := p.ApplyVersion(ctx, 38, false); err != nil {
 				t.Fatal(err)
 			}

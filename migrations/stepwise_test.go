@@ -62,3 +62,16 @@ func withEstateCuts(t *testing.T, pool *pgxpool.Pool) {
 		t.Fatal(err)
 	}
 }
+
+// packedZoneRows applies 00045's Up (on) or Down (off), out of order, to a
+// database at a version before it: today's refresh writes the zone rows it
+// packs (kpi_method_days, kpi_zone_days, kpi_method_weeks and
+// kpi_zone_weeks). A DownTo rolls it back with the versions above its
+// target; an UpTo needs it off, as goose applies no version below one
+// applied.
+func packedZoneRows(t *testing.T, p *goose.Provider, on bool) {
+	t.Helper()
+	if _, err := p.ApplyVersion(context.Background(), 45, on); err != nil {
+		t.Fatal(err)
+	}
+}

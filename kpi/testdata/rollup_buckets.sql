@@ -124,7 +124,7 @@ GROUP BY 1, 2, 3;
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
-DELETE FROM kpi_method_daily k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
+DELETE FROM kpi_method_days k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
 
 -- bucket 8
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
@@ -133,17 +133,43 @@ w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FRO
 src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_method_hourly k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
 resp AS (SELECT store_id, zone_id, category, method, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, method, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, method, local_date, b) q GROUP BY store_id, zone_id, category, method, local_date)
-INSERT INTO kpi_method_daily (store_id, zone_id, category, method, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
-SELECT g.*, coalesce(r.response, '{}') FROM (
+        GROUP BY store_id, zone_id, category, method, local_date, b) q GROUP BY store_id, zone_id, category, method, local_date),
+c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
     SELECT store_id, zone_id, category, method, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, method, local_date) g
-LEFT JOIN resp r USING (store_id, zone_id, category, method, local_date);
+LEFT JOIN resp r USING (store_id, zone_id, category, method, local_date))
+
+INSERT INTO kpi_method_days (store_id, local_date, zone_ids, categories, methods, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
+SELECT store_id, local_date,
+    array_agg(zone_id ORDER BY zone_id, category, method),
+    array_agg(category ORDER BY zone_id, category, method),
+    array_agg(method ORDER BY zone_id, category, method),
+    array_agg(detections ORDER BY zone_id, category, method),
+    array_agg(events ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category, method),
+    array_agg(recovered ORDER BY zone_id, category, method),
+    array_agg(lost ORDER BY zone_id, category, method),
+    array_agg(false_positive ORDER BY zone_id, category, method),
+    array_agg(open ORDER BY zone_id, category, method),
+    array_agg(paid ORDER BY zone_id, category, method),
+    array_agg(nudged_paid ORDER BY zone_id, category, method),
+    array_agg(blocked_recovered ORDER BY zone_id, category, method),
+    array_agg(intervened_recovered ORDER BY zone_id, category, method),
+    array_agg(unresolved ORDER BY zone_id, category, method),
+    array_agg(interventions ORDER BY zone_id, category, method),
+    array_agg(responded ORDER BY zone_id, category, method),
+    array_agg(confirmed ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(open_value) ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category, method),
+    array_agg(response::text ORDER BY zone_id, category, method)
+FROM c GROUP BY store_id, local_date;
 
 -- bucket 9
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
-DELETE FROM kpi_daily k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
+DELETE FROM kpi_zone_days k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
 
 -- bucket 10
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
@@ -152,11 +178,36 @@ w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FRO
 src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_method_daily k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
 resp AS (SELECT store_id, zone_id, category, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, local_date, b) q GROUP BY store_id, zone_id, category, local_date)
-INSERT INTO kpi_daily (store_id, zone_id, category, local_date, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
-SELECT g.*, coalesce(r.response, '{}') FROM (
+        GROUP BY store_id, zone_id, category, local_date, b) q GROUP BY store_id, zone_id, category, local_date),
+c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
     SELECT store_id, zone_id, category, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, local_date) g
-LEFT JOIN resp r USING (store_id, zone_id, category, local_date);
+LEFT JOIN resp r USING (store_id, zone_id, category, local_date))
+
+INSERT INTO kpi_zone_days (store_id, local_date, zone_ids, categories, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
+SELECT store_id, local_date,
+    array_agg(zone_id ORDER BY zone_id, category),
+    array_agg(category ORDER BY zone_id, category),
+    array_agg(detections ORDER BY zone_id, category),
+    array_agg(events ORDER BY zone_id, category),
+    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category),
+    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category),
+    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category),
+    array_agg(recovered ORDER BY zone_id, category),
+    array_agg(lost ORDER BY zone_id, category),
+    array_agg(false_positive ORDER BY zone_id, category),
+    array_agg(open ORDER BY zone_id, category),
+    array_agg(paid ORDER BY zone_id, category),
+    array_agg(nudged_paid ORDER BY zone_id, category),
+    array_agg(blocked_recovered ORDER BY zone_id, category),
+    array_agg(intervened_recovered ORDER BY zone_id, category),
+    array_agg(unresolved ORDER BY zone_id, category),
+    array_agg(interventions ORDER BY zone_id, category),
+    array_agg(responded ORDER BY zone_id, category),
+    array_agg(confirmed ORDER BY zone_id, category),
+    array_agg(kpi_cents(open_value) ORDER BY zone_id, category),
+    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category),
+    array_agg(response::text ORDER BY zone_id, category)
+FROM c GROUP BY store_id, local_date;
 
 -- bucket 11
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
@@ -198,7 +249,7 @@ FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id,
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
-DELETE FROM kpi_method_weekly k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
+DELETE FROM kpi_method_weeks k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
 
 -- bucket 16
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
@@ -208,17 +259,43 @@ src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FR
     AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k),
 resp AS (SELECT store_id, zone_id, category, method, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, method, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, method, week, b) q GROUP BY store_id, zone_id, category, method, week)
-INSERT INTO kpi_method_weekly (store_id, zone_id, category, method, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
-SELECT g.*, coalesce(r.response, '{}') FROM (
+        GROUP BY store_id, zone_id, category, method, week, b) q GROUP BY store_id, zone_id, category, method, week),
+c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
     SELECT store_id, zone_id, category, method, week, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, method, week) g
-LEFT JOIN resp r USING (store_id, zone_id, category, method, week);
+LEFT JOIN resp r USING (store_id, zone_id, category, method, week))
+
+INSERT INTO kpi_method_weeks (store_id, week, zone_ids, categories, methods, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
+SELECT store_id, week,
+    array_agg(zone_id ORDER BY zone_id, category, method),
+    array_agg(category ORDER BY zone_id, category, method),
+    array_agg(method ORDER BY zone_id, category, method),
+    array_agg(detections ORDER BY zone_id, category, method),
+    array_agg(events ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category, method),
+    array_agg(recovered ORDER BY zone_id, category, method),
+    array_agg(lost ORDER BY zone_id, category, method),
+    array_agg(false_positive ORDER BY zone_id, category, method),
+    array_agg(open ORDER BY zone_id, category, method),
+    array_agg(paid ORDER BY zone_id, category, method),
+    array_agg(nudged_paid ORDER BY zone_id, category, method),
+    array_agg(blocked_recovered ORDER BY zone_id, category, method),
+    array_agg(intervened_recovered ORDER BY zone_id, category, method),
+    array_agg(unresolved ORDER BY zone_id, category, method),
+    array_agg(interventions ORDER BY zone_id, category, method),
+    array_agg(responded ORDER BY zone_id, category, method),
+    array_agg(confirmed ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(open_value) ORDER BY zone_id, category, method),
+    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category, method),
+    array_agg(response::text ORDER BY zone_id, category, method)
+FROM c GROUP BY store_id, week;
 
 -- bucket 17
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
-DELETE FROM kpi_weekly k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
+DELETE FROM kpi_zone_weeks k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
 
 -- bucket 18
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
@@ -228,11 +305,36 @@ src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FR
     AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k),
 resp AS (SELECT store_id, zone_id, category, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, week, b) q GROUP BY store_id, zone_id, category, week)
-INSERT INTO kpi_weekly (store_id, zone_id, category, week, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response)
-SELECT g.*, coalesce(r.response, '{}') FROM (
+        GROUP BY store_id, zone_id, category, week, b) q GROUP BY store_id, zone_id, category, week),
+c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
     SELECT store_id, zone_id, category, week, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, week) g
-LEFT JOIN resp r USING (store_id, zone_id, category, week);
+LEFT JOIN resp r USING (store_id, zone_id, category, week))
+
+INSERT INTO kpi_zone_weeks (store_id, week, zone_ids, categories, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
+SELECT store_id, week,
+    array_agg(zone_id ORDER BY zone_id, category),
+    array_agg(category ORDER BY zone_id, category),
+    array_agg(detections ORDER BY zone_id, category),
+    array_agg(events ORDER BY zone_id, category),
+    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category),
+    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category),
+    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category),
+    array_agg(recovered ORDER BY zone_id, category),
+    array_agg(lost ORDER BY zone_id, category),
+    array_agg(false_positive ORDER BY zone_id, category),
+    array_agg(open ORDER BY zone_id, category),
+    array_agg(paid ORDER BY zone_id, category),
+    array_agg(nudged_paid ORDER BY zone_id, category),
+    array_agg(blocked_recovered ORDER BY zone_id, category),
+    array_agg(intervened_recovered ORDER BY zone_id, category),
+    array_agg(unresolved ORDER BY zone_id, category),
+    array_agg(interventions ORDER BY zone_id, category),
+    array_agg(responded ORDER BY zone_id, category),
+    array_agg(confirmed ORDER BY zone_id, category),
+    array_agg(kpi_cents(open_value) ORDER BY zone_id, category),
+    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category),
+    array_agg(response::text ORDER BY zone_id, category)
+FROM c GROUP BY store_id, week;
 
 -- bucket 19
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
