@@ -17,6 +17,16 @@ import (
 var weekSourceSQL = newTemplate(`(SELECT store_id, local_date, {{columns}} FROM {{daily}} WHERE local_date = ANY({{days}}::date[]){{stores}}
     UNION ALL SELECT store_id, week, {{columns}} FROM {{weekly}} WHERE week = ANY({{weeks}}::date[]){{stores}})`)
 
+// cellSourceSQL is weekSourceSQL read from the packed method rows
+// (migration 00045) without their views: the cells of the store-days and
+// store-weeks with only the arrays a reader names ({{arrays}}, unnested as
+// {{names}}), money in minor units and sketches as text, which the views'
+// conversion of every column would cost several times over.
+var cellSourceSQL = newTemplate(`(SELECT t.store_id, t.local_date, u.* FROM kpi_method_days t
+    CROSS JOIN LATERAL unnest({{arrays}}) u({{names}}) WHERE t.local_date = ANY({{days}}::date[]){{stores}}
+    UNION ALL SELECT t.store_id, t.week, u.* FROM kpi_method_weeks t
+    CROSS JOIN LATERAL unnest({{arrays}}) u({{names}}) WHERE t.week = ANY({{weeks}}::date[]){{stores}})`)
+
 // scopeStoresSQL limits a week source to the stores that pass filter.
 var scopeStoresSQL = newTemplate(` AND store_id IN (SELECT s.id FROM store_directory s WHERE {{filter}})`)
 
@@ -25,7 +35,7 @@ var (
 	storeFilterBranches = newBranches("store filter", "scope", "store", "region")
 	currentBranches     = newBranches("current", "hours", "dates")
 	weekSourceBranches  = newBranches("week source", "stores", "every store")
-	eventSourceBranches = newBranches("event source", "store rows", "method rows", "zone rows")
+	eventSourceBranches = newBranches("event source", "store rows", "method rows")
 )
 
 // where is the filter of a rollup read with alias a (k for events, v for
@@ -133,21 +143,45 @@ func (p *plan) weekSourceOf(daily, weekly, columns string, w []string, st *stmt)
 	})
 }
 
+// cellSource is the cells of both periods' packed method rows (cellSourceSQL)
+// with columns zone_id, category, method, the figures named, money ones
+// in minor units as <figure>_cents, and response, a sketch as text.
+func (p *plan) cellSource(figures []string, st *stmt) string {
+	arrays := []string{"t.zone_ids", "t.categories", "t.methods"}
+	names := []string{"zone_id", "category", "method"}
+	for _, f := range figures {
+		arrays = append(arrays, "t."+f)
+		if moneyColumns[f] {
+			f += "_cents"
+		}
+		names = append(names, f)
+	}
+	arrays, names = append(arrays, "t.responses"), append(names, "response")
+	stores := ""
+	if w := p.storeFilter(st); len(w) > 0 {
+		st.take(weekSourceBranches, "stores")
+		stores = scopeStoresSQL.fill(map[string]string{"filter": strings.Join(w, " AND ")})
+	} else {
+		st.take(weekSourceBranches, "every store")
+	}
+	days, weeks := p.splitPeriods()
+	return cellSourceSQL.fill(map[string]string{
+		"arrays": strings.Join(arrays, ", "), "names": strings.Join(names, ", "), "stores": stores,
+		"days": st.add(days), "weeks": st.add(weeks),
+	})
+}
+
 // eventSource is the event rows of both periods from the daily and weekly
 // tables: store rows (with visitors, sales and byte sketches) or zone rows,
-// split by method where the plan reads methods.
+// which are split by method (migration 00045): a cut not by method sums
+// them.
 func (p *plan) eventSource(st *stmt) string {
-	switch {
-	case p.storeLevel:
+	if p.storeLevel {
 		st.take(eventSourceBranches, "store rows")
 		return p.weekSource("kpi_store_daily", "kpi_store_weekly", columnList("")+", visitors, sales, sketch", st)
-	case p.methods:
-		st.take(eventSourceBranches, "method rows")
-		return p.weekSource("kpi_method_daily", "kpi_method_weekly", "zone_id, category, method, "+columnList("")+", response", st)
-	default:
-		st.take(eventSourceBranches, "zone rows")
-		return p.weekSource("kpi_daily", "kpi_weekly", "zone_id, category, "+columnList("")+", response", st)
 	}
+	st.take(eventSourceBranches, "method rows")
+	return p.weekSource("kpi_method_daily", "kpi_method_weekly", "zone_id, category, method, "+columnList("")+", response", st)
 }
 
 // keyList is the grouping's key expressions over rows of alias a, without

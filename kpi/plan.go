@@ -16,11 +16,10 @@ type plan struct {
 	hourly   bool // hour-of-week or instants: the hourly tables
 	zoneRows bool // zone or category cut: rows per zone, not per store
 	zoneVis  bool // visitors are the zones' own counts
-	methods  bool // by or for a method: the method tables, zone rows split by method
 	weekly   bool // over dates, not by day or week: whole weeks from the weekly tables
 
-	// table is the event rollup read: kpi_store_daily, kpi_daily or
-	// kpi_method_daily (by or for a method), or over hours kpi_store_hourly
+	// table is the event rollup read: kpi_store_daily or kpi_method_daily
+	// (zone rows, split by method), or over hours kpi_store_hourly
 	// or, for a zone, category or method cut, kpi_method_hourly; weekly,
 	// its daily and weekly pair.
 	table      string
@@ -42,7 +41,7 @@ type plan struct {
 
 // planBranches are the tables a plan reads its events from, and when it
 // reads store rows for a scope of stores or kpi_estate.
-var planBranches = newBranches("plan", "kpi_method_hourly", "kpi_store_hourly", "kpi_method_daily", "kpi_daily", "kpi_store_daily",
+var planBranches = newBranches("plan", "kpi_method_hourly", "kpi_store_hourly", "kpi_method_daily", "kpi_store_daily",
 	"kpi_estate", "kpi_estate for a scope", "store rows for a scope",
 	"kpi_estate_cuts", "kpi_estate_cuts for a scope", "cut rows for a scope")
 
@@ -54,7 +53,6 @@ func newPlan(q Query) *plan {
 	p.hourly = q.By == ByHourOfWeek || !q.Dates
 	p.zoneRows = q.By.zoneCut() || q.Zone != "" || q.Category != "" || q.Method != ""
 	p.zoneVis = q.By == ByZone || q.Zone != ""
-	p.methods = q.By == ByMethod || q.Method != ""
 	p.weekly = !p.hourly && q.By != ByDay && q.By != ByWeek
 	d, _ := q.By.def()
 	p.keys = d.sql
@@ -64,10 +62,10 @@ func newPlan(q Query) *plan {
 		p.table = "kpi_method_hourly"
 	case p.hourly:
 		p.table = "kpi_store_hourly"
-	case p.zoneRows && p.methods:
-		p.table = "kpi_method_daily"
 	case p.zoneRows:
-		p.table = "kpi_daily"
+		// Zone rows are kept split by method only (migration 00045): a
+		// cut not by method sums a zone and category's method rows.
+		p.table = "kpi_method_daily"
 	default:
 		p.table = "kpi_store_daily"
 	}

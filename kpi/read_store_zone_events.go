@@ -6,16 +6,20 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// storeZoneEventsSQL reads one store's zone rows of whole weeks and end
-// days (weekSourceSQL) — some hundreds — to sum here, sketches and all, in
+// storeZoneEventsSQL reads one store's zone cells of whole weeks and end
+// days (cellSourceSQL) — some thousands — to sum here, sketches and all, in
 // one pass instead of an aggregate and a second scan. By zone, {{key}} is
 // the zone id, named from the store's zones (read_zone_names.go), and
-// {{names}} is empty; otherwise namedZoneRowsSQL joins each row to its
+// {{names}} is empty; otherwise namedZoneRowsSQL joins each cell to its
 // store and zone, for the key and the filter.
-var storeZoneEventsSQL = newTemplate(`SELECT {{key}}, {{current}}, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
-    (k.open_value * 100)::bigint, (k.paid_value * 100)::bigint,
-    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response)
+var storeZoneEventsSQL = newTemplate(`SELECT {{key}}, {{current}}, k.events, k.est_loss_cents, k.recovered_value_cents,
+    k.open_value_cents, k.paid_value_cents,
+    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response::bigint[])
 FROM {{source}} k{{names}}`)
+
+// storeZoneFigures are the figures storeZoneEventsSQL reads of each cell.
+var storeZoneFigures = []string{"events", "est_loss", "recovered_value", "open_value", "paid_value",
+	"recovered", "lost", "confirmed", "false_positive", "open", "interventions"}
 
 // namedZoneRowsSQL names the store s and zone z of each zone row k, and
 // filters them.
@@ -23,13 +27,13 @@ var namedZoneRowsSQL = newTemplate(` JOIN store_directory s ON s.id = k.store_id
 
 var storeZoneBranches = newBranches("store_zone_events", "by zone id", "by key")
 
-// storeZoneEvents reads one store's zone rows over dates and sums them per
+// storeZoneEvents reads one store's zone cells over dates and sums them per
 // group and period, money in cents; the store's basis (read_basis.go),
 // read beside them, discounts each group's open value in finish.
 func (rq *request) storeZoneEvents() {
 	p := rq.p
 	st := newStmt("store_zone_events")
-	source := p.eventSource(st)
+	source := p.cellSource(storeZoneFigures, st)
 	cur := p.current("k", st)
 	key, names := "k.zone_id::text", ""
 	if p.byZoneID {

@@ -11,7 +11,7 @@ import (
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
 
-var rollupTables = []string{"kpi_method_hours", "kpi_method_daily", "kpi_method_weekly", "kpi_store_hourly", "kpi_daily", "kpi_weekly", "kpi_store_daily", "kpi_store_weekly",
+var rollupTables = []string{"kpi_method_hours", "kpi_method_days", "kpi_method_weeks", "kpi_method_daily", "kpi_method_weekly", "kpi_store_hourly", "kpi_store_daily", "kpi_store_weekly",
 	"kpi_visitors_hours", "kpi_visitors_daily", "kpi_visitors_weekly", "kpi_estate"}
 
 // snapshot fingerprints every rollup row.
@@ -191,7 +191,7 @@ GROUP BY s.id`, r.Key.Store, per.from, per.to).Scan(&events, &p50, &p90, &visito
 		}
 	}
 
-	// By zone: kpi_daily and kpi_weekly, kpi_visitors_daily and kpi_visitors_weekly.
+	// By zone: kpi_method_daily and kpi_method_weekly, kpi_visitors_daily and kpi_visitors_weekly.
 	code := est.Stores[0].Code
 	zones := w.get(kpi.Query{From: from, To: to, Dates: true, By: "zone", Store: code})
 	if len(zones) == 0 {

@@ -28,8 +28,8 @@ const cutPart = 64
 // cutSources are the store rows per cut, kind, start and key that the cut
 // rows pack, each from the rollup rows k of one table that pass the
 // condition on their day ({day}: k.local_date) or week ({week}: k.week):
-// events from rows per zone and category (kpi_daily, kpi_weekly), per zone,
-// category and method (kpi_method_daily, kpi_method_weekly), per store and
+// events from rows per zone, category and method (kpi_method_daily,
+// kpi_method_weekly) for the category and the method cuts, per store and
 // local hour (kpi_store_hourly); the entrance's visitors per local hour
 // (kpi_visitors_hourly) for the hours of week, and per day and week
 // (kpi_visitors_daily, kpi_visitors_weekly) in the rows of cut 'entrance'
@@ -38,8 +38,8 @@ var cutSources = []struct {
 	cut, kind, start, key, table, cond string
 	visitors                           bool // entrance visitors, not events
 }{
-	{"category", "day", "k.local_date", "k.category", "kpi_daily", "{day}", false},
-	{"category", "week", "k.week", "k.category", "kpi_weekly", "{week}", false},
+	{"category", "day", "k.local_date", "k.category", "kpi_method_daily", "{day}", false},
+	{"category", "week", "k.week", "k.category", "kpi_method_weekly", "{week}", false},
 	{"method", "day", "k.local_date", "k.method", "kpi_method_daily", "{day}", false},
 	{"method", "week", "k.week", "k.method", "kpi_method_weekly", "{week}", false},
 	{"hour_of_week", "day", "k.local_date", "k.how::text", "kpi_store_hourly", "{day}", false},

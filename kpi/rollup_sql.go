@@ -181,21 +181,18 @@ SELECT f.store_id, f.zone_id, f.local_date, array_agg(` + minutesOfDay("f.hour",
 FROM ` + sh.footfallDays + `
 GROUP BY 1, 2, 3`,
 
-		// The zone rows per day and week are packed per store-day and
-		// store-week (migration 00045) and read through the views
-		// kpi_method_daily, kpi_daily, kpi_method_weekly and kpi_weekly.
+		// The zone rows per day and week, split by method, are packed per
+		// store-day and store-week (migration 00045) and read through the
+		// views kpi_method_daily and kpi_method_weekly; a cut not by method
+		// sums them.
 		sh.with() + `DELETE FROM kpi_method_days k WHERE ` + sh.dayKeys,
-		zoneRollup(sh, "kpi_method_days", "local_date", true, sh.from("kpi_method_hourly")),
-		// The zone rows sum the method rows: KPIs not split by method read
-		// a fraction of the cells.
-		sh.with() + `DELETE FROM kpi_zone_days k WHERE ` + sh.dayKeys,
-		zoneRollup(sh, "kpi_zone_days", "local_date", false, sh.from("kpi_method_daily")),
+		zoneRollup(sh, "kpi_method_days", "local_date", sh.from("kpi_method_hourly")),
 
 		sh.with() + `DELETE FROM kpi_visitors_daily k WHERE ` + sh.dayKeys,
 		visitorsRollup(sh, "kpi_visitors_daily", "local_date", sh.from("kpi_visitors_hourly")),
 
 		sh.with() + `DELETE FROM kpi_store_daily k WHERE ` + sh.dayKeys,
-		sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+sh.from("kpi_daily")+`)`,
+		sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+sh.from("kpi_method_daily")+`)`,
 			`resp AS (`+mergeSketches("store_id, local_date")+`)`,
 			`g AS (SELECT store_id, local_date, `+sums("src")+` FROM src GROUP BY 1, 2)`,
 			`vis AS (SELECT k.store_id, k.local_date, k.visitors FROM `+sh.from("kpi_visitors_daily")+` WHERE k.zone_id = 0)`,
@@ -205,15 +202,13 @@ SELECT store_id, local_date, ` + coalesced("g") + `, coalesce(vis.visitors, 0), 
 FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date)`,
 
 		sh.with() + `DELETE FROM kpi_method_weeks k WHERE ` + sh.weekKeys,
-		zoneRollup(sh, "kpi_method_weeks", "week", true, sh.week("kpi_method_daily")),
-		sh.with() + `DELETE FROM kpi_zone_weeks k WHERE ` + sh.weekKeys,
-		zoneRollup(sh, "kpi_zone_weeks", "week", false, sh.week("kpi_daily")),
+		zoneRollup(sh, "kpi_method_weeks", "week", sh.week("kpi_method_daily")),
 
 		sh.with() + `DELETE FROM kpi_visitors_weekly k WHERE ` + sh.weekKeys,
 		visitorsRollup(sh, "kpi_visitors_weekly", "week", sh.week("kpi_visitors_daily")),
 
 		sh.with() + `DELETE FROM kpi_store_weekly k WHERE ` + sh.weekKeys,
-		sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+sh.week("(SELECT store_id, week AS local_date, response FROM kpi_weekly)")+`)`,
+		sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+sh.week("(SELECT store_id, week AS local_date, response FROM kpi_method_weekly)")+`)`,
 			`resp AS (`+mergeSketches("store_id, week")+`)`,
 			`g AS (SELECT k.store_id, k.week, `+sums("k")+`, sum(k.visitors) AS visitors, sum(k.sales) AS sales
     FROM `+sh.week("kpi_store_daily")+` GROUP BY 1, 2)`) +
@@ -232,15 +227,11 @@ func (sh shape) with(more ...string) string {
 	return "WITH " + strings.Join(all, ",\n") + "\n"
 }
 
-// zoneRollup fills the packed table (kpi_method_days, kpi_zone_days,
-// kpi_method_weeks or kpi_zone_weeks: a row per store and key, the day or
-// week) with cells per zone, category and, where the table has them,
-// method, from the rows k of src: summed figures and merged sketches.
-func zoneRollup(sh shape, table, key string, method bool, src string) string {
-	cells := []string{"zone_id", "category"}
-	if method {
-		cells = append(cells, "method")
-	}
+// zoneRollup fills the packed table (kpi_method_days or kpi_method_weeks:
+// a row per store and key, the day or week) with cells per zone, category
+// and method, from the rows k of src: summed figures and merged sketches.
+func zoneRollup(sh shape, table, key string, src string) string {
+	cells := []string{"zone_id", "category", "method"}
 	group := "store_id, " + strings.Join(cells, ", ") + ", " + key
 	return packCells(sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+src+`)`, `resp AS (`+mergeSketches(group)+`)`,
 		`c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (

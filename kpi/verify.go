@@ -215,11 +215,8 @@ var estateColumns = []struct {
 var verifyChecks = func() []check {
 	figs := figureColumns
 	sumK := sums("k")
-	zone := func(level, grain, table, tableGrain, dateCond string, method bool, skip string) check {
-		cols := "zone_id, category"
-		if method {
-			cols = "zone_id, category, method"
-		}
+	zone := func(level, grain, table, tableGrain, dateCond, skip string) check {
+		const cols = "zone_id, category, method"
 		key := func(g string) string { return `concat_ws(' ', ` + g + `, 'zone', ` + cols + `)` }
 		return compare(level,
 			`SELECT `+grain+"::date"+`, `+key(grain)+`, `+eventFigures+` FROM e GROUP BY `+grain+`, `+cols,
@@ -285,12 +282,10 @@ var verifyChecks = func() []check {
           AND ('x' || encode(substring(k.figures FROM i * `+fmt.Sprint(estateRecord)+` + 1 FOR 8), 'hex'))::bit(64)::bigint = $1) x`,
 		estFigs, skipEither)
 	return []check{
-		zone("kpi_method_hourly", "wh", "kpi_method_hourly", "(k.hour AT TIME ZONE s.tz)", "k.local_date BETWEEN $2::date AND $3::date", true, skipDay),
+		zone("kpi_method_hourly", "wh", "kpi_method_hourly", "(k.hour AT TIME ZONE s.tz)", "k.local_date BETWEEN $2::date AND $3::date", skipDay),
 		storeHours,
-		zone("kpi_method_daily", "d", "kpi_method_daily", "k.local_date", "k.local_date BETWEEN $2::date AND $3::date", true, skipDay),
-		zone("kpi_daily", "d", "kpi_daily", "k.local_date", "k.local_date BETWEEN $2::date AND $3::date", false, skipDay),
-		zone("kpi_method_weekly", "w", "kpi_method_weekly", "k.week", "k.week BETWEEN $2::date AND $3::date", true, skipWeek),
-		zone("kpi_weekly", "w", "kpi_weekly", "k.week", "k.week BETWEEN $2::date AND $3::date", false, skipWeek),
+		zone("kpi_method_daily", "d", "kpi_method_daily", "k.local_date", "k.local_date BETWEEN $2::date AND $3::date", skipDay),
+		zone("kpi_method_weekly", "w", "kpi_method_weekly", "k.week", "k.week BETWEEN $2::date AND $3::date", skipWeek),
 		storeLevel("kpi_store_daily", "d", "kpi_store_daily", "local_date", skipDay),
 		storeLevel("kpi_store_weekly", "w", "kpi_store_weekly", "week", skipWeek),
 		visitors("kpi_visitors_hourly", "wh", "kpi_visitors_hourly", "hour", skipDay),

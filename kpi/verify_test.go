@@ -42,7 +42,7 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 		`UPDATE kpi_method_hours SET events[1] = events[1] + 1 WHERE store_id = $1 AND local_date = '2026-10-20'`,
 		// A day's zone row went missing: the first cell of the packed
 		// store-day (migration 00045), every array without its first element.
-		`UPDATE kpi_zone_days SET ` + dropFirstCell + ` WHERE store_id = $1 AND local_date = '2026-10-21'`,
+		`UPDATE kpi_method_days SET ` + dropFirstCell + ` WHERE store_id = $1 AND local_date = '2026-10-21'`,
 		// A store week's visitors and a store day's loss are off.
 		`UPDATE kpi_store_weekly SET visitors = visitors + 7 WHERE store_id = $1 AND week = '2026-10-19'`,
 		`UPDATE kpi_store_daily SET est_loss = est_loss + 0.01 WHERE store_id = $1 AND local_date = '2026-10-27'`,
@@ -73,7 +73,7 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 	sort.Strings(got)
 	// The missing daily row shows in every figure it had that was not zero:
 	// detections at least.
-	for _, want := range []string{"kpi_method_hourly events", "kpi_daily detections", "kpi_store_weekly visitors",
+	for _, want := range []string{"kpi_method_hourly events", "kpi_method_daily detections", "kpi_store_weekly visitors",
 		"kpi_store_daily est_loss", "kpi_visitors_hourly visitors"} {
 		if !found[want] {
 			t.Errorf("planted drift %q not found; found %s", want, strings.Join(got, ", "))
@@ -81,7 +81,7 @@ func TestVerifyFindsPlantedDrift(t *testing.T) {
 	}
 	for _, k := range got {
 		switch {
-		case strings.HasPrefix(k, "kpi_daily "), k == "kpi_method_hourly events", k == "kpi_store_weekly visitors",
+		case strings.HasPrefix(k, "kpi_method_daily "), k == "kpi_method_hourly events", k == "kpi_store_weekly visitors",
 			k == "kpi_store_daily est_loss", k == "kpi_visitors_hourly visitors":
 		default:
 			t.Errorf("drift reported that was not planted: %s", k)
@@ -137,10 +137,10 @@ FROM events WHERE store_id = $1 AND occurred_at >= '2026-10-28' ORDER BY occurre
 }
 
 // dropFirstCell is the SET list that takes the first cell out of a row of
-// kpi_zone_days: each of its arrays from the second element on.
+// kpi_method_days: each of its arrays from the second element on.
 var dropFirstCell = func() string {
 	var set []string
-	for _, c := range strings.Fields(`zone_ids categories detections events est_loss recovered_value concealed_value recovered lost
+	for _, c := range strings.Fields(`zone_ids categories methods detections events est_loss recovered_value concealed_value recovered lost
 		false_positive open paid nudged_paid blocked_recovered intervened_recovered unresolved interventions responded confirmed
 		open_value paid_value responses`) {
 		set = append(set, c+" = "+c+"[2:]")

@@ -25,7 +25,7 @@ SELECT coalesce(e.zone_id, v.zone_id) AS zone_id, coalesce(e.local_date, v.local
        coalesce(e.events, 0) AS events, coalesce(v.visitors, 0) AS visitors,
        coalesce(e.est_loss, 0)::float8 AS est_loss
 FROM (SELECT zone_id, local_date, sum(events)::bigint AS events, sum(est_loss) AS est_loss
-      FROM kpi_daily WHERE store_id = $1 AND local_date BETWEEN $2 AND $3
+      FROM kpi_method_daily WHERE store_id = $1 AND local_date BETWEEN $2 AND $3
       GROUP BY zone_id, local_date) e
 FULL JOIN (SELECT zone_id, local_date, visitors
            FROM kpi_visitors_daily WHERE store_id = $1 AND zone_id <> 0 AND local_date BETWEEN $2 AND $3) v

@@ -205,7 +205,7 @@ SELECT count(*) FROM a JOIN store_directory s ON s.id = a.store_id`, ""},
 		{fmt.Sprintf("s.id = %d", store), "Task Count: 1"},
 	} {
 		var plan strings.Builder
-		rows, err := pool.Query(ctx, `EXPLAIN SELECT sum(k.events) FROM kpi_daily k JOIN store_directory s ON s.id = k.store_id WHERE `+c.where)
+		rows, err := pool.Query(ctx, `EXPLAIN SELECT sum(k.events) FROM kpi_method_daily k JOIN store_directory s ON s.id = k.store_id WHERE `+c.where)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -65,8 +65,8 @@ func withEstateCuts(t *testing.T, pool *pgxpool.Pool) {
 
 // packedZoneRows applies 00045's Up (on) or Down (off), out of order, to a
 // database at a version before it: today's refresh writes the zone rows it
-// packs (kpi_method_days, kpi_zone_days, kpi_method_weeks and
-// kpi_zone_weeks). A DownTo rolls it back with the versions above its
+// packs (kpi_method_days and kpi_method_weeks), and today's reads sum them
+// where kpi_daily and kpi_weekly were. A DownTo rolls it back with the versions above its
 // target; an UpTo needs it off, as goose applies no version below one
 // applied.
 func packedZoneRows(t *testing.T, p *goose.Provider, on bool) {
@@ -74,4 +74,38 @@ func packedZoneRows(t *testing.T, p *goose.Provider, on bool) {
 	if _, err := p.ApplyVersion(context.Background(), 45, on); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// todaysRollups runs f, which runs today's kpi code, on a database at a
+// version before 00045: the migrations whose tables today's refresh and
+// reads use (00038's packed method hours, 00045's packed zone rows) and
+// that are not applied are applied for f alone, out of order, and rolled
+// back after it. Each converts its tables in place and back, losing
+// nothing (their own tests).
+func todaysRollups(t *testing.T, p *goose.Provider, f func()) {
+	t.Helper()
+	ctx := context.Background()
+	status, err := p.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apply []int64
+	for _, s := range status {
+		if (s.Source.Version == 38 || s.Source.Version == 45) && s.State != goose.StateApplied {
+			apply = append(apply, s.Source.Version)
+		}
+	}
+	for _, v := range apply {
+		if _, err := p.ApplyVersion(ctx, v, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		for i := len(apply) - 1; i >= 0; i-- {
+			if _, err := p.ApplyVersion(ctx, apply[i], false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}()
+	f()
 }

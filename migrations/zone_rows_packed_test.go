@@ -16,14 +16,16 @@ import (
 	"github.com/shrinkscope/shrinkscope/migrations"
 )
 
-// zoneViews are the four zone-row tables 00045 packs, each now a view of
-// its packed table.
-var zoneViews = map[string]string{"kpi_method_daily": "kpi_method_days", "kpi_daily": "kpi_zone_days",
-	"kpi_method_weekly": "kpi_method_weeks", "kpi_weekly": "kpi_zone_weeks"}
+// zoneViews are the two zone-row tables 00045 packs, each now a view of
+// its packed table; zoneSums the two it drops, sums of the method rows.
+var (
+	zoneViews = map[string]string{"kpi_method_daily": "kpi_method_days", "kpi_method_weekly": "kpi_method_weeks"}
+	zoneSums  = []string{"kpi_daily", "kpi_weekly"}
+)
 
 // A packed store-day (00045) read back through its view: a hand-made row
-// of kpi_zone_days with two cells, amounts in minor units and a response
-// sketch, is two rows of kpi_daily with amounts in currency units.
+// of kpi_method_days with two cells, amounts in minor units and a response
+// sketch, is two rows of kpi_method_daily with amounts in currency units.
 func TestZoneRowsView(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -31,10 +33,10 @@ func TestZoneRowsView(t *testing.T) {
 	if _, err := pool.Exec(ctx, `INSERT INTO stores (code, name, timezone, opening_hours, operating_model) VALUES ('NYC', 'NYC', 'America/New_York', '{}', 'detection')`); err != nil {
 		t.Fatal(err)
 	}
-	_, err := pool.Exec(ctx, `INSERT INTO kpi_zone_days (store_id, local_date, zone_ids, categories, detections, events,
+	_, err := pool.Exec(ctx, `INSERT INTO kpi_method_days (store_id, local_date, zone_ids, categories, methods, detections, events,
         est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered,
         intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
-    SELECT id, '2026-11-01', '{4,9}', '{bags,cosmetics}', '{3,1}', '{2,1}', '{1999,0}', '{450,0}', '{2449,120}',
+    SELECT id, '2026-11-01', '{4,9}', '{bags,cosmetics}', '{sleeve,unknown}', '{3,1}', '{2,1}', '{1999,0}', '{450,0}', '{2449,120}',
         '{1,0}', '{0,0}', '{1,0}', '{1,0}', '{0,0}', '{1,0}', '{0,0}', '{0,0}', '{0,0}', '{1,0}', '{1,0}', '{0,1}',
         '{1999,0}', '{0,0}', ARRAY['{884763262977}', '{}']
     FROM stores WHERE code = 'NYC'`)
@@ -42,9 +44,9 @@ func TestZoneRowsView(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	rows, err := pool.Query(ctx, `SELECT concat_ws(' ', local_date, zone_id, category, detections, events, est_loss, recovered_value,
+	rows, err := pool.Query(ctx, `SELECT concat_ws(' ', local_date, zone_id, category, method, detections, events, est_loss, recovered_value,
         concealed_value, recovered, false_positive, open, nudged_paid, interventions, responded, confirmed, open_value, paid_value, response)
-    FROM kpi_daily ORDER BY zone_id`)
+    FROM kpi_method_daily ORDER BY zone_id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,25 +61,27 @@ func TestZoneRowsView(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"2026-11-01 4 bags 3 2 19.99 4.50 24.49 1 1 1 1 1 1 0 19.99 0 {884763262977}",
-		"2026-11-01 9 cosmetics 1 1 0 0 1.20 0 0 0 0 0 0 1 0 0 {}",
+		"2026-11-01 4 bags sleeve 3 2 19.99 4.50 24.49 1 1 1 1 1 1 0 19.99 0 {884763262977}",
+		"2026-11-01 9 cosmetics unknown 1 1 0 0 1.20 0 0 0 0 0 0 1 0 0 {}",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("kpi_daily:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Errorf("kpi_method_daily:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// A row whose arrays disagree in length is refused.
-	_, err = pool.Exec(ctx, `UPDATE kpi_zone_days SET categories = categories[1:1]`)
+	_, err = pool.Exec(ctx, `UPDATE kpi_method_days SET methods = methods[1:1]`)
 	if err == nil || !strings.Contains(err.Error(), "check") {
 		t.Errorf("cells of unequal length: %v", err)
 	}
 }
 
-// 00045 packs the zone rows in place and its Down unpacks them: on a seeded
-// estate spanning the autumn daylight-saving changes of London and New
-// York, at 00044 kpi_method_daily holds the facts' rows and the other three
-// tables sum them; packed, the views give the very rows of before, every
-// grouping and filter the same answer, Verify is clean, a rebuild packs the
-// same bytes as the migration, and down again the tables hold the same rows.
+// 00045 packs the method rows in place and drops the zone rows, and its
+// Down unpacks the one and sums the other again: on a seeded estate
+// spanning the autumn daylight-saving changes of London and New York, at
+// 00044 kpi_method_daily holds the facts' rows and the other three tables
+// sum them; packed, the views give the very rows of before, every grouping
+// and filter the same answer, Verify is clean, a rebuild packs the same
+// bytes as the migration, and down again the four tables hold the same
+// rows.
 func TestZoneRowsPackedMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -133,14 +137,19 @@ SELECT count(*) FROM ((SELECT * FROM raw EXCEPT SELECT * FROM roll) UNION ALL (S
 		}
 	}
 	// The rows as 00044 holds them, kept aside in tables of the test's own.
+	var all []string
 	for view := range zoneViews {
-		if _, err := pool.Exec(ctx, `CREATE TABLE `+view+`_before AS SELECT * FROM `+view); err != nil {
+		all = append(all, view)
+	}
+	all = append(all, zoneSums...)
+	for _, table := range all {
+		if _, err := pool.Exec(ctx, `CREATE TABLE `+table+`_before AS SELECT * FROM `+table); err != nil {
 			t.Fatal(err)
 		}
 	}
-	same := func(when string) {
+	same := func(when string, tables []string) {
 		t.Helper()
-		for view := range zoneViews {
+		for _, view := range tables {
 			var n, off int64
 			err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM `+view+`), (SELECT count(*) FROM (
                 (SELECT * FROM `+view+`_before EXCEPT ALL SELECT * FROM `+view+`)
@@ -159,7 +168,17 @@ SELECT count(*) FROM ((SELECT * FROM raw EXCEPT SELECT * FROM roll) UNION ALL (S
 	if _, err := p.UpTo(ctx, 45); err != nil {
 		t.Fatal(err)
 	}
-	same("packed, through the views")
+	var views []string
+	for view := range zoneViews {
+		views = append(views, view)
+	}
+	same("packed, through the views", views)
+	for _, table := range zoneSums {
+		var gone bool
+		if err := pool.QueryRow(ctx, `SELECT to_regclass($1) IS NULL`, table).Scan(&gone); err != nil || !gone {
+			t.Errorf("%s after 00045: dropped %v (%v)", table, gone, err)
+		}
+	}
 	for view, packed := range zoneViews {
 		var rows, cells int64
 		if err := pool.QueryRow(ctx, `SELECT count(*), (SELECT count(*) FROM `+view+`) FROM `+packed).Scan(&rows, &cells); err != nil {
@@ -200,7 +219,7 @@ SELECT count(*) FROM ((SELECT * FROM raw EXCEPT SELECT * FROM roll) UNION ALL (S
 	if _, err := p.DownTo(ctx, 44); err != nil {
 		t.Fatal(err)
 	}
-	same("unpacked by the Down")
+	same("unpacked and summed by the Down", all)
 	for table, f := range fingerprints(t, pool, others) {
 		if before[table] != f {
 			t.Errorf("%s differs after packing and unpacking", table)

@@ -169,53 +169,9 @@ FROM c GROUP BY store_id, local_date;
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
-DELETE FROM kpi_zone_days k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
-
--- bucket 10
-WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
-w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
-src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_method_daily k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
-resp AS (SELECT store_id, zone_id, category, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
-        SELECT store_id, zone_id, category, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, local_date, b) q GROUP BY store_id, zone_id, category, local_date),
-c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
-    SELECT store_id, zone_id, category, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, local_date) g
-LEFT JOIN resp r USING (store_id, zone_id, category, local_date))
-
-INSERT INTO kpi_zone_days (store_id, local_date, zone_ids, categories, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
-SELECT store_id, local_date,
-    array_agg(zone_id ORDER BY zone_id, category),
-    array_agg(category ORDER BY zone_id, category),
-    array_agg(detections ORDER BY zone_id, category),
-    array_agg(events ORDER BY zone_id, category),
-    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category),
-    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category),
-    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category),
-    array_agg(recovered ORDER BY zone_id, category),
-    array_agg(lost ORDER BY zone_id, category),
-    array_agg(false_positive ORDER BY zone_id, category),
-    array_agg(open ORDER BY zone_id, category),
-    array_agg(paid ORDER BY zone_id, category),
-    array_agg(nudged_paid ORDER BY zone_id, category),
-    array_agg(blocked_recovered ORDER BY zone_id, category),
-    array_agg(intervened_recovered ORDER BY zone_id, category),
-    array_agg(unresolved ORDER BY zone_id, category),
-    array_agg(interventions ORDER BY zone_id, category),
-    array_agg(responded ORDER BY zone_id, category),
-    array_agg(confirmed ORDER BY zone_id, category),
-    array_agg(kpi_cents(open_value) ORDER BY zone_id, category),
-    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category),
-    array_agg(response::text ORDER BY zone_id, category)
-FROM c GROUP BY store_id, local_date;
-
--- bucket 11
-WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
-w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_visitors_daily k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
 
--- bucket 12
+-- bucket 10
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
@@ -223,17 +179,17 @@ INSERT INTO kpi_visitors_daily (store_id, zone_id, local_date, visitors)
 SELECT k.store_id, k.zone_id, k.local_date, sum(k.visitors) FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_visitors_hourly k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k
 GROUP BY 1, 2, 3;
 
--- bucket 13
+-- bucket 11
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_store_daily k WHERE (k.store_id, k.local_date) IN (SELECT store_id, local_date FROM d);
 
--- bucket 14
+-- bucket 12
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
-src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_daily k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
+src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_method_daily k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
 resp AS (SELECT store_id, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, local_date, b) q GROUP BY store_id, local_date),
@@ -245,13 +201,13 @@ SELECT store_id, local_date, coalesce(g.detections, 0), coalesce(g.events, 0), c
     FROM unnest(coalesce(r.response, '{}')) x)
 FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date);
 
--- bucket 15
+-- bucket 13
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_method_weeks k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
 
--- bucket 16
+-- bucket 14
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
@@ -291,58 +247,13 @@ SELECT store_id, week,
     array_agg(response::text ORDER BY zone_id, category, method)
 FROM c GROUP BY store_id, week;
 
--- bucket 17
-WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
-w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
-DELETE FROM kpi_zone_weeks k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
-
--- bucket 18
-WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
-    FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
-w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
-src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM kpi_daily k WHERE k.store_id = w.store_id
-    AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k),
-resp AS (SELECT store_id, zone_id, category, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
-        SELECT store_id, zone_id, category, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, week, b) q GROUP BY store_id, zone_id, category, week),
-c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
-    SELECT store_id, zone_id, category, week, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, week) g
-LEFT JOIN resp r USING (store_id, zone_id, category, week))
-
-INSERT INTO kpi_zone_weeks (store_id, week, zone_ids, categories, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
-SELECT store_id, week,
-    array_agg(zone_id ORDER BY zone_id, category),
-    array_agg(category ORDER BY zone_id, category),
-    array_agg(detections ORDER BY zone_id, category),
-    array_agg(events ORDER BY zone_id, category),
-    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category),
-    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category),
-    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category),
-    array_agg(recovered ORDER BY zone_id, category),
-    array_agg(lost ORDER BY zone_id, category),
-    array_agg(false_positive ORDER BY zone_id, category),
-    array_agg(open ORDER BY zone_id, category),
-    array_agg(paid ORDER BY zone_id, category),
-    array_agg(nudged_paid ORDER BY zone_id, category),
-    array_agg(blocked_recovered ORDER BY zone_id, category),
-    array_agg(intervened_recovered ORDER BY zone_id, category),
-    array_agg(unresolved ORDER BY zone_id, category),
-    array_agg(interventions ORDER BY zone_id, category),
-    array_agg(responded ORDER BY zone_id, category),
-    array_agg(confirmed ORDER BY zone_id, category),
-    array_agg(kpi_cents(open_value) ORDER BY zone_id, category),
-    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category),
-    array_agg(response::text ORDER BY zone_id, category)
-FROM c GROUP BY store_id, week;
-
--- bucket 19
+-- bucket 15
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_visitors_weekly k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
 
--- bucket 20
+-- bucket 16
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
@@ -351,17 +262,17 @@ SELECT k.store_id, k.zone_id, k.week, sum(k.visitors) FROM w CROSS JOIN LATERAL 
     AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k
 GROUP BY 1, 2, 3;
 
--- bucket 21
+-- bucket 17
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d)
 DELETE FROM kpi_store_weekly k WHERE (k.store_id, k.week) IN (SELECT store_id, week FROM w);
 
--- bucket 22
+-- bucket 18
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
-src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM (SELECT store_id, week AS local_date, response FROM kpi_weekly) k WHERE k.store_id = w.store_id
+src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM (SELECT store_id, week AS local_date, response FROM kpi_method_weekly) k WHERE k.store_id = w.store_id
     AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k),
 resp AS (SELECT store_id, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x

@@ -137,56 +137,18 @@ SELECT store_id, local_date,
 FROM c GROUP BY store_id, local_date;
 
 -- store 9
-DELETE FROM kpi_zone_days k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
-
--- store 10
-WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT * FROM kpi_method_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
-resp AS (SELECT store_id, zone_id, category, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
-        SELECT store_id, zone_id, category, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, local_date, b) q GROUP BY store_id, zone_id, category, local_date),
-c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
-    SELECT store_id, zone_id, category, local_date, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, local_date) g
-LEFT JOIN resp r USING (store_id, zone_id, category, local_date))
-
-INSERT INTO kpi_zone_days (store_id, local_date, zone_ids, categories, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
-SELECT store_id, local_date,
-    array_agg(zone_id ORDER BY zone_id, category),
-    array_agg(category ORDER BY zone_id, category),
-    array_agg(detections ORDER BY zone_id, category),
-    array_agg(events ORDER BY zone_id, category),
-    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category),
-    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category),
-    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category),
-    array_agg(recovered ORDER BY zone_id, category),
-    array_agg(lost ORDER BY zone_id, category),
-    array_agg(false_positive ORDER BY zone_id, category),
-    array_agg(open ORDER BY zone_id, category),
-    array_agg(paid ORDER BY zone_id, category),
-    array_agg(nudged_paid ORDER BY zone_id, category),
-    array_agg(blocked_recovered ORDER BY zone_id, category),
-    array_agg(intervened_recovered ORDER BY zone_id, category),
-    array_agg(unresolved ORDER BY zone_id, category),
-    array_agg(interventions ORDER BY zone_id, category),
-    array_agg(responded ORDER BY zone_id, category),
-    array_agg(confirmed ORDER BY zone_id, category),
-    array_agg(kpi_cents(open_value) ORDER BY zone_id, category),
-    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category),
-    array_agg(response::text ORDER BY zone_id, category)
-FROM c GROUP BY store_id, local_date;
-
--- store 11
 DELETE FROM kpi_visitors_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
--- store 12
+-- store 10
 INSERT INTO kpi_visitors_daily (store_id, zone_id, local_date, visitors)
 SELECT k.store_id, k.zone_id, k.local_date, sum(k.visitors) FROM (SELECT * FROM kpi_visitors_hourly k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k
 GROUP BY 1, 2, 3;
 
--- store 13
+-- store 11
 DELETE FROM kpi_store_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
--- store 14
-WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT * FROM kpi_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
+-- store 12
+WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT * FROM kpi_method_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
 resp AS (SELECT store_id, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, local_date, b) q GROUP BY store_id, local_date),
@@ -198,10 +160,10 @@ SELECT store_id, local_date, coalesce(g.detections, 0), coalesce(g.events, 0), c
     FROM unnest(coalesce(r.response, '{}')) x)
 FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date);
 
--- store 15
+-- store 13
 DELETE FROM kpi_method_weeks k WHERE k.store_id = $1 AND k.week >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
--- store 16
+-- store 14
 WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM kpi_method_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
 resp AS (SELECT store_id, zone_id, category, method, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, method, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
@@ -237,57 +199,19 @@ SELECT store_id, week,
     array_agg(response::text ORDER BY zone_id, category, method)
 FROM c GROUP BY store_id, week;
 
--- store 17
-DELETE FROM kpi_zone_weeks k WHERE k.store_id = $1 AND k.week >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
-
--- store 18
-WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM kpi_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
-resp AS (SELECT store_id, zone_id, category, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
-        SELECT store_id, zone_id, category, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
-        GROUP BY store_id, zone_id, category, week, b) q GROUP BY store_id, zone_id, category, week),
-c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
-    SELECT store_id, zone_id, category, week, sum(src.detections) AS detections, sum(src.events) AS events, sum(src.est_loss) AS est_loss, sum(src.recovered_value) AS recovered_value, sum(src.concealed_value) AS concealed_value, sum(src.recovered) AS recovered, sum(src.lost) AS lost, sum(src.false_positive) AS false_positive, sum(src.open) AS open, sum(src.paid) AS paid, sum(src.nudged_paid) AS nudged_paid, sum(src.blocked_recovered) AS blocked_recovered, sum(src.intervened_recovered) AS intervened_recovered, sum(src.unresolved) AS unresolved, sum(src.interventions) AS interventions, sum(src.responded) AS responded, sum(src.confirmed) AS confirmed, sum(src.open_value) AS open_value, sum(src.paid_value) AS paid_value FROM src GROUP BY store_id, zone_id, category, week) g
-LEFT JOIN resp r USING (store_id, zone_id, category, week))
-
-INSERT INTO kpi_zone_weeks (store_id, week, zone_ids, categories, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
-SELECT store_id, week,
-    array_agg(zone_id ORDER BY zone_id, category),
-    array_agg(category ORDER BY zone_id, category),
-    array_agg(detections ORDER BY zone_id, category),
-    array_agg(events ORDER BY zone_id, category),
-    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category),
-    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category),
-    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category),
-    array_agg(recovered ORDER BY zone_id, category),
-    array_agg(lost ORDER BY zone_id, category),
-    array_agg(false_positive ORDER BY zone_id, category),
-    array_agg(open ORDER BY zone_id, category),
-    array_agg(paid ORDER BY zone_id, category),
-    array_agg(nudged_paid ORDER BY zone_id, category),
-    array_agg(blocked_recovered ORDER BY zone_id, category),
-    array_agg(intervened_recovered ORDER BY zone_id, category),
-    array_agg(unresolved ORDER BY zone_id, category),
-    array_agg(interventions ORDER BY zone_id, category),
-    array_agg(responded ORDER BY zone_id, category),
-    array_agg(confirmed ORDER BY zone_id, category),
-    array_agg(kpi_cents(open_value) ORDER BY zone_id, category),
-    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category),
-    array_agg(response::text ORDER BY zone_id, category)
-FROM c GROUP BY store_id, week;
-
--- store 19
+-- store 15
 DELETE FROM kpi_visitors_weekly k WHERE k.store_id = $1 AND k.week >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
--- store 20
+-- store 16
 INSERT INTO kpi_visitors_weekly (store_id, zone_id, week, visitors)
 SELECT k.store_id, k.zone_id, k.week, sum(k.visitors) FROM (SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM kpi_visitors_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k
 GROUP BY 1, 2, 3;
 
--- store 21
+-- store 17
 DELETE FROM kpi_store_weekly k WHERE k.store_id = $1 AND k.week >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
--- store 22
-WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM (SELECT store_id, week AS local_date, response FROM kpi_weekly) k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
+-- store 18
+WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM (SELECT store_id, week AS local_date, response FROM kpi_method_weekly) k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
 resp AS (SELECT store_id, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, week, b) q GROUP BY store_id, week),

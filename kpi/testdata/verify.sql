@@ -94,28 +94,7 @@ raw2 (d, key, detections, events, est_loss, recovered_value, concealed_value, re
     coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0) FROM e GROUP BY d, zone_id, category, method),
 roll2 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT k.local_date::date, concat_ws(' ', k.local_date, 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.confirmed) AS confirmed, sum(k.open_value) AS open_value, sum(k.paid_value) AS paid_value FROM kpi_method_daily k JOIN s ON s.id = k.store_id
     WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY k.local_date, zone_id, category, method),
-raw3 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT d::date, concat_ws(' ', d, 'zone', zone_id, category), count(*),
-    count(*) FILTER (WHERE cls <> 'false'),
-    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'confirmed', 'open')), 0),
-    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
-    coalesce(sum(est_value) FILTER (WHERE cls <> 'false'), 0),
-    count(*) FILTER (WHERE cls = 'recovered'),
-    count(*) FILTER (WHERE cls = 'lost'),
-    count(*) FILTER (WHERE cls = 'false'),
-    count(*) FILTER (WHERE cls = 'open'),
-    count(*) FILTER (WHERE outcome = 'paid'),
-    count(*) FILTER (WHERE outcome = 'nudged_paid'),
-    count(*) FILTER (WHERE outcome = 'blocked_recovered'),
-    count(*) FILTER (WHERE outcome = 'intervened_recovered'),
-    count(*) FILTER (WHERE outcome = 'unresolved'),
-    count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
-    count(rb),
-    count(*) FILTER (WHERE cls = 'confirmed'),
-    coalesce(sum(est_value) FILTER (WHERE cls = 'open'), 0),
-    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0) FROM e GROUP BY d, zone_id, category),
-roll3 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT k.local_date::date, concat_ws(' ', k.local_date, 'zone', zone_id, category), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.confirmed) AS confirmed, sum(k.open_value) AS open_value, sum(k.paid_value) AS paid_value FROM kpi_daily k JOIN s ON s.id = k.store_id
-    WHERE k.local_date BETWEEN $2::date AND $3::date GROUP BY k.local_date, zone_id, category),
-raw4 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT w::date, concat_ws(' ', w, 'zone', zone_id, category, method), count(*),
+raw3 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT w::date, concat_ws(' ', w, 'zone', zone_id, category, method), count(*),
     count(*) FILTER (WHERE cls <> 'false'),
     coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'confirmed', 'open')), 0),
     coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
@@ -134,30 +113,9 @@ raw4 (d, key, detections, events, est_loss, recovered_value, concealed_value, re
     count(*) FILTER (WHERE cls = 'confirmed'),
     coalesce(sum(est_value) FILTER (WHERE cls = 'open'), 0),
     coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0) FROM e GROUP BY w, zone_id, category, method),
-roll4 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT k.week::date, concat_ws(' ', k.week, 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.confirmed) AS confirmed, sum(k.open_value) AS open_value, sum(k.paid_value) AS paid_value FROM kpi_method_weekly k JOIN s ON s.id = k.store_id
+roll3 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT k.week::date, concat_ws(' ', k.week, 'zone', zone_id, category, method), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.confirmed) AS confirmed, sum(k.open_value) AS open_value, sum(k.paid_value) AS paid_value FROM kpi_method_weekly k JOIN s ON s.id = k.store_id
     WHERE k.week BETWEEN $2::date AND $3::date GROUP BY k.week, zone_id, category, method),
-raw5 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT w::date, concat_ws(' ', w, 'zone', zone_id, category), count(*),
-    count(*) FILTER (WHERE cls <> 'false'),
-    coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'confirmed', 'open')), 0),
-    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE cls = 'recovered'), 0),
-    coalesce(sum(est_value) FILTER (WHERE cls <> 'false'), 0),
-    count(*) FILTER (WHERE cls = 'recovered'),
-    count(*) FILTER (WHERE cls = 'lost'),
-    count(*) FILTER (WHERE cls = 'false'),
-    count(*) FILTER (WHERE cls = 'open'),
-    count(*) FILTER (WHERE outcome = 'paid'),
-    count(*) FILTER (WHERE outcome = 'nudged_paid'),
-    count(*) FILTER (WHERE outcome = 'blocked_recovered'),
-    count(*) FILTER (WHERE outcome = 'intervened_recovered'),
-    count(*) FILTER (WHERE outcome = 'unresolved'),
-    count(*) FILTER (WHERE outcome IN ('nudged_paid', 'blocked_recovered', 'intervened_recovered')),
-    count(rb),
-    count(*) FILTER (WHERE cls = 'confirmed'),
-    coalesce(sum(est_value) FILTER (WHERE cls = 'open'), 0),
-    coalesce(sum(coalesce(value_recovered, est_value)) FILTER (WHERE outcome = 'paid'), 0) FROM e GROUP BY w, zone_id, category),
-roll5 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value) AS (SELECT k.week::date, concat_ws(' ', k.week, 'zone', zone_id, category), sum(k.detections) AS detections, sum(k.events) AS events, sum(k.est_loss) AS est_loss, sum(k.recovered_value) AS recovered_value, sum(k.concealed_value) AS concealed_value, sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.paid) AS paid, sum(k.nudged_paid) AS nudged_paid, sum(k.blocked_recovered) AS blocked_recovered, sum(k.intervened_recovered) AS intervened_recovered, sum(k.unresolved) AS unresolved, sum(k.interventions) AS interventions, sum(k.responded) AS responded, sum(k.confirmed) AS confirmed, sum(k.open_value) AS open_value, sum(k.paid_value) AS paid_value FROM kpi_weekly k JOIN s ON s.id = k.store_id
-    WHERE k.week BETWEEN $2::date AND $3::date GROUP BY k.week, zone_id, category),
-raw6 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales) AS (SELECT g, g::text, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales FROM (SELECT g, ev.detections, ev.events, ev.est_loss, ev.recovered_value, ev.concealed_value, ev.recovered, ev.lost, ev.false_positive, ev.open, ev.paid, ev.nudged_paid, ev.blocked_recovered, ev.intervened_recovered, ev.unresolved, ev.interventions, ev.responded, ev.confirmed, ev.open_value, ev.paid_value, coalesce(ff.visitors, 0) AS visitors, sa.amount AS sales FROM
+raw4 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales) AS (SELECT g, g::text, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales FROM (SELECT g, ev.detections, ev.events, ev.est_loss, ev.recovered_value, ev.concealed_value, ev.recovered, ev.lost, ev.false_positive, ev.open, ev.paid, ev.nudged_paid, ev.blocked_recovered, ev.intervened_recovered, ev.unresolved, ev.interventions, ev.responded, ev.confirmed, ev.open_value, ev.paid_value, coalesce(ff.visitors, 0) AS visitors, sa.amount AS sales FROM
     (SELECT d AS g, count(*),
     count(*) FILTER (WHERE cls <> 'false'),
     coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'confirmed', 'open')), 0),
@@ -180,9 +138,9 @@ raw6 (d, key, detections, events, est_loss, recovered_value, concealed_value, re
     FULL JOIN (SELECT d AS g, sum(visitors) AS visitors FROM f WHERE zone_id = 0 GROUP BY 1) ff USING (g)
     FULL JOIN (SELECT x.day AS g, sum(x.amount) AS amount FROM sales x JOIN s ON s.id = x.store_id
         WHERE x.day BETWEEN $2::date AND $3::date GROUP BY 1) sa USING (g)) r),
-roll6 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales) AS (SELECT k.local_date, k.local_date::text, k.detections, k.events, k.est_loss, k.recovered_value, k.concealed_value, k.recovered, k.lost, k.false_positive, k.open, k.paid, k.nudged_paid, k.blocked_recovered, k.intervened_recovered, k.unresolved, k.interventions, k.responded, k.confirmed, k.open_value, k.paid_value, k.visitors, k.sales FROM kpi_store_daily k
+roll4 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales) AS (SELECT k.local_date, k.local_date::text, k.detections, k.events, k.est_loss, k.recovered_value, k.concealed_value, k.recovered, k.lost, k.false_positive, k.open, k.paid, k.nudged_paid, k.blocked_recovered, k.intervened_recovered, k.unresolved, k.interventions, k.responded, k.confirmed, k.open_value, k.paid_value, k.visitors, k.sales FROM kpi_store_daily k
     WHERE k.store_id = $1 AND k.local_date BETWEEN $2::date AND $3::date),
-raw7 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales) AS (SELECT g, g::text, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales FROM (SELECT g, ev.detections, ev.events, ev.est_loss, ev.recovered_value, ev.concealed_value, ev.recovered, ev.lost, ev.false_positive, ev.open, ev.paid, ev.nudged_paid, ev.blocked_recovered, ev.intervened_recovered, ev.unresolved, ev.interventions, ev.responded, ev.confirmed, ev.open_value, ev.paid_value, coalesce(ff.visitors, 0) AS visitors, sa.amount AS sales FROM
+raw5 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales) AS (SELECT g, g::text, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales FROM (SELECT g, ev.detections, ev.events, ev.est_loss, ev.recovered_value, ev.concealed_value, ev.recovered, ev.lost, ev.false_positive, ev.open, ev.paid, ev.nudged_paid, ev.blocked_recovered, ev.intervened_recovered, ev.unresolved, ev.interventions, ev.responded, ev.confirmed, ev.open_value, ev.paid_value, coalesce(ff.visitors, 0) AS visitors, sa.amount AS sales FROM
     (SELECT w AS g, count(*),
     count(*) FILTER (WHERE cls <> 'false'),
     coalesce(sum(est_value) FILTER (WHERE cls IN ('lost', 'confirmed', 'open')), 0),
@@ -205,18 +163,18 @@ raw7 (d, key, detections, events, est_loss, recovered_value, concealed_value, re
     FULL JOIN (SELECT w AS g, sum(visitors) AS visitors FROM f WHERE zone_id = 0 GROUP BY 1) ff USING (g)
     FULL JOIN (SELECT date_trunc('week', x.day)::date AS g, sum(x.amount) AS amount FROM sales x JOIN s ON s.id = x.store_id
         WHERE x.day BETWEEN $2::date AND $3::date GROUP BY 1) sa USING (g)) r),
-roll7 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales) AS (SELECT k.week, k.week::text, k.detections, k.events, k.est_loss, k.recovered_value, k.concealed_value, k.recovered, k.lost, k.false_positive, k.open, k.paid, k.nudged_paid, k.blocked_recovered, k.intervened_recovered, k.unresolved, k.interventions, k.responded, k.confirmed, k.open_value, k.paid_value, k.visitors, k.sales FROM kpi_store_weekly k
+roll5 (d, key, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, visitors, sales) AS (SELECT k.week, k.week::text, k.detections, k.events, k.est_loss, k.recovered_value, k.concealed_value, k.recovered, k.lost, k.false_positive, k.open, k.paid, k.nudged_paid, k.blocked_recovered, k.intervened_recovered, k.unresolved, k.interventions, k.responded, k.confirmed, k.open_value, k.paid_value, k.visitors, k.sales FROM kpi_store_weekly k
     WHERE k.store_id = $1 AND k.week BETWEEN $2::date AND $3::date),
-raw8 (d, key, visitors) AS (SELECT wh::date, concat_ws(' ', wh, 'zone', zone_id), sum(visitors) FROM f GROUP BY wh, zone_id),
-roll8 (d, key, visitors) AS (SELECT (k.hour AT TIME ZONE s.tz)::date, concat_ws(' ', (k.hour AT TIME ZONE s.tz), 'zone', zone_id), sum(k.visitors) FROM kpi_visitors_hourly k JOIN s ON s.id = k.store_id
+raw6 (d, key, visitors) AS (SELECT wh::date, concat_ws(' ', wh, 'zone', zone_id), sum(visitors) FROM f GROUP BY wh, zone_id),
+roll6 (d, key, visitors) AS (SELECT (k.hour AT TIME ZONE s.tz)::date, concat_ws(' ', (k.hour AT TIME ZONE s.tz), 'zone', zone_id), sum(k.visitors) FROM kpi_visitors_hourly k JOIN s ON s.id = k.store_id
     WHERE k.local_date BETWEEN $2::date - 1 AND $3::date + 1 AND (k.hour AT TIME ZONE s.tz)::date BETWEEN $2::date AND $3::date GROUP BY (k.hour AT TIME ZONE s.tz), zone_id),
-raw9 (d, key, visitors) AS (SELECT d::date, concat_ws(' ', d, 'zone', zone_id), sum(visitors) FROM f GROUP BY d, zone_id),
-roll9 (d, key, visitors) AS (SELECT k.local_date::date, concat_ws(' ', k.local_date, 'zone', zone_id), sum(k.visitors) FROM kpi_visitors_daily k JOIN s ON s.id = k.store_id
+raw7 (d, key, visitors) AS (SELECT d::date, concat_ws(' ', d, 'zone', zone_id), sum(visitors) FROM f GROUP BY d, zone_id),
+roll7 (d, key, visitors) AS (SELECT k.local_date::date, concat_ws(' ', k.local_date, 'zone', zone_id), sum(k.visitors) FROM kpi_visitors_daily k JOIN s ON s.id = k.store_id
     WHERE k.local_date::date BETWEEN $2::date AND $3::date GROUP BY k.local_date, zone_id),
-raw10 (d, key, visitors) AS (SELECT w::date, concat_ws(' ', w, 'zone', zone_id), sum(visitors) FROM f GROUP BY w, zone_id),
-roll10 (d, key, visitors) AS (SELECT k.week::date, concat_ws(' ', k.week, 'zone', zone_id), sum(k.visitors) FROM kpi_visitors_weekly k JOIN s ON s.id = k.store_id
+raw8 (d, key, visitors) AS (SELECT w::date, concat_ws(' ', w, 'zone', zone_id), sum(visitors) FROM f GROUP BY w, zone_id),
+roll8 (d, key, visitors) AS (SELECT k.week::date, concat_ws(' ', k.week, 'zone', zone_id), sum(k.visitors) FROM kpi_visitors_weekly k JOIN s ON s.id = k.store_id
     WHERE k.week::date BETWEEN $2::date AND $3::date GROUP BY k.week, zone_id),
-raw11 (d, key, events, est_loss_cents, recovered_value_cents, recovered, lost, false_positive, open, interventions, visitors, sales_cents, confirmed, open_value_cents, paid_value_cents) AS (SELECT k.g, k.kind || ' ' || k.g, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.visitors, coalesce((k.sales * 100)::bigint, -1), k.confirmed, (k.open_value * 100)::bigint, (k.paid_value * 100)::bigint FROM (
+raw9 (d, key, events, est_loss_cents, recovered_value_cents, recovered, lost, false_positive, open, interventions, visitors, sales_cents, confirmed, open_value_cents, paid_value_cents) AS (SELECT k.g, k.kind || ' ' || k.g, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint, k.recovered, k.lost, k.false_positive, k.open, k.interventions, k.visitors, coalesce((k.sales * 100)::bigint, -1), k.confirmed, (k.open_value * 100)::bigint, (k.paid_value * 100)::bigint FROM (
         SELECT 'day' AS kind, * FROM (SELECT g, ev.detections, ev.events, ev.est_loss, ev.recovered_value, ev.concealed_value, ev.recovered, ev.lost, ev.false_positive, ev.open, ev.paid, ev.nudged_paid, ev.blocked_recovered, ev.intervened_recovered, ev.unresolved, ev.interventions, ev.responded, ev.confirmed, ev.open_value, ev.paid_value, coalesce(ff.visitors, 0) AS visitors, sa.amount AS sales FROM
     (SELECT d AS g, count(*),
     count(*) FILTER (WHERE cls <> 'false'),
@@ -263,7 +221,7 @@ raw11 (d, key, events, est_loss_cents, recovered_value_cents, recovered, lost, f
     FULL JOIN (SELECT w AS g, sum(visitors) AS visitors FROM f WHERE zone_id = 0 GROUP BY 1) ff USING (g)
     FULL JOIN (SELECT date_trunc('week', x.day)::date AS g, sum(x.amount) AS amount FROM sales x JOIN s ON s.id = x.store_id
         WHERE x.day BETWEEN $2::date AND $3::date GROUP BY 1) sa USING (g)) w) k),
-roll11 (d, key, events, est_loss_cents, recovered_value_cents, recovered, lost, false_positive, open, interventions, visitors, sales_cents, confirmed, open_value_cents, paid_value_cents) AS (SELECT x.start, x.kind || ' ' || x.start, ('x' || encode(substring(x.figures FROM x.at + 9 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 17 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 25 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 33 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 41 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 49 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 57 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 65 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 73 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 81 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 89 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 97 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 105 FOR 8), 'hex'))::bit(64)::bigint FROM (
+roll9 (d, key, events, est_loss_cents, recovered_value_cents, recovered, lost, false_positive, open, interventions, visitors, sales_cents, confirmed, open_value_cents, paid_value_cents) AS (SELECT x.start, x.kind || ' ' || x.start, ('x' || encode(substring(x.figures FROM x.at + 9 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 17 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 25 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 33 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 41 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 49 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 57 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 65 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 73 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 81 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 89 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 97 FOR 8), 'hex'))::bit(64)::bigint, ('x' || encode(substring(x.figures FROM x.at + 105 FOR 8), 'hex'))::bit(64)::bigint FROM (
         SELECT k.kind, k.start, k.figures, i * 120 AS at FROM kpi_estate k
         CROSS JOIN LATERAL generate_series(0, length(k.figures) / 120 - 1) i
         WHERE k.start BETWEEN $2::date AND $3::date
@@ -287,56 +245,44 @@ CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text
 WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 UNION ALL
-SELECT 'kpi_daily' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
-FROM raw3 r FULL JOIN roll3 k USING (d, key)
-CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text), ('confirmed', k.confirmed::text, r.confirmed::text), ('open_value', k.open_value::text, r.open_value::text), ('paid_value', k.paid_value::text, r.paid_value::text)) v(figure, rollup, raw)
-WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
-  AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
-UNION ALL
 SELECT 'kpi_method_weekly' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
-FROM raw4 r FULL JOIN roll4 k USING (d, key)
-CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text), ('confirmed', k.confirmed::text, r.confirmed::text), ('open_value', k.open_value::text, r.open_value::text), ('paid_value', k.paid_value::text, r.paid_value::text)) v(figure, rollup, raw)
-WHERE NOT (EXISTS (SELECT 1 FROM pend WHERE pend.d >= coalesce(r.d, k.d) AND pend.d < coalesce(r.d, k.d) + 7))
-  AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
-UNION ALL
-SELECT 'kpi_weekly' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
-FROM raw5 r FULL JOIN roll5 k USING (d, key)
+FROM raw3 r FULL JOIN roll3 k USING (d, key)
 CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text), ('confirmed', k.confirmed::text, r.confirmed::text), ('open_value', k.open_value::text, r.open_value::text), ('paid_value', k.paid_value::text, r.paid_value::text)) v(figure, rollup, raw)
 WHERE NOT (EXISTS (SELECT 1 FROM pend WHERE pend.d >= coalesce(r.d, k.d) AND pend.d < coalesce(r.d, k.d) + 7))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 UNION ALL
 SELECT 'kpi_store_daily' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
-FROM raw6 r FULL JOIN roll6 k USING (d, key)
+FROM raw4 r FULL JOIN roll4 k USING (d, key)
 CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text), ('confirmed', k.confirmed::text, r.confirmed::text), ('open_value', k.open_value::text, r.open_value::text), ('paid_value', k.paid_value::text, r.paid_value::text), ('visitors', k.visitors::text, r.visitors::text), ('sales', k.sales::text, r.sales::text)) v(figure, rollup, raw)
 WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 UNION ALL
 SELECT 'kpi_store_weekly' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
-FROM raw7 r FULL JOIN roll7 k USING (d, key)
+FROM raw5 r FULL JOIN roll5 k USING (d, key)
 CROSS JOIN LATERAL (VALUES ('detections', k.detections::text, r.detections::text), ('events', k.events::text, r.events::text), ('est_loss', k.est_loss::text, r.est_loss::text), ('recovered_value', k.recovered_value::text, r.recovered_value::text), ('concealed_value', k.concealed_value::text, r.concealed_value::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('paid', k.paid::text, r.paid::text), ('nudged_paid', k.nudged_paid::text, r.nudged_paid::text), ('blocked_recovered', k.blocked_recovered::text, r.blocked_recovered::text), ('intervened_recovered', k.intervened_recovered::text, r.intervened_recovered::text), ('unresolved', k.unresolved::text, r.unresolved::text), ('interventions', k.interventions::text, r.interventions::text), ('responded', k.responded::text, r.responded::text), ('confirmed', k.confirmed::text, r.confirmed::text), ('open_value', k.open_value::text, r.open_value::text), ('paid_value', k.paid_value::text, r.paid_value::text), ('visitors', k.visitors::text, r.visitors::text), ('sales', k.sales::text, r.sales::text)) v(figure, rollup, raw)
 WHERE NOT (EXISTS (SELECT 1 FROM pend WHERE pend.d >= coalesce(r.d, k.d) AND pend.d < coalesce(r.d, k.d) + 7))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 UNION ALL
 SELECT 'kpi_visitors_hourly' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
-FROM raw8 r FULL JOIN roll8 k USING (d, key)
+FROM raw6 r FULL JOIN roll6 k USING (d, key)
 CROSS JOIN LATERAL (VALUES ('visitors', k.visitors::text, r.visitors::text)) v(figure, rollup, raw)
 WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 UNION ALL
 SELECT 'kpi_visitors_daily' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
-FROM raw9 r FULL JOIN roll9 k USING (d, key)
+FROM raw7 r FULL JOIN roll7 k USING (d, key)
 CROSS JOIN LATERAL (VALUES ('visitors', k.visitors::text, r.visitors::text)) v(figure, rollup, raw)
 WHERE NOT (coalesce(r.d, k.d) IN (SELECT d FROM pend))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 UNION ALL
 SELECT 'kpi_visitors_weekly' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
-FROM raw10 r FULL JOIN roll10 k USING (d, key)
+FROM raw8 r FULL JOIN roll8 k USING (d, key)
 CROSS JOIN LATERAL (VALUES ('visitors', k.visitors::text, r.visitors::text)) v(figure, rollup, raw)
 WHERE NOT (EXISTS (SELECT 1 FROM pend WHERE pend.d >= coalesce(r.d, k.d) AND pend.d < coalesce(r.d, k.d) + 7))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric
 UNION ALL
 SELECT 'kpi_estate' AS level, key, v.figure, coalesce(v.rollup, '') AS rollup, coalesce(v.raw, '') AS raw
-FROM raw11 r FULL JOIN roll11 k USING (d, key)
+FROM raw9 r FULL JOIN roll9 k USING (d, key)
 CROSS JOIN LATERAL (VALUES ('events', k.events::text, r.events::text), ('est_loss_cents', k.est_loss_cents::text, r.est_loss_cents::text), ('recovered_value_cents', k.recovered_value_cents::text, r.recovered_value_cents::text), ('recovered', k.recovered::text, r.recovered::text), ('lost', k.lost::text, r.lost::text), ('false_positive', k.false_positive::text, r.false_positive::text), ('open', k.open::text, r.open::text), ('interventions', k.interventions::text, r.interventions::text), ('visitors', k.visitors::text, r.visitors::text), ('sales_cents', k.sales_cents::text, r.sales_cents::text), ('confirmed', k.confirmed::text, r.confirmed::text), ('open_value_cents', k.open_value_cents::text, r.open_value_cents::text), ('paid_value_cents', k.paid_value_cents::text, r.paid_value_cents::text)) v(figure, rollup, raw)
 WHERE NOT (EXISTS (SELECT 1 FROM pend WHERE pend.d >= coalesce(r.d, k.d) AND pend.d < coalesce(r.d, k.d) + CASE WHEN key LIKE 'week%' THEN 7 ELSE 1 END))
   AND coalesce(v.rollup, '0')::numeric IS DISTINCT FROM coalesce(v.raw, '0')::numeric

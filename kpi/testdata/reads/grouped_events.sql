@@ -3,7 +3,7 @@
 
 -- grouped_events 1, for:
 --   dates by zone (by=zone dates 2026-08-01..2026-08-31 region=london)
--- branches: grouped_events: zone weeks; event source: zone rows; store filter: region; week source: stores; current: dates; grouped_events: zone rows; store filter: region; where: weeks; basis: dates; store filter: region; week source: stores; basis of regions and the estate: every store's rows; week source: every store
+-- branches: grouped_events: zone weeks; event source: method rows; store filter: region; week source: stores; current: dates; grouped_events: zone rows; store filter: region; where: weeks; basis: dates; store filter: region; week source: stores; basis of regions and the estate: every store's rows; week source: every store
 -- $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = london; $6 = london; $7 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $8 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $9 = 2026-08-01T00:00:00Z; $10 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $11 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $12 = 30
 WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $9::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
@@ -36,8 +36,8 @@ FROM (SELECT concat_ws(E'\x1f', s.code, z.code) AS key, k.local_date >= $4::date
         sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
         sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
         sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions
-    FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+    FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)
+    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
     WHERE s.region = $5
     GROUP BY s.code, z.code, 2, k.store_id) g
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
@@ -78,7 +78,7 @@ FROM (SELECT concat_ws(E'\x1f', k.local_date::text) AS key, k.local_date >= $1::
         sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
         sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
         sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions
-    FROM kpi_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+    FROM kpi_method_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
     WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date
     GROUP BY k.local_date::text, 2, k.store_id) g
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur
@@ -225,7 +225,7 @@ GROUP BY 1, 2;
 
 -- grouped_events 6, for:
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
--- branches: grouped_events: zone weeks; event source: zone rows; week source: every store; current: dates; grouped_events: zone rows; where: category; where: weeks; basis: dates; week source: every store; basis of regions and the estate: own: the query's stores are every store
+-- branches: grouped_events: zone weeks; event source: method rows; week source: every store; current: dates; grouped_events: zone rows; where: category; where: weeks; basis: dates; week source: every store; basis of regions and the estate: own: the query's stores are every store
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z; $4 = spirits; $5 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $6 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $7 = 2026-08-01T00:00:00Z; $8 = 30
 WITH own AS MATERIALIZED (SELECT k.store_id, k.local_date >= $7::date AS cur,
     sum(k.recovered + k.lost + k.confirmed + k.false_positive)::bigint AS rev, sum(k.false_positive)::bigint AS fp
@@ -256,8 +256,8 @@ FROM (SELECT concat_ws(E'\x1f', s.code) AS key, k.local_date >= $3::date AS cur,
         sum(k.recovered_value) AS recovered_value, sum(k.paid_value) AS paid_value,
         sum(k.recovered) AS recovered, sum(k.lost) AS lost, sum(k.confirmed) AS confirmed,
         sum(k.false_positive) AS false_positive, sum(k.open) AS open, sum(k.interventions) AS interventions
-    FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+    FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
     WHERE k.category = $4
     GROUP BY s.code, 2, k.store_id) g
 LEFT JOIN basis b ON b.store_id = g.store_id AND b.cur = g.cur

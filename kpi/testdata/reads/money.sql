@@ -156,7 +156,7 @@ SELECT concat_ws(E'\x1f', s.code), k.local_date >= $6::date, coalesce(s.currency
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR NULL::numeric IS NOT NULL)), '{}')
-FROM kpi_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM kpi_method_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
     LEFT JOIN fx_rates r ON r.reporting = $1 AND r.currency = s.currency AND r.day = k.local_date
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $6::date)

@@ -3,30 +3,36 @@
 
 -- store_zone_events 1, for:
 --   one store by zone (by=zone dates 2026-08-01..2026-08-31 store=S001)
--- branches: event source: zone rows; store filter: store; week source: stores; current: dates; store_zone_events: by zone id
+-- branches: store filter: store; week source: stores; current: dates; store_zone_events: by zone id
 -- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z
-SELECT k.zone_id::text, k.local_date >= $4::date, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
-    (k.open_value * 100)::bigint, (k.paid_value * 100)::bigint,
-    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response)
-FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) k;
+SELECT k.zone_id::text, k.local_date >= $4::date, k.events, k.est_loss_cents, k.recovered_value_cents,
+    k.open_value_cents, k.paid_value_cents,
+    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response::bigint[])
+FROM (SELECT t.store_id, t.local_date, u.* FROM kpi_method_days t
+    CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.events, t.est_loss, t.recovered_value, t.open_value, t.paid_value, t.recovered, t.lost, t.confirmed, t.false_positive, t.open, t.interventions, t.responses) u(zone_id, category, method, events, est_loss_cents, recovered_value_cents, open_value_cents, paid_value_cents, recovered, lost, confirmed, false_positive, open, interventions, response) WHERE t.local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
+    UNION ALL SELECT t.store_id, t.week, u.* FROM kpi_method_weeks t
+    CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.events, t.est_loss, t.recovered_value, t.open_value, t.paid_value, t.recovered, t.lost, t.confirmed, t.false_positive, t.open, t.interventions, t.responses) u(zone_id, category, method, events, est_loss_cents, recovered_value_cents, open_value_cents, paid_value_cents, recovered, lost, confirmed, false_positive, open, interventions, response) WHERE t.week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) k;
 
 -- store_zone_events 2, for:
 --   one store by zone, one method (by=zone dates 2026-08-01..2026-08-31 store=S001 method=bag)
--- branches: event source: method rows; store filter: store; week source: stores; current: dates; store_zone_events: by key; store filter: store; where: method; where: weeks
+-- branches: store filter: store; week source: stores; current: dates; store_zone_events: by key; store filter: store; where: method; where: weeks
 -- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001; $6 = bag
-SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
-    (k.open_value * 100)::bigint, (k.paid_value * 100)::bigint,
-    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response)
-FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
-    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id WHERE s.code = $5 AND k.method = $6;
+SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date, k.events, k.est_loss_cents, k.recovered_value_cents,
+    k.open_value_cents, k.paid_value_cents,
+    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response::bigint[])
+FROM (SELECT t.store_id, t.local_date, u.* FROM kpi_method_days t
+    CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.events, t.est_loss, t.recovered_value, t.open_value, t.paid_value, t.recovered, t.lost, t.confirmed, t.false_positive, t.open, t.interventions, t.responses) u(zone_id, category, method, events, est_loss_cents, recovered_value_cents, open_value_cents, paid_value_cents, recovered, lost, confirmed, false_positive, open, interventions, response) WHERE t.local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
+    UNION ALL SELECT t.store_id, t.week, u.* FROM kpi_method_weeks t
+    CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.events, t.est_loss, t.recovered_value, t.open_value, t.paid_value, t.recovered, t.lost, t.confirmed, t.false_positive, t.open, t.interventions, t.responses) u(zone_id, category, method, events, est_loss_cents, recovered_value_cents, open_value_cents, paid_value_cents, recovered, lost, confirmed, false_positive, open, interventions, response) WHERE t.week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id WHERE s.code = $5 AND k.method = $6;
 
 -- store_zone_events 3, for:
 --   one store by category (by=category dates 2026-08-01..2026-08-31 store=S001)
--- branches: event source: zone rows; store filter: store; week source: stores; current: dates; store_zone_events: by key; store filter: store; where: weeks
+-- branches: store filter: store; week source: stores; current: dates; store_zone_events: by key; store filter: store; where: weeks
 -- $1 = S001; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = S001
-SELECT concat_ws(E'\x1f', k.category), k.local_date >= $4::date, k.events, (k.est_loss * 100)::bigint, (k.recovered_value * 100)::bigint,
-    (k.open_value * 100)::bigint, (k.paid_value * 100)::bigint,
-    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response)
-FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id WHERE s.code = $5;
+SELECT concat_ws(E'\x1f', k.category), k.local_date >= $4::date, k.events, k.est_loss_cents, k.recovered_value_cents,
+    k.open_value_cents, k.paid_value_cents,
+    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response::bigint[])
+FROM (SELECT t.store_id, t.local_date, u.* FROM kpi_method_days t
+    CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.events, t.est_loss, t.recovered_value, t.open_value, t.paid_value, t.recovered, t.lost, t.confirmed, t.false_positive, t.open, t.interventions, t.responses) u(zone_id, category, method, events, est_loss_cents, recovered_value_cents, open_value_cents, paid_value_cents, recovered, lost, confirmed, false_positive, open, interventions, response) WHERE t.local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)
+    UNION ALL SELECT t.store_id, t.week, u.* FROM kpi_method_weeks t
+    CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.events, t.est_loss, t.recovered_value, t.open_value, t.paid_value, t.recovered, t.lost, t.confirmed, t.false_positive, t.open, t.interventions, t.responses) u(zone_id, category, method, events, est_loss_cents, recovered_value_cents, open_value_cents, paid_value_cents, recovered, lost, confirmed, false_positive, open, interventions, response) WHERE t.week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.code = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id WHERE s.code = $5;

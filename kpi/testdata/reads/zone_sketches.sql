@@ -3,11 +3,11 @@
 
 -- zone_sketches 1, for:
 --   dates by zone (by=zone dates 2026-08-01..2026-08-31 region=london)
--- branches: zone_sketches: zone weeks; event source: zone rows; store filter: region; week source: stores; current: dates; store filter: region; where: weeks
+-- branches: zone_sketches: zone weeks; event source: method rows; store filter: region; week source: stores; current: dates; store filter: region; where: weeks
 -- $1 = london; $2 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $3 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $4 = 2026-08-01T00:00:00Z; $5 = london
 SELECT concat_ws(E'\x1f', s.code, z.code), k.local_date >= $4::date, k.response
-FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_daily WHERE local_date = ANY($2::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)
+    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_weekly WHERE week = ANY($3::date[]) AND store_id IN (SELECT s.id FROM store_directory s WHERE s.region = $1)) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.region = $5 AND k.responded > 0;
 
 -- zone_sketches 2, for:
@@ -15,7 +15,7 @@ WHERE s.region = $5 AND k.responded > 0;
 -- branches: zone_sketches: table; current: dates; store filter: store; where: zone; where: dates
 -- $1 = 2026-08-01T00:00:00Z; $2 = S001; $3 = Z01; $4 = 2026-07-01T00:00:00Z; $5 = 2026-08-31T00:00:00Z
 SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $1::date, k.response
-FROM kpi_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM kpi_method_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE s.code = $2 AND z.code = $3 AND k.local_date BETWEEN $4::date AND $5::date AND k.responded > 0;
 
 -- zone_sketches 3, for:
@@ -28,11 +28,11 @@ WHERE s.code = ANY($2::text[]) AND k.local_date BETWEEN $3::date AND $4::date AN
 
 -- zone_sketches 4, for:
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
--- branches: zone_sketches: zone weeks; event source: zone rows; week source: every store; current: dates; where: category; where: weeks
+-- branches: zone_sketches: zone weeks; event source: method rows; week source: every store; current: dates; where: category; where: weeks
 -- $1 = {2026-07-01,2026-07-02,2026-07-03,2026-07-04,2026-07-05,2026-07-27,2026-07-28,2026-07-29,2026-07-30,2026-07-31,2026-08-01,2026-08-02,2026-08-31}; $2 = {2026-07-06,2026-07-13,2026-07-20,2026-08-03,2026-08-10,2026-08-17,2026-08-24}; $3 = 2026-08-01T00:00:00Z; $4 = spirits
 SELECT concat_ws(E'\x1f', s.code), k.local_date >= $3::date, k.response
-FROM (SELECT store_id, local_date, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_daily WHERE local_date = ANY($1::date[])
-    UNION ALL SELECT store_id, week, zone_id, category, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
+FROM (SELECT store_id, local_date, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_daily WHERE local_date = ANY($1::date[])
+    UNION ALL SELECT store_id, week, zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, response FROM kpi_method_weekly WHERE week = ANY($2::date[])) k JOIN store_directory s ON s.id = k.store_id JOIN zone_directory z ON z.id = k.zone_id
 WHERE k.category = $4 AND k.responded > 0;
 
 -- zone_sketches 5, for:
