@@ -2,6 +2,8 @@ package kpi
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -10,8 +12,8 @@ import (
 // days (cellSourceSQL) — some thousands — to sum here, sketches and all, in
 // one pass instead of an aggregate and a second scan. By zone, {{key}} is
 // the zone id, named from the store's zones (read_zone_names.go), and
-// {{names}} is empty; otherwise namedZoneRowsSQL joins each cell to its
-// store and zone, for the key and the filter.
+// {{names}} is empty; otherwise cellNames joins each cell to what names
+// its key and filters it.
 var storeZoneEventsSQL = newTemplate(`SELECT {{key}}, {{current}}, k.events, k.est_loss_cents, k.recovered_value_cents,
     k.open_value_cents, k.paid_value_cents,
     k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response::bigint[])
@@ -20,10 +22,6 @@ FROM {{source}} k{{names}}`)
 // storeZoneFigures are the figures storeZoneEventsSQL reads of each cell.
 var storeZoneFigures = []string{"events", "est_loss", "recovered_value", "open_value", "paid_value",
 	"recovered", "lost", "confirmed", "false_positive", "open", "interventions"}
-
-// namedZoneRowsSQL names the store s and zone z of each zone row k, and
-// filters them.
-var namedZoneRowsSQL = newTemplate(` JOIN store_directory s ON s.id = k.store_id` + zoneJoin + ` WHERE {{where}}`)
 
 var storeZoneBranches = newBranches("store_zone_events", "by zone id", "by key")
 
@@ -40,7 +38,7 @@ func (rq *request) storeZoneEvents() {
 		st.take(storeZoneBranches, "by zone id")
 	} else {
 		st.take(storeZoneBranches, "by key")
-		key, names = selectKeys(p.keys), namedZoneRowsSQL.fill(map[string]string{"where": p.where("k", true, st)})
+		key, names = selectKeys(p.keys), p.cellNames(st)
 	}
 	sql := storeZoneEventsSQL.fill(map[string]string{"key": key, "current": cur, "source": source, "names": names})
 
@@ -71,4 +69,36 @@ func (rq *request) storeZoneEvents() {
 		return rq.r.sketch(current, group).addArray(packed)
 	}))
 	rq.reads = append(rq.reads, p.basisRead(&rq.bases))
+}
+
+// cellNames joins each cell k of the store's (cellSource, which chose the
+// store) to its store s where the key names the store, and to its zone z
+// where the key or the filter names the zone, and filters the cells by
+// zone, category and method: a cut by category or method of a store joins
+// nothing.
+func (p *plan) cellNames(st *stmt) string {
+	named := func(prefix string) bool {
+		return slices.ContainsFunc(p.keys, func(k string) bool { return strings.HasPrefix(k, prefix) })
+	}
+	var joins string
+	var w []string
+	if named("s.") {
+		joins += ` JOIN store_directory s ON s.id = k.store_id`
+	}
+	if named("z.") || p.q.Zone != "" {
+		joins += zoneJoin
+	}
+	if p.q.Zone != "" {
+		w = append(w, "z.code = "+st.add(p.q.Zone))
+	}
+	if p.q.Category != "" {
+		w = append(w, "k.category = "+st.add(p.q.Category))
+	}
+	if p.q.Method != "" {
+		w = append(w, "k.method = "+st.add(p.q.Method))
+	}
+	if len(w) > 0 {
+		joins += " WHERE " + strings.Join(w, " AND ")
+	}
+	return joins
 }
