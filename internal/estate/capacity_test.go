@@ -39,7 +39,7 @@ var (
 		what     string
 	}{
 		{921, "921 B/event (measured, 2,000 stores, 2026-12-02)"},
-		{707, "707 B/event (measured, 2,000 stores, migration 00044)"},
+		{539, "539 B/event (measured, 2,000 stores, migration 00045)"},
 		{250, "250 B/event (the goal)"},
 	}
 )
@@ -202,12 +202,12 @@ func TestCapacityFormat(t *testing.T) {
 	}
 	// Every row of the table scales with the stores: 10,000 stores hold 100
 	// times what 100 do (27,350 events per store: 2,735,000 and 273,500,000;
-	// × 921, 707 and 250 bytes: 2.52, 1.93 and 0.68 GB, and 251.9, 193.4 and
+	// × 921, 539 and 250 bytes: 2.52, 1.47 and 0.68 GB, and 251.9, 147.4 and
 	// 68.4 GB).
 	table := renderCapacity(capacityFacts{events: 27350 * capacitySample, busiestHour: 7200, outcomes: 1})
 	for _, want := range []string{
-		"| 100 | 2.7 M | 2.5 GB | 1.9 GB | 0.68 GB | 0.1 | 1.0 |",
-		"| 10,000 | 273.5 M | 252 GB | 193 GB | 68 GB | 8.7 | 100.0 |",
+		"| 100 | 2.7 M | 2.5 GB | 1.5 GB | 0.68 GB | 0.1 | 1.0 |",
+		"| 10,000 | 273.5 M | 252 GB | 147 GB | 68 GB | 8.7 | 100.0 |",
 		"27,350 events per store per year",
 	} {
 		if !strings.Contains(table, want) {
