@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	ss "github.com/shrinkscope/shrinkscope"
 	"github.com/shrinkscope/shrinkscope/kpi"
 )
@@ -316,6 +318,72 @@ func TestMoneyConvertsExpectedLoss(t *testing.T) {
 		}
 		if r.EstLoss != 5249 || r.Reporting == nil || !near(r.Reporting.EstLoss, 27.52, 0) {
 			t.Errorf("T1 expected loss %v JPY, reporting %+v; want 5249 and 27.52", r.EstLoss, r.Reporting)
+		}
+	}
+}
+
+// The discount of open value is exact over the rows it is summed from: a
+// zone's open value split by method (0.02 pocket, 0.02 bag, 0.05 sleeve) at
+// a false share of 5/6 counts 0.09 × 1/6 = 0.015, not a sum of quotients
+// rounded to numeric's scale that falls short of it. L1 (GBP): lost 1.00 +
+// 0.015 = 1.015; N1 (USD): lost 1.00 at 0.5 = 0.50; the estate 1.515,
+// shown 1.52, the region uk 1.015, shown 1.02 — with a category filter,
+// over a scope of both stores, and by region, each through the conversion.
+func TestMoneyDiscountExactAcrossMethods(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.storeIn("L1", "Europe/London", "uk", "GBP", 5)
+	w.storeIn("N1", "America/New_York", "us", "USD", 5)
+	at := localNoon("2026-03-02", "Europe/London")
+	put := func(m ss.Method, v float64, at time.Time) string {
+		t.Helper()
+		score := 0.9
+		in := ss.EventInput{ID: uuid.Must(uuid.NewV7()).String(), Store: "L1", Zone: "Z1", OccurredAt: at.UTC().Format(time.RFC3339),
+			Score: &score, Method: m, EstValue: &v}
+		if _, err := w.ing.Events(w.ctx, nil, []ss.EventInput{in}); err != nil {
+			t.Fatal(err)
+		}
+		return in.ID
+	}
+	// L1's reviews: 5 false positives and 1 walked out, f = 5/6.
+	for i := range 5 {
+		a := at.Add(time.Duration(i) * time.Minute)
+		w.outcome(put(ss.MethodOther, 1, a), ss.OutcomeFalsePositive, a, a.Add(time.Hour), 0, 0)
+	}
+	a := at.Add(10 * time.Minute)
+	w.outcome(put(ss.MethodUnknown, 1, a), ss.OutcomeWalkedOut, a, a.Add(time.Hour), 0, 0)
+	put(ss.MethodPocket, 0.02, at.Add(20*time.Minute))
+	put(ss.MethodBag, 0.02, at.Add(21*time.Minute))
+	put(ss.MethodSleeve, 0.05, at.Add(22*time.Minute))
+	w.lost("N1", "America/New_York", "2026-03-02", 1)
+	if _, err := w.kpis.PutRates(w.ctx, []kpi.Rate{{Day: "2026-03-02", Currency: "USD", Rate: 0.5}}); err != nil {
+		t.Fatal(err)
+	}
+	w.refresh()
+	d := day("2026-03-02")
+	for _, c := range []struct {
+		q    kpi.Query
+		key  string
+		want float64
+	}{
+		{kpi.Query{By: kpi.ByEstate, Category: "food"}, "", 1.52},
+		{kpi.Query{By: kpi.ByCategory, Scope: []string{"L1", "N1"}}, "food", 1.52},
+		{kpi.Query{By: kpi.ByRegion, Category: "food"}, "uk", 1.02},
+		{kpi.Query{By: kpi.ByRegion, Category: "food"}, "us", 0.50},
+	} {
+		c.q.From, c.q.To, c.q.Dates, c.q.MinReviews = d, d, true, 1
+		found := false
+		for _, r := range w.get(c.q) {
+			if k := r.Key.Category + r.Key.Region; k != c.key {
+				continue
+			}
+			found = true
+			if !near(r.Values()["est_loss"], c.want, 0) {
+				t.Errorf("%s %s: expected loss %v, want %v (%s)", c.q.By, c.key, show(r.Values()["est_loss"]), c.want, r.MoneyReason)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no row %q", c.q.By, c.key)
 		}
 	}
 }

@@ -1,15 +1,22 @@
 package kpi
 
 import (
+	"fmt"
+	"math/big"
 	"time"
 
 	ss "github.com/shrinkscope/shrinkscope"
 )
 
 // moneySQL converts the money of each group, period and currency to the
-// reporting currency; est_loss is each store-day's expected loss (its open
-// value discounted by its store's false share of the period, read_basis.go)
-// before it is converted, paid_value gives paid_unprompted. It converts to the
+// reporting currency; the expected loss is each store-day's est_loss less
+// its open value, converted, and the open value converted, per basis (the
+// false share the stores' open events are discounted by, read_basis.go),
+// which expected discounts in Go: dividing each row's open value by the
+// basis in SQL rounded each quotient to numeric's scale, and a sum of them
+// could fall just short of a half cent that the exact sum reaches (a zone's
+// open value split by method: 0.02 + 0.02 + 0.05 at a share of 5/6 gave
+// 0.01499999999999999999, not 0.015). paid_value gives paid_unprompted. It converts to the
 // reporting currency ({{reporting}}) day by day (money.go): exact numeric
 // products of each store-day's amounts and that day's rate, as text, and
 // the days with an amount but no rate. It reads the daily or hourly rows
@@ -18,7 +25,7 @@ import (
 // reporting currency the figures need no conversion and nothing is read.
 var moneySQL = newTemplate(`WITH {{basis}}
 SELECT {{key}}, {{current}}, coalesce(s.currency, ''),
-    sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
+    sum((k.est_loss - k.open_value) * x.rate)::text, sum(k.open_value * x.rate)::text, coalesce(b.rev, 0), coalesce(b.fp, 0),
     sum(k.recovered_value * x.rate)::text, sum({{sales}} * x.rate)::text, count({{sales}}) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND {{sales}} IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR {{sales}} IS NOT NULL)), '{}')
@@ -27,7 +34,7 @@ FROM {{table}} k JOIN store_directory s ON s.id = k.store_id{{zoneJoin}}
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = {{reporting}} THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = ({{current}})
 WHERE {{where}} AND EXISTS (SELECT 1 FROM store_directory s WHERE {{stores}} AND s.currency IS DISTINCT FROM {{reporting}})
-GROUP BY {{groups}}, 3`)
+GROUP BY {{groups}}, 3, 6, 7`)
 
 // storeCurrenciesSQL reads the currency of each store of the scope, for the
 // rows of one store.
@@ -71,10 +78,15 @@ func (rq *request) money() {
 	var key, cur, est, rec, sale string
 	var current, hasSales, mEst, mRec, mSales bool
 	var days []time.Time
-	var e, r2, s2, paid *string
+	var e, open, r2, s2, paid *string
+	var rev, fp int64
 	rq.conv = [2]map[string]*converted{{}, {}}
-	rq.reads = append(rq.reads, st.read(sql, []any{&key, &current, &cur, &e, &r2, &s2, &hasSales, &paid, &mEst, &mRec, &mSales, &days}, func() error {
-		est, rec, sale = deref(e), deref(r2), deref(s2)
+	rq.reads = append(rq.reads, st.read(sql, []any{&key, &current, &cur, &e, &open, &rev, &fp, &r2, &s2, &hasSales, &paid, &mEst, &mRec, &mSales, &days}, func() error {
+		var err error
+		if est, err = expected(deref(e), deref(open), rev, fp); err != nil {
+			return err
+		}
+		rec, sale = deref(r2), deref(s2)
 		var m moneyMissing
 		if mEst {
 			m |= missingEstLoss
@@ -153,4 +165,29 @@ func (rq *request) convert() {
 			}
 		}
 	}
+}
+
+// expected is the expected loss, exact, of converted amounts: base (est_loss
+// less the open value) plus the open value discounted by the basis's false
+// share, open × (rev − fp) / rev, or the open value whole where the basis
+// has no reviews; "" where neither amount was converted.
+func expected(base, open string, rev, fp int64) (string, error) {
+	if base == "" && open == "" {
+		return "", nil
+	}
+	sum := new(big.Rat)
+	for i, s := range []string{base, open} {
+		if s == "" {
+			continue
+		}
+		v, ok := new(big.Rat).SetString(s)
+		if !ok {
+			return "", fmt.Errorf("kpi: converted amount %q", s)
+		}
+		if i == 1 && rev > 0 {
+			v.Mul(v, big.NewRat(rev-fp, rev))
+		}
+		sum.Add(sum, v)
+	}
+	return sum.RatString(), nil
 }

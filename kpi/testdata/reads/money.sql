@@ -49,7 +49,7 @@ basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_d
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT concat_ws(E'\x1f', s.code), k.local_date >= $9::date, coalesce(s.currency, ''),
-    sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
+    sum((k.est_loss - k.open_value) * x.rate)::text, sum(k.open_value * x.rate)::text, coalesce(b.rev, 0), coalesce(b.fp, 0),
     sum(k.recovered_value * x.rate)::text, sum(k.sales * x.rate)::text, count(k.sales) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND k.sales IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR k.sales IS NOT NULL)), '{}')
@@ -58,7 +58,7 @@ FROM kpi_store_daily k JOIN store_directory s ON s.id = k.store_id
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $9::date)
 WHERE s.code = ANY($10::text[]) AND k.local_date BETWEEN $11::date AND $12::date AND EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($13::text[]) AND s.currency IS DISTINCT FROM $1)
-GROUP BY s.code, 2, 3;
+GROUP BY s.code, 2, 3, 6, 7;
 
 -- money 5, for:
 --   a scope of stores by store (by=store dates 2026-08-01..2026-08-31 scope=2 stores)
@@ -88,7 +88,7 @@ basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_d
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT concat_ws(E'\x1f', s.code), k.local_date >= $9::date, coalesce(s.currency, ''),
-    sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
+    sum((k.est_loss - k.open_value) * x.rate)::text, sum(k.open_value * x.rate)::text, coalesce(b.rev, 0), coalesce(b.fp, 0),
     sum(k.recovered_value * x.rate)::text, sum(k.sales * x.rate)::text, count(k.sales) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND k.sales IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR k.sales IS NOT NULL)), '{}')
@@ -97,7 +97,7 @@ FROM kpi_store_daily k JOIN store_directory s ON s.id = k.store_id
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $9::date)
 WHERE s.code = $10 AND k.local_date BETWEEN $11::date AND $12::date AND EXISTS (SELECT 1 FROM store_directory s WHERE s.code = $13 AND s.currency IS DISTINCT FROM $1)
-GROUP BY s.code, 2, 3;
+GROUP BY s.code, 2, 3, 6, 7;
 
 -- money 7, for:
 --   a scope of stores by hour of week (by=hour_of_week dates 2026-08-01..2026-08-31 scope=2 stores)
@@ -121,7 +121,7 @@ basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_d
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $9::date, coalesce(s.currency, ''),
-    sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
+    sum((k.est_loss - k.open_value) * x.rate)::text, sum(k.open_value * x.rate)::text, coalesce(b.rev, 0), coalesce(b.fp, 0),
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR NULL::numeric IS NOT NULL)), '{}')
@@ -130,7 +130,7 @@ FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $9::date)
 WHERE s.code = ANY($10::text[]) AND k.local_date BETWEEN $11::date AND $12::date AND EXISTS (SELECT 1 FROM store_directory s WHERE s.code = ANY($13::text[]) AND s.currency IS DISTINCT FROM $1)
-GROUP BY k.how::text, 2, 3;
+GROUP BY k.how::text, 2, 3, 6, 7;
 
 -- money 8, for:
 --   one category by store (by=store dates 2026-08-01..2026-08-31 category=spirits)
@@ -152,7 +152,7 @@ basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_d
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT concat_ws(E'\x1f', s.code), k.local_date >= $6::date, coalesce(s.currency, ''),
-    sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
+    sum((k.est_loss - k.open_value) * x.rate)::text, sum(k.open_value * x.rate)::text, coalesce(b.rev, 0), coalesce(b.fp, 0),
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR NULL::numeric IS NOT NULL)), '{}')
@@ -161,7 +161,7 @@ FROM kpi_method_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_di
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $6::date)
 WHERE k.category = $7 AND k.local_date BETWEEN $8::date AND $9::date AND EXISTS (SELECT 1 FROM store_directory s WHERE true AND s.currency IS DISTINCT FROM $1)
-GROUP BY s.code, 2, 3;
+GROUP BY s.code, 2, 3, 6, 7;
 
 -- money 9, for:
 --   one region by day, one method (by=day dates 2026-08-01..2026-08-31 region=london method=bag)
@@ -185,7 +185,7 @@ basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_d
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT concat_ws(E'\x1f', k.local_date::text), k.local_date >= $9::date, coalesce(s.currency, ''),
-    sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
+    sum((k.est_loss - k.open_value) * x.rate)::text, sum(k.open_value * x.rate)::text, coalesce(b.rev, 0), coalesce(b.fp, 0),
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR NULL::numeric IS NOT NULL)), '{}')
@@ -194,7 +194,7 @@ FROM kpi_method_daily k JOIN store_directory s ON s.id = k.store_id JOIN zone_di
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $9::date)
 WHERE s.region = $10 AND k.method = $11 AND k.local_date BETWEEN $12::date AND $13::date AND EXISTS (SELECT 1 FROM store_directory s WHERE s.region = $14 AND s.currency IS DISTINCT FROM $1)
-GROUP BY k.local_date::text, 2, 3;
+GROUP BY k.local_date::text, 2, 3, 6, 7;
 
 -- money 10, for:
 --   dates by hour of week, one method (by=hour_of_week dates 2026-08-01..2026-08-31 method=pocket)
@@ -216,7 +216,7 @@ basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_d
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT concat_ws(E'\x1f', k.how::text), k.local_date >= $6::date, coalesce(s.currency, ''),
-    sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
+    sum((k.est_loss - k.open_value) * x.rate)::text, sum(k.open_value * x.rate)::text, coalesce(b.rev, 0), coalesce(b.fp, 0),
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR NULL::numeric IS NOT NULL)), '{}')
@@ -225,7 +225,7 @@ FROM kpi_method_hourly k JOIN store_directory s ON s.id = k.store_id JOIN zone_d
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.local_date >= $6::date)
 WHERE k.method = $7 AND k.local_date BETWEEN $8::date AND $9::date AND EXISTS (SELECT 1 FROM store_directory s WHERE true AND s.currency IS DISTINCT FROM $1)
-GROUP BY k.how::text, 2, 3;
+GROUP BY k.how::text, 2, 3, 6, 7;
 
 -- money 11, for:
 --   instants by store (by=store instants [2026-08-01T06:00:00Z, 2026-08-02T06:00:00Z))
@@ -246,7 +246,7 @@ basis AS (SELECT o.store_id, o.cur, b.level, b.fp, b.rev FROM own o JOIN store_d
         UNION ALL SELECT 0, 0::bigint, 0::bigint
         LIMIT 1) b)
 SELECT concat_ws(E'\x1f', s.code), k.hour >= $6, coalesce(s.currency, ''),
-    sum((k.est_loss - k.open_value + CASE WHEN coalesce(b.rev, 0) > 0 THEN k.open_value * (b.rev - b.fp) / b.rev ELSE k.open_value END) * x.rate)::text,
+    sum((k.est_loss - k.open_value) * x.rate)::text, sum(k.open_value * x.rate)::text, coalesce(b.rev, 0), coalesce(b.fp, 0),
     sum(k.recovered_value * x.rate)::text, sum(NULL::numeric * x.rate)::text, count(NULL::numeric) > 0, sum(k.paid_value * x.rate)::text,
     bool_or(x.rate IS NULL AND k.est_loss <> 0), bool_or(x.rate IS NULL AND k.recovered_value <> 0), bool_or(x.rate IS NULL AND NULL::numeric IS NOT NULL),
     coalesce(array_agg(DISTINCT k.local_date) FILTER (WHERE x.rate IS NULL AND (k.est_loss <> 0 OR k.recovered_value <> 0 OR NULL::numeric IS NOT NULL)), '{}')
@@ -255,4 +255,4 @@ FROM kpi_store_hourly k JOIN store_directory s ON s.id = k.store_id
     CROSS JOIN LATERAL (SELECT CASE WHEN s.currency = $1 THEN 1::numeric ELSE r.rate END AS rate) x
     LEFT JOIN basis b ON b.store_id = k.store_id AND b.cur = (k.hour >= $6)
 WHERE k.hour >= $7 AND k.hour < $8 AND EXISTS (SELECT 1 FROM store_directory s WHERE true AND s.currency IS DISTINCT FROM $1)
-GROUP BY s.code, 2, 3;
+GROUP BY s.code, 2, 3, 6, 7;
