@@ -11,7 +11,8 @@
 -- cell i: zone_ids, categories and methods the cell's key; one array per figure (figureColumns'
 -- order), money in minor units (kpi_cents); responses the cell's response sketch as the text of
 -- its bigint[]. kpi_method_weeks holds a store-week's the same way, keyed by the week's Monday.
--- Rows longer than TOAST's threshold (about 2 kB: most weeks, some days) are compressed.
+-- A CHECK holds every array to one element per cell. Rows longer than TOAST's threshold (about
+-- 2 kB: most weeks, some days) are compressed.
 --
 -- kpi_daily and kpi_weekly go: each of their rows was the sum of its zone and category's method
 -- rows, which the readers of zone rows now sum (a store's 90 days by zone read some 3,000 cells
@@ -49,9 +50,16 @@ CREATE TABLE kpi_method_days (
     paid_value           bigint[] NOT NULL,
     responses            text[] NOT NULL,
     PRIMARY KEY (store_id, local_date),
-    CHECK (cardinality(categories) = cardinality(zone_ids) AND cardinality(methods) = cardinality(zone_ids)
-        AND cardinality(detections) = cardinality(zone_ids) AND cardinality(paid_value) = cardinality(zone_ids)
-        AND cardinality(responses) = cardinality(zone_ids))
+    -- Every array holds one element per cell.
+    CHECK (cardinality(zone_ids) = ALL (ARRAY[
+        cardinality(categories), cardinality(methods), cardinality(detections),
+        cardinality(events), cardinality(est_loss), cardinality(recovered_value),
+        cardinality(concealed_value), cardinality(recovered), cardinality(lost),
+        cardinality(false_positive), cardinality(open), cardinality(paid),
+        cardinality(nudged_paid), cardinality(blocked_recovered),
+        cardinality(intervened_recovered), cardinality(unresolved), cardinality(interventions),
+        cardinality(responded), cardinality(confirmed), cardinality(open_value),
+        cardinality(paid_value), cardinality(responses)]))
 );
 CREATE INDEX kpi_method_days_date ON kpi_method_days (local_date);
 INSERT INTO kpi_method_days (store_id, local_date, zone_ids, categories, methods, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
@@ -109,9 +117,16 @@ CREATE TABLE kpi_method_weeks (
     paid_value           bigint[] NOT NULL,
     responses            text[] NOT NULL,
     PRIMARY KEY (store_id, week),
-    CHECK (cardinality(categories) = cardinality(zone_ids) AND cardinality(methods) = cardinality(zone_ids)
-        AND cardinality(detections) = cardinality(zone_ids) AND cardinality(paid_value) = cardinality(zone_ids)
-        AND cardinality(responses) = cardinality(zone_ids))
+    -- Every array holds one element per cell.
+    CHECK (cardinality(zone_ids) = ALL (ARRAY[
+        cardinality(categories), cardinality(methods), cardinality(detections),
+        cardinality(events), cardinality(est_loss), cardinality(recovered_value),
+        cardinality(concealed_value), cardinality(recovered), cardinality(lost),
+        cardinality(false_positive), cardinality(open), cardinality(paid),
+        cardinality(nudged_paid), cardinality(blocked_recovered),
+        cardinality(intervened_recovered), cardinality(unresolved), cardinality(interventions),
+        cardinality(responded), cardinality(confirmed), cardinality(open_value),
+        cardinality(paid_value), cardinality(responses)]))
 );
 CREATE INDEX kpi_method_weeks_week ON kpi_method_weeks (week);
 INSERT INTO kpi_method_weeks (store_id, week, zone_ids, categories, methods, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)
