@@ -186,7 +186,7 @@ GROUP BY 1, 2, 3`,
 		// views kpi_method_daily and kpi_method_weekly; a cut not by method
 		// sums them.
 		sh.with() + `DELETE FROM kpi_method_days k WHERE ` + sh.dayKeys,
-		zoneRollup(sh, "kpi_method_days", "local_date", sh.from("kpi_method_hourly")),
+		zoneRollup(sh, "kpi_method_days", "local_date", sh.from(centsCells("kpi_method_hours"))),
 
 		sh.with() + `DELETE FROM kpi_visitors_daily k WHERE ` + sh.dayKeys,
 		visitorsRollup(sh, "kpi_visitors_daily", "local_date", sh.from("kpi_visitors_hourly")),
@@ -202,7 +202,7 @@ SELECT store_id, local_date, ` + coalesced("g") + `, coalesce(vis.visitors, 0), 
 FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id, local_date) LEFT JOIN resp r USING (store_id, local_date)`,
 
 		sh.with() + `DELETE FROM kpi_method_weeks k WHERE ` + sh.weekKeys,
-		zoneRollup(sh, "kpi_method_weeks", "week", sh.week("kpi_method_daily")),
+		zoneRollup(sh, "kpi_method_weeks", "week", sh.week(centsCells("kpi_method_days"))),
 
 		sh.with() + `DELETE FROM kpi_visitors_weekly k WHERE ` + sh.weekKeys,
 		visitorsRollup(sh, "kpi_visitors_weekly", "week", sh.week("kpi_visitors_daily")),
@@ -229,14 +229,15 @@ func (sh shape) with(more ...string) string {
 
 // zoneRollup fills the packed table (kpi_method_days or kpi_method_weeks:
 // a row per store and key, the day or week) with cells per zone, category
-// and method, from the rows k of src: summed figures and merged sketches.
+// and method, from the rows k of src (centsCells: money in minor units):
+// summed figures and merged sketches.
 func zoneRollup(sh shape, table, key string, src string) string {
 	cells := []string{"zone_id", "category", "method"}
 	group := "store_id, " + strings.Join(cells, ", ") + ", " + key
 	return packCells(sh.with(`src AS MATERIALIZED (SELECT k.* FROM `+src+`)`, `resp AS (`+mergeSketches(group)+`)`,
 		`c AS (SELECT g.*, coalesce(r.response, '{}') AS response FROM (
     SELECT `+group+`, `+sums("src")+` FROM src GROUP BY `+group+`) g
-LEFT JOIN resp r USING (`+group+`))`), table, key, cells)
+LEFT JOIN resp r USING (`+group+`))`), table, key, cells, true)
 }
 
 // rollupOf fills table, keyed by the columns group, from the rows k of src:

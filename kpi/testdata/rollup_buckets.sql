@@ -130,7 +130,8 @@ DELETE FROM kpi_method_days k WHERE (k.store_id, k.local_date) IN (SELECT store_
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
-src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM kpi_method_hourly k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
+src AS MATERIALIZED (SELECT k.* FROM d CROSS JOIN LATERAL (SELECT * FROM (SELECT t.store_id, t.local_date, u.zone_id, u.category, u.method, u.detections, u.events, u.est_loss, u.recovered_value, u.concealed_value, u.recovered, u.lost, u.false_positive, u.open, u.paid, u.nudged_paid, u.blocked_recovered, u.intervened_recovered, u.unresolved, u.interventions, u.responded, u.confirmed, u.open_value, u.paid_value, u.responses::bigint[] AS response
+    FROM kpi_method_hours t CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.detections, t.events, t.est_loss, t.recovered_value, t.concealed_value, t.recovered, t.lost, t.false_positive, t.open, t.paid, t.nudged_paid, t.blocked_recovered, t.intervened_recovered, t.unresolved, t.interventions, t.responded, t.confirmed, t.open_value, t.paid_value, t.responses) u(zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)) k WHERE k.store_id = d.store_id AND k.local_date = d.local_date OFFSET 0) k),
 resp AS (SELECT store_id, zone_id, category, method, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, method, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, method, local_date, b) q GROUP BY store_id, zone_id, category, method, local_date),
@@ -145,9 +146,9 @@ SELECT store_id, local_date,
     array_agg(method ORDER BY zone_id, category, method),
     array_agg(detections ORDER BY zone_id, category, method),
     array_agg(events ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category, method),
+    array_agg(est_loss::bigint ORDER BY zone_id, category, method),
+    array_agg(recovered_value::bigint ORDER BY zone_id, category, method),
+    array_agg(concealed_value::bigint ORDER BY zone_id, category, method),
     array_agg(recovered ORDER BY zone_id, category, method),
     array_agg(lost ORDER BY zone_id, category, method),
     array_agg(false_positive ORDER BY zone_id, category, method),
@@ -160,8 +161,8 @@ SELECT store_id, local_date,
     array_agg(interventions ORDER BY zone_id, category, method),
     array_agg(responded ORDER BY zone_id, category, method),
     array_agg(confirmed ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(open_value) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category, method),
+    array_agg(open_value::bigint ORDER BY zone_id, category, method),
+    array_agg(paid_value::bigint ORDER BY zone_id, category, method),
     array_agg(response::text ORDER BY zone_id, category, method)
 FROM c GROUP BY store_id, local_date;
 
@@ -211,7 +212,8 @@ DELETE FROM kpi_method_weeks k WHERE (k.store_id, k.week) IN (SELECT store_id, w
 WITH d AS (SELECT DISTINCT h.store_id, (h.hour AT TIME ZONE s.timezone)::date AS local_date
     FROM unnest($1::bigint[], $2::timestamptz[]) h(store_id, hour) JOIN store_directory s ON s.id = h.store_id),
 w AS (SELECT DISTINCT store_id, date_trunc('week', local_date)::date AS week FROM d),
-src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM kpi_method_daily k WHERE k.store_id = w.store_id
+src AS MATERIALIZED (SELECT k.* FROM w CROSS JOIN LATERAL (SELECT k.*, w.week FROM (SELECT t.store_id, t.local_date, u.zone_id, u.category, u.method, u.detections, u.events, u.est_loss, u.recovered_value, u.concealed_value, u.recovered, u.lost, u.false_positive, u.open, u.paid, u.nudged_paid, u.blocked_recovered, u.intervened_recovered, u.unresolved, u.interventions, u.responded, u.confirmed, u.open_value, u.paid_value, u.responses::bigint[] AS response
+    FROM kpi_method_days t CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.detections, t.events, t.est_loss, t.recovered_value, t.concealed_value, t.recovered, t.lost, t.false_positive, t.open, t.paid, t.nudged_paid, t.blocked_recovered, t.intervened_recovered, t.unresolved, t.interventions, t.responded, t.confirmed, t.open_value, t.paid_value, t.responses) u(zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)) k WHERE k.store_id = w.store_id
     AND k.local_date >= w.week AND k.local_date < w.week + 7 OFFSET 0) k),
 resp AS (SELECT store_id, zone_id, category, method, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, method, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
@@ -227,9 +229,9 @@ SELECT store_id, week,
     array_agg(method ORDER BY zone_id, category, method),
     array_agg(detections ORDER BY zone_id, category, method),
     array_agg(events ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category, method),
+    array_agg(est_loss::bigint ORDER BY zone_id, category, method),
+    array_agg(recovered_value::bigint ORDER BY zone_id, category, method),
+    array_agg(concealed_value::bigint ORDER BY zone_id, category, method),
     array_agg(recovered ORDER BY zone_id, category, method),
     array_agg(lost ORDER BY zone_id, category, method),
     array_agg(false_positive ORDER BY zone_id, category, method),
@@ -242,8 +244,8 @@ SELECT store_id, week,
     array_agg(interventions ORDER BY zone_id, category, method),
     array_agg(responded ORDER BY zone_id, category, method),
     array_agg(confirmed ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(open_value) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category, method),
+    array_agg(open_value::bigint ORDER BY zone_id, category, method),
+    array_agg(paid_value::bigint ORDER BY zone_id, category, method),
     array_agg(response::text ORDER BY zone_id, category, method)
 FROM c GROUP BY store_id, week;
 

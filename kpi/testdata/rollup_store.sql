@@ -101,7 +101,8 @@ GROUP BY 1, 2, 3;
 DELETE FROM kpi_method_days k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
 -- store 8
-WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT * FROM kpi_method_hourly k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
+WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT * FROM (SELECT t.store_id, t.local_date, u.zone_id, u.category, u.method, u.detections, u.events, u.est_loss, u.recovered_value, u.concealed_value, u.recovered, u.lost, u.false_positive, u.open, u.paid, u.nudged_paid, u.blocked_recovered, u.intervened_recovered, u.unresolved, u.interventions, u.responded, u.confirmed, u.open_value, u.paid_value, u.responses::bigint[] AS response
+    FROM kpi_method_hours t CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.detections, t.events, t.est_loss, t.recovered_value, t.concealed_value, t.recovered, t.lost, t.false_positive, t.open, t.paid, t.nudged_paid, t.blocked_recovered, t.intervened_recovered, t.unresolved, t.interventions, t.responded, t.confirmed, t.open_value, t.paid_value, t.responses) u(zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)) k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
 resp AS (SELECT store_id, zone_id, category, method, local_date, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, method, local_date, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, method, local_date, b) q GROUP BY store_id, zone_id, category, method, local_date),
@@ -116,9 +117,9 @@ SELECT store_id, local_date,
     array_agg(method ORDER BY zone_id, category, method),
     array_agg(detections ORDER BY zone_id, category, method),
     array_agg(events ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category, method),
+    array_agg(est_loss::bigint ORDER BY zone_id, category, method),
+    array_agg(recovered_value::bigint ORDER BY zone_id, category, method),
+    array_agg(concealed_value::bigint ORDER BY zone_id, category, method),
     array_agg(recovered ORDER BY zone_id, category, method),
     array_agg(lost ORDER BY zone_id, category, method),
     array_agg(false_positive ORDER BY zone_id, category, method),
@@ -131,8 +132,8 @@ SELECT store_id, local_date,
     array_agg(interventions ORDER BY zone_id, category, method),
     array_agg(responded ORDER BY zone_id, category, method),
     array_agg(confirmed ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(open_value) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category, method),
+    array_agg(open_value::bigint ORDER BY zone_id, category, method),
+    array_agg(paid_value::bigint ORDER BY zone_id, category, method),
     array_agg(response::text ORDER BY zone_id, category, method)
 FROM c GROUP BY store_id, local_date;
 
@@ -164,7 +165,8 @@ FROM g FULL JOIN vis USING (store_id, local_date) FULL JOIN sal USING (store_id,
 DELETE FROM kpi_method_weeks k WHERE k.store_id = $1 AND k.week >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1);
 
 -- store 14
-WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM kpi_method_daily k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
+WITH src AS MATERIALIZED (SELECT k.* FROM (SELECT k.*, date_trunc('week', k.local_date)::date AS week FROM (SELECT t.store_id, t.local_date, u.zone_id, u.category, u.method, u.detections, u.events, u.est_loss, u.recovered_value, u.concealed_value, u.recovered, u.lost, u.false_positive, u.open, u.paid, u.nudged_paid, u.blocked_recovered, u.intervened_recovered, u.unresolved, u.interventions, u.responded, u.confirmed, u.open_value, u.paid_value, u.responses::bigint[] AS response
+    FROM kpi_method_days t CROSS JOIN LATERAL unnest(t.zone_ids, t.categories, t.methods, t.detections, t.events, t.est_loss, t.recovered_value, t.concealed_value, t.recovered, t.lost, t.false_positive, t.open, t.paid, t.nudged_paid, t.blocked_recovered, t.intervened_recovered, t.unresolved, t.interventions, t.responded, t.confirmed, t.open_value, t.paid_value, t.responses) u(zone_id, category, method, detections, events, est_loss, recovered_value, concealed_value, recovered, lost, false_positive, open, paid, nudged_paid, blocked_recovered, intervened_recovered, unresolved, interventions, responded, confirmed, open_value, paid_value, responses)) k WHERE k.store_id = $1 AND k.local_date >= (SELECT coalesce(max(r.kept_from), '-infinity'::date) FROM kpi_retention r WHERE r.store_id = $1)) k),
 resp AS (SELECT store_id, zone_id, category, method, week, array_agg((b << 32) | n ORDER BY b) AS response FROM (
         SELECT store_id, zone_id, category, method, week, x >> 32 AS b, sum(x & 4294967295)::bigint AS n FROM src, unnest(src.response) x
         GROUP BY store_id, zone_id, category, method, week, b) q GROUP BY store_id, zone_id, category, method, week),
@@ -179,9 +181,9 @@ SELECT store_id, week,
     array_agg(method ORDER BY zone_id, category, method),
     array_agg(detections ORDER BY zone_id, category, method),
     array_agg(events ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(est_loss) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(recovered_value) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(concealed_value) ORDER BY zone_id, category, method),
+    array_agg(est_loss::bigint ORDER BY zone_id, category, method),
+    array_agg(recovered_value::bigint ORDER BY zone_id, category, method),
+    array_agg(concealed_value::bigint ORDER BY zone_id, category, method),
     array_agg(recovered ORDER BY zone_id, category, method),
     array_agg(lost ORDER BY zone_id, category, method),
     array_agg(false_positive ORDER BY zone_id, category, method),
@@ -194,8 +196,8 @@ SELECT store_id, week,
     array_agg(interventions ORDER BY zone_id, category, method),
     array_agg(responded ORDER BY zone_id, category, method),
     array_agg(confirmed ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(open_value) ORDER BY zone_id, category, method),
-    array_agg(kpi_cents(paid_value) ORDER BY zone_id, category, method),
+    array_agg(open_value::bigint ORDER BY zone_id, category, method),
+    array_agg(paid_value::bigint ORDER BY zone_id, category, method),
     array_agg(response::text ORDER BY zone_id, category, method)
 FROM c GROUP BY store_id, week;
 
