@@ -19,13 +19,13 @@ var weekSourceSQL = newTemplate(`(SELECT store_id, local_date, {{columns}} FROM 
 
 // cellSourceSQL is weekSourceSQL read from the packed method rows
 // (migration 00045) without their views: the cells of the store-days and
-// store-weeks with only the arrays a reader names ({{arrays}}, unnested as
-// {{names}}), money in minor units and sketches as text, which the views'
+// store-weeks with only the arrays a reader names ({{cells}}: unnestCells),
+// money in minor units and sketches as text, which the views'
 // conversion of every column would cost several times over.
 var cellSourceSQL = newTemplate(`(SELECT t.store_id, t.local_date, u.* FROM kpi_method_days t
-    CROSS JOIN LATERAL unnest({{arrays}}) u({{names}}) WHERE t.local_date = ANY({{days}}::date[]){{stores}}
+    CROSS JOIN LATERAL {{cells}} WHERE t.local_date = ANY({{days}}::date[]){{stores}}
     UNION ALL SELECT t.store_id, t.week, u.* FROM kpi_method_weeks t
-    CROSS JOIN LATERAL unnest({{arrays}}) u({{names}}) WHERE t.week = ANY({{weeks}}::date[]){{stores}})`)
+    CROSS JOIN LATERAL {{cells}} WHERE t.week = ANY({{weeks}}::date[]){{stores}})`)
 
 // scopeStoresSQL limits a week source to the stores that pass filter.
 var scopeStoresSQL = newTemplate(` AND store_id IN (SELECT s.id FROM store_directory s WHERE {{filter}})`)
@@ -42,19 +42,7 @@ var (
 // visitors) over both periods; withCategory says whether the table has a
 // category and a method. Week sources carry their own time filter.
 func (p *plan) where(a string, withCategory bool, st *stmt) string {
-	w := p.storeFilter(st)
-	if p.q.Zone != "" {
-		st.take(whereBranches, "zone")
-		w = append(w, "z.code = "+st.add(p.q.Zone))
-	}
-	if withCategory && p.q.Category != "" {
-		st.take(whereBranches, "category")
-		w = append(w, a+".category = "+st.add(p.q.Category))
-	}
-	if withCategory && p.q.Method != "" {
-		st.take(whereBranches, "method")
-		w = append(w, a+".method = "+st.add(p.q.Method))
-	}
+	w := append(p.storeFilter(st), p.cellFilter(a, withCategory, st)...)
 	switch {
 	case p.hourly && !p.q.Dates:
 		st.take(whereBranches, "hours")
@@ -76,6 +64,25 @@ func (p *plan) where(a string, withCategory bool, st *stmt) string {
 		return "true"
 	}
 	return strings.Join(w, " AND ")
+}
+
+// cellFilter is the conditions of the query's zone (on the zone z), and,
+// withCategory, its category and method (on rows of alias a).
+func (p *plan) cellFilter(a string, withCategory bool, st *stmt) []string {
+	var w []string
+	if p.q.Zone != "" {
+		st.take(whereBranches, "zone")
+		w = append(w, "z.code = "+st.add(p.q.Zone))
+	}
+	if withCategory && p.q.Category != "" {
+		st.take(whereBranches, "category")
+		w = append(w, a+".category = "+st.add(p.q.Category))
+	}
+	if withCategory && p.q.Method != "" {
+		st.take(whereBranches, "method")
+		w = append(w, a+".method = "+st.add(p.q.Method))
+	}
+	return w
 }
 
 // storeFilter is the conditions on the store s of the query's scope, store
@@ -129,6 +136,15 @@ func (p *plan) weekSource(daily, weekly, columns string, st *stmt) string {
 // weekSourceOf is weekSource for the stores that pass the conditions w
 // (every store when there are none).
 func (p *plan) weekSourceOf(daily, weekly, columns string, w []string, st *stmt) string {
+	args := p.weekSourceArgs(w, st)
+	args["columns"], args["daily"], args["weekly"] = columns, daily, weekly
+	return weekSourceSQL.fill(args)
+}
+
+// weekSourceArgs are the fields a week source's template shares: the
+// condition on the stores that pass w ({{stores}}: scopeStoresSQL, or
+// empty for every store) and the end days and whole weeks of both periods.
+func (p *plan) weekSourceArgs(w []string, st *stmt) map[string]string {
 	stores := ""
 	if len(w) > 0 {
 		st.take(weekSourceBranches, "stores")
@@ -137,38 +153,16 @@ func (p *plan) weekSourceOf(daily, weekly, columns string, w []string, st *stmt)
 		st.take(weekSourceBranches, "every store")
 	}
 	days, weeks := p.splitPeriods()
-	return weekSourceSQL.fill(map[string]string{
-		"columns": columns, "daily": daily, "weekly": weekly, "stores": stores,
-		"days": st.add(days), "weeks": st.add(weeks),
-	})
+	return map[string]string{"stores": stores, "days": st.add(days), "weeks": st.add(weeks)}
 }
 
 // cellSource is the cells of both periods' packed method rows (cellSourceSQL)
 // with columns zone_id, category, method, the figures named, money ones
-// in minor units as <figure>_cents, and response, a sketch as text.
+// in minor units as <figure>_cents, and responses, a sketch as text.
 func (p *plan) cellSource(figures []string, st *stmt) string {
-	arrays := []string{"t.zone_ids", "t.categories", "t.methods"}
-	names := []string{"zone_id", "category", "method"}
-	for _, f := range figures {
-		arrays = append(arrays, "t."+f)
-		if moneyColumns[f] {
-			f += "_cents"
-		}
-		names = append(names, f)
-	}
-	arrays, names = append(arrays, "t.responses"), append(names, "response")
-	stores := ""
-	if w := p.storeFilter(st); len(w) > 0 {
-		st.take(weekSourceBranches, "stores")
-		stores = scopeStoresSQL.fill(map[string]string{"filter": strings.Join(w, " AND ")})
-	} else {
-		st.take(weekSourceBranches, "every store")
-	}
-	days, weeks := p.splitPeriods()
-	return cellSourceSQL.fill(map[string]string{
-		"arrays": strings.Join(arrays, ", "), "names": strings.Join(names, ", "), "stores": stores,
-		"days": st.add(days), "weeks": st.add(weeks),
-	})
+	args := p.weekSourceArgs(p.storeFilter(st), st)
+	args["cells"] = unnestCells(figures, "_cents")
+	return cellSourceSQL.fill(args)
 }
 
 // eventSource is the event rows of both periods from the daily and weekly

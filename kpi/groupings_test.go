@@ -212,3 +212,64 @@ func TestKPIsByMethod(t *testing.T) {
 		t.Errorf("unknown method: %v", err)
 	}
 }
+
+// One store's zone, category and method cuts over dates with a zone,
+// category or method filter (summed in Go from the packed cells,
+// read_store_zone_events.go): each row's events and estimated loss are the
+// truth's for its key and the filter, and the rows together are every
+// event the filter keeps, over a range of whole weeks and end days across
+// the spring changes.
+func TestStoreCutsFilteredOverDates(t *testing.T) {
+	t.Parallel()
+	w := newRangeWorld(t)
+	from, to := day("2026-03-25"), day("2026-04-09")
+	key := func(by kpi.Grouping, k kpi.Key) string {
+		switch by {
+		case kpi.ByZone:
+			return k.Zone
+		case kpi.ByCategory:
+			return k.Category
+		}
+		return k.Method
+	}
+	of := func(by kpi.Grouping, e truthEvent) string {
+		switch by {
+		case kpi.ByZone:
+			return e.zone
+		case kpi.ByCategory:
+			return e.category
+		}
+		return string(e.method)
+	}
+	for _, store := range w.stores {
+		for _, q := range []kpi.Query{
+			{By: kpi.ByCategory, Zone: "Z1"},
+			{By: kpi.ByMethod, Zone: "Z2"},
+			{By: kpi.ByZone, Category: "spirits"},
+			{By: kpi.ByMethod, Category: "cosmetics"},
+			{By: kpi.ByCategory, Method: string(ss.MethodBag)},
+			{By: kpi.ByZone, Zone: "Z1", Method: string(ss.MethodSleeve)},
+		} {
+			q.From, q.To, q.Dates, q.Store = from, to, true, store
+			keep := func(e truthEvent) bool {
+				return (q.Zone == "" || e.zone == q.Zone) && (q.Category == "" || e.category == q.Category) &&
+					(q.Method == "" || string(e.method) == q.Method)
+			}
+			all, _ := w.count(store, from, to, keep)
+			var got int64
+			for _, r := range w.get(q) {
+				k := key(q.By, r.Key)
+				want, cents := w.count(store, from, to, func(e truthEvent) bool { return keep(e) && of(q.By, e) == k })
+				if r.Events != want || math.Round(r.EstLoss*100) != float64(cents) {
+					t.Errorf("%s by=%s zone=%q category=%q method=%q, %s: %d events, %.2f; want %d, %.2f",
+						store, q.By, q.Zone, q.Category, q.Method, k, r.Events, r.EstLoss, want, float64(cents)/100)
+				}
+				got += r.Events
+			}
+			if got != all || all == 0 {
+				t.Errorf("%s by=%s zone=%q category=%q method=%q: %d events in the rows, want %d (and some)",
+					store, q.By, q.Zone, q.Category, q.Method, got, all)
+			}
+		}
+	}
+}

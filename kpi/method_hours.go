@@ -63,14 +63,26 @@ func packMethodHours(head string) string {
 // amount to currency units and back (at 2,000 stores, every store's latest
 // hour: the week's statement 4.4–5.3 s through the view).
 func centsCells(table string) string {
+	return `(SELECT t.store_id, t.local_date, u.zone_id, u.category, u.method, ` + prefixed("u.", figureColumns) + `, u.responses::bigint[] AS response
+    FROM ` + table + ` t CROSS JOIN LATERAL ` + unnestCells(figureColumns, "") + `)`
+}
+
+// unnestCells unnests the cells of a packed row t (kpi_method_hours,
+// kpi_method_days or kpi_method_weeks) as rows u: zone_id, category,
+// method, the figures named (money ones named with moneySuffix) and
+// responses, each cell's sketch as text.
+func unnestCells(figures []string, moneySuffix string) string {
 	arrays := []string{"t.zone_ids", "t.categories", "t.methods"}
 	names := []string{"zone_id", "category", "method"}
-	for _, c := range figureColumns {
-		arrays, names = append(arrays, "t."+c), append(names, c)
+	for _, f := range figures {
+		arrays = append(arrays, "t."+f)
+		if moneyColumns[f] {
+			f += moneySuffix
+		}
+		names = append(names, f)
 	}
 	arrays, names = append(arrays, "t.responses"), append(names, "responses")
-	return `(SELECT t.store_id, t.local_date, u.zone_id, u.category, u.method, ` + prefixed("u.", figureColumns) + `, u.responses::bigint[] AS response
-    FROM ` + table + ` t CROSS JOIN LATERAL unnest(` + strings.Join(arrays, ", ") + `) u(` + strings.Join(names, ", ") + `))`
+	return `unnest(` + strings.Join(arrays, ", ") + `) u(` + strings.Join(names, ", ") + `)`
 }
 
 // methodHoursStatements recompute the kpi_method_hours rows of the shape's

@@ -16,7 +16,7 @@ import (
 // its key and filters it.
 var storeZoneEventsSQL = newTemplate(`SELECT {{key}}, {{current}}, k.events, k.est_loss_cents, k.recovered_value_cents,
     k.open_value_cents, k.paid_value_cents,
-    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.response::bigint[])
+    k.recovered, k.lost, k.confirmed, k.false_positive, k.open, k.interventions, array_send(k.responses::bigint[])
 FROM {{source}} k{{names}}`)
 
 // storeZoneFigures are the figures storeZoneEventsSQL reads of each cell.
@@ -81,23 +81,13 @@ func (p *plan) cellNames(st *stmt) string {
 		return slices.ContainsFunc(p.keys, func(k string) bool { return strings.HasPrefix(k, prefix) })
 	}
 	var joins string
-	var w []string
 	if named("s.") {
 		joins += ` JOIN store_directory s ON s.id = k.store_id`
 	}
 	if named("z.") || p.q.Zone != "" {
 		joins += zoneJoin
 	}
-	if p.q.Zone != "" {
-		w = append(w, "z.code = "+st.add(p.q.Zone))
-	}
-	if p.q.Category != "" {
-		w = append(w, "k.category = "+st.add(p.q.Category))
-	}
-	if p.q.Method != "" {
-		w = append(w, "k.method = "+st.add(p.q.Method))
-	}
-	if len(w) > 0 {
+	if w := p.cellFilter("k", true, st); len(w) > 0 {
 		joins += " WHERE " + strings.Join(w, " AND ")
 	}
 	return joins

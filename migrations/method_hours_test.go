@@ -200,17 +200,36 @@ SELECT count(*) FROM ((SELECT * FROM raw EXCEPT SELECT * FROM roll) UNION ALL (S
 // and of the estate.
 func methodAnswers(t *testing.T, pool *pgxpool.Pool, end time.Time) map[string]string {
 	t.Helper()
-	ctx := context.Background()
 	out := kpiAnswers(t, pool, end)
-	type filter struct{ store, zone, category, method string }
-	var filters []filter
-	rows, err := pool.Query(ctx, `SELECT DISTINCT s.code, z.code, e.category, e.method FROM events e
-        JOIN stores s ON s.id = e.store_id JOIN zones z ON z.id = e.zone_id ORDER BY 1, 2, 3, 4 LIMIT 6`)
+	filtered(t, pool, out, `SELECT DISTINCT s.code, z.code, e.category, e.method FROM events e
+        JOIN stores s ON s.id = e.store_id JOIN zones z ON z.id = e.zone_id ORDER BY 1, 2, 3, 4 LIMIT 6`, func(f eventFilter) []kpi.Query {
+		return []kpi.Query{
+			{By: kpi.ByHourOfWeek, Store: f.store, Zone: f.zone, From: end.AddDate(0, 0, -14), To: end.AddDate(0, 0, -1), Dates: true},
+			{By: kpi.ByHourOfWeek, Category: f.category, From: end.AddDate(0, 0, -14), To: end.AddDate(0, 0, -1), Dates: true},
+			{By: kpi.ByHourOfWeek, Store: f.store, Method: f.method, From: time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)},
+			{By: kpi.ByCategory, Store: f.store, Zone: f.zone, From: end.Add(-36 * time.Hour), To: end},
+			{By: kpi.ByMethod, Category: f.category, From: time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)},
+			{By: kpi.ByZone, Store: f.store, Method: f.method, From: end.Add(-36 * time.Hour), To: end},
+		}
+	})
+	return out
+}
+
+// eventFilter is a store, zone, category and method that events have.
+type eventFilter struct{ store, zone, category, method string }
+
+// filtered adds to out, as JSON by query, the answers of the queries each
+// filter read by filterSQL (store, zone, category and method codes) gives.
+func filtered(t *testing.T, pool *pgxpool.Pool, out map[string]string, filterSQL string, queries func(eventFilter) []kpi.Query) {
+	t.Helper()
+	ctx := context.Background()
+	var filters []eventFilter
+	rows, err := pool.Query(ctx, filterSQL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for rows.Next() {
-		var f filter
+		var f eventFilter
 		if err := rows.Scan(&f.store, &f.zone, &f.category, &f.method); err != nil {
 			t.Fatal(err)
 		}
@@ -224,14 +243,7 @@ func methodAnswers(t *testing.T, pool *pgxpool.Pool, end time.Time) map[string]s
 	}
 	k := kpi.NewKPIs(pool)
 	for _, f := range filters {
-		for _, q := range []kpi.Query{
-			{By: kpi.ByHourOfWeek, Store: f.store, Zone: f.zone, From: end.AddDate(0, 0, -14), To: end.AddDate(0, 0, -1), Dates: true},
-			{By: kpi.ByHourOfWeek, Category: f.category, From: end.AddDate(0, 0, -14), To: end.AddDate(0, 0, -1), Dates: true},
-			{By: kpi.ByHourOfWeek, Store: f.store, Method: f.method, From: time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)},
-			{By: kpi.ByCategory, Store: f.store, Zone: f.zone, From: end.Add(-36 * time.Hour), To: end},
-			{By: kpi.ByMethod, Category: f.category, From: time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)},
-			{By: kpi.ByZone, Store: f.store, Method: f.method, From: end.Add(-36 * time.Hour), To: end},
-		} {
+		for _, q := range queries(f) {
 			res, err := k.Get(ctx, q)
 			if err != nil {
 				t.Fatalf("%+v: %v", q, err)
@@ -243,5 +255,4 @@ func methodAnswers(t *testing.T, pool *pgxpool.Pool, end time.Time) map[string]s
 			out[fmt.Sprintf("%+v", q)] = string(b)
 		}
 	}
-	return out
 }

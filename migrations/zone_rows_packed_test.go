@@ -2,8 +2,6 @@ package migrations_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -238,33 +236,12 @@ SELECT count(*) FROM ((SELECT * FROM raw EXCEPT SELECT * FROM roll) UNION ALL (S
 // estate.
 func zoneRowAnswers(t *testing.T, pool *pgxpool.Pool, end time.Time) map[string]string {
 	t.Helper()
-	ctx := context.Background()
 	out := kpiAnswers(t, pool, end)
-	type filter struct{ store, zone, category, method string }
-	var filters []filter
-	rows, err := pool.Query(ctx, `SELECT DISTINCT ON (s.code) s.code, z.code, e.category, e.method FROM events e
-        JOIN stores s ON s.id = e.store_id JOIN zones z ON z.id = e.zone_id ORDER BY s.code, z.code, e.category, e.method`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var f filter
-		if err := rows.Scan(&f.store, &f.zone, &f.category, &f.method); err != nil {
-			t.Fatal(err)
-		}
-		filters = append(filters, f)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(filters) == 0 {
-		t.Fatal("no events")
-	}
-	k := kpi.NewKPIs(pool)
 	// Both ends of 20 days: days at either end of whole weeks.
 	from, to := end.AddDate(0, 0, -20), end.AddDate(0, 0, -1)
-	for _, f := range filters {
-		for _, q := range []kpi.Query{
+	filtered(t, pool, out, `SELECT DISTINCT ON (s.code) s.code, z.code, e.category, e.method FROM events e
+        JOIN stores s ON s.id = e.store_id JOIN zones z ON z.id = e.zone_id ORDER BY s.code, z.code, e.category, e.method`, func(f eventFilter) []kpi.Query {
+		qs := []kpi.Query{
 			{By: kpi.ByZone, Store: f.store, Method: f.method},
 			{By: kpi.ByCategory, Store: f.store, Zone: f.zone},
 			{By: kpi.ByMethod, Store: f.store, Category: f.category},
@@ -272,18 +249,11 @@ func zoneRowAnswers(t *testing.T, pool *pgxpool.Pool, end time.Time) map[string]
 			{By: kpi.ByCategory, Method: f.method},
 			{By: kpi.ByDay, Store: f.store, Zone: f.zone, Method: f.method},
 			{By: kpi.ByWeek, Category: f.category},
-		} {
-			q.From, q.To, q.Dates = from, to, true
-			res, err := k.Get(ctx, q)
-			if err != nil {
-				t.Fatalf("%+v: %v", q, err)
-			}
-			b, err := json.Marshal(res)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[fmt.Sprintf("%+v", q)] = string(b)
 		}
-	}
+		for i := range qs {
+			qs[i].From, qs[i].To, qs[i].Dates = from, to, true
+		}
+		return qs
+	})
 	return out
 }
